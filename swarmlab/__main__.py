@@ -1,0 +1,5 @@
+import sys
+
+from swarmlab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,93 @@
+"""`swarmlab` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from swarmlab import __version__
+from swarmlab.errors import SwarmlabError
+
+
+def _nodes(args: argparse.Namespace) -> int:
+    from swarmlab import inventory
+
+    if args.inventory:
+        inv = inventory.load(args.inventory)
+    elif args.vagrant is not None:
+        inv = inventory.from_vagrant(args.vagrant or None)
+    else:
+        found = inventory.discover()
+        if found is None:
+            print("no live swarm configured: no $SWARMLAB_INVENTORY, no ./swarmlab-inventory.toml, no rig running, "
+                  "no Vagrantfile here.\nThe lab replays its bundled recording instead (`swarmlab demo`).")
+            return 0
+        inv = found
+    print(f"# {len(inv)} node(s) from {inv.source}")
+    print(inv.table())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    bundled = [p.name for p in (resources.files("swarmlab") / "recordings").iterdir()
+               if p.name.endswith(".jsonl")] if (resources.files("swarmlab") / "recordings").is_dir() else []
+    if not bundled:
+        print("swarmlab demo: no recording bundled yet.\n"
+              "The demo replays a real recorded swarm session; the record/replay feature that bundles one is not "
+              "built yet. `swarmlab nodes` shows the live swarm, if one is configured.")
+        return 0
+    print("bundled recordings: " + ", ".join(sorted(bundled)))
+    return 0
+
+
+def _forget_host(args: argparse.Namespace) -> int:
+    from swarmlab import paths
+    from swarmlab.transport.hostkeys import forget
+
+    path = paths.known_hosts_file()
+    address = args.address if args.port in (None, 22) else f"[{args.address}]:{args.port}"
+    gone = forget(path, address)
+    print(f"forgot {gone} key(s) of {address} in {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="swarmlab", description=(
+        "A hands-on lab: how Docker Swarm load-balances an overlay network through a virtual IP."))
+    parser.add_argument("--version", action="version", version=f"swarmlab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="walk the chapter headless on the bundled recording (no swarm needed)")
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("nodes", help="print the swarm's nodes (inventory file, rig, or `vagrant ssh-config`)",
+                       description="Inventory file format: see swarmlab/inventory.py ([[nodes]] name, host, port, "
+                                   "user, key_file, jump, role).")
+    p.add_argument("-i", "--inventory", help="an inventory file (.toml, .yaml)")
+    p.add_argument("--vagrant", nargs="?", const="", metavar="DIR",
+                   help="ask `vagrant ssh-config` in DIR (default: here)")
+    p.set_defaults(func=_nodes)
+
+    p = sub.add_parser("forget-host", help="forget a node's remembered SSH host key (after a VM was rebuilt)")
+    p.add_argument("address", help="host name or address, or [host]:port")
+    p.add_argument("-p", "--port", type=int, help="SSH port, when not 22")
+    p.set_defaults(func=_forget_host)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SwarmlabError as exc:
+        print(f"swarmlab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Where the swarm's nodes are: `vagrant ssh-config`, an inventory file (TOML or YAML), or code.
+
+Inventory file (TOML)::
+
+    [[nodes]]
+    name = "swarm-manager"
+    host = "192.168.200.10"
+    user = "vagrant"
+    key_file = "~/.ssh/swarm"
+    role = "manager"
+
+    [[nodes]]
+    name = "swarm-worker1"
+    host = "10.20.0.11"
+    jump = "swarm-manager"      # reached through swarm-manager (ProxyJump)
+
+The same keys in YAML under `nodes:`. `discover()` looks, in order, at `$SWARMLAB_INVENTORY`,
+`./swarmlab-inventory.{toml,yaml,yml}`, the rig's inventory, and `vagrant ssh-config` when a Vagrantfile is here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from swarmlab import paths
+from swarmlab.commands.names import validate
+from swarmlab.errors import InvalidName, InventoryError, ParseError
+from swarmlab.parsers import vagrant_ssh_config
+from swarmlab.transport.node import Node
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FIELDS = ("name", "host", "port", "user", "key_file", "jump", "role")
+LOCAL_FILES = ("swarmlab-inventory.toml", "swarmlab-inventory.yaml", "swarmlab-inventory.yml")
+
+
+@dataclass
+class Inventory:
+    nodes: list[Node]
+    source: str = "code"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [n.name for n in self.nodes]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InventoryError(f"{self.source}: node names must be unique; repeated: {', '.join(dupes)}")
+        for node in self.nodes:
+            try:
+                validate(node.name, "node")
+            except InvalidName as exc:
+                raise InventoryError(f"{self.source}: {exc}") from None
+            if node.jump is not None and node.jump not in names:
+                raise InventoryError(f"{self.source}: node {node.name!r} jumps through unknown node {node.jump!r}")
+        for node in self.nodes:  # no jump cycles
+            seen, hop = {node.name}, node.jump
+            while hop is not None:
+                if hop in seen:
+                    raise InventoryError(f"{self.source}: jump hosts loop through {node.name!r}")
+                seen.add(hop)
+                hop = self[hop].jump
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [n.name for n in self.nodes]
+
+    @property
+    def manager(self) -> Node:
+        """The node that runs manager commands: role 'manager', else a name with 'manager', else the first."""
+        if not self.nodes:
+            raise InventoryError(f"{self.source}: the inventory is empty")
+        for test in (lambda n: n.role == "manager", lambda n: "manager" in n.name):
+            for node in self.nodes:
+                if test(node):
+                    return node
+        return self.nodes[0]
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([n.as_record() for n in self.nodes], columns=list(FIELDS))
+
+    def table(self) -> str:
+        rows = [[str(getattr(n, f) if getattr(n, f) is not None else "-") for f in FIELDS] for n in self.nodes]
+        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(FIELDS)]
+        lines = ["  ".join(h.upper().ljust(w) for h, w in zip(FIELDS, widths, strict=True))]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        return "\n".join(line.rstrip() for line in lines)
+
+
+def from_nodes(nodes: Iterable[Node | dict[str, Any]], source: str = "code") -> Inventory:
+    return Inventory([n if isinstance(n, Node) else _node(n, source) for n in nodes], source=source)
+
+
+def _node(entry: dict[str, Any], source: str) -> Node:
+    if not isinstance(entry, dict):
+        raise InventoryError(f"{source}: each node must be a table/mapping, got {entry!r}")
+    unknown = set(entry) - set(FIELDS)
+    if unknown:
+        raise InventoryError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FIELDS)}")
+    for key in ("name", "host"):
+        if not entry.get(key):
+            raise InventoryError(f"{source}: a node lacks {key!r}: {entry}")
+    port = entry.get("port", 22)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise InventoryError(f"{source}: node {entry['name']!r} has a bad port {port!r}")
+    return Node(name=str(entry["name"]), host=str(entry["host"]), port=port, user=str(entry.get("user") or "root"),
+                key_file=entry.get("key_file"), jump=entry.get("jump"), role=entry.get("role"))
+
+
+def from_vagrant_ssh_config(text: str, source: str = "vagrant ssh-config") -> Inventory:
+    try:
+        machines = vagrant_ssh_config.parse(text)
+    except ParseError as exc:
+        raise InventoryError(str(exc)) from None
+    aliases = {m["host"] for m in machines}
+    nodes = [
+        Node(name=m["host"], host=m["hostname"], port=m["port"], user=m["user"] or "vagrant",
+             key_file=m["identity_file"], jump=m["proxy_jump"] if m["proxy_jump"] in aliases else None,
+             role="manager" if "manager" in m["host"] else "worker")
+        for m in machines
+    ]
+    return Inventory(nodes, source=source)
+
+
+def from_vagrant(directory: str | Path | None = None, timeout: float = 120) -> Inventory:
+    """Ask Vagrant once for every machine (`vagrant ssh-config`, one call) in `directory`."""
+    if shutil.which("vagrant") is None:
+        raise InventoryError("`vagrant` is not installed here; give an inventory file instead")
+    try:
+        proc = subprocess.run(["vagrant", "ssh-config"], cwd=directory, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise InventoryError(f"`vagrant ssh-config` took more than {timeout:g} s") from None
+    if proc.returncode != 0 and "Host " not in proc.stdout:
+        raise InventoryError(f"`vagrant ssh-config` failed: {proc.stderr.strip()[-500:]} (are the VMs up?)")
+    return from_vagrant_ssh_config(proc.stdout, source=f"vagrant ssh-config in {directory or os.getcwd()}")
+
+
+def load(path: str | Path) -> Inventory:
+    """An inventory file: `.toml`, or `.yaml`/`.yml`."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise InventoryError(f"inventory file {path} does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix == ".toml":
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover
+                import tomli as tomllib
+            data = tomllib.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            raise InventoryError(f"{path}: an inventory is a .toml, .yaml or .yml file")
+    except InventoryError:
+        raise
+    except Exception as exc:
+        raise InventoryError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
+        raise InventoryError(f"{path}: expected a list 'nodes' (see `swarmlab nodes --help`)")
+    extra = {k: v for k, v in data.items() if k != "nodes"}
+    inv = from_nodes(data["nodes"], source=str(path))
+    inv.extra = extra
+    return inv
+
+
+def rig_inventory_file() -> Path:
+    return paths.home() / "rig" / "inventory.toml"
+
+
+def discover(directory: str | Path | None = None) -> Inventory | None:
+    """The first inventory found (see the module doc), or None when there is no live swarm configured."""
+    base = Path(directory or os.getcwd())
+    env = os.environ.get("SWARMLAB_INVENTORY")
+    if env:
+        return load(env)
+    for name in LOCAL_FILES:
+        if (base / name).exists():
+            return load(base / name)
+    if rig_inventory_file().exists():
+        return load(rig_inventory_file())
+    if (base / "Vagrantfile").exists() and shutil.which("vagrant"):
+        return from_vagrant(base)
+    return None

@@ -1,0 +1,69 @@
+"""The `Transport` contract every way of reaching nodes honours (ssh, replay, record)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from types import TracebackType
+
+from swarmlab.errors import TransportError
+from swarmlab.transport.node import Node
+from swarmlab.transport.result import CommandResult, ResultSet
+
+DEFAULT_TIMEOUT = 30.0
+
+NodeRef = str | Node
+
+
+class Transport(ABC):
+    """Runs shell commands on named nodes. Every command has a timeout."""
+
+    def __init__(self, nodes: Iterable[Node]) -> None:
+        self.nodes: dict[str, Node] = {n.name: n for n in nodes}
+
+    def node(self, ref: NodeRef) -> Node:
+        name = ref.name if isinstance(ref, Node) else ref
+        try:
+            return self.nodes[name]
+        except KeyError:
+            known = ", ".join(self.nodes) or "none"
+            raise TransportError(f"unknown node {name!r} (known: {known})", node=name) from None
+
+    @abstractmethod
+    def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
+            check: bool = False) -> CommandResult:
+        """Run `command` on `node`; raise `TransportError`s for the node, `CommandFailed` with `check`."""
+
+    def run_all(self, nodes: Iterable[NodeRef] | None, command: str, *, timeout: float = DEFAULT_TIMEOUT,
+                sudo: bool = False) -> ResultSet:
+        """Run `command` on every node (all when `nodes` is None) in parallel.
+
+        Never raises for a node: each node's result is returned, its error (unreachable, timeout...) inside it,
+        so one node's failure never hides the others' results. `.to_frame()` gives a DataFrame.
+        """
+        targets = [self.node(n) for n in (self.nodes if nodes is None else nodes)]
+
+        def one(node: Node) -> CommandResult:
+            started = datetime.now()
+            try:
+                return self.run(node, command, timeout=timeout, sudo=sudo)
+            except TransportError as exc:
+                return CommandResult(node=node.name, command=command, started=started,
+                                     duration=(datetime.now() - started).total_seconds(), error=exc)
+
+        if not targets:
+            return ResultSet()
+        with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="swarmlab-run") as pool:
+            return ResultSet(pool.map(one, targets))
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; a no-op for transports that hold none."""
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,255 @@
+"""`SSHTransport`: commands on swarm nodes over SSH (paramiko).
+
+* one persistent connection per node, keepalive on, reused for every command; one transparent reconnect when
+  the connection died between commands (never while a command runs: it may have had effects);
+* the fast path (`shell.FastShell`) for small commands, a new channel per command for the rest (sudo, large
+  or binary output: `fast=False`);
+* a timeout on every command; when it fires, the command's remote process group is killed and
+  `CommandTimeout` raised;
+* `sudo -n` (never a password prompt); host keys trust-on-first-use into swarmlab's own known_hosts;
+  nodes behind a jump host (`Node.jump`, like ProxyJump).
+"""
+
+from __future__ import annotations
+
+import shlex
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import paramiko
+
+from swarmlab import paths
+from swarmlab.errors import AuthenticationFailed, CommandTimeout, NodeUnreachable, TransportError
+from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport
+from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
+from swarmlab.transport.hostkeys import TrustOnFirstUse, changed_key_error
+from swarmlab.transport.node import Node
+from swarmlab.transport.result import CommandResult, decode
+from swarmlab.transport.shell import FastShell, NotSent, ShellAnswer
+
+PGID_HEADER = b"swarmlab-pgid "
+
+
+class _NodeLink:
+    """The live state for one node: its SSH client, its fast shell, and the lock that serialises its commands."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.client: paramiko.SSHClient | None = None
+        self.shell: FastShell | None = None
+        self.shell_failed = False
+
+    def alive(self) -> bool:
+        transport = self.client.get_transport() if self.client else None
+        return bool(transport and transport.is_active())
+
+    def drop(self) -> None:
+        if self.shell:
+            self.shell.close()
+        if self.client:
+            self.client.close()
+        self.client, self.shell, self.shell_failed = None, None, False
+
+
+class SSHTransport(Transport):
+    """Reach nodes over SSH. Use as a context manager, or call `close()`."""
+
+    def __init__(self, nodes: Iterable[Node], *, known_hosts: Path | None = None, connect_timeout: float = 10.0,
+                 keepalive: int = 15, fast: bool = True) -> None:
+        super().__init__(nodes)
+        self.known_hosts = Path(known_hosts) if known_hosts else paths.known_hosts_file()
+        self.connect_timeout = connect_timeout
+        self.keepalive = keepalive
+        self.fast = fast
+        self._links: dict[str, _NodeLink] = {name: _NodeLink() for name in self.nodes}
+
+    # -- connections -------------------------------------------------------------------------------------------
+
+    def client(self, ref: NodeRef) -> paramiko.SSHClient:
+        """The node's connected SSHClient (connecting, or reconnecting a dead connection, as needed)."""
+        node = self.node(ref)
+        link = self._links[node.name]
+        with link.lock:
+            if not link.alive():
+                link.drop()
+                link.client = self._connect(node)
+            assert link.client is not None
+            return link.client
+
+    def _connect(self, node: Node) -> paramiko.SSHClient:
+        sock = None
+        if node.jump:
+            if node.jump == node.name:
+                raise TransportError(f"[{node.name}] a node cannot be its own jump host", node=node.name)
+            jump_transport = self.client(node.jump).get_transport()
+            assert jump_transport is not None
+            try:
+                sock = jump_transport.open_channel("direct-tcpip", (node.host, node.port), ("127.0.0.1", 0),
+                                                   timeout=self.connect_timeout)
+            except (paramiko.SSHException, OSError, EOFError) as exc:
+                raise NodeUnreachable(
+                    f"[{node.name}] jump host {node.jump!r} could not reach {node.host}:{node.port}: {exc}",
+                    node=node.name) from exc
+        client = paramiko.SSHClient()
+        if self.known_hosts.exists():
+            client.load_host_keys(str(self.known_hosts))
+        client.set_missing_host_key_policy(TrustOnFirstUse(self.known_hosts))
+        key = node.key_path
+        try:
+            client.connect(
+                hostname=node.host, port=node.port, username=node.user,
+                key_filename=str(key) if key else None, look_for_keys=key is None, allow_agent=key is None,
+                timeout=self.connect_timeout, banner_timeout=self.connect_timeout,
+                auth_timeout=self.connect_timeout, channel_timeout=self.connect_timeout, sock=sock,
+            )
+        except paramiko.BadHostKeyException as exc:
+            client.close()
+            raise changed_key_error(node.name, node.address, self.known_hosts, exc) from exc
+        except paramiko.AuthenticationException as exc:
+            client.close()
+            raise AuthenticationFailed(
+                f"[{node.name}] {node.user}@{node.host}:{node.port} refused our key"
+                f" ({key or 'default keys and agent'}): {exc}. Check the user and key file in the inventory "
+                "(for Vagrant: `vagrant ssh-config`).", node=node.name) from exc
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            client.close()
+            raise NodeUnreachable(
+                f"[{node.name}] cannot reach {node.user}@{node.host}:{node.port}: {exc or type(exc).__name__}. "
+                "Is the node up (`vagrant status`, `swarmlab rig status`) and its sshd running?",
+                node=node.name) from exc
+        transport = client.get_transport()
+        assert transport is not None
+        transport.set_keepalive(self.keepalive)
+        sk = transport.sock
+        if isinstance(sk, socket.socket):
+            sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return client
+
+    def close(self) -> None:
+        # nodes reached through a jump first, so their tunnels close before the jump's connection
+        for name in sorted(self._links, key=lambda n: self.nodes[n].jump is None):
+            with self._links[name].lock:
+                self._links[name].drop()
+
+    # -- commands ----------------------------------------------------------------------------------------------
+
+    def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
+            check: bool = False, fast: bool | None = None) -> CommandResult:
+        """Run `command` on `node`.
+
+        `fast=None` picks the fast path when allowed (no sudo as a non-root user); `fast=False` forces a new
+        channel for this command (large or binary output).
+        """
+        target = self.node(node)
+        link = self._links[target.name]
+        needs_sudo = sudo and target.user != "root"
+        use_fast = self.fast if fast is None else fast
+        use_fast = use_fast and not needs_sudo
+        started, t0 = datetime.now(), time.perf_counter()
+        with link.lock:
+            if use_fast:
+                answer = self._run_fast(target, link, command, timeout)
+                if answer is not None:
+                    result = CommandResult(target.name, command, answer.stdout, answer.stderr, answer.exit_code,
+                                           started, time.perf_counter() - t0)
+                    return result.check() if check else result
+            out, err, code = self._run_channel(target, link, command, timeout, needs_sudo)
+        result = CommandResult(target.name, command, out, err, code, started, time.perf_counter() - t0)
+        return result.check() if check else result
+
+    def _run_fast(self, node: Node, link: _NodeLink, command: str, timeout: float) -> ShellAnswer | None:
+        """Run on the node's fast shell (None when the node has none); one reconnect if the shell was dead."""
+        for attempt in (1, 2):
+            shell = self._shell(node, link)
+            if shell is None:
+                return None
+            try:
+                return shell.run(command, timeout)
+            except NotSent:
+                link.drop()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _shell(self, node: Node, link: _NodeLink) -> FastShell | None:
+        if link.shell is not None and link.shell.usable and link.alive():
+            return link.shell
+        if link.shell_failed and link.alive():
+            return None
+        client = self.client(node)
+        try:
+            link.shell = FastShell(client.get_transport(), node.name)  # type: ignore[arg-type]
+        except RuntimeError:
+            link.shell, link.shell_failed = None, True
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            link.drop()
+            raise NodeUnreachable(f"[{node.name}] could not open a shell: {exc}", node=node.name) from exc
+        return link.shell
+
+    def _open_session(self, node: Node) -> paramiko.Channel:
+        """A new channel; one transparent reconnect if the kept connection turns out dead."""
+        for attempt in (1, 2):
+            transport = self.client(node).get_transport()
+            try:
+                assert transport is not None
+                return transport.open_session(timeout=self.connect_timeout)
+            except (OSError, EOFError, paramiko.SSHException) as exc:
+                self._links[node.name].drop()
+                if attempt == 2:
+                    raise NodeUnreachable(f"[{node.name}] cannot open a channel: {exc}", node=node.name) from exc
+        raise AssertionError("unreachable")
+
+    def _run_channel(self, node: Node, link: _NodeLink, command: str, timeout: float,
+                     sudo: bool) -> tuple[bytes, bytes, int]:
+        chan = self._open_session(node)
+        prefix = "sudo -n -- " if sudo else ""
+        # $$ of the login shell that sshd starts is a session (and so process group) leader: killing that
+        # group kills the command and its children. The header line is stripped from stdout below.
+        chan.exec_command(f"printf 'swarmlab-pgid %d\\n' $$; exec {prefix}sh -c {shlex.quote(command)}")
+        out, err = bytearray(), bytearray()
+        deadline = time.monotonic() + timeout
+        while True:
+            drain(chan, out, err)
+            # sshd may send exit-status before the last output bytes: the end is EOF *and* the exit status
+            if chan.eof_received and chan.exit_status_ready() and not chan.recv_ready() \
+                    and not chan.recv_stderr_ready():
+                break
+            if chan.closed or connection_lost(chan):
+                drain(chan, out, err)
+                if chan.exit_status_ready():
+                    break
+                link.drop()
+                raise NodeUnreachable(f"[{node.name}] connection lost while running {command!r}", node=node.name)
+            if time.monotonic() >= deadline:
+                self._kill_group(node, out, sudo)
+                chan.close()
+                raise CommandTimeout(
+                    f"[{node.name}] command timed out after {timeout:g} s and was killed: {command!r}",
+                    node=node.name, command=command, timeout=timeout,
+                    stdout=decode(_strip_header(bytes(out))), stderr=decode(bytes(err)))
+            wait_readable(chan, deadline)
+        code = chan.recv_exit_status()
+        chan.close()
+        if code == -1 and connection_lost(chan):  # closed without an exit status: the connection died
+            link.drop()
+            raise NodeUnreachable(f"[{node.name}] connection lost while running {command!r}", node=node.name)
+        return _strip_header(bytes(out)), bytes(err), code
+
+    def _kill_group(self, node: Node, out: bytearray, sudo: bool) -> None:
+        if not out.startswith(PGID_HEADER) or b"\n" not in out:
+            return
+        pgid = int(out[len(PGID_HEADER): out.index(b"\n")])
+        chan = self._open_session(node)
+        chan.exec_command(f"{'sudo -n ' if sudo else ''}kill -KILL -- -{pgid}")
+        chan.status_event.wait(10)
+        chan.close()
+
+
+def _strip_header(out: bytes) -> bytes:
+    if out.startswith(PGID_HEADER) and b"\n" in out:
+        return out[out.index(b"\n") + 1:]
+    return out

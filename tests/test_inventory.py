@@ -1,0 +1,112 @@
+"""Inventories: `vagrant ssh-config` output, TOML and YAML files, code; and `swarmlab nodes`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from swarmlab import inventory
+from swarmlab.cli import main
+from swarmlab.errors import InventoryError
+from swarmlab.transport import Node
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_vagrant_ssh_config_three_machines() -> None:
+    inv = inventory.from_vagrant_ssh_config((FIXTURES / "vagrant" / "ssh-config-3-machines.txt").read_text())
+    assert inv.names == ["swarm-manager", "swarm-worker1", "swarm-worker2"]
+    manager = inv["swarm-manager"]
+    assert (manager.host, manager.port, manager.user) == ("127.0.0.1", 2222, "vagrant")
+    assert manager.key_file.endswith(".vagrant/machines/swarm-manager/virtualbox/private_key")
+    assert [n.port for n in inv] == [2222, 2200, 2201]
+    assert inv.manager.name == "swarm-manager" and inv["swarm-worker2"].role == "worker"
+
+
+def test_vagrant_ssh_config_quoted_paths_and_proxyjump() -> None:
+    text = (
+        "Host bastion\n  HostName 10.1.0.1\n  User vagrant\n  Port 22\n"
+        '  IdentityFile "/home/a b/.vagrant/machines/bastion/libvirt/private_key"\n'
+        "Host swarm-manager\n  HostName 10.20.0.10\n  User vagrant\n  ProxyJump bastion\n"
+    )
+    inv = inventory.from_vagrant_ssh_config(text)
+    assert inv["bastion"].key_file == "/home/a b/.vagrant/machines/bastion/libvirt/private_key"
+    assert inv["swarm-manager"].jump == "bastion" and inv["swarm-manager"].port == 22
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "no 'Host' entry"),
+    ("  HostName 1.2.3.4\n", "setting before any 'Host' line"),
+    ("Host a\n  Port http\n", "line 2"),
+])
+def test_vagrant_ssh_config_errors(text: str, message: str) -> None:
+    with pytest.raises(InventoryError, match=message):
+        inventory.from_vagrant_ssh_config(text)
+
+
+def test_toml_and_yaml_inventories(tmp_path: Path) -> None:
+    toml = tmp_path / "inv.toml"
+    toml.write_text(
+        '[[nodes]]\nname = "swarm-manager"\nhost = "192.168.200.10"\nuser = "vagrant"\nkey_file = "~/.ssh/k"\n'
+        'role = "manager"\n\n[[nodes]]\nname = "swarm-worker1"\nhost = "10.20.0.11"\nport = 2201\n'
+        'jump = "swarm-manager"\n')
+    yml = tmp_path / "inv.yaml"
+    yml.write_text("nodes:\n  - {name: swarm-manager, host: 192.168.200.10, user: vagrant, key_file: ~/.ssh/k,"
+                   " role: manager}\n  - {name: swarm-worker1, host: 10.20.0.11, port: 2201, jump: swarm-manager}\n")
+    a, b = inventory.load(toml), inventory.load(yml)
+    assert a.nodes == b.nodes
+    assert a["swarm-worker1"] == Node("swarm-worker1", "10.20.0.11", 2201, "root", None, "swarm-manager", None)
+    assert a["swarm-manager"].key_path == Path("~/.ssh/k").expanduser()
+    assert list(a.to_frame().columns) == ["name", "host", "port", "user", "key_file", "jump", "role"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('[[nodes]]\nname = "a"\n', "lacks 'host'"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\nport = 70000\n', "bad port"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\ncolour = "red"\n', "unknown key"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\n[[nodes]]\nname = "a"\nhost = "i"\n', "unique"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\njump = "z"\n', "unknown node 'z'"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\njump = "b"\n[[nodes]]\nname = "b"\nhost = "h"\njump = "a"\n', "loop"),
+    ('[[nodes]]\nname = "a;reboot"\nhost = "h"\n', "not a valid node name"),
+    ("nodes = 3\n", "expected a list 'nodes'"),
+    ("[[nodes]\n", "not valid TOML"),
+])
+def test_bad_inventory_files_say_why(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "inv.toml"
+    path.write_text(body)
+    with pytest.raises(InventoryError, match=message):
+        inventory.load(path)
+
+
+def test_discover_prefers_the_environment_then_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
+    assert inventory.discover(tmp_path) is None
+    (tmp_path / "swarmlab-inventory.toml").write_text('[[nodes]]\nname = "local"\nhost = "h"\n')
+    assert inventory.discover(tmp_path).names == ["local"]
+    other = tmp_path / "other.yaml"
+    other.write_text("nodes: [{name: fromenv, host: h}]\n")
+    monkeypatch.setenv("SWARMLAB_INVENTORY", str(other))
+    assert inventory.discover(tmp_path).names == ["fromenv"]
+
+
+def test_cli_nodes_prints_the_inventory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "inv.toml"
+    path.write_text('[[nodes]]\nname = "swarm-manager"\nhost = "192.168.200.10"\nuser = "vagrant"\n')
+    assert main(["nodes", "-i", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 node(s)" in out and "swarm-manager" in out and "192.168.200.10" in out and "vagrant" in out
+
+
+def test_cli_nodes_error_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nodes", "-i", str(tmp_path / "missing.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("swarmlab: inventory file") and "Traceback" not in err
+
+
+def test_cli_nodes_without_any_swarm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
+    assert main(["nodes"]) == 0
+    assert "no live swarm configured" in capsys.readouterr().out

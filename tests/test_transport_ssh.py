@@ -1,0 +1,281 @@
+"""The SSH transport against a real OpenSSH server on loopback (and in network namespaces for the jump host)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import paramiko
+import pytest
+
+from swarmlab.errors import (
+    AuthenticationFailed,
+    CommandFailed,
+    CommandTimeout,
+    HostKeyChanged,
+    NodeUnreachable,
+    SudoPasswordRequired,
+)
+from swarmlab.testing.sshd import LocalSSHD, free_port, keygen
+from swarmlab.transport import Node, SSHTransport
+from swarmlab.transport.hostkeys import forget
+from tests.conftest import node_of
+
+PATHS = pytest.mark.parametrize("fast", [True, False], ids=["fast-shell", "channel-per-command"])
+
+
+@pytest.fixture
+def transport(sshd: LocalSSHD):
+    with SSHTransport([node_of(sshd)]) as t:
+        yield t
+
+
+@PATHS
+def test_exit_codes_and_streams_apart(transport: SSHTransport, fast: bool) -> None:
+    r = transport.run("n1", "echo out; echo err >&2; exit 3", fast=fast)
+    assert (r.stdout, r.stderr, r.exit_code, r.ok) == ("out\n", "err\n", 3, False)
+    assert r.node == "n1" and r.command == "echo out; echo err >&2; exit 3"
+    assert r.duration > 0 and r.started is not None
+    ok = transport.run("n1", "true", fast=fast)
+    assert ok.ok and ok.exit_code == 0 and ok.stdout == ""
+
+
+@PATHS
+def test_check_raises_command_failed_with_code_and_stderr(transport: SSHTransport, fast: bool) -> None:
+    with pytest.raises(CommandFailed) as info:
+        transport.run("n1", "echo boom >&2; exit 7", check=True, fast=fast)
+    assert info.value.exit_code == 7 and "boom" in info.value.stderr and "n1" in str(info.value)
+
+
+@PATHS
+def test_ten_megabytes_arrive_byte_for_byte(transport: SSHTransport, fast: bool, tmp_path: Path) -> None:
+    payload = os.urandom(10_000_000)
+    big = tmp_path / "big.bin"
+    big.write_bytes(payload)
+    r = transport.run("n1", f"cat {big}", fast=fast, timeout=60)
+    assert r.exit_code == 0 and r.stdout_bytes == payload
+
+
+@PATHS
+def test_invalid_utf8_is_kept_visible(transport: SSHTransport, fast: bool) -> None:
+    r = transport.run("n1", r"printf 'caf\303\251 \377\376 end'; printf '\377' >&2", fast=fast)
+    assert r.stdout_bytes == b"caf\xc3\xa9 \xff\xfe end"
+    assert r.stdout == "café \\xff\\xfe end" and r.stderr == "\\xff"
+
+
+def _processes_with(marker: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "args="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if marker in line]
+
+
+@PATHS
+def test_timeout_kills_the_remote_process_group(transport: SSHTransport, fast: bool) -> None:
+    marker = f"1000.{4242 + fast}"
+    t0 = time.monotonic()
+    with pytest.raises(CommandTimeout) as info:
+        transport.run("n1", f"echo started; sleep {marker}", timeout=1, fast=fast)
+    assert time.monotonic() - t0 < 8
+    assert info.value.timeout == 1 and "started" in info.value.stdout
+    deadline = time.monotonic() + 3
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_with(marker) == [], "the timed-out command is still running on the node"
+    assert transport.run("n1", "echo alive", fast=fast).stdout == "alive\n"
+
+
+def test_timeout_kills_children_too_and_keeps_the_fast_shell(transport: SSHTransport) -> None:
+    marker = "1000.5151"
+    transport.run("n1", "true")
+    shell_before = transport._links["n1"].shell
+    with pytest.raises(CommandTimeout):
+        transport.run("n1", f"(sleep {marker}) & sleep {marker}; wait", timeout=1)
+    deadline = time.monotonic() + 3
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_with(marker) == []
+    assert transport.run("n1", "echo same shell").ok
+    assert transport._links["n1"].shell is shell_before
+
+
+def test_output_that_looks_like_a_sentinel(transport: SSHTransport) -> None:
+    cmd = r"printf 'swl0123-end 0\nswl0123-pid 99\n'; printf 'swlfake-end\n' >&2; printf 'no newline'"
+    r = transport.run("n1", cmd)
+    assert r.stdout == "swl0123-end 0\nswl0123-pid 99\nno newline"
+    assert r.stderr == "swlfake-end\n" and r.exit_code == 0
+
+
+def test_commands_cannot_read_the_protocol_stream(transport: SSHTransport) -> None:
+    r = transport.run("n1", "cat; echo after", timeout=5)
+    assert r.stdout == "after\n"
+    assert transport.run("n1", "echo next").stdout == "next\n"
+
+
+def test_syntax_errors_and_exit_in_the_command(transport: SSHTransport) -> None:
+    bad = transport.run("n1", "if then fi")
+    assert bad.exit_code == 2 and bad.stderr
+    assert transport.run("n1", "exit 42").exit_code == 42
+    assert transport.run("n1", "echo still here").stdout == "still here\n"
+
+
+def test_one_connection_serves_many_commands(fresh_sshd: LocalSSHD) -> None:
+    with SSHTransport([node_of(fresh_sshd)]) as t:
+        for i in range(5):
+            assert t.run("n1", f"echo {i}", fast=bool(i % 2)).stdout == f"{i}\n"
+    assert fresh_sshd.log.read_text().count("Accepted publickey") == 1
+
+
+def test_keepalive_is_sent(tmp_path: Path) -> None:
+    from tests.conftest import need_root_sshd
+
+    need_root_sshd()
+    with LocalSSHD(log_level="DEBUG1") as server, SSHTransport([node_of(server)], keepalive=1) as t:
+        t.run("n1", "true")
+        time.sleep(2.5)
+        assert "keepalive@lag.net" in server.log.read_text()
+
+
+@PATHS
+def test_connection_cut_mid_command_is_a_typed_error_then_reconnects(fresh_sshd: LocalSSHD, fast: bool) -> None:
+    with SSHTransport([node_of(fresh_sshd)]) as t:
+        t.run("n1", "true", fast=fast)
+        threading.Timer(0.7, fresh_sshd.cut_connections).start()
+        t0 = time.monotonic()
+        with pytest.raises(NodeUnreachable, match="connection lost"):
+            t.run("n1", "sleep 20", timeout=30, fast=fast)
+        assert time.monotonic() - t0 < 5
+        assert t.run("n1", "echo back", fast=fast).stdout == "back\n"
+    assert fresh_sshd.log.read_text().count("Accepted publickey") == 2
+
+
+@PATHS
+def test_dead_connection_between_commands_reconnects_once(fresh_sshd: LocalSSHD, fast: bool) -> None:
+    with SSHTransport([node_of(fresh_sshd)]) as t:
+        assert t.run("n1", "echo one", fast=fast).ok
+        fresh_sshd.cut_connections()
+        assert t.run("n1", "echo two", fast=fast).stdout == "two\n"
+    assert fresh_sshd.log.read_text().count("Accepted publickey") == 2
+
+
+def test_wrong_key_is_authentication_failed(sshd: LocalSSHD, tmp_path: Path) -> None:
+    stranger = keygen(tmp_path / "stranger")
+    with SSHTransport([node_of(sshd, key_file=str(stranger))]) as t, pytest.raises(AuthenticationFailed) as info:
+        t.run("n1", "true")
+    assert "refused our key" in str(info.value) and info.value.node == "n1"
+
+
+def test_unreachable_port_is_node_unreachable() -> None:
+    node = Node("gone", "127.0.0.1", free_port(), key_file="/nonexistent")
+    with SSHTransport([node], connect_timeout=3) as t, pytest.raises(NodeUnreachable, match="cannot reach"):
+        t.run("gone", "true")
+
+
+def test_first_use_remembers_the_host_key(sshd: LocalSSHD, swarmlab_home: Path) -> None:
+    with SSHTransport([node_of(sshd)]) as t:
+        t.run("n1", "true")
+    known = (swarmlab_home / "known_hosts").read_text()
+    host_pub = Path(f"{sshd.host_key}.pub").read_text().split()[1]
+    assert f"[{sshd.host}]:{sshd.port} ssh-ed25519 {host_pub}" in known
+
+
+def test_changed_host_key_is_refused_with_the_fix(sshd: LocalSSHD, swarmlab_home: Path) -> None:
+    address = f"[{sshd.host}]:{sshd.port}"
+    old = paramiko.Ed25519Key.from_private_key_file(str(keygen(swarmlab_home / "old")))
+    (swarmlab_home / "known_hosts").write_text(f"{address} ssh-ed25519 {old.get_base64()}\n")
+    with SSHTransport([node_of(sshd)]) as t:
+        with pytest.raises(HostKeyChanged) as info:
+            t.run("n1", "true")
+        message = str(info.value)
+        assert "CHANGED" in message and "rebuilt" in message and f"swarmlab forget-host '{address}'" in message
+        assert forget(swarmlab_home / "known_hosts", address) == 1
+        assert t.run("n1", "echo trusted").ok
+    assert old.get_base64() not in (swarmlab_home / "known_hosts").read_text()
+
+
+def test_cli_forget_host(swarmlab_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from swarmlab.cli import main
+
+    (swarmlab_home / "known_hosts").write_text("[10.0.0.9]:2222 ssh-ed25519 AAAA\nother ssh-ed25519 BBBB\n")
+    assert main(["forget-host", "10.0.0.9", "-p", "2222"]) == 0
+    assert "forgot 1 key" in capsys.readouterr().out
+    assert (swarmlab_home / "known_hosts").read_text() == "other ssh-ed25519 BBBB\n"
+
+
+def test_jump_host_reaches_a_hidden_node(bastion: dict[str, LocalSSHD]) -> None:
+    jump, hidden = bastion["jump"], bastion["hidden"]
+    nodes = [Node("bastion", jump.host, jump.port, "root", str(jump.client_key)),
+             Node("hidden", hidden.host, hidden.port, "root", str(hidden.client_key), jump="bastion")]
+    with SSHTransport(nodes) as t:
+        r = t.run("hidden", "ip -o -4 addr show dev swl-h1")
+        assert "10.231.2.2/30" in r.stdout
+        assert "10.231.2.2" not in t.run("bastion", "ip -o -4 addr").stdout.replace("10.231.2.1", "")
+        assert t.run("hidden", "echo via channel", fast=False).stdout == "via channel\n"
+    assert "direct-tcpip" in jump.log.read_text() or "Accepted publickey" in jump.log.read_text()
+    direct = [Node("hidden", hidden.host, hidden.port, "root", str(hidden.client_key))]
+    with SSHTransport(direct, connect_timeout=3) as t, pytest.raises(NodeUnreachable):
+        t.run("hidden", "true")
+
+
+def test_run_all_in_parallel_with_one_node_down(three_sshd: list[LocalSSHD]) -> None:
+    up = [node_of(s, name=f"node{i}") for i, s in enumerate(three_sshd[:2], 1)]
+    down = Node("node3", "127.0.0.3", free_port("127.0.0.3"), key_file=str(three_sshd[2].client_key))
+    with SSHTransport([*up, down], connect_timeout=3) as t:
+        results = t.run_all(None, "sleep 1; echo $SSH_CONNECTION")
+    assert [r.node for r in results] == ["node1", "node2", "node3"]
+    assert results["node1"].ok and " 127.0.0.1 " in results["node1"].stdout
+    assert results["node2"].ok and " 127.0.0.2 " in results["node2"].stdout
+    assert isinstance(results["node3"].error, NodeUnreachable) and results["node3"].exit_code is None
+    first, second = results["node1"], results["node2"]
+    assert abs((first.started - second.started).total_seconds()) < min(first.duration, second.duration)
+    frame = results.to_frame()
+    assert list(frame["node"]) == ["node1", "node2", "node3"]
+    assert list(frame["ok"]) == [True, True, False]
+    assert str(frame["exit_code"].dtype) == "Int64" and "NodeUnreachable" in frame.loc[2, "error"]
+
+
+# -- sudo -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sudo_users(sshd: LocalSSHD) -> dict[str, str]:
+    import shutil
+
+    if shutil.which("sudo") is None or shutil.which("useradd") is None:
+        pytest.skip("needs sudo and useradd (`./run tests` installs sudo as root)")
+    users = {"swlnopw": "NOPASSWD:ALL", "swlpw": "ALL"}
+    rules = Path("/etc/sudoers.d/swarmlab-test")
+    rules.write_text("".join(f"{u} ALL=(ALL) {r}\n" for u, r in users.items()))
+    rules.chmod(0o440)
+    for user in users:
+        if subprocess.run(["id", user], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
+        subprocess.run(["usermod", "-p", "*", user], check=True)  # no password, not locked: key login works
+        sshd.authorize(sshd.client_key, user)  # type: ignore[arg-type]
+    yield {u: u for u in users}
+    rules.unlink()
+
+
+def test_sudo_without_password(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
+    with SSHTransport([node_of(sshd, user="swlnopw")]) as t:
+        assert t.run("n1", "id -u").stdout.strip() != "0"
+        assert t.run("n1", "id -u", sudo=True).stdout.strip() == "0"
+
+
+def test_sudo_that_wants_a_password_is_a_clear_error(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
+    with SSHTransport([node_of(sshd, user="swlpw")]) as t:
+        r = t.run("n1", "id -u", sudo=True, timeout=10)
+        assert r.exit_code == 1 and "password is required" in r.stderr
+        with pytest.raises(SudoPasswordRequired, match="NOPASSWD"):
+            t.run("n1", "id -u", sudo=True, check=True, timeout=10)
+
+
+def test_sudo_timeout_kills_the_root_process(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
+    marker = "1000.6161"
+    with SSHTransport([node_of(sshd, user="swlnopw")]) as t, pytest.raises(CommandTimeout):
+        t.run("n1", f"sleep {marker}", sudo=True, timeout=1)
+    deadline = time.monotonic() + 3
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_with(marker) == []
