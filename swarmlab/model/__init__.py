@@ -1,0 +1,1 @@
+"""What the parsed outputs mean together: the VIP chain, and which era of Docker produced them."""
