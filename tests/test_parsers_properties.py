@@ -1,10 +1,14 @@
-"""Arbitrary text gives a result or a ParseError, never another exception (hypothesis, >= 10,000 examples)."""
+"""Arbitrary text gives a result or a ParseError, never another exception (hypothesis, >= 10,000 examples).
+
+Two strategies per parser: random text, and the parser's own real outputs (every fixture section of its kind)
+mutated line- and token-wise, which reaches much deeper into a parser than random characters do.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,29 +18,52 @@ from hypothesis import strategies as st
 from swarmlab.errors import ParseError
 from swarmlab.parsers.dispatch import PARSERS
 from swarmlab.parsers.transcript import split_fixture, split_shell
-from swarmlab.parsers.whoami import parse_counts
+from tests.fixture_expectations import EXPECTED
+from tests.fixture_summary import FIXTURES, parse_section, sections
 
-FIXTURES = Path(__file__).parent / "fixtures"
-# real outputs to mutate: mutations of real text reach much deeper into a parser than random characters
-REAL = [p.read_text(errors="replace") for p in sorted((FIXTURES / "captured").rglob("*.txt"))]
-REAL += [p.read_text(errors="replace") for p in sorted((FIXTURES / "vm-ipvs-docker20").glob("*.txt"))[:40]]
-EXAMPLES_PER_PARSER = 400  # x 28 parsers x 2 strategies > 10,000
+EXAMPLES = 200  # per parser and strategy: 31 targets x 2 strategies x 200 > 10,000
+
+ALL: dict[str, Callable[[str], Any]] = {**{k: v[0] for k, v in PARSERS.items()},
+                                       "split_fixture": split_fixture, "split_shell": split_shell}
+
+
+def _corpus() -> dict[str, list[str]]:
+    corpus: dict[str, list[str]] = {}
+    for rel in EXPECTED:
+        for s in sections(rel):
+            kind, _ = parse_section(s)
+            if kind in ALL:
+                corpus.setdefault(kind, []).append(s.output)
+            corpus.setdefault("split_fixture", []).append(s.output)
+    corpus["split_shell"] = corpus["split_fixture"]
+    corpus["vagrant_ssh_config"] = [(FIXTURES / "vagrant" / "ssh-config-3-machines.txt").read_text()]
+    return corpus
+
+
+CORPUS = _corpus()
+TOKENS = st.sampled_from(["", "x", "-1", "0x", "1.5", "999999999999", "::", "/", "->", "{", "[", '"', "\t",
+                          "FWM", "Chain", "inet", "Hostname:", "1:"]) | st.text(max_size=6)
 
 
 @st.composite
-def mutated_real_output(draw: st.DrawFn) -> str:
-    lines = draw(st.sampled_from(REAL)).splitlines()
-    for _ in range(draw(st.integers(0, 4))):
+def mutated(draw: st.DrawFn, kind: str) -> str:
+    lines = draw(st.sampled_from(CORPUS.get(kind) or CORPUS["split_fixture"])).splitlines()
+    for _ in range(draw(st.integers(1, 4))):
         if not lines:
             break
         i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["drop", "dup", "cut", "insert", "swap"]))
-        if op == "drop":
+        op = draw(st.sampled_from(["token", "token", "token", "drop", "dup", "cut", "insert", "swap"]))
+        if op == "token":
+            spans = [m.span() for m in re.finditer(r"\S+", lines[i])]
+            if spans:
+                a, b = draw(st.sampled_from(spans))
+                lines[i] = lines[i][:a] + draw(TOKENS) + lines[i][b:]
+        elif op == "drop":
             del lines[i]
         elif op == "dup":
             lines.insert(i, lines[i])
         elif op == "cut":
-            lines[i] = lines[i][: draw(st.integers(0, max(0, len(lines[i]))))]
+            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
         elif op == "insert":
             lines.insert(i, draw(st.text(max_size=40)))
         else:
@@ -50,14 +77,17 @@ def only_parse_errors(parser: Callable[[str], Any], text: str) -> None:
         parser(text)
 
 
-ALL = {**{k: v[0] for k, v in PARSERS.items()}, "whoami_counts": parse_counts, "split_fixture": split_fixture,
-       "split_shell": split_shell}
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def test_every_parser_has_real_outputs_to_mutate() -> None:
+    assert sorted(k for k in ALL if k not in CORPUS) == []
 
 
 @pytest.mark.parametrize("kind", sorted(ALL))
 def test_random_text(kind: str) -> None:
-    @settings(max_examples=EXAMPLES_PER_PARSER, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow])
+    @SETTINGS
     @given(st.text(max_size=300))
     def check(text: str) -> None:
         only_parse_errors(ALL[kind], text)
@@ -67,9 +97,8 @@ def test_random_text(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", sorted(ALL))
 def test_mutated_real_outputs(kind: str) -> None:
-    @settings(max_examples=EXAMPLES_PER_PARSER, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(mutated_real_output())
+    @SETTINGS
+    @given(mutated(kind))
     def check(text: str) -> None:
         only_parse_errors(ALL[kind], text)
 

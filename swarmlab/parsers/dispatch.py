@@ -101,7 +101,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p), k) for p, k in [
     (r"^docker service (?:create|update|scale)\b", "service_change"),
     (r"^docker swarm init\b", "swarm_init"),
     (r"^docker swarm join\b", "swarm_join"),
-    (r"\bdocker (?:image )?import\b", "docker_import"),
+    (r"\bdocker\b(?: -\S+ \S+)* (?:image )?import\b", "docker_import"),
     (r"^docker info\b", "docker_info"),
     (r"^docker version\b", "docker_version"),
     (r"\bls\b.*\bnetns\b|^ip netns(?: list| ls)?$", "netns_ls"),

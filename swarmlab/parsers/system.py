@@ -28,7 +28,7 @@ class LoadAvg:
 
 
 def parse_loadavg(text: str) -> LoadAvg:
-    m = re.fullmatch(r"\s*([\d.]+) ([\d.]+) ([\d.]+) (\d+)/(\d+) (\d+)\s*", text)
+    m = re.fullmatch(r"\s*(\d+\.\d+) (\d+\.\d+) (\d+\.\d+) (\d+)/(\d+) (\d+)\s*", text)
     if not m:
         raise ParseError("cat /proc/loadavg", "expected 'l1 l5 l15 running/total lastpid'", line_no=1,
                          line=text.strip()[:80])
