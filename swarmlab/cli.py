@@ -54,6 +54,47 @@ def _forget_host(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from swarmlab import doctor, inventory
+    from swarmlab.transport import SSHTransport
+
+    inv = inventory.load(args.inventory) if args.inventory else inventory.discover()
+    if inv is None:
+        print("no live swarm configured (no inventory, no rig running, no Vagrantfile here): nothing to check.\n"
+              "Start one with `swarmlab rig up` or `vagrant up`, or give `-i inventory.toml`.")
+        return 1
+    print(f"# checking {len(inv)} node(s) from {inv.source}")
+    with SSHTransport(inv, known_hosts=inv.extra.get("known_hosts")) as t:
+        checks = doctor.run(t, inv)
+    print(doctor.report(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _rig(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from swarmlab.rig import image, vm
+
+    def progress(msg: str) -> None:
+        print(msg, flush=True)
+
+    if args.rig_command == "build":
+        img = image.build(progress, force=args.force)
+        print(json.dumps(img.info, indent=2))
+    elif args.rig_command == "up":
+        inv = vm.up(progress, swarm=not args.no_swarm)
+        print(inv.table())
+    elif args.rig_command == "down":
+        vm.down(progress)
+    elif args.rig_command == "status":
+        print(json.dumps(vm.status(), indent=2))
+    elif args.rig_command == "ssh":
+        argv = vm.ssh_argv(args.node, args.command)
+        os.execvp(argv[0], argv)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swarmlab", description=(
         "A hands-on lab: how Docker Swarm load-balances an overlay network through a virtual IP."))
@@ -71,6 +112,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ask `vagrant ssh-config` in DIR (default: here)")
     p.set_defaults(func=_nodes)
 
+    p = sub.add_parser("doctor", help="check a live swarm is ready for the lab; says how to fix what is not")
+    p.add_argument("-i", "--inventory", help="an inventory file (default: the one `swarmlab nodes` finds)")
+    p.set_defaults(func=_doctor)
+
+    rig = sub.add_parser("rig", help="a real 3-node swarm with IPVS in a disposable Debian VM (qemu; needs root)",
+                         description="build: make the VM image from Debian packages (cached); up: boot it and form "
+                                     "the swarm; down: stop it and remove its state; status; ssh NODE [CMD...]")
+    rig_sub = rig.add_subparsers(dest="rig_command", required=True)
+    p = rig_sub.add_parser("build", help="build the VM image (debootstrap; ~90 s; cached by recipe)")
+    p.add_argument("--force", action="store_true", help="rebuild even when the cached image matches the recipe")
+    p = rig_sub.add_parser("up", help="boot the rig and form the swarm; writes the inventory")
+    p.add_argument("--no-swarm", action="store_true", help="start the nodes' dockerd but do not form the swarm")
+    rig_sub.add_parser("down", help="stop the rig and remove its overlay, pidfile, logs and inventory")
+    rig_sub.add_parser("status", help="is a rig running; where; how long it took to come up")
+    p = rig_sub.add_parser("ssh", help="an OpenSSH session on a rig node (rig, swarm-manager, swarm-worker1...)")
+    p.add_argument("node")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+    rig.set_defaults(func=_rig)
+
     p = sub.add_parser("forget-host", help="forget a node's remembered SSH host key (after a VM was rebuilt)")
     p.add_argument("address", help="host name or address, or [host]:port")
     p.add_argument("-p", "--port", type=int, help="SSH port, when not 22")
@@ -87,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `swarmlab ... | head`
+        return 0
 
 
 if __name__ == "__main__":

@@ -189,7 +189,7 @@ def load(path: str | Path) -> Inventory:
 
 
 def rig_inventory_file() -> Path:
-    return paths.home() / "rig" / "inventory.toml"
+    return paths.rig_home() / "inventory.toml"
 
 
 def discover(directory: str | Path | None = None) -> Inventory | None:

@@ -14,3 +14,11 @@ def home() -> Path:
 
 def known_hosts_file() -> Path:
     return home() / "known_hosts"
+
+
+def rig_home() -> Path:
+    """The rig's images and run state: `$SWARMLAB_RIG_HOME`, else `<swarmlab home>/rig`."""
+    env = os.environ.get("SWARMLAB_RIG_HOME")
+    path = Path(env).expanduser() if env else home() / "rig"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -31,6 +31,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     return report
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked rig_last (they stop the shared rig) run after every other test."""
+    items.sort(key=lambda item: item.get_closest_marker("rig_last") is not None)
+
+
 def need_root_sshd() -> None:
     if not IS_ROOT:
         pytest.skip("needs root: the test sshd logs in as root and tests sudo, users and namespaces")
@@ -115,3 +120,21 @@ def _cleanup_bastion() -> None:
     for args in (["route", "del", "unreachable", "10.231.2.0/24"], ["link", "del", "swl-j0"],
                  ["netns", "del", "swl-jump"], ["netns", "del", "swl-hidden"]):
         subprocess.run(["ip", *args], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def rig():  # type: ignore[no-untyped-def]
+    """A running rig (three nodes, swarm formed), once per session; down at the end unless SWARMLAB_KEEP_RIG=1."""
+    from swarmlab.testing.rig import RIG_HOME_DEFAULT, rig_unavailable_reason
+
+    reason = rig_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    os.environ.setdefault("SWARMLAB_RIG_HOME", RIG_HOME_DEFAULT)
+    from swarmlab.inventory import load
+    from swarmlab.rig import vm
+
+    inv = load(vm.inventory_file()) if vm.running() else vm.up(progress=lambda m: print(f"[rig] {m}", flush=True))
+    yield inv
+    if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
+        vm.down(progress=lambda m: print(f"[rig] {m}", flush=True))

@@ -79,3 +79,15 @@ def test_jc_was_tried_first_and_gets_these_fixtures_wrong() -> None:
     assert {r["type"] for r in replies} == {"unparsable_line"}
     ours = ping.parse(iputils)
     assert [r.seq for r in ours.replies] == [1, 2, 3, 4, 5]
+
+
+def test_whoami_v4_mapped_remote_addr_is_plain_ipv4() -> None:
+    answer = whoami.parse("Hostname: a\nIP: 10.0.1.3\nRemoteAddr: ::ffff:10.0.1.9:43210\nGET / HTTP/1.1\n")[0]
+    assert (answer.remote_addr, answer.remote_port) == ("10.0.1.9", 43210)
+
+
+def test_ip_netns_ids_are_read() -> None:
+    text = (CAPTURED.parent / "rig-ipvs-docker20" / "rig-ip-netns.txt").read_text()
+    entries = netns_ls.parse("\n".join(ln for ln in text.splitlines() if not ln.startswith("###")))
+    assert [(e.name, e.netns_id) for e in entries] == [("swl-ipvs-scratch", None), ("swarm-worker1", 2),
+                                                       ("swarm-manager", 1), ("swarm-worker2", 0)]

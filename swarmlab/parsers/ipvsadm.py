@@ -259,6 +259,10 @@ def _parse_save(content: list[tuple[int, str]]) -> IPVSTable:
             elif opt in ("-o", "--ops"):
                 flags.append("ops")
                 i += 1
+            elif opt in ("--tun-type", "--tun-port") and arg is not None:  # a tunnel real server's encapsulation
+                i += 2
+            elif opt in ("--tun-nocsum", "--tun-csum", "--tun-remcsum"):
+                i += 1
             else:
                 raise ParseError(KIND, f"unknown option {opt!r} in saved rules", line_no=no, line=line)
         if protocol is None or virtual is None:

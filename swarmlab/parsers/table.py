@@ -27,7 +27,7 @@ def parse_table(text: str, kind: str, required: tuple[str, ...], aliases: dict[s
     if not lines:
         raise ParseError(kind, "empty output (expected a header line)")
     if lines[0].lstrip().startswith("{"):
-        return parse_json_lines(lines, kind, aliases)
+        return parse_json_lines(lines, kind, aliases, required)
     header = lines[0]
     spans = [(m.start(), m.group()) for m in _COLUMN.finditer(header)]
     names = [aliases.get(snake(name), snake(name)) for _, name in spans]
@@ -59,7 +59,8 @@ def _cut(line: str, starts: list[int]) -> list[str] | None:
     return [line[s:e].strip() for s, e in zip(starts, bounds, strict=True)]
 
 
-def parse_json_lines(lines: list[str], kind: str, aliases: dict[str, str]) -> list[dict[str, str]]:
+def parse_json_lines(lines: list[str], kind: str, aliases: dict[str, str], required: tuple[str, ...] = ()
+                     ) -> list[dict[str, str]]:
     rows = []
     for no, line in enumerate(lines, 1):
         try:
@@ -68,7 +69,11 @@ def parse_json_lines(lines: list[str], kind: str, aliases: dict[str, str]) -> li
             raise ParseError(kind, f"not a JSON object ({exc.msg})", line_no=no, line=line) from None
         if not isinstance(obj, dict):
             raise ParseError(kind, "each line of --format '{{json .}}' must be a JSON object", line_no=no, line=line)
-        rows.append({aliases.get(snake(k), snake(k)): _text(v) for k, v in obj.items()})
+        row = {aliases.get(snake(k), snake(k)): _text(v) for k, v in obj.items()}
+        missing = [r for r in required if r not in row]
+        if missing:
+            raise ParseError(kind, f"JSON object lacks {', '.join(missing)}", line_no=no, line=line)
+        rows.append(row)
     return rows
 
 

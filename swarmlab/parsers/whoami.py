@@ -111,7 +111,10 @@ def parse(text: str) -> list[Answer]:
             host, _, port = value.strip().rpartition(":")
             if not port.isdigit():
                 raise ParseError(KIND, "RemoteAddr without a port", line_no=no, line=line)
-            current.remote_addr, current.remote_port = host.strip("[]"), int(port)
+            host = host.strip("[]")
+            # a dual-stack listener reports IPv4 clients v4-mapped (::ffff:10.0.1.9): that is 10.0.1.9
+            current.remote_addr = host[7:] if host.lower().startswith("::ffff:") and "." in host else host
+            current.remote_port = int(port)
         elif _REQUEST.fullmatch(stripped):
             current.method, current.path, current.protocol = _REQUEST.fullmatch(stripped).groups()  # type: ignore[union-attr]
             in_headers = True

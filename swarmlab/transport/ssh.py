@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
 import socket
 import threading
@@ -32,6 +33,9 @@ from swarmlab.transport.result import CommandResult, decode
 from swarmlab.transport.shell import FastShell, NotSent, ShellAnswer
 
 PGID_HEADER = b"swarmlab-pgid "
+# paramiko logs every failed handshake with a traceback on stderr; swarmlab raises typed errors instead
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+logging.getLogger("paramiko").propagate = False
 
 
 class _NodeLink:

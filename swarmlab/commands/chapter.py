@@ -1,0 +1,136 @@
+"""The chapter's commands, built from validated and quoted names. Each function returns one shell command line.
+
+Requests go from the client container with busybox `wget` wrapped in `timeout` (busybox 1.35's `wget -T`
+segfaults; no client image is assumed to have curl), N of them in ONE remote command, each introduced by a
+`swarmlab-request N` line that the whoami parser reads as its sequence number.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from swarmlab.commands.names import quoted, validate
+
+NETNS_DIR = "/var/run/docker/netns"
+LAB_LABEL = "swarmlab.lab=1"
+
+
+def network_ls() -> str:
+    return "docker network ls"
+
+
+def network_create(name: str, attachable: bool = True) -> str:
+    return f"docker network create -d overlay {'--attachable ' if attachable else ''}" \
+           f"--label {LAB_LABEL} {quoted(name, 'network')}"
+
+
+def network_inspect(name: str, verbose: bool = False) -> str:
+    return f"docker network inspect {'-v ' if verbose else ''}{quoted(name, 'network')}"
+
+
+def service_create(name: str, image: str, network: str | None = None, replicas: int | None = 1,
+                   command: list[str] | None = None, endpoint_mode: str | None = None,
+                   publish: str | None = None, mode: str | None = None, detach: bool = False) -> str:
+    parts = ["docker service create", f"--name {quoted(name, 'service')}", f"--label {LAB_LABEL}",
+             "--no-resolve-image", "--stop-grace-period 2s"]
+    if network:
+        parts.append(f"--network {quoted(network, 'network')}")
+    if mode == "global":
+        parts.append("--mode global")
+    elif replicas is not None:
+        parts.append(f"--replicas {int(replicas)}")
+    if endpoint_mode:
+        if endpoint_mode not in ("vip", "dnsrr"):
+            raise ValueError("endpoint_mode is 'vip' or 'dnsrr'")
+        parts.append(f"--endpoint-mode {endpoint_mode}")
+    if publish:
+        published, _, target = publish.partition(":")
+        parts.append(f"--publish published={int(published)},target={int(target)}")
+    if detach:
+        parts.append("--detach")
+    parts.append(quoted(image, "image"))
+    if command:
+        parts.append(shlex.join(command))
+    return " ".join(parts)
+
+
+def service_ls() -> str:
+    return "docker service ls"
+
+
+def service_ps(name: str, no_trunc: bool = False) -> str:
+    return f"docker service ps {'--no-trunc ' if no_trunc else ''}{quoted(name, 'service')}"
+
+
+def service_inspect(name: str) -> str:
+    return f"docker service inspect {quoted(name, 'service')}"
+
+
+def service_scale(name: str, replicas: int) -> str:
+    return f"docker service scale --detach=false {quoted(name, 'service')}={int(replicas)}"
+
+
+def service_rm(name: str) -> str:
+    return f"docker service rm {quoted(name, 'service')}"
+
+
+def container_ls(service: str | None = None) -> str:
+    flt = f" --filter label=com.docker.swarm.service.name={quoted(service, 'service')}" if service else ""
+    return f"docker container ls{flt}"
+
+
+def container_of(service: str) -> str:
+    """The id of this node's first running container of `service` (empty when it has none)."""
+    return f"docker container ls -q --filter label=com.docker.swarm.service.name={quoted(service, 'service')} " \
+           "| head -n 1"
+
+
+def exec_in(container: str, command: str) -> str:
+    return f"docker exec {quoted(container, 'container')} sh -c {shlex.quote(command)}"
+
+
+def requests(container: str, target: str = "web", n: int = 10, timeout: int = 5, path: str = "/") -> str:
+    """n HTTP requests from `container` to `target` in one remote command (busybox wget under `timeout`)."""
+    validate(target, "service")
+    if not path.startswith("/") or not all(c.isalnum() or c in "/-_." for c in path):
+        raise ValueError(f"unsafe path {path!r}")
+    loop = (f"i=0; while [ $i -lt {int(n)} ]; do i=$((i+1)); echo swarmlab-request $i; "
+            f"timeout {int(timeout)} wget -qO- http://{target}{path} 2>/dev/null || echo FAIL; done")
+    return exec_in(container, loop)
+
+
+def ping(container: str, target: str = "web", count: int = 2) -> str:
+    validate(target, "service")
+    return exec_in(container, f"timeout {int(count) + 8} ping -c {int(count)} {target}")
+
+
+def nslookup(container: str, name: str = "web") -> str:
+    prefix = "tasks." if name.startswith("tasks.") else ""
+    validate(name[len(prefix):], "service")
+    return exec_in(container, f"nslookup {prefix}{name[len(prefix):]} 127.0.0.11")
+
+
+def netns_ls() -> str:
+    return f"ls {NETNS_DIR}"
+
+
+def nsenter(namespace: str, command: str) -> str:
+    return f"nsenter --net={NETNS_DIR}/{quoted(namespace, 'namespace')} {command}"
+
+
+def ip_addr(namespace: str) -> str:
+    return nsenter(namespace, "ip a")
+
+
+def iptables_mangle(namespace: str) -> str:
+    return nsenter(namespace, "iptables -nvL -t mangle")
+
+
+def ipvsadm(namespace: str, stats: bool = False) -> str:
+    return nsenter(namespace, "ipvsadm -Ln" + (" --stats" if stats else ""))
+
+
+def ipvsadm_all_lb(stats: bool = False) -> str:
+    """Every lb_ namespace's IPVS table in one command (read with parsers.ipvsadm.parse_per_namespace)."""
+    return (f"for ns in $(ls -d {NETNS_DIR}/lb_* 2>/dev/null); do echo $ns; "
+            f"nsenter --net=$ns ipvsadm -Ln{' --stats' if stats else ''}; done")

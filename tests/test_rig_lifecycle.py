@@ -1,0 +1,71 @@
+"""`swarmlab rig` as a product: status, ssh, a second up refused, and down leaving nothing behind.
+
+Marked `rig_last`: conftest moves these to the end of the session, since `down` ends the shared rig.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from swarmlab.inventory import Inventory
+from swarmlab.rig import RigError, vm
+
+pytestmark = [pytest.mark.real, pytest.mark.rig_last]
+SWARMLAB = str(Path(sys.executable).parent / "swarmlab")
+
+
+def gone(pid: int) -> bool:
+    """No such process, or a zombie (qemu daemonized, so its reaper is PID 1, which may take a moment)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_status_reports_the_running_rig(rig: Inventory) -> None:
+    status = vm.status()
+    assert status["running"] is True and status["accel"] in ("kvm", "tcg")
+    state = vm.running()
+    assert state is not None and status["ssh"] == f"127.0.0.1:{state.port}"
+    assert rig["rig"].port == state.port and rig["swarm-manager"].jump == "rig"
+
+
+def test_rig_ssh_reaches_each_node_through_the_vm(rig: Inventory) -> None:
+    for node in ("swarm-manager", "swarm-worker2"):
+        out = subprocess.run([SWARMLAB, "rig", "ssh", node, "hostname; ls /var/run/docker/netns | head -n 1"],
+                             capture_output=True, text=True, timeout=60, env=os.environ.copy())
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines()[0] == node
+
+
+def test_swarmlab_nodes_finds_the_rig(rig: Inventory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
+    from swarmlab import inventory
+
+    found = inventory.discover(tmp_path)
+    assert found is not None and found.names == ["rig", "swarm-manager", "swarm-worker1", "swarm-worker2"]
+
+
+def test_second_up_says_so(rig: Inventory) -> None:
+    with pytest.raises(RigError, match="already running"):
+        vm.up(progress=lambda m: None)
+
+
+def test_down_leaves_no_process_overlay_or_file(rig: Inventory) -> None:
+    state = vm.running()
+    assert state is not None
+    run_dir = vm.run_dir()
+    assert (run_dir / "overlay.qcow2").exists()
+    assert vm.down(progress=lambda m: None)
+    assert gone(state.pid), "qemu is still running"
+    assert not run_dir.exists() and not vm.inventory_file().exists()
+    qemus = subprocess.run(["pgrep", "-f", f"qemu-system.*{run_dir}"], capture_output=True, text=True).stdout
+    assert qemus.strip() == ""
+    assert vm.status()["running"] is False
+    assert vm.down(progress=lambda m: None) is False  # nothing left to stop

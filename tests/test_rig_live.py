@@ -1,0 +1,238 @@
+"""The chapter, run live over SSH on the rig's real three-node swarm (real IPVS), every output parsed.
+
+One rig per test session (tests/conftest.py `rig`); the services are created once for this module.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from swarmlab import doctor
+from swarmlab.commands import chapter as c
+from swarmlab.inventory import Inventory
+from swarmlab.parsers import (
+    container_ls,
+    ip_addr,
+    iptables,
+    ipvsadm,
+    netns_ls,
+    network_inspect,
+    network_ls,
+    node_ls,
+    nslookup,
+    ping,
+    service_ls,
+    service_ps,
+    whoami,
+)
+from swarmlab.parsers.docker_cli import parse_service_change
+from swarmlab.parsers.netns_ls import lb_namespace_for
+from swarmlab.rig import NODES
+from swarmlab.rig.swarm import transport
+from swarmlab.transport import SSHTransport
+
+pytestmark = pytest.mark.real
+MANAGER = NODES[0][0]
+NODE_NAMES = [n for n, _ in NODES]
+
+
+@pytest.fixture(scope="module")
+def t(rig: Inventory) -> Iterator[SSHTransport]:
+    with transport(rig) as tr:
+        yield tr
+
+
+def run(t: SSHTransport, node: str, command: str, timeout: float = 120) -> str:
+    return t.run(node, command, timeout=timeout, check=True).stdout
+
+
+def wait_converged(t: SSHTransport, service: str, replicas: int, timeout: float = 180) -> list[service_ps.Task]:
+    deadline = time.monotonic() + timeout
+    while True:
+        tasks = [x for x in service_ps.parse(run(t, MANAGER, c.service_ps(service))) if not x.history]
+        running = [x for x in tasks if x.state == "Running" and x.desired_state == "Running"]
+        if len(running) == replicas:
+            return running
+        assert time.monotonic() < deadline, f"{service} did not converge to {replicas}: {tasks}"
+        time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def chapter(t: SSHTransport) -> dict[str, Any]:
+    """Steps 1-4 of the chapter: mynet, web (2 replicas of the whoami), client."""
+    nets = network_ls.parse(run(t, MANAGER, c.network_ls()))
+    if "mynet" not in [n.name for n in nets]:
+        run(t, MANAGER, c.network_create("mynet"))
+    services = [s.name for s in service_ls.parse(run(t, MANAGER, c.service_ls()))]
+    created = {}
+    for name, image, command in (("web", "swarmlab/whoami:1", None), ("client", "swarmlab/client:1", None)):
+        if name in services:
+            run(t, MANAGER, c.service_scale(name, 2 if name == "web" else 1), timeout=240)
+        else:
+            out = run(t, MANAGER, c.service_create(name, image, "mynet", 2 if name == "web" else 1, command),
+                      timeout=240)
+            created[name] = parse_service_change(out)
+    web_tasks = wait_converged(t, "web", 2)
+    client_task = wait_converged(t, "client", 1)[0]
+    client_node = client_task.node
+    client_id = run(t, client_node, c.container_of("client")).strip()
+    return {"created": created, "web_tasks": web_tasks, "client_node": client_node, "client": client_id}
+
+
+def test_nodes_and_networks(t: SSHTransport, chapter: dict[str, Any]) -> None:
+    nodes = node_ls.parse(run(t, MANAGER, "docker node ls"))
+    assert sorted(n.hostname for n in nodes) == sorted(NODE_NAMES)
+    assert [n.hostname for n in nodes if n.role == "manager"] == [MANAGER]
+    assert all(n.status == "Ready" for n in nodes)
+    nets = {n.name: n for n in network_ls.parse(run(t, MANAGER, c.network_ls()))}
+    assert nets["mynet"].driver == "overlay" and nets["mynet"].scope == "swarm"
+    assert nets["ingress"].overlay
+
+
+def test_services_tasks_and_client_container(t: SSHTransport, chapter: dict[str, Any]) -> None:
+    for created in chapter["created"].values():
+        assert created.converged and created.done == created.total
+    services = {s.name: s for s in service_ls.parse(run(t, MANAGER, c.service_ls()))}
+    assert (services["web"].running, services["web"].desired, services["web"].image) == (2, 2, "swarmlab/whoami:1")
+    assert (services["client"].running, services["client"].desired) == (1, 1)
+    assert {x.name for x in chapter["web_tasks"]} == {"web.1", "web.2"}
+    containers = container_ls.parse(run(t, chapter["client_node"], c.container_ls("client")))
+    assert len(containers) == 1 and containers[0].service == "client" and containers[0].id == chapter["client"]
+
+
+def test_dns_and_ping_answer_with_the_vip(t: SSHTransport, chapter: dict[str, Any]) -> None:
+    node, client = chapter["client_node"], chapter["client"]
+    vip_lookup = nslookup.parse(run(t, node, c.nslookup(client, "web")))
+    tasks_lookup = nslookup.parse(run(t, node, c.nslookup(client, "tasks.web")))
+    assert len(vip_lookup.addresses) == 1 and len(tasks_lookup.addresses) == 2
+    vip = vip_lookup.addresses[0]
+    assert vip not in tasks_lookup.addresses
+    pinged = ping.parse(run(t, node, c.ping(client, "web", 2)))
+    assert (pinged.destination, pinged.destination_ip, pinged.received) == ("web", vip, 2)
+
+
+def lb_state(t: SSHTransport, node: str) -> dict[str, Any]:
+    net = network_inspect.parse(run(t, node, c.network_inspect("mynet", verbose=True)))[0]
+    namespace = lb_namespace_for(net.id or "")
+    entries = netns_ls.parse(run(t, node, c.netns_ls()))
+    return {
+        "net": net, "namespace": namespace, "netns": entries,
+        "addresses": ip_addr.parse(run(t, node, c.ip_addr(namespace))),
+        "rules": iptables.parse(run(t, node, c.iptables_mangle(namespace)), "mangle"),
+        "ipvs": ipvsadm.parse(run(t, node, c.ipvsadm(namespace))),
+        "stats": ipvsadm.parse(run(t, node, c.ipvsadm(namespace, stats=True))),
+    }
+
+
+def test_the_vip_chain_on_the_clients_node(t: SSHTransport, chapter: dict[str, Any]) -> None:
+    node = chapter["client_node"]
+    s = lb_state(t, node)
+    net, namespace = s["net"], s["namespace"]
+    assert namespace in [e.name for e in s["netns"] if e.kind == "lb"]
+    assert net.lb_endpoint is not None and net.lb_endpoint.key == "lb-mynet"
+    assert net.lb_endpoint.name == "mynet-endpoint"
+    web = next(x for x in net.services if x.name == "web")
+    task_ips = sorted(x.endpoint_ip for x in web.tasks if x.endpoint_ip)
+    assert len(task_ips) == 2
+    eth0 = next(i for i in s["addresses"] if i.name == "eth0")
+    assert web.vip in eth0.vips, "the service VIP is a /32 in this node's lb namespace"
+    assert any(a.address == net.lb_endpoint.ip and a.prefix == 24 for a in eth0.addresses)
+    mark_rule = next(r for r in s["rules"].marks() if r.destination == web.vip)
+    assert mark_rule.chain == "INPUT" and mark_rule.mark == web.mark, "LocalLBIndex is the firewall mark"
+    assert mark_rule.mark >= 0x100
+    fwm = s["ipvs"].service(mark_rule.mark)
+    assert fwm is not None and fwm.scheduler == "rr"
+    assert sorted(r.address for r in fwm.reals) == task_ips, "real servers are exactly the task IPs"
+    assert {(r.port, r.forward, r.weight) for r in fwm.reals} == {("0", "Masq", 1)}
+
+
+def test_three_hundred_requests_split_evenly(t: SSHTransport, chapter: dict[str, Any]) -> None:
+    node, client = chapter["client_node"], chapter["client"]
+    answers = whoami.parse(run(t, node, c.requests(client, "web", 300), timeout=300))
+    assert [a.seq for a in answers] == list(range(1, 301)) and all(a.ok for a in answers)
+    counts = Counter(a.hostname for a in answers)
+    assert len(counts) == 2 and set(counts.values()) == {150}, counts
+    lb_ip = network_inspect.parse(run(t, node, c.network_inspect("mynet")))[0].lb_endpoint.ip
+    assert {a.remote_addr for a in answers} == {lb_ip}, "backends see the lb endpoint (SNAT)"
+    hosts = [a.hostname for a in answers]
+    assert all(hosts[i] != hosts[i + 1] for i in range(len(hosts) - 1)), "round robin alternates"
+    assert {a.method for a in answers} == {"GET"} and {a.headers.get("Host") for a in answers} == {"web"}
+
+
+def test_scaling_to_three_updates_every_nodes_ipvs(t: SSHTransport, chapter: dict[str, Any]) -> None:
+    run(t, MANAGER, c.service_scale("web", 3), timeout=240)
+    try:
+        tasks = wait_converged(t, "web", 3)
+        assert len({x.node for x in tasks}) >= 2
+        deadline = time.monotonic() + 60
+        while True:
+            tables = {n: ipvsadm.parse_per_namespace(run(t, n, c.ipvsadm_all_lb())) for n in NODE_NAMES}
+            reals = {}
+            for n, by_ns in tables.items():
+                net = network_inspect.parse(run(t, n, c.network_inspect("mynet", verbose=True)))[0]
+                web = next(x for x in net.services if x.name == "web")
+                table = by_ns.get(f"{c.NETNS_DIR}/{lb_namespace_for(net.id)}")
+                fwm = table.service(web.mark) if table else None
+                reals[n] = sorted(r.address for r in fwm.reals) if fwm else []
+            if all(len(v) == 3 for v in reals.values()) or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        assert all(len(v) == 3 for v in reals.values()), reals
+        assert len({tuple(v) for v in reals.values()}) == 1, "same three task IPs behind each node's own mark"
+    finally:
+        run(t, MANAGER, c.service_scale("web", 2), timeout=240)
+        wait_converged(t, "web", 2)
+
+
+def test_whoami_stops_on_sigterm_not_sigkill(t: SSHTransport) -> None:
+    node = NODES[1][0]
+    cid = run(t, node, "docker run -d swarmlab/whoami:1").strip()
+    try:
+        run(t, node, f"docker stop -t 30 {cid}", timeout=60)
+        code = run(t, node, f"docker inspect -f '{{{{.State.ExitCode}}}}' {cid}").strip()
+        assert code == "0", "exit 137 would mean it ignored SIGTERM and was killed"
+    finally:
+        t.run(node, f"docker rm -f {cid}", timeout=60)
+
+
+def test_the_vm_is_sealed_and_never_pulls(t: SSHTransport) -> None:
+    routes = run(t, "rig", "ip route; ip -n swarm-manager route")
+    assert "default" not in routes, routes
+    for node in NODE_NAMES:
+        env = run(t, node, "tr '\\0' '\\n' < /proc/$(cat /run/docker.pid)/environ")
+        assert "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1" in env.splitlines()
+    spec = run(t, MANAGER, "docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' web").strip()
+    assert spec == "swarmlab/whoami:1", "--no-resolve-image keeps the image name unpinned (no registry digest)"
+
+
+def test_ipvs_counters_grow_with_requests(t: SSHTransport, chapter: dict[str, Any]) -> None:
+    node, client = chapter["client_node"], chapter["client"]
+    s = lb_state(t, node)
+    mark = next(x for x in s["net"].services if x.name == "web").mark
+    before = s["stats"].service(mark).counters["conns"]
+    run(t, node, c.requests(client, "web", 20))
+    after = ipvsadm.parse(run(t, node, c.ipvsadm(s["namespace"], stats=True))).service(mark)
+    assert after.counters["conns"] - before == 20
+    assert sum(r.counters["conns"] for r in after.reals) == after.counters["conns"]
+
+
+# last: it stops and restarts a worker's dockerd, which may move tasks
+def test_doctor_passes_then_names_a_stopped_dockerd(t: SSHTransport, rig: Inventory) -> None:
+    checks = doctor.run(t, rig)
+    assert all(x.ok for x in checks), doctor.report(checks)
+    names = {x.name for x in checks}
+    assert {"ssh", "docker", "swarm", "ipvs", "ipvsadm+nsenter", "lab images", "swarm ports"} <= names
+    victim = NODES[2][0]
+    run(t, victim, "node-dockerd stop")
+    try:
+        checks = doctor.run(t, rig)
+        failed = [x for x in checks if not x.ok]
+        assert [(x.node, x.name) for x in failed if x.node == victim] == [(victim, "docker")]
+        assert "node-dockerd start" in failed[0].fix
+    finally:
+        run(t, victim, "node-dockerd start")
