@@ -30,16 +30,40 @@ def _nodes(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from importlib import resources
+    from swarmlab import recordings
+    from swarmlab.lab import Lab
+    from swarmlab.lab.walk import walk
 
-    bundled = [p.name for p in (resources.files("swarmlab") / "recordings").iterdir()
-               if p.name.endswith(".jsonl")] if (resources.files("swarmlab") / "recordings").is_dir() else []
-    if not bundled:
-        print("swarmlab demo: no recording bundled yet.\n"
-              "The demo replays a real recorded swarm session; the record/replay feature that bundles one is not "
-              "built yet. `swarmlab nodes` shows the live swarm, if one is configured.")
-        return 0
-    print("bundled recordings: " + ", ".join(sorted(bundled)))
+    path = recordings.get(args.recording) if args.recording else recordings.default()
+    with Lab.connect(mode="replay", recording=path) as lab:
+        return 0 if walk(lab, requests=args.requests) else 1
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from swarmlab.lab import Lab
+    from swarmlab.lab.walk import walk
+
+    with Lab.connect(mode="replay", recording=args.file) as lab:
+        return 0 if walk(lab, requests=args.requests) else 1
+
+
+def _record(args: argparse.Namespace) -> int:
+    from swarmlab.lab import Lab
+    from swarmlab.lab.walk import walk
+
+    provenance = {"title": args.title, "recorded_by": args.recorded_by}
+    with Lab.connect(mode="record", record_to=args.output, inventory=args.inventory, provenance=provenance) as lab:
+        ok = walk(lab, requests=args.requests, full=args.full)
+    print(f"\nrecorded to {args.output}")
+    return 0 if ok else 1
+
+
+def _reset(args: argparse.Namespace) -> int:
+    from swarmlab.lab import Lab
+
+    with Lab.connect(mode="live", inventory=args.inventory) as lab:
+        removed = lab.reset()
+    print(f"removed {len(removed)} object(s) the lab created (label swarmlab.lab=1)")
     return 0
 
 
@@ -102,7 +126,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="walk the chapter headless on the bundled recording (no swarm needed)")
+    p.add_argument("--recording", help="a bundled recording's name (default: the rig session, else the seed)")
+    p.add_argument("-n", "--requests", type=int, default=100, help="requests for the distribution (default 100)")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("replay", help="walk the chapter on a recording file")
+    p.add_argument("file")
+    p.add_argument("-n", "--requests", type=int, default=100)
+    p.set_defaults(func=_replay)
+
+    p = sub.add_parser("record", help="walk the chapter live while recording every command to FILE")
+    p.add_argument("-o", "--output", required=True, help="the recording to write (.jsonl)")
+    p.add_argument("-i", "--inventory", help="an inventory file (default: the one `swarmlab nodes` finds)")
+    p.add_argument("-n", "--requests", type=int, default=100)
+    p.add_argument("--full", action="store_true",
+                   help="also scale 2->3->5->1->2, kill a task, a dnsrr service and a published port")
+    p.add_argument("--title", default="A swarmlab session")
+    p.add_argument("--recorded-by", default="swarmlab record")
+    p.set_defaults(func=_record)
+
+    p = sub.add_parser("reset", help="remove what the lab created on the live swarm (labelled swarmlab.lab=1)")
+    p.add_argument("-i", "--inventory")
+    p.set_defaults(func=_reset)
 
     p = sub.add_parser("nodes", help="print the swarm's nodes (inventory file, rig, or `vagrant ssh-config`)",
                        description="Inventory file format: see swarmlab/inventory.py ([[nodes]] name, host, port, "

@@ -77,3 +77,11 @@ class ParseError(SwarmlabError, ValueError):
         self.line_no = line_no
         self.line = line
         self.reason = message
+
+
+class NotRecorded(TransportError):
+    """Replay was asked for a command the recording does not hold."""
+
+
+class RecordingError(SwarmlabError):
+    """A recording file that cannot be read: damaged, truncated, or written by a newer swarmlab."""

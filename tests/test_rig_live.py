@@ -214,11 +214,47 @@ def test_ipvs_counters_grow_with_requests(t: SSHTransport, chapter: dict[str, An
     node, client = chapter["client_node"], chapter["client"]
     s = lb_state(t, node)
     mark = next(x for x in s["net"].services if x.name == "web").mark
-    before = s["stats"].service(mark).counters["conns"]
+    before = s["stats"].service(mark).counters
     run(t, node, c.requests(client, "web", 20))
     after = ipvsadm.parse(run(t, node, c.ipvsadm(s["namespace"], stats=True))).service(mark)
-    assert after.counters["conns"] - before == 20
+    # Conns grows, but not always by 20: Docker sets conn_reuse_mode=0, so a connection from a client port IPVS
+    # still remembers reuses that entry and is not counted as new. Packets always are.
+    assert after.counters["conns"] > before["conns"]
+    assert after.counters["in_pkts"] - before["in_pkts"] >= 20 * 3  # SYN, request, FIN at least
     assert sum(r.counters["conns"] for r in after.reals) == after.counters["conns"]
+
+
+def test_record_then_replay_round_trips_byte_for_byte(rig: Inventory, chapter: dict[str, Any],
+                                                     tmp_path: Any) -> None:
+    from swarmlab.lab import Lab
+    from swarmlab.transport.recording import load
+
+    path = tmp_path / "session.jsonl"
+    with Lab.connect(mode="record", inventory=rig, record_to=path, provenance={"title": "round trip"}) as lab:
+        live_chain = lab.vip_chain("web")
+        live_answers = lab.requests(10).output
+        live = [(r.step, r.node, r.command, r.output) for r in lab.log if r.command]
+    recording = load(path)
+    assert recording.provenance["docker"].startswith("20.10") and recording.provenance["title"] == "round trip"
+    with Lab.connect(mode="replay", recording=path) as replay:
+        replay_chain = replay.vip_chain("web")
+        assert replay.requests(10).output == live_answers
+        replayed = [(r.step, r.node, r.command, r.output) for r in replay.log if r.command]
+    assert replayed == live, "every step replays with the same command and the same bytes"
+    assert replay_chain.equals(live_chain)
+    nodes = set(live_chain.node)
+    assert nodes <= set(NODE_NAMES) and len(live_chain) == 2 * len(nodes), "two real servers behind each node's mark"
+
+
+def test_a_real_join_token_never_reaches_the_recording(rig: Inventory, tmp_path: Any) -> None:
+    from swarmlab.transport import RecordingTransport
+
+    path = tmp_path / "tokens.jsonl"
+    with RecordingTransport(transport(rig), path, {"title": "tokens"}) as t:
+        shown = t.run(MANAGER, "docker swarm join-token worker", timeout=30, check=True).stdout
+    token = next(w for w in shown.split() if w.startswith("SWMTKN-1-"))
+    text = path.read_text()
+    assert token not in text and "docker swarm join --token SWMTKN-1-<redacted> 10.99.0.10:2377" in text
 
 
 # last: it stops and restarts a worker's dockerd, which may move tasks

@@ -29,7 +29,6 @@ from swarmlab.parsers._text import clean_lines
 _ID = re.compile(r"[a-z0-9]{25}")
 _PROGRESS = re.compile(r"overall progress: (\d+) out of (\d+) tasks")
 _SLOT = re.compile(r"(\d+/\d+|[a-z0-9]{25}):\s*(.*?)\s*(?:\[[=> ]*\])?")
-_TOKEN = re.compile(r"SWMTKN-1-[0-9a-z]+-[0-9a-z]+")
 
 
 @dataclass
@@ -112,5 +111,7 @@ def parse_import(text: str) -> str:
 
 
 def redact(text: str) -> str:
-    """Hide swarm join tokens (`SWMTKN-1-...`): they let anyone join the swarm."""
-    return _TOKEN.sub("SWMTKN-1-<redacted>", text)
+    """Hide swarm join tokens (`SWMTKN-1-...`) and other secrets: they let anyone join the swarm."""
+    from swarmlab.transport.redact import redact as redact_secrets
+
+    return redact_secrets(text)

@@ -228,7 +228,10 @@ def _save_rule(words: list[str], chain: Chain, pkts: int | None, byts: int | Non
         elif opt == "-m":
             pass
         elif opt in ("--set-xmark", "--set-mark"):
-            options.append(f"MARK set {arg.split('/')[0] if arg.startswith('0x') else hex(int(arg))}")
+            value = arg.split("/")[0]
+            if not re.fullmatch(r"0x[0-9a-fA-F]+|\d+", value):
+                raise ParseError(KIND, f"{opt} {arg!r} is not a mark", line_no=no, line=line)
+            options.append(f"MARK set {value if value.startswith('0x') else hex(int(value))}")
         elif opt == "--dport":
             options.append(f"dpt:{arg}")
         elif opt.startswith("--") and arg and not arg.startswith("-"):

@@ -7,6 +7,7 @@ Optionally it runs inside a network namespace (`netns=`), to model a node that o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -136,7 +137,8 @@ class LocalSSHD:
     def cut_connections(self) -> None:
         """Kill every per-connection sshd child: connections drop mid-command, the listener stays."""
         for pid in self.session_pids():
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it may have ended since pgrep saw it
+                os.kill(pid, signal.SIGKILL)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

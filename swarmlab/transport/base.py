@@ -33,8 +33,11 @@ class Transport(ABC):
 
     @abstractmethod
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False) -> CommandResult:
-        """Run `command` on `node`; raise `TransportError`s for the node, `CommandFailed` with `check`."""
+            check: bool = False, step: str | None = None) -> CommandResult:
+        """Run `command` on `node`; raise `TransportError`s for the node, `CommandFailed` with `check`.
+
+        `step` names the lab step the command belongs to: recordings keep it, replays may answer by it.
+        """
 
     def run_all(self, nodes: Iterable[NodeRef] | None, command: str, *, timeout: float = DEFAULT_TIMEOUT,
                 sudo: bool = False) -> ResultSet:

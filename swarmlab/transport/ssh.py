@@ -142,7 +142,7 @@ class SSHTransport(Transport):
     # -- commands ----------------------------------------------------------------------------------------------
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False, fast: bool | None = None) -> CommandResult:
+            check: bool = False, step: str | None = None, fast: bool | None = None) -> CommandResult:
         """Run `command` on `node`.
 
         `fast=None` picks the fast path when allowed (no sudo as a non-root user); `fast=False` forces a new

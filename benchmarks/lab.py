@@ -1,0 +1,85 @@
+"""Lab speed on the rig: 200 requests in ONE `docker exec` versus one `docker exec` per request; `lab.snapshot()`
+in parallel versus sequentially; and the `import swarmlab` time.
+
+Run:  ./run bench lab   (root; uses a running rig, or brings one up in its own rig home and stops it after)
+Writes benchmarks/results/lab.json. Aims: >= 20x, >= 2.5x, < 0.3 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "lab.json"
+N = 200
+
+
+def import_time() -> float:
+    code = "import time; t = time.perf_counter(); import swarmlab; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(5)]
+    return min(runs)
+
+
+def main() -> int:
+    os.environ.setdefault("SWARMLAB_RIG_HOME", "/var/tmp/swarmlab-rig-bench")
+    from swarmlab.commands import chapter as c
+    from swarmlab.inventory import load
+    from swarmlab.lab import Lab
+    from swarmlab.rig import vm
+
+    started_here = vm.running() is None
+    inv = vm.up(print) if started_here else load(vm.inventory_file())
+    try:
+        with Lab.connect(mode="live", inventory=inv) as lab:
+            lab.create_services()
+            node, container = lab.client_container()
+            t = lab.transport
+            t0 = time.perf_counter()
+            one = lab.requests(N)
+            one_exec_s = time.perf_counter() - t0
+            assert len(one.value) == N and all(a.ok for a in one.value)
+            per = 20  # one exec per request is slow: measure 20 and scale
+            t0 = time.perf_counter()
+            for _ in range(per):
+                r = t.run(node, c.exec_in(container, "timeout 5 wget -qO- http://web/"), timeout=60)
+                assert "Hostname:" in r.stdout
+            per_exec_s = (time.perf_counter() - t0) / per * N
+            lab.snapshot(parallel=True)  # warm connections and shells on every node
+            t0 = time.perf_counter()
+            lab.snapshot(parallel=False)
+            sequential_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            lab.snapshot(parallel=True)
+            parallel_s = time.perf_counter() - t0
+    finally:
+        if started_here:
+            vm.down(print)
+    report = {
+        "what": "lab speed on swarmlab rig (tcg VM, 3 nodes), and import time",
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        f"{N}_requests_one_exec_s": round(one_exec_s, 2),
+        f"{N}_requests_exec_per_request_s": round(per_exec_s, 2),
+        "exec_per_request_measured_on": per,
+        "one_exec_speedup": round(per_exec_s / one_exec_s, 1),
+        "snapshot_sequential_s": round(sequential_s, 2),
+        "snapshot_parallel_s": round(parallel_s, 2),
+        "snapshot_speedup": round(sequential_s / parallel_s, 2),
+        "import_swarmlab_s": round(import_time(), 4),
+        "aims": {"one_exec_speedup": ">= 20", "snapshot_speedup": ">= 2.5", "import_swarmlab_s": "< 0.3"},
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

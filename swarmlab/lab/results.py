@@ -1,0 +1,66 @@
+"""What a lab step returns: the command as it ran, its raw output exactly as printed, and the parsed data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class StepResult:
+    step: str
+    node: str
+    command: str
+    output: str
+    exit_code: int | None
+    value: Any = None
+    frame: pd.DataFrame | None = None
+    note: str = ""
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def text(self) -> str:
+        """The step as a terminal would show it, then the parsed table."""
+        head = f"{self.node}$ {self.command}"
+        parts = [head, self.output.rstrip("\n")]
+        if self.note:
+            parts.append(f"# {self.note}")
+        if self.frame is not None and len(self.frame):
+            shown = self.frame.dropna(axis=1, how="all")  # e.g. ipvsadm's --stats columns in a plain listing
+            parts += ["-- parsed --", shown.to_string(index=False, max_colwidth=60)]
+        return "\n".join(p for p in parts if p)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table = self.frame.to_html(index=False, max_cols=20) if self.frame is not None and len(self.frame) else ""
+        note = f"<p><i>{html.escape(self.note)}</i></p>" if self.note else ""
+        badge = " <small>(replayed)</small>" if self.replayed else ""
+        return (f"<p><b>{html.escape(self.node)}$</b> <code>{html.escape(self.command)}</code>{badge}</p>"
+                f"<pre>{html.escape(self.output)}</pre>{note}{table}")
+
+
+@dataclass
+class Sample:
+    """n requests from the client, each parsed; the per-backend summary; IPVS counters before and after."""
+
+    requests: StepResult
+    answers: pd.DataFrame
+    summary: pd.DataFrame
+    ipvs_before: pd.DataFrame | None = None
+    ipvs_after: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def largest_deviation(self) -> float:
+        """The largest |count - even share| / even share over the backends (0 = perfectly even)."""
+        if self.summary.empty:
+            return 0.0
+        share = self.summary["count"].sum() / len(self.summary)
+        return float((self.summary["count"] - share).abs().max() / share)

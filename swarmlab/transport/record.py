@@ -1,0 +1,36 @@
+"""`RecordingTransport`: a live transport whose every command is also written to a recording."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from swarmlab.errors import TransportError
+from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport
+from swarmlab.transport.recording import Writer
+from swarmlab.transport.result import CommandResult
+
+
+class RecordingTransport(Transport):
+    def __init__(self, inner: Transport, path: str | Path, provenance: dict[str, Any]) -> None:
+        super().__init__(inner.nodes.values())
+        self.inner = inner
+        self.writer = Writer(Path(path), {"nodes": list(inner.nodes), **provenance})
+
+    def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
+            check: bool = False, step: str | None = None, **kw: Any) -> CommandResult:
+        name = self.node(node).name
+        started = datetime.now()
+        try:
+            result = self.inner.run(node, command, timeout=timeout, sudo=sudo, **kw)
+        except TransportError as exc:
+            self.writer.add(CommandResult(name, command, started=started,
+                                          duration=(datetime.now() - started).total_seconds()), step, exc)
+            raise
+        self.writer.add(result, step)
+        return result.check() if check else result
+
+    def close(self) -> None:
+        self.writer.close()
+        self.inner.close()

@@ -1,0 +1,181 @@
+"""The recording file: JSON Lines, human-readable, versioned.
+
+Line 1 is the header: {"format": "swarmlab-recording", "version": 1, "provenance": {...}} (who, where, when,
+which nodes, Docker and kernel versions, swarmlab version, how it was made). Every further line is one command:
+{"seq", "node", "command", "step", "stdout", "stderr", "exit_code", "started", "duration"} (output that is not
+UTF-8 is kept as "stdout_b64"/"stderr_b64"; a command that failed to run keeps "error": {"type", "message"}).
+Each line is written and flushed (and fsync-ed) as the command ends, so a crash loses at most the command in
+flight; everything is redacted (swarmlab.transport.redact) before it is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from swarmlab.errors import RecordingError
+from swarmlab.transport.redact import redact
+from swarmlab.transport.result import CommandResult
+
+FORMAT = "swarmlab-recording"
+VERSION = 1
+
+
+@dataclass
+class Entry:
+    seq: int
+    node: str
+    command: str
+    stdout: bytes
+    stderr: bytes
+    exit_code: int | None
+    step: str | None = None
+    started: str | None = None
+    duration: float = 0.0
+    error: dict[str, str] | None = None
+
+    def result(self) -> CommandResult:
+        started = datetime.fromisoformat(self.started) if self.started else datetime.now()
+        return CommandResult(self.node, self.command, self.stdout, self.stderr, self.exit_code, started,
+                             self.duration)
+
+
+@dataclass
+class Recording:
+    path: Path
+    provenance: dict[str, Any]
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def nodes(self) -> list[str]:
+        declared = self.provenance.get("nodes") or []
+        seen = [e.node for e in self.entries]
+        return list(dict.fromkeys([*declared, *seen]))
+
+    @property
+    def title(self) -> str:
+        return str(self.provenance.get("title") or self.path.stem)
+
+
+def _text(data: bytes) -> dict[str, str]:
+    try:
+        return {"": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"_b64": base64.b64encode(data).decode("ascii")}
+
+
+def _entry_json(entry: Entry) -> str:
+    obj: dict[str, Any] = {"seq": entry.seq, "node": entry.node, "command": redact(entry.command),
+                           "step": entry.step}
+    for name, data in (("stdout", entry.stdout), ("stderr", entry.stderr)):
+        encoded = _text(data)
+        if "" in encoded:
+            obj[name] = redact(encoded[""])
+        else:
+            obj[name + "_b64"] = encoded["_b64"]
+    obj.update(exit_code=entry.exit_code, started=entry.started,
+               duration=round(entry.duration, 6) if entry.started else None)
+    if entry.error:
+        obj["error"] = {k: redact(v) for k, v in entry.error.items()}
+    return json.dumps(obj, ensure_ascii=False)
+
+
+class Writer:
+    """Appends entries to a new recording file, one flushed line per command. Thread-safe."""
+
+    def __init__(self, path: Path, provenance: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        header = {"format": FORMAT, "version": VERSION,
+                  "provenance": json.loads(redact(json.dumps(provenance, ensure_ascii=False)))}
+        self._write(json.dumps(header, ensure_ascii=False))
+
+    def _write(self, line: str) -> None:
+        self._fh.write(line + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def add(self, result: CommandResult, step: str | None = None, error: Exception | None = None,
+            timed: bool = True) -> None:
+        """`timed=False` for a transcribed output whose time nobody knows: its start and duration stay null."""
+        with self._lock:
+            self._seq += 1
+            entry = Entry(self._seq, result.node, result.command, result.stdout_bytes, result.stderr_bytes,
+                          result.exit_code, step, result.started.isoformat(timespec="milliseconds") if timed else None,
+                          result.duration if timed else 0.0,
+                          {"type": type(error).__name__, "message": str(error)} if error else None)
+            self._write(_entry_json(entry))
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._fh.closed:
+                self._fh.close()
+
+
+def load(path: str | Path) -> Recording:
+    path = Path(path)
+    if not path.exists():
+        raise RecordingError(f"no recording at {path}")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordingError(f"{path}: not a swarmlab recording (not UTF-8 text at byte {exc.start})") from None
+    lines = text.split("\n")
+    truncated = not text.endswith("\n")
+    if not lines[0].strip():
+        raise RecordingError(f"{path}: empty file, not a swarmlab recording")
+    try:
+        header = json.loads(lines[0])
+    except json.JSONDecodeError:
+        raise RecordingError(f"{path}: line 1 is not a swarmlab recording header (JSON)") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise RecordingError(f"{path}: not a swarmlab recording (line 1 lacks \"format\": \"{FORMAT}\")")
+    version = header.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise RecordingError(f"{path}: recording format version {version!r} is newer than this swarmlab reads "
+                             f"({VERSION}); upgrade swarmlab (pip install -U swarmlab)")
+    recording = Recording(path, header.get("provenance") or {})
+    body = lines[1:-1] if lines[-1] == "" else lines[1:]
+    for no, line in enumerate(body, 2):
+        last = no == len(body) + 1
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            recording.entries.append(_entry(obj))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            if last and truncated:
+                raise RecordingError(
+                    f"{path}: truncated: line {no}, the last, ends mid-entry (the recording session stopped while "
+                    f"writing it); the {len(recording.entries)} complete entries before it are intact — delete "
+                    "that last line to replay them") from None
+            raise RecordingError(f"{path}: damaged entry at line {no}: {exc}") from None
+    return recording
+
+
+def _entry(obj: dict[str, Any]) -> Entry:
+    def data(name: str) -> bytes:
+        if name + "_b64" in obj:
+            return base64.b64decode(obj[name + "_b64"], validate=True)
+        value = obj.get(name, "")
+        if not isinstance(value, str):
+            raise ValueError(f"{name} is not text")
+        return value.encode("utf-8")
+
+    if not isinstance(obj, dict) or not isinstance(obj["node"], str) or not isinstance(obj["command"], str):
+        raise ValueError("an entry needs text 'node' and 'command'")
+    code = obj.get("exit_code")
+    if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
+        raise ValueError("exit_code is not a whole number")
+    return Entry(int(obj.get("seq", 0)), obj["node"], obj["command"], data("stdout"), data("stderr"), code,
+                 obj.get("step"), obj.get("started"), float(obj.get("duration") or 0.0), obj.get("error"))

@@ -1,0 +1,88 @@
+"""The lab on the bundled seed recording: the chapter's chain from its own numbers, with nothing sent anywhere."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from swarmlab import recordings
+from swarmlab.errors import NotRecorded
+from swarmlab.lab import Lab
+from swarmlab.transport.recording import load
+
+SEED = recordings.get("seed-docker-tips")
+
+
+@pytest.fixture
+def lab() -> Lab:
+    return Lab.connect(mode="replay", recording=SEED)
+
+
+def test_default_mode_without_a_live_swarm_is_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
+    monkeypatch.delenv("SWARMLAB_MODE", raising=False)
+    monkeypatch.setenv("SWARMLAB_RIG_HOME", str(tmp_path / "no-rig"))
+    with Lab.connect() as lab:
+        assert lab.mode == "replay" and lab.replaying and lab.source.endswith(".jsonl)")
+
+
+def test_the_seed_chain_through_the_lab(lab: Lab) -> None:
+    chain = lab.vip_chain("web")
+    assert list(chain.real_server) == ["10.0.1.31", "10.0.1.32"]
+    row = chain.iloc[0]
+    assert (row.node, row.vip, row.mark, row.mark_hex, row.ipvs_service, row.lb_namespace, row.lb_endpoint_ip) == (
+        "swarm-manager", "10.0.1.30", 262, "0x106", "FWM 262", "lb_lpirdge00", "10.0.1.37")
+
+
+def test_steps_show_the_recorded_command_and_output_verbatim(lab: Lab) -> None:
+    recorded = {e.command: e.stdout.decode() for e in load(SEED).entries}
+    nets = lab.networks()
+    assert (nets.command, nets.output) == ("docker network ls", recorded["docker network ls"])
+    assert nets.replayed and [n.name for n in nets.value][4] == "mynet" and len(nets.frame) == 6
+    ipvs = lab.ipvs()
+    assert ipvs.command == "ipvsadm" and ipvs.output == recorded["ipvsadm"]
+    assert ipvs.value.marks == [262, 263]
+    assert lab.lb_namespace() == "lb_lpirdge00"
+
+
+def test_requests_and_sample(lab: Lab) -> None:
+    answers = lab.requests(3).frame
+    assert list(answers.seq) == [1, 2, 3]
+    assert list(answers.hostname) == ["6039865a1e5d", "c3b3e99b9bb1", "6039865a1e5d"]
+    assert set(answers.remote_addr) == {"10.0.1.37"}
+    sample = lab.sample_requests(3)
+    assert dict(zip(sample.summary.task_ip, sample.summary["count"], strict=True)) == {"10.0.1.32": 2,
+                                                                                      "10.0.1.31": 1}
+    assert sample.largest_deviation == pytest.approx(1 / 3)
+
+
+def test_what_was_not_recorded_says_so(lab: Lab) -> None:
+    with pytest.raises(NotRecorded, match="not in the recording"):
+        lab.scale("web", 3)
+
+
+def test_replay_never_sends_anything(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kw: object) -> None:
+        raise AssertionError("replay tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    from swarmlab.lab.walk import walk
+
+    lines: list[str] = []
+    assert walk(lab, lines.append, requests=3)
+    assert any("0x106" in line for line in lines)
+
+
+def test_demo_command_is_the_readmes_main_job() -> None:
+    swarmlab = str(Path(sys.executable).parent / "swarmlab")
+    out = subprocess.run([swarmlab, "demo"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "10.0.1.30" in out.stdout and "0x106" in out.stdout and "FWM 262" in out.stdout
+    assert "request distribution" in out.stdout

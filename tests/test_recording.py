@@ -1,0 +1,114 @@
+"""Recording files: round trip, redaction on real secret-bearing output, crash safety, and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from swarmlab.errors import CommandTimeout, NotRecorded, RecordingError
+from swarmlab.transport import CommandResult, ReplayTransport
+from swarmlab.transport.recording import Writer, load
+from swarmlab.transport.redact import redact
+
+FIX = Path(__file__).parent / "fixtures"
+REAL_INIT = (FIX / "host-noipvs-docker20" / "docker_swarm_init.txt").read_text()
+
+
+def write(path: Path, *results: CommandResult) -> Path:
+    w = Writer(path, {"title": "t", "nodes": ["n1", "n2"]})
+    for r in results:
+        w.add(r, step="s")
+    w.close()
+    return path
+
+
+def test_round_trip_keeps_bytes(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "printf x", b"caf\xc3\xa9\n\xff", b"err", 3),
+                 CommandResult("n2", "true", b"", b"", 0))
+    rec = load(path)
+    assert rec.title == "t" and rec.nodes == ["n1", "n2"]
+    first = rec.entries[0]
+    assert (first.stdout, first.stderr, first.exit_code, first.step) == (b"caf\xc3\xa9\n\xff", b"err", 3, "s")
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0])["format"] == "swarmlab-recording" and "stdout_b64" in lines[1]
+
+
+def test_real_join_token_is_redacted(tmp_path: Path) -> None:
+    token = next(w for w in REAL_INIT.split() if w.startswith("SWMTKN-1-"))
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", f"docker swarm join --token {token} 10.99.0.1:2377",
+                                                     REAL_INIT.encode(), b"", 0))
+    text = path.read_text()
+    assert token not in text and "SWMTKN-1-<redacted>" in text
+    assert "Swarm initialized: current node (o8q2cq90uuk2g71ji6efhlmsf)" in text
+
+
+def test_private_keys_and_passwords_are_redacted() -> None:
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----"
+    assert "b3BlbnNz" not in redact(f"cat id\n{key}\n")
+    assert redact("mysql --password hunter2 -u x") == "mysql --password <redacted> -u x"
+    assert redact("PASSWORD=hunter2") == "PASSWORD=<redacted>"
+    assert redact("docker swarm unlock-key: SWMKEY-1-abc+/=") == "docker swarm unlock-key: SWMKEY-1-<redacted>"
+
+
+def test_a_crash_loses_at_most_the_command_in_flight(tmp_path: Path) -> None:
+    w = Writer(tmp_path / "r.jsonl", {"title": "t"})
+    w.add(CommandResult("n1", "a", b"1", b"", 0))
+    w.add(CommandResult("n1", "b", b"2", b"", 0))
+    # no close(): every line was flushed and fsync-ed as it was added
+    assert [e.command for e in load(tmp_path / "r.jsonl").entries] == ["a", "b"]
+    w.close()
+
+
+def test_replay_answers_in_order_then_keeps_the_last(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "date", b"one\n", b"", 0),
+                 CommandResult("n1", "date", b"two\n", b"", 0))
+    t = ReplayTransport(path)
+    assert [t.run("n1", "date").stdout for _ in range(3)] == ["one\n", "two\n", "two\n"]
+
+
+def test_recorded_errors_come_back_typed(tmp_path: Path) -> None:
+    w = Writer(tmp_path / "r.jsonl", {"title": "t", "nodes": ["n1"]})
+    w.add(CommandResult("n1", "sleep 99"), error=CommandTimeout("timed out after 1 s", node="n1"))
+    w.close()
+    with pytest.raises(CommandTimeout, match="recorded"):
+        ReplayTransport(tmp_path / "r.jsonl").run("n1", "sleep 99")
+
+
+def test_not_recorded_names_the_command_and_the_closest(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "docker service ps web", b"", b"", 0))
+    with pytest.raises(NotRecorded) as info:
+        ReplayTransport(path).run("n1", "docker service ps client")
+    message = str(info.value)
+    assert "'docker service ps client'" in message and "closest recorded: 'docker service ps web'" in message
+
+
+def test_damaged_entry(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "a", b"1", b"", 0), CommandResult("n1", "b", b"", b"", 0))
+    lines = path.read_text().splitlines()
+    lines[1] = "#" + lines[1][1:]  # the entry's opening brace gone
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecordingError, match="damaged entry at line 2"):
+        load(path)
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "a", b"1", b"", 0), CommandResult("n1", "b", b"2", b"", 0))
+    text = path.read_text()
+    path.write_text(text[: len(text) - 15])
+    with pytest.raises(RecordingError, match=r"truncated: line 3, the last, ends mid-entry.*1 complete entries"):
+        load(path)
+
+
+def test_newer_format_and_not_a_recording(tmp_path: Path) -> None:
+    newer = tmp_path / "new.jsonl"
+    newer.write_text(json.dumps({"format": "swarmlab-recording", "version": 99, "provenance": {}}) + "\n")
+    with pytest.raises(RecordingError, match=r"version 99 is newer.*upgrade swarmlab"):
+        load(newer)
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"hello": 1}\n')
+    with pytest.raises(RecordingError, match="not a swarmlab recording"):
+        load(other)
+    with pytest.raises(RecordingError, match="no recording at"):
+        load(tmp_path / "missing.jsonl")
