@@ -107,7 +107,7 @@ def _rig(args: argparse.Namespace) -> int:
         img = image.build(progress, force=args.force)
         print(json.dumps(img.info, indent=2))
     elif args.rig_command == "up":
-        inv = vm.up(progress, swarm=not args.no_swarm)
+        inv = vm.up(progress, swarm=not args.no_swarm, ipvs=not args.no_ipvs)
         print(inv.table())
     elif args.rig_command == "down":
         vm.down(progress)
@@ -169,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even when the cached image matches the recipe")
     p = rig_sub.add_parser("up", help="boot the rig and form the swarm; writes the inventory")
     p.add_argument("--no-swarm", action="store_true", help="start the nodes' dockerd but do not form the swarm")
+    p.add_argument("--no-ipvs", action="store_true",
+                   help="remove IPVS from the VM's kernel first: VIPs then carry no traffic (the failure to learn)")
     rig_sub.add_parser("down", help="stop the rig and remove its overlay, pidfile, logs and inventory")
     rig_sub.add_parser("status", help="is a rig running; where; how long it took to come up")
     p = rig_sub.add_parser("ssh", help="an OpenSSH session on a rig node (rig, swarm-manager, swarm-worker1...)")

@@ -36,8 +36,10 @@ RIG_IMAGES = {"web": "swarmlab/whoami:1", "client": "swarmlab/client:1"}
 class Lab:
     def __init__(self, transport: Transport, mode: str, *, manager: str | None = None,
                  swarm_nodes: Iterable[str] | None = None, images: dict[str, str] | None = None,
-                 network: str = "mynet", source: str = "") -> None:
+                 network: str = "mynet", source: str = "", strict: bool | None = None) -> None:
         self.transport = transport
+        # replay: a step that was not recorded returns a result saying so (strict=False), or raises NotRecorded
+        self.strict = (mode != "replay") if strict is None else strict
         self.mode = mode
         self.network = network
         self.images = {**RIG_IMAGES, **(images or {})}
@@ -45,6 +47,7 @@ class Lab:
         self.swarm_nodes = nodes
         self.manager = manager or next((n for n in nodes if "manager" in n), nodes[0] if nodes else "")
         self.source = source
+        self.inventory: Any = None
         self.log: list[StepResult] = []
 
     # -- connecting ----------------------------------------------------------------------------------------------
@@ -57,6 +60,7 @@ class Lab:
         from swarmlab import recordings
 
         mode = mode or os.environ.get("SWARMLAB_MODE") or None
+        recording = recording or os.environ.get("SWARMLAB_RECORDING") or None
         inv = inventory
         if isinstance(inv, (str, Path)):
             inv = inv_mod.load(inv)
@@ -91,13 +95,24 @@ class Lab:
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes,
                     "images": images or RIG_IMAGES, **(provenance or {})}
             prov.update(_versions(live, inv.manager.name))
-            return cls(RecordingTransport(live, record_to, prov), "record", manager=inv.manager.name,
-                       swarm_nodes=swarm_nodes, images=images, source=f"recording to {record_to}")
-        return cls(live, "live", manager=inv.manager.name, swarm_nodes=swarm_nodes, images=images,
-                   source=inv.source)
+            lab = cls(RecordingTransport(live, record_to, prov), "record", manager=inv.manager.name,
+                      swarm_nodes=swarm_nodes, images=images, source=f"recording to {record_to}")
+        else:
+            lab = cls(live, "live", manager=inv.manager.name, swarm_nodes=swarm_nodes, images=images,
+                      source=inv.source)
+        lab.inventory = inv
+        return lab
 
     def close(self) -> None:
         self.transport.close()
+
+    def doctor(self) -> str:
+        """The doctor's report on the live swarm (a replay has nothing to check: it says where it came from)."""
+        if self.inventory is None:
+            return f"replaying {self.source}: no live swarm to check"
+        from swarmlab import doctor
+
+        return doctor.report(doctor.run(self.transport, self.inventory))
 
     def __enter__(self) -> Lab:
         return self
@@ -112,8 +127,18 @@ class Lab:
     # -- running one step ----------------------------------------------------------------------------------------
 
     def step(self, step: str, node: str, command: str, *, kind: str | None = None, timeout: float = 120,
-             parse: bool = True, check: bool = True) -> StepResult:
-        r = self.transport.run(node, command, timeout=timeout, step=step)
+             parse: bool = True, check: bool = True, latest: bool = False) -> StepResult:
+        """Run one command of a step. `latest` (replay only): the state at the end of the recording."""
+        extra = {"latest": True} if latest and self.replaying else {}
+        try:
+            r = self.transport.run(node, command, timeout=timeout, step=step, **extra)
+        except NotRecorded as exc:
+            if self.strict:
+                raise
+            missing = StepResult(step, node, command, "", None, replayed=True,
+                                 note=f"not in this recording: {str(exc).split(' is not in the recording')[0]}")
+            self.log.append(missing)
+            return missing
         if check and r.exit_code not in (0, None) and not self.replaying:
             raise CommandFailed(f"[{node}] step {step} failed ({r.exit_code}): {r.command}\n{r.stderr.strip()}",
                                 node=node, command=r.command, exit_code=r.exit_code, stdout=r.stdout,
@@ -144,8 +169,8 @@ class Lab:
             return nets
         return self.step("network_create", self.manager, c.network_create(self.network), parse=False)
 
-    def services(self) -> StepResult:
-        return self.step("service_ls", self.manager, c.service_ls())
+    def services(self, latest: bool = False) -> StepResult:
+        return self.step("service_ls", self.manager, c.service_ls(), latest=latest)
 
     def create_services(self, replicas: int = 2) -> list[StepResult]:
         """Step 2 and 4 of the chapter: `web` (whoami, `replicas`) and `client`, on the overlay. Idempotent."""
@@ -190,17 +215,34 @@ class Lab:
         node, container = self.client_container()
         command = c.requests(container, service, n)
         if self.replaying and not self.transport.has(node, command):  # type: ignore[attr-defined]
-            entries = self.transport.entries(node, None, "requests")[:n]  # type: ignore[attr-defined]
-            if not entries:
-                raise NotRecorded(f"[{node}] no requests in the recording {self.source}", node=node)
-            text = "".join(f"swarmlab-request {i}\n{e.stdout.decode()}" for i, e in enumerate(entries, 1))
-            result = StepResult("requests", node, " ; ".join(dict.fromkeys(e.command for e in entries)), text,
-                                0, replayed=True, note=f"{len(entries)} recorded request(s)")
-            result.value = whoami.parse(text)
-            result.frame = whoami.frame(result.value)
-            self.log.append(result)
-            return result
+            return self._recorded_requests(node, n)
         return self.step("requests", node, command, kind="whoami", timeout=max(60, n * 2))
+
+    def _recorded_requests(self, node: str, n: int) -> StepResult:
+        """Replay of `requests(n)` when exactly that was not recorded: the first n recorded answers, from as many
+        recorded commands as needed (their outputs shown verbatim), renumbered 1..n."""
+        entries = self.transport.entries(node, None, "requests")  # type: ignore[attr-defined]
+        if not entries:
+            if self.strict:
+                raise NotRecorded(f"[{node}] no requests in the recording {self.source}", node=node)
+            return StepResult("requests", node, "", "", None, replayed=True, note="not in this recording: requests")
+        answers, used = [], []
+        for e in entries:
+            text = e.stdout.decode("utf-8", errors="replace")
+            got = whoami.parse(text)
+            used.append(e)
+            answers += got
+            if len(answers) >= n:
+                break
+        answers = answers[:n]
+        for i, a in enumerate(answers, 1):
+            a.seq = i
+        result = StepResult("requests", node, " ; ".join(dict.fromkeys(e.command for e in used)),
+                            "".join(e.stdout.decode("utf-8", errors="replace") for e in used), 0, replayed=True,
+                            note=f"the first {len(answers)} of the recorded answers ({len(used)} recorded command(s))")
+        result.value, result.frame = answers, whoami.frame(answers)
+        self.log.append(result)
+        return result
 
     def ping(self, service: str = "web", count: int = 2) -> StepResult:
         node, container = self.client_container()
@@ -315,6 +357,30 @@ class Lab:
             return self.ipvs(node, stats=True).frame
         except (SwarmlabError, NotRecorded):
             return None
+
+    # -- beyond the chapter: dnsrr and the routing mesh ---------------------------------------------------------
+
+    def create_dnsrr(self, name: str = "webrr", replicas: int = 2) -> StepResult:
+        """A service like web, but `--endpoint-mode dnsrr`: no VIP, no mark, no IPVS; DNS answers task IPs."""
+        if not self.replaying and name in [s.name for s in self.services(latest=True).value or []]:
+            return StepResult("service_create", self.manager, "", "", 0, note=f"service {name} exists: reused")
+        return self.step("service_create", self.manager, c.service_create(name, self.images["web"], self.network,
+                                                                         replicas, endpoint_mode="dnsrr"),
+                         timeout=300)
+
+    def publish(self, name: str = "webpub", port: int = 8080, replicas: int = 2) -> StepResult:
+        """A whoami published on `port` through the ingress routing mesh (ingress_sbox on every node)."""
+        if not self.replaying and name in [s.name for s in self.services(latest=True).value or []]:
+            return StepResult("service_create", self.manager, "", "", 0, note=f"service {name} exists: reused")
+        return self.step("service_create", self.manager, c.service_create(name, self.images["web"], None, replicas,
+                                                                         publish=f"{port}:80"), timeout=300)
+
+    def ingress_marks(self, node: str | None = None) -> StepResult:
+        return self.step("mesh", node or self.manager, c.nsenter("ingress_sbox", "iptables -nvL -t mangle"),
+                         kind="iptables")
+
+    def ingress_ipvs(self, node: str | None = None) -> StepResult:
+        return self.step("mesh", node or self.manager, c.nsenter("ingress_sbox", "ipvsadm -Ln"), kind="ipvsadm")
 
     # -- changing the swarm --------------------------------------------------------------------------------------
 

@@ -36,6 +36,18 @@ def wait_nodes_ready(t: SSHTransport, progress: Progress = print, timeout: float
         time.sleep(1)
 
 
+IPVS_MODULES = ("xt_ipvs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "ip_vs")
+
+
+def disable_ipvs(t: SSHTransport, progress: Progress = print) -> None:
+    """Make the rig a swarm on a kernel without IPVS (as some WSL2 kernels are): unload the modules before any
+    service uses them and forbid loading them again. VIP services are then created but carry no traffic."""
+    rules = "".join(f"install {m} /bin/false\\n" for m in IPVS_MODULES)
+    t.run("rig", f"printf '{rules}' > /etc/modprobe.d/swarmlab-no-ipvs.conf && "
+                 f"rmmod {' '.join(IPVS_MODULES)} && ! test -e /proc/net/ip_vs", timeout=30, check=True)
+    progress("IPVS removed from the rig's kernel (modules unloaded, loading forbidden)")
+
+
 def form(t: SSHTransport, progress: Progress = print, timeout: float = 120.0) -> None:
     manager, manager_addr = NODES[0]
     state = t.run(manager, "docker info --format '{{.Swarm.LocalNodeState}}'", timeout=30, check=True).stdout.strip()

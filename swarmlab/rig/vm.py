@@ -176,8 +176,9 @@ def _write_inventory(img: image.Image, port: int) -> Inventory:
     return load(inventory_file())
 
 
-def up(progress: Progress = print, swarm: bool = True) -> Inventory:
-    """Boot the rig; with `swarm`, form the three-node swarm. Returns the inventory."""
+def up(progress: Progress = print, swarm: bool = True, ipvs: bool = True) -> Inventory:
+    """Boot the rig; with `swarm`, form the three-node swarm; without `ipvs`, on a kernel with IPVS removed.
+    Returns the inventory."""
     state = running()
     if state:
         raise RigError(f"a rig is already running (qemu pid {state.pid}, ssh on 127.0.0.1:{state.port}); "
@@ -210,13 +211,15 @@ def up(progress: Progress = print, swarm: bool = True) -> Inventory:
 
     with swarm_mod.transport(inv) as t:
         swarm_mod.wait_nodes_ready(t, progress)
+        if not ipvs:
+            swarm_mod.disable_ipvs(t, progress)
         t_nodes = time.monotonic()
         if swarm:
             swarm_mod.form(t, progress)
         t_swarm = time.monotonic()
     timings = {"build_s": round(t_built - t0, 1), "boot_to_ssh_s": round(t_ssh - t_built, 1),
                "nodes_ready_s": round(t_nodes - t_ssh, 1), "swarm_s": round(t_swarm - t_nodes, 1),
-               "up_total_s": round(t_swarm - t0, 1), "accel": accel, "swarm": swarm}
+               "up_total_s": round(t_swarm - t0, 1), "accel": accel, "swarm": swarm, "ipvs": ipvs}
     (run_dir() / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     progress(f"rig up in {t_swarm - t0:.0f} s: {', '.join(n for n, _ in NODES)} "
              f"({'swarm formed' if swarm else 'swarm not formed'}); inventory {inventory_file()}")

@@ -42,14 +42,16 @@ class ReplayTransport(Transport):
         return bool(self.entries(node, command, step))
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False, step: str | None = None, **kw: Any) -> CommandResult:
+            check: bool = False, step: str | None = None, latest: bool = False, **kw: Any) -> CommandResult:
+        """`latest`: answer with the last recording of it (the state at the end), not the next in order."""
         name = self.node(node).name
         found = self.entries(name, command, step)
         if not found:
             raise NotRecorded(self._not_recorded(name, command, step), node=name)
         key = (name, command if (name, command) in self._by_command else "", step or "")
-        i = min(self._cursor[key], len(found) - 1)
-        self._cursor[key] += 1
+        i = len(found) - 1 if latest else min(self._cursor[key], len(found) - 1)
+        if not latest:
+            self._cursor[key] += 1
         entry = found[i]
         if entry.error:
             cls = getattr(errors, entry.error.get("type", ""), errors.TransportError)
