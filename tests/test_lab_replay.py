@@ -83,9 +83,19 @@ def test_replay_never_sends_anything(lab: Lab, monkeypatch: pytest.MonkeyPatch) 
     assert any("0x106" in line for line in lines)
 
 
-def test_demo_command_is_the_readmes_main_job() -> None:
+def test_demo_on_the_seed_shows_the_chapters_chain() -> None:
     swarmlab = str(Path(sys.executable).parent / "swarmlab")
-    out = subprocess.run([swarmlab, "demo"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([swarmlab, "demo", "--recording", "seed-docker-tips"], capture_output=True, text=True,
+                         timeout=120)
     assert out.returncode == 0, out.stderr
     assert "10.0.1.30" in out.stdout and "0x106" in out.stdout and "FWM 262" in out.stdout
     assert "request distribution" in out.stdout
+
+
+def test_demo_is_the_readmes_main_job() -> None:
+    swarmlab = str(Path(sys.executable).parent / "swarmlab")
+    out = subprocess.run([swarmlab, "demo"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    default = load(recordings.default())
+    assert default.title in out.stdout and "=== 13. the VIP chain" in out.stdout
+    assert "FAILED" not in out.stdout

@@ -31,7 +31,7 @@ def test_notebooks_are_thin_and_parameterised() -> None:
 
 def test_all_notebooks_run_in_replay_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SWARMLAB_MODE", "replay")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     timings = {}
     for path in notebooks():
         nb, seconds = execute(path)
@@ -39,6 +39,12 @@ def test_all_notebooks_run_in_replay_mode(monkeypatch: pytest.MonkeyPatch, tmp_p
         assert error_outputs(nb) == [], path.name
         texts = json.dumps([c.get("outputs", []) for c in nb.cells])  # type: ignore[attr-defined]
         assert "replaying" in texts, f"{path.name}: the replay badge is missing"
+        for cell in nb.cells:  # type: ignore[attr-defined]
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "<Figure size" in data.get("text/plain", ""):
+                    assert "image/png" in data, f"{path.name}: a picture was shown as text, not drawn"
+        assert "not in this recording" not in texts, f"{path.name}: the default recording lacks a step it shows"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"what": "all notebooks executed in replay mode (nbclient), seconds",
                                    "total_s": round(sum(timings.values()), 2), "aim": "< 60 s",
@@ -51,7 +57,7 @@ def test_all_notebooks_run_live_on_the_rig(rig: object, monkeypatch: pytest.Monk
 
     monkeypatch.setenv("SWARMLAB_MODE", "live")
     monkeypatch.setenv("SWARMLAB_INVENTORY", str(vm.inventory_file()))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     monkeypatch.setenv("SWARMLAB_RIG_HOME", os.environ["SWARMLAB_RIG_HOME"])
     for path in notebooks():
         nb, _ = execute(path, timeout=900)

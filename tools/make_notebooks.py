@@ -65,7 +65,7 @@ NOTEBOOKS: list[tuple[str, str, list[tuple[str, str]]]] = [
                 "address manager hands addresses out serially, so on a young network address order is allocation "
                 "order:"),
          ("code", "net = lab.inspect_network().value[0]\nviz.vip_allocation(viz.allocation_rows(net), net.subnet, "
-                  "lab.source)"),
+                  "lab.label)"),
          ("code", "checks.lb_namespace(lab)"),
      ]),
     ("04-marks-and-ipvs", "# 04 · Marks and IPVS: the VIP chain\n\nInside the namespace, an iptables rule in the "
@@ -75,14 +75,14 @@ NOTEBOOKS: list[tuple[str, str, list[tuple[str, str]]]] = [
          ("code", "lab.marks()"),
          ("code", "lab.ipvs()"),
          ("code", "chain = lab.vip_chain('web')\nchain"),
-         ("code", "viz.topology(chain, client=lab.client_node(), source=lab.source)"),
+         ("code", "viz.topology(chain, client=lab.client_node(), source=lab.label)"),
          ("code", "widgets.service_picker(lab)"),
          ("code", "checks.marks_and_ipvs(lab)"),
      ]),
     ("05-request-distribution", "# 05 · How requests are distributed\n\nMany requests from the client, sent in "
      "**one** remote command, each parsed: who answered, from which address.", [
          ("code", "sample = lab.sample_requests(100)\nsample.summary"),
-         ("code", "viz.distribution(sample.summary, source=lab.source)"),
+         ("code", "viz.distribution(sample.summary, source=lab.label)"),
          ("md", "Move the slider and press **Send**."),
          ("code", "widgets.request_explorer(lab)"),
          ("code", "checks.distribution(lab)"),

@@ -121,6 +121,13 @@ class Lab:
         self.close()
 
     @property
+    def label(self) -> str:
+        """A short, plain label for pictures: 'replay: seed-docker-tips.jsonl', 'live: <inventory>'."""
+        if self.replaying:
+            return f"replay: {self.transport.recording.path.name}"  # type: ignore[attr-defined]
+        return f"{self.mode}: {self.source}"
+
+    @property
     def replaying(self) -> bool:
         return self.mode == "replay"
 
@@ -159,8 +166,8 @@ class Lab:
 
     # -- the chapter's steps -------------------------------------------------------------------------------------
 
-    def networks(self) -> StepResult:
-        return self.step("network_ls", self.manager, c.network_ls())
+    def networks(self, latest: bool = False) -> StepResult:
+        return self.step("network_ls", self.manager, c.network_ls(), latest=latest)
 
     def create_network(self) -> StepResult:
         nets = self.networks()
@@ -174,9 +181,7 @@ class Lab:
 
     def create_services(self, replicas: int = 2) -> list[StepResult]:
         """Step 2 and 4 of the chapter: `web` (whoami, `replicas`) and `client`, on the overlay. Idempotent."""
-        out = []
-        if not self.replaying:
-            self.create_network()
+        out = [self.create_network()]
         existing = [s.name for s in self.services().value or []]
         for name, n in (("web", replicas), ("client", 1)):
             if name in existing:
@@ -260,7 +265,7 @@ class Lab:
 
     def lb_namespace(self, node: str | None = None) -> str:
         node = node or self.manager
-        nets = self.networks().value or []
+        nets = self.networks(latest=True).value or []  # the network's id now (replay: at the end)
         net_id = next((x.id for x in nets if x.name == self.network), None)
         if net_id is None:
             raise SwarmlabError(f"network {self.network} not found")
@@ -291,7 +296,7 @@ class Lab:
     def view(self, node: str, service: str = "web") -> NodeView:
         """Everything one node shows about the network's load balancing, parsed."""
         v = NodeView(node=node, network_name=self.network)
-        v.networks = self.networks().value or []
+        v.networks = self.networks(latest=True).value or []
         v.netns = self.namespaces(node).value or []
         inspected = self.inspect_network(node)
         nets = inspected.value or []
@@ -414,15 +419,22 @@ class Lab:
         return out
 
     def snapshot(self, parallel: bool = True) -> dict[str, dict[str, StepResult]]:
-        """The whole load-balancing state of every node (namespaces, lb addresses, marks, IPVS), in parallel."""
+        """The whole load-balancing state of every node (namespaces, every lb_ IPVS table with counters, the
+        lb namespace's addresses and marks), nodes in parallel. The network id is looked up once, on the manager,
+        before fanning out: the nodes' parts then touch only their own node."""
+        nets = self.networks(latest=True).value or []
+        net_id = next((x.id for x in nets if x.name == self.network), None)
+
         def one(node: str) -> dict[str, StepResult]:
-            state = {"netns": self.namespaces(node), "ipvs_all": self.step("ipvs_all", node, c.ipvsadm_all_lb(True),
-                                                                             kind="ipvsadm_per_namespace")}
-            try:
-                state["addresses"] = self.addresses(node)
-                state["marks"] = self.marks(node)
-            except SwarmlabError:
-                pass
+            state = {"netns": self.namespaces(node),
+                     "ipvs_all": self.step("ipvs_all", node, c.ipvsadm_all_lb(True), kind="ipvsadm_per_namespace",
+                                           check=False)}
+            names = [e.name for e in state["netns"].value or []]
+            namespace = lb_namespace_for(net_id) if net_id else None
+            if namespace in names:
+                state["addresses"] = self.step("lb_ip_a", node, c.ip_addr(namespace), kind="ip_addr", check=False)
+                state["marks"] = self.step("lb_mangle", node, c.iptables_mangle(namespace), kind="iptables",
+                                           check=False)
             return state
 
         nodes = list(self.swarm_nodes)

@@ -21,11 +21,11 @@ def walk(lab: Lab, out: Out = print, requests: int = 100, full: bool = False) ->
     out(f"swarmlab: {lab.mode} — {lab.source}")
     steps: list[tuple[str, Callable[[], object]]] = [
         ("1. the networks", lab.networks),
-        ("2-4. the services web and client", lab.create_services if not lab.replaying else lab.services),
+        ("2-4. the network and the services web and client", lab.create_services),
         ("3. web's tasks", lambda: lab.tasks("web")),
         ("5. the client container", lambda: lab.containers(lab.client_node(), "client")),
         ("6. calling web by name", lambda: lab.requests(3)),
-        ("7. ping web: the VIP", lab.ping),
+        ("7. ping web: the VIP", lambda: [lab.ping(), lab.nslookup("web"), lab.nslookup("tasks.web")]),
         ("8. who owns the lb endpoint: docker network inspect", lab.inspect_network),
         ("9. the namespaces", lab.namespaces),
         ("10. inside lb_<network id>: the VIPs as /32", lab.addresses),

@@ -1,9 +1,10 @@
 """`ReplayTransport`: answers commands from a recording, in recorded order; never sends anything anywhere.
 
 A (node, command) recorded several times answers with its recordings in order, then keeps answering with the
-last (so re-running a notebook cell works). Callers that know which step of the lab they run may pass `step`:
-when the exact command was not recorded (a transcript shows commands as a person typed them), the entries of
-that step on that node answer instead. Anything else raises `NotRecorded` with the closest recorded commands.
+last (so re-running a notebook cell works). In a *transcript* (provenance kind "transcript...", e.g. the seed
+chapter, whose commands were typed by a person), a command not recorded verbatim is answered by the entries of
+the same lab `step` on that node. A recording made by swarmlab answers exact commands only: another command's
+output is never passed off as this one's. Anything else raises `NotRecorded` naming the closest recorded commands.
 """
 
 from __future__ import annotations
@@ -32,11 +33,15 @@ class ReplayTransport(Transport):
             if e.step:
                 self._by_step[(e.node, e.step)].append(e)
         self._cursor: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.by_step = str(self.recording.provenance.get("kind", "")).startswith("transcript")
 
     def entries(self, node: str, command: str | None = None, step: str | None = None) -> list[Entry]:
+        """The exact command's entries; else (transcripts, or when no command is given) the step's."""
         if command is not None and (node, command) in self._by_command:
             return self._by_command[(node, command)]
-        return self._by_step.get((node, step), []) if step else []
+        if step and (command is None or self.by_step):
+            return self._by_step.get((node, step), [])
+        return []
 
     def has(self, node: str, command: str | None = None, step: str | None = None) -> bool:
         return bool(self.entries(node, command, step))

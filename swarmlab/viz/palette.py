@@ -6,10 +6,10 @@ ROLE = {"gateway": GREY, "vip": VERMILION, "task": BLUE, "lb endpoint": GREEN, "
 
 
 def figure(width: float = 8.0, height: float = 4.0):  # type: ignore[no-untyped-def]
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    """A new figure from pyplot (so Jupyter's inline backend renders it), closed at once: it is shown once, as
+    the value a cell returns, not again when the cell ends. No backend is forced (headless picks Agg itself)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(width, height), dpi=100)
+    plt.close(fig)
     return fig, ax

@@ -25,6 +25,8 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "") -
     nodes = lb_nodes + task_nodes
     width = 1.0 / max(len(nodes), 1)
     service = chain.service.iloc[0]
+    task_at: dict[str, tuple[float, float]] = {}
+    client_box: tuple[float, float] | None = None
     ax.set_title(f"How `{service}` is load-balanced: client -> VIP -> mark -> IPVS -> tasks", fontsize=11)
     for i, node in enumerate(nodes):
         x0 = i * width + 0.01
@@ -44,10 +46,17 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "") -
                     transform=ax.transAxes)
             if client and node == client:
                 ax.text(x0 + 0.03, 0.45, "client -> VIP", fontsize=9, color=ORANGE, transform=ax.transAxes)
+                client_box = (x0 + width / 2, 0.52)
         tasks = chain[chain.task_node == node].drop_duplicates("real_server")
         for j, (_, t) in enumerate(tasks.iterrows()):
-            ax.text(x0 + 0.03, 0.33 - j * 0.06, f"{t.task.split('.')[0]}.{t.task.split('.')[1]}  {t.real_server}",
+            y = 0.33 - j * 0.06
+            ax.text(x0 + 0.03, y, f"{t.task.split('.')[0]}.{t.task.split('.')[1]}  {t.real_server}",
                     fontsize=8, color=BLUE, transform=ax.transAxes)
+            task_at[t.real_server] = (x0 + 0.08, y + 0.03)
+    if client_box:  # IPVS on the client's node sends to every task, on whichever node it runs
+        for target in task_at.values():
+            ax.annotate("", xy=target, xytext=client_box, xycoords="axes fraction", textcoords="axes fraction",
+                        arrowprops={"arrowstyle": "->", "color": VERMILION, "lw": 1.2, "alpha": 0.8})
     unknown = chain[chain.task_node.isna()].drop_duplicates("real_server")
     if len(unknown):
         ax.text(0.02, 0.0, "real servers whose task the outputs do not show: "

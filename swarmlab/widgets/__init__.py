@@ -23,13 +23,7 @@ def _show(out: Any, value: Any) -> None:
 
     out.clear_output(wait=True)
     with out:
-        if hasattr(value, "savefig"):
-            import matplotlib.pyplot as plt
-
-            display(value)
-            plt.close(value)
-        else:
-            display(value)
+        display(value)
 
 
 def replay_badge(lab: Lab) -> Any:
@@ -83,7 +77,7 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
         answered = int(sample.summary["count"].sum()) if len(sample.summary) else 0
         note = f" — {sample.requests.note}" if sample.requests.note else ""
         status.value = f"{answered} answers{note}"
-        _show(out, viz.distribution(sample.summary, source=lab.source))
+        _show(out, viz.distribution(sample.summary, source=lab.label))
 
     send.on_click(go)
     box = w.VBox([replay_badge(lab), w.HBox([slider, send]), status, out])

@@ -1,0 +1,32 @@
+"""Binder's environment, built from binder/'s files alone in a fresh virtual environment, runs every notebook."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.real
+
+
+def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
+    venv = tmp_path / "binder-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", "binder/requirements.txt", "nbclient"], cwd=ROOT, check=True, timeout=1200)
+    subprocess.run(["bash", "binder/postBuild"], cwd=ROOT, check=True, timeout=120,
+                   env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
+    code = ("import json\nfrom swarmlab.testing.notebooks import notebooks, execute, error_outputs\n"
+            "print(json.dumps({p.stem: error_outputs(execute(p)[0]) for p in notebooks()}))")
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "SWARMLAB_MODE", "SWARMLAB_INVENTORY")}
+    env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
+    out = subprocess.run(["binder/start", str(venv / "bin" / "python"), "-c", code], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    errors = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(errors) == 9 and all(v == [] for v in errors.values()), errors
