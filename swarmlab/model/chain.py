@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 COLUMNS = {
     "node": "string", "service": "string", "vip": "string", "network": "string", "network_id": "string",
     "lb_namespace": "string", "lb_endpoint_ip": "string", "mark": "Int64", "mark_hex": "string",
+    "mark_rule": "boolean",
     "ipvs_service": "string", "scheduler": "string", "real_server": "string", "forward": "string",
     "weight": "Int64", "task": "string", "task_node": "string", "container_id": "string",
 }
@@ -85,7 +86,10 @@ def chain_rows(service: str, view: NodeView) -> list[dict[str, Any]]:
     if mark is None and view.inspect:  # LocalLBIndex is the mark too
         svc = next((s for s in view.inspect.services if s.name == service), None)
         mark = svc.mark if svc else None
-    base.update(mark=mark, mark_hex=hex(mark) if mark is not None else None)
+    # `mark` may come from LocalLBIndex alone: Docker numbers the load balancer even where no rule is programmed
+    # (a kernel without IPVS). `mark_rule` says whether a MARK rule for the VIP is really in the mangle table.
+    base.update(mark=mark, mark_hex=hex(mark) if mark is not None else None,
+                mark_rule=rule is not None if view.marks is not None else None)
     ipvs_service = view.ipvs.service(mark) if view.ipvs and mark is not None else None
     if ipvs_service is None:
         return [base]

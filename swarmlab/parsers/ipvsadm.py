@@ -134,8 +134,8 @@ def parse(text: str) -> IPVSTable:
         raise ParseError(KIND, "empty output (is ipvsadm installed and IPVS loaded? try `modprobe ip_vs`)")
     if content[0][1].lstrip().startswith(("-A", "-a")):
         return _parse_save(content)
-    if content[0][1].startswith("Can't initialize ipvs"):
-        # the kernel has no IPVS (ip_vs module missing): swarm VIPs get no load balancing on this node
+    if any(ln.startswith("Can't initialize ipvs") for _, ln in content):
+        # the kernel has no IPVS (ip_vs module missing, or refused by modprobe): no VIP load balancing here
         return IPVSTable(mode="unavailable", error=" ".join(ln.strip() for _, ln in content))
     return _parse_listing(content)
 
