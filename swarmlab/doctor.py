@@ -126,7 +126,11 @@ def check_ports(t: Transport, addresses: dict[str, tuple[str, bool]]) -> list[Ch
     return out
 
 
-def run(t: Transport, inv: Inventory, images: Iterable[str] = LAB_IMAGES) -> list[Check]:
+def run(t: Transport, inv: Inventory, images: Iterable[str] | None = None) -> list[Check]:
+    """Every check on every swarm node. The lab images to look for: `images`, else the inventory's (a classroom
+    uses containous/whoami and net-box), else the rig's."""
+    if images is None:
+        images = list((inv.extra.get("images") or {}).values()) or list(LAB_IMAGES)
     nodes = swarm_nodes(inv)
     manager = inv.manager.name if nodes else None
     with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:

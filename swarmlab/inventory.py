@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FIELDS = ("name", "host", "port", "user", "key_file", "jump", "role")
+# the classroom's images (pulled by vagrant/provision-common.sh); the rig imports its own look-alikes
+CLASSROOM_IMAGES = {"web": "containous/whoami:latest", "client": "xiaopeng163/net-box:latest"}
 LOCAL_FILES = ("swarmlab-inventory.toml", "swarmlab-inventory.yaml", "swarmlab-inventory.yml")
 
 
@@ -140,7 +142,7 @@ def from_vagrant_ssh_config(text: str, source: str = "vagrant ssh-config") -> In
              role="manager" if "manager" in m["host"] else "worker")
         for m in machines
     ]
-    return Inventory(nodes, source=source)
+    return Inventory(nodes, source=source, extra={"images": dict(CLASSROOM_IMAGES)})
 
 
 def from_vagrant(directory: str | Path | None = None, timeout: float = 120) -> Inventory:

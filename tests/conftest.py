@@ -31,9 +31,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     return report
 
 
+HEAVY_TIMEOUT = 2400  # s: building and booting the rig (~3 min) counts in the first test that uses it
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked rig_last (they stop the shared rig) run after every other test."""
+    """Tests marked rig_last (they stop the shared rig) run after every other test. Tests on the rig get a
+    generous timeout of their own (the global 300 s guards everything else against hangs)."""
     items.sort(key=lambda item: item.get_closest_marker("rig_last") is not None)
+    for item in items:
+        if "rig" in getattr(item, "fixturenames", ()) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(HEAVY_TIMEOUT))
 
 
 def need_root_sshd() -> None:

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.real
 
 
+@pytest.mark.timeout(1800)
 def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     venv = tmp_path / "binder-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -25,6 +26,7 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
             "print(json.dumps({p.stem: error_outputs(execute(p)[0]) for p in notebooks()}))")
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "SWARMLAB_MODE", "SWARMLAB_INVENTORY")}
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
+    env["IPYTHONDIR"] = str(tmp_path / "ipython")  # a kernel of its own, sharing no IPython state
     out = subprocess.run(["binder/start", str(venv / "bin" / "python"), "-c", code], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]

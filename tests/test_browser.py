@@ -27,11 +27,13 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
         shutil.copy(nb, root / nb.name)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the kernel's inline backend draws
     env["SWARMLAB_MODE"] = "replay"
+    env["IPYTHONDIR"] = str(root / ".ipython")  # a kernel of its own, sharing no IPython state
     server = JupyterLab(root, env).start()
     yield server
     server.stop()
 
 
+@pytest.mark.timeout(1800)
 def test_notebook_05_in_a_real_browser(jupyter: JupyterLab) -> None:
     from playwright.sync_api import sync_playwright
 

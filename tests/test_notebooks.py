@@ -29,6 +29,7 @@ def test_notebooks_are_thin_and_parameterised() -> None:
         assert not any("def " in c.source or "for " in c.source for c in code), path.name
 
 
+@pytest.mark.timeout(1800)
 def test_all_notebooks_run_in_replay_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SWARMLAB_MODE", "replay")
     monkeypatch.delenv("MPLBACKEND", raising=False)

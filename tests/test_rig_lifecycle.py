@@ -57,6 +57,42 @@ def test_second_up_says_so(rig: Inventory) -> None:
         vm.up(progress=lambda m: None)
 
 
+def test_lab_snapshot_kill_task_and_reset(rig: Inventory) -> None:
+    """The lab's own verbs, live: snapshot of every node, a killed task replaced, reset removing what it made."""
+    import time
+
+    from swarmlab.lab import Lab
+
+    with Lab.connect(mode="live", inventory=rig) as lab:
+        lab.create_services()
+        snap = lab.snapshot()
+        assert set(snap) == {"swarm-manager", "swarm-worker1", "swarm-worker2"}
+        for state in snap.values():
+            assert state["netns"].ok and "ipvs_all" in state
+        with_lb = [n for n, st in snap.items() if "marks" in st]
+        assert with_lb and all(snap[n]["marks"].value.marks() for n in with_lb)
+        before = {x.id for x in lab.tasks("web").value if not x.history and x.state == "Running"}
+        killed = lab.kill_task("web")
+        assert killed.ok and killed.command.startswith("docker kill ")
+        deadline = time.monotonic() + 120
+        while True:
+            tasks = lab.tasks("web").value
+            running = {x.id for x in tasks if not x.history and x.state == "Running"}
+            if len(running) == 2 and running != before:
+                break
+            assert time.monotonic() < deadline, f"no replacement task: {tasks}"
+            time.sleep(2)
+        assert any(x.history for x in tasks), "the killed task stays in the history as a \\_ row"
+        lab.reset()
+        deadline = time.monotonic() + 60
+        while lab.network in [n.name for n in lab.networks().value] and time.monotonic() < deadline:
+            lab.reset()
+            time.sleep(3)
+        left = [x.name for x in lab.services().value]
+        assert "web" not in left and "client" not in left
+        assert lab.network not in [n.name for n in lab.networks().value]
+
+
 def test_vagrant_provisioning_forms_the_swarm_on_real_nodes(rig: Inventory) -> None:
     """The classroom's provisioning (vagrant/provision-*.sh) run on the rig's three dockerd nodes, their swarm
     dissolved first: the manager inits and writes the token to a shared folder, the workers join by themselves."""

@@ -261,6 +261,30 @@ def test_a_real_join_token_never_reaches_the_recording(rig: Inventory, tmp_path:
     assert token not in text and "docker swarm join --token SWMTKN-1-<redacted> 10.99.0.10:2377" in text
 
 
+def test_a_non_root_student_reaches_the_namespaces_through_sudo(t: SSHTransport, rig: Inventory,
+                                                                 chapter: dict[str, Any]) -> None:
+    """As on a classroom VM (user vagrant: docker group, passwordless sudo): the lab's namespace steps need root."""
+    from swarmlab.inventory import from_nodes
+    from swarmlab.lab import Lab
+
+    setup = ("id student >/dev/null 2>&1 || useradd -m -s /bin/bash -G docker student; usermod -p '*' student; "
+             "install -d -m 700 -o student /home/student/.ssh; "
+             "install -m 600 -o student /root/.ssh/authorized_keys /home/student/.ssh/authorized_keys; "
+             "echo 'student ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/student; chmod 440 /etc/sudoers.d/student")
+    run(t, "rig", setup)
+    denied = t.run(MANAGER, "su student -c 'ls /var/run/docker/netns'", timeout=30)
+    assert denied.exit_code != 0 and "Permission denied" in denied.stderr, "the netns folder is root's"
+    nodes = [n if n.role == "jump" else type(n)(**{**n.as_record(), "user": "student"}) for n in rig]
+    student = from_nodes(nodes, source="student")
+    student.extra = dict(rig.extra)
+    with Lab.connect(mode="live", inventory=student) as lab:
+        assert "docker" in t.run(MANAGER, "id -nG student", timeout=30).stdout
+        assert lab.lb_namespace(chapter["client_node"]).startswith("lb_")
+        chain = lab.vip_chain("web", [chapter["client_node"]])
+        assert chain.mark_rule.all() and chain.real_server.notna().all()
+        assert lab.ipvs(chapter["client_node"]).value.available
+
+
 # last: it stops and restarts a worker's dockerd, which may move tasks
 def test_doctor_passes_then_names_a_stopped_dockerd(t: SSHTransport, rig: Inventory) -> None:
     checks = doctor.run(t, rig)

@@ -279,3 +279,11 @@ def test_sudo_timeout_kills_the_root_process(sshd: LocalSSHD, sudo_users: dict[s
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _processes_with(marker) == []
+
+
+def test_output_streams_to_a_callback_while_the_command_runs(transport: SSHTransport) -> None:
+    seen: list[int] = []
+    r = transport.run("n1", "for i in 1 2 3; do echo swarmlab-request $i; sleep 0.3; done",
+                      on_output=lambda out: seen.append(out.count(b"swarmlab-request ")))
+    assert r.stdout.count("swarmlab-request") == 3
+    assert seen == sorted(seen) and {1, 2, 3} <= set(seen), "the callback saw the markers one by one"

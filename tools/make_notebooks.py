@@ -41,7 +41,10 @@ NOTEBOOKS: list[tuple[str, str, list[tuple[str, str]]]] = [
          ("code", "lab.create_services() if not lab.replaying else lab.services()"),
          ("code", "lab.services(latest=True)"),
          ("code", "lab.tasks('web')"),
-         ("md", "`docker service ps` shows each task and the node it runs on."),
+         ("md", "`docker service ps` shows each task and the node it runs on. The same steps, one button each:"),
+         ("code", "widgets.step_buttons(lab, {\"docker network ls\": lab.networks,\n"
+                  "                           \"docker service ls\": lab.services,\n"
+                  "                           \"docker service ps web\": lab.tasks})"),
          ("code", "checks.services(lab)"),
      ]),
     ("02-the-vip", "# 02 · The VIP: DNS, ping, requests\n\nFrom the client, the name `web` resolves to **one** "

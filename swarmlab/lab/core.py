@@ -30,6 +30,9 @@ from swarmlab.parsers.netns_ls import lb_namespace_for
 from swarmlab.transport.base import Transport
 
 MODES = ("live", "record", "replay")
+# /var/run/docker/netns is root's, and nsenter, ipvsadm and iptables need root: on a Vagrant node (user vagrant)
+# these run with `sudo -n`, as the chapter does (`sudo ls /var/run/docker/netns/`, `sudo nsenter ...`)
+PRIVILEGED_STEPS = frozenset({"netns_ls", "lb_ip_a", "lb_mangle", "lb_ipvs", "lb_ipvs_stats", "ipvs_all", "mesh"})
 RIG_IMAGES = {"web": "swarmlab/whoami:1", "client": "swarmlab/client:1"}
 
 
@@ -134,9 +137,15 @@ class Lab:
     # -- running one step ----------------------------------------------------------------------------------------
 
     def step(self, step: str, node: str, command: str, *, kind: str | None = None, timeout: float = 120,
-             parse: bool = True, check: bool = True, latest: bool = False) -> StepResult:
-        """Run one command of a step. `latest` (replay only): the state at the end of the recording."""
-        extra = {"latest": True} if latest and self.replaying else {}
+             parse: bool = True, check: bool = True, latest: bool = False,
+             on_output: Callable[[bytes], None] | None = None) -> StepResult:
+        """Run one command of a step. `latest` (replay only): the state at the end of the recording.
+        Steps that look into Docker's namespaces run with sudo (a no-op when the node's user is root)."""
+        extra: dict[str, Any] = {"latest": True} if latest and self.replaying else {}
+        if step in PRIVILEGED_STEPS:
+            extra["sudo"] = True
+        if on_output is not None and not self.replaying:
+            extra["on_output"] = on_output
         try:
             r = self.transport.run(node, command, timeout=timeout, step=step, **extra)
         except NotRecorded as exc:
@@ -217,13 +226,29 @@ class Lab:
             raise SwarmlabError(f"no client container on {node}")
         return node, ids[0]
 
-    def requests(self, n: int = 3, service: str = "web") -> StepResult:
-        """n requests from the client to `service`, in one remote command; parsed per request."""
+    def requests(self, n: int = 3, service: str = "web",
+                 progress: Callable[[int, int], None] | None = None) -> StepResult:
+        """n requests from the client to `service`, in one remote command; parsed per request. `progress(i, n)`
+        is called as the answers stream in (live), or once at the end (replay)."""
         node, container = self.client_container()
         command = c.requests(container, service, n)
+        marker = b"swarmlab-request "
+        seen = [0]
+
+        def count(out: bytes) -> None:
+            done = out.count(marker)
+            if progress and done != seen[0]:
+                seen[0] = done
+                progress(done, n)
+
         if self.replaying and not self.transport.has(node, command):  # type: ignore[attr-defined]
-            return self._recorded_requests(node, n)
-        return self.step("requests", node, command, kind="whoami", timeout=max(60, n * 2))
+            result = self._recorded_requests(node, n)
+        else:
+            result = self.step("requests", node, command, kind="whoami", timeout=max(60, n * 2), check=False,
+                               on_output=count if progress else None)
+        if progress:
+            progress(n, n)
+        return result
 
     def _recorded_requests(self, node: str, n: int) -> StepResult:
         """Replay of `requests(n)` when exactly that was not recorded: the first n recorded answers, from as many
@@ -347,9 +372,7 @@ class Lab:
         before = self._ipvs_stats(node)
         if progress:
             progress(0, n)
-        result = self.requests(n, service)
-        if progress:
-            progress(n, n)
+        result = self.requests(n, service, progress)
         after = self._ipvs_stats(node)
         answers = result.frame if result.frame is not None else pd.DataFrame()
         ok = answers[answers["ok"]] if len(answers) else answers

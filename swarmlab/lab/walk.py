@@ -55,7 +55,13 @@ def walk(lab: Lab, out: Out = print, requests: int = 100, full: bool = False) ->
         ok = False
     _section(out, f"request distribution ({requests} requests from the client)")
     try:
-        sample = lab.sample_requests(requests)
+        every = max(1, requests // 10)
+
+        def report(done: int, total: int) -> None:  # a line per tenth, as the answers stream in
+            if done == total or (done and done % every == 0):
+                out(f"  {done}/{total} requests")
+
+        sample = lab.sample_requests(requests, progress=report)
         total = int(sample.summary["count"].sum()) if len(sample.summary) else 0
         out(f"{total} answered" + (f"; {'; '.join(sample.notes)}" if sample.notes else ""))
         out(sample.summary.to_string(index=False))

@@ -26,7 +26,7 @@ BUILD_VERSION = "1"
 SUITE = "bookworm"
 PACKAGES = ("linux-image-amd64", "docker.io", "busybox-static", "ipvsadm", "iptables", "iproute2",
             "openssh-server", "kmod", "ca-certificates", "procps", "iputils-ping", "util-linux",
-            "initramfs-tools")
+            "initramfs-tools", "sudo")
 GUEST_FILES = {  # package file -> path in the image, mode
     "rig-boot": ("usr/local/sbin/rig-boot", 0o755),
     "node-up": ("usr/local/sbin/node-up", 0o755),

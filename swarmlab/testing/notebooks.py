@@ -14,9 +14,14 @@ def notebooks() -> list[Path]:
 
 def execute(path: Path, timeout: int = 600) -> tuple[object, float]:
     """Run every cell (in the notebook's folder); raises nbclient's CellExecutionError on the first error."""
+    import os
+    import tempfile
+
     import nbformat
     from nbclient import NotebookClient
 
+    # kernels of parallel runs must not share ~/.ipython (its SQLite history can lock a starting kernel)
+    os.environ.setdefault("IPYTHONDIR", tempfile.mkdtemp(prefix="swarmlab-ipython-"))
     nb = nbformat.read(path, as_version=4)
     t0 = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}

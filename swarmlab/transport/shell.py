@@ -20,6 +20,7 @@ import contextlib
 import secrets
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import paramiko
@@ -62,7 +63,9 @@ class FastShell:
         with contextlib.suppress(Exception):
             self.chan.close()
 
-    def run(self, command: str, timeout: float) -> ShellAnswer:
+    def run(self, command: str, timeout: float,
+            on_output: Callable[[bytes], None] | None = None) -> ShellAnswer:
+        """`on_output` sees the stdout received so far, each time more arrives (progress of long commands)."""
         if not self.usable:
             raise RuntimeError("fast shell is closed")
         nonce = "swl" + secrets.token_hex(12)
@@ -77,9 +80,10 @@ class FastShell:
             self.close()
             raise NotSent(f"[{self.node}] connection lost before the command was sent: {exc}",
                           node=self.node) from exc
-        return self._read(nonce, command, timeout)
+        return self._read(nonce, command, timeout, on_output)
 
-    def _read(self, nonce: str, command: str, timeout: float) -> ShellAnswer:
+    def _read(self, nonce: str, command: str, timeout: float,
+              on_output: Callable[[bytes], None] | None = None) -> ShellAnswer:
         pid_prefix = f"{nonce}-pid ".encode()
         end_out = f"{nonce}-end ".encode()
         end_err = f"{nonce}-end\n".encode()
@@ -88,7 +92,8 @@ class FastShell:
         killed = False
         pgid: int | None = None
         while True:
-            drain(self.chan, out, err)
+            if drain(self.chan, out, err) and on_output is not None:
+                on_output(bytes(out))
             if pgid is None and out.startswith(pid_prefix) and b"\n" in out:
                 pgid = int(out[len(pid_prefix): out.index(b"\n")])
             at = out.find(end_out)

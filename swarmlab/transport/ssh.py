@@ -17,7 +17,7 @@ import shlex
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -142,7 +142,8 @@ class SSHTransport(Transport):
     # -- commands ----------------------------------------------------------------------------------------------
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False, step: str | None = None, fast: bool | None = None) -> CommandResult:
+            check: bool = False, step: str | None = None, fast: bool | None = None,
+            on_output: Callable[[bytes], None] | None = None) -> CommandResult:
         """Run `command` on `node`.
 
         `fast=None` picks the fast path when allowed (no sudo as a non-root user); `fast=False` forces a new
@@ -156,7 +157,7 @@ class SSHTransport(Transport):
         started, t0 = datetime.now(), time.perf_counter()
         with link.lock:
             if use_fast:
-                answer = self._run_fast(target, link, command, timeout)
+                answer = self._run_fast(target, link, command, timeout, on_output)
                 if answer is not None:
                     result = CommandResult(target.name, command, answer.stdout, answer.stderr, answer.exit_code,
                                            started, time.perf_counter() - t0)
@@ -165,14 +166,15 @@ class SSHTransport(Transport):
         result = CommandResult(target.name, command, out, err, code, started, time.perf_counter() - t0)
         return result.check() if check else result
 
-    def _run_fast(self, node: Node, link: _NodeLink, command: str, timeout: float) -> ShellAnswer | None:
+    def _run_fast(self, node: Node, link: _NodeLink, command: str, timeout: float,
+                  on_output: Callable[[bytes], None] | None = None) -> ShellAnswer | None:
         """Run on the node's fast shell (None when the node has none); one reconnect if the shell was dead."""
         for attempt in (1, 2):
             shell = self._shell(node, link)
             if shell is None:
                 return None
             try:
-                return shell.run(command, timeout)
+                return shell.run(command, timeout, on_output)
             except NotSent:
                 link.drop()
                 if attempt == 2:

@@ -66,11 +66,15 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
     slider = w.IntSlider(value=start, min=1, max=maximum, step=1, description="requests")
     send = w.Button(description="Send", button_style="primary")
     status = w.HTML()
+    bar = w.IntProgress(value=0, min=0, max=slider.value, description="sent", bar_style="info")
     out = w.Output()
+
+    def advance(done: int, total: int) -> None:
+        bar.max, bar.value = total, done
 
     def go(_: Any = None) -> None:
         try:
-            sample = lab.sample_requests(slider.value, service)
+            sample = lab.sample_requests(slider.value, service, progress=advance)
         except (NotRecorded, SwarmlabError) as exc:
             status.value = f"<i>{exc}</i>"
             return
@@ -80,7 +84,7 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
         _show(out, viz.distribution(sample.summary, source=lab.label))
 
     send.on_click(go)
-    box = w.VBox([replay_badge(lab), w.HBox([slider, send]), status, out])
+    box = w.VBox([replay_badge(lab), w.HBox([slider, send]), bar, status, out])
     box.send, box.slider, box.out, box.status = send, slider, out, status  # type: ignore[attr-defined]
     return box
 
