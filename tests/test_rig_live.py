@@ -221,9 +221,10 @@ def test_ipvs_counters_grow_with_requests(t: SSHTransport, chapter: dict[str, An
     before = s["stats"].service(mark).counters
     run(t, node, c.requests(client, "web", 20))
     after = ipvsadm.parse(run(t, node, c.ipvsadm(s["namespace"], stats=True))).service(mark)
-    # Conns grows, but not always by 20: Docker sets conn_reuse_mode=0, so a connection from a client port IPVS
-    # still remembers reuses that entry and is not counted as new. Packets always are.
-    assert after.counters["conns"] > before["conns"]
+    # Conns may not grow at all: Docker sets conn_reuse_mode=0, so a connection from a client port IPVS still
+    # remembers (after the notebooks' thousands of requests: most of them) reuses that entry and is not counted
+    # as new (seen in CI: 507 before, 507 after 20 requests). Packets are always counted.
+    assert after.counters["conns"] >= before["conns"]
     assert after.counters["in_pkts"] - before["in_pkts"] >= 20 * 3  # SYN, request, FIN at least
     assert sum(r.counters["conns"] for r in after.reals) == after.counters["conns"]
 
