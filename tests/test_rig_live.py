@@ -219,13 +219,18 @@ def test_ipvs_counters_grow_with_requests(t: SSHTransport, chapter: dict[str, An
     s = lb_state(t, node)
     mark = next(x for x in s["net"].services if x.name == "web").mark
     before = s["stats"].service(mark).counters
-    run(t, node, c.requests(client, "web", 20))
-    after = ipvsadm.parse(run(t, node, c.ipvsadm(s["namespace"], stats=True))).service(mark)
-    # Conns may not grow at all: Docker sets conn_reuse_mode=0, so a connection from a client port IPVS still
-    # remembers (after the notebooks' thousands of requests: most of them) reuses that entry and is not counted
-    # as new (seen in CI: 507 before, 507 after 20 requests). Packets are always counted.
-    assert after.counters["conns"] >= before["conns"]
-    assert after.counters["in_pkts"] - before["in_pkts"] >= 20 * 3  # SYN, request, FIN at least
+    answers = whoami.parse(run(t, node, c.requests(client, "web", 20)))
+    assert sum(a.ok for a in answers) == 20
+    # ipvsadm --stats shows totals the IPVS estimator folds in from per-CPU counters on a 2 s timer (kernel 6.1):
+    # read right after the requests, they may not have moved yet (seen in CI). Poll for a few estimator rounds.
+    deadline = time.monotonic() + 10
+    while True:
+        after = ipvsadm.parse(run(t, node, c.ipvsadm(s["namespace"], stats=True))).service(mark)
+        if after.counters["in_pkts"] - before["in_pkts"] >= 20 * 3 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert after.counters["in_pkts"] - before["in_pkts"] >= 20 * 3  # SYN, request, FIN at least per request
+    assert after.counters["conns"] > before["conns"]
     assert sum(r.counters["conns"] for r in after.reals) == after.counters["conns"]
 
 
