@@ -293,10 +293,13 @@ class Lab:
     def lb_namespace(self, node: str | None = None) -> str:
         node = node or self.manager
         nets = self.networks(latest=True).value or []  # the network's id now (replay: at the end)
+        return self._lb_namespace_in(node, nets, self.namespaces(node).value or [])
+
+    def _lb_namespace_in(self, node: str, nets: list[Any], entries: list[Any]) -> str:
+        """The network's lb_ namespace among `entries` (a node's netns listing), from `nets` (network ls)."""
         net_id = next((x.id for x in nets if x.name == self.network), None)
         if net_id is None:
             raise SwarmlabError(f"network {self.network} not found")
-        entries = self.namespaces(node).value or []
         expected = lb_namespace_for(net_id)
         found = [e.name for e in entries if e.kind == "lb" and net_id.startswith(e.network_prefix or "-")]
         if expected in [e.name for e in entries]:
@@ -305,20 +308,21 @@ class Lab:
             return found[0]
         raise SwarmlabError(f"{node} has no {expected} namespace: it has no task on {self.network}")
 
-    def addresses(self, node: str | None = None) -> StepResult:
+    def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult:
         node = node or self.manager
-        return self.step("lb_ip_a", node, c.ip_addr(self.lb_namespace(node)), kind="ip_addr")
+        return self.step("lb_ip_a", node, c.ip_addr(namespace or self.lb_namespace(node)), kind="ip_addr")
 
-    def marks(self, node: str | None = None) -> StepResult:
+    def marks(self, node: str | None = None, namespace: str | None = None) -> StepResult:
         node = node or self.manager
-        return self.step("lb_mangle", node, c.iptables_mangle(self.lb_namespace(node)), kind="iptables",
-                         check=False)
+        return self.step("lb_mangle", node, c.iptables_mangle(namespace or self.lb_namespace(node)),
+                         kind="iptables", check=False)
 
-    def ipvs(self, node: str | None = None, stats: bool = False) -> StepResult:
+    def ipvs(self, node: str | None = None, stats: bool = False, namespace: str | None = None) -> StepResult:
+        """`namespace`: the lb namespace when the caller already knows it (saves looking it up again)."""
         node = node or self.manager
         # a failing ipvsadm is information (`Can't initialize ipvs`): never fatal
-        return self.step("lb_ipvs_stats" if stats else "lb_ipvs", node, c.ipvsadm(self.lb_namespace(node), stats),
-                         kind="ipvsadm", check=False)
+        return self.step("lb_ipvs_stats" if stats else "lb_ipvs", node,
+                         c.ipvsadm(namespace or self.lb_namespace(node), stats), kind="ipvsadm", check=False)
 
     # -- the chain -----------------------------------------------------------------------------------------------
 
@@ -330,9 +334,10 @@ class Lab:
         inspected = self.inspect_network(node)
         nets = inspected.value or []
         v.inspect = nets[0] if nets else None
-        v.lb_addresses = self.addresses(node).value or []
-        v.marks = self.marks(node).value
-        v.ipvs = self.ipvs(node).value
+        namespace = self._lb_namespace_in(node, v.networks, v.netns)  # looked up once, from what we have
+        v.lb_addresses = self.addresses(node, namespace).value or []
+        v.marks = self.marks(node, namespace).value
+        v.ipvs = self.ipvs(node, namespace=namespace).value
         if self.replaying and not self._has(self.manager, "service_ps"):
             v.tasks = []
         else:
