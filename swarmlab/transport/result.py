@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -116,9 +116,6 @@ class ResultSet(list[CommandResult]):
 
     def failures(self) -> list[CommandResult]:
         return [r for r in self if not r.ok]
-
-    def __iter__(self) -> Iterator[CommandResult]:
-        return super().__iter__()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per node: node, command, exit_code, ok, stdout, stderr, started, duration, error."""
