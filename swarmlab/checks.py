@@ -152,10 +152,17 @@ def distribution(lab: Lab, n: int = 100) -> Report:
         total = int(sample.summary["count"].sum()) if backends else 0
         r.ok(backends >= 2, f"{total} requests were spread over {backends} backends", "only one backend answered")
         if backends >= 2:
-            r.ok(sample.largest_deviation <= 1 / max(total / backends, 1) + 1e-9 or total < 2 * backends,
-                 f"round robin: the largest deviation from an even share is {sample.largest_deviation:.1%}",
-                 f"uneven: the largest deviation is {sample.largest_deviation:.1%} (other clients, or a task that "
-                 "came or went during the sample)")
+            # each answer that repeats the previous backend (a reused client port, conn_reuse_mode=0) may move
+            # one backend one answer off its even share; round robin itself keeps them within one
+            share = total / backends
+            off = float((sample.summary["count"] - share).abs().max())
+            reused = sample.repeats
+            r.ok(off <= reused + 1,
+                 f"round robin: the largest deviation from an even share is {sample.largest_deviation:.1%}"
+                 + (f"; {reused} answer(s) repeated the previous backend (a reused client port keeps its real "
+                    "server: conn_reuse_mode=0)" if reused else ""),
+                 f"uneven: the largest deviation is {sample.largest_deviation:.1%}, more than {reused} reused "
+                 "port(s) explain (other clients, or a task that came or went during the sample)")
 
     return _guard(r, run, lab)
 

@@ -45,6 +45,7 @@ def test_a_thousand_requests(lab: Lab) -> None:
     # its real server instead of taking the next one in the round
     assert counts == {"10.0.4.3": 496, "10.0.4.4": 504}
     assert sample.largest_deviation == pytest.approx(0.008)
+    assert sample.repeats == 21, "each a request whose client port IPVS still remembered (ports wrapped at ~#410)"
     assert set(sample.answers.remote_addr) == {"10.0.4.9"}  # the client's node's lb endpoint: SNAT
 
 

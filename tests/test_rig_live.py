@@ -158,11 +158,13 @@ def test_three_hundred_requests_split_evenly(t: SSHTransport, chapter: dict[str,
     counts = Counter(a.hostname for a in answers)
     hosts = [a.hostname for a in answers]
     repeats = sum(hosts[i] == hosts[i + 1] for i in range(len(hosts) - 1))
-    # round robin alternates, except where a connection reused a client port IPVS still remembered (Docker sets
-    # conn_reuse_mode=0): that one keeps its backend. Each such repeat can shift the split by at most 2.
-    assert len(counts) == 2 and repeats <= 10, (counts, repeats)
+    # Round robin alternates, except where the client reused a source port whose IPVS entry still lives (Docker
+    # sets conn_reuse_mode=0): that request keeps the old real server and does not move the scheduler. How many
+    # do is up to the client's port allocator (the bundled 1000 gave 21 repeats, all where ports wrapped; CI saw
+    # 18 of 300). Guaranteed: both serve, far fewer repeats than a coin's ~n/2, and a near-even split.
+    assert len(counts) == 2 and repeats < len(hosts) // 4, (counts, repeats)
     first, second = counts.values()
-    assert abs(first - second) <= 2 * repeats, (counts, repeats)
+    assert abs(first - second) <= len(hosts) // 10, (counts, repeats)
     lb_ip = network_inspect.parse(run(t, node, c.network_inspect("mynet")))[0].lb_endpoint.ip
     assert {a.remote_addr for a in answers} == {lb_ip}, "backends see the lb endpoint (SNAT)"
     assert {a.method for a in answers} == {"GET"} and {a.headers.get("Host") for a in answers} == {"web"}
@@ -231,7 +233,19 @@ def test_ipvs_counters_grow_with_requests(t: SSHTransport, chapter: dict[str, An
         time.sleep(1)
     assert after.counters["in_pkts"] - before["in_pkts"] >= 20 * 3  # SYN, request, FIN at least per request
     assert after.counters["conns"] > before["conns"]
-    assert sum(r.counters["conns"] for r in after.reals) == after.counters["conns"]
+    # a real server removed by an earlier scale-down takes its own counters with it; the service keeps its total
+    assert 0 < sum(r.counters["conns"] for r in after.reals) <= after.counters["conns"]
+
+
+def test_sample_requests_reads_counters_after_the_estimator(rig: Inventory, chapter: dict[str, Any]) -> None:
+    from swarmlab.lab import Lab
+
+    with Lab.connect(mode="live", inventory=rig) as lab:
+        sample = lab.sample_requests(20)
+    assert len(sample.answers) == 20 and sample.answers["ok"].all()
+    assert sample.ipvs_before is not None and sample.ipvs_after is not None
+    grown = int(sample.ipvs_after["in_pkts"].sum()) - int(sample.ipvs_before["in_pkts"].sum())
+    assert grown >= 20 * 3, "one read, one estimator round after the requests: the counters have moved"
 
 
 def test_record_then_replay_round_trips_byte_for_byte(rig: Inventory, chapter: dict[str, Any],
@@ -306,3 +320,7 @@ def test_doctor_passes_then_names_a_stopped_dockerd(t: SSHTransport, rig: Invent
         assert "node-dockerd start" in failed[0].fix
     finally:
         run(t, victim, "node-dockerd start")
+        # leave the swarm as the next tests expect it: the node back, the chapter's services running again
+        wait_converged(t, "web", 2)
+        wait_converged(t, "client", 1)
+

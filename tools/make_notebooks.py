@@ -86,6 +86,12 @@ NOTEBOOKS: list[tuple[str, str, list[tuple[str, str]]]] = [
      "**one** remote command, each parsed: who answered, from which address.", [
          ("code", "sample = lab.sample_requests(100)\nsample.summary"),
          ("code", "viz.distribution(sample.summary, source=lab.label)"),
+         ("md", "Round robin sends each **new** connection to the next real server, so the answers alternate. "
+          "Not always: Docker sets IPVS `net.ipv4.vs.conn_reuse_mode=0` in the lb namespace, so a request whose "
+          "client port IPVS still remembers from an earlier connection keeps that connection's real server and "
+          "does not move the scheduler on. The split is near-even, not exact (a recorded 1,000 requests: "
+          "496/504). How many answers repeated the backend just before:"),
+         ("code", "sample.repeats"),
          ("md", "Move the slider and press **Send**."),
          ("code", "widgets.request_explorer(lab)"),
          ("code", "checks.distribution(lab)"),
@@ -126,6 +132,8 @@ def main() -> None:
         nb.cells = [new_markdown_cell(intro), params, new_code_cell(CONNECT)]
         for kind, text in cells:
             nb.cells.append(new_markdown_cell(text) if kind == "md" else new_code_cell(text))
+        for i, cell in enumerate(nb.cells):  # stable ids: regenerating changes only what changed
+            cell.id = f"{name[:2]}-{i:02d}"
         nbformat.write(nb, LABS / f"{name}.ipynb")
         print(f"labs/{name}.ipynb")
 

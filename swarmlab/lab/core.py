@@ -13,6 +13,7 @@ also written to a recording), `replay` (a recording; the default when no live sw
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -33,6 +34,9 @@ MODES = ("live", "record", "replay")
 # /var/run/docker/netns is root's, and nsenter, ipvsadm and iptables need root: on a Vagrant node (user vagrant)
 # these run with `sudo -n`, as the chapter does (`sudo ls /var/run/docker/netns/`, `sudo nsenter ...`)
 PRIVILEGED_STEPS = frozenset({"netns_ls", "lb_ip_a", "lb_mangle", "lb_ipvs", "lb_ipvs_stats", "ipvs_all", "mesh"})
+# `ipvsadm --stats` totals are folded in from per-CPU counters by the IPVS estimator every 2 s (kernel 6.1,
+# net/netfilter/ipvs/ip_vs_est.c): read right after the requests they may not have moved. Live, wait one round.
+ESTIMATOR_WAIT = 2.2
 RIG_IMAGES = {"web": "swarmlab/whoami:1", "client": "swarmlab/client:1"}
 
 
@@ -370,7 +374,7 @@ class Lab:
     def sample_requests(self, n: int = 100, service: str = "web",
                         progress: Callable[[int, int], None] | None = None) -> Sample:
         """n requests in ONE remote command, parsed per request (seq, hostname, ip, remote_addr), the per-backend
-        summary, and the client node's IPVS counters before and after."""
+        summary, and the client node's IPVS counters before and after (live, read one estimator round later)."""
         import pandas as pd
 
         node = self.client_node()
@@ -378,6 +382,8 @@ class Lab:
         if progress:
             progress(0, n)
         result = self.requests(n, service, progress)
+        if before is not None and not self.replaying:
+            time.sleep(ESTIMATOR_WAIT)
         after = self._ipvs_stats(node)
         answers = result.frame if result.frame is not None else pd.DataFrame()
         ok = answers[answers["ok"]] if len(answers) else answers

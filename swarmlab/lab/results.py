@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,17 @@ class Sample:
     ipvs_before: pd.DataFrame | None = None
     ipvs_after: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def repeats(self) -> int:
+        """How many answered requests came from the same backend as the one just before.
+
+        Round robin alone never repeats; Docker's IPVS `conn_reuse_mode=0` does: a connection from a client port
+        IPVS still remembers keeps its old real server (docs/lab.md)."""
+        if self.answers.empty:
+            return 0
+        hosts = list(self.answers[self.answers["ok"]]["hostname"])
+        return sum(a == b for a, b in itertools.pairwise(hosts))
 
     @property
     def largest_deviation(self) -> float:
