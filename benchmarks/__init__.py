@@ -1,0 +1,28 @@
+"""Benchmarks: each script measures on this machine and writes its report to benchmarks/results/<name>.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+def header(what: str, **machine: Any) -> dict[str, Any]:
+    """The report's opening keys: what was measured, when, and on which machine (plus any `machine` extras)."""
+    return {"what": what, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                        "cpus": os.cpu_count(), **machine}}
+
+
+def write_report(name: str, report: dict[str, Any]) -> Path:
+    """Write `report` to benchmarks/results/<name>.json (pretty, newline-terminated) and return the path."""
+    path = RESULTS_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    return path

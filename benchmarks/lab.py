@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results" / "lab.json"
+from benchmarks import header, write_report
+
 N = 200
 
 
@@ -62,9 +60,7 @@ def main() -> int:
         if started_here:
             vm.down(print)
     report = {
-        "what": "lab speed on swarmlab rig (tcg VM, 3 nodes), and import time",
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        **header("lab speed on swarmlab rig (tcg VM, 3 nodes), and import time"),
         f"{N}_requests_one_exec_s": round(one_exec_s, 2),
         f"{N}_requests_exec_per_request_s": round(per_exec_s, 2),
         "exec_per_request_measured_on": per,
@@ -75,9 +71,9 @@ def main() -> int:
         "import_swarmlab_s": round(import_time(), 4),
         "aims": {"one_exec_speedup": ">= 20", "snapshot_speedup": ">= 2.5", "import_swarmlab_s": "< 0.3"},
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    path = write_report("lab", report)
     print(json.dumps(report, indent=2))
+    print(f"written to {path}")
     return 0
 
 

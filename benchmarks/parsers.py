@@ -7,17 +7,12 @@ with 10,000 tasks exists to capture from. Aim: under 100 ms each, parse and Data
 
 from __future__ import annotations
 
-import json
-import platform
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
 
+from benchmarks import header, write_report
 from swarmlab.parsers import ipvsadm, service_ps
-
-RESULTS = Path(__file__).parent / "results" / "parsers.json"
 
 
 def ipvsadm_table(reals: int, per_service: int = 100) -> str:
@@ -66,15 +61,12 @@ def main() -> int:
         "docker service ps, 1,000 tasks: parse": timed(lambda: service_ps.parse(big_ps)),
         "docker service ps, 1,000 tasks: parse + DataFrame": timed(lambda: service_ps.frame(big_ps)),
     }
-    report = {"what": "parser speed on synthetic large inputs laid out like the real captures",
-              "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "machine": {"python": sys.version.split()[0], "platform": platform.platform()},
+    report = {**header("parser speed on synthetic large inputs laid out like the real captures"),
               "aim": "under 100 ms each", "results": results}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    path = write_report("parsers", report)
     for name, r in results.items():
         print(f"{name:<58} {r['median_ms']:8.2f} ms (median of {r['runs']})")
-    print(f"written to {RESULTS}")
+    print(f"written to {path}")
     return 0
 
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results" / "rig.json"
+from benchmarks import header, write_report
 
 
 def main() -> int:
@@ -34,9 +31,7 @@ def main() -> int:
     build_info = image.current().info
     vm.down(progress)
     report = {
-        "what": "swarmlab rig on this machine: forced image build, then `up` (boot, nodes, swarm)",
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        **header("swarmlab rig on this machine: forced image build, then `up` (boot, nodes, swarm)"),
         "build_s": round(t_build - t0, 1),
         "build_debootstrap_s": build_info["debootstrap_s"],
         "boot_to_ssh_s": timings["boot_to_ssh_s"],
@@ -47,9 +42,9 @@ def main() -> int:
         "accel": timings["accel"],
         "aim": "build + up under 300 s",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    path = write_report("rig", report)
     print(json.dumps(report, indent=2))
+    print(f"written to {path}")
     return 0
 
 

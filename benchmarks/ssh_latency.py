@@ -7,24 +7,20 @@ Writes benchmarks/results/ssh_latency.json and prints a table. Command measured:
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import paramiko
 
+from benchmarks import header, write_report
 from swarmlab.testing.sshd import LocalSSHD
 from swarmlab.transport import Node, SSHTransport
-
-RESULTS = Path(__file__).parent / "results" / "ssh_latency.json"
 
 
 def measure(fn: Callable[[], object], n: int, warmup: int = 2) -> dict[str, float]:
@@ -77,22 +73,18 @@ def main() -> int:
     fast = results["fast path (one long-lived shell)"]["median_ms"]
     cm = results["OpenSSH with ControlMaster"]["median_ms"]
     report = {
-        "what": "median per-command latency of `true` on a real sshd over loopback",
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "paramiko": paramiko.__version__},
+        **header("median per-command latency of `true` on a real sshd over loopback", paramiko=paramiko.__version__),
         "results": results,
         "fast_path_speedup_vs_controlmaster": round(cm / fast, 1),
         "aim": "fast path >= 20x faster than OpenSSH ControlMaster",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    path = write_report("ssh_latency", report)
     width = max(map(len, results))
     print(f"{'method'.ljust(width)}  median ms    p90 ms      n")
     for name, r in results.items():
         print(f"{name.ljust(width)}  {r['median_ms']:9.2f} {r['p90_ms']:9.2f} {r['n']:6d}")
     print(f"\nfast path vs OpenSSH ControlMaster: {report['fast_path_speedup_vs_controlmaster']}x faster "
-          f"(aim >= 20x)\nwritten to {RESULTS}")
+          f"(aim >= 20x)\nwritten to {path}")
     return 0
 
 

@@ -133,7 +133,9 @@ def test_keepalive_is_sent(tmp_path: Path) -> None:
     need_root_sshd()
     with LocalSSHD(log_level="DEBUG1") as server, SSHTransport([node_of(server)], keepalive=1) as t:
         t.run("n1", "true")
-        time.sleep(2.5)
+        deadline = time.monotonic() + 10  # one is due after 1 s idle; a loaded machine may log it later
+        while "keepalive@lag.net" not in server.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert "keepalive@lag.net" in server.log.read_text()
 
 
