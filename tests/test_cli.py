@@ -17,6 +17,14 @@ def test_console_script_is_installed_and_answers() -> None:
 def test_demo_runs_headless() -> None:
     proc = subprocess.run([str(BIN / "swarmlab"), "demo"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() and "Traceback" not in proc.stderr
+    assert "=== 13. the VIP chain" in proc.stdout
+    assert "largest deviation from an even share: 0.0%; answers that repeated the previous backend: 0" in proc.stdout
+
+
+def test_demo_with_the_recorded_thousand_requests() -> None:
+    proc = subprocess.run([str(BIN / "swarmlab"), "demo", "-n", "1000"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "1000 answered" in proc.stdout and "repeated the previous backend: 21" in proc.stdout
 
 
 def test_import_is_lazy() -> None:

@@ -65,7 +65,8 @@ def walk(lab: Lab, out: Out = print, requests: int = 100, full: bool = False) ->
         total = int(sample.summary["count"].sum()) if len(sample.summary) else 0
         out(f"{total} answered" + (f"; {'; '.join(sample.notes)}" if sample.notes else ""))
         out(sample.summary.to_string(index=False))
-        out(f"largest deviation from an even share: {sample.largest_deviation:.1%}")
+        out(f"largest deviation from an even share: {sample.largest_deviation:.1%}; answers that repeated the "
+            f"previous backend: {sample.repeats} (a reused client port keeps its real server: conn_reuse_mode=0)")
     except SwarmlabError as exc:
         out(f"FAILED: {exc}")
         ok = False
