@@ -27,10 +27,29 @@ from tests.conftest import node_of
 PATHS = pytest.mark.parametrize("fast", [True, False], ids=["fast-shell", "channel-per-command"])
 
 
-@pytest.fixture
-def transport(sshd: LocalSSHD):
-    with SSHTransport([node_of(sshd)]) as t:
+@pytest.fixture(params=["auto", "sh"], ids=["bash", "sh+setsid"])
+def transport(sshd: LocalSSHD, request: pytest.FixtureRequest):
+    """Every test of the fast path runs on both of its shells: bash's job control and sh + setsid."""
+    with SSHTransport([node_of(sshd)], shell=request.param) as t:
         yield t
+
+
+def test_the_fast_shell_is_bash_when_the_node_has_it(sshd: LocalSSHD) -> None:
+    for shell, kind in (("auto", "bash"), ("sh", "sh")):
+        with SSHTransport([node_of(sshd)], shell=shell) as t:
+            assert t.run("n1", "echo $$").ok
+            assert t._links["n1"].shell is not None and t._links["n1"].shell.kind == kind
+    with pytest.raises(ValueError, match="shell must be one of"):
+        SSHTransport([node_of(sshd)], shell="zsh")
+
+
+def test_bash_job_notices_never_reach_a_commands_stderr(sshd: LocalSSHD) -> None:
+    with SSHTransport([node_of(sshd)]) as t:
+        with pytest.raises(CommandTimeout):
+            t.run("n1", "sleep 1000.6161", timeout=1)
+        r = t.run("n1", "echo before; kill -KILL $BASHPID")  # bash would print `Killed` for this job
+        assert (r.stdout, r.stderr, r.exit_code) == ("before\n", "", 137)
+        assert t.run("n1", "true").stderr == ""
 
 
 @PATHS

@@ -458,15 +458,20 @@ class Lab:
 
     def snapshot(self, parallel: bool = True) -> dict[str, dict[str, StepResult]]:
         """The whole load-balancing state of every node (namespaces, every lb_ IPVS table with counters, the
-        lb namespace's addresses and marks), nodes in parallel. The network id is looked up once, on the manager,
-        before fanning out: the nodes' parts then touch only their own node."""
-        nets = self.networks(latest=True).value or []
-        net_id = next((x.id for x in nets if x.name == self.network), None)
+        lb namespace's addresses and marks), nodes in parallel. The network id (one `docker network ls` on the
+        manager, the slowest command here) is looked up while the nodes list their namespaces and IPVS tables;
+        only the addresses and marks wait for it, to know which lb_ namespace is the lab network's."""
 
-        def one(node: str) -> dict[str, StepResult]:
-            state = {"netns": self.namespaces(node),
-                     "ipvs_all": self.step("ipvs_all", node, c.ipvsadm_all_lb(True), kind="ipvsadm_per_namespace",
-                                           check=False)}
+        def network_id() -> str | None:
+            nets = self.networks(latest=True).value or []
+            return next((x.id for x in nets if x.name == self.network), None)
+
+        def first(node: str) -> dict[str, StepResult]:
+            return {"netns": self.namespaces(node),
+                    "ipvs_all": self.step("ipvs_all", node, c.ipvsadm_all_lb(True), kind="ipvsadm_per_namespace",
+                                          check=False)}
+
+        def rest(node: str, state: dict[str, StepResult], net_id: str | None) -> dict[str, StepResult]:
             names = [e.name for e in state["netns"].value or []]
             namespace = lb_namespace_for(net_id) if net_id else None
             if namespace in names:
@@ -477,10 +482,14 @@ class Lab:
 
         nodes = list(self.swarm_nodes)
         if not parallel:
-            return {n: one(n) for n in nodes}
-        with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:
-            return dict(zip(nodes, pool.map(one, nodes), strict=True))
-
+            net_id = network_id()
+            return {n: rest(n, first(n), net_id) for n in nodes}
+        with ThreadPoolExecutor(max_workers=len(nodes) + 1) as pool:
+            looked_up = pool.submit(network_id)
+            firsts = {n: pool.submit(first, n) for n in nodes}
+            net_id = looked_up.result()
+            rests = {n: pool.submit(rest, n, firsts[n].result(), net_id) for n in nodes}
+            return {n: rests[n].result() for n in nodes}
 
 def _versions(t: Transport, manager: str) -> dict[str, str]:
     out = {}

@@ -30,7 +30,7 @@ from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
 from swarmlab.transport.hostkeys import TrustOnFirstUse, changed_key_error
 from swarmlab.transport.node import Node
 from swarmlab.transport.result import CommandResult, decode
-from swarmlab.transport.shell import FastShell, NotSent, ShellAnswer
+from swarmlab.transport.shell import SHELLS, FastShell, NotSent, ShellAnswer
 
 PGID_HEADER = b"swarmlab-pgid "
 # paramiko logs every failed handshake with a traceback on stderr; swarmlab raises typed errors instead
@@ -63,12 +63,16 @@ class SSHTransport(Transport):
     """Reach nodes over SSH. Use as a context manager, or call `close()`."""
 
     def __init__(self, nodes: Iterable[Node], *, known_hosts: Path | None = None, connect_timeout: float = 10.0,
-                 keepalive: int = 15, fast: bool = True) -> None:
+                 keepalive: int = 15, fast: bool = True, shell: str = "auto") -> None:
+        """`shell`: the fast path's remote shell, "auto" (bash 4+ when there, else sh + setsid) or "sh"."""
+        if shell not in SHELLS:
+            raise ValueError(f"shell must be one of {SHELLS}, not {shell!r}")
         super().__init__(nodes)
         self.known_hosts = Path(known_hosts) if known_hosts else paths.known_hosts_file()
         self.connect_timeout = connect_timeout
         self.keepalive = keepalive
         self.fast = fast
+        self.shell = shell
         self._links: dict[str, _NodeLink] = {name: _NodeLink() for name in self.nodes}
 
     # -- connections -------------------------------------------------------------------------------------------
@@ -188,7 +192,7 @@ class SSHTransport(Transport):
             return None
         client = self.client(node)
         try:
-            link.shell = FastShell(client.get_transport(), node.name)  # type: ignore[arg-type]
+            link.shell = FastShell(client.get_transport(), node.name, shell=self.shell)  # type: ignore[arg-type]
         except RuntimeError:
             link.shell, link.shell_failed = None, True
         except (OSError, EOFError, paramiko.SSHException) as exc:
