@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,3 +29,17 @@ def write_report(name: str, report: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     return path
+
+
+def measure(fn: Callable[[], object], n: int, warmup: int = 2) -> dict[str, float]:
+    """Call `fn` `warmup` times, then time `n` calls: median, mean, p90 and min in ms."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return {"n": n, "median_ms": statistics.median(samples), "mean_ms": statistics.fmean(samples),
+            "p90_ms": samples[int(0.9 * (n - 1))], "min_ms": samples[0]}

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from benchmarks import header, write_report
+from benchmarks import header, measure, write_report
 
 N = 200
 RUNS = 5
@@ -69,13 +69,7 @@ def main() -> int:
         per_command_ms = {}  # `true` on a node through the jump: what every lab step pays before its own work
         for shell in SHELLS:
             with SSHTransport(inv, known_hosts=inv.extra.get("known_hosts"), shell=shell) as tr:
-                tr.run("swarm-manager", "true")
-                samples = []
-                for _ in range(30):
-                    t0 = time.perf_counter()
-                    tr.run("swarm-manager", "true")
-                    samples.append((time.perf_counter() - t0) * 1000)
-                per_command_ms[shell] = round(statistics.median(samples), 1)
+                per_command_ms[shell] = round(measure(lambda t=tr: t.run("swarm-manager", "true"), 30)["median_ms"], 1)
     finally:
         if started_here:
             vm.down(print)

@@ -8,32 +8,16 @@ Writes benchmarks/results/ssh_latency.json and prints a table. Command measured:
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import paramiko
 
-from benchmarks import header, write_report
+from benchmarks import header, measure, write_report
 from swarmlab.testing.sshd import LocalSSHD
 from swarmlab.transport import Node, SSHTransport
-
-
-def measure(fn: Callable[[], object], n: int, warmup: int = 2) -> dict[str, float]:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return {"n": n, "median_ms": statistics.median(samples), "mean_ms": statistics.fmean(samples),
-            "p90_ms": samples[int(0.9 * (n - 1))], "min_ms": samples[0]}
 
 
 def main() -> int:
