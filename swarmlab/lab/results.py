@@ -70,9 +70,18 @@ class Sample:
         return sum(a == b for a, b in itertools.pairwise(hosts))
 
     @property
-    def largest_deviation(self) -> float:
-        """The largest |count - even share| / even share over the backends (0 = perfectly even)."""
+    def even_share(self) -> float:
+        """The answers each backend would get in a perfectly even split."""
+        return float(self.summary["count"].sum() / len(self.summary)) if len(self.summary) else 0.0
+
+    @property
+    def largest_offset(self) -> float:
+        """The largest |count - even share| over the backends, in answers."""
         if self.summary.empty:
             return 0.0
-        share = self.summary["count"].sum() / len(self.summary)
-        return float((self.summary["count"] - share).abs().max() / share)
+        return float((self.summary["count"] - self.even_share).abs().max())
+
+    @property
+    def largest_deviation(self) -> float:
+        """The largest |count - even share| / even share over the backends (0 = perfectly even)."""
+        return self.largest_offset / self.even_share if self.even_share else 0.0
