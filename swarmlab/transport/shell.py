@@ -115,17 +115,14 @@ class FastShell:
         if not self.usable:
             raise RuntimeError("fast shell is closed")
         nonce = "swl" + secrets.token_hex(12)
-        if self.kind == "bash":
-            line = (
-                f"( printf '%s %d\\n' {nonce}-pid \"$BASHPID\"; eval {shlex.quote(command)} ) </dev/null 2>&3 3>&- "
-                f"& wait $!; printf '%s %d\\n' {nonce}-end \"$?\"; printf '%s\\n' {nonce}-end >&3\n"
-            )
+        quoted = shlex.quote(command)
+        if self.kind == "bash":  # the command's stderr is the saved fd 3: the shell's own goes to /dev/null
+            start, err_fd = f"( printf '%s %d\\n' {nonce}-pid \"$BASHPID\"; eval {quoted} ) </dev/null 2>&3 3>&-", 3
         else:
             script = 'printf "%s %d\\n" "$0" "$$"; c=$1; shift; eval "$c"'
-            line = (
-                f"setsid sh -c {shlex.quote(script)} {nonce}-pid {shlex.quote(command)} </dev/null & wait $!; "
-                f"printf '%s %d\\n' {nonce}-end \"$?\"; printf '%s\\n' {nonce}-end >&2\n"
-            )
+            start, err_fd = f"setsid sh -c {shlex.quote(script)} {nonce}-pid {quoted} </dev/null", 2
+        line = (f"{start} & wait $!; printf '%s %d\\n' {nonce}-end \"$?\"; "
+                f"printf '%s\\n' {nonce}-end >&{err_fd}\n")
         try:
             self.chan.sendall(line.encode())
         except (OSError, EOFError, paramiko.SSHException) as exc:
