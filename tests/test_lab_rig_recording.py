@@ -68,3 +68,9 @@ def test_every_self_check_passes_on_it(lab: Lab) -> None:
     for name, check in checks.ALL.items():
         report = check(lab)
         assert report.passed and all(flag for flag, _ in report.lines), (name, str(report))
+
+
+def test_the_distribution_check_names_the_reused_ports(lab: Lab) -> None:
+    report = checks.distribution(lab, n=1000)  # the recorded 496/504 with 21 back-to-back repeats
+    assert report.passed, str(report)
+    assert "21 answer(s) repeated the previous backend" in str(report) and "0.8%" in str(report)
