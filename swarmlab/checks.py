@@ -237,6 +237,14 @@ def marks_and_ipvs(lab: Lab) -> Report:
     return _guard(r, run, lab)
 
 
+def few_repeats(total: int, backends: int, repeats: int) -> bool:
+    """Round robin repeats a backend only when a reused client port keeps its real server (conn_reuse_mode=0): far
+    fewer times than choosing a backend at random, which repeats (total - 1) / backends times on average. Without
+    this, two backends always pass the even-share test (|a - b| <= repeats + 1 holds for any sequence): a 99/1
+    split with 98 repeats would pass as round robin."""
+    return backends >= 2 and repeats <= (total - 1) / backends / 2
+
+
 def distribution(lab: Lab, n: int = 100) -> Report:
     r = Report(t("the request distribution", "请求的分布"))
 
@@ -263,6 +271,15 @@ def distribution(lab: Lab, n: int = 100) -> Report:
                    "clients, or a task that came or went during the sample)",
                    f"不均匀：最大偏差 {dev}，超出了 {reused} 个复用端口能解释的范围（有别的客户端，或者采样期间有任务"
                    "增减）"))
+            r.ok(few_repeats(total, backends, reused),
+                 t(f"{reused} repeat(s) in {total} answers: far fewer than a random choice of backend would give "
+                   f"(about {(total - 1) / backends:.0f})",
+                   f"{total} 个回答里有 {reused} 次重复：远少于随机选后端会出现的次数"
+                   f"（约 {(total - 1) / backends:.0f} 次）"),
+                 t(f"{reused} repeat(s) in {total} answers: as many as a random choice of backend would give (about "
+                   f"{(total - 1) / backends:.0f}); this is not round robin",
+                   f"{total} 个回答里有 {reused} 次重复：和随机选后端差不多（约 {(total - 1) / backends:.0f} 次）；"
+                   "这不是轮询"))
 
     return _guard(r, run, lab)
 
