@@ -336,7 +336,8 @@ class Lab:
             note = (f"asked for {n} requests, but this recording holds only {len(answers)} answers: showing those "
                     "(run live, or record a longer session, for more)")
         result = StepResult("requests", node, " ; ".join(dict.fromkeys(r.command for r in used)),
-                            "".join(r.output for r in used), 0, replayed=True, note=note)
+                            _first_answers("".join(r.output for r in used), n), 0, replayed=True, note=note,
+                            started=used[-1].started)
         result.value, result.frame = answers, whoami.frame(answers)
         self.log.append(result)
         return result
@@ -565,6 +566,18 @@ class Lab:
             net_id = looked_up.result()
             rests = {n: pool.submit(rest, n, firsts[n].result(), net_id) for n in nodes}
             return {n: rests[n].result() for n in nodes}
+
+
+def _first_answers(output: str, n: int) -> str:
+    """The recorded requests' output up to the n-th answer (each starts at a `swarmlab-request K` line)."""
+    kept, seen = [], 0
+    for line in output.splitlines(keepends=True):
+        if line.startswith("swarmlab-request "):
+            seen += 1
+            if seen > n:
+                break
+        kept.append(line)
+    return "".join(kept)
 
 
 def _parse_into(result: StepResult, text: str, kind: str) -> None:
