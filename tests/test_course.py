@@ -4,8 +4,6 @@ which it fails."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from swarmlab import checks, course, recordings
@@ -24,16 +22,12 @@ def broken() -> Lab:
     return course.start("09", lang="en", show=False)  # its own recording: the no-IPVS swarm
 
 
-class Shell:
-    """What start() needs of an IPython shell: its user namespace."""
+def test_start_puts_the_lessons_names_into_the_notebook_and_registers_the_magic() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
 
-    def __init__(self) -> None:
-        self.user_ns: dict[str, Any] = {}
-
-
-def test_start_puts_the_lessons_names_into_the_notebook() -> None:
-    shell = Shell()
+    shell = InteractiveShell.instance()
     lab = course.start("03", "replay", lang="zh", shell=shell, show=False)
+    assert "swarm" in shell.magics_manager.magics["line"] and "swarm" in shell.magics_manager.magics["cell"]
     assert course.lang == "zh" and course.current_lab() is lab
     ns = shell.user_ns
     assert (ns["client_node"], ns["net"], ns["web_image"], ns["client_image"]) == \
