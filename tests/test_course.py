@@ -78,6 +78,13 @@ WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1",
          "05.even-share": "100", "06.weight-zero": "1", "06.after-scale": "2", "07.dnsrr-count": "1",
          "07.dnsrr-marks": "1", "08.ingress-chain": "INPUT", "08.host-chain": "POSTROUTING",
          "09.vip-allocated": "none", "09.diagnosis": "A"}
+# lessons 00-04's other exercises (lessons/exercises-a.md)
+RIGHT |= {"00.builtin-overlay": "ingress", "00.scope": "swarm", "01.node-without-web": "swarm-worker2",
+          "02.tasks-count": "2", "03.vip-count": "2", "03.endpoint-count": "3", "04.masq-rewrites": "destination",
+          "04.first-mark": "0x100", "04.chain-order": "BDACE"}
+WRONG |= {"00.builtin-overlay": "docker_gwbridge", "00.scope": "local", "01.node-without-web": "swarm-worker1",
+          "02.tasks-count": "1", "03.vip-count": "1", "03.endpoint-count": "2", "04.masq-rewrites": "source",
+          "04.first-mark": "0x106", "04.chain-order": "DBACE"}
 
 
 def test_every_exercise_is_tested() -> None:
