@@ -325,7 +325,8 @@ define(Exercise(
     ("Swarm 初始化时自动创建它，发布端口的流量（路由网格）走它；docker_gwbridge 的驱动是 bridge，不是 overlay。",
      "Swarm creates it when the swarm is initialised, for the traffic of published ports (the routing mesh); "
      "docker_gwbridge's driver is bridge, not overlay."),
-    ("ingress：路由网格（第 08 课）用的 overlay 网络。", "ingress: the overlay network of the routing mesh (lesson 08)."),
+    ("ingress：路由网格（第 08 课）用的 overlay 网络。",
+     "ingress: the overlay network of the routing mesh (lesson 08)."),
     hashes=frozenset({"293736c91befb316642681a6961eb7d44462addb6bd4d2be261981129485bf2a"}),
 ))
 
