@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from swarmlab.commands import chapter
 from swarmlab.errors import TransportError
 from swarmlab.inventory import Inventory
 from swarmlab.parsers import ipvsadm
 from swarmlab.transport import Node, Transport
 
-LAB_IMAGES = ("swarmlab/whoami:1", "swarmlab/client:1")
+LAB_IMAGES = tuple(chapter.LAB_IMAGES.values())
 
 
 @dataclass
