@@ -108,12 +108,13 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         cv = _Canvas(ax, step_on)
         service = str(chain.service.iloc[0])
         lb_nodes = list(dict.fromkeys(chain.node))
-        path_node = client if client in lb_nodes else None
+        with_client = client in lb_nodes
+        path_node = client if with_client else lb_nodes[0]  # no client given: the first node's chain, from the VIP
         task_nodes = [n for n in dict.fromkeys(chain.task_node.dropna()) if n not in lb_nodes]
-        order = ([path_node] if path_node else []) + [n for n in lb_nodes if n != path_node] + task_nodes
+        order = [path_node] + [n for n in lb_nodes if n != path_node] + task_nodes
         order += [n for n in ([client] if client and client not in order else []) + list(nodes or [])
                   if n not in order]
-        path_rows = chain[chain.node == path_node] if path_node else chain[chain.node == lb_nodes[0]]
+        path_rows = chain[chain.node == path_node]
         reals = path_rows.drop_duplicates("real_server")
         widths = _widths(order, path_node)
         x = 0.5
@@ -127,11 +128,12 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         network = str(r0.network) if _present(r0.network) else "?"
         # the overlay between the nodes, and the way up to each task
         cv.box(1, 3, 98, 7, SKY, step="overlay")
-        cv.text(50, 6.5, tr(lang, "topo.overlay", network=network, subnet=subnet or ""), ha="center", fontsize=9.5)
+        cv.text(50, 6.5, tr(lang, "topo.overlay", network=f"{network} {subnet or ''}".strip()), ha="center",
+                fontsize=9.5)
         for bus_x, left, mid in task_boxes:
             ax.plot([bus_x, bus_x], [10, mid], color=VERMILION, lw=3.0 if step_on == "overlay" else 1.6, zorder=3)
             cv.arrow((bus_x, mid), (left, mid), step="task")
-        title = "topo.title" if path_node else "topo.title.noclient"
+        title = "topo.title" if with_client else "topo.title.noclient"
         ax.set_title(tr(lang, title, service=service), fontsize=13)
         notes = []
         unknown = chain[chain.task_node.isna() & chain.real_server.notna()].drop_duplicates("real_server")
@@ -169,24 +171,30 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
     rows = chain[chain.node == node]
     tasks = chain[(chain.task_node == node) & chain.real_server.notna()].drop_duplicates("real_server")
     on_path = node == path_node
-    idle = node != client and not len(tasks)
+    known = chain.real_server.notna().any() and chain[chain.real_server.notna()].task_node.notna().all()
+    idle = bool(known) and node != client and not len(tasks)  # only when every real server's node is known
     cv.box(x + 0.4, 13, w - 0.8, 80, GREY if idle else "black", grey=idle, lw=1.4)
     head = tr(lang, "topo.client node" if node == client else "topo.node", node=node)
     cv.text(x + 1.6, 90, head, fontsize=10.5, weight="bold", color=GREY if idle else "black")
     if idle:
         cv.text(x + 1.6, 86, tr(lang, "topo.idle", service=service), fontsize=8, color=GREY, wrap=True)
     left = x + 2.2
-    inner = (w * 0.62 if len(tasks) else w - 4.4) if on_path else w - 4.4
+    inner = (w * 0.58 if len(tasks) else w - 4.4) if on_path else w - 4.4
     if on_path:
-        _path(cv, rows.iloc[0], left, inner, lang, service, subnet, client_ip, client_task, reals)
+        _path(cv, rows.iloc[0], left, inner, lang, service, subnet, client_ip, client_task, reals,
+              with_client=node == client)
     elif len(rows):
         r = rows.iloc[0]
         hexa, dec = _mark_text(r)
         cv.box(left, 67, inner, 17, GREY, grey=True)
-        cv.text(left + 1, 75.5, tr(lang, "topo.other lb", ns=r.lb_namespace, ep=_with_prefix(r.lb_endpoint_ip, subnet),
-                                   hex=hexa, dec=dec), fontsize=8, color="#666666")
+        other = tr(lang, "topo.other lb", ns=r.lb_namespace, ep=_with_prefix(r.lb_endpoint_ip, subnet), hex=hexa,
+                   dec=dec)
+        if not _marked(r):  # the number is LocalLBIndex alone: no MARK rule carries it
+            other = other.replace(f"MARK {hexa}", f"LocalLBIndex {dec}, no MARK").replace(f"(= {dec})", "")
+            other = other.replace(f"（= {dec}）", "")
+        cv.text(left + 1, 75.5, other, fontsize=8, color="#666666")
     # tasks: stacked from y=54 down, reached from a bus on their left
-    tx = x + w * 0.66 + 1.0 if on_path else left + 2.0
+    tx = x + w * 0.64 + 1.0 if on_path else left + 2.0
     tw = (x + w - 1.8) - tx
     boxes = []
     for j, (_, t) in enumerate(tasks.iterrows()):
@@ -195,7 +203,7 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
         name = ".".join(str(t.task).split(".")[:2]) if _present(t.task) else "?"
         cv.text(tx + 1.2, top - 3, tr(lang, "topo.task", name=name), weight="bold", color=BLUE, fontsize=9)
         cv.text(tx + 1.2, top - 6.5, tr(lang, "topo.task eth0", ip=_with_prefix(t.real_server, subnet)))
-        if _present(t.lb_endpoint_ip) and path_node:
+        if _present(t.lb_endpoint_ip) and client == path_node:
             ep = chain[chain.node == path_node].iloc[0].lb_endpoint_ip
             cv.text(tx + 1.2, top - 9.8, tr(lang, "topo.remote", ep=ep), fontsize=7.5, color="#444444")
         boxes.append((tx - 1.2, tx, top - 6))
@@ -203,11 +211,22 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
 
 
 def _path(cv: _Canvas, r: Any, left: float, width: float, lang: str, service: str, subnet: str | None,
-          client_ip: str | None, client_task: str | None, reals: pd.DataFrame) -> None:
+          client_ip: str | None, client_task: str | None, reals: pd.DataFrame, with_client: bool = True) -> None:
     vip = str(r.vip) if _present(r.vip) else "?"
     ep = str(r.lb_endpoint_ip) if _present(r.lb_endpoint_ip) else "?"
     hexa, dec = _mark_text(r)
     mid = left + width / 2
+    if not with_client:  # no client known: the chain from the VIP on
+        cv.arrow((mid, 84), (mid, 64.5), step="vip")
+        cv.badge(mid - 2.2, 74, "vip")
+        cv.text(mid + 1.2, 74, tr(lang, "topo.to vip", vip=vip), color=VERMILION, fontsize=8.5)
+    else:
+        _client(cv, left, width, mid, lang, service, vip, subnet, client_ip, client_task)
+    _lb(cv, r, left, width, mid, lang, vip, ep, hexa, dec, subnet, reals)
+
+
+def _client(cv: _Canvas, left: float, width: float, mid: float, lang: str, service: str, vip: str,
+            subnet: str | None, client_ip: str | None, client_task: str | None) -> None:
     # 1-2 the client container and its DNS
     cv.box(left, 70, width, 16, ORANGE, step="client")
     cv.text(left + 1.5, 82.5, tr(lang, "topo.client box", name=client_task or "client"), weight="bold",
@@ -220,29 +239,49 @@ def _path(cv: _Canvas, r: Any, left: float, width: float, lang: str, service: st
     cv.arrow((mid, 70), (mid, 64.5), step="vip")
     cv.badge(mid - 2.2, 67.3, "vip")
     cv.text(mid + 1.2, 67.3, tr(lang, "topo.to vip", vip=vip), color=VERMILION, fontsize=8.5)
+
+
+def _lb(cv: _Canvas, r: Any, left: float, width: float, mid: float, lang: str, vip: str, ep: str, hexa: str,
+        dec: str, subnet: str | None, reals: pd.DataFrame) -> None:
     # 4-7 the lb namespace: MARK, IPVS, SNAT
     cv.box(left, 18, width, 46.5, GREEN, step="lb")
     cv.text(left + 1.5, 61.3, tr(lang, "topo.lb box", ns=r.lb_namespace), weight="bold", color="#006b4f",
             fontsize=9.5)
     cv.text(left + 1.5, 57.6, tr(lang, "topo.lb eth0", ip=_with_prefix(ep, subnet), vip=vip))
-    sub = [("mark", 44, tr(lang, "topo.mark", vip=vip, hex=hexa, dec=dec) if r.get("mark_rule") is not False
+    marked, reached = _marked(r), _present(r.ipvs_service)
+    sub = [("mark", 44, tr(lang, "topo.mark", vip=vip, hex=hexa, dec=dec) if marked
             else tr(lang, "topo.no mark", vip=vip))]
-    addresses = ", ".join(str(a) for a in reals.real_server if _present(a)) or "?"
-    ipvs = (tr(lang, "topo.ipvs", ipvs=r.ipvs_service, sched=r.scheduler, reals=addresses)
-            if _present(r.ipvs_service) else tr(lang, "topo.no ipvs"))
-    sub += [("ipvs", 33, ipvs), ("snat", 22, tr(lang, "topo.snat", ep=ep))]
+    known = [str(a) for a in reals.real_server if _present(a)]
+    addresses = ", ".join(known[:3]) + (" " + tr(lang, "topo.more", n=len(known) - 3) if len(known) > 3 else "")
+    sched = str(r.scheduler) if _present(r.scheduler) else "?"
+    ipvs = (tr(lang, "topo.ipvs", ipvs=r.ipvs_service, sched=tr(lang, "topo.rr") if sched == "rr" else sched,
+               reals=addresses or "?")
+            if reached else tr(lang, "topo.no ipvs"))
+    snat = tr(lang, "topo.snat", ep=ep) if reached else tr(lang, "topo.not reached", what="nat POSTROUTING")
+    sub += [("ipvs", 33, ipvs), ("snat", 22, snat)]
     for i, (step, y, label) in enumerate(sub):
-        cv.box(left + 3, y, width - 5, 7.5, GREEN, step=step, lw=0.9)
+        cv.box(left + 3, y, width - 5, 7.5, GREEN, step=step, lw=0.9, grey=step == "snat" and not reached)
         cv.text(left + 4.5, y + 3.75, label, fontsize=8.5)
         if i:
             cv.arrow((mid, sub[i - 1][1]), (mid, y + 7.5))
     cv.arrow((mid, 53.5), (mid, 51.5))
-    # 8 out to the overlay
-    cv.arrow((mid, 22), (mid, 10), step="overlay")
+    if reached:  # 8 out to the overlay
+        cv.arrow((mid, 22), (mid, 10), step="overlay")
+
+
+def _marked(r: Any) -> bool:
+    """A MARK rule for the VIP is in the mangle table (unknown counts as present: the chain did not look)."""
+    return not (_present(r.get("mark_rule")) and not bool(r.get("mark_rule")))
 
 
 def _caption(lang: str, step: str, r: Any, service: str) -> str:
     hexa, dec = _mark_text(r)
+    if step == "mark" and not _marked(r):
+        return tr(lang, "topo.step", n=5, text=tr(lang, "topo.no mark", vip=r.vip))
+    if step in ("ipvs", "snat", "overlay", "task") and not _present(r.ipvs_service):
+        text = tr(lang, "topo.no ipvs") if step == "ipvs" else tr(lang, "topo.not reached", what={
+            "snat": "SNAT", "overlay": "VXLAN", "task": tr(lang, "task")}[step])
+        return tr(lang, "topo.step", n=STEPS.index(step) + 1, text=text)
     text = tr(lang, f"topo.step.{step}", service=service, vip=r.vip, ns=r.lb_namespace, ep=r.lb_endpoint_ip,
               hex=hexa, dec=dec, sched=r.scheduler if _present(r.scheduler) else "rr",
               network=r.network)
