@@ -455,24 +455,25 @@ define(Exercise(
 # -- lessons 05-09: the exercises lessons-b added (lessons/exercises-b.md lists them) ------------------------------
 
 
-def _sample_hosts(lab: Lab) -> list[str]:
-    """Who answered, in order, in the latest batch of at least 50 requests the lab sent (the lesson's picture);
-    when there is none yet, 100 requests now."""
+def _sample(lab: Lab) -> Any:
+    """The latest batch of at least 50 requests the lab sent (the lesson's picture) as a Sample; when there is none
+    yet, 100 requests now."""
+    import pandas as pd
+
+    from swarmlab.lab.results import Sample
+
     batch = next((r for r in reversed(lab.log) if r.step == "requests" and r.value and len(r.value) >= 50), None)
-    answers = batch.value if batch is not None else lab.requests(100).value or []
-    return [str(a.hostname) for a in answers if a.ok and a.hostname]
-
-
-def repeats(hosts: list[str]) -> int:
-    """How many answers came from the same backend as the answer just before (Sample.repeats' rule)."""
-    return sum(a == b for a, b in zip(hosts, hosts[1:], strict=False))
+    if batch is None:
+        batch = lab.requests(100)
+    return Sample(batch, batch.frame if batch.frame is not None else pd.DataFrame(), pd.DataFrame())
 
 
 def _sample_params(lab: Lab) -> Params:
-    hosts = _sample_hosts(lab)
-    if len(set(hosts)) < 2:
+    answers = _sample(lab).answers
+    ok = answers[answers["ok"]] if len(answers) else answers
+    if len(ok) == 0 or ok["hostname"].nunique() < 2:
         raise SwarmlabError("fewer than two backends answered the sample: nothing to count")
-    return {"n": str(len(hosts))}
+    return {"n": str(len(ok))}
 
 
 define(Exercise(
@@ -485,7 +486,7 @@ define(Exercise(
      "Pure round robin never repeats; each repeat is a reused client port (conn_reuse_mode=0) that took its "
      "connection back to its earlier real server."),
     ("{answer} 次重复。", "{answer} repeats."),
-    params=_sample_params, expected=lambda lab, p: {str(repeats(_sample_hosts(lab)))},
+    params=_sample_params, expected=lambda lab, p: {str(_sample(lab).repeats)},
 ))
 
 
@@ -507,7 +508,8 @@ define(Exercise(
     "06.exit-signal",
     ("被杀掉的任务以退出码 137 结束。是哪个信号杀死了它？（写信号编号或名字）",
      "The killed task ended with exit code 137. Which signal killed it? (its number or its name)"),
-    ("进程被信号杀死时，退出码是 128 加上信号编号。", "A process killed by a signal exits with 128 plus the signal number."),
+    ("进程被信号杀死时，退出码是 128 加上信号编号。",
+     "A process killed by a signal exits with 128 plus the signal number."),
     ("137 − 128 = ?；`docker kill` 默认发送的就是这个信号，它不能被捕获。",
      "137 − 128 = ?; it is the signal `docker kill` sends by default, and it cannot be caught."),
     ("9，SIGKILL。", "9, SIGKILL."),
@@ -560,7 +562,8 @@ define(Exercise(
 
 define(Exercise(
     "09.module",
-    ("`ipvsadm` 的报错说哪个内核模块加载不了？", "Which kernel module could not be loaded, according to `ipvsadm`'s errors?"),
+    ("`ipvsadm` 的报错说哪个内核模块加载不了？",
+     "Which kernel module could not be loaded, according to `ipvsadm`'s errors?"),
     ("读 `modprobe: ERROR` 那几行。", "Read the `modprobe: ERROR` lines."),
     ("IPVS 是内核的 IP Virtual Server；它的主模块名以 ip_ 开头。",
      "IPVS is the kernel's IP Virtual Server; its main module's name starts with ip_."),
