@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -207,10 +208,13 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     return shown, result
 
 
-def register(shell: Any, lab: Lab, *, lang: str = "en") -> None:
-    """Register `%swarm` / `%%swarm` in the running IPython `shell`, answering from `lab`."""
+def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any], None] | None = None) -> None:
+    """Register `%swarm` / `%%swarm` in the running IPython `shell`, answering from `lab`; `display` shows each
+    block (IPython's display by default)."""
     from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-    from IPython.display import display
+
+    if display is None:
+        from IPython.display import display
 
     @magics_class
     class SwarmMagics(Magics):

@@ -393,7 +393,9 @@ def _host_nat(tokens: list[str]) -> Args | None:
 
 
 def _versions(tokens: list[str]) -> Args | None:
-    return {} if tokens in (["docker", "version", "--format", "{{.Server.Version}}"], ["uname", "-r"]) else None
+    if tokens == ["docker", "version", "--format", "{{.Server.Version}}"]:
+        return {"which": "docker"}
+    return {"which": "kernel"} if tokens == ["uname", "-r"] else None
 
 
 def _lab_list(tokens: list[str]) -> Args | None:
@@ -482,10 +484,10 @@ _STEP_LIST = [
          _t("every lb namespace's IPVS table", "所有负载均衡命名空间的 IPVS 表"), _ipvs_all,
          parser="ipvsadm_per_namespace", privileged=True, key=("stats",), failure_is_data=True, typed=False,
          defaults={"stats": True}),
-    Step("ingress_mangle", lambda: c.iptables_mangle("ingress_sbox"), Where.NODE,
+    Step("ingress_mangle", lambda namespace="ingress_sbox": c.iptables_mangle(namespace), Where.NODE,
          _t("the routing mesh's marks", "路由网格的标记规则"), _in_namespace(_table("mangle", None), lb=False),
          parser="iptables", privileged=True, failure_is_data=True),
-    Step("ingress_ipvs", lambda: c.ipvsadm("ingress_sbox"), Where.NODE,
+    Step("ingress_ipvs", lambda namespace="ingress_sbox": c.ipvsadm(namespace), Where.NODE,
          _t("the routing mesh's IPVS table", "路由网格的 IPVS 表"), _in_namespace(_ipvsadm("list"), lb=False),
          parser="ipvsadm", privileged=True, failure_is_data=True),
     Step("host_ingress_nat", lambda: c.host_ingress_nat(), Where.NODE,
@@ -534,8 +536,13 @@ def recognise(command: str, *, typed_only: bool = False) -> tuple[Step, Args] | 
         if typed_only and not step.typed:
             continue
         args = step.recognise(tokens)
-        if args is not None:
-            found.append((step, args))
+        if args is None:
+            continue
+        try:
+            step.command(**args)  # every name validated by the builder, as it would be when run
+        except (ValueError, TypeError):
+            continue
+        found.append((step, args))
     if len(found) > 1:
         raise RuntimeError(f"{command!r} is recognised by several steps: {', '.join(s.name for s, _ in found)}")
     return found[0] if found else None

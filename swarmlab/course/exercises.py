@@ -314,6 +314,187 @@ define(Exercise(
 ))
 
 
+# -- lessons 00-04: the rest of their exercises (lessons/exercises-a.md) ------------------------------------------
+
+
+define(Exercise(
+    "00.builtin-overlay",
+    ("还没有创建 mynet 时，`docker network ls` 里已经有一个 overlay 网络。它叫什么？",
+     "Before mynet exists, `docker network ls` already lists one overlay network. What is it called?"),
+    ("看 DRIVER 列为 overlay 的那一行的 NAME。", "Read the NAME on the line whose DRIVER is overlay."),
+    ("Swarm 初始化时自动创建它，发布端口的流量（路由网格）走它；docker_gwbridge 的驱动是 bridge，不是 overlay。",
+     "Swarm creates it when the swarm is initialised, for the traffic of published ports (the routing mesh); "
+     "docker_gwbridge's driver is bridge, not overlay."),
+    ("ingress：路由网格（第 08 课）用的 overlay 网络。",
+     "ingress: the overlay network of the routing mesh (lesson 08)."),
+    hashes=frozenset({"293736c91befb316642681a6961eb7d44462addb6bd4d2be261981129485bf2a"}),
+))
+
+define(Exercise(
+    "00.scope",
+    ("overlay 网络在 `docker network ls` 的 SCOPE 列里显示什么？",
+     "What does the SCOPE column of `docker network ls` say for an overlay network?"),
+    ("和 bridge、host 那几行的 SCOPE 比一比。", "Compare with the SCOPE of the bridge and host lines."),
+    ("bridge、host、none 只属于一台主机（local）；overlay 网络属于整个集群，每个节点都认识它。",
+     "bridge, host and none belong to one host (local); an overlay network belongs to the whole swarm, every node "
+     "knows it."),
+    ("swarm：整个集群范围的网络。", "swarm: a network of the whole swarm."),
+    hashes=frozenset({"a9d83b405772ce326db49b47edb55abb52f474946e2ce20667792e0beed69230"}),
+))
+
+
+def _running_nodes(lab: Lab, service: str) -> set[str]:
+    return {str(t.node) for t in lab.tasks(service).value or [] if not t.history and t.state == "Running"}
+
+
+def _nodes_without_web(lab: Lab, p: Params) -> set[str]:
+    running = _running_nodes(lab, "web")
+    free = [n for n in lab.swarm_nodes if n not in running]
+    if not free:
+        return {"none", "无", "没有"}
+    return set().union(*(_node_names(n) for n in free))
+
+
+define(Exercise(
+    "01.node-without-web",
+    ("这个集群有 {nodes}。哪个节点上没有运行 web 的任务？（写节点名）",
+     "This swarm has {nodes}. Which node runs no web task? (a node name)"),
+    ("把 `docker service ps web` 的 NODE 列和节点名逐个比较。",
+     "Compare the NODE column of `docker service ps web` with each node name."),
+    ("web 的两个副本被分散到两个节点上，第三个节点上没有 web 任务（它上面可能运行着 client，所以仍然接入 mynet）。",
+     "web's two replicas are spread over two nodes, which leaves the third without a web task (it may run the "
+     "client, and so still be on mynet)."),
+    ("{answer}：上面没有 web 任务。", "{answer}: no web task runs there."),
+    params=lambda lab: {"nodes": ", ".join(lab.swarm_nodes)}, expected=_nodes_without_web,
+))
+
+
+def _task_addresses(lab: Lab, p: Params) -> set[str]:
+    lookup = lab.nslookup("tasks.web").value
+    if lookup is None or not lookup.addresses:
+        raise SwarmlabError("`nslookup tasks.web` returned no address")
+    return {str(len(set(lookup.addresses)))}
+
+
+define(Exercise(
+    "02.tasks-count",
+    ("`nslookup tasks.web` 返回了几个地址？", "How many addresses did `nslookup tasks.web` return?"),
+    ("数 Name: tasks.web 下面的 Address 行；第一行 Server/Address 是 DNS 服务器自己，不算。",
+     "Count the Address lines under Name: tasks.web; the Server/Address on top is the DNS server itself."),
+    ("`tasks.web` 为每个运行中的任务返回一个地址，有几个副本就有几个；`web` 只返回一个 VIP。",
+     "`tasks.web` returns one address per running task, one per replica; `web` returns a single VIP."),
+    ("{answer} 个：每个 web 任务一个。", "{answer}: one per web task."),
+    expected=_task_addresses,
+))
+
+
+def _vip_count(lab: Lab, p: Params) -> set[str]:
+    eth0 = next((i for i in lab.addresses(p["node"]).value or [] if i.name == "eth0"), None)
+    if eth0 is None:
+        raise SwarmlabError(f"{p['node']}: no eth0 in the lb namespace (`ip addr`)")
+    return {str(len(eth0.vips))}
+
+
+define(Exercise(
+    "03.vip-count",
+    ("在 {node}（client 所在节点）的 lb_ 命名空间里，eth0 上有几个 /32 地址？",
+     "In the lb_ namespace on {node} (the client's node), how many /32 addresses does eth0 have?"),
+    ("数 `ip addr` 输出里以 /32 结尾的 inet 行；/24 那一行是端点自己的地址。",
+     "Count the inet lines ending in /32 in the `ip addr` output; the /24 one is the endpoint's own address."),
+    ("mynet 上每个有 VIP 的服务一个 /32：不只是 web，client 也是一个服务，也有自己的 VIP。",
+     "One /32 per service with a VIP on mynet: not only web; the client is a service too, with a VIP of its own."),
+    ("{answer} 个：每个服务的 VIP 一个。", "{answer}: one VIP per service."),
+    params=lambda lab: {"node": client_node(lab)}, expected=_vip_count,
+))
+
+
+def _mynet_nodes(lab: Lab, p: Params) -> set[str]:
+    hosts = {t.host_ip for s in _network(lab, p["node"]).services for t in s.tasks if t.host_ip}
+    if not hosts:
+        raise SwarmlabError(f"`docker network inspect -v {lab.network}` lists no task with a Host IP")
+    return {str(len(hosts))}
+
+
+define(Exercise(
+    "03.endpoint-count",
+    ("在这个集群里，mynet 一共有几个负载均衡端点（每个节点上的 lb-mynet）？",
+     "How many load-balancer endpoints (lb-mynet on a node) does mynet have in this swarm?"),
+    ("只有运行着 mynet 上任务的节点才有；看 `docker service ps web` 和 `docker service ps client` 的 NODE 列，"
+     "或 `docker network inspect -v mynet` 里各任务的 Host IP。",
+     "Only nodes that run a task on mynet have one; see the NODE column of `docker service ps web` and "
+     "`docker service ps client`, or the tasks' Host IP in `docker network inspect -v mynet`."),
+    ("每个节点有自己的 lb 端点，但只有在该网络上运行着任务的节点才会分到一个。",
+     "Each node has its own lb endpoint, but only a node that runs a task on the network gets one."),
+    ("{answer} 个：每个运行着 mynet 任务的节点一个。", "{answer}: one per node that runs a task on mynet."),
+    params=lambda lab: {"node": client_node(lab)}, expected=_mynet_nodes,
+))
+
+define(Exercise(
+    "04.masq-rewrites",
+    ("IPVS 的转发方式 Masq（NAT）改写的是包的源地址还是目的地址？（写“源地址”或“目的地址”）",
+     "Which address of a packet does IPVS's Masq (NAT) forwarding rewrite: the source or the destination?"),
+    ("对照 `ipvsadm -Lnc` 的一行：source、virtual、destination 三列里，哪一列被 IPVS 换掉了？",
+     "Look at a line of `ipvsadm -Lnc`: of source, virtual and destination, which one did IPVS replace?"),
+    ("IPVS 把 VIP 换成选中的任务地址；任务看到的源地址变成 lb 端点，是 nat 表 POSTROUTING 链里那条 "
+     "`-m ipvs --ipvs -j SNAT` 规则做的，不是 IPVS。",
+     "IPVS swaps the VIP for the chosen task's address; the source the task sees becomes the lb endpoint because "
+     "of the nat POSTROUTING rule `-m ipvs --ipvs -j SNAT`, not because of IPVS."),
+    ("目的地址：VIP → 任务地址。源地址由 SNAT 规则改成 lb 端点。",
+     "The destination: VIP → the task's address. The source is rewritten to the lb endpoint by the SNAT rule."),
+    hashes=frozenset({"014b80aba63991fbd246028a6d220c56ad2a61e625591f982636fefc870d8ff2",
+                      "0aee7b710db96d2d2f149b53b13f5367b5cb8d32a1f5264a8e131f9345dc30ec",
+                      "459c9c1d3bbc9be017cd5b257fb7de5c672e88c0283d86b10ce1dfa955f8b1c4",
+                      "5f8fb4292192ee74d02a467a10a3b22cf4a860cb9cbca66cc15c7a4c3f4b11c1",
+                      "a18d6154b985ea35333a89ba27e36537be6811957c19aa726b7edb52886bbe9c",
+                      "a69e2e1feb2061398c255a2451aa8a3de4ebba898ea963cdf73bf0a13273a0b0",
+                      "b552b564434cef285f75b966b8d83091bb8a4c04f2c808b533a769ce95ef884d",
+                      "b9a43c3408a311a08a39d5f1ab61f3a21b27d16f75f5aa666593d49ca0028bf3",
+                      "e88a272cb58974a21074410f48c28c528cbeafeeaecb15239fffd27d7fbecdc7"}),
+))
+
+define(Exercise(
+    "04.first-mark",
+    ("一个刚启动的 dockerd 给它建立的第一个负载均衡的标记是多少？（按 iptables 的写法，十六进制）",
+     "Which mark does a freshly started dockerd give the first load balancer it sets up? (as iptables writes it, "
+     "in hexadecimal)"),
+    ("它是 256 的十六进制写法。", "It is 256 written in hexadecimal."),
+    ("每个 dockerd 的计数器从 256 开始，每个（服务，网络）取下一个数；dockerd 重启后又从头开始。",
+     "Each dockerd's counter starts at 256 and gives each (service, network) the next number; it starts again "
+     "when dockerd restarts."),
+    ("0x100（= 256）：dockerd 运行期间不重复使用，重启后重新从 0x100 开始。",
+     "0x100 (= 256): not reused while dockerd runs, and counted again from 0x100 after a restart."),
+    hashes=frozenset({"30976d55798690993bec78f628ed544ad65cf8fe6c2b18cb908568ca7ccd84a0",
+                      "3d69bb3f3ef01fcf39534994379b12a94faad97ece318364d670e1dfefba0303"}),
+))
+
+define(Exercise(
+    "04.chain-order",
+    ("把一个从 client 发往 web 的请求经过的各站按顺序排列，输入字母（如 ABCDE）：A IPVS 选出任务并改写目的地址；"
+     "B DNS 把 web 解析成 VIP；C SNAT 把源地址改成 lb 端点；D mangle 表 INPUT 链打上防火墙标记；"
+     "E 经 mynet（VXLAN）到达任务。",
+     "Put the stations of a request from the client to web in order, as letters (like ABCDE): A IPVS picks a "
+     "task and rewrites the destination; B DNS resolves web to the VIP; C SNAT rewrites the source to the lb "
+     "endpoint; D the mangle table's INPUT chain sets the firewall mark; E the packet crosses mynet (VXLAN) to "
+     "the task."),
+    ("IPVS 靠标记认包，所以标记在 IPVS 之前；SNAT 在包离开 lb 命名空间之前。",
+     "IPVS recognises packets by their mark, so the mark comes before IPVS; SNAT happens just before the packet "
+     "leaves the lb namespace."),
+    ("先有地址（DNS），才有发往 VIP 的包；包先被打标记，IPVS 再按标记选任务；改完目的地址后才改源地址，"
+     "最后经 overlay 网络送到任务。",
+     "First the address (DNS), then packets to the VIP; a packet is marked, then IPVS picks a task by the mark; "
+     "the source is rewritten after the destination, and the overlay network carries the packet last."),
+    ("BDACE：DNS → MARK → IPVS（目的地址）→ SNAT（源地址）→ VXLAN。",
+     "BDACE: DNS → MARK → IPVS (destination) → SNAT (source) → VXLAN."),
+    hashes=frozenset({"0d6640b6e39ef2948e73e08ed2b9275ea9842c068657c16acc0f304396be9403",
+                      "4c16c7900d3ad45a91e37c4d62283c42e2bb5f309296d509a65dd99614445f4f",
+                      "662152739abdf2b07b7f4fc5f6ac6ea4b4db9bf1446793ee873935cc92feff48",
+                      "965af1f6a05b060043a3903944e8e49b3940632109a962ff49e7ceb0a1cdd575",
+                      "c13f9889a18cdb164de10a0f172e6b778b06ec9d69534b6dbed69ad1590e96a2",
+                      "c37d5c6519bb7219a40d81bbe7754617d9a37aca3895c8549e4d632564aff0c7",
+                      "de8d526fa88b47df23a855a7436c9ab9064419b7da57a2374f23ffe2a558a995"}),
+))
+
+
 def _sequence(lab: Lab) -> Params:
     seq = _answers(lab, 6)
     if len(seq) < 2:
@@ -449,4 +630,125 @@ define(Exercise(
     ("C：内核没有 IPVS（ip_vs 模块）。`swarmlab doctor` 会检查这一点。",
      "C: the kernel has no IPVS (the ip_vs module). `swarmlab doctor` checks for it."),
     hashes=frozenset({"cc509bdc3ed2250bb848b26f112ca861ba7724805e363ac241c314e43ff04531"}),
+))
+
+
+# -- lessons 05-09: the exercises lessons-b added (lessons/exercises-b.md lists them) ------------------------------
+
+
+def _sample(lab: Lab) -> Any:
+    """The latest batch of at least 50 requests the lab sent (the lesson's picture) as a Sample; when there is none
+    yet, 100 requests now."""
+    import pandas as pd
+
+    from swarmlab.lab.results import Sample
+
+    batch = next((r for r in reversed(lab.log) if r.step == "requests" and r.value and len(r.value) >= 50), None)
+    if batch is None:
+        batch = lab.requests(100)
+    return Sample(batch, batch.frame if batch.frame is not None else pd.DataFrame(), pd.DataFrame())
+
+
+def _sample_params(lab: Lab) -> Params:
+    answers = _sample(lab).answers
+    ok = answers[answers["ok"]] if len(answers) else answers
+    if len(ok) == 0 or ok["hostname"].nunique() < 2:
+        raise SwarmlabError("fewer than two backends answered the sample: nothing to count")
+    return {"n": str(len(ok))}
+
+
+define(Exercise(
+    "05.repeats",
+    ("上面那 {n} 个回答里，有多少个和紧挨着的前一个回答来自同一个后端？",
+     "Of the {n} answers above, how many came from the same backend as the answer just before?"),
+    ("在条带图里数同一行上相邻的两个点，或者用 `sample.repeats`。",
+     "Count two neighbouring dots on the same row of the strip, or use `sample.repeats`."),
+    ("纯轮询从不重复；每一次重复都是一个复用的客户端端口（conn_reuse_mode=0）把连接送回了原来的真实服务器。",
+     "Pure round robin never repeats; each repeat is a reused client port (conn_reuse_mode=0) that took its "
+     "connection back to its earlier real server."),
+    ("{answer} 次重复。", "{answer} repeats."),
+    params=_sample_params, expected=lambda lab, p: {str(_sample(lab).repeats)},
+))
+
+
+define(Exercise(
+    "06.mark-after-scale",
+    ("扩容之后，{node} 上 web 的标记是多少？写十进制，也就是 `ipvsadm -Ln` 里 FWM 后面的数。",
+     "After scaling, what is web's mark on {node}? In decimal: the number after FWM in `ipvsadm -Ln`."),
+    ("看 client 所在节点上 `docker network inspect -v mynet` 里 web 的 LocalLBIndex，或者 IPVS 表里 web 那一行 FWM。",
+     "Look at web's LocalLBIndex in `docker network inspect -v mynet` on the client's node, or web's FWM line."),
+    ("标记属于这个节点上的（服务，网络）这一对，扩缩容不会改变它；写十进制，不写 0x。",
+     "The mark belongs to the (service, network) pair on this node and scaling does not change it; give it in "
+     "decimal, not 0x."),
+    ("{answer}：和扩容之前一样。", "{answer}: the same as before scaling."),
+    params=lambda lab: {"node": client_node(lab)},
+    expected=lambda lab, p: {str(_service(lab, p["node"]).mark)},
+))
+
+define(Exercise(
+    "06.exit-signal",
+    ("被杀掉的任务以退出码 137 结束。是哪个信号杀死了它？（写信号编号或名字）",
+     "The killed task ended with exit code 137. Which signal killed it? (its number or its name)"),
+    ("进程被信号杀死时，退出码是 128 加上信号编号。",
+     "A process killed by a signal exits with 128 plus the signal number."),
+    ("137 − 128 = ?；`docker kill` 默认发送的就是这个信号，它不能被捕获。",
+     "137 − 128 = ?; it is the signal `docker kill` sends by default, and it cannot be caught."),
+    ("9，SIGKILL。", "9, SIGKILL."),
+    hashes=frozenset({"71856e024561f5314a66eaa4d3c7f369a8576e2b5588515aa27a8f6ab93d8331",
+                      "a0e7fa50c645eacd8b53d7aebd1895ac67eaad5001791fdbd2f2ce95a7d76f4b",
+                      "0920bb597f6760a3492f64275f62bdbead34fedf6c39178f7a8d92bf7aa0a1be"}),
+))
+
+
+def _fwm_count(lab: Lab, p: Params) -> set[str]:
+    table = lab.ipvs(p["node"]).value
+    if table is None or not table.available:
+        raise SwarmlabError(f"{p['node']}: no IPVS table to count")
+    return {str(len(table.services))}
+
+
+define(Exercise(
+    "07.fwm-count",
+    ("现在 {node} 上的 lb 命名空间里，`ipvsadm -Ln` 列出几个 FWM 服务？",
+     "How many FWM services does `ipvsadm -Ln` list now in the lb namespace on {node}?"),
+    ("数一数 FWM 开头的行，不要数 -> 开头的真实服务器行。", "Count the lines starting with FWM, not the -> lines."),
+    ("每个有 VIP 的服务一个 FWM；dnsrr 服务没有 VIP，所以不增加 FWM。",
+     "One FWM per service with a VIP; a dnsrr service has no VIP, so it adds none."),
+    ("{answer} 个：web 和 client，没有 webrr。", "{answer}: web's and client's, none for webrr."),
+    params=lambda lab: {"node": client_node(lab)}, expected=_fwm_count,
+))
+
+
+def _ingress_mark_params(lab: Lab) -> Params:
+    rules = lab.ingress_marks().value
+    rule = next((r for r in (rules.marks() if rules else []) if r.chain == "PREROUTING" and r.dport), None)
+    if rule is None:
+        raise SwarmlabError(f"{lab.manager}: no PREROUTING mark in ingress_sbox (no published port yet)")
+    return {"node": lab.manager, "mark_hex": str(rule.mark_hex), "port": str(rule.dport)}
+
+
+define(Exercise(
+    "08.ingress-fwm",
+    ("在 {node} 的 ingress_sbox 里，端口 {port} 的 PREROUTING 规则写着 `MARK set {mark_hex}`。那里的 IPVS 用哪个 FWM "
+     "服务处理这些包？（写 FWM 后面的数）",
+     "In ingress_sbox on {node}, the PREROUTING rule for port {port} reads `MARK set {mark_hex}`. Which FWM "
+     "service of IPVS there handles these packets? (the number after FWM)"),
+    ("和 lb_ 命名空间一样：iptables 用十六进制写标记，ipvsadm 用十进制。",
+     "As in an lb_ namespace: iptables writes the mark in hexadecimal, ipvsadm in decimal."),
+    ("把十六进制换成十进制：0x100 = 256，再加上最后两位的值。",
+     "Convert hexadecimal to decimal: 0x100 = 256, plus the value of the last two digits."),
+    ("{mark_hex} = {answer}：`FWM  {answer}`。", "{mark_hex} = {answer}: `FWM  {answer}`."),
+    params=_ingress_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
+))
+
+define(Exercise(
+    "09.module",
+    ("`ipvsadm` 的报错说哪个内核模块加载不了？",
+     "Which kernel module could not be loaded, according to `ipvsadm`'s errors?"),
+    ("读 `modprobe: ERROR` 那几行。", "Read the `modprobe: ERROR` lines."),
+    ("IPVS 是内核的 IP Virtual Server；它的主模块名以 ip_ 开头。",
+     "IPVS is the kernel's IP Virtual Server; its main module's name starts with ip_."),
+    ("ip_vs：系统被配置成拒绝加载它（install ip_vs /bin/false）。",
+     "ip_vs: the system is configured to refuse it (install ip_vs /bin/false)."),
+    hashes=frozenset({"463a2c8764b3aa962540c62bd325e0d3c933c8a4b6477aeaaee306834c8f1f37"}),
 ))

@@ -46,10 +46,11 @@ NODE_ALIASES = ("@manager", "@client")
 
 
 def _needs(step: Step) -> set[str]:
-    """The builder's argument names."""
+    """The builder's arguments that have no default (the lab looks up a missing container or namespace)."""
     import inspect
 
-    return set(inspect.signature(step.build).parameters)
+    params = inspect.signature(step.build).parameters.values()
+    return {p.name for p in params if p.default is inspect.Parameter.empty}
 
 
 class Lab:
