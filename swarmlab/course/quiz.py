@@ -91,7 +91,7 @@ class _Message:
 
 
 def _widget(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> Any:
-    import ipywidgets as w
+    import ipywidgets as w  # type: ignore[import-untyped]
     from IPython.display import HTML, display
 
     display(HTML(question_html(ex, params, lang)))
