@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -147,6 +148,17 @@ def rig():  # type: ignore[no-untyped-def]
     yield inv
     if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
         vm.down(progress=lambda m: print(f"[rig] {m}", flush=True))
+
+
+def tool(name: str) -> ModuleType:
+    """A script of tools/ (not a package), imported as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "tools" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass
