@@ -135,7 +135,7 @@ def _checked(t: Transport, node: Node, images: Iterable[str], expect_manager: bo
     except TransportError as exc:
         return NodeReport([Check(node.name, "ssh", False, str(exc).splitlines()[0],
                                  "check the node and the inventory (`swarmlab nodes`)")])
-    except Exception as exc:  # noqa: BLE001 - reported, with its type, as the doctor's own failure
+    except Exception as exc:  # reported, with its type, as the doctor's own failure
         return NodeReport([Check(node.name, "doctor", False, f"{type(exc).__name__}: {exc}"[:200],
                                  "this is a swarmlab bug: please report it with this line")])
 

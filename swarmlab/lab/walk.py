@@ -80,7 +80,6 @@ def _full(lab: Lab, out: Out, requests: int) -> bool:
     """What a curious student does next: scale 2 -> 3 -> 5 -> 1 -> 2 with the IPVS table after each, a task
     killed and replaced, a dnsrr service beside the VIP one, a published port through the routing mesh.
     Each part records what happened, failures included (a namespace torn down while we look at it is real)."""
-    from swarmlab.commands import chapter as c
 
     ok = True
 
