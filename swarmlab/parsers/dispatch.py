@@ -19,6 +19,7 @@ from swarmlab.parsers import (
     docker_cli,
     ip_addr,
     iptables,
+    ipvs_connections,
     ipvsadm,
     keyvalue,
     netns_ls,
@@ -67,6 +68,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], Callable[[Any], pd.DataFrame] | N
     "iptables": (iptables.parse, iptables.rules_frame),
     "ipvsadm": (ipvsadm.parse, ipvsadm.frame),
     "ipvsadm_per_namespace": (ipvsadm.parse_per_namespace, None),
+    "ipvsadm_connections": (ipvs_connections.parse, ipvs_connections.frame),
     "whoami": (whoami.parse, whoami.frame),
     "whoami_counts": (whoami.parse_counts, None),
     "ping": (ping.parse, ping.frame),
@@ -87,6 +89,7 @@ PARSERS: dict[str, tuple[Callable[[str], Any], Callable[[Any], pd.DataFrame] | N
 
 _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p), k) for p, k in [
     (r"^for .*\bipvsadm\b", "ipvsadm_per_namespace"),
+    (r"\bipvsadm\s+-(?:Lnc|Lcn|cLn|nLc)\b", "ipvsadm_connections"),
     (r"\bipvsadm\b", "ipvsadm"),
     (r"\biptables(?:-legacy|-nft)?(?:-save\b|\b.*\s-\w*L)", "iptables"),
     (r"\bnft list ruleset\b", "nft"),
