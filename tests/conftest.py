@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,39 @@ def rig():  # type: ignore[no-untyped-def]
     yield inv
     if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
         vm.down(progress=lambda m: print(f"[rig] {m}", flush=True))
+
+
+@dataclass
+class ExecutedLessons:
+    folder: Path  # <lang>/<name>.ipynb, executed
+    notebooks: dict[str, object]
+    seconds: dict[str, float]
+    failed: dict[str, str]
+    wall_s: float
+
+
+@pytest.fixture(scope="session")
+def executed_lessons(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExecutedLessons]:
+    """Every lesson in both languages executed once in replay, shared by the notebook test and the site build."""
+    import nbformat
+
+    from swarmlab.testing.notebooks import execute_all, notebooks
+
+    folder = tmp_path_factory.mktemp("executed-lessons")
+    saved = {k: os.environ.get(k) for k in ("SWARMLAB_MODE", "MPLBACKEND", "IPYTHONDIR")}
+    os.environ["SWARMLAB_MODE"] = "replay"
+    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws
+    os.environ["IPYTHONDIR"] = str(folder / ".ipython")
+    t0 = time.perf_counter()
+    try:
+        done, seconds, failed = execute_all(notebooks())
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    for name, nb in done.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    yield ExecutedLessons(folder, done, seconds, failed, round(time.perf_counter() - t0, 2))

@@ -1,0 +1,41 @@
+"""The course's lessons: id, file slug, the bundled recording each replays by default, and its self-checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from swarmlab.errors import SwarmlabError
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    slug: str
+    checks: tuple[str, ...]  # names in swarmlab.checks.ALL (+ "no_ipvs"), run by course.check(id)
+    recording: str = "rig-session"  # bundled recording replayed by default
+    replay_only: bool = False  # a lesson about a broken swarm: replays its recording unless MODE says otherwise
+
+    @property
+    def name(self) -> str:
+        return f"{self.id}-{self.slug}"
+
+
+LESSONS: dict[str, Lesson] = {x.id: x for x in (
+    Lesson("00", "setup", ("setup",)),
+    Lesson("01", "overlay-and-services", ("services",)),
+    Lesson("02", "the-vip", ("vip",)),
+    Lesson("03", "lb-namespace", ("lb_namespace",)),
+    Lesson("04", "marks-and-ipvs", ("marks_and_ipvs",)),
+    Lesson("05", "distribution", ("distribution",)),
+    Lesson("06", "scaling-and-failure", ("scaling",)),
+    Lesson("07", "dnsrr", ("dnsrr",)),
+    Lesson("08", "routing-mesh", ("mesh",)),
+    Lesson("09", "break-it", ("no_ipvs",), recording="rig-no-ipvs", replay_only=True),
+)}
+
+
+def lesson(lesson_id: str) -> Lesson:
+    key = str(lesson_id).split("-")[0].zfill(2)
+    if key not in LESSONS:
+        raise SwarmlabError(f"lesson {lesson_id!r}: the course has lessons {', '.join(LESSONS)}")
+    return LESSONS[key]

@@ -1,0 +1,134 @@
+"""`course.start(lesson_id, MODE, ...)`: the second cell of every lesson.
+
+It connects a Lab (the lesson's bundled recording unless a live swarm is configured), sets the language, registers
+the `%swarm` magics, shows a badge saying where the data comes from, and puts the lesson's names into the notebook:
+`client`, `client_node`, `lb`, `net`, `web_image`, `client_image`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from pathlib import Path
+from typing import Any
+
+from swarmlab import recordings
+from swarmlab.course import i18n
+from swarmlab.course.lessons import lesson
+from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.lab import Lab
+
+_state: dict[str, Any] = {"lab": None, "lesson": None}
+
+
+def current_lab() -> Lab | None:
+    return _state["lab"]
+
+
+def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | None = None,
+          inventory: Any = None, record_to: str | Path | None = None, lang: str = "zh",
+          shell: Any = None, show: bool = True) -> Lab:
+    les = lesson(lesson_id)
+    i18n.set_lang(lang)
+    if les.replay_only and mode is None and recording is None:
+        # a lesson about a broken swarm: its recording, even beside a live swarm (MODE = "live" overrides)
+        mode, recording = "replay", recordings.get(les.recording)
+    lab = Lab.connect(mode, recording=recording, inventory=inventory, record_to=record_to)
+    _state.update(lab=lab, lesson=les.id)
+    shell = shell if shell is not None else _ipython()
+    if shell is not None:
+        shell.user_ns.update(names(lab))
+        _register_magic(shell, lab, lang)
+        _follow_the_client(shell, lab)
+    if show and shell is not None:
+        from IPython.display import HTML, display
+
+        display(HTML(badge_html(lab, lang)))
+    return lab
+
+
+def refresh(shell: Any = None, lab: Lab | None = None) -> dict[str, Any]:
+    """Recompute the lesson's names (after the lesson created the services) and put them into the notebook."""
+    lab = lab or current_lab()
+    if lab is None:
+        raise SwarmlabError("no lab yet: run `course.start(...)` first")
+    found = names(lab)
+    shell = shell if shell is not None else _ipython()
+    if shell is not None:
+        shell.user_ns.update(found)
+    return found
+
+
+def names(lab: Lab) -> dict[str, Any]:
+    """client, client_node, lb (None before the service/network exists), net, web_image, client_image."""
+    found: dict[str, Any] = {"net": lab.network, "web_image": lab.images.get("web"),
+                             "client_image": lab.images.get("client"),
+                             "client": None, "client_node": None, "lb": None}
+    strict = lab.strict
+    lab.strict = True
+    try:
+        found["client_node"], found["client"] = lab.client_container()
+        found["lb"] = lab.lb_namespace(found["client_node"])
+    except (SwarmlabError, NotRecorded):
+        pass
+    finally:
+        lab.strict = strict
+    return found
+
+
+def badge_text(lab: Lab, lang: str | None = None) -> str:
+    if lab.replaying:
+        rec = lab.transport.recording  # type: ignore[attr-defined]
+        prov = rec.provenance
+        when = str(prov.get("recorded_at", "?"))[:16].replace("T", " ")
+        return i18n.tr(f"回放（replaying）{rec.path.name}：录制于 {when} UTC，Docker {prov.get('docker', '?')}，"
+                       f"内核 {prov.get('kernel', '?')}。只读：命令显示录制时的真实输出。",
+                       f"replaying {rec.path.name}: recorded {when} UTC, Docker {prov.get('docker', '?')}, "
+                       f"kernel {prov.get('kernel', '?')}. Read-only: commands show what they really printed then.",
+                       lang)
+    return i18n.tr(f"实时（{lab.mode}）：{lab.source}。命令在你的集群上运行。",
+                   f"{lab.mode}: {lab.source}. Commands run on your swarm.", lang)
+
+
+def badge_html(lab: Lab, lang: str | None = None) -> str:
+    colour = "#56B4E9;color:black" if lab.replaying else "#009E73;color:white"
+    return (f'<div class="swarmlab-badge" data-mode="{lab.mode}"><span style="background:{colour};padding:3px 8px;'
+            f'border-radius:4px">{html.escape(badge_text(lab, lang))}</span></div>')
+
+
+def _follow_the_client(shell: Any, lab: Lab) -> None:
+    """Live, a lesson may create the client after start() (lesson 01): after each cell, until `client` is known,
+    look again, so `$client`, `client_node` and `$lb` work in the very next cell."""
+    events = getattr(shell, "events", None)
+    if events is None:
+        return
+    old = _state.get("hook")
+    if old is not None:
+        with contextlib.suppress(ValueError):
+            events.unregister("post_run_cell", old)
+    if lab.replaying:  # a recording's names are known from the start
+        _state["hook"] = None
+        return
+
+    def hook(*_: Any) -> None:
+        if shell.user_ns.get("client") is None and current_lab() is lab:
+            shell.user_ns.update(names(lab))
+
+    events.register("post_run_cell", hook)
+    _state["hook"] = hook
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _register_magic(shell: Any, lab: Lab, lang: str) -> None:
+    try:
+        from swarmlab import magic  # type: ignore[attr-defined]
+    except ImportError:  # the %swarm magic lands with the lead's work on main
+        return
+    magic.register(shell, lab, lang=lang)

@@ -1,0 +1,214 @@
+"""swarmlab.course on the bundled recordings: start() and its names, the badge, exercises with right and wrong
+answers (checkers computed from the lab's data, or hashed), the self-checks in both languages, each with a state in
+which it fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from swarmlab import checks, course, recordings
+from swarmlab.course import exercises, quiz
+from swarmlab.errors import SwarmlabError
+from swarmlab.lab import Lab
+
+
+@pytest.fixture
+def lab() -> Lab:
+    return course.start("04", "replay", lang="en", show=False)
+
+
+@pytest.fixture
+def broken() -> Lab:
+    return course.start("09", lang="en", show=False)  # its own recording: the no-IPVS swarm
+
+
+def test_start_puts_the_lessons_names_into_the_notebook_and_registers_the_magic() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    lab = course.start("03", "replay", lang="zh", shell=shell, show=False)
+    assert "swarm" in shell.magics_manager.magics["line"] and "swarm" in shell.magics_manager.magics["cell"]
+    assert course.lang == "zh" and course.current_lab() is lab
+    ns = shell.user_ns
+    assert (ns["client_node"], ns["net"], ns["web_image"], ns["client_image"]) == \
+        ("swarm-worker2", "mynet", "swarmlab/whoami:1", "swarmlab/client:1")
+    assert ns["lb"] == "lb_1yrvy526i" and len(ns["client"]) == 12
+
+
+def test_lesson_09_replays_the_no_ipvs_recording_unless_told_otherwise(broken: Lab) -> None:
+    assert broken.transport.recording.path.name == "rig-no-ipvs.jsonl"  # type: ignore[attr-defined]
+    other = course.start("09", "replay", recording=recordings.get("rig-session"), lang="en", show=False)
+    assert other.transport.recording.path.name == "rig-session.jsonl"  # type: ignore[attr-defined]
+
+
+def test_bad_lesson_or_language_is_one_clear_error() -> None:
+    with pytest.raises(SwarmlabError, match="lessons 00, 01"):
+        course.start("42", "replay", show=False)
+    with pytest.raises(SwarmlabError, match="'zh' or 'en'"):
+        course.start("04", "replay", lang="fr", show=False)
+
+
+def test_the_badge_names_the_recording_versions_and_date_in_both_languages(lab: Lab) -> None:
+    en, zh = course.badge_text(lab, "en"), course.badge_text(lab, "zh")
+    for text in (en, zh):
+        assert "rig-session.jsonl" in text and "20.10.24" in text and "6.1.0-50-amd64" in text
+        assert "2026-11-26 03:02" in text
+    assert en.startswith("replaying") and zh.startswith("回放") and 'data-mode="replay"' in course.badge_html(lab)
+
+
+# -- exercises: right and wrong answers -------------------------------------------------------------------------
+
+RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on rig-no-ipvs.jsonl
+    "00.nodes": "3", "00.client-node": "swarm-worker2", "01.replicas": "2", "01.network-driver": "overlay",
+    "02.owner": "client", "02.web-vip": "10.0.4.2", "03.lb-name": "lb_1yrvy526i", "03.remote-addr": "10.0.4.9",
+    "04.mark-decimal": "262", "04.lbindex-hex": "0x106", "05.next-task": "8a79c43c1f81", "05.even-share": "50",
+    "06.weight-zero": "0", "06.after-scale": "3", "07.dnsrr-count": "2", "07.dnsrr-marks": "0",
+    "08.ingress-chain": "PREROUTING", "08.host-chain": "DOCKER-INGRESS", "09.vip-allocated": "10.0.1.2",
+    "09.diagnosis": "C",
+    # lessons-b's
+    "05.repeats": "0", "06.mark-after-scale": "262", "06.exit-signal": "SIGKILL", "07.fwm-count": "2",
+    "08.ingress-fwm": "275", "09.module": "ip_vs",
+}
+WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1", "01.network-driver": "bridge",
+         "02.owner": "web", "02.web-vip": "10.0.4.3", "03.lb-name": "lb_mynet", "03.remote-addr": "10.0.4.5",
+         "04.mark-decimal": "0x106", "04.lbindex-hex": "262", "05.next-task": "fee5343ca278",
+         "05.even-share": "100", "06.weight-zero": "1", "06.after-scale": "2", "07.dnsrr-count": "1",
+         "07.dnsrr-marks": "1", "08.ingress-chain": "INPUT", "08.host-chain": "POSTROUTING",
+         "09.vip-allocated": "none", "09.diagnosis": "A",
+         "05.repeats": "21", "06.mark-after-scale": "0x106", "06.exit-signal": "137", "07.fwm-count": "3",
+         "08.ingress-fwm": "0x113", "09.module": "ipvsadm"}
+# lessons 00-04's other exercises (lessons/exercises-a.md)
+RIGHT |= {"00.builtin-overlay": "ingress", "00.scope": "swarm", "01.node-without-web": "swarm-worker2",
+          "02.tasks-count": "2", "03.vip-count": "2", "03.endpoint-count": "3", "04.masq-rewrites": "destination",
+          "04.first-mark": "0x100", "04.chain-order": "BDACE"}
+WRONG |= {"00.builtin-overlay": "docker_gwbridge", "00.scope": "local", "01.node-without-web": "swarm-worker1",
+          "02.tasks-count": "1", "03.vip-count": "1", "03.endpoint-count": "2", "04.masq-rewrites": "source",
+          "04.first-mark": "0x106", "04.chain-order": "DBACE"}
+
+
+def test_every_exercise_is_tested() -> None:
+    assert set(RIGHT) == set(WRONG)
+    assert sorted(set(exercises.REGISTRY) - set(RIGHT)) == [], "add a right and a wrong answer to RIGHT/WRONG"
+    assert all(sum(k.startswith(f"{i:02d}.") for k in RIGHT) >= 2 for i in range(10))
+
+
+@pytest.mark.parametrize("exercise_id", sorted(RIGHT))
+def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab) -> None:
+    use = broken if exercise_id.startswith("09") else lab
+    right = course.exercise(exercise_id, answer=RIGHT[exercise_id], lab=use, lang="en")
+    assert right.correct and str(right) == "✓ Right!"
+    assert course.exercise(exercise_id, answer=f"  {RIGHT[exercise_id].upper()} ", lab=use).correct
+    wrong = course.exercise(exercise_id, answer=WRONG[exercise_id], lab=use, lang="en")
+    ex = exercises.get(exercise_id)
+    assert not wrong.correct and "Hint:" in wrong.message and "Why:" in wrong.message
+    assert ex.text(ex.reason, ex.values(use), "en") in wrong.message
+    zh = course.exercise(exercise_id, answer=WRONG[exercise_id], lab=use, lang="zh")
+    assert zh.message.startswith("不对。提示：") and ex.text(ex.hint, ex.values(use), "zh") in zh.message
+    assert not course.exercise(exercise_id, answer="", lab=use).correct
+
+
+def test_computed_answers_follow_the_swarm_not_a_stored_value(lab: Lab, broken: Lab) -> None:
+    assert course.exercise("03.lb-name", answer="lb_1yrvy526i", lab=lab).correct
+    assert not course.exercise("03.lb-name", answer="lb_1yrvy526i", lab=broken).correct
+    assert not course.exercise("00.client-node", answer="swarm-worker2", lab=broken).correct  # worker1 there
+
+
+def test_no_answer_is_readable_in_the_question_or_the_module(lab: Lab) -> None:
+    import inspect
+
+    source = inspect.getsource(exercises)
+    for exercise_id in ("04.mark-decimal", "04.lbindex-hex", "03.remote-addr", "03.lb-name", "02.owner"):
+        ex = exercises.get(exercise_id)
+        html = quiz.question_html(ex, ex.values(lab), "en") + quiz.question_html(ex, ex.values(lab), "zh")
+        assert RIGHT[exercise_id] not in html, exercise_id
+    for fixed_id in ("08.host-chain", "09.diagnosis", "05.even-share"):
+        assert exercises.answer_hash(fixed_id, RIGHT[fixed_id]) in source
+
+
+def test_the_widget_checks_hints_and_shows_the_solution_in_its_language(lab: Lab) -> None:
+    box = course.exercise("04.mark-decimal", lab=lab, lang="zh")
+    row, out = box.children
+    text, check, reveal = row.children
+    assert (check.description, reveal.description) == ("检查", "显示答案")
+    text.value = "0x106"
+    check.click()
+    assert "不对" in out.value and "十六进制" in out.value
+    text.value = "262"
+    check.click()
+    assert "正确" in out.value
+    reveal.click()
+    assert "0x106 = 262" in out.value
+    en = course.exercise("04.mark-decimal", lab=lab, lang="en").children[0].children
+    assert (en[1].description, en[2].description) == ("Check", "Show solution")
+
+
+def test_next_backend_is_round_robins_cycle() -> None:
+    assert exercises.next_backend(["a", "b", "a", "b"]) == "a"
+    assert exercises.next_backend(["a", "b", "b", "a"]) == "b"  # a repeat does not move the cycle
+    assert exercises.next_backend(["a", "b", "c", "a"]) == "b"
+    with pytest.raises(SwarmlabError):
+        exercises.next_backend(["a", "a"])
+
+
+def test_unknown_exercise_is_one_clear_error() -> None:
+    with pytest.raises(SwarmlabError, match="no exercise 'nope'"):
+        course.exercise("nope")
+
+
+# -- self-checks: in both languages, each with a state in which it fails -------------------------------------------
+
+
+@pytest.mark.parametrize("lesson_id", [f"{i:02d}" for i in range(9)])
+def test_each_lessons_self_check_passes_on_the_recording_in_both_languages(lesson_id: str, lab: Lab) -> None:
+    en = course.check(lesson_id, lab=lab, lang="en")
+    zh = course.check(lesson_id, lab=lab, lang="zh")
+    assert en.passed and zh.passed, str(en)
+    assert str(en).startswith("Self-check: ") and str(zh).startswith("自检：")
+    assert len(en.lines) == len(zh.lines) and str(en) != str(zh)
+
+
+def test_lesson_09s_diagnosis_passes_on_the_broken_swarm_and_fails_on_a_healthy_one(broken: Lab, lab: Lab) -> None:
+    assert course.check("09", lab=broken).passed
+    healthy = course.check("09", lab=lab, lang="zh")
+    assert not healthy.passed and "这个内核有 IPVS" in str(healthy)
+
+
+def test_the_no_ipvs_swarm_fails_the_chapters_checks(broken: Lab) -> None:
+    for lesson_id in ("01", "02", "03", "04", "05"):
+        report = course.check(lesson_id, lab=broken, lang="zh")
+        assert not report.passed and "✗" in str(report), lesson_id
+
+
+def test_setup_fails_on_a_one_node_swarm(lab: Lab) -> None:
+    lab.swarm_nodes = ["swarm-manager"]
+    report = course.check("00", lab=lab, lang="en")
+    assert not report.passed and "needs at least two" in str(report)
+
+
+def test_dnsrr_fails_for_a_vip_service_and_mesh_for_an_unpublished_port(lab: Lab) -> None:
+    assert not checks.dnsrr(lab, name="web").passed
+    report = checks.mesh(lab, port=9999)
+    report.lang = "zh"
+    assert not report.passed and "9999" in str(report)
+
+
+def test_scaling_fails_when_ipvs_does_not_follow(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    from swarmlab import widgets
+
+    states = widgets.recorded_scale_states(lab)
+    monkeypatch.setattr(widgets, "recorded_scale_states", lambda _lab: {4: states[5]})  # IPVS shows 5, not 4
+    report = course.check("06", lab=lab)
+    assert not report.passed and "4" in str(report)
+
+
+def test_distribution_fails_a_99_1_split_that_repeats_like_a_coin() -> None:
+    assert checks.few_repeats(1000, 2, 21) and checks.few_repeats(300, 2, 18)
+    assert not checks.few_repeats(100, 2, 98)  # 99/1 with 98 repeats: |99 - 50| <= 98 + 1 would have passed
+    assert not checks.few_repeats(100, 1, 0)
+
+
+def test_05_repeats_counts_the_lessons_own_sample(lab: Lab) -> None:
+    assert exercises._sample_params(lab) == {"n": "100"}  # no batch yet: 100 requests now
+    sample = lab.sample_requests(60)  # the lesson's picture: the checker counts this batch, not a new one
+    assert exercises._sample_params(lab) == {"n": "60"}
+    assert course.exercise("05.repeats", answer=str(sample.repeats), lab=lab).correct

@@ -1,0 +1,105 @@
+"""The lessons' text sources and the notebooks built from them: built == source, both languages alike, the format's
+first two cells, exercises that exist, no answer readable in a notebook."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from swarmlab.course import EXERCISES, LESSONS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_lessons", ROOT / "tools" / "build_lessons.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_lessons = _tool()
+
+
+def _code(lang: str, name: str) -> list[str]:
+    nb = json.loads((ROOT / "labs" / lang / f"{name}.ipynb").read_text())
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def lesson_names() -> list[str]:
+    return sorted({p.stem for p in build_lessons.sources()})
+
+
+def test_every_built_notebook_matches_its_source() -> None:
+    assert build_lessons.stale() == []
+
+
+def test_an_edited_source_or_a_stray_notebook_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder in ("lessons", "labs"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    monkeypatch.setattr(build_lessons, "ROOT", tmp_path)
+    monkeypatch.setattr(build_lessons, "LESSONS", tmp_path / "lessons")
+    monkeypatch.setattr(build_lessons, "LABS", tmp_path / "labs")
+    assert build_lessons.stale() == []
+    source = build_lessons.sources()[0]
+    source.write_text(source.read_text() + "\nOne more sentence.\n")
+    (tmp_path / "labs" / "en" / "99-stray.ipynb").write_text("{}")
+    problems = build_lessons.stale()
+    assert any(source.stem in p and "differs" in p for p in problems)
+    assert any("99-stray.ipynb has no source" in p for p in problems)
+    assert build_lessons.main(["--check"]) == 1
+    assert build_lessons.main([]) == 0 and build_lessons.stale() == ["labs/en/99-stray.ipynb has no source in lessons/"]
+
+
+def test_built_cells_have_stable_ids_and_no_outputs() -> None:
+    nb = json.loads(build_lessons.build(build_lessons.sources()[0]))
+    ids = [c["id"] for c in nb["cells"]]
+    assert len(set(ids)) == len(ids) and ids[0].endswith("-00")
+    assert all(c.get("outputs", []) == [] for c in nb["cells"])
+
+
+def test_both_languages_have_the_same_lessons() -> None:
+    by_lang = {lang: sorted(p.stem for p in (ROOT / "lessons" / lang).glob("[0-9][0-9]-*.md"))
+               for lang in ("zh", "en")}
+    assert by_lang["zh"] == by_lang["en"]
+    known = {x.name for x in LESSONS.values()}
+    assert set(by_lang["en"]) <= known, "a lesson file name the course does not know (swarmlab/course/lessons.py)"
+
+
+@pytest.mark.parametrize("name", lesson_names())
+def test_zh_and_en_code_cells_are_identical_but_lang(name: str) -> None:
+    zh, en = _code("zh", name), _code("en", name)
+    assert zh[0].replace('LANG = "zh"', 'LANG = "en"') == en[0], "the parameters cell differs in more than LANG"
+    assert 'LANG = "zh"' in zh[0] and 'LANG = "en"' in en[0]
+    assert zh[1:] == en[1:]
+
+
+@pytest.mark.parametrize("name", lesson_names())
+def test_first_two_code_cells_follow_the_course_format(name: str) -> None:
+    nb = json.loads((ROOT / "labs" / "en" / f"{name}.ipynb").read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "parameters" in code[0]["metadata"].get("tags", [])
+    params = "".join(code[0]["source"])
+    for name_ in ("MODE = None", "RECORDING = None", "INVENTORY = None", "RECORD_TO = None", "LANG ="):
+        assert name_ in params
+    start = "".join(code[1]["source"])
+    assert "from swarmlab import course" in start
+    assert f'course.start("{name[:2]}", MODE, recording=RECORDING, inventory=INVENTORY, record_to=RECORD_TO, ' \
+           "lang=LANG)" in start
+    assert any(f'course.check("{name[:2]}")' in "".join(c["source"]) for c in code), "the self-check is missing"
+
+
+@pytest.mark.parametrize("name", lesson_names())
+def test_every_exercise_a_lesson_uses_is_defined_and_answers_stay_out(name: str) -> None:
+    code = "\n".join(_code("en", name))
+    used = re.findall(r'course\.exercise\("([^"]+)"', code)
+    assert len(used) >= 2, "a lesson has at least two graded exercises"
+    assert [u for u in used if u not in EXERCISES] == []
+    assert "answer=" not in code, "an answer in a lesson's code cell is readable in the notebook"

@@ -1,0 +1,82 @@
+"""Build the lesson notebooks from their text sources: lessons/{zh,en}/NN-slug.md (MyST Markdown notebooks, jupytext's
+md:myst) -> labs/{zh,en}/NN-slug.ipynb, with stable cell ids (`<lang>-NN-<index>`) so a rebuild changes only what
+changed. Outputs are never stored: a built notebook holds the source's cells only.
+
+    .venv/bin/python tools/build_lessons.py           # (re)build every lesson
+    .venv/bin/python tools/build_lessons.py --check   # exit 1 and name each notebook that differs from its source
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+LABS = ROOT / "labs"
+LANGS = ("zh", "en")
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def sources() -> list[Path]:
+    """Every lesson source (NN-slug.md) in both languages; the glossary is a page, not a notebook."""
+    return sorted(p for lang in LANGS for p in (LESSONS / lang).glob("[0-9][0-9]-*.md"))
+
+
+def target(source: Path) -> Path:
+    return LABS / source.parent.name / f"{source.stem}.ipynb"
+
+
+def build(source: Path) -> str:
+    """The notebook (as nbformat JSON text) built from one lesson source."""
+    import jupytext  # type: ignore[import-untyped]
+    import nbformat
+
+    nb = jupytext.read(source, fmt="md:myst")
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
+                   "swarmlab": {"lesson": source.stem[:2], "lang": source.parent.name,
+                                "source": str(source.relative_to(ROOT))}}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"{source.parent.name}-{source.stem[:2]}-{i:02d}"
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("lines_to_next_cell", None)
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def stale() -> list[str]:
+    """Lessons whose built notebook is missing or differs from what its source builds to; built notebooks with no
+    source."""
+    out = [f"{target(s).relative_to(ROOT)} differs from {s.relative_to(ROOT)}" for s in sources()
+           if not target(s).exists() or target(s).read_text() != build(s)]
+    built = {target(s) for s in sources()}
+    out += [f"{p.relative_to(ROOT)} has no source in lessons/" for lang in LANGS
+            for p in sorted((LABS / lang).glob("*.ipynb")) if p not in built]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="only compare; exit 1 when a notebook is stale")
+    args = ap.parse_args(argv)
+    if args.check:
+        problems = stale()
+        for p in problems:
+            print(p, file=sys.stderr)
+        if problems:
+            print("rebuild: .venv/bin/python tools/build_lessons.py", file=sys.stderr)
+        return 1 if problems else 0
+    for s in sources():
+        path = target(s)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = build(s)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            print(path.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
