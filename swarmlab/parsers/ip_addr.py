@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, records_frame
 
 if TYPE_CHECKING:
@@ -183,3 +184,6 @@ def interfaces_frame(text_or_interfaces: str | list[Interface]) -> pd.DataFrame:
               "state": "string", "mac": "string"}
     return records_frame([{"index": i.index, "interface": i.name, "peer": i.peer, "flags": ",".join(i.flags),
                            "mtu": i.mtu, "state": i.state, "mac": i.mac} for i in interfaces], dtypes)
+
+READS = [Reads(parse, frame, "ip_addr", (("ip", "a"), ("ip", "ad"), ("ip", "addr"), ("ip", "address")),
+               examples=("ip a", "ip -o addr show", "nsenter --net=/var/run/docker/netns/lb_x ip -j a"))]

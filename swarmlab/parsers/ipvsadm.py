@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, counter, records_frame
 
 if TYPE_CHECKING:
@@ -335,3 +336,9 @@ def services_frame(table: IPVSTable) -> pd.DataFrame:
 def frame(text_or_table: str | IPVSTable) -> pd.DataFrame:
     table = parse(text_or_table) if isinstance(text_or_table, str) else text_or_table
     return records_frame(rows(table), DTYPES)
+
+READS = [Reads(parse, frame, "ipvsadm", (("ipvsadm",),), unless=(r"^\s*for\s",),
+               examples=("ipvsadm -Ln", "sudo nsenter --net=/var/run/docker/netns/lb_x sh -c 'ipvsadm -Ln --stats'")),
+         Reads(parse_per_namespace, None, "ipvsadm_per_namespace", (("ipvsadm",),), when=(r"^\s*for\s",),
+               examples=("for ns in $(ls -d /var/run/docker/netns/lb_*); do echo $ns; "
+                         "nsenter --net=$ns ipvsadm -Ln; done",))]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.errors import ParseError
 from swarmlab.parsers import _json
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import records_frame
 
 if TYPE_CHECKING:
@@ -132,3 +133,12 @@ def vips_frame(text_or_services: str | list[ServiceInfo]) -> pd.DataFrame:
 
 
 frame = vips_frame
+
+FORMAT = r"(?:\s-f\s|\s-f\S|--format)"
+
+READS = [Reads(parse, vips_frame, "service_inspect", (("docker", "service", "inspect"),), unless=(FORMAT,),
+               examples=("docker service inspect web",)),
+         Reads(parse, vips_frame, "service_inspect", (("docker", "service", "inspect"),),
+               when=(FORMAT, r"\.Endpoint"),
+               examples=("docker service inspect -f '{{json .Endpoint}}' web",
+                         "docker service inspect --format '{{json .Endpoint.Ports}}' web"))]

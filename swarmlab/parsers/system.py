@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines
 
 
@@ -125,4 +126,7 @@ def parse_nft(text: str) -> list[NftChain]:
             chain.rules.append(s)
     return chains
 
-
+READS = [Reads(parse_nft, None, "nft", (("nft", "list", "ruleset"),), examples=("nft list ruleset",)),
+         Reads(parse_loadavg, None, "loadavg", (("cat",),), when=(r"/proc/loadavg",),
+               examples=("cat /proc/loadavg",)),
+         Reads(parse_df, None, "df", (("df",),), examples=("df -h /; du -sh /var/lib/docker", "df -T"))]
