@@ -55,7 +55,7 @@ _ADDR = r"[^\s()]+"
 _HEAD = re.compile(
     rf"PING (?P<dest>[^\s(]*) ?\((?:(?P<rname>{_ADDR}) \((?P<rip>{_ADDR})\)|(?P<ip>{_ADDR}))\)"
     rf"(?: from (?P<src>{_ADDR}) (?P<iface>[^\s:]+))?(?P<colon>:)? (?P<data>\d+)(?:\((?P<total>\d+)\))? "
-    r"(?:data bytes|bytes of data\.)")
+    r"(?:data bytes(?:, id 0x[0-9a-f]+ = \d+)?|bytes of data\.)")
 _STAMP = re.compile(r"\[(\d+\.\d+)\] ")
 _REPLY = re.compile(
     r"(?P<bytes>\d+) bytes from (?P<from>.+?): (?P<seqword>icmp_seq|seq)=(?P<seq>\d+)(?: ident=\d+)?"
@@ -65,7 +65,7 @@ _NO_ANSWER = re.compile(r"no answer yet for icmp_seq=(\d+)")
 _FROM = re.compile(r"From (?P<from>.+?):? icmp_seq=(?P<seq>\d+) (?P<reason>\S.*)")
 _TIMEOUT = re.compile(r"Request timeout for icmp_seq[= ](\d+)")
 _INET_ERROR = re.compile(r"(?P<bytes>\d+) bytes from (?P<from>.+?): (?P<reason>[A-Z][A-Za-z ]+[a-z])")
-_INET_DUMP = re.compile(r"IP Hdr Dump:|(?: [0-9a-f]{4})+|Vr HL TOS .*|(?: *\S+){10,}")
+_INET_DUMP = re.compile(r"IP Hdr Dump:|[0-9a-f]{4}(?: [0-9a-f]{4})+|Vr HL TOS .*|\S+(?: +\S+){9,}")
 _INET_ICMP = re.compile(r"ICMP: type \d+, code \d+, size \d+, id 0x[0-9a-f]+, seq 0x([0-9a-f]+)")
 _STATS = re.compile(
     r"(?P<tx>\d+) packets transmitted, (?P<rx>\d+) (?:packets )?received"
@@ -247,8 +247,11 @@ class _Reader:
         if r.transmitted is not None and r.transmitted <= 100_000:
             first = 1 if r.flavour == "iputils" else 0
             known = {e.seq for e in r.responses}
-            r.responses.extend(Unanswered(seq, "no reply", printed=False)
-                               for seq in range(first, first + r.transmitted) if seq not in known)
+            missing = [seq for seq in range(first, first + r.transmitted) if seq not in known]
+            # inetutils' `92 bytes from X: Destination Host Unreachable` names no sequence number: those lines
+            # stand for the first missing ones
+            unnumbered = sum(1 for e in r.responses if e.seq is None)
+            r.responses.extend(Unanswered(seq, "no reply", printed=False) for seq in missing[unnumbered:])
         return r
 
 
