@@ -145,7 +145,10 @@ def parse_json(text: str) -> list[Interface]:
     for item in data:
         if not isinstance(item, dict) or "ifindex" not in item or "ifname" not in item:
             raise ParseError(KIND, f"interface entry without ifindex/ifname: {str(item)[:80]}")
-        iface = Interface(_int(item["ifindex"]), str(item["ifname"]), _peer(item), list(item.get("flags", [])),
+        index = _int(item["ifindex"])
+        if index is None:
+            raise ParseError(KIND, f"interface entry with ifindex null: {str(item)[:80]}")
+        iface = Interface(index, str(item["ifname"]), _peer(item), list(item.get("flags", [])),
                           _int(item.get("mtu")), item.get("operstate"), item.get("address"))
         for a in item.get("addr_info", []) or []:
             if not isinstance(a, dict) or "local" not in a:

@@ -314,8 +314,9 @@ def parse_per_namespace(text: str) -> dict[str, IPVSTable]:
 def rows(table: IPVSTable) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for s in table.services:
-        base = {"protocol": s.protocol, "virtual": s.virtual, "mark": s.mark, "vip": s.vip, "vport": s.vport,
-                "scheduler": s.scheduler, "flags": s.flags, "persistent": s.persistent}
+        base: dict[str, object] = {"protocol": s.protocol, "virtual": s.virtual, "mark": s.mark, "vip": s.vip,
+                                   "vport": s.vport, "scheduler": s.scheduler, "flags": s.flags,
+                                   "persistent": s.persistent}
         if not s.reals:
             out.append(base)
         for r in s.reals:
