@@ -283,7 +283,7 @@ def for_command(command: str) -> Callable[[str], Ruleset]:
     return lambda text: parse(text, table)
 
 READS = [Reads(parse, rules_frame, "iptables", (("iptables",), ("iptables-legacy",), ("iptables-nft",)),
-               when=(r"\s-\w*[LS]|\s--list\b",), for_command=for_command,
+               when=(r"\s-\w*L|\s--list\b",), for_command=for_command,
                examples=("iptables -nvL -t mangle", "iptables -t nat -L --line-numbers")),
          Reads(parse, rules_frame, "iptables", (("iptables-save",), ("iptables-legacy-save",), ("iptables-nft-save",)),
                for_command=for_command, examples=("iptables-save -t mangle",))]
