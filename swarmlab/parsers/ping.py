@@ -54,7 +54,7 @@ KIND = "ping"
 _ADDR = r"[^\s()]+"
 _HEAD = re.compile(
     rf"PING (?P<dest>[^\s(]*) ?\((?:(?P<rname>{_ADDR}) \((?P<rip>{_ADDR})\)|(?P<ip>{_ADDR}))\)"
-    rf"(?: from (?P<src>{_ADDR}) (?P<iface>[^\s:]+))?(?P<colon>:)? (?P<data>\d+)(?:\((?P<total>\d+)\))? "
+    rf"(?: from (?P<src>{_ADDR}) (?P<iface>[^\s:]*))?(?P<colon>:)? (?P<data>\d+)(?:\((?P<total>\d+)\))? "
     r"(?:data bytes(?:, id 0x[0-9a-f]+ = \d+)?|bytes of data\.)")
 _STAMP = re.compile(r"\[(\d+\.\d+)\] ")
 _REPLY = re.compile(
