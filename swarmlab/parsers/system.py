@@ -76,7 +76,8 @@ def parse_df(text: str) -> list[dict[str, str]]:
     iused, ifree, iuse; `-P` 1024-blocks and Capacity (-> use)). A header word df does not print is a ParseError,
     never a shifted column. A mount point may hold spaces (the last column takes the rest); a long device name
     on a line of its own (busybox, old GNU) is joined to the next line. A `du -sh` line appended in the same
-    command (`SIZE PATH`) comes as {'size', 'path'}."""
+    command (`SIZE PATH`) comes as {'size', 'path'}; df's own complaints (`df: /run/netns: No such file or
+    directory`, busybox on a mount that went away) as {'error'}."""
     rows: list[dict[str, str]] = []
     lines = [(no, ln) for no, ln in enumerate(clean_lines(text), 1) if ln.strip()]
     if not lines:
@@ -84,6 +85,9 @@ def parse_df(text: str) -> list[dict[str, str]]:
     keys = _df_header(lines[0][1])
     pending: tuple[int, str] | None = None
     for no, line in lines[1:]:
+        if m := re.fullmatch(r"df: (.+)", line.strip()):  # df's complaint about one mount (stderr), kept as such
+            rows.append({"error": m.group(1)})
+            continue
         words = line.split()
         if pending is not None:
             words = [pending[1], *words]
