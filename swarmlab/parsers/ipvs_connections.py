@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,3 +71,8 @@ def frame(connections: list[Connection]) -> pd.DataFrame:
     from swarmlab.parsers._text import records_frame
 
     return records_frame(connections, DTYPES)
+
+
+READS = [Reads(parse, frame, "ipvsadm_connections", (("ipvsadm",),), when=(r"(?:^|\s)ipvsadm\s+-\w*c",),
+               unless=(r"^\s*for\s",),
+               examples=("ipvsadm -Lnc", "sudo nsenter --net=/var/run/docker/netns/lb_x ipvsadm -Lnc"))]
