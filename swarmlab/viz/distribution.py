@@ -114,10 +114,10 @@ def _counts(ax: Any, rows: list[dict[str, Any]], letter: dict[str, str], colour:
 def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, str], colour: dict[str, str],
                 lang: str, title: str | None, window: tuple[int, int] | None) -> Any:
     import matplotlib.pyplot as plt
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    fig = plt.figure(figsize=(12, 5), dpi=100, layout="constrained")
+    fig = plt.figure(figsize=(12, 5), dpi=100, layout=ConstrainedLayoutEngine(h_pad=0.08, w_pad=0.08))
     plt.close(fig)
-    fig.get_layout_engine().set(h_pad=0.08, w_pad=0.08)
     grid = fig.add_gridspec(2, 2, width_ratios=(2.3, 1), height_ratios=(4, 1))
     strip, rug, counts = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[:, 1])
     seqs = [int(s) for s in ok["seq"]]

@@ -107,13 +107,15 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         ax.set_ylim(0, 100)
         cv = _Canvas(ax, step_on)
         service = str(chain.service.iloc[0])
-        lb_nodes = list(dict.fromkeys(chain.node))
+        lb_nodes = [str(n) for n in dict.fromkeys(chain.node)]
         with_client = client in lb_nodes
-        path_node = client if with_client else lb_nodes[0]  # no client given: the first node's chain, from the VIP
-        task_nodes = [n for n in dict.fromkeys(chain.task_node.dropna()) if n not in lb_nodes]
-        order = [path_node] + [n for n in lb_nodes if n != path_node] + task_nodes
-        order += [n for n in ([client] if client and client not in order else []) + list(nodes or [])
-                  if n not in order]
+        # no client given: the first node's chain, from the VIP on
+        path_node: str = client if client and with_client else lb_nodes[0]
+        task_nodes = [str(n) for n in dict.fromkeys(chain.task_node.dropna()) if n not in lb_nodes]
+        order: list[str] = [path_node] + [n for n in lb_nodes if n != path_node] + task_nodes
+        for n in ([client] if client else []) + list(nodes or []):
+            if n not in order:
+                order.append(n)
         path_rows = chain[chain.node == path_node]
         reals = path_rows.drop_duplicates("real_server")
         widths = _widths(order, path_node)
@@ -196,7 +198,7 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
     # tasks: stacked from y=54 down, reached from a bus on their left
     tx = x + w * 0.64 + 1.0 if on_path else left + 2.0
     tw = (x + w - 1.8) - tx
-    boxes = []
+    boxes: list[tuple[float, float, float]] = []
     for j, (_, t) in enumerate(tasks.iterrows()):
         top = 56 - j * 15
         cv.box(tx, top - 12, tw, 12, BLUE, step="task")
