@@ -287,3 +287,12 @@ def test_without_a_cjk_font_the_glyph_check_fails(monkeypatch: pytest.MonkeyPatc
             fig.savefig(Path(os.devnull), format="png")
     finally:
         fonts.cjk_font.cache_clear()
+
+
+def test_the_cjk_font_is_installed_wherever_the_lab_runs() -> None:
+    root = Path(__file__).parent.parent
+    apt = (root / "run").read_text().split('APT_PACKAGES="', 1)[1].split('"', 1)[0].split()
+    assert "fonts-noto-cjk" in apt  # tests and CI (`./run tests` as root)
+    assert (root / "binder" / "apt.txt").read_text().split() == ["fonts-noto-cjk"]  # Binder (repo2docker)
+    assert "fonts-noto-cjk" in (root / "docs" / "pictures.md").read_text()  # a local install
+    assert fonts.CJK_CANDIDATES[0] == "Noto Sans CJK SC"  # what fonts-noto-cjk provides, tried first
