@@ -60,11 +60,11 @@ def rig_nets(rig_lab: Lab) -> dict[str, network_inspect.NetworkInfo]:
 
 
 @pytest.fixture(scope="module")
-def rig_topology_args(rig_lab: Lab, rig_nets: dict[str, network_inspect.NetworkInfo]) -> dict[str, object]:
-    node = rig_lab.client_node()
-    me = next(e for e in rig_nets[node].endpoints if e.service == "client")
-    return {"chain": rig_lab.vip_chain("web"), "client": node, "client_ip": me.ip, "client_task": f"client.{me.slot}",
-            "subnet": rig_nets[node].subnet, "nodes": rig_lab.swarm_nodes}
+def rig_topology_args() -> dict[str, object]:
+    # a Lab of its own: a replay walks its recording in order, and other fixtures move it on
+    args = viz.topology_inputs(Lab.connect(mode="replay"))
+    del args["source"]
+    return args
 
 
 # -- the distribution ------------------------------------------------------------------------------------------
@@ -143,6 +143,13 @@ def test_allocation_has_every_nodes_lb_endpoint_in_order(rig_nets: dict[str, net
     assert "10.0.4.0/24 上的地址，按分配顺序" in zh and "网关" in zh
 
 
+def test_allocation_of_a_lab_asks_every_node() -> None:
+    shown = texts(viz.allocation_of(Lab.connect(mode="replay"), lang="en", highlight="10.0.4.9"))
+    assert all(f".{i}\nlb-mynet\non {n}" in shown for i, n in ((5, "swarm-manager"), (6, "swarm-worker1"),
+                                                                (9, "swarm-worker2")))
+    assert "10.0.4.0/24" in shown and "replay: rig-session.jsonl" in shown
+
+
 def test_empty_inputs_draw_a_message() -> None:
     assert "no answered requests" in texts(viz.distribution(pd.DataFrame()))
     assert "no addresses" in texts(viz.vip_allocation([]))
@@ -166,6 +173,18 @@ def test_topology_follows_the_clients_node(rig_topology_args: dict[str, object])
     # the other nodes' lb namespaces, with their own marks, are not on this path
     assert "lb_1yrvy526i\neth0 10.0.4.5/24\nMARK 0x10d (= 269)\nnot on this path" in shown
     assert "MARK 0x10a (= 266)" in shown
+    assert "host address 10.99.0.12 (VXLAN end)" in shown and "host address 10.99.0.10 (VXLAN end)" in shown
+
+
+def test_topology_of_a_lab_is_the_same_picture(rig_topology_args: dict[str, object]) -> None:
+    lab = Lab.connect(mode="replay")
+    shown = texts(viz.topology_of(lab, lang="zh", highlight="dns"))
+    assert shown == texts(viz.topology(**rig_topology_args, lang="zh", highlight="dns",  # type: ignore[arg-type]
+                                       source=lab.label))
+    assert "主机地址 10.99.0.11（VXLAN 隧道端点）" in shown
+    assert "第 2 步：Docker 内置 DNS（127.0.0.11）把 web 解析为虚拟IP 10.0.4.2" in shown
+    assert rig_topology_args["node_ips"] == {"swarm-manager": "10.99.0.10", "swarm-worker1": "10.99.0.11",
+                                             "swarm-worker2": "10.99.0.12"}
 
 
 def test_topology_in_chinese(rig_topology_args: dict[str, object]) -> None:
@@ -194,7 +213,7 @@ def test_topology_highlight_marks_only_that_step(rig_topology_args: dict[str, ob
     assert "Step 7: nat POSTROUTING rewrites the source to the lb endpoint 10.0.4.9 (SNAT)" in texts(snat)
     assert sum(1 for p in snat.axes[0].patches if p.get_facecolor()[:3] == pytest.approx(
         tuple(int(HL_FACE[i:i + 2], 16) / 255 for i in (1, 3, 5)))) == 1
-    with pytest.raises(ValueError, match="highlight='nat'"):
+    with pytest.raises(ValueError, match="highlight='nat': one of client, dns, vip"):
         viz.topology(**rig_topology_args, highlight="nat")  # type: ignore[arg-type]
     by_number = viz.topology(**rig_topology_args, highlight=6)  # type: ignore[arg-type]
     assert "Step 6: IPVS service FWM 262 picks the next real server" in texts(by_number)

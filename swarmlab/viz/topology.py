@@ -13,7 +13,7 @@ POSTROUTING` in the namespace shows and whoami's RemoteAddr confirms.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,10 +91,12 @@ class _Canvas:
 
 def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *, lang: str = "en",
              highlight: str | int | None = None, client_ip: str | None = None, client_task: str | None = None,
-             subnet: str | None = None, nodes: Iterable[str] | None = None) -> Any:
+             subnet: str | None = None, nodes: Iterable[str] | None = None,
+             node_ips: Mapping[str, str] | None = None) -> Any:
     """`chain`: Lab.vip_chain(service); `client`: the client's node (`lab.client_node()`); `client_ip`,
     `client_task`: its task's address and name (`docker network inspect -v` on that node); `subnet`: the overlay's
     (for the prefixes); `nodes`: every swarm node (a node with no client and no task is drawn greyed out);
+    `node_ips`: node -> its address on the underlay, the VXLAN tunnel's end (inspect -v's task "Host IP");
     `highlight`: the current step, one of STEPS or its number 1-9."""
     step_on = _step(highlight)
     with language(lang):
@@ -124,7 +126,7 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         for node in order:
             w = widths[node]
             task_boxes += _column(cv, chain, node, x, w, path_node, client, service, lang, subnet, client_ip,
-                                  client_task, reals)
+                                  client_task, reals, (node_ips or {}).get(node))
             x += w
         r0 = path_rows.iloc[0]
         network = str(r0.network) if _present(r0.network) else "?"
@@ -169,7 +171,7 @@ def _mark_text(r: Any) -> tuple[str, str]:
 
 def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, path_node: str | None,
             client: str | None, service: str, lang: str, subnet: str | None, client_ip: str | None,
-            client_task: str | None, reals: pd.DataFrame) -> list[tuple[float, float, float]]:
+            client_task: str | None, reals: pd.DataFrame, node_ip: str | None) -> list[tuple[float, float, float]]:
     rows = chain[chain.node == node]
     tasks = chain[(chain.task_node == node) & chain.real_server.notna()].drop_duplicates("real_server")
     on_path = node == path_node
@@ -178,8 +180,12 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
     cv.box(x + 0.4, 13, w - 0.8, 80, GREY if idle else "black", grey=idle, lw=1.4)
     head = tr(lang, "topo.client node" if node == client else "topo.node", node=node)
     cv.text(x + 1.6, 90, head, fontsize=10.5, weight="bold", color=GREY if idle else "black")
+    if node_ip and on_path:  # the wide column: beside the name, clear of the client box
+        cv.text(x + w - 1.6, 90, tr(lang, "topo.host", ip=node_ip), fontsize=8, color="#555555", ha="right")
+    elif node_ip:
+        cv.text(x + 1.6, 86.8, tr(lang, "topo.host", ip=node_ip), fontsize=8, color="#555555")
     if idle:
-        cv.text(x + 1.6, 86, tr(lang, "topo.idle", service=service), fontsize=8, color=GREY, wrap=True)
+        cv.text(x + 1.6, 83.8 if node_ip else 86, tr(lang, "topo.idle", service=service), fontsize=8, color=GREY)
     left = x + 2.2
     inner = (w * 0.58 if len(tasks) else w - 4.4) if on_path else w - 4.4
     if on_path:
