@@ -315,3 +315,15 @@ def test_the_cjk_font_is_installed_wherever_the_lab_runs() -> None:
     assert (root / "binder" / "apt.txt").read_text().split() == ["fonts-noto-cjk"]  # Binder (repo2docker)
     assert "fonts-noto-cjk" in (root / "docs" / "pictures.md").read_text()  # a local install
     assert fonts.CJK_CANDIDATES[0] == "Noto Sans CJK SC"  # what fonts-noto-cjk provides, tried first
+
+
+def test_a_cjk_font_installed_after_matplotlibs_font_cache_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib import font_manager
+
+    stale = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name]  # a cache from before the font
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    fonts.cjk_font.cache_clear()
+    try:
+        assert fonts.cjk_font() == "Noto Sans CJK SC"
+    finally:
+        fonts.cjk_font.cache_clear()
