@@ -173,7 +173,7 @@ def test_topology_follows_the_clients_node(rig_topology_args: dict[str, object])
     # the other nodes' lb namespaces, with their own marks, are not on this path
     assert "lb_1yrvy526i\neth0 10.0.4.5/24\nMARK 0x10d (= 269)\nnot on this path" in shown
     assert "MARK 0x10a (= 266)" in shown
-    assert "host address 10.99.0.12 (VXLAN end)" in shown and "host address 10.99.0.10 (VXLAN end)" in shown
+    assert "host 10.99.0.12 (VXLAN end)" in shown and "host 10.99.0.10 (VXLAN end)" in shown
 
 
 def test_topology_of_a_lab_is_the_same_picture(rig_topology_args: dict[str, object]) -> None:
@@ -181,7 +181,7 @@ def test_topology_of_a_lab_is_the_same_picture(rig_topology_args: dict[str, obje
     shown = texts(viz.topology_of(lab, lang="zh", highlight="dns"))
     assert shown == texts(viz.topology(**rig_topology_args, lang="zh", highlight="dns",  # type: ignore[arg-type]
                                        source=lab.label))
-    assert "主机地址 10.99.0.11（VXLAN 隧道端点）" in shown
+    assert "主机 10.99.0.11（VXLAN 端点）" in shown
     assert "第 2 步：Docker 内置 DNS（127.0.0.11）把 web 解析为虚拟IP 10.0.4.2" in shown
     assert rig_topology_args["node_ips"] == {"swarm-manager": "10.99.0.10", "swarm-worker1": "10.99.0.11",
                                              "swarm-worker2": "10.99.0.12"}
@@ -327,3 +327,16 @@ def test_a_cjk_font_installed_after_matplotlibs_font_cache_is_found(monkeypatch:
         assert fonts.cjk_font() == "Noto Sans CJK SC"
     finally:
         fonts.cjk_font.cache_clear()
+
+
+def test_topology_lists_many_tasks_one_line_each_inside_their_node(rig_topology_args: dict[str, object]) -> None:
+    chain = rig_topology_args["chain"]
+    assert isinstance(chain, pd.DataFrame)
+    row = chain[chain.node == "swarm-worker2"].iloc[0]
+    many = pd.DataFrame([{**row.to_dict(), "real_server": f"10.0.4.{20 + i}", "task": f"web.{i + 1}.x",
+                          "task_node": "swarm-worker1"} for i in range(7)])  # seven tasks on one node
+    fig = viz.topology(**{**rig_topology_args, "chain": many})  # type: ignore[arg-type]
+    lines = [t for t in fig.axes[0].texts if t.get_text().startswith("web.")]
+    assert [t.get_text() for t in lines] == [f"web.{i + 1}  10.0.4.{20 + i}/24" for i in range(7)]
+    assert all(13 < t.get_position()[1] < 60 for t in lines)  # inside the node's box, above the overlay
+    assert "IPVS FWM 262 rr (round robin) -> 10.0.4.20, 10.0.4.21, 10.0.4.22 +4 more" in texts(fig)

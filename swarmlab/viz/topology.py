@@ -58,7 +58,7 @@ class _Canvas:
     highlight: str | None
 
     def box(self, x: float, y: float, w: float, h: float, colour: str, step: str | None = None,
-            grey: bool = False, lw: float = 1.2) -> None:
+            grey: bool = False, lw: float = 1.2, badge: bool = True) -> None:
         from matplotlib.patches import FancyBboxPatch
 
         face, edge = (LIGHT[GREY], GREY) if grey else (LIGHT.get(colour, "white"), colour)
@@ -66,7 +66,7 @@ class _Canvas:
             face, edge, lw = HL_FACE, HL_EDGE, 3.0
         self.ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.8", fc=face, ec=edge,
                                          lw=lw, zorder=2))
-        if step:
+        if step and badge:
             self.badge(x, y + h, step)
 
     def badge(self, x: float, y: float, step: str) -> None:
@@ -100,7 +100,7 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
     `highlight`: the current step, one of STEPS or its number 1-9."""
     step_on = _step(highlight)
     with language(lang):
-        fig, ax = figure(15, 8.2)
+        fig, ax = figure(12.5, 7.4)
         ax.set_axis_off()
         if chain is None or chain.empty:
             ax.text(0.5, 0.5, tr(lang, "no VIP chain"), ha="center", va="center", transform=ax.transAxes)
@@ -201,20 +201,27 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
             other = other.replace(f"MARK {hexa}", f"LocalLBIndex {dec}, no MARK").replace(f"(= {dec})", "")
             other = other.replace(f"（= {dec}）", "")
         cv.text(left + 1, 75.5, other, fontsize=8, color="#666666")
-    # tasks: stacked from y=54 down, reached from a bus on their left
+    # tasks: stacked from y=56 down, reached from a bus on their left; more than 3 get one line each
     tx = x + w * 0.64 + 1.0 if on_path else left + 2.0
     tw = (x + w - 1.8) - tx
     boxes: list[tuple[float, float, float]] = []
+    compact = len(tasks) > 3
+    pitch = min(15.0, 42.0 / max(len(tasks), 1))
+    height = pitch - 2.5 if compact else 12.0
+    ep = chain[chain.node == path_node].iloc[0].lb_endpoint_ip if client == path_node else None
     for j, (_, t) in enumerate(tasks.iterrows()):
-        top = 56 - j * 15
-        cv.box(tx, top - 12, tw, 12, BLUE, step="task")
+        top = 56 - j * pitch
+        cv.box(tx, top - height, tw, height, BLUE, step="task", badge=not compact or j == 0)
         name = ".".join(str(t.task).split(".")[:2]) if _present(t.task) else "?"
-        cv.text(tx + 1.2, top - 3, tr(lang, "topo.task", name=name), weight="bold", color=BLUE, fontsize=9)
-        cv.text(tx + 1.2, top - 6.5, tr(lang, "topo.task eth0", ip=_with_prefix(t.real_server, subnet)))
-        if _present(t.lb_endpoint_ip) and client == path_node:
-            ep = chain[chain.node == path_node].iloc[0].lb_endpoint_ip
-            cv.text(tx + 1.2, top - 9.8, tr(lang, "topo.remote", ep=ep), fontsize=7.5, color="#444444")
-        boxes.append((tx - 1.2, tx, top - 6))
+        if compact:
+            cv.text(tx + 1.2, top - height / 2, f"{name}  {_with_prefix(t.real_server, subnet)}", color=BLUE,
+                    fontsize=8)
+        else:
+            cv.text(tx + 1.2, top - 3, tr(lang, "topo.task", name=name), weight="bold", color=BLUE, fontsize=9)
+            cv.text(tx + 1.2, top - 6.5, tr(lang, "topo.task eth0", ip=_with_prefix(t.real_server, subnet)))
+            if _present(ep):
+                cv.text(tx + 1.2, top - 9.8, tr(lang, "topo.remote", ep=ep), fontsize=7.5, color="#444444")
+        boxes.append((tx - 1.2, tx, top - height / 2))
     return boxes
 
 
@@ -260,7 +267,9 @@ def _lb(cv: _Canvas, r: Any, left: float, width: float, mid: float, lang: str, v
     sub = [("mark", 44, tr(lang, "topo.mark", vip=vip, hex=hexa, dec=dec) if marked
             else tr(lang, "topo.no mark", vip=vip))]
     known = [str(a) for a in reals.real_server if _present(a)]
-    addresses = ", ".join(known[:3]) + (" " + tr(lang, "topo.more", n=len(known) - 3) if len(known) > 3 else "")
+    shown = 3 if width > 30 else 2  # a path column that shares its node with tasks is narrower
+    addresses = ", ".join(known[:shown]) + (" " + tr(lang, "topo.more", n=len(known) - shown)
+                                             if len(known) > shown else "")
     sched = str(r.scheduler) if _present(r.scheduler) else "?"
     ipvs = (tr(lang, "topo.ipvs", ipvs=r.ipvs_service, sched=tr(lang, "topo.rr") if sched == "rr" else sched,
                reals=addresses or "?")
