@@ -4,8 +4,6 @@ which it fails."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from swarmlab import checks, course, recordings
@@ -24,16 +22,12 @@ def broken() -> Lab:
     return course.start("09", lang="en", show=False)  # its own recording: the no-IPVS swarm
 
 
-class Shell:
-    """What start() needs of an IPython shell: its user namespace."""
+def test_start_puts_the_lessons_names_into_the_notebook_and_registers_the_magic() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
 
-    def __init__(self) -> None:
-        self.user_ns: dict[str, Any] = {}
-
-
-def test_start_puts_the_lessons_names_into_the_notebook() -> None:
-    shell = Shell()
+    shell = InteractiveShell.instance()
     lab = course.start("03", "replay", lang="zh", shell=shell, show=False)
+    assert "swarm" in shell.magics_manager.magics["line"] and "swarm" in shell.magics_manager.magics["cell"]
     assert course.lang == "zh" and course.current_lab() is lab
     ns = shell.user_ns
     assert (ns["client_node"], ns["net"], ns["web_image"], ns["client_image"]) == \
@@ -71,13 +65,18 @@ RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on rig-
     "06.weight-zero": "0", "06.after-scale": "3", "07.dnsrr-count": "2", "07.dnsrr-marks": "0",
     "08.ingress-chain": "PREROUTING", "08.host-chain": "DOCKER-INGRESS", "09.vip-allocated": "10.0.1.2",
     "09.diagnosis": "C",
+    # lessons-b's
+    "05.repeats": "0", "06.mark-after-scale": "262", "06.exit-signal": "SIGKILL", "07.fwm-count": "2",
+    "08.ingress-fwm": "275", "09.module": "ip_vs",
 }
 WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1", "01.network-driver": "bridge",
          "02.owner": "web", "02.web-vip": "10.0.4.3", "03.lb-name": "lb_mynet", "03.remote-addr": "10.0.4.5",
          "04.mark-decimal": "0x106", "04.lbindex-hex": "262", "05.next-task": "fee5343ca278",
          "05.even-share": "100", "06.weight-zero": "1", "06.after-scale": "2", "07.dnsrr-count": "1",
          "07.dnsrr-marks": "1", "08.ingress-chain": "INPUT", "08.host-chain": "POSTROUTING",
-         "09.vip-allocated": "none", "09.diagnosis": "A"}
+         "09.vip-allocated": "none", "09.diagnosis": "A",
+         "05.repeats": "21", "06.mark-after-scale": "0x106", "06.exit-signal": "137", "07.fwm-count": "3",
+         "08.ingress-fwm": "0x113", "09.module": "ipvsadm"}
 # lessons 00-04's other exercises (lessons/exercises-a.md)
 RIGHT |= {"00.builtin-overlay": "ingress", "00.scope": "swarm", "01.node-without-web": "swarm-worker2",
           "02.tasks-count": "2", "03.vip-count": "2", "03.endpoint-count": "3", "04.masq-rewrites": "destination",
@@ -206,3 +205,10 @@ def test_distribution_fails_a_99_1_split_that_repeats_like_a_coin() -> None:
     assert checks.few_repeats(1000, 2, 21) and checks.few_repeats(300, 2, 18)
     assert not checks.few_repeats(100, 2, 98)  # 99/1 with 98 repeats: |99 - 50| <= 98 + 1 would have passed
     assert not checks.few_repeats(100, 1, 0)
+
+
+def test_05_repeats_counts_the_lessons_own_sample(lab: Lab) -> None:
+    assert exercises._sample_params(lab) == {"n": "100"}  # no batch yet: 100 requests now
+    sample = lab.sample_requests(60)  # the lesson's picture: the checker counts this batch, not a new one
+    assert exercises._sample_params(lab) == {"n": "60"}
+    assert course.exercise("05.repeats", answer=str(sample.repeats), lab=lab).correct

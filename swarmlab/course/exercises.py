@@ -633,3 +633,124 @@ define(Exercise(
      "C: the kernel has no IPVS (the ip_vs module). `swarmlab doctor` checks for it."),
     hashes=frozenset({"cc509bdc3ed2250bb848b26f112ca861ba7724805e363ac241c314e43ff04531"}),
 ))
+
+
+# -- lessons 05-09: the exercises lessons-b added (lessons/exercises-b.md lists them) ------------------------------
+
+
+def _sample(lab: Lab) -> Any:
+    """The latest batch of at least 50 requests the lab sent (the lesson's picture) as a Sample; when there is none
+    yet, 100 requests now."""
+    import pandas as pd
+
+    from swarmlab.lab.results import Sample
+
+    batch = next((r for r in reversed(lab.log) if r.step == "requests" and r.value and len(r.value) >= 50), None)
+    if batch is None:
+        batch = lab.requests(100)
+    return Sample(batch, batch.frame if batch.frame is not None else pd.DataFrame(), pd.DataFrame())
+
+
+def _sample_params(lab: Lab) -> Params:
+    answers = _sample(lab).answers
+    ok = answers[answers["ok"]] if len(answers) else answers
+    if len(ok) == 0 or ok["hostname"].nunique() < 2:
+        raise SwarmlabError("fewer than two backends answered the sample: nothing to count")
+    return {"n": str(len(ok))}
+
+
+define(Exercise(
+    "05.repeats",
+    ("上面那 {n} 个回答里，有多少个和紧挨着的前一个回答来自同一个后端？",
+     "Of the {n} answers above, how many came from the same backend as the answer just before?"),
+    ("在条带图里数同一行上相邻的两个点，或者用 `sample.repeats`。",
+     "Count two neighbouring dots on the same row of the strip, or use `sample.repeats`."),
+    ("纯轮询从不重复；每一次重复都是一个复用的客户端端口（conn_reuse_mode=0）把连接送回了原来的真实服务器。",
+     "Pure round robin never repeats; each repeat is a reused client port (conn_reuse_mode=0) that took its "
+     "connection back to its earlier real server."),
+    ("{answer} 次重复。", "{answer} repeats."),
+    params=_sample_params, expected=lambda lab, p: {str(_sample(lab).repeats)},
+))
+
+
+define(Exercise(
+    "06.mark-after-scale",
+    ("扩容之后，{node} 上 web 的标记是多少？写十进制，也就是 `ipvsadm -Ln` 里 FWM 后面的数。",
+     "After scaling, what is web's mark on {node}? In decimal: the number after FWM in `ipvsadm -Ln`."),
+    ("看 client 所在节点上 `docker network inspect -v mynet` 里 web 的 LocalLBIndex，或者 IPVS 表里 web 那一行 FWM。",
+     "Look at web's LocalLBIndex in `docker network inspect -v mynet` on the client's node, or web's FWM line."),
+    ("标记属于这个节点上的（服务，网络）这一对，扩缩容不会改变它；写十进制，不写 0x。",
+     "The mark belongs to the (service, network) pair on this node and scaling does not change it; give it in "
+     "decimal, not 0x."),
+    ("{answer}：和扩容之前一样。", "{answer}: the same as before scaling."),
+    params=lambda lab: {"node": client_node(lab)},
+    expected=lambda lab, p: {str(_service(lab, p["node"]).mark)},
+))
+
+define(Exercise(
+    "06.exit-signal",
+    ("被杀掉的任务以退出码 137 结束。是哪个信号杀死了它？（写信号编号或名字）",
+     "The killed task ended with exit code 137. Which signal killed it? (its number or its name)"),
+    ("进程被信号杀死时，退出码是 128 加上信号编号。",
+     "A process killed by a signal exits with 128 plus the signal number."),
+    ("137 − 128 = ?；`docker kill` 默认发送的就是这个信号，它不能被捕获。",
+     "137 − 128 = ?; it is the signal `docker kill` sends by default, and it cannot be caught."),
+    ("9，SIGKILL。", "9, SIGKILL."),
+    hashes=frozenset({"71856e024561f5314a66eaa4d3c7f369a8576e2b5588515aa27a8f6ab93d8331",
+                      "a0e7fa50c645eacd8b53d7aebd1895ac67eaad5001791fdbd2f2ce95a7d76f4b",
+                      "0920bb597f6760a3492f64275f62bdbead34fedf6c39178f7a8d92bf7aa0a1be"}),
+))
+
+
+def _fwm_count(lab: Lab, p: Params) -> set[str]:
+    table = lab.ipvs(p["node"]).value
+    if table is None or not table.available:
+        raise SwarmlabError(f"{p['node']}: no IPVS table to count")
+    return {str(len(table.services))}
+
+
+define(Exercise(
+    "07.fwm-count",
+    ("现在 {node} 上的 lb 命名空间里，`ipvsadm -Ln` 列出几个 FWM 服务？",
+     "How many FWM services does `ipvsadm -Ln` list now in the lb namespace on {node}?"),
+    ("数一数 FWM 开头的行，不要数 -> 开头的真实服务器行。", "Count the lines starting with FWM, not the -> lines."),
+    ("每个有 VIP 的服务一个 FWM；dnsrr 服务没有 VIP，所以不增加 FWM。",
+     "One FWM per service with a VIP; a dnsrr service has no VIP, so it adds none."),
+    ("{answer} 个：web 和 client，没有 webrr。", "{answer}: web's and client's, none for webrr."),
+    params=lambda lab: {"node": client_node(lab)}, expected=_fwm_count,
+))
+
+
+def _ingress_mark_params(lab: Lab) -> Params:
+    rules = lab.ingress_marks().value
+    rule = next((r for r in (rules.marks() if rules else []) if r.chain == "PREROUTING" and r.dport), None)
+    if rule is None:
+        raise SwarmlabError(f"{lab.manager}: no PREROUTING mark in ingress_sbox (no published port yet)")
+    return {"node": lab.manager, "mark_hex": str(rule.mark_hex), "port": str(rule.dport)}
+
+
+define(Exercise(
+    "08.ingress-fwm",
+    ("在 {node} 的 ingress_sbox 里，端口 {port} 的 PREROUTING 规则写着 `MARK set {mark_hex}`。那里的 IPVS 用哪个 FWM "
+     "服务处理这些包？（写 FWM 后面的数）",
+     "In ingress_sbox on {node}, the PREROUTING rule for port {port} reads `MARK set {mark_hex}`. Which FWM "
+     "service of IPVS there handles these packets? (the number after FWM)"),
+    ("和 lb_ 命名空间一样：iptables 用十六进制写标记，ipvsadm 用十进制。",
+     "As in an lb_ namespace: iptables writes the mark in hexadecimal, ipvsadm in decimal."),
+    ("把十六进制换成十进制：0x100 = 256，再加上最后两位的值。",
+     "Convert hexadecimal to decimal: 0x100 = 256, plus the value of the last two digits."),
+    ("{mark_hex} = {answer}：`FWM  {answer}`。", "{mark_hex} = {answer}: `FWM  {answer}`."),
+    params=_ingress_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
+))
+
+define(Exercise(
+    "09.module",
+    ("`ipvsadm` 的报错说哪个内核模块加载不了？",
+     "Which kernel module could not be loaded, according to `ipvsadm`'s errors?"),
+    ("读 `modprobe: ERROR` 那几行。", "Read the `modprobe: ERROR` lines."),
+    ("IPVS 是内核的 IP Virtual Server；它的主模块名以 ip_ 开头。",
+     "IPVS is the kernel's IP Virtual Server; its main module's name starts with ip_."),
+    ("ip_vs：系统被配置成拒绝加载它（install ip_vs /bin/false）。",
+     "ip_vs: the system is configured to refuse it (install ip_vs /bin/false)."),
+    hashes=frozenset({"463a2c8764b3aa962540c62bd325e0d3c933c8a4b6477aeaaee306834c8f1f37"}),
+))
