@@ -214,7 +214,10 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
     from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
     if display is None:
-        from IPython.display import display
+        from IPython.display import display as ipython_display
+
+        display = ipython_display
+    show: Callable[[Any], None] = display
 
     @magics_class
     class SwarmMagics(Magics):
@@ -224,20 +227,20 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
             try:
                 inv = parse_line(line)
             except (SwarmlabError, re.error) as exc:
-                display(Shown("%swarm", line, f"{exc}\n{say('usage', lang)}", error=True))
+                show(Shown("%swarm", line, f"{exc}\n{say('usage', lang)}", error=True))
                 return None
             commands = [inv.command] if cell is None else \
                 [x.strip() for x in cell.splitlines() if x.strip() and not x.strip().startswith("#")]
             results = []
             for typed in commands:
-                shown, result = run_command(lab, inv.node, expand(typed, self.shell.user_ns), lang=lang,
+                shown, result = run_command(lab, inv.node, expand(typed, shell.user_ns), lang=lang,
                                             highlight=inv.highlight, n=inv.n)
-                display(shown)
+                show(shown)
                 if inv.frame and result is not None and result.frame is not None and len(result.frame):
-                    display(result.frame.dropna(axis=1, how="all"))
+                    show(result.frame.dropna(axis=1, how="all"))
                 results.append(result)
             if inv.out:
-                self.shell.user_ns[inv.out] = results[0] if cell is None else results
+                shell.user_ns[inv.out] = results[0] if cell is None else results
             return None
 
     shell.register_magics(SwarmMagics(shell))

@@ -103,7 +103,7 @@ class Lab:
         inv = inv or inv_mod.discover()
         if inv is None:
             raise SwarmlabError("no live swarm configured: start one (`swarmlab rig up`, `vagrant up`) or give an "
-                                "inventory; or use mode='replay'")
+                                "inventory (`-i inventory.toml`); or replay a recording")
         from swarmlab.transport.ssh import SSHTransport
 
         live: Transport = SSHTransport(inv, known_hosts=inv.extra.get("known_hosts"))
@@ -511,7 +511,7 @@ class Lab:
                 continue
             end = stamps[i + 1] if i + 1 < len(stamps) else None
             following = sorted((r for r in after if r.started and sc.started and r.started > sc.started
-                                and (end is None or r.started < end)), key=lambda r: r.started or sc.started)
+                                and (end is None or r.started < end)), key=lambda r: r.started or datetime.min)
             states[int(got[1]["replicas"])] = [sc, *following]
         return states
 

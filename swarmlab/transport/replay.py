@@ -42,7 +42,7 @@ class ReplayTransport(Transport):
             self._by_key[(e.node, self._key(e.command))].append(e)
             if e.step:
                 self._by_step[(e.node, e.step)].append(e)
-        self._cursor: dict[tuple[str, Hashable], int] = defaultdict(int)
+        self._cursor: dict[Hashable, int] = defaultdict(int)
         self.transcript = str(self.recording.provenance.get("kind", "")).startswith("transcript")
 
     def _key(self, command: str) -> Hashable:

@@ -85,7 +85,7 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
 
     send.on_click(go)
     box = w.VBox([replay_badge(lab), w.HBox([slider, send]), bar, status, out])
-    box.send, box.slider, box.out, box.status = send, slider, out, status  # type: ignore[attr-defined]
+    box.send, box.slider, box.out, box.status = send, slider, out, status
     return box
 
 
