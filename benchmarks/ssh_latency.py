@@ -35,11 +35,11 @@ def main() -> int:
             results["fast path, sh + setsid"] = measure(lambda: t.run("bench", "true"), 300)
         with SSHTransport([node]) as t:
             results["kept connection, channel per command"] = measure(
-                lambda: t.run("bench", "true", fast=False), 60)
+                lambda: t.run_channel("bench", "true"), 60)
             payload = "head -c 100000 /dev/zero"
             results["fast path, 100 kB output"] = measure(lambda: t.run("bench", payload), 100)
             results["kept connection, channel per command, 100 kB output"] = measure(
-                lambda: t.run("bench", payload, fast=False), 40)
+                lambda: t.run_channel("bench", payload), 40)
 
         def fresh() -> None:
             client = paramiko.SSHClient()

@@ -301,7 +301,7 @@ def scaling(lab: Lab) -> Report:
                 for e in entries:
                     if e.step == "ipvs_all":
                         try:
-                            tables.append(ipvsadm.parse_per_namespace(e.stdout.decode()))
+                            tables.append(ipvsadm.parse_per_namespace(e.output))
                         except ParseError:  # a namespace torn down while it was listed: nothing to count
                             continue
                 reals = {len(s.reals) for tb in tables for table in tb.values() for s in table.services

@@ -84,9 +84,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
     inv = inventory.load(args.inventory) if args.inventory else inventory.discover()
     if inv is None:
-        print("no live swarm configured (no inventory, no rig running, no Vagrantfile here): nothing to check.\n"
-              "Start one with `swarmlab rig up` or `vagrant up`, or give `-i inventory.toml`.")
-        return 1
+        raise SwarmlabError("no live swarm configured (no inventory, no rig running, no Vagrantfile here): start one "
+                            "with `swarmlab rig up` or `vagrant up`, or give `-i inventory.toml`")
     print(f"# checking {len(inv)} node(s) from {inv.source}")
     with SSHTransport(inv, known_hosts=inv.extra.get("known_hosts")) as t:
         checks = doctor.run(t, inv)

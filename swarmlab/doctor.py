@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from swarmlab.errors import TransportError
+from swarmlab.commands import chapter
+from swarmlab.errors import ParseError, TransportError
 from swarmlab.inventory import Inventory
 from swarmlab.parsers import ipvsadm
 from swarmlab.transport import Node, Transport
 
-LAB_IMAGES = ("swarmlab/whoami:1", "swarmlab/client:1")
+LAB_IMAGES = tuple(chapter.LAB_IMAGES.values())
 
 
 @dataclass
@@ -81,7 +82,7 @@ def check_node(t: Transport, node: Node, images: Iterable[str], expect_manager: 
     table = None
     try:
         table = ipvsadm.parse(ipvs.stdout)
-    except Exception:
+    except ParseError:  # an output ipvsadm's parser cannot read: reported below with what it printed
         table = None
     if ipvs.exit_code == 0 and table is not None and table.available:
         out.append(Check(name, "ipvs", True, "ip_vs loaded"))
@@ -126,6 +127,19 @@ def check_ports(t: Transport, addresses: dict[str, tuple[str, bool]]) -> list[Ch
     return out
 
 
+def _checked(t: Transport, node: Node, images: Iterable[str], expect_manager: bool) -> NodeReport:
+    """check_node, with anything unexpected reported as a failed check naming it (never swallowed, never a
+    traceback that hides the other nodes' results)."""
+    try:
+        return check_node(t, node, images, expect_manager)
+    except TransportError as exc:
+        return NodeReport([Check(node.name, "ssh", False, str(exc).splitlines()[0],
+                                 "check the node and the inventory (`swarmlab nodes`)")])
+    except Exception as exc:  # reported, with its type, as the doctor's own failure
+        return NodeReport([Check(node.name, "doctor", False, f"{type(exc).__name__}: {exc}"[:200],
+                                 "this is a swarmlab bug: please report it with this line")])
+
+
 def run(t: Transport, inv: Inventory, images: Iterable[str] | None = None) -> list[Check]:
     """Every check on every swarm node. The lab images to look for: `images`, else the inventory's (a classroom
     uses containous/whoami and net-box), else the rig's."""
@@ -134,7 +148,7 @@ def run(t: Transport, inv: Inventory, images: Iterable[str] | None = None) -> li
     nodes = swarm_nodes(inv)
     manager = inv.manager.name if nodes else None
     with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:
-        per_node = list(pool.map(lambda n: check_node(t, n, images, n.name == manager or n.role == "manager"),
+        per_node = list(pool.map(lambda n: _checked(t, n, images, n.name == manager or n.role == "manager"),
                                  nodes))
     checks = [c for r in per_node for c in r.checks]
     addresses = {n.name: (r.address, r.manager) for n, r in zip(nodes, per_node, strict=True) if r.address}

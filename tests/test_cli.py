@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BIN = Path(sys.executable).parent
 
 
@@ -32,3 +34,38 @@ def test_import_is_lazy() -> None:
             "print(sorted(m for m in ('pandas', 'matplotlib', 'paramiko') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _cli(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ, "SWARMLAB_RIG_HOME": str(tmp / "no-rig"), "SWARMLAB_HOME": str(tmp / "home")}
+    env.pop("SWARMLAB_INVENTORY", None)
+    return subprocess.run([str(BIN / "swarmlab"), *args], capture_output=True, text=True, timeout=60, env=env,
+                          cwd=tmp)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("demo", "--recording", "nope"), "no bundled recording 'nope': give one of"),
+    (("demo", "--recording", "/etc/passwd"), "not a swarmlab recording header"),
+    (("replay", "missing.jsonl"), "no recording at missing.jsonl: give a file written by `swarmlab record`"),
+    (("replay", "CORRUPT"), "damaged entry at line 2"),
+    (("nodes", "-i", "missing.toml"), "inventory file missing.toml does not exist"),
+    (("nodes", "-i", "BAD_INVENTORY"), "BAD_INVENTORY"),
+    (("doctor",), "no live swarm configured"),
+    (("reset",), "no live swarm configured"),
+    (("record", "-o", "x.jsonl"), "no live swarm configured"),
+    (("rig", "ssh", "swarm-manager", "true"), "no rig is running: `swarmlab rig up` first"),
+])
+def test_every_user_error_is_one_line_exit_2(args: tuple[str, ...], says: str, tmp_path: Path) -> None:
+    from swarmlab import recordings
+
+    (tmp_path / "corrupt.jsonl").write_text(recordings.default().read_text().splitlines()[0] + "\n{not json\n")
+    (tmp_path / "bad.toml").write_text("[[nodes]]\nname = 'a b'\nhost = 'x'\n")
+    args = tuple({"CORRUPT": "corrupt.jsonl", "BAD_INVENTORY": "bad.toml"}.get(a, a) for a in args)
+    says = says.replace("BAD_INVENTORY", "bad.toml")
+    proc = _cli(*args, tmp=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("swarmlab: ") and says in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr

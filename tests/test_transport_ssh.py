@@ -232,7 +232,7 @@ def test_jump_host_reaches_a_hidden_node(bastion: dict[str, LocalSSHD]) -> None:
         r = t.run("hidden", "ip -o -4 addr show dev swl-h1")
         assert "10.231.2.2/30" in r.stdout
         assert "10.231.2.2" not in t.run("bastion", "ip -o -4 addr").stdout.replace("10.231.2.1", "")
-        assert t.run("hidden", "echo via channel", fast=False).stdout == "via channel\n"
+        assert t.run_channel("hidden", "echo via channel").stdout == "via channel\n"
     assert "direct-tcpip" in jump.log.read_text() or "Accepted publickey" in jump.log.read_text()
     direct = [Node("hidden", hidden.host, hidden.port, "root", str(hidden.client_key))]
     with SSHTransport(direct, connect_timeout=3) as t, pytest.raises(NodeUnreachable):

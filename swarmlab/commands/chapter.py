@@ -13,6 +13,9 @@ from swarmlab.commands.names import quoted, validate
 
 NETNS_DIR = "/var/run/docker/netns"
 LAB_LABEL = "swarmlab.lab=1"
+# the lab's images (built on the rig and in the classroom boxes, never pulled): a containous/whoami look-alike and a
+# client with busybox wget, ping and nslookup
+LAB_IMAGES = {"web": "swarmlab/whoami:1", "client": "swarmlab/client:1"}
 
 
 def network_ls() -> str:
@@ -62,8 +65,9 @@ def service_ps(name: str, no_trunc: bool = False) -> str:
     return f"docker service ps {'--no-trunc ' if no_trunc else ''}{quoted(name, 'service')}"
 
 
-def service_inspect(name: str) -> str:
-    return f"docker service inspect {quoted(name, 'service')}"
+def service_inspect(name: str, format: str | None = None) -> str:
+    fmt = f"-f {shlex.quote(format)} " if format else ""
+    return f"docker service inspect {fmt}{quoted(name, 'service')}"
 
 
 def service_scale(name: str, replicas: int) -> str:
@@ -128,6 +132,48 @@ def iptables_mangle(namespace: str) -> str:
 
 def ipvsadm(namespace: str, stats: bool = False) -> str:
     return nsenter(namespace, "ipvsadm -Ln" + (" --stats" if stats else ""))
+
+
+def iptables_nat(namespace: str, chain: str = "POSTROUTING") -> str:
+    validate(chain, "chain")
+    return nsenter(namespace, f"iptables -t nat -nvL {chain}")
+
+
+def ipvsadm_connections(namespace: str) -> str:
+    """IPVS's connection table (`-c`): which client connection went to which real server, and its state."""
+    return nsenter(namespace, "ipvsadm -Lnc")
+
+
+def host_ingress_nat() -> str:
+    """The host's DNAT of published ports towards ingress_sbox (the routing mesh's entry)."""
+    return "iptables -t nat -nvL DOCKER-INGRESS"
+
+
+def mesh_request(port: int) -> str:
+    """One request from the node itself to a published port (the routing mesh answers on every node)."""
+    return f"wget -qO- http://127.0.0.1:{int(port)}/"
+
+
+def kill(container: str) -> str:
+    return f"docker kill {quoted(container, 'container')}"
+
+
+def lab_objects(what: str) -> str:
+    """The ids of the services or networks the lab created (label swarmlab.lab=1)."""
+    if what not in ("service", "network"):
+        raise ValueError("what is 'service' or 'network'")
+    return f"docker {what} ls -q --filter label={LAB_LABEL}"
+
+
+def lab_remove(what: str, ident: str) -> str:
+    if what not in ("service", "network"):
+        raise ValueError("what is 'service' or 'network'")
+    return f"docker {what} rm {quoted(ident, what)}"
+
+
+def versions() -> dict[str, str]:
+    """The commands whose answers go into a recording's provenance."""
+    return {"docker": "docker version --format '{{.Server.Version}}'", "kernel": "uname -r"}
 
 
 def ipvsadm_all_lb(stats: bool = False) -> str:

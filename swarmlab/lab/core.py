@@ -1,28 +1,30 @@
 """`Lab`: the chapter's steps on a live swarm, while recording one, or replaying a recording.
 
     lab = Lab.connect()                 # replay the bundled recording unless a live swarm is configured
+    lab.run("service_ps", name="web")   # any declared step (swarmlab.commands.steps), parsed
     lab.networks(); lab.create_services(); lab.tasks("web")
     lab.requests(3); lab.ping("web")
     lab.vip_chain("web")                # service -> VIP -> mark -> IPVS -> real servers -> tasks -> nodes
     lab.sample_requests(1000)
 
 Modes (argument, or $SWARMLAB_MODE): `live` (an inventory: rig, Vagrant, own), `record` (live, every command
-also written to a recording), `replay` (a recording; the default when no live swarm is configured).
+also written to a recording), `replay` (a recording; the default when no live swarm is configured). The lab
+itself does not branch on the mode: what a recording holds it asks its transport (`Transport.holdings`).
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swarmlab import __version__
 from swarmlab.commands import chapter as c
-from swarmlab.errors import CommandFailed, NotRecorded, ParseError, SwarmlabError
+from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise
+from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
 from swarmlab.lab.results import Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
@@ -30,47 +32,61 @@ from swarmlab.parsers.dispatch import parse_output
 from swarmlab.parsers.netns_ls import lb_namespace_for
 from swarmlab.transport.base import Transport
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from swarmlab.inventory import Inventory
+
 MODES = ("live", "record", "replay")
-# /var/run/docker/netns is root's, and nsenter, ipvsadm and iptables need root: on a Vagrant node (user vagrant)
-# these run with `sudo -n`, as the chapter does (`sudo ls /var/run/docker/netns/`, `sudo nsenter ...`)
-PRIVILEGED_STEPS = frozenset({"netns_ls", "lb_ip_a", "lb_mangle", "lb_ipvs", "lb_ipvs_stats", "ipvs_all", "mesh"})
 # `ipvsadm --stats` totals are folded in from per-CPU counters by the IPVS estimator every 2 s (kernel 6.1,
 # net/netfilter/ipvs/ip_vs_est.c): read right after the requests they may not have moved. Live, wait one round.
 ESTIMATOR_WAIT = 2.2
-RIG_IMAGES = {"web": "swarmlab/whoami:1", "client": "swarmlab/client:1"}
+RIG_IMAGES = c.LAB_IMAGES
+NODE_ALIASES = ("@manager", "@client")
+
+
+def _needs(step: Step) -> set[str]:
+    """The builder's arguments that have no default (the lab looks up a missing container or namespace)."""
+    import inspect
+
+    params = inspect.signature(step.build).parameters.values()
+    return {p.name for p in params if p.default is inspect.Parameter.empty}
 
 
 class Lab:
+    """A small executor over the declared steps (`swarmlab.commands.steps`). It does not know whether it runs
+    live or replays: what a recording holds it asks its transport (`Transport.holdings`)."""
+
     def __init__(self, transport: Transport, mode: str, *, manager: str | None = None,
                  swarm_nodes: Iterable[str] | None = None, images: dict[str, str] | None = None,
-                 network: str = "mynet", source: str = "", strict: bool | None = None) -> None:
+                 network: str = "mynet", source: str = "", strict: bool = True,
+                 users: dict[str, str] | None = None) -> None:
         self.transport = transport
-        # replay: a step that was not recorded returns a result saying so (strict=False), or raises NotRecorded
-        self.strict = (mode != "replay") if strict is None else strict
+        # strict=False: a step a recording does not hold returns a result saying so instead of raising NotRecorded
+        self.strict = strict
         self.mode = mode
         self.network = network
         self.images = {**RIG_IMAGES, **(images or {})}
         nodes = list(swarm_nodes) if swarm_nodes is not None else list(transport.nodes)
         self.swarm_nodes = nodes
         self.manager = manager or next((n for n in nodes if "manager" in n), nodes[0] if nodes else "")
-        self.source = source
-        self.inventory: Any = None
+        self.source = source or transport.description
+        self.users = users or {}
+        self.inventory: Inventory | None = None
         self.log: list[StepResult] = []
 
     # -- connecting ----------------------------------------------------------------------------------------------
 
     @classmethod
     def connect(cls, mode: str | None = None, *, recording: str | Path | None = None,
-                inventory: Any = None, record_to: str | Path | None = None,
+                inventory: Inventory | str | Path | None = None, record_to: str | Path | None = None,
                 provenance: dict[str, Any] | None = None) -> Lab:
         from swarmlab import inventory as inv_mod
         from swarmlab import recordings
 
         mode = mode or os.environ.get("SWARMLAB_MODE") or None
         recording = recording or os.environ.get("SWARMLAB_RECORDING") or None
-        inv = inventory
-        if isinstance(inv, (str, Path)):
-            inv = inv_mod.load(inv)
+        inv = inv_mod.load(inventory) if isinstance(inventory, (str, Path)) else inventory
         if mode is None:
             inv = inv or (None if recording else inv_mod.discover())
             mode = "live" if inv is not None else "replay"
@@ -80,18 +96,19 @@ class Lab:
             from swarmlab.transport.replay import ReplayTransport
 
             path = Path(recording) if recording else recordings.default()
-            t = ReplayTransport(path)
+            t = ReplayTransport(path, key=key_of)
             prov = t.recording.provenance
             return cls(t, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
-                       images=prov.get("images"), source=f"{t.recording.title} ({path.name})")
+                       images=prov.get("images"), strict=False, users=prov.get("users"))
         inv = inv or inv_mod.discover()
         if inv is None:
             raise SwarmlabError("no live swarm configured: start one (`swarmlab rig up`, `vagrant up`) or give an "
-                                "inventory; or use mode='replay'")
+                                "inventory (`-i inventory.toml`); or replay a recording")
         from swarmlab.transport.ssh import SSHTransport
 
-        live = SSHTransport(inv, known_hosts=inv.extra.get("known_hosts"))
+        live: Transport = SSHTransport(inv, known_hosts=inv.extra.get("known_hosts"))
         swarm_nodes = [n.name for n in inv if n.role != "jump"]
+        users = {n.name: n.user for n in inv if n.role != "jump"}
         images = inv.extra.get("images")
         if mode == "record":
             from swarmlab.transport.record import RecordingTransport
@@ -99,14 +116,11 @@ class Lab:
             if record_to is None:
                 raise SwarmlabError("record mode needs record_to=<file.jsonl>")
             prov = {"swarmlab": __version__, "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes,
+                    "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
                     "images": images or RIG_IMAGES, **(provenance or {})}
             prov.update(_versions(live, inv.manager.name))
-            lab = cls(RecordingTransport(live, record_to, prov), "record", manager=inv.manager.name,
-                      swarm_nodes=swarm_nodes, images=images, source=f"recording to {record_to}")
-        else:
-            lab = cls(live, "live", manager=inv.manager.name, swarm_nodes=swarm_nodes, images=images,
-                      source=inv.source)
+            live = RecordingTransport(live, record_to, prov)
+        lab = cls(live, mode, manager=inv.manager.name, swarm_nodes=swarm_nodes, images=images, users=users)
         lab.inventory = inv
         return lab
 
@@ -129,70 +143,115 @@ class Lab:
 
     @property
     def label(self) -> str:
-        """A short, plain label for pictures: 'replay: seed-docker-tips.jsonl', 'live: <inventory>'."""
-        if self.replaying:
-            return f"replay: {self.transport.recording.path.name}"  # type: ignore[attr-defined]
-        return f"{self.mode}: {self.source}"
+        """A short, plain label for pictures: 'replay: <recording> (...)', 'live: <inventory>'."""
+        return f"{self.mode}: {self.transport.description}"
+
+    @property
+    def live(self) -> bool:
+        """True when commands reach a swarm now (the transport holds no recorded answers)."""
+        return self.transport.holdings(self.manager, "network_ls") is None
 
     @property
     def replaying(self) -> bool:
-        return self.mode == "replay"
+        """True when the transport only holds recorded answers (it cannot change the swarm)."""
+        return not self.live
+
+    def user(self, node: str) -> str:
+        """The login on `node` (for prompts): the inventory's, or root (the rig's)."""
+        return self.users.get(node) or "root"
+
+    def node(self, ref: str | None, step: Step | None = None) -> str:
+        """A node name from a name or an alias (`@manager`, `@client`), or the step's default node."""
+        if ref == "@manager" or (ref is None and (step is None or step.where in (Where.MANAGER, Where.NODE))):
+            return self.manager
+        if ref == "@client" or (ref is None and step is not None and step.where is Where.CLIENT):
+            return self.client_node()
+        if ref is None:
+            raise SwarmlabError(f"step {step.name if step else '?'} needs a node")
+        if ref not in self.swarm_nodes:
+            raise SwarmlabError(f"unknown node {ref!r}: one of {', '.join([*self.swarm_nodes, *NODE_ALIASES])}")
+        return ref
 
     # -- running one step ----------------------------------------------------------------------------------------
+
+    def run(self, step: str | Step, node: str | None = None, *, latest: bool = False, parse: bool = True,
+            on_output: Callable[[bytes], None] | None = None, timeout: float | None = None,
+            typed: str = "", **args: Any) -> StepResult:
+        """Run one declared step: its builder's command on its node (`node` or the step's default), as root
+        where the step is privileged, parsed by the step's parser. Arguments the step needs that the caller did
+        not give are looked up: the client's container, the lab network's lb namespace on that node.
+        `latest` (a recording): the state at the end of the recording. `typed`: the command as a student typed
+        it, kept for display."""
+        spec = STEPS[step] if isinstance(step, str) else step
+        target = self.node(node, spec)
+        needs = _needs(spec)
+        if "container" in needs and "container" not in args and spec.where is Where.CLIENT:
+            args["container"] = self.client_container()[1]
+        if "namespace" in needs and "namespace" not in args:
+            args["namespace"] = self.lb_namespace(target)
+        command = spec.command(**args)
+        try:
+            r = self.transport.run(target, command, timeout=timeout or spec.timeout, sudo=spec.privileged,
+                                   step=spec.name, latest=latest, on_output=on_output)
+        except NotRecorded as exc:
+            if self.strict:
+                raise
+            missing = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
+                                 note=f"not in this recording: {str(exc).split(' is not in the recording')[0]}")
+            self.log.append(missing)
+            return missing
+        if not spec.failure_is_data:
+            r.check()  # CommandFailed, or SudoPasswordRequired with its hint
+        result = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
+                            replayed=not self.live, typed=typed, started=r.started)
+        # what a failed command has to say is often on stderr only (`Can't initialize ipvs`): parse that then
+        text = r.stdout if r.stdout.strip() or r.exit_code == 0 else r.stderr
+        if parse and spec.parser and text.strip():
+            _parse_into(result, text, spec.parser)
+        self.log.append(result)
+        return result
+
+    def recorded(self, step: str, node: str | None = None) -> list[StepResult] | None:
+        """The answers a recording holds of `step` on `node` (parsed), in recorded order; None when live."""
+        target = self.node(node, STEPS[step])
+        held = self.transport.holdings(target, step)
+        if held is None:
+            return None
+        out = []
+        for r in held:
+            res = StepResult(step, target, r.command, r.stdout + r.stderr, r.exit_code, replayed=True,
+                             started=r.started)
+            parser = STEPS[step].parser
+            if parser and r.stdout.strip():
+                _parse_into(res, r.stdout, parser)
+            out.append(res)
+        return out
 
     def step(self, step: str, node: str, command: str, *, kind: str | None = None, timeout: float = 120,
              parse: bool = True, check: bool = True, latest: bool = False,
              on_output: Callable[[bytes], None] | None = None) -> StepResult:
-        """Run one command of a step. `latest` (replay only): the state at the end of the recording.
-        Steps that look into Docker's namespaces run with sudo (a no-op when the node's user is root)."""
-        extra: dict[str, Any] = {"latest": True} if latest and self.replaying else {}
-        if step in PRIVILEGED_STEPS:
-            extra["sudo"] = True
-        if on_output is not None and not self.replaying:
-            extra["on_output"] = on_output
-        try:
-            r = self.transport.run(node, command, timeout=timeout, step=step, **extra)
-        except NotRecorded as exc:
-            if self.strict:
-                raise
-            missing = StepResult(step, node, command, "", None, replayed=True,
-                                 note=f"not in this recording: {str(exc).split(' is not in the recording')[0]}")
-            self.log.append(missing)
-            return missing
-        if check and r.exit_code not in (0, None) and not self.replaying:
-            raise CommandFailed(f"[{node}] step {step} failed ({r.exit_code}): {r.command}\n{r.stderr.strip()}",
-                                node=node, command=r.command, exit_code=r.exit_code, stdout=r.stdout,
-                                stderr=r.stderr)
-        result = StepResult(step, node, r.command, r.stdout + r.stderr, r.exit_code, replayed=self.replaying)
-        # what a failed command has to say is often on stderr only (`Can't initialize ipvs`): parse that then
-        text = r.stdout if r.stdout.strip() or r.exit_code == 0 else r.stderr
-        if parse and text.strip():
-            try:
-                parsed = parse_output(r.command, text, kind=kind)
-                result.value, result.frame = parsed.value, parsed.frame
-            except ParseError as exc:
-                result.note = str(exc)
-        self.log.append(result)
-        return result
-
-    def _has(self, node: str, step: str) -> bool:
-        has = getattr(self.transport, "has", None)
-        return True if has is None else bool(has(node, None, step))
+        """Run a command line that a declared step recognises (for callers that built the command themselves);
+        the step's declaration, not this call, decides sudo, the parser and whether a failure is data."""
+        got = recognise(command)
+        if got is None:
+            raise SwarmlabError(f"no declared step runs {command!r} (see swarmlab/commands/steps.py)")
+        spec, args = got
+        return self.run(spec, node, latest=latest, parse=parse, on_output=on_output, timeout=timeout, **args)
 
     # -- the chapter's steps -------------------------------------------------------------------------------------
 
     def networks(self, latest: bool = False) -> StepResult:
-        return self.step("network_ls", self.manager, c.network_ls(), latest=latest)
+        return self.run("network_ls", latest=latest)
 
     def create_network(self) -> StepResult:
         nets = self.networks()
         if self.network in [n.name for n in nets.value or []]:
             nets.note = f"network {self.network} exists: reused"
             return nets
-        return self.step("network_create", self.manager, c.network_create(self.network), parse=False)
+        return self.run("network_create", name=self.network, parse=False)
 
     def services(self, latest: bool = False) -> StepResult:
-        return self.step("service_ls", self.manager, c.service_ls(), latest=latest)
+        return self.run("service_ls", latest=latest)
 
     def create_services(self, replicas: int = 2) -> list[StepResult]:
         """Step 2 and 4 of the chapter: `web` (whoami, `replicas`) and `client`, on the overlay. Idempotent."""
@@ -200,31 +259,31 @@ class Lab:
         existing = [s.name for s in self.services().value or []]
         for name, n in (("web", replicas), ("client", 1)):
             if name in existing:
-                r = StepResult("service_create", self.manager, f"# docker service create --name {name} ...", "",
-                               0, note=f"service {name} exists: reused")
-                out.append(r)
+                out.append(StepResult("service_create", self.manager, f"# docker service create --name {name} ...",
+                                      "", 0, note=f"service {name} exists: reused"))
                 continue
-            out.append(self.step("service_create", self.manager,
-                                 c.service_create(name, self.images[name], self.network, n), timeout=300))
+            out.append(self.run("service_create", name=name, image=self.images[name], network=self.network,
+                                replicas=n))
         return out
 
-    def tasks(self, service: str = "web") -> StepResult:
-        return self.step("service_ps", self.manager, c.service_ps(service))
+    def tasks(self, service: str = "web", latest: bool = False) -> StepResult:
+        return self.run("service_ps", name=service, latest=latest)
 
     def client_node(self) -> str:
-        if self.replaying and not self._has(self.manager, "service_ps"):
+        """Where `docker service ps client` says the client runs (a transcript without it: the manager)."""
+        if self.recorded("service_ps", self.manager) == []:
             return self.manager
-        running = [t for t in self.tasks("client").value or [] if not t.history and t.state == "Running"]
+        running = [t for t in self.tasks("client", latest=True).value or [] if not t.history and t.state == "Running"]
         if not running:
             raise SwarmlabError("the client service has no running task: `lab.create_services()` first")
         return running[0].node
 
     def containers(self, node: str | None = None, service: str | None = None) -> StepResult:
-        return self.step("container_ls", node or self.manager, c.container_ls(service))
+        return self.run("container_ls", node, service=service)
 
     def client_container(self) -> tuple[str, str]:
         node = self.client_node()
-        listed = self.containers(node, "client")
+        listed = self.run("container_ls", node, service="client", latest=True)
         ids = [x.id for x in listed.value or [] if x.service == "client"]
         if not ids:
             raise SwarmlabError(f"no client container on {node}")
@@ -233,9 +292,8 @@ class Lab:
     def requests(self, n: int = 3, service: str = "web",
                  progress: Callable[[int, int], None] | None = None) -> StepResult:
         """n requests from the client to `service`, in one remote command; parsed per request. `progress(i, n)`
-        is called as the answers stream in (live), or once at the end (replay)."""
+        is called as the answers stream in (live), or once at the end (a recording)."""
         node, container = self.client_container()
-        command = c.requests(container, service, n)
         marker = b"swarmlab-request "
         seen = [0]
 
@@ -245,59 +303,63 @@ class Lab:
                 seen[0] = done
                 progress(done, n)
 
-        if self.replaying and not self.transport.has(node, command):  # type: ignore[attr-defined]
-            result = self._recorded_requests(node, n)
+        held = self.recorded("requests", node)
+        exact = STEPS["requests"].key_of({"target": service, "n": n})
+        if held is not None and not any(key_of(r.command) == exact for r in held):
+            result = self._recorded_requests(node, n, held)
         else:
-            result = self.step("requests", node, command, kind="whoami", timeout=max(60, n * 2), check=False,
-                               on_output=count if progress else None)
+            result = self.run("requests", node, container=container, target=service, n=n, timeout=max(60, n * 2),
+                              on_output=count if progress else None)
         if progress:
             progress(n, n)
         return result
 
-    def _recorded_requests(self, node: str, n: int) -> StepResult:
-        """Replay of `requests(n)` when exactly that was not recorded: the first n recorded answers, from as many
-        recorded commands as needed (their outputs shown verbatim), renumbered 1..n."""
-        entries = self.transport.entries(node, None, "requests")  # type: ignore[attr-defined]
-        if not entries:
+    def _recorded_requests(self, node: str, n: int, held: list[StepResult]) -> StepResult:
+        """A recording asked for n requests it did not record as such: the first n recorded answers, from as many
+        recorded commands as needed (their outputs shown verbatim), renumbered 1..n; fewer if it holds fewer,
+        and the note says so."""
+        if not held:
             if self.strict:
                 raise NotRecorded(f"[{node}] no requests in the recording {self.source}", node=node)
             return StepResult("requests", node, "", "", None, replayed=True, note="not in this recording: requests")
-        answers, used = [], []
-        for e in entries:
-            text = e.stdout.decode("utf-8", errors="replace")
-            got = whoami.parse(text)
-            used.append(e)
-            answers += got
+        answers: list[whoami.Answer] = []
+        used: list[StepResult] = []
+        for r in held:
+            used.append(r)
+            answers += whoami.parse(r.output)
             if len(answers) >= n:
                 break
         answers = answers[:n]
         for i, a in enumerate(answers, 1):
             a.seq = i
-        result = StepResult("requests", node, " ; ".join(dict.fromkeys(e.command for e in used)),
-                            "".join(e.stdout.decode("utf-8", errors="replace") for e in used), 0, replayed=True,
-                            note=f"the first {len(answers)} of the recorded answers ({len(used)} recorded command(s))")
+        note = f"the first {len(answers)} of the recorded answers ({len(used)} recorded command(s))"
+        if len(answers) < n:
+            note = (f"asked for {n} requests, but this recording holds only {len(answers)} answers: showing those "
+                    "(run live, or record a longer session, for more)")
+        result = StepResult("requests", node, " ; ".join(dict.fromkeys(r.command for r in used)),
+                            _first_answers("".join(r.output for r in used), n), 0, replayed=True, note=note,
+                            started=used[-1].started)
         result.value, result.frame = answers, whoami.frame(answers)
         self.log.append(result)
         return result
 
     def ping(self, service: str = "web", count: int = 2) -> StepResult:
-        node, container = self.client_container()
-        return self.step("ping", node, c.ping(container, service, count), kind="ping", check=False)
+        return self.run("ping", target=service, count=count)
 
     def nslookup(self, name: str = "web") -> StepResult:
-        node, container = self.client_container()
-        return self.step("nslookup", node, c.nslookup(container, name), kind="nslookup", check=False)
+        return self.run("nslookup", name=name)
 
     def inspect_network(self, node: str | None = None, verbose: bool = True) -> StepResult:
-        return self.step("network_inspect", node or self.manager, c.network_inspect(self.network, verbose))
+        return self.run("network_inspect", node, name=self.network, verbose=verbose)
 
     def namespaces(self, node: str | None = None) -> StepResult:
-        return self.step("netns_ls", node or self.manager, c.netns_ls(), kind="netns_ls")
+        return self.run("netns_ls", node)
 
     def lb_namespace(self, node: str | None = None) -> str:
-        node = node or self.manager
+        """The name of the lab network's lb_ namespace on `node` (a name or @client/@manager)."""
+        target = self.node(node)
         nets = self.networks(latest=True).value or []  # the network's id now (replay: at the end)
-        return self._lb_namespace_in(node, nets, self.namespaces(node).value or [])
+        return self._lb_namespace_in(target, nets, self.run("netns_ls", target, latest=True).value or [])
 
     def _lb_namespace_in(self, node: str, nets: list[Any], entries: list[Any]) -> str:
         """The network's lb_ namespace among `entries` (a node's netns listing), from `nets` (network ls)."""
@@ -313,20 +375,27 @@ class Lab:
         raise SwarmlabError(f"{node} has no {expected} namespace: it has no task on {self.network}")
 
     def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult:
-        node = node or self.manager
-        return self.step("lb_ip_a", node, c.ip_addr(namespace or self.lb_namespace(node)), kind="ip_addr")
+        target = self.node(node)
+        return self.run("lb_ip_a", target, namespace=namespace or self.lb_namespace(target))
 
     def marks(self, node: str | None = None, namespace: str | None = None) -> StepResult:
-        node = node or self.manager
-        return self.step("lb_mangle", node, c.iptables_mangle(namespace or self.lb_namespace(node)),
-                         kind="iptables", check=False)
+        target = self.node(node)
+        return self.run("lb_mangle", target, namespace=namespace or self.lb_namespace(target))
 
     def ipvs(self, node: str | None = None, stats: bool = False, namespace: str | None = None) -> StepResult:
-        """`namespace`: the lb namespace when the caller already knows it (saves looking it up again)."""
-        node = node or self.manager
-        # a failing ipvsadm is information (`Can't initialize ipvs`): never fatal
-        return self.step("lb_ipvs_stats" if stats else "lb_ipvs", node,
-                         c.ipvsadm(namespace or self.lb_namespace(node), stats), kind="ipvsadm", check=False)
+        """`namespace`: the lb namespace when the caller already knows it (saves looking it up again). A failing
+        ipvsadm is information (`Can't initialize ipvs`): never fatal."""
+        target = self.node(node)
+        return self.run("lb_ipvs_stats" if stats else "lb_ipvs", target,
+                        namespace=namespace or self.lb_namespace(target))
+
+    def connections(self, node: str | None = None) -> StepResult:
+        """IPVS's connection table in the lb namespace (`ipvsadm -Lnc`): client connection -> real server."""
+        return self.run("lb_ipvs_conns", node or "@client")
+
+    def snat(self, node: str | None = None) -> StepResult:
+        """The lb namespace's nat POSTROUTING chain: the `-m ipvs --ipvs` SNAT to the lb endpoint."""
+        return self.run("lb_nat", node or "@client")
 
     # -- the chain -----------------------------------------------------------------------------------------------
 
@@ -342,10 +411,7 @@ class Lab:
         v.lb_addresses = self.addresses(node, namespace).value or []
         v.marks = self.marks(node, namespace).value
         v.ipvs = self.ipvs(node, namespace=namespace).value
-        if self.replaying and not self._has(self.manager, "service_ps"):
-            v.tasks = []
-        else:
-            v.tasks = self.tasks(service).value or []
+        v.tasks = [] if self.recorded("service_ps", self.manager) == [] else self.tasks(service).value or []
         if v.inspect is None or not any(s.name == service and s.vip for s in v.inspect.services):
             pinged = self.ping(service).value
             if pinged is not None and pinged.destination_ip:
@@ -353,12 +419,11 @@ class Lab:
         return v
 
     def lb_nodes(self) -> list[str]:
-        """The nodes to build the chain on: those with a recorded (replay) or existing lb namespace."""
-        if self.replaying:
-            return [n for n in self.swarm_nodes if self._has(n, "lb_ipvs")] or [self.manager]
-        return list(self.swarm_nodes)
+        """The nodes to build the chain on: every node, or those a recording holds an IPVS table of."""
+        held = {n: self.transport.holdings(n, "lb_ipvs") for n in self.swarm_nodes}
+        return [n for n, h in held.items() if h is None or h] or [self.manager]
 
-    def vip_chain(self, service: str = "web", nodes: Iterable[str] | None = None) -> Any:
+    def vip_chain(self, service: str = "web", nodes: Iterable[str] | None = None) -> pd.DataFrame:
         """One row per (node, real server): service, VIP, network, lb namespace and endpoint, mark (hex and
         decimal), IPVS virtual service and scheduler, real server, task, task node, container id."""
         views = []
@@ -382,8 +447,8 @@ class Lab:
         if progress:
             progress(0, n)
         result = self.requests(n, service, progress)
-        if before is not None and not self.replaying:
-            time.sleep(ESTIMATOR_WAIT)
+        if before is not None:
+            self.transport.pause(ESTIMATOR_WAIT)
         after = self._ipvs_stats(node)
         answers = result.frame if result.frame is not None else pd.DataFrame()
         ok = answers[answers["ok"]] if len(answers) else answers
@@ -393,9 +458,11 @@ class Lab:
             summary["share"] = summary["count"] / summary["count"].sum()
         failed = int((~answers["ok"]).sum()) if len(answers) else 0
         notes = [f"{failed} request(s) failed"] if failed else []
+        if len(answers) < n and result.note:
+            notes.append(result.note)
         return Sample(result, answers, summary, before, after, notes)
 
-    def _ipvs_stats(self, node: str) -> Any:
+    def _ipvs_stats(self, node: str) -> pd.DataFrame | None:
         try:
             return self.ipvs(node, stats=True).frame
         except (SwarmlabError, NotRecorded):
@@ -403,33 +470,50 @@ class Lab:
 
     # -- beyond the chapter: dnsrr and the routing mesh ---------------------------------------------------------
 
+    def _create_once(self, name: str, **args: Any) -> StepResult:
+        if self.live and name in [s.name for s in self.services(latest=True).value or []]:
+            return StepResult("service_create", self.manager, "", "", 0, note=f"service {name} exists: reused")
+        return self.run("service_create", name=name, **args)
+
     def create_dnsrr(self, name: str = "webrr", replicas: int = 2) -> StepResult:
         """A service like web, but `--endpoint-mode dnsrr`: no VIP, no mark, no IPVS; DNS answers task IPs."""
-        if not self.replaying and name in [s.name for s in self.services(latest=True).value or []]:
-            return StepResult("service_create", self.manager, "", "", 0, note=f"service {name} exists: reused")
-        return self.step("service_create", self.manager, c.service_create(name, self.images["web"], self.network,
-                                                                         replicas, endpoint_mode="dnsrr"),
-                         timeout=300)
+        return self._create_once(name, image=self.images["web"], network=self.network, replicas=replicas,
+                                 endpoint_mode="dnsrr")
 
     def publish(self, name: str = "webpub", port: int = 8080, replicas: int = 2) -> StepResult:
         """A whoami published on `port` through the ingress routing mesh (ingress_sbox on every node)."""
-        if not self.replaying and name in [s.name for s in self.services(latest=True).value or []]:
-            return StepResult("service_create", self.manager, "", "", 0, note=f"service {name} exists: reused")
-        return self.step("service_create", self.manager, c.service_create(name, self.images["web"], None, replicas,
-                                                                         publish=f"{port}:80"), timeout=300)
+        return self._create_once(name, image=self.images["web"], replicas=replicas, publish=f"{port}:80")
 
     def ingress_marks(self, node: str | None = None) -> StepResult:
-        return self.step("mesh", node or self.manager, c.nsenter("ingress_sbox", "iptables -nvL -t mangle"),
-                         kind="iptables")
+        return self.run("ingress_mangle", node)
 
     def ingress_ipvs(self, node: str | None = None) -> StepResult:
-        return self.step("mesh", node or self.manager, c.nsenter("ingress_sbox", "ipvsadm -Ln"), kind="ipvsadm")
+        return self.run("ingress_ipvs", node)
 
     # -- changing the swarm --------------------------------------------------------------------------------------
 
     def scale(self, service: str, replicas: int) -> StepResult:
-        return self.step("scale", self.manager, c.service_scale(service, replicas), kind="service_change",
-                         timeout=300)
+        return self.run("scale", name=service, replicas=replicas)
+
+    def scale_states(self, service: str = "web") -> dict[int, list[StepResult]]:
+        """A recording's states after each scaling of `service`: replicas -> [the scale, then every node's IPVS
+        tables and the tasks recorded before the next scaling]. Empty when live (scale it instead)."""
+        scales = self.recorded("scale", self.manager)
+        if not scales:
+            return {}
+        after = [r for node in self.swarm_nodes for r in self.recorded("ipvs_all", node) or []]
+        after += [r for r in self.recorded("service_ps", self.manager) or [] if service in r.command]
+        stamps = [s.started for s in scales]
+        states: dict[int, list[StepResult]] = {}
+        for i, sc in enumerate(scales):
+            got = recognise(sc.command)
+            if got is None or got[1].get("name") != service:
+                continue
+            end = stamps[i + 1] if i + 1 < len(stamps) else None
+            following = sorted((r for r in after if r.started and sc.started and r.started > sc.started
+                                and (end is None or r.started < end)), key=lambda r: r.started or datetime.min)
+            states[int(got[1]["replicas"])] = [sc, *following]
+        return states
 
     def kill_task(self, service: str = "web") -> StepResult:
         """Kill one task's container (the failure lesson): the swarm starts a replacement."""
@@ -441,19 +525,15 @@ class Lab:
         target = next((x for x in listed if x.slot == victim.slot or (x.task_id and victim.id in x.task_id)), None)
         if target is None:
             raise SwarmlabError(f"no container of {victim.name} on {victim.node}")
-        return self.step("kill_task", victim.node, f"docker kill {target.id}", parse=False)
+        return self.run("kill_task", victim.node, container=target.id, parse=False)
 
     def reset(self) -> list[StepResult]:
         """Remove what the lab created (label swarmlab.lab=1): its services, then its network."""
         out = []
-        labelled = self.step("reset_list", self.manager,
-                             f"docker service ls -q --filter label={c.LAB_LABEL}", parse=False)
-        for sid in labelled.output.split():
-            out.append(self.step("reset", self.manager, f"docker service rm {sid}", parse=False))
-        nets = self.step("reset_list", self.manager,
-                         f"docker network ls -q --filter label={c.LAB_LABEL}", parse=False)
-        for nid in nets.output.split():
-            out.append(self.step("reset", self.manager, f"docker network rm {nid}", parse=False, check=False))
+        for what in ("service", "network"):
+            listed = self.run("reset_list", what=what, parse=False)
+            for ident in listed.output.split():
+                out.append(self.run("reset", what=what, id=ident, parse=False))
         return out
 
     def snapshot(self, parallel: bool = True) -> dict[str, dict[str, StepResult]]:
@@ -467,17 +547,14 @@ class Lab:
             return next((x.id for x in nets if x.name == self.network), None)
 
         def first(node: str) -> dict[str, StepResult]:
-            return {"netns": self.namespaces(node),
-                    "ipvs_all": self.step("ipvs_all", node, c.ipvsadm_all_lb(True), kind="ipvsadm_per_namespace",
-                                          check=False)}
+            return {"netns": self.namespaces(node), "ipvs_all": self.run("ipvs_all", node, stats=True)}
 
         def rest(node: str, state: dict[str, StepResult], net_id: str | None) -> dict[str, StepResult]:
             names = [e.name for e in state["netns"].value or []]
             namespace = lb_namespace_for(net_id) if net_id else None
             if namespace in names:
-                state["addresses"] = self.step("lb_ip_a", node, c.ip_addr(namespace), kind="ip_addr", check=False)
-                state["marks"] = self.step("lb_mangle", node, c.iptables_mangle(namespace), kind="iptables",
-                                           check=False)
+                state["addresses"] = self.run("lb_ip_a", node, namespace=namespace)
+                state["marks"] = self.run("lb_mangle", node, namespace=namespace)
             return state
 
         nodes = list(self.swarm_nodes)
@@ -491,15 +568,32 @@ class Lab:
             rests = {n: pool.submit(rest, n, firsts[n].result(), net_id) for n in nodes}
             return {n: rests[n].result() for n in nodes}
 
+
+def _first_answers(output: str, n: int) -> str:
+    """The recorded requests' output up to the n-th answer (each starts at a `swarmlab-request K` line)."""
+    kept, seen = [], 0
+    for line in output.splitlines(keepends=True):
+        if line.startswith("swarmlab-request "):
+            seen += 1
+            if seen > n:
+                break
+        kept.append(line)
+    return "".join(kept)
+
+
+def _parse_into(result: StepResult, text: str, kind: str) -> None:
+    try:
+        parsed = parse_output(result.command, text, kind=kind)
+        result.value, result.frame = parsed.value, parsed.frame
+    except ParseError as exc:
+        result.note = str(exc)
+
+
 def _versions(t: Transport, manager: str) -> dict[str, str]:
     out = {}
-    for key, command in (("docker", "docker version --format '{{.Server.Version}}'"), ("kernel", "uname -r")):
+    for key, command in c.versions().items():
         try:
             out[key] = t.run(manager, command, timeout=30).stdout.strip()
         except SwarmlabError:
             out[key] = "unknown"
     return out
-
-
-
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ class StepResult:
     frame: pd.DataFrame | None = None
     note: str = ""
     replayed: bool = False
+    typed: str = ""                 # the command as a student typed it (the %swarm magic), when it was typed
+    started: datetime | None = None
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.lab.core import Lab
+from swarmlab.lab.results import StepResult
 
 Out = Callable[[str], None]
 
@@ -19,7 +20,7 @@ def _section(out: Out, title: str) -> None:
 def walk(lab: Lab, out: Out = print, requests: int = 100, full: bool = False) -> bool:
     """Run the chapter's steps on `lab`; with `full`, also scaling, a killed task (live/record only)."""
     out(f"swarmlab: {lab.mode} — {lab.source}")
-    steps: list[tuple[str, Callable[[], object]]] = [
+    steps: list[tuple[str, Callable[[], StepResult | list[StepResult]]]] = [
         ("1. the networks", lab.networks),
         ("2-4. the network and the services web and client", lab.create_services),
         ("3. web's tasks", lambda: lab.tasks("web")),
@@ -79,26 +80,27 @@ def _full(lab: Lab, out: Out, requests: int) -> bool:
     """What a curious student does next: scale 2 -> 3 -> 5 -> 1 -> 2 with the IPVS table after each, a task
     killed and replaced, a dnsrr service beside the VIP one, a published port through the routing mesh.
     Each part records what happened, failures included (a namespace torn down while we look at it is real)."""
-    from swarmlab.commands import chapter as c
 
     ok = True
 
-    def part(title: str, action: Callable[[], list[object]]) -> None:
+    def part(title: str, action: Callable[[], list[StepResult]]) -> None:
         nonlocal ok
         _section(out, title)
         try:
             for r in action():
-                out(r.text())  # type: ignore[attr-defined]
+                out(r.text())
         except SwarmlabError as exc:
             out(f"FAILED: {exc}")
             ok = False
 
-    def ipvs_everywhere() -> list[object]:
-        return [lab.step("ipvs_all", node, c.ipvsadm_all_lb(), kind="ipvsadm_per_namespace", check=False)
-                for node in lab.swarm_nodes]
+    def ipvs_everywhere() -> list[StepResult]:
+        return [lab.run("ipvs_all", node) for node in lab.swarm_nodes]
+
+    def scaled(n: int) -> Callable[[], list[StepResult]]:
+        return lambda: [lab.scale("web", n), lab.tasks("web"), *ipvs_everywhere()]
 
     for n in (3, 5, 1, 2):
-        part(f"scale web to {n}", lambda n=n: [lab.scale("web", n), lab.tasks("web"), *ipvs_everywhere()])
+        part(f"scale web to {n}", scaled(n))
     part("a task dies", lambda: [lab.kill_task("web"), lab.tasks("web")])
     part("dnsrr beside the VIP", lambda: [lab.create_dnsrr("webrr"), lab.nslookup("webrr"),
                                           lab.nslookup("tasks.webrr")])

@@ -9,6 +9,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from swarmlab.errors import RecordingError
+
 DEFAULT_ORDER = ("rig-session.jsonl", "seed-docker-tips.jsonl")
 
 
@@ -21,10 +23,13 @@ def bundled() -> list[Path]:
 
 
 def get(name: str) -> Path:
+    """A bundled recording by name, or any recording file by its path."""
+    if "/" in name or Path(name).exists():
+        return Path(name)
     path = folder() / (name if name.endswith(".jsonl") else f"{name}.jsonl")
     if not path.exists():
         names = ", ".join(p.stem for p in bundled()) or "none"
-        raise FileNotFoundError(f"no bundled recording {name!r} (bundled: {names})")
+        raise RecordingError(f"no bundled recording {name!r}: give one of {names}, or a recording file's path")
     return path
 
 
@@ -32,4 +37,5 @@ def default() -> Path:
     for name in DEFAULT_ORDER:
         if (folder() / name).exists():
             return folder() / name
-    raise FileNotFoundError("no recording is bundled with this swarmlab")
+    raise RecordingError("no recording is bundled with this swarmlab: reinstall it (pip install -e .), or give a "
+                         "recording file with --recording")

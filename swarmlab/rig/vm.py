@@ -21,13 +21,13 @@ from pathlib import Path
 
 import paramiko
 
-import swarmlab.transport.ssh  # noqa: F401 - quiets paramiko's handshake tracebacks while we poll for SSH
 from swarmlab import paths
 from swarmlab.inventory import Inventory, load
 from swarmlab.rig import NODES, RIG_NODE, RigError, image
 from swarmlab.testing.sshd import free_port
 from swarmlab.transport.hostkeys import forget
 from swarmlab.transport.node import Node
+from swarmlab.transport.ssh import new_client  # its own log channel: no handshake tracebacks while we poll
 
 Progress = Callable[[str], None]
 MEMORY_MB = 4096
@@ -123,7 +123,7 @@ def _kill(state: RigState) -> None:
 def _wait_ssh(img: image.Image, port: int, deadline: float) -> bool:
     key = paramiko.Ed25519Key.from_private_key_file(str(img.client_key))
     while time.monotonic() < deadline:
-        client = paramiko.SSHClient()
+        client = new_client()
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
         client.get_host_keys().add(f"[127.0.0.1]:{port}", "ssh-ed25519",
                                    paramiko.Ed25519Key(data=_key_blob(img.host_key(RIG_NODE))))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
+from typing import Self
 
 from swarmlab.errors import TransportError
 from swarmlab.transport.node import Node
@@ -33,11 +34,30 @@ class Transport(ABC):
 
     @abstractmethod
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False, step: str | None = None) -> CommandResult:
+            check: bool = False, step: str | None = None, latest: bool = False,
+            on_output: Callable[[bytes], None] | None = None) -> CommandResult:
         """Run `command` on `node`; raise `TransportError`s for the node, `CommandFailed` with `check`.
 
-        `step` names the lab step the command belongs to: recordings keep it, replays may answer by it.
+        `step` names the lab step the command belongs to: recordings keep it. `latest`: a recording answers with
+        the state at its end (a live swarm always answers with the state now). `on_output` sees the stdout
+        received so far as it arrives (live only; a recording has it all at once).
         """
+
+    def holdings(self, node: str, step: str) -> list[CommandResult] | None:
+        """What this transport already holds of `step` on `node`: a recording's answers, in recorded order.
+        None for a live transport, which holds nothing and can run anything."""
+        return None
+
+    def pause(self, seconds: float) -> None:
+        """Let `seconds` pass on the nodes (e.g. for the IPVS estimator); a recording's time has already passed."""
+        import time
+
+        time.sleep(seconds)
+
+    @property
+    def description(self) -> str:
+        """Where the answers come from, for people: an inventory, or a recording and its provenance."""
+        return ", ".join(self.nodes) or "no nodes"
 
     def run_all(self, nodes: Iterable[NodeRef] | None, command: str, *, timeout: float = DEFAULT_TIMEOUT,
                 sudo: bool = False) -> ResultSet:
@@ -64,7 +84,7 @@ class Transport(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; a no-op for transports that hold none."""
 
-    def __enter__(self) -> Transport:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

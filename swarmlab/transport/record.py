@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,17 +20,22 @@ class RecordingTransport(Transport):
         self.writer = Writer(Path(path), {"nodes": list(inner.nodes), **provenance})
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False, step: str | None = None, **kw: Any) -> CommandResult:
+            check: bool = False, step: str | None = None, latest: bool = False,
+            on_output: Callable[[bytes], None] | None = None) -> CommandResult:
         name = self.node(node).name
         started = datetime.now()
         try:
-            result = self.inner.run(node, command, timeout=timeout, sudo=sudo, **kw)
+            result = self.inner.run(node, command, timeout=timeout, sudo=sudo, on_output=on_output)
         except TransportError as exc:
             self.writer.add(CommandResult(name, command, started=started,
                                           duration=(datetime.now() - started).total_seconds()), step, exc)
             raise
         self.writer.add(result, step)
         return result.check() if check else result
+
+    @property
+    def description(self) -> str:
+        return f"{self.inner.description}, recording to {self.writer.path}"
 
     def close(self) -> None:
         self.writer.close()

@@ -124,7 +124,8 @@ class Writer:
 def load(path: str | Path) -> Recording:
     path = Path(path)
     if not path.exists():
-        raise RecordingError(f"no recording at {path}")
+        raise RecordingError(f"no recording at {path}: give a file written by `swarmlab record`, or a bundled "
+                             "one by name (`swarmlab demo --recording rig-session`)")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")

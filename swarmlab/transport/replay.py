@@ -1,18 +1,25 @@
 """`ReplayTransport`: answers commands from a recording, in recorded order; never sends anything anywhere.
 
-A (node, command) recorded several times answers with its recordings in order, then keeps answering with the
-last (so re-running a notebook cell works). In a *transcript* (provenance kind "transcript...", e.g. the seed
-chapter, whose commands were typed by a person), a command not recorded verbatim is answered by the entries of
-the same lab `step` on that node. A recording made by swarmlab answers exact commands only: another command's
-output is never passed off as this one's. Anything else raises `NotRecorded` naming the closest recorded commands.
+A command is matched by its *key*: by default the exact command; the lab passes `key=swarmlab.commands.steps.
+key_of`, so that a command is matched by its **step and the step's key arguments**, not by its exact string:
+`docker service create --name web ...` finds the recorded creation of `web` whatever incidental flags either
+carries, and `iptables -t mangle -nvL` the recorded `iptables -nvL -t mangle` in the same namespace. A command
+no step recognises is matched exactly. A key recorded several times answers with its recordings in
+order, then keeps answering with the last (so re-running a notebook cell works); `latest=True` answers with the
+last (the state at the end of the recording).
+
+In a *transcript* (provenance kind "transcript...", e.g. the seed chapter, whose commands were typed by a person),
+a command that matches nothing is answered by the entries of the same lab `step` on that node. A recorded failure
+fails as it did live: a recorded transport error is raised again, a non-zero exit fails `check`. Anything else
+raises `NotRecorded`, naming the recording and the closest recorded commands.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
 
 from swarmlab import errors
 from swarmlab.errors import NotRecorded
@@ -21,39 +28,64 @@ from swarmlab.transport.node import Node
 from swarmlab.transport.recording import Entry, Recording, load
 from swarmlab.transport.result import CommandResult
 
+KeyOf = Callable[[str], "tuple[str, Hashable] | None"]  # command -> (step name, key) or None (match exactly)
+
 
 class ReplayTransport(Transport):
-    def __init__(self, recording: str | Path | Recording) -> None:
+    def __init__(self, recording: str | Path | Recording, key: KeyOf | None = None) -> None:
+        self._key_of: KeyOf = key or (lambda command: None)
         self.recording = recording if isinstance(recording, Recording) else load(recording)
         super().__init__(Node(name=n, host="(recorded)", port=0) for n in self.recording.nodes)
-        self._by_command: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        self._by_key: dict[tuple[str, Hashable], list[Entry]] = defaultdict(list)
         self._by_step: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         for e in self.recording.entries:
-            self._by_command[(e.node, e.command)].append(e)
+            self._by_key[(e.node, self._key(e.command))].append(e)
             if e.step:
                 self._by_step[(e.node, e.step)].append(e)
-        self._cursor: dict[tuple[str, str, str], int] = defaultdict(int)
-        self.by_step = str(self.recording.provenance.get("kind", "")).startswith("transcript")
+        self._cursor: dict[Hashable, int] = defaultdict(int)
+        self.transcript = str(self.recording.provenance.get("kind", "")).startswith("transcript")
 
-    def entries(self, node: str, command: str | None = None, step: str | None = None) -> list[Entry]:
-        """The exact command's entries; else (transcripts, or when no command is given) the step's."""
-        if command is not None and (node, command) in self._by_command:
-            return self._by_command[(node, command)]
-        if step and (command is None or self.by_step):
-            return self._by_step.get((node, step), [])
-        return []
+    def _key(self, command: str) -> Hashable:
+        return self._key_of(command) or ("exact", command)
 
-    def has(self, node: str, command: str | None = None, step: str | None = None) -> bool:
-        return bool(self.entries(node, command, step))
+    @property
+    def description(self) -> str:
+        prov = self.recording.provenance
+        versions = ", ".join(f"{k} {prov[k]}" for k in ("docker", "kernel") if prov.get(k))
+        when = str(prov.get("recorded_at") or "")[:10]
+        extra = "; ".join(x for x in (versions, f"recorded {when}" if when else "") if x)
+        return f"{self.recording.title} ({self.recording.path.name}{'; ' + extra if extra else ''})"
+
+    def _entries(self, node: str, command: str, step: str | None) -> tuple[Hashable, list[Entry]]:
+        key = (node, self._key(command))
+        if key in self._by_key:
+            return key, self._by_key[key]
+        if self.transcript and step and (node, step) in self._by_step:
+            return (node, ("step", step)), self._by_step[(node, step)]
+        return key, []
+
+    def pause(self, seconds: float) -> None:
+        """Nothing to wait for: the recorded answers already came after the recorded pause."""
+
+    def holdings(self, node: str, step: str) -> list[CommandResult] | None:
+        """Every recorded answer of `step` on `node` (by the step recognised from each recorded command, or the
+        step name the recording gave it), in recorded order."""
+        out = []
+        for e in self.recording.entries:
+            if e.node != node or e.error:
+                continue
+            k = self._key_of(e.command)
+            if (k[0] if k else e.step) == step:
+                out.append(e.result())
+        return out
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False, step: str | None = None, latest: bool = False, **kw: Any) -> CommandResult:
-        """`latest`: answer with the last recording of it (the state at the end), not the next in order."""
+            check: bool = False, step: str | None = None, latest: bool = False,
+            on_output: Callable[[bytes], None] | None = None) -> CommandResult:
         name = self.node(node).name
-        found = self.entries(name, command, step)
+        key, found = self._entries(name, command, step)
         if not found:
             raise NotRecorded(self._not_recorded(name, command, step), node=name)
-        key = (name, command if (name, command) in self._by_command else "", step or "")
         i = len(found) - 1 if latest else min(self._cursor[key], len(found) - 1)
         if not latest:
             self._cursor[key] += 1
@@ -67,9 +99,10 @@ class ReplayTransport(Transport):
         return result.check() if check else result
 
     def _not_recorded(self, node: str, command: str, step: str | None) -> str:
-        recorded = sorted({c for (n, c) in self._by_command if n == node})
+        recorded = sorted({e.command for e in self.recording.entries if e.node == node})
         close = difflib.get_close_matches(command, recorded, n=3, cutoff=0.3)
         hint = ("; closest recorded: " + "; ".join(repr(c) for c in close)) if close else ""
-        where = f"{self.recording.title} ({self.recording.path.name})"
-        return (f"[{node}] {command!r}{f' (step {step})' if step else ''} is not in the recording {where}{hint}. "
-                "A replay can only show what was recorded; run the lab live (or record a new session) for this.")
+        return (f"[{node}] {command!r}{f' (step {step})' if step else ''} is not in the recording "
+                f"{self.recording.title} ({self.recording.path}){hint}. A replay can only show what was recorded: "
+                "run it live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\"), or record a "
+                "session that includes it (`swarmlab record`).")

@@ -105,7 +105,7 @@ class ResultSet(list[CommandResult]):
     def by_node(self) -> dict[str, CommandResult]:
         return {r.node: r for r in self}
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return self.by_node()[key]
         return super().__getitem__(key)

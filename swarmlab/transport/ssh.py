@@ -3,7 +3,7 @@
 * one persistent connection per node, keepalive on, reused for every command; one transparent reconnect when
   the connection died between commands (never while a command runs: it may have had effects);
 * the fast path (`shell.FastShell`) for small commands, a new channel per command for the rest (sudo, large
-  or binary output: `fast=False`);
+  or binary output: `run_channel()`);
 * a timeout on every command; when it fires, the command's remote process group is killed and
   `CommandTimeout` raised;
 * `sudo -n` (never a password prompt); host keys trust-on-first-use into swarmlab's own known_hosts;
@@ -33,9 +33,19 @@ from swarmlab.transport.result import CommandResult, decode
 from swarmlab.transport.shell import SHELLS, FastShell, NotSent, ShellAnswer
 
 PGID_HEADER = b"swarmlab-pgid "
-# paramiko logs every failed handshake with a traceback on stderr; swarmlab raises typed errors instead
-logging.getLogger("paramiko").addHandler(logging.NullHandler())
-logging.getLogger("paramiko").propagate = False
+# paramiko logs every failed handshake with a traceback on stderr; swarmlab raises typed errors instead. Our
+# connections log to a channel of our own (SSHClient.set_log_channel), so the host application's `paramiko`
+# logger is left exactly as it was.
+LOG_CHANNEL = "swarmlab.paramiko"
+logging.getLogger(LOG_CHANNEL).addHandler(logging.NullHandler())
+logging.getLogger(LOG_CHANNEL).propagate = False
+
+
+def new_client() -> paramiko.SSHClient:
+    """A paramiko client whose transport logs to swarmlab's own channel."""
+    client = paramiko.SSHClient()
+    client.set_log_channel(LOG_CHANNEL)
+    return client
 
 
 class _NodeLink:
@@ -102,7 +112,7 @@ class SSHTransport(Transport):
                 raise NodeUnreachable(
                     f"[{node.name}] jump host {node.jump!r} could not reach {node.host}:{node.port}: {exc}",
                     node=node.name) from exc
-        client = paramiko.SSHClient()
+        client = new_client()
         if self.known_hosts.exists():
             client.load_host_keys(str(self.known_hosts))
         client.set_missing_host_key_policy(TrustOnFirstUse(self.known_hosts))
@@ -146,13 +156,18 @@ class SSHTransport(Transport):
     # -- commands ----------------------------------------------------------------------------------------------
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
-            check: bool = False, step: str | None = None, fast: bool | None = None,
+            check: bool = False, step: str | None = None, latest: bool = False,
             on_output: Callable[[bytes], None] | None = None) -> CommandResult:
-        """Run `command` on `node`.
+        """Run `command` on `node`: on the fast path when allowed (no sudo as a non-root user)."""
+        return self._run(node, command, timeout, sudo, check, None, on_output)
 
-        `fast=None` picks the fast path when allowed (no sudo as a non-root user); `fast=False` forces a new
-        channel for this command (large or binary output).
-        """
+    def run_channel(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
+                    check: bool = False) -> CommandResult:
+        """Run `command` on a new SSH channel of its own (large or binary output), never the fast path."""
+        return self._run(node, command, timeout, sudo, check, False, None)
+
+    def _run(self, node: NodeRef, command: str, timeout: float, sudo: bool, check: bool, fast: bool | None,
+             on_output: Callable[[bytes], None] | None) -> CommandResult:
         target = self.node(node)
         link = self._links[target.name]
         needs_sudo = sudo and target.user != "root"

@@ -85,23 +85,13 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
 
     send.on_click(go)
     box = w.VBox([replay_badge(lab), w.HBox([slider, send]), bar, status, out])
-    box.send, box.slider, box.out, box.status = send, slider, out, status  # type: ignore[attr-defined]
+    box.send, box.slider, box.out, box.status = send, slider, out, status
     return box
 
 
 def recorded_scale_states(lab: Lab) -> dict[int, list[Any]]:
     """replicas -> the recorded outputs after scaling to that many (the scale, then the IPVS tables)."""
-    rec = getattr(lab.transport, "recording", None)
-    states: dict[int, list[Any]] = {}
-    current: list[Any] | None = None
-    for e in rec.entries if rec else []:
-        if e.step == "scale":
-            current = states[int(e.command.rsplit("=", 1)[1])] = [e]
-        elif current is not None and e.step in ("service_ps", "ipvs_all"):
-            current.append(e)
-        else:
-            current = None
-    return states
+    return lab.scale_states()
 
 
 def replicas_explorer(lab: Lab, service: str = "web") -> Any:
@@ -117,7 +107,7 @@ def replicas_explorer(lab: Lab, service: str = "web") -> Any:
         picker = w.SelectionSlider(options=sorted(states), description="replicas")
 
         def show(_: Any = None) -> None:
-            text = "\n\n".join(f"$ {e.command}\n{e.stdout.decode('utf-8', 'replace')}" for e in states[picker.value])
+            text = "\n\n".join(f"$ {e.command}\n{e.output}" for e in states[picker.value])
             _show(out, w.HTML(f"<pre>{text}</pre>"))
 
         picker.observe(show, names="value")

@@ -1,0 +1,554 @@
+"""The lab's steps, declared as data: what runs, where, as whom, which parser reads it, what it teaches.
+
+A `Step` ties a command builder (`swarmlab.commands.chapter`) to the node it runs on (`Where`), whether it needs
+root (`privileged`: run with `sudo -n` for a non-root user, as the chapter types `sudo`), the parser kind that
+reads its output (`swarmlab.parsers.dispatch`), a title in both course languages, and a *recogniser*: a
+function that reads a command line (as the builder wrote it, or as a student types it) back into the step's
+arguments. Two consequences:
+
+* Replay matches a command by its step and the step's key arguments (`key_of`), not by its exact string, so an
+  incidental flag (`--label`, `--stop-grace-period`) or a typed variant (`iptables -t mangle -nvL` for `-nvL -t
+  mangle`) finds the same recorded answer.
+* The `%swarm` magic (`swarmlab.magic`) accepts exactly the commands some step recognises (`recognise`); the
+  lab then runs the builder's command, never the typed string.
+
+Add a step: write its builder in `chapter.py`, declare it below (`STEPS`), and, if a new parser reads it, that
+parser module. `docs/adding-a-step.md` is the recipe.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from swarmlab.commands import chapter as c
+from swarmlab.commands.names import validate
+
+Args = dict[str, Any]
+
+
+class Where(Enum):
+    MANAGER = "manager"      # a swarm manager (docker service/network commands)
+    CLIENT = "client"        # the node running the client task (requests, its lb_ namespace)
+    NODE = "node"            # any node the caller names (container ls, netns, ingress_sbox)
+    TASK = "task"            # the node running a given task (docker kill)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    build: Callable[..., str]
+    where: Where
+    title: Mapping[str, str]                     # {"en": ..., "zh": ...}
+    recognise: Callable[[list[str]], Args | None]  # tokens (sudo stripped) -> arguments, or None
+    parser: str | None = None                    # parser kind (swarmlab.parsers.dispatch.PARSERS); None: raw
+    privileged: bool = False                     # root needed: `sudo -n` for a non-root user
+    key: tuple[str, ...] = ()                    # the arguments that tell recorded answers apart
+    changes: bool = False                        # changes the swarm (create, scale, kill, remove)
+    failure_is_data: bool = False                # a failing exit is information (ipvsadm's "Can't initialize")
+    timeout: float = 120.0
+    typed: bool = True                           # students may type it (the %swarm magic); False: lab plumbing
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def command(self, **args: Any) -> str:
+        return self.build(**{**self.defaults, **args})
+
+    def key_of(self, args: Args) -> tuple[str, tuple[tuple[str, str], ...]]:
+        merged = {**self.defaults, **args}
+        return self.name, tuple((k, str(merged.get(k))) for k in self.key)
+
+
+# -- recognisers: token lists (after `sudo` is stripped) -> arguments ----------------------------------------------
+
+def _exact(*words: str) -> Callable[[list[str]], Args | None]:
+    want = list(words)
+    return lambda t: {} if t == want else None
+
+
+def _flags(tokens: list[str], with_value: frozenset[str] = frozenset()) -> tuple[set[str], dict[str, str], list[str]]:
+    """Short flag clusters split (`-nvL` -> n, v, L), long flags kept; `with_value` flags take the next token."""
+    short: set[str] = set()
+    values: dict[str, str] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in with_value and i + 1 < len(tokens):
+            values[tok] = tokens[i + 1]
+            i += 2
+            continue
+        if tok.startswith("--"):
+            name, eq, value = tok.partition("=")
+            if eq:
+                values[name] = value
+            else:
+                short.add(name)
+        elif tok.startswith("-") and len(tok) > 1:
+            short.update(tok[1:])
+        else:
+            rest.append(tok)
+        i += 1
+    return short, values, rest
+
+
+def _nsenter(tokens: list[str]) -> tuple[str, list[str]] | None:
+    """`nsenter --net=/var/run/docker/netns/NS CMD...` -> (NS, CMD tokens)."""
+    if len(tokens) < 3 or tokens[0] != "nsenter":
+        return None
+    arg = tokens[1]
+    prefix = "--net=" + c.NETNS_DIR + "/"
+    if not arg.startswith(prefix):
+        return None
+    namespace = arg[len(prefix):]
+    if not namespace or "/" in namespace:
+        return None
+    return namespace, tokens[2:]
+
+
+def _iptables_listing(tokens: list[str]) -> tuple[str, str | None] | None:
+    """`iptables [-t T] -nvL [CHAIN]` in any flag order -> (table, chain); None if it is not a listing."""
+    if not tokens or tokens[0] != "iptables":
+        return None
+    short, values, rest = _flags(tokens[1:], frozenset({"-t", "--table"}))
+    if "L" not in short and "--list" not in short:
+        return None
+    if not short <= {"n", "v", "L", "x", "--list", "--numeric", "--verbose", "--line-numbers"}:
+        return None
+    if len(rest) > 1:
+        return None
+    return values.get("-t", values.get("--table", "filter")), (rest[0] if rest else None)
+
+
+def _in_namespace(inner: Callable[[list[str]], Args | None], *,
+                  lb: bool) -> Callable[[list[str]], Args | None]:
+    """A command run through nsenter in an lb_ namespace (lb=True) or in ingress_sbox (lb=False)."""
+    def recognise(tokens: list[str]) -> Args | None:
+        entered = _nsenter(tokens)
+        if entered is None:
+            return None
+        namespace, rest = entered
+        if (namespace == "ingress_sbox") == lb:
+            return None
+        try:
+            validate(namespace, "namespace")
+        except ValueError:
+            return None
+        args = inner(rest)
+        return None if args is None else {"namespace": namespace, **args}
+    return recognise
+
+
+def _ip_addr(tokens: list[str]) -> Args | None:
+    ok = tokens in (["ip", "a"], ["ip", "addr"], ["ip", "address"], ["ip", "a", "show"], ["ip", "addr", "show"])
+    return {} if ok else None
+
+
+def _table(table: str, chain: str | None) -> Callable[[list[str]], Args | None]:
+    def recognise(tokens: list[str]) -> Args | None:
+        got = _iptables_listing(tokens)
+        return {} if got == (table, chain) else None
+    return recognise
+
+
+def _ipvsadm(kind: str) -> Callable[[list[str]], Args | None]:
+    """kind: 'list' (-Ln), 'stats' (-Ln --stats), 'conns' (-Lnc)."""
+    def recognise(tokens: list[str]) -> Args | None:
+        if not tokens or tokens[0] != "ipvsadm":
+            return None
+        short, values, rest = _flags(tokens[1:])
+        if rest or values or not {"L", "n"} <= short:
+            return None
+        extra = short - {"L", "n"}
+        want = {"list": set(), "stats": {"--stats"}, "conns": {"c"}}[kind]
+        return {} if extra == want else None
+    return recognise
+
+
+def _exec(tokens: list[str]) -> tuple[str, list[str]] | None:
+    """`docker [container] exec [-it] CONTAINER CMD...` -> (CONTAINER, CMD); `sh -c 'X'` is opened."""
+    t = tokens[1:] if tokens[:1] == ["docker"] else None
+    if t is None:
+        return None
+    if t[:1] == ["container"]:
+        t = t[1:]
+    if t[:1] != ["exec"]:
+        return None
+    t = t[1:]
+    while t and t[0].startswith("-"):
+        t = t[1:]
+    if len(t) < 2:
+        return None
+    container, rest = t[0], t[1:]
+    if rest[:2] == ["sh", "-c"] and len(rest) == 3:
+        rest = shlex.split(rest[2])
+    return container, rest
+
+
+_REQUEST_LOOP = re.compile(r"i=0; while \[ \$i -lt (?P<n>\d+) \]; do i=\$\(\(i\+1\)\); echo swarmlab-request \$i; "
+                           r"timeout \d+ wget -qO- http://(?P<target>[\w.-]+)(?P<path>/[\w/.-]*) 2>/dev/null "
+                           r"\|\| echo FAIL; done")
+
+
+def _requests(tokens: list[str]) -> Args | None:
+    got = _exec(tokens)
+    if got is None:
+        return None
+    container, rest = got
+    if rest[:1] == ["i=0;"]:  # the builder's loop, re-joined
+        m = _REQUEST_LOOP.fullmatch(" ".join(rest))
+        if m is None:
+            return None
+        return {"container": container, "target": m["target"], "n": int(m["n"]), "path": m["path"]}
+    url = None
+    if rest[:2] == ["wget", "-qO-"] and len(rest) == 3:
+        url = rest[2]
+    elif rest[:1] == ["curl"] and len(rest) in (2, 3) and (len(rest) == 2 or rest[1] == "-s"):
+        url = rest[-1]
+    if url is None:
+        return None
+    m = re.fullmatch(r"(?:http://)?(?P<target>[\w.-]+)(?P<path>/[\w/.-]*)?", url)
+    if m is None or not _service_name(m["target"]):
+        return None
+    return {"container": container, "target": m["target"], "n": 1, "path": m["path"] or "/"}
+
+
+def _service_name(name: str, tasks: bool = False) -> bool:
+    """A name the client may reach: a service (or `tasks.<service>`); never an address outside the swarm."""
+    if tasks and name.startswith("tasks."):
+        name = name[len("tasks."):]
+    try:
+        validate(name, "service")
+    except ValueError:
+        return False
+    return True
+
+
+def _ping(tokens: list[str]) -> Args | None:
+    got = _exec(tokens)
+    if got is None:
+        return None
+    container, rest = got
+    if rest[:1] == ["timeout"] and len(rest) > 2:
+        rest = rest[2:]
+    if rest[:1] != ["ping"]:
+        return None
+    short, values, names = _flags(rest[1:], frozenset({"-c"}))
+    if short or len(names) != 1 or "-c" not in values or not values["-c"].isdigit():
+        return None
+    if not _service_name(names[0], tasks=True) or not 1 <= int(values["-c"]) <= 20:
+        return None
+    return {"container": container, "target": names[0], "count": int(values["-c"])}
+
+
+def _nslookup(tokens: list[str]) -> Args | None:
+    got = _exec(tokens)
+    if got is None:
+        return None
+    container, rest = got
+    if rest[:1] != ["nslookup"] or len(rest) not in (2, 3) or (len(rest) == 3 and rest[2] != "127.0.0.11"):
+        return None
+    return {"container": container, "name": rest[1]} if _service_name(rest[1], tasks=True) else None
+
+
+_CREATE_VALUE = frozenset({"--name", "--network", "--replicas", "--endpoint-mode", "--publish", "-p", "--label",
+                           "--stop-grace-period", "--mode"})
+
+
+def _service_create(tokens: list[str]) -> Args | None:
+    if tokens[:3] != ["docker", "service", "create"]:
+        return None
+    values: dict[str, str] = {}
+    flags: set[str] = set()
+    t = tokens[3:]
+    while t and t[0].startswith("-"):
+        name, eq, value = t[0].partition("=")
+        if eq and name in _CREATE_VALUE:
+            values[name] = value
+            t = t[1:]
+        elif name in _CREATE_VALUE and len(t) > 1:
+            values[name] = t[1]
+            t = t[2:]
+        elif name in ("--no-resolve-image", "--detach", "-d"):
+            flags.add(name)
+            t = t[1:]
+        else:
+            return None
+    if not t or "--name" not in values:
+        return None
+    args: Args = {"name": values["--name"], "image": t[0], "network": values.get("--network")}
+    if t[1:]:
+        args["command"] = t[1:]
+    if "--replicas" in values:
+        if not values["--replicas"].isdigit():
+            return None
+        args["replicas"] = int(values["--replicas"])
+    if "--endpoint-mode" in values:
+        args["endpoint_mode"] = values["--endpoint-mode"]
+    publish = values.get("--publish", values.get("-p"))
+    if publish:
+        m = re.fullmatch(r"(?:published=(\d+),target=(\d+)|(\d+):(\d+))", publish)
+        if m is None:
+            return None
+        args["publish"] = f"{m[1] or m[3]}:{m[2] or m[4]}"
+    if values.get("--mode") == "global":
+        args["mode"] = "global"
+    return args
+
+
+def _network_create(tokens: list[str]) -> Args | None:
+    if tokens[:3] != ["docker", "network", "create"]:
+        return None
+    t, attachable, driver = tokens[3:], False, None
+    while t and t[0].startswith("-"):
+        if t[0] in ("-d", "--driver") and len(t) > 1:
+            driver, t = t[1], t[2:]
+        elif t[0] == "--attachable":
+            attachable, t = True, t[1:]
+        elif t[0] == "--label" and len(t) > 1:
+            t = t[2:]
+        else:
+            return None
+    if driver != "overlay" or len(t) != 1:
+        return None
+    return {"name": t[0], "attachable": attachable}
+
+
+def _with_name(prefix: list[str], arg: str, options: Mapping[str, tuple[str, Any]] | None = None
+               ) -> Callable[[list[str]], Args | None]:
+    """`prefix [OPTION...] NAME` -> {arg: NAME, ...}; options map a flag to (argument, value)."""
+    def recognise(tokens: list[str]) -> Args | None:
+        if tokens[:len(prefix)] != prefix:
+            return None
+        t, args = tokens[len(prefix):], {}
+        while len(t) > 1 and (options or {}).get(t[0]):
+            key, value = (options or {})[t[0]]
+            args[key] = value
+            t = t[1:]
+        return {arg: t[0], **args} if len(t) == 1 and not t[0].startswith("-") else None
+    return recognise
+
+
+def _service_inspect(tokens: list[str]) -> Args | None:
+    if tokens[:3] != ["docker", "service", "inspect"]:
+        return None
+    t = tokens[3:]
+    fmt = None
+    if t[:1] in (["-f"], ["--format"]) and len(t) > 1:
+        fmt, t = t[1], t[2:]
+    if len(t) != 1:
+        return None
+    return {"name": t[0], "format": fmt}
+
+
+def _scale(tokens: list[str]) -> Args | None:
+    if tokens[:3] != ["docker", "service", "scale"]:
+        return None
+    t = [x for x in tokens[3:] if x not in ("--detach=false", "-d=false")]
+    if len(t) != 1:
+        return None
+    m = re.fullmatch(r"([\w.-]+)=(\d+)", t[0])
+    return {"name": m[1], "replicas": int(m[2])} if m else None
+
+
+def _container_ls(tokens: list[str]) -> Args | None:
+    if tokens in (["docker", "container", "ls"], ["docker", "ps"]):
+        return {"service": None}
+    m = re.fullmatch(r"docker container ls --filter label=com\.docker\.swarm\.service\.name=([\w.-]+)",
+                     " ".join(tokens))
+    return {"service": m[1]} if m else None
+
+
+def _container_of(tokens: list[str]) -> Args | None:
+    m = re.fullmatch(r"docker container ls -q --filter label=com\.docker\.swarm\.service\.name=([\w.-]+) \| head "
+                     r"-n 1", " ".join(tokens))
+    return {"service": m[1]} if m else None
+
+
+def _kill(tokens: list[str]) -> Args | None:
+    t = tokens[1:] if tokens[:1] == ["docker"] else []
+    if t[:1] == ["container"]:
+        t = t[1:]
+    if len(t) == 2 and t[0] == "kill" and re.fullmatch(r"[0-9a-f]{4,64}", t[1]):
+        return {"container": t[1]}
+    return None
+
+
+def _netns_ls(tokens: list[str]) -> Args | None:
+    return {} if tokens in (["ls", c.NETNS_DIR], ["ls", c.NETNS_DIR + "/"]) else None
+
+
+def _mesh_request(tokens: list[str]) -> Args | None:
+    url = tokens[-1] if tokens[:2] == ["wget", "-qO-"] and len(tokens) == 3 else \
+        tokens[-1] if tokens[:1] == ["curl"] and len(tokens) in (2, 3) and tokens[1:-1] in ([], ["-s"]) else None
+    m = re.fullmatch(r"(?:http://)?127\.0\.0\.1:(\d+)/?", url or "")
+    return {"port": int(m[1])} if m else None
+
+
+def _host_nat(tokens: list[str]) -> Args | None:
+    return {} if _iptables_listing(tokens) == ("nat", "DOCKER-INGRESS") else None
+
+
+def _versions(tokens: list[str]) -> Args | None:
+    if tokens == ["docker", "version", "--format", "{{.Server.Version}}"]:
+        return {"which": "docker"}
+    return {"which": "kernel"} if tokens == ["uname", "-r"] else None
+
+
+def _lab_list(tokens: list[str]) -> Args | None:
+    m = re.fullmatch(r"docker (service|network) ls -q --filter label=" + re.escape(c.LAB_LABEL), " ".join(tokens))
+    return {"what": m[1]} if m else None
+
+
+def _lab_rm(tokens: list[str]) -> Args | None:
+    m = re.fullmatch(r"docker (service|network) rm ([\w.-]+)", " ".join(tokens))
+    return {"what": m[1], "id": m[2]} if m else None
+
+
+def _ipvs_all(tokens: list[str]) -> Args | None:
+    joined = " ".join(tokens)
+    for stats in (True, False):
+        if joined == " ".join(shlex.split(c.ipvsadm_all_lb(stats))):
+            return {"stats": stats}
+    return None
+
+
+def _t(en: str, zh: str) -> dict[str, str]:
+    return {"en": en, "zh": zh}
+
+
+_NS = "namespace"
+_STEP_LIST = [
+    Step("network_ls", lambda: c.network_ls(), Where.MANAGER, _t("the networks", "查看网络"),
+         _exact("docker", "network", "ls"), parser="network_ls"),
+    Step("network_create", lambda name, attachable=True: c.network_create(name, attachable), Where.MANAGER,
+         _t("create the overlay network", "创建 overlay 网络"), _network_create, key=("name",), changes=True),
+    Step("network_inspect", lambda name, verbose=False: c.network_inspect(name, verbose), Where.NODE,
+         _t("inspect the network", "查看网络详情"),
+         _with_name(["docker", "network", "inspect"], "name",
+                    {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
+         parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False}),
+    Step("service_ls", lambda: c.service_ls(), Where.MANAGER, _t("the services", "查看服务"),
+         _exact("docker", "service", "ls"), parser="service_ls"),
+    Step("service_create", lambda **a: c.service_create(**a), Where.MANAGER, _t("create a service", "创建服务"),
+         _service_create, key=("name",), changes=True, timeout=300, parser="service_change"),
+    Step("service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
+         _t("a service's tasks", "查看服务的任务"),
+         _with_name(["docker", "service", "ps"], "name", {"--no-trunc": ("no_trunc", True)}),
+         parser="service_ps", key=("name",)),
+    Step("service_inspect", lambda name, format=None: c.service_inspect(name, format), Where.MANAGER,
+         _t("inspect a service", "查看服务详情"), _service_inspect, parser="service_inspect", key=("name", "format"),
+         defaults={"format": None}),
+    Step("scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
+         _t("scale a service", "扩缩服务"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
+         timeout=300),
+    Step("container_ls", lambda service=None: c.container_ls(service), Where.NODE,
+         _t("the containers on a node", "查看节点上的容器"), _container_ls, parser="container_ls", key=("service",),
+         defaults={"service": None}),
+    Step("container_of", lambda service: c.container_of(service), Where.NODE,
+         _t("a service's container on this node", "本节点上某服务的容器"), _container_of, key=("service",),
+         typed=False),
+    Step("requests", lambda container, target="web", n=1, path="/": c.requests(container, target, n, path=path),
+         Where.CLIENT, _t("requests from the client", "从 client 发请求"), _requests, parser="whoami",
+         key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"}),
+    Step("ping", lambda container, target="web", count=2: c.ping(container, target, count), Where.CLIENT,
+         _t("ping a service name", "ping 服务名"), _ping, parser="ping", key=("target", "count"),
+         failure_is_data=True, defaults={"target": "web", "count": 2}),
+    Step("nslookup", lambda container, name="web": c.nslookup(container, name), Where.CLIENT,
+         _t("ask Docker's DNS", "查询 Docker 内置 DNS"), _nslookup, parser="nslookup", key=("name",),
+         failure_is_data=True, defaults={"name": "web"}),
+    Step("netns_ls", lambda: c.netns_ls(), Where.NODE, _t("the network namespaces", "查看网络命名空间"), _netns_ls,
+         parser="netns_ls", privileged=True),
+    Step("lb_ip_a", lambda namespace: c.ip_addr(namespace), Where.CLIENT,
+         _t("addresses in the lb namespace", "负载均衡命名空间里的地址"), _in_namespace(_ip_addr, lb=True),
+         parser="ip_addr", privileged=True, key=(_NS,)),
+    Step("lb_mangle", lambda namespace: c.iptables_mangle(namespace), Where.CLIENT,
+         _t("the marking rules", "打标记的规则（mangle 表）"), _in_namespace(_table("mangle", None), lb=True),
+         parser="iptables", privileged=True, key=(_NS,), failure_is_data=True),
+    Step("lb_nat", lambda namespace: c.iptables_nat(namespace, "POSTROUTING"), Where.CLIENT,
+         _t("the SNAT rule", "源地址转换规则（nat 表）"), _in_namespace(_table("nat", "POSTROUTING"), lb=True),
+         parser="iptables", privileged=True, key=(_NS,), failure_is_data=True),
+    Step("lb_ipvs", lambda namespace: c.ipvsadm(namespace), Where.CLIENT, _t("the IPVS table", "IPVS 转发表"),
+         _in_namespace(_ipvsadm("list"), lb=True), parser="ipvsadm", privileged=True, key=(_NS,),
+         failure_is_data=True),
+    Step("lb_ipvs_stats", lambda namespace: c.ipvsadm(namespace, stats=True), Where.CLIENT,
+         _t("IPVS counters", "IPVS 计数器"), _in_namespace(_ipvsadm("stats"), lb=True), parser="ipvsadm",
+         privileged=True, key=(_NS,), failure_is_data=True),
+    Step("lb_ipvs_conns", lambda namespace: c.ipvsadm_connections(namespace), Where.CLIENT,
+         _t("IPVS connections", "IPVS 连接表"), _in_namespace(_ipvsadm("conns"), lb=True),
+         parser="ipvsadm_connections", privileged=True, key=(_NS,), failure_is_data=True),
+    Step("ipvs_all", lambda stats=True: c.ipvsadm_all_lb(stats), Where.NODE,
+         _t("every lb namespace's IPVS table", "所有负载均衡命名空间的 IPVS 表"), _ipvs_all,
+         parser="ipvsadm_per_namespace", privileged=True, key=("stats",), failure_is_data=True, typed=False,
+         defaults={"stats": True}),
+    Step("ingress_mangle", lambda namespace="ingress_sbox": c.iptables_mangle(namespace), Where.NODE,
+         _t("the routing mesh's marks", "路由网格的标记规则"), _in_namespace(_table("mangle", None), lb=False),
+         parser="iptables", privileged=True, failure_is_data=True),
+    Step("ingress_ipvs", lambda namespace="ingress_sbox": c.ipvsadm(namespace), Where.NODE,
+         _t("the routing mesh's IPVS table", "路由网格的 IPVS 表"), _in_namespace(_ipvsadm("list"), lb=False),
+         parser="ipvsadm", privileged=True, failure_is_data=True),
+    Step("host_ingress_nat", lambda: c.host_ingress_nat(), Where.NODE,
+         _t("the host's DOCKER-INGRESS rules", "宿主机的 DOCKER-INGRESS 规则"), _host_nat, parser="iptables",
+         privileged=True, failure_is_data=True),
+    Step("mesh_request", lambda port: c.mesh_request(port), Where.NODE,
+         _t("a request to the published port", "访问发布的端口"), _mesh_request, parser="whoami", key=("port",),
+         failure_is_data=True),
+    Step("kill_task", lambda container: c.kill(container), Where.TASK,
+         _t("kill a task's container", "杀掉一个任务的容器"), _kill, key=("container",), changes=True),
+    Step("reset_list", lambda what: c.lab_objects(what), Where.MANAGER, _t("what the lab created", "实验创建的对象"),
+         _lab_list, key=("what",), typed=False),
+    Step("reset", lambda what, id: c.lab_remove(what, id), Where.MANAGER, _t("remove it", "删除"), _lab_rm,
+         key=("what", "id"), changes=True, typed=False, failure_is_data=True),
+    Step("versions", lambda which: c.versions()[which], Where.MANAGER, _t("versions", "版本"), _versions,
+         typed=False),
+]
+
+STEPS: dict[str, Step] = {}
+for _step in _STEP_LIST:
+    if _step.name in STEPS:
+        raise RuntimeError(f"step {_step.name!r} declared twice")
+    STEPS[_step.name] = _step
+
+
+def tokens_of(command: str) -> list[str] | None:
+    """A command line as tokens, with a leading `sudo` (and `-n`) removed; None if it cannot be split."""
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return None
+    if tokens[:1] == ["sudo"]:
+        tokens = tokens[1:]
+        if tokens[:1] == ["-n"]:
+            tokens = tokens[1:]
+    return tokens
+
+
+def recognise(command: str, *, typed_only: bool = False) -> tuple[Step, Args] | None:
+    """The step a command line belongs to, and its arguments; None when no declared step reads it."""
+    tokens = tokens_of(command)
+    if not tokens:
+        return None
+    found = []
+    for step in STEPS.values():
+        if typed_only and not step.typed:
+            continue
+        args = step.recognise(tokens)
+        if args is None:
+            continue
+        try:
+            step.command(**args)  # every name validated by the builder, as it would be when run
+        except (ValueError, TypeError):
+            continue
+        found.append((step, args))
+    if len(found) > 1:
+        raise RuntimeError(f"{command!r} is recognised by several steps: {', '.join(s.name for s, _ in found)}")
+    return found[0] if found else None
+
+
+def key_of(command: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """The replay key of a command: its step and the step's key arguments (None: no step recognises it)."""
+    got = recognise(command)
+    return None if got is None else got[0].key_of(got[1])

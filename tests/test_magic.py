@@ -1,0 +1,100 @@
+"""The %swarm magic in a real IPython shell, answering from the bundled recording."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from swarmlab import magic
+from swarmlab.errors import SwarmlabError
+from swarmlab.lab import Lab
+
+
+@pytest.fixture(scope="module")
+def shell() -> Iterator[Any]:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    lab = Lab.connect("replay")
+    magic.register(ip, lab, lang="zh", display=SHOWN.append)
+    node, container = lab.client_container()
+    ip.user_ns.update(lab=lab, lb=lab.lb_namespace("@client"), client=container, client_node=node)
+    yield ip
+    InteractiveShell.clear_instance()
+
+
+SHOWN: list[Any] = []
+
+
+def shown(ip: Any, line: str, cell: str | None = None) -> list[Any]:
+    SHOWN.clear()
+    if cell is None:
+        ip.run_line_magic("swarm", line)
+    else:
+        ip.run_cell_magic("swarm", line, cell)
+    return list(SHOWN)
+
+
+def test_a_typed_command_shows_prompt_output_and_highlights(shell: Any) -> None:
+    out = shown(shell, "-H 'MARK set 0x106' -o marks @client sudo nsenter --net=/var/run/docker/netns/$lb "
+                       "iptables -t mangle -nvL")
+    term = out[0]
+    assert isinstance(term, magic.Shown) and not term.error
+    assert term.prompt == "root@swarm-worker2:~#"
+    assert term.command.startswith("sudo nsenter --net=/var/run/docker/netns/lb_")  # $lb expanded
+    text = repr(term)
+    assert ">> " in text and "MARK set 0x106" in next(line for line in text.splitlines() if line.startswith(">> "))
+    assert 'class="swarmlab-hl"' in term._repr_html_()
+    assert "录制于" in term.footer  # the language of the lesson
+    assert shell.user_ns["marks"].value is not None  # -o stored the parsed result
+
+
+def test_json_format_braces_reach_the_step_unchanged(shell: Any) -> None:
+    out = shown(shell, "@manager docker service inspect -f '{{json .Endpoint.VirtualIPs}}' web")
+    assert "{{json .Endpoint.VirtualIPs}}" in out[0].command
+
+
+def test_outside_the_swarm_is_refused_with_the_reason(shell: Any) -> None:
+    out = shown(shell, "@client docker exec $client ping -c 2 8.8.8.8")
+    assert out[0].error and "不访问集群之外" in out[0].output
+
+
+def test_not_recorded_says_which_recording_and_how_to_run_live(shell: Any) -> None:
+    out = shown(shell, "@client sudo nsenter --net=/var/run/docker/netns/lb_nothere1 ipvsadm -Ln")
+    assert out[0].error and "MODE = \"live\"" in out[0].output
+
+
+def test_cell_magic_runs_each_line_and_frames(shell: Any) -> None:
+    out = shown(shell, "-f @manager", "docker service ls\n# a comment\ndocker network ls\n")
+    terms = [o for o in out if isinstance(o, magic.Shown)]
+    assert [t.command for t in terms] == ["docker service ls", "docker network ls"]
+    assert len(out) == 3  # the network table; the first recorded `service ls` lists no service: no table
+
+
+def test_requests_hide_the_lab_markers(shell: Any) -> None:
+    out = shown(shell, "-n 3 @client docker exec $client wget -qO- http://web")
+    assert "swarmlab-request" not in out[0].output and out[0].output.count("Hostname:") == 3
+
+
+def test_unknown_node_and_bad_options_are_one_clear_line(shell: Any) -> None:
+    assert "unknown node" in shown(shell, "@nowhere docker service ls")[0].output
+    assert "-n" in shown(shell, "-n many @client docker exec x wget -qO- http://web")[0].output
+
+
+@pytest.mark.parametrize(("line", "node", "command"), [
+    ("swarm-manager docker service ls", "swarm-manager", "docker service ls"),
+    ("-H a -H 'b c' -f -o x -n 3 @client docker exec $client wget -qO- web", "@client",
+     "docker exec $client wget -qO- web"),
+])
+def test_parse_line(line: str, node: str, command: str) -> None:
+    inv = magic.parse_line(line)
+    assert (inv.node, inv.command) == (node, command)
+
+
+def test_parse_line_errors() -> None:
+    with pytest.raises(SwarmlabError):
+        magic.parse_line("-o 1x @client ls")
+    with pytest.raises(SwarmlabError):
+        magic.parse_line("-Z @client ls")

@@ -1,0 +1,132 @@
+"""Steps as data: every declared step reads its own builder's command back; typed variants map to the same step
+and key; replay answers by step and key; what is not a step is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from swarmlab.commands.steps import STEPS, Where, key_of, recognise
+from swarmlab.errors import CommandFailed, NotRecorded
+from swarmlab.lab import Lab
+from swarmlab.transport.recording import Writer
+from swarmlab.transport.replay import ReplayTransport
+from swarmlab.transport.result import CommandResult
+
+# one set of arguments per step: enough to build its command
+SAMPLES: dict[str, dict[str, object]] = {
+    "network_ls": {}, "network_create": {"name": "mynet"}, "network_inspect": {"name": "mynet", "verbose": True},
+    "service_ls": {}, "service_create": {"name": "web", "image": "swarmlab/whoami:1", "network": "mynet",
+                                         "replicas": 2},
+    "service_ps": {"name": "web"}, "service_inspect": {"name": "web", "format": "{{json .Endpoint.VirtualIPs}}"},
+    "scale": {"name": "web", "replicas": 3}, "container_ls": {"service": "client"},
+    "container_of": {"service": "client"}, "requests": {"container": "abc123", "n": 5},
+    "ping": {"container": "abc123"}, "nslookup": {"container": "abc", "name": "tasks.web"}, "netns_ls": {},
+    "lb_ip_a": {"namespace": "lb_abc"}, "lb_mangle": {"namespace": "lb_abc"}, "lb_nat": {"namespace": "lb_abc"},
+    "lb_ipvs": {"namespace": "lb_abc"}, "lb_ipvs_stats": {"namespace": "lb_abc"},
+    "lb_ipvs_conns": {"namespace": "lb_abc"}, "ipvs_all": {}, "ingress_mangle": {}, "ingress_ipvs": {},
+    "host_ingress_nat": {}, "mesh_request": {"port": 8080}, "kill_task": {"container": "abc123"},
+    "reset_list": {"what": "service"}, "reset": {"what": "service", "id": "abc"}, "versions": {"which": "docker"},
+}
+
+
+def test_every_step_has_a_sample() -> None:
+    assert set(SAMPLES) == set(STEPS)
+
+
+@pytest.mark.parametrize("name", sorted(STEPS))
+def test_each_step_reads_its_own_command_back(name: str) -> None:
+    step = STEPS[name]
+    command = step.command(**SAMPLES[name])
+    got = recognise(command)
+    assert got is not None and got[0].name == name, command
+    assert step.title["en"] and step.title["zh"]
+
+
+@pytest.mark.parametrize(("typed", "step", "args"), [
+    ("sudo nsenter --net=/var/run/docker/netns/lb_abc iptables -t mangle -nvL", "lb_mangle", {"namespace": "lb_abc"}),
+    ("sudo nsenter --net=/var/run/docker/netns/lb_abc iptables -L -n -v -t mangle", "lb_mangle",
+     {"namespace": "lb_abc"}),
+    ("sudo nsenter --net=/var/run/docker/netns/lb_abc ipvsadm -L -n --stats", "lb_ipvs_stats",
+     {"namespace": "lb_abc"}),
+    ("sudo nsenter --net=/var/run/docker/netns/lb_abc ipvsadm -Lnc", "lb_ipvs_conns", {"namespace": "lb_abc"}),
+    ("sudo nsenter --net=/var/run/docker/netns/ingress_sbox ipvsadm -Ln", "ingress_ipvs",
+     {"namespace": "ingress_sbox"}),
+    ("docker exec abc123 wget -qO- http://web", "requests", {"container": "abc123", "target": "web", "n": 1}),
+    ("docker container exec -it abc123 curl web", "requests", {"container": "abc123", "target": "web", "n": 1}),
+    ("docker exec abc123 ping -c 2 web", "ping", {"container": "abc123", "target": "web", "count": 2}),
+    ("docker service create --name web --network mynet --replicas 2 swarmlab/whoami:1", "service_create",
+     {"name": "web", "network": "mynet", "replicas": 2}),
+    ("docker service create --name webpub --replicas 2 --publish published=8080,target=80 swarmlab/whoami:1",
+     "service_create", {"name": "webpub", "publish": "8080:80"}),
+    ("sudo ls /var/run/docker/netns/", "netns_ls", {}),
+    ("docker network inspect --verbose mynet", "network_inspect", {"name": "mynet", "verbose": True}),
+])
+def test_typed_variants_map_to_the_step(typed: str, step: str, args: dict[str, object]) -> None:
+    got = recognise(typed, typed_only=True)
+    assert got is not None and got[0].name == step
+    assert {k: got[1][k] for k in args} == args
+
+
+@pytest.mark.parametrize("typed", [
+    "ping 8.8.8.8", "docker exec abc ping -c 2 8.8.8.8", "docker exec abc wget -qO- http://8.8.8.8",
+    "docker exec abc nslookup example.com", "curl http://10.0.0.1", "docker service rm web", "docker swarm leave",
+    "rm -rf /", "sudo nsenter --net=/var/run/docker/netns/lb_abc sh", "sudo nsenter --net=/etc/passwd ip a",
+    "sudo nsenter --net=/var/run/docker/netns/lb_abc iptables -F", "docker exec abc ping -c 1000 web",
+    "docker service ls -q --filter label=swarmlab.lab=1",  # lab plumbing, not for students
+    "docker network ls; rm -rf /", "docker service ps 'web; rm -rf /'",
+])
+def test_what_is_no_step_is_refused(typed: str) -> None:
+    assert recognise(typed, typed_only=True) is None
+
+
+def test_replay_keys_ignore_incidental_flags() -> None:
+    built = STEPS["service_create"].command(name="web", image="swarmlab/whoami:1", network="mynet", replicas=2)
+    assert key_of(built) == key_of("docker service create --name web --network mynet --replicas 2 x/y:1")
+    assert key_of("docker service ps web") != key_of("docker service ps client")
+    assert key_of("nsenter --net=/var/run/docker/netns/lb_a ipvsadm -Ln") != \
+        key_of("nsenter --net=/var/run/docker/netns/lb_b ipvsadm -Ln")
+
+
+def test_where_and_privilege_are_declared_on_the_step() -> None:
+    privileged = {n for n, s in STEPS.items() if s.privileged}
+    assert {"netns_ls", "lb_ip_a", "lb_mangle", "lb_nat", "lb_ipvs", "lb_ipvs_conns", "ingress_ipvs",
+            "host_ingress_nat"} <= privileged
+    assert not STEPS["service_ls"].privileged and not STEPS["requests"].privileged
+    assert STEPS["requests"].where is Where.CLIENT and STEPS["service_ps"].where is Where.MANAGER
+
+
+def _recording(tmp_path, entries: list[tuple[str, str, str, int]]):  # type: ignore[no-untyped-def]
+    path = tmp_path / "r.jsonl"
+    w = Writer(path, {"title": "t", "manager": "m", "swarm_nodes": ["m"], "nodes": ["m"]})
+    for node, command, out, code in entries:
+        w.add(CommandResult(node, command, out.encode(), b"boom\n" if code else b"", code))
+    w.close()
+    return path
+
+
+def test_replay_answers_by_step_and_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = _recording(tmp_path, [("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -nvL -t mangle", "A\n", 0)])
+    t = ReplayTransport(path, key=key_of)
+    assert t.run("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -t mangle -L -n -v").stdout == "A\n"
+    with pytest.raises(NotRecorded, match="not in the recording"):
+        t.run("m", "nsenter --net=/var/run/docker/netns/lb_y iptables -nvL -t mangle")
+    exact = ReplayTransport(path)  # without the step keys: exact strings only
+    with pytest.raises(NotRecorded):
+        exact.run("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -t mangle -L -n -v")
+
+
+def test_a_recorded_failure_fails_as_it_did_live(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = _recording(tmp_path, [("m", "docker service ps web", "", 1)])
+    lab = Lab(ReplayTransport(path, key=key_of), "replay", manager="m", swarm_nodes=["m"], strict=False)
+    with pytest.raises(CommandFailed, match="boom"):
+        lab.tasks("web")
+
+
+def test_asking_a_replay_for_more_requests_than_it_holds_says_so() -> None:
+    from swarmlab import recordings
+
+    lab = Lab.connect("replay", recording=recordings.get("seed-docker-tips"))
+    sample = lab.sample_requests(100)
+    held = int(sample.summary["count"].sum())
+    assert held < 100
+    assert any(f"holds only {held} answers" in note for note in sample.notes)
