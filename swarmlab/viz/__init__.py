@@ -5,7 +5,8 @@ safe); every picture is labelled. Modelled parts are never drawn as if observed.
 """
 
 from swarmlab.viz.allocation import allocation_rows, vip_allocation
-from swarmlab.viz.distribution import distribution
-from swarmlab.viz.topology import topology
+from swarmlab.viz.distribution import distribution, repeats_at
+from swarmlab.viz.i18n import LANGS
+from swarmlab.viz.topology import STEPS, topology
 
-__all__ = ["allocation_rows", "distribution", "topology", "vip_allocation"]
+__all__ = ["LANGS", "STEPS", "allocation_rows", "distribution", "repeats_at", "topology", "vip_allocation"]
