@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,12 +36,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 HEAVY_TIMEOUT = 2400  # s: building and booting the rig (~3 min) counts in the first test that uses it
 
 
+RIG_FIXTURES = {"rig", "rig13", "both_rigs"}
+
+
+def on_debian13_rig(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return "rig13" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and callspec.params.get("both_rigs") == "13")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked rig_last (they stop the shared rig) run after every other test. Tests on the rig get a
-    generous timeout of their own (the global 300 s guards everything else against hangs)."""
-    items.sort(key=lambda item: item.get_closest_marker("rig_last") is not None)
+    """Order: everything else, then tests marked rig_last (they stop the shared Debian 12 rig), then the tests
+    on the Debian 13 rig (so only one rig runs at a time; see docs/testing.md). Tests on a rig get a generous
+    timeout of their own (the global 300 s guards everything else against hangs)."""
+    items.sort(key=lambda item: (on_debian13_rig(item), item.get_closest_marker("rig_last") is not None))
     for item in items:
-        if "rig" in getattr(item, "fixturenames", ()) and item.get_closest_marker("timeout") is None:
+        if RIG_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(HEAVY_TIMEOUT))
 
 
@@ -131,17 +143,63 @@ def _cleanup_bastion() -> None:
 
 @pytest.fixture(scope="session")
 def rig():  # type: ignore[no-untyped-def]
-    """A running rig (three nodes, swarm formed), once per session; down at the end unless SWARMLAB_KEEP_RIG=1."""
-    from swarmlab.testing.rig import RIG_HOME_DEFAULT, rig_unavailable_reason
+    """A running rig (three nodes, swarm formed), once per session; down at the end unless SWARMLAB_KEEP_RIG=1.
+    Debian 12 (docker.io 20.10) unless $SWARMLAB_RIG_DEBIAN says 13; home $SWARMLAB_RIG_HOME."""
+    from swarmlab.testing.rig import RIG_HOME_DEFAULT, running_rig
 
-    reason = rig_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
     os.environ.setdefault("SWARMLAB_RIG_HOME", RIG_HOME_DEFAULT)
-    from swarmlab.inventory import load
-    from swarmlab.rig import vm
+    with running_rig(os.environ["SWARMLAB_RIG_HOME"], os.environ.get("SWARMLAB_RIG_DEBIAN") or "12") as inv:
+        yield inv
 
-    inv = load(vm.inventory_file()) if vm.running() else vm.up(progress=lambda m: print(f"[rig] {m}", flush=True))
-    yield inv
-    if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
-        vm.down(progress=lambda m: print(f"[rig] {m}", flush=True))
+
+@pytest.fixture(scope="session")
+def rig13():  # type: ignore[no-untyped-def]
+    """The Debian 13 rig (docker.io 26.1, kernel 6.12, iptables over nf_tables), once per session, in its own
+    home ($SWARMLAB_TEST_RIG13_HOME). Its tests are ordered after every other test, the Debian 12 rig's last
+    ones included (which stop that rig), so the two rigs do not run at once."""
+    from swarmlab.testing.rig import RIG13_HOME_DEFAULT, running_rig
+
+    with running_rig(os.environ.get("SWARMLAB_TEST_RIG13_HOME") or RIG13_HOME_DEFAULT, "13") as inv:
+        yield inv
+
+
+@pytest.fixture(scope="module", params=["12", "13"], ids=["debian12", "debian13"])
+def both_rigs(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The same tests on both rigs: the session's `rig` (Debian 12), then `rig13` (Debian 13)."""
+    return request.getfixturevalue("rig" if request.param == "12" else "rig13")
+
+
+@dataclass
+class ExecutedLessons:
+    folder: Path  # <lang>/<name>.ipynb, executed
+    notebooks: dict[str, object]
+    seconds: dict[str, float]
+    failed: dict[str, str]
+    wall_s: float
+
+
+@pytest.fixture(scope="session")
+def executed_lessons(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExecutedLessons]:
+    """Every lesson in both languages executed once in replay, shared by the notebook test and the site build."""
+    import nbformat
+
+    from swarmlab.testing.notebooks import execute_all, notebooks
+
+    folder = tmp_path_factory.mktemp("executed-lessons")
+    saved = {k: os.environ.get(k) for k in ("SWARMLAB_MODE", "MPLBACKEND", "IPYTHONDIR")}
+    os.environ["SWARMLAB_MODE"] = "replay"
+    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws
+    os.environ["IPYTHONDIR"] = str(folder / ".ipython")
+    t0 = time.perf_counter()
+    try:
+        done, seconds, failed = execute_all(notebooks())
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    for name, nb in done.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    yield ExecutedLessons(folder, done, seconds, failed, round(time.perf_counter() - t0, 2))

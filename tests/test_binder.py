@@ -1,4 +1,5 @@
-"""Binder's environment, built from binder/'s files alone in a fresh virtual environment, runs every notebook."""
+"""Binder's environment, built from binder/'s files alone in a fresh virtual environment, runs every lesson in both
+languages."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     subprocess.run([*pip, "-r", "binder/requirements.txt", "nbclient"], cwd=ROOT, check=True, timeout=1200)
     subprocess.run(["bash", "binder/postBuild"], cwd=ROOT, check=True, timeout=120,
                    env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
-    code = ("import json\nfrom swarmlab.testing.notebooks import notebooks, execute, error_outputs\n"
-            "print(json.dumps({p.stem: error_outputs(execute(p)[0]) for p in notebooks()}))")
+    code = ("import json\nfrom swarmlab.testing.notebooks import notebooks, execute_all, error_outputs\n"
+            "done, _, failed = execute_all(notebooks())\n"
+            "errors = {k: error_outputs(nb) for k, nb in done.items()}\n"
+            "print(json.dumps({**errors, **{k: [v] for k, v in failed.items()}}))")
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "SWARMLAB_MODE", "SWARMLAB_INVENTORY")}
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     env["IPYTHONDIR"] = str(tmp_path / "ipython")  # a kernel of its own, sharing no IPython state
@@ -31,4 +34,8 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     errors = json.loads(out.stdout.strip().splitlines()[-1])
-    assert len(errors) == 9 and all(v == [] for v in errors.values()), errors
+    from swarmlab.testing.notebooks import key, notebooks
+
+    assert sorted(errors) == sorted(key(p) for p in notebooks()) and len(errors) == 20, sorted(errors)
+    assert all(v == [] for v in errors.values()), errors
+    assert (ROOT / "binder" / "apt.txt").read_text().split() == ["fonts-noto-cjk"]  # the pictures' Chinese labels

@@ -1,5 +1,6 @@
-"""Notebook 05 in a real browser: JupyterLab on loopback, Debian's chromium driven by Playwright. Run all cells,
-move the requests slider, press Send: the distribution picture appears, and changes. Screenshots: screenshots/."""
+"""A lesson in a real browser: JupyterLab on loopback, Debian's chromium driven by Playwright. Run all cells of the
+Chinese lesson 04 in replay, then answer its graded exercise "0x106 in decimal": a wrong answer gets the hint in
+Chinese, the right one is accepted, "show solution" explains. Screenshots: screenshots/."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from swarmlab.testing.notebooks import LABS
 
 pytestmark = pytest.mark.real
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+LESSON = "zh/04-marks-and-ipvs.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +25,8 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     if reason:
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("labs")
-    for nb in LABS.glob("*.ipynb"):
-        shutil.copy(nb, root / nb.name)
+    for lang in ("zh", "en"):
+        shutil.copytree(LABS / lang, root / lang)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the kernel's inline backend draws
     env["SWARMLAB_MODE"] = "replay"
     env["IPYTHONDIR"] = str(root / ".ipython")  # a kernel of its own, sharing no IPython state
@@ -34,49 +36,42 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
 
 
 @pytest.mark.timeout(1800)
-def test_notebook_05_in_a_real_browser(jupyter: JupyterLab) -> None:
+def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab) -> None:
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{jupyter.url}/lab/tree/05-request-distribution.ipynb?token={jupyter.token}")
+        page.goto(f"{jupyter.url}/lab/tree/{LESSON}?token={jupyter.token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
         page.wait_for_function("document.querySelector('#jp-main-statusbar')?.innerText.includes('Idle')",
                                timeout=90_000)  # the kernel is up: the menus act now
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
-        send = page.get_by_role("button", name="Send")
-        send.wait_for(timeout=120_000)
-        page.wait_for_selector(".jp-OutputArea-output img", timeout=120_000)  # viz.distribution's picture
-        assert page.get_by_text("replaying", exact=False).first.is_visible()
-        page.screenshot(path=str(SHOTS / "05-after-run-all.png"), full_page=True)
-
-        widget = send.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][1]")
-        readout = widget.locator(".widget-readout").first
-
-        def set_requests(n: int) -> None:
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type(str(n))
-            page.keyboard.press("Enter")
-
-        def picture() -> str:
-            img = widget.locator("img").first
-            img.wait_for(timeout=60_000)
-            return img.get_attribute("src") or ""
-
-        set_requests(2)
-        send.click()
-        first = picture()
-        page.screenshot(path=str(SHOTS / "05-send-2.png"), full_page=True)
-        set_requests(3)
-        send.click()
-        page.wait_for_function("(old) => { const imgs = [...document.querySelectorAll('.widget-vbox img')];"
-                               " return imgs.some(i => i.src && i.src !== old); }", arg=first, timeout=60_000)
-        second = picture()
-        page.screenshot(path=str(SHOTS / "05-send-3.png"), full_page=True)
+        question = page.locator(".swarmlab-exercise", has_text="04.mark-decimal")
+        question.wait_for(timeout=300_000)
+        cell = page.locator(".jp-Cell", has=question)
+        check = cell.get_by_role("button", name="检查")
+        check.wait_for(timeout=120_000)
+        assert page.locator(".swarmlab-badge").first.inner_text().startswith("回放")
+        box = cell.locator("input[type=text]")
+        box.fill("0x106")
+        check.click()
+        verdict = cell.locator(".swarmlab-verdict")
+        verdict.wait_for(timeout=60_000)
+        wrong = verdict.inner_text()
+        box.fill("262")
+        check.click()
+        page.wait_for_function("(el) => el.innerText.includes('正确')", arg=verdict.element_handle(), timeout=60_000)
+        right = verdict.inner_text()
+        page.screenshot(path=str(SHOTS / "04-exercise-right.png"), full_page=False)
+        cell.get_by_role("button", name="显示答案").click()
+        page.wait_for_function("(el) => el.innerText.includes('答案')", arg=cell.element_handle(), timeout=60_000)
+        solution = cell.inner_text()
+        page.screenshot(path=str(SHOTS / "04-exercise-solution.png"), full_page=False)
         browser.close()
-    assert first.startswith("data:image/png") and second.startswith("data:image/png")
-    assert first != second, "the picture must change when the request count changes"
+    assert wrong.startswith("✗ 不对。提示：") and "十六进制" in wrong
+    assert right == "✓ 正确！"
+    assert "= 262" in solution

@@ -4,8 +4,6 @@ which it fails."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from swarmlab import checks, course, recordings
@@ -24,16 +22,12 @@ def broken() -> Lab:
     return course.start("09", lang="en", show=False)  # its own recording: the no-IPVS swarm
 
 
-class Shell:
-    """What start() needs of an IPython shell: its user namespace."""
+def test_start_puts_the_lessons_names_into_the_notebook_and_registers_the_magic() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
 
-    def __init__(self) -> None:
-        self.user_ns: dict[str, Any] = {}
-
-
-def test_start_puts_the_lessons_names_into_the_notebook() -> None:
-    shell = Shell()
+    shell = InteractiveShell.instance()
     lab = course.start("03", "replay", lang="zh", shell=shell, show=False)
+    assert "swarm" in shell.magics_manager.magics["line"] and "swarm" in shell.magics_manager.magics["cell"]
     assert course.lang == "zh" and course.current_lab() is lab
     ns = shell.user_ns
     assert (ns["client_node"], ns["net"], ns["web_image"], ns["client_image"]) == \
@@ -83,6 +77,13 @@ WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1",
          "09.vip-allocated": "none", "09.diagnosis": "A",
          "05.repeats": "21", "06.mark-after-scale": "0x106", "06.exit-signal": "137", "07.fwm-count": "3",
          "08.ingress-fwm": "0x113", "09.module": "ipvsadm"}
+# lessons 00-04's other exercises (lessons/exercises-a.md)
+RIGHT |= {"00.builtin-overlay": "ingress", "00.scope": "swarm", "01.node-without-web": "swarm-worker2",
+          "02.tasks-count": "2", "03.vip-count": "2", "03.endpoint-count": "3", "04.masq-rewrites": "destination",
+          "04.first-mark": "0x100", "04.chain-order": "BDACE"}
+WRONG |= {"00.builtin-overlay": "docker_gwbridge", "00.scope": "local", "01.node-without-web": "swarm-worker1",
+          "02.tasks-count": "1", "03.vip-count": "1", "03.endpoint-count": "2", "04.masq-rewrites": "source",
+          "04.first-mark": "0x106", "04.chain-order": "DBACE"}
 
 
 def test_every_exercise_is_tested() -> None:

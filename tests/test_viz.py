@@ -60,11 +60,11 @@ def rig_nets(rig_lab: Lab) -> dict[str, network_inspect.NetworkInfo]:
 
 
 @pytest.fixture(scope="module")
-def rig_topology_args(rig_lab: Lab, rig_nets: dict[str, network_inspect.NetworkInfo]) -> dict[str, object]:
-    node = rig_lab.client_node()
-    me = next(e for e in rig_nets[node].endpoints if e.service == "client")
-    return {"chain": rig_lab.vip_chain("web"), "client": node, "client_ip": me.ip, "client_task": f"client.{me.slot}",
-            "subnet": rig_nets[node].subnet, "nodes": rig_lab.swarm_nodes}
+def rig_topology_args() -> dict[str, object]:
+    # a Lab of its own: a replay walks its recording in order, and other fixtures move it on
+    args = viz.topology_inputs(Lab.connect(mode="replay"))
+    del args["source"]
+    return args
 
 
 # -- the distribution ------------------------------------------------------------------------------------------
@@ -143,6 +143,13 @@ def test_allocation_has_every_nodes_lb_endpoint_in_order(rig_nets: dict[str, net
     assert "10.0.4.0/24 上的地址，按分配顺序" in zh and "网关" in zh
 
 
+def test_allocation_of_a_lab_asks_every_node() -> None:
+    shown = texts(viz.allocation_of(Lab.connect(mode="replay"), lang="en", highlight="10.0.4.9"))
+    assert all(f".{i}\nlb-mynet\non {n}" in shown for i, n in ((5, "swarm-manager"), (6, "swarm-worker1"),
+                                                                (9, "swarm-worker2")))
+    assert "10.0.4.0/24" in shown and "replay: rig-session.jsonl" in shown
+
+
 def test_empty_inputs_draw_a_message() -> None:
     assert "no answered requests" in texts(viz.distribution(pd.DataFrame()))
     assert "no addresses" in texts(viz.vip_allocation([]))
@@ -166,6 +173,18 @@ def test_topology_follows_the_clients_node(rig_topology_args: dict[str, object])
     # the other nodes' lb namespaces, with their own marks, are not on this path
     assert "lb_1yrvy526i\neth0 10.0.4.5/24\nMARK 0x10d (= 269)\nnot on this path" in shown
     assert "MARK 0x10a (= 266)" in shown
+    assert "host 10.99.0.12 (VXLAN end)" in shown and "host 10.99.0.10 (VXLAN end)" in shown
+
+
+def test_topology_of_a_lab_is_the_same_picture(rig_topology_args: dict[str, object]) -> None:
+    lab = Lab.connect(mode="replay")
+    shown = texts(viz.topology_of(lab, lang="zh", highlight="dns"))
+    assert shown == texts(viz.topology(**rig_topology_args, lang="zh", highlight="dns",  # type: ignore[arg-type]
+                                       source=lab.label))
+    assert "主机 10.99.0.11（VXLAN 端点）" in shown
+    assert "第 2 步：Docker 内置 DNS（127.0.0.11）把 web 解析为虚拟IP 10.0.4.2" in shown
+    assert rig_topology_args["node_ips"] == {"swarm-manager": "10.99.0.10", "swarm-worker1": "10.99.0.11",
+                                             "swarm-worker2": "10.99.0.12"}
 
 
 def test_topology_in_chinese(rig_topology_args: dict[str, object]) -> None:
@@ -194,7 +213,7 @@ def test_topology_highlight_marks_only_that_step(rig_topology_args: dict[str, ob
     assert "Step 7: nat POSTROUTING rewrites the source to the lb endpoint 10.0.4.9 (SNAT)" in texts(snat)
     assert sum(1 for p in snat.axes[0].patches if p.get_facecolor()[:3] == pytest.approx(
         tuple(int(HL_FACE[i:i + 2], 16) / 255 for i in (1, 3, 5)))) == 1
-    with pytest.raises(ValueError, match="highlight='nat'"):
+    with pytest.raises(ValueError, match="highlight='nat': one of client, dns, vip"):
         viz.topology(**rig_topology_args, highlight="nat")  # type: ignore[arg-type]
     by_number = viz.topology(**rig_topology_args, highlight=6)  # type: ignore[arg-type]
     assert "Step 6: IPVS service FWM 262 picks the next real server" in texts(by_number)
@@ -287,3 +306,37 @@ def test_without_a_cjk_font_the_glyph_check_fails(monkeypatch: pytest.MonkeyPatc
             fig.savefig(Path(os.devnull), format="png")
     finally:
         fonts.cjk_font.cache_clear()
+
+
+def test_the_cjk_font_is_installed_wherever_the_lab_runs() -> None:
+    root = Path(__file__).parent.parent
+    apt = (root / "run").read_text().split('APT_PACKAGES="', 1)[1].split('"', 1)[0].split()
+    assert "fonts-noto-cjk" in apt  # tests and CI (`./run tests` as root)
+    assert (root / "binder" / "apt.txt").read_text().split() == ["fonts-noto-cjk"]  # Binder (repo2docker)
+    assert "fonts-noto-cjk" in (root / "docs" / "pictures.md").read_text()  # a local install
+    assert fonts.CJK_CANDIDATES[0] == "Noto Sans CJK SC"  # what fonts-noto-cjk provides, tried first
+
+
+def test_a_cjk_font_installed_after_matplotlibs_font_cache_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib import font_manager
+
+    stale = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name]  # a cache from before the font
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    fonts.cjk_font.cache_clear()
+    try:
+        assert fonts.cjk_font() == "Noto Sans CJK SC"
+    finally:
+        fonts.cjk_font.cache_clear()
+
+
+def test_topology_lists_many_tasks_one_line_each_inside_their_node(rig_topology_args: dict[str, object]) -> None:
+    chain = rig_topology_args["chain"]
+    assert isinstance(chain, pd.DataFrame)
+    row = chain[chain.node == "swarm-worker2"].iloc[0]
+    many = pd.DataFrame([{**row.to_dict(), "real_server": f"10.0.4.{20 + i}", "task": f"web.{i + 1}.x",
+                          "task_node": "swarm-worker1"} for i in range(7)])  # seven tasks on one node
+    fig = viz.topology(**{**rig_topology_args, "chain": many})  # type: ignore[arg-type]
+    lines = [t for t in fig.axes[0].texts if t.get_text().startswith("web.")]
+    assert [t.get_text() for t in lines] == [f"web.{i + 1}  10.0.4.{20 + i}/24" for i in range(7)]
+    assert all(13 < t.get_position()[1] < 60 for t in lines)  # inside the node's box, above the overlay
+    assert "IPVS FWM 262 rr (round robin) -> 10.0.4.20, 10.0.4.21, 10.0.4.22 +4 more" in texts(fig)

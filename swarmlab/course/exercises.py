@@ -314,6 +314,187 @@ define(Exercise(
 ))
 
 
+# -- lessons 00-04: the rest of their exercises (lessons/exercises-a.md) ------------------------------------------
+
+
+define(Exercise(
+    "00.builtin-overlay",
+    ("还没有创建 mynet 时，`docker network ls` 里已经有一个 overlay 网络。它叫什么？",
+     "Before mynet exists, `docker network ls` already lists one overlay network. What is it called?"),
+    ("看 DRIVER 列为 overlay 的那一行的 NAME。", "Read the NAME on the line whose DRIVER is overlay."),
+    ("Swarm 初始化时自动创建它，发布端口的流量（路由网格）走它；docker_gwbridge 的驱动是 bridge，不是 overlay。",
+     "Swarm creates it when the swarm is initialised, for the traffic of published ports (the routing mesh); "
+     "docker_gwbridge's driver is bridge, not overlay."),
+    ("ingress：路由网格（第 08 课）用的 overlay 网络。",
+     "ingress: the overlay network of the routing mesh (lesson 08)."),
+    hashes=frozenset({"293736c91befb316642681a6961eb7d44462addb6bd4d2be261981129485bf2a"}),
+))
+
+define(Exercise(
+    "00.scope",
+    ("overlay 网络在 `docker network ls` 的 SCOPE 列里显示什么？",
+     "What does the SCOPE column of `docker network ls` say for an overlay network?"),
+    ("和 bridge、host 那几行的 SCOPE 比一比。", "Compare with the SCOPE of the bridge and host lines."),
+    ("bridge、host、none 只属于一台主机（local）；overlay 网络属于整个集群，每个节点都认识它。",
+     "bridge, host and none belong to one host (local); an overlay network belongs to the whole swarm, every node "
+     "knows it."),
+    ("swarm：整个集群范围的网络。", "swarm: a network of the whole swarm."),
+    hashes=frozenset({"a9d83b405772ce326db49b47edb55abb52f474946e2ce20667792e0beed69230"}),
+))
+
+
+def _running_nodes(lab: Lab, service: str) -> set[str]:
+    return {str(t.node) for t in lab.tasks(service).value or [] if not t.history and t.state == "Running"}
+
+
+def _nodes_without_web(lab: Lab, p: Params) -> set[str]:
+    running = _running_nodes(lab, "web")
+    free = [n for n in lab.swarm_nodes if n not in running]
+    if not free:
+        return {"none", "无", "没有"}
+    return set().union(*(_node_names(n) for n in free))
+
+
+define(Exercise(
+    "01.node-without-web",
+    ("这个集群有 {nodes}。哪个节点上没有运行 web 的任务？（写节点名）",
+     "This swarm has {nodes}. Which node runs no web task? (a node name)"),
+    ("把 `docker service ps web` 的 NODE 列和节点名逐个比较。",
+     "Compare the NODE column of `docker service ps web` with each node name."),
+    ("web 的两个副本被分散到两个节点上，第三个节点上没有 web 任务（它上面可能运行着 client，所以仍然接入 mynet）。",
+     "web's two replicas are spread over two nodes, which leaves the third without a web task (it may run the "
+     "client, and so still be on mynet)."),
+    ("{answer}：上面没有 web 任务。", "{answer}: no web task runs there."),
+    params=lambda lab: {"nodes": ", ".join(lab.swarm_nodes)}, expected=_nodes_without_web,
+))
+
+
+def _task_addresses(lab: Lab, p: Params) -> set[str]:
+    lookup = lab.nslookup("tasks.web").value
+    if lookup is None or not lookup.addresses:
+        raise SwarmlabError("`nslookup tasks.web` returned no address")
+    return {str(len(set(lookup.addresses)))}
+
+
+define(Exercise(
+    "02.tasks-count",
+    ("`nslookup tasks.web` 返回了几个地址？", "How many addresses did `nslookup tasks.web` return?"),
+    ("数 Name: tasks.web 下面的 Address 行；第一行 Server/Address 是 DNS 服务器自己，不算。",
+     "Count the Address lines under Name: tasks.web; the Server/Address on top is the DNS server itself."),
+    ("`tasks.web` 为每个运行中的任务返回一个地址，有几个副本就有几个；`web` 只返回一个 VIP。",
+     "`tasks.web` returns one address per running task, one per replica; `web` returns a single VIP."),
+    ("{answer} 个：每个 web 任务一个。", "{answer}: one per web task."),
+    expected=_task_addresses,
+))
+
+
+def _vip_count(lab: Lab, p: Params) -> set[str]:
+    eth0 = next((i for i in lab.addresses(p["node"]).value or [] if i.name == "eth0"), None)
+    if eth0 is None:
+        raise SwarmlabError(f"{p['node']}: no eth0 in the lb namespace (`ip addr`)")
+    return {str(len(eth0.vips))}
+
+
+define(Exercise(
+    "03.vip-count",
+    ("在 {node}（client 所在节点）的 lb_ 命名空间里，eth0 上有几个 /32 地址？",
+     "In the lb_ namespace on {node} (the client's node), how many /32 addresses does eth0 have?"),
+    ("数 `ip addr` 输出里以 /32 结尾的 inet 行；/24 那一行是端点自己的地址。",
+     "Count the inet lines ending in /32 in the `ip addr` output; the /24 one is the endpoint's own address."),
+    ("mynet 上每个有 VIP 的服务一个 /32：不只是 web，client 也是一个服务，也有自己的 VIP。",
+     "One /32 per service with a VIP on mynet: not only web; the client is a service too, with a VIP of its own."),
+    ("{answer} 个：每个服务的 VIP 一个。", "{answer}: one VIP per service."),
+    params=lambda lab: {"node": client_node(lab)}, expected=_vip_count,
+))
+
+
+def _mynet_nodes(lab: Lab, p: Params) -> set[str]:
+    hosts = {t.host_ip for s in _network(lab, p["node"]).services for t in s.tasks if t.host_ip}
+    if not hosts:
+        raise SwarmlabError(f"`docker network inspect -v {lab.network}` lists no task with a Host IP")
+    return {str(len(hosts))}
+
+
+define(Exercise(
+    "03.endpoint-count",
+    ("在这个集群里，mynet 一共有几个负载均衡端点（每个节点上的 lb-mynet）？",
+     "How many load-balancer endpoints (lb-mynet on a node) does mynet have in this swarm?"),
+    ("只有运行着 mynet 上任务的节点才有；看 `docker service ps web` 和 `docker service ps client` 的 NODE 列，"
+     "或 `docker network inspect -v mynet` 里各任务的 Host IP。",
+     "Only nodes that run a task on mynet have one; see the NODE column of `docker service ps web` and "
+     "`docker service ps client`, or the tasks' Host IP in `docker network inspect -v mynet`."),
+    ("每个节点有自己的 lb 端点，但只有在该网络上运行着任务的节点才会分到一个。",
+     "Each node has its own lb endpoint, but only a node that runs a task on the network gets one."),
+    ("{answer} 个：每个运行着 mynet 任务的节点一个。", "{answer}: one per node that runs a task on mynet."),
+    params=lambda lab: {"node": client_node(lab)}, expected=_mynet_nodes,
+))
+
+define(Exercise(
+    "04.masq-rewrites",
+    ("IPVS 的转发方式 Masq（NAT）改写的是包的源地址还是目的地址？（写“源地址”或“目的地址”）",
+     "Which address of a packet does IPVS's Masq (NAT) forwarding rewrite: the source or the destination?"),
+    ("对照 `ipvsadm -Lnc` 的一行：source、virtual、destination 三列里，哪一列被 IPVS 换掉了？",
+     "Look at a line of `ipvsadm -Lnc`: of source, virtual and destination, which one did IPVS replace?"),
+    ("IPVS 把 VIP 换成选中的任务地址；任务看到的源地址变成 lb 端点，是 nat 表 POSTROUTING 链里那条 "
+     "`-m ipvs --ipvs -j SNAT` 规则做的，不是 IPVS。",
+     "IPVS swaps the VIP for the chosen task's address; the source the task sees becomes the lb endpoint because "
+     "of the nat POSTROUTING rule `-m ipvs --ipvs -j SNAT`, not because of IPVS."),
+    ("目的地址：VIP → 任务地址。源地址由 SNAT 规则改成 lb 端点。",
+     "The destination: VIP → the task's address. The source is rewritten to the lb endpoint by the SNAT rule."),
+    hashes=frozenset({"014b80aba63991fbd246028a6d220c56ad2a61e625591f982636fefc870d8ff2",
+                      "0aee7b710db96d2d2f149b53b13f5367b5cb8d32a1f5264a8e131f9345dc30ec",
+                      "459c9c1d3bbc9be017cd5b257fb7de5c672e88c0283d86b10ce1dfa955f8b1c4",
+                      "5f8fb4292192ee74d02a467a10a3b22cf4a860cb9cbca66cc15c7a4c3f4b11c1",
+                      "a18d6154b985ea35333a89ba27e36537be6811957c19aa726b7edb52886bbe9c",
+                      "a69e2e1feb2061398c255a2451aa8a3de4ebba898ea963cdf73bf0a13273a0b0",
+                      "b552b564434cef285f75b966b8d83091bb8a4c04f2c808b533a769ce95ef884d",
+                      "b9a43c3408a311a08a39d5f1ab61f3a21b27d16f75f5aa666593d49ca0028bf3",
+                      "e88a272cb58974a21074410f48c28c528cbeafeeaecb15239fffd27d7fbecdc7"}),
+))
+
+define(Exercise(
+    "04.first-mark",
+    ("一个刚启动的 dockerd 给它建立的第一个负载均衡的标记是多少？（按 iptables 的写法，十六进制）",
+     "Which mark does a freshly started dockerd give the first load balancer it sets up? (as iptables writes it, "
+     "in hexadecimal)"),
+    ("它是 256 的十六进制写法。", "It is 256 written in hexadecimal."),
+    ("每个 dockerd 的计数器从 256 开始，每个（服务，网络）取下一个数；dockerd 重启后又从头开始。",
+     "Each dockerd's counter starts at 256 and gives each (service, network) the next number; it starts again "
+     "when dockerd restarts."),
+    ("0x100（= 256）：dockerd 运行期间不重复使用，重启后重新从 0x100 开始。",
+     "0x100 (= 256): not reused while dockerd runs, and counted again from 0x100 after a restart."),
+    hashes=frozenset({"30976d55798690993bec78f628ed544ad65cf8fe6c2b18cb908568ca7ccd84a0",
+                      "3d69bb3f3ef01fcf39534994379b12a94faad97ece318364d670e1dfefba0303"}),
+))
+
+define(Exercise(
+    "04.chain-order",
+    ("把一个从 client 发往 web 的请求经过的各站按顺序排列，输入字母（如 ABCDE）：A IPVS 选出任务并改写目的地址；"
+     "B DNS 把 web 解析成 VIP；C SNAT 把源地址改成 lb 端点；D mangle 表 INPUT 链打上防火墙标记；"
+     "E 经 mynet（VXLAN）到达任务。",
+     "Put the stations of a request from the client to web in order, as letters (like ABCDE): A IPVS picks a "
+     "task and rewrites the destination; B DNS resolves web to the VIP; C SNAT rewrites the source to the lb "
+     "endpoint; D the mangle table's INPUT chain sets the firewall mark; E the packet crosses mynet (VXLAN) to "
+     "the task."),
+    ("IPVS 靠标记认包，所以标记在 IPVS 之前；SNAT 在包离开 lb 命名空间之前。",
+     "IPVS recognises packets by their mark, so the mark comes before IPVS; SNAT happens just before the packet "
+     "leaves the lb namespace."),
+    ("先有地址（DNS），才有发往 VIP 的包；包先被打标记，IPVS 再按标记选任务；改完目的地址后才改源地址，"
+     "最后经 overlay 网络送到任务。",
+     "First the address (DNS), then packets to the VIP; a packet is marked, then IPVS picks a task by the mark; "
+     "the source is rewritten after the destination, and the overlay network carries the packet last."),
+    ("BDACE：DNS → MARK → IPVS（目的地址）→ SNAT（源地址）→ VXLAN。",
+     "BDACE: DNS → MARK → IPVS (destination) → SNAT (source) → VXLAN."),
+    hashes=frozenset({"0d6640b6e39ef2948e73e08ed2b9275ea9842c068657c16acc0f304396be9403",
+                      "4c16c7900d3ad45a91e37c4d62283c42e2bb5f309296d509a65dd99614445f4f",
+                      "662152739abdf2b07b7f4fc5f6ac6ea4b4db9bf1446793ee873935cc92feff48",
+                      "965af1f6a05b060043a3903944e8e49b3940632109a962ff49e7ceb0a1cdd575",
+                      "c13f9889a18cdb164de10a0f172e6b778b06ec9d69534b6dbed69ad1590e96a2",
+                      "c37d5c6519bb7219a40d81bbe7754617d9a37aca3895c8549e4d632564aff0c7",
+                      "de8d526fa88b47df23a855a7436c9ab9064419b7da57a2374f23ffe2a558a995"}),
+))
+
+
 def _sequence(lab: Lab) -> Params:
     seq = _answers(lab, 6)
     if len(seq) < 2:

@@ -91,7 +91,7 @@ class _Message:
 
 
 def _widget(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> Any:
-    import ipywidgets as w
+    import ipywidgets as w  # type: ignore[import-untyped]
     from IPython.display import HTML, display
 
     display(HTML(question_html(ex, params, lang)))
@@ -116,4 +116,27 @@ def _widget(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> Any:
 
     check.on_click(on_check)
     reveal.on_click(on_reveal)
-    return w.VBox([w.HBox([box, check, reveal]), out])
+    return _exercise_box(lang)([w.HBox([box, check, reveal]), out])
+
+
+def static_note(lang: str) -> str:
+    """What a page without a kernel (the static site) shows in place of the input box."""
+    return ('<div class="swarmlab-exercise-static"><i>' + i18n.tr(
+        "在 Jupyter 里打开这一课来作答：输入框、“检查”和“显示答案”需要运行中的内核。",
+        "Open this lesson in Jupyter to answer: the input box, Check and Show solution need a running kernel.",
+        lang) + "</i></div>")
+
+
+def _exercise_box(lang: str) -> Any:
+    import ipywidgets as w
+
+    class ExerciseBox(w.VBox):  # type: ignore[misc]
+        """The widget, plus an HTML fallback for renderers without widgets (the static site, nbconvert)."""
+
+        def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+            data = super()._repr_mimebundle_(**kwargs)
+            if isinstance(data, dict):
+                data["text/html"] = static_note(lang)
+            return data
+
+    return ExerciseBox

@@ -1,4 +1,5 @@
-"""Executing the lab's notebooks headless (nbclient), for the tests and the notebooks benchmark."""
+"""Executing the course's lesson notebooks (labs/zh, labs/en) headless with nbclient, for the tests, the static
+site and the notebooks benchmark."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import time
 from pathlib import Path
 
 LABS = Path(__file__).resolve().parent.parent.parent / "labs"
+LANGS = ("zh", "en")
 
 
-def notebooks() -> list[Path]:
-    return sorted(LABS.glob("[0-9][0-9]-*.ipynb"))
+def notebooks(lang: str | None = None) -> list[Path]:
+    """The lessons' built notebooks, Chinese first then English (or one language)."""
+    return [p for lg in ((lang,) if lang else LANGS) for p in sorted((LABS / lg).glob("[0-9][0-9]-*.ipynb"))]
+
+
+def key(path: Path) -> str:
+    """'zh/04-marks-and-ipvs': a lesson in one language."""
+    return f"{path.parent.name}/{path.stem}"
 
 
 def execute(path: Path, timeout: int = 600) -> tuple[object, float]:
@@ -39,3 +47,27 @@ def error_outputs(nb: object) -> list[str]:
             elif out.get("output_type") == "stream" and out.get("name") == "stderr" and "Traceback" in out["text"]:
                 found.append(out["text"][:300])
     return found
+
+
+def execute_all(paths: list[Path], timeout: int = 600, workers: int = 2) -> tuple[dict[str, object],
+                                                                                  dict[str, float], dict[str, str]]:
+    """Execute each notebook, `workers` kernels at a time (each lesson in a kernel of its own, top to bottom); go
+    on after a failure. Returns the executed notebooks, seconds and failures, by key, in the order of `paths`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nbclient.exceptions import CellExecutionError
+
+    def one(path: Path) -> tuple[object | None, float, str | None]:
+        t0 = time.perf_counter()
+        try:
+            nb, took = execute(path, timeout)
+        except CellExecutionError as exc:
+            return None, round(time.perf_counter() - t0, 2), f"{exc.ename}: {exc.evalue}"[:500]
+        return nb, round(took, 2), None
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        results = list(pool.map(one, paths))
+    done = {key(p): nb for p, (nb, _, _) in zip(paths, results, strict=True) if nb is not None}
+    seconds = {key(p): took for p, (_, took, _) in zip(paths, results, strict=True)}
+    failed = {key(p): why for p, (_, _, why) in zip(paths, results, strict=True) if why is not None}
+    return done, seconds, failed

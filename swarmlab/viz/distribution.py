@@ -152,7 +152,8 @@ def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, 
     rug.set_xlim(min(seqs) - 0.5, max(seqs) + 0.5)
     rug.set_ylim(0, 1)
     rug.set_yticks([])
-    rug.axvspan(lo - 0.5, hi + 0.5, color=SKY, alpha=0.3, linewidth=0)
+    if (lo, hi) != (min(seqs), max(seqs)):  # where the strip's window lies in the whole run
+        rug.axvspan(lo - 0.5, hi + 0.5, color=SKY, alpha=0.3, linewidth=0)
     if repeats:
         rug.vlines(repeats, 0.1, 0.9, color=VERMILION, linewidth=1.2)
         where = ", ".join(str(r) for r in repeats[:8]) + (", ..." if len(repeats) > 8 else "")
