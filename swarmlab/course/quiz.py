@@ -91,7 +91,7 @@ class _Message:
 
 
 def _widget(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> Any:
-    import ipywidgets as w  # type: ignore[import-untyped]
+    import ipywidgets as w
     from IPython.display import HTML, display
 
     display(HTML(question_html(ex, params, lang)))
@@ -130,7 +130,7 @@ def static_note(lang: str) -> str:
 def _exercise_box(lang: str) -> Any:
     import ipywidgets as w
 
-    class ExerciseBox(w.VBox):  # type: ignore[misc]
+    class ExerciseBox(w.VBox):
         """The widget, plus an HTML fallback for renderers without widgets (the static site, nbconvert)."""
 
         def _repr_mimebundle_(self, **kwargs: Any) -> Any:

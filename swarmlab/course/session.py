@@ -128,7 +128,7 @@ def _ipython() -> Any:
 
 def _register_magic(shell: Any, lab: Lab, lang: str) -> None:
     try:
-        from swarmlab import magic  # type: ignore[attr-defined]
+        from swarmlab import magic
     except ImportError:  # the %swarm magic lands with the lead's work on main
         return
     magic.register(shell, lab, lang=lang)

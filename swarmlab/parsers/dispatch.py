@@ -49,8 +49,8 @@ _EXEC_ARG = {"-u", "--user", "-e", "--env", "-w", "--workdir", "--env-file"}
 _DOCKER_GLOBAL_ARG = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level"}
 
 
-_MODULES = (_json, container_ls, docker_cli, ip_addr, iptables, ipvs_connections, ipvsadm, keyvalue, netns_ls, network_inspect,
-            network_ls, node_ls, nslookup, ping, service_inspect, service_ls, service_ps, system,
+_MODULES = (_json, container_ls, docker_cli, ip_addr, iptables, ipvs_connections, ipvsadm, keyvalue, netns_ls,
+            network_inspect, network_ls, node_ls, nslookup, ping, service_inspect, service_ls, service_ps, system,
             vagrant_ssh_config, whoami)
 
 
