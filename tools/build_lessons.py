@@ -57,7 +57,7 @@ def target(source: Path) -> Path:
 
 def build(source: Path) -> str:
     """The notebook (as nbformat JSON text) built from one lesson source."""
-    import jupytext  # type: ignore[import-untyped]
+    import jupytext
     import nbformat
 
     nb = jupytext.read(source, fmt="md:myst")
