@@ -37,5 +37,5 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     from swarmlab.testing.notebooks import key, notebooks
 
     assert sorted(errors) == sorted(key(p) for p in notebooks()) and len(errors) == 20, sorted(errors)
-    assert all(v == [] for v in errors.values()), errors
+    assert {k: v for k, v in errors.items() if v} == {}
     assert (ROOT / "binder" / "apt.txt").read_text().split() == ["fonts-noto-cjk"]  # the pictures' Chinese labels
