@@ -12,12 +12,12 @@ from swarmlab.errors import SwarmlabError
 from swarmlab.lab import Lab
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def lab() -> Lab:
     return course.start("04", "replay", lang="en", show=False)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def broken() -> Lab:
     return course.start("09", lang="en", show=False)  # its own recording: the no-IPVS swarm
 
@@ -179,7 +179,8 @@ def test_the_no_ipvs_swarm_fails_the_chapters_checks(broken: Lab) -> None:
         assert not report.passed and "✗" in str(report), lesson_id
 
 
-def test_setup_fails_on_a_one_node_swarm(lab: Lab) -> None:
+def test_setup_fails_on_a_one_node_swarm() -> None:
+    lab = course.start("00", "replay", lang="en", show=False)
     lab.swarm_nodes = ["swarm-manager"]
     report = course.check("00", lab=lab, lang="en")
     assert not report.passed and "needs at least two" in str(report)
@@ -212,3 +213,16 @@ def test_05_repeats_counts_the_lessons_own_sample(lab: Lab) -> None:
     sample = lab.sample_requests(60)  # the lesson's picture: the checker counts this batch, not a new one
     assert exercises._sample_params(lab) == {"n": "60"}
     assert course.exercise("05.repeats", answer=str(sample.repeats), lab=lab).correct
+
+
+def test_a_checker_grades_what_the_student_saw_last() -> None:
+    """A recording answers a repeated command with its next recorded output (a later state): the checker must take
+    the output the lesson showed last, not run the command once more."""
+    lab = course.start("06", "replay", lang="en", show=False)
+    counts = []
+    while 3 not in counts:  # the recording scales web 2 -> 3: step through what a lesson would show
+        counts.append(len([t for t in lab.tasks("web").value or [] if not t.history and t.state == "Running"]))
+        assert len(counts) < 30
+    assert course.exercise("01.replicas", answer="3", lab=lab).correct
+    assert not course.exercise("01.replicas", answer="2", lab=lab).correct
+    assert course.exercise("01.replicas", answer="3", lab=lab).correct  # checking again changes nothing

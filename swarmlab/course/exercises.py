@@ -94,12 +94,31 @@ def fixed(*answers: str, exercise_id: str) -> frozenset[str]:
 # -- the lab's data the checkers use -----------------------------------------------------------------------------
 
 
+def seen(lab: Lab, steps: str | tuple[str, ...], run: Callable[[], Any], node: str | None = None,
+         token: str | None = None) -> Any:
+    """The latest result of `steps` (on `node`, its command naming `token`) that this session already showed, so a
+    checker grades what the student just saw: a recording answers a repeated command with its next recorded output
+    (a later state of the swarm). When the lesson has not shown it yet: `run()`."""
+    steps = (steps,) if isinstance(steps, str) else steps
+    for r in reversed(lab.log):
+        if (r.step in steps and r.value is not None and (node is None or r.node == node)
+                and (token is None or token in r.command.split())):
+            return r
+    return run()
+
+
+def _running(lab: Lab, service: str) -> list[Any]:
+    """The running tasks of `service` in the `docker service ps` the student saw last."""
+    shown = seen(lab, "service_ps", lambda: lab.tasks(service), token=service)
+    return [t for t in shown.value or [] if not t.history and t.state == "Running"]
+
+
 def client_node(lab: Lab) -> str:
     return lab.client_node()
 
 
 def _network(lab: Lab, node: str | None = None) -> Any:
-    nets = lab.inspect_network(node).value or []
+    nets = seen(lab, "network_inspect", lambda: lab.inspect_network(node), node or lab.manager).value or []
     if not nets:
         raise SwarmlabError(f"`docker network inspect -v {lab.network}` shows nothing")
     return nets[0]
@@ -130,7 +149,8 @@ def _lb_endpoint(lab: Lab, node: str) -> str:
 
 
 def _answers(lab: Lab, n: int = 6) -> list[str]:
-    return [str(a.hostname) for a in lab.requests(n).value or [] if a.ok and a.hostname]
+    shown = seen(lab, "requests", lambda: lab.requests(n))
+    return [str(a.hostname) for a in shown.value or [] if a.ok and a.hostname][-n:]
 
 
 def next_backend(sequence: list[str]) -> str:
@@ -178,8 +198,7 @@ define(Exercise(
     ("只数 CURRENT STATE 为 Running 的任务，不算历史行（\\_ 开头）。",
      "Count only tasks whose CURRENT STATE is Running, not the history rows (starting with \\_)."),
     ("{answer} 个任务。", "{answer} tasks."),
-    expected=lambda lab, p: {str(len([t for t in lab.tasks("web").value or []
-                                       if not t.history and t.state == "Running"]))},
+    expected=lambda lab, p: {str(len(_running(lab, "web")))},
 ))
 
 define(Exercise(
@@ -222,7 +241,7 @@ define(Exercise(
 
 
 def _web_vip(lab: Lab, p: Params) -> set[str]:
-    lookup = lab.nslookup("web").value
+    lookup = seen(lab, "nslookup", lambda: lab.nslookup("web"), token="web").value
     return {addr for addr in (lookup.addresses if lookup else [])}
 
 
@@ -344,7 +363,7 @@ define(Exercise(
 
 
 def _running_nodes(lab: Lab, service: str) -> set[str]:
-    return {str(t.node) for t in lab.tasks(service).value or [] if not t.history and t.state == "Running"}
+    return {str(t.node) for t in _running(lab, service)}
 
 
 def _nodes_without_web(lab: Lab, p: Params) -> set[str]:
@@ -370,7 +389,7 @@ define(Exercise(
 
 
 def _task_addresses(lab: Lab, p: Params) -> set[str]:
-    lookup = lab.nslookup("tasks.web").value
+    lookup = seen(lab, "nslookup", lambda: lab.nslookup("tasks.web"), token="tasks.web").value
     if lookup is None or not lookup.addresses:
         raise SwarmlabError("`nslookup tasks.web` returned no address")
     return {str(len(set(lookup.addresses)))}
@@ -389,7 +408,8 @@ define(Exercise(
 
 
 def _vip_count(lab: Lab, p: Params) -> set[str]:
-    eth0 = next((i for i in lab.addresses(p["node"]).value or [] if i.name == "eth0"), None)
+    shown = seen(lab, "lb_ip_a", lambda: lab.addresses(p["node"]), p["node"])
+    eth0 = next((i for i in shown.value or [] if i.name == "eth0"), None)
     if eth0 is None:
         raise SwarmlabError(f"{p['node']}: no eth0 in the lb namespace (`ip addr`)")
     return {str(len(eth0.vips))}
@@ -553,7 +573,7 @@ define(Exercise(
 
 
 def _dnsrr_count(lab: Lab, p: Params) -> set[str]:
-    lookup = lab.nslookup("webrr").value
+    lookup = seen(lab, "nslookup", lambda: lab.nslookup("webrr"), token="webrr").value
     return {str(len(set(lookup.addresses)) if lookup else 0)}
 
 
@@ -703,7 +723,7 @@ define(Exercise(
 
 
 def _fwm_count(lab: Lab, p: Params) -> set[str]:
-    table = lab.ipvs(p["node"]).value
+    table = seen(lab, ("lb_ipvs", "lb_ipvs_stats"), lambda: lab.ipvs(p["node"]), p["node"]).value
     if table is None or not table.available:
         raise SwarmlabError(f"{p['node']}: no IPVS table to count")
     return {str(len(table.services))}
