@@ -14,6 +14,7 @@ itself does not branch on the mode: what a recording holds it asks its transport
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -99,7 +100,8 @@ class Lab:
             t = ReplayTransport(path, key=key_of)
             prov = t.recording.provenance
             return cls(t, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
-                       images=prov.get("images"), strict=False, users=prov.get("users"))
+                       images=prov.get("images"), strict=False, users=prov.get("users"),
+                       source=f"{t.recording.title} ({t.description})")
         inv = inv or inv_mod.discover()
         if inv is None:
             raise SwarmlabError("no live swarm configured: start one (`swarmlab rig up`, `vagrant up`) or give an "
@@ -117,7 +119,8 @@ class Lab:
                 raise SwarmlabError("record mode needs record_to=<file.jsonl>")
             prov = {"swarmlab": __version__, "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
-                    "images": images or RIG_IMAGES, **(provenance or {})}
+                    "images": images or RIG_IMAGES, **json.loads(os.environ.get("SWARMLAB_PROVENANCE") or "{}"),
+                    **(provenance or {})}
             prov.update(_versions(live, inv.manager.name))
             live = RecordingTransport(live, record_to, prov)
         lab = cls(live, mode, manager=inv.manager.name, swarm_nodes=swarm_nodes, images=images, users=users)
