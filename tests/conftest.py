@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -167,6 +168,17 @@ def rig13():  # type: ignore[no-untyped-def]
 def both_rigs(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The same tests on both rigs: the session's `rig` (Debian 12), then `rig13` (Debian 13)."""
     return request.getfixturevalue("rig" if request.param == "12" else "rig13")
+
+
+def tool(name: str) -> ModuleType:
+    """A script of tools/ (not a package), imported as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "tools" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

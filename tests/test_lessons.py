@@ -3,29 +3,21 @@ first two cells, exercises that exist, no answer readable in a notebook."""
 
 from __future__ import annotations
 
-import importlib.util
+import itertools
 import json
 import re
 import shutil
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from swarmlab.course import EXERCISES, LESSONS
+from tests.conftest import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_lessons", ROOT / "tools" / "build_lessons.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_lessons = _tool()
+build_lessons = tool("build_lessons")
 
 
 def _code(lang: str, name: str) -> list[str]:
@@ -103,3 +95,24 @@ def test_every_exercise_a_lesson_uses_is_defined_and_answers_stay_out(name: str)
     assert len(used) >= 2, "a lesson has at least two graded exercises"
     assert [u for u in used if u not in EXERCISES] == []
     assert "answer=" not in code, "an answer in a lesson's code cell is readable in the notebook"
+
+
+def test_a_wrapped_chinese_paragraph_is_joined_where_the_break_falls_between_chinese_characters() -> None:
+    text = ("第一行讲到\n这里，\n`ipvsadm` 接着\nIPVS\n\n```\n代码\n代码\n```\n| 表 |\n| 表 |\n"
+            "- 列表项的\n  续行\n- 下一项")
+    assert build_lessons.join_cjk_lines(text) == (
+        "第一行讲到这里，`ipvsadm` 接着\nIPVS\n\n```\n代码\n代码\n```\n| 表 |\n| 表 |\n- 列表项的续行\n- 下一项")
+    assert build_lessons.join_cjk_lines("an English\nparagraph") == "an English\nparagraph"
+
+
+@pytest.mark.parametrize("name", lesson_names())
+def test_no_built_chinese_paragraph_breaks_between_two_chinese_characters(name: str) -> None:
+    nb = json.loads((ROOT / "labs" / "zh" / f"{name}.ipynb").read_text())
+    for cell in (c for c in nb["cells"] if c["cell_type"] == "markdown"):
+        fenced = False
+        lines = "".join(cell["source"]).split("\n")
+        for a, b in itertools.pairwise(lines):
+            fenced ^= a.strip().startswith("```")
+            if not fenced and a.strip() and b.strip() and build_lessons._prose(b):
+                assert not (build_lessons.CJK.match(a.rstrip()[-1]) and build_lessons.CJK.match(b.strip()[0])), \
+                    f"{name}: a line break between Chinese characters renders as a space: {a[-20:]!r} / {b[:20]!r}"

@@ -9,6 +9,7 @@ changed. Outputs are never stored: a built notebook holds the source's cells onl
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +18,32 @@ LESSONS = ROOT / "lessons"
 LABS = ROOT / "labs"
 LANGS = ("zh", "en")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]")
+FULLWIDTH_PUNCT = "。，；：！？、（）「」“”—…"
+NOT_PROSE = ("```", "|", "#", "<", ":", "---", "- ", "* ")
+
+
+def _prose(line: str) -> bool:
+    text = line.strip()
+    return bool(text) and not text.startswith(NOT_PROSE) and re.match(r"\d+\. ", text) is None
+
+
+def join_cjk_lines(markdown: str) -> str:
+    """Join the lines of a wrapped Chinese paragraph where the break falls between two Chinese characters (or next
+    to full-width punctuation): a browser renders a newline inside a paragraph as a space, and Chinese text has none.
+    Code blocks, tables, HTML lines, headings and a list item's first line keep their line breaks."""
+    out: list[str] = []
+    fenced = False
+    for line in markdown.split("\n"):
+        if line.strip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and out and _prose(line) and (_prose(out[-1]) or out[-1].lstrip().startswith(("- ", "* "))):
+            a, b = out[-1].rstrip()[-1], line.strip()[0]
+            if a in FULLWIDTH_PUNCT or b in FULLWIDTH_PUNCT or (CJK.match(a) and CJK.match(b)):
+                out[-1] = out[-1].rstrip() + line.strip()
+                continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def sources() -> list[Path]:
@@ -30,7 +57,7 @@ def target(source: Path) -> Path:
 
 def build(source: Path) -> str:
     """The notebook (as nbformat JSON text) built from one lesson source."""
-    import jupytext  # type: ignore[import-untyped]
+    import jupytext
     import nbformat
 
     nb = jupytext.read(source, fmt="md:myst")
@@ -41,6 +68,8 @@ def build(source: Path) -> str:
         cell.id = f"{source.parent.name}-{source.stem[:2]}-{i:02d}"
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        elif cell.cell_type == "markdown" and source.parent.name == "zh":
+            cell.source = join_cjk_lines(cell.source)
         cell.metadata.pop("lines_to_next_cell", None)
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"

@@ -454,10 +454,12 @@ define(Exercise(
 
 define(Exercise(
     "04.first-mark",
-    ("一个刚启动的 dockerd 给它建立的第一个负载均衡的标记是多少？（按 iptables 的写法，十六进制）",
-     "Which mark does a freshly started dockerd give the first load balancer it sets up? (as iptables writes it, "
-     "in hexadecimal)"),
-    ("它是 256 的十六进制写法。", "It is 256 written in hexadecimal."),
+    ("某个节点上的 dockerd 刚刚重启，它重启后建立的第一个负载均衡是 mynet 上的 web。在这个节点的 mangle 表里，"
+     "web 的规则会写 `MARK set` 什么？",
+     "A node's dockerd has just restarted, and the first load balancer it sets up after the restart is web's on "
+     "mynet. What will follow `MARK set` in web's rule in that node's mangle table?"),
+    ("重启后计数器从头开始；起点是 256，iptables 用十六进制写。",
+     "After a restart the counter starts from the beginning, at 256; iptables writes it in hexadecimal."),
     ("每个 dockerd 的计数器从 256 开始，每个（服务，网络）取下一个数；dockerd 重启后又从头开始。",
      "Each dockerd's counter starts at 256 and gives each (service, network) the next number; it starts again "
      "when dockerd restarts."),
