@@ -113,3 +113,22 @@ def test_what_is_not_ping_output_is_refused_at_its_line(text: str, line_no: int)
     with pytest.raises(ParseError) as info:
         ping.parse(text)
     assert (info.value.kind, info.value.line_no) == ("ping", line_no)
+
+
+CAPTURES = sorted([*LOCAL.glob("*.txt"), *(Path(__file__).parent / "fixtures" / "rig-parsers-docker20").glob("*.txt")])
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_truncations_of_the_captures_give_a_reading_or_a_parse_error(path: Path) -> None:
+    from swarmlab.parsers.dispatch import parse_output
+
+    s = split_fixture(path.read_text())[0]
+    text = s.output
+    refused = 0
+    for cut in sorted({0, *range(1, len(text), 7)}):
+        try:
+            parse_output(s.command or "", text[:cut])
+        except ParseError:
+            refused += 1
+    assert refused > 0  # at least the empty output and a cut first line are refused
+    parse_output(s.command or "", text)  # and the whole capture reads
