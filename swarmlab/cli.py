@@ -103,10 +103,10 @@ def _rig(args: argparse.Namespace) -> int:
         print(msg, flush=True)
 
     if args.rig_command == "build":
-        img = image.build(progress, force=args.force)
+        img = image.build(progress, force=args.force, debian=args.debian)
         print(json.dumps(img.info, indent=2))
     elif args.rig_command == "up":
-        inv = vm.up(progress, swarm=not args.no_swarm, ipvs=not args.no_ipvs)
+        inv = vm.up(progress, swarm=not args.no_swarm, ipvs=not args.no_ipvs, debian=args.debian)
         print(inv.table())
     elif args.rig_command == "down":
         vm.down(progress)
@@ -166,7 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     rig_sub = rig.add_subparsers(dest="rig_command", required=True)
     p = rig_sub.add_parser("build", help="build the VM image (debootstrap; ~90 s; cached by recipe)")
     p.add_argument("--force", action="store_true", help="rebuild even when the cached image matches the recipe")
+    debian_help = ("the Debian release: 12 (docker.io 20.10, kernel 6.1) or 13 (docker.io 26.1, kernel 6.12); "
+                   "default $SWARMLAB_RIG_DEBIAN, else the rig home's last, else 12")
+    p.add_argument("--debian", choices=("12", "13"), help=debian_help)
     p = rig_sub.add_parser("up", help="boot the rig and form the swarm; writes the inventory")
+    p.add_argument("--debian", choices=("12", "13"), help=debian_help)
     p.add_argument("--no-swarm", action="store_true", help="start the nodes' dockerd but do not form the swarm")
     p.add_argument("--no-ipvs", action="store_true",
                    help="remove IPVS from the VM's kernel first: VIPs then carry no traffic (the failure to learn)")

@@ -233,7 +233,8 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
                 [x.strip() for x in cell.splitlines() if x.strip() and not x.strip().startswith("#")]
             results = []
             for typed in commands:
-                shown, result = run_command(lab, inv.node, expand(typed, shell.user_ns), lang=lang,
+                node = expand(inv.node, shell.user_ns)  # a lesson may compute the node: `%swarm $victim_node ...`
+                shown, result = run_command(lab, node, expand(typed, shell.user_ns), lang=lang,
                                             highlight=inv.highlight, n=inv.n)
                 show(shown)
                 if inv.frame and result is not None and result.frame is not None and len(result.frame):

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -36,12 +37,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 HEAVY_TIMEOUT = 2400  # s: building and booting the rig (~3 min) counts in the first test that uses it
 
 
+RIG_FIXTURES = {"rig", "rig13", "both_rigs"}
+
+
+def on_debian13_rig(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return "rig13" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and callspec.params.get("both_rigs") == "13")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked rig_last (they stop the shared rig) run after every other test. Tests on the rig get a
-    generous timeout of their own (the global 300 s guards everything else against hangs)."""
-    items.sort(key=lambda item: item.get_closest_marker("rig_last") is not None)
+    """Order: everything else, then tests marked rig_last (they stop the shared Debian 12 rig), then the tests
+    on the Debian 13 rig (so only one rig runs at a time; see docs/testing.md). Tests on a rig get a generous
+    timeout of their own (the global 300 s guards everything else against hangs)."""
+    items.sort(key=lambda item: (on_debian13_rig(item), item.get_closest_marker("rig_last") is not None))
     for item in items:
-        if "rig" in getattr(item, "fixturenames", ()) and item.get_closest_marker("timeout") is None:
+        if RIG_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(HEAVY_TIMEOUT))
 
 
@@ -133,20 +144,41 @@ def _cleanup_bastion() -> None:
 
 @pytest.fixture(scope="session")
 def rig():  # type: ignore[no-untyped-def]
-    """A running rig (three nodes, swarm formed), once per session; down at the end unless SWARMLAB_KEEP_RIG=1."""
-    from swarmlab.testing.rig import RIG_HOME_DEFAULT, rig_unavailable_reason
+    """A running rig (three nodes, swarm formed), once per session; down at the end unless SWARMLAB_KEEP_RIG=1.
+    Debian 12 (docker.io 20.10) unless $SWARMLAB_RIG_DEBIAN says 13; home $SWARMLAB_RIG_HOME."""
+    from swarmlab.testing.rig import RIG_HOME_DEFAULT, running_rig
 
-    reason = rig_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
     os.environ.setdefault("SWARMLAB_RIG_HOME", RIG_HOME_DEFAULT)
-    from swarmlab.inventory import load
-    from swarmlab.rig import vm
+    with running_rig(os.environ["SWARMLAB_RIG_HOME"], os.environ.get("SWARMLAB_RIG_DEBIAN") or "12") as inv:
+        yield inv
 
-    inv = load(vm.inventory_file()) if vm.running() else vm.up(progress=lambda m: print(f"[rig] {m}", flush=True))
-    yield inv
-    if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
-        vm.down(progress=lambda m: print(f"[rig] {m}", flush=True))
+
+@pytest.fixture(scope="session")
+def rig13():  # type: ignore[no-untyped-def]
+    """The Debian 13 rig (docker.io 26.1, kernel 6.12, iptables over nf_tables), once per session, in its own
+    home ($SWARMLAB_TEST_RIG13_HOME). Its tests are ordered after every other test, the Debian 12 rig's last
+    ones included (which stop that rig), so the two rigs do not run at once."""
+    from swarmlab.testing.rig import RIG13_HOME_DEFAULT, running_rig
+
+    with running_rig(os.environ.get("SWARMLAB_TEST_RIG13_HOME") or RIG13_HOME_DEFAULT, "13") as inv:
+        yield inv
+
+
+@pytest.fixture(scope="module", params=["12", "13"], ids=["debian12", "debian13"])
+def both_rigs(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The same tests on both rigs: the session's `rig` (Debian 12), then `rig13` (Debian 13)."""
+    return request.getfixturevalue("rig" if request.param == "12" else "rig13")
+
+
+def tool(name: str) -> ModuleType:
+    """A script of tools/ (not a package), imported as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "tools" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

@@ -6,6 +6,7 @@ into tuples of the values that matter, so `tests/fixture_expectations.py` can st
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,8 @@ def sections(rel: str) -> list[Section]:
 
 def parse_section(s: Section) -> tuple[str, Any]:
     command = s.command or ""
+    # headers that describe where a command ran ('node1 ingress_sbox ipvsadm -Ln --stats'): the command itself
+    command = re.sub(r"^node\d+ \S+ (?=ipvsadm\b)", "", command)
     if command in SPECIAL:
         return command, SPECIAL[command](s.output)
     if command.startswith(COUNTS_HEADERS):

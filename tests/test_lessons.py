@@ -3,30 +3,21 @@ first two cells, exercises that exist, no answer readable in a notebook."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import re
 import shutil
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from swarmlab.course import EXERCISES, LESSONS
+from tests.conftest import tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_lessons", ROOT / "tools" / "build_lessons.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_lessons = _tool()
+build_lessons = tool("build_lessons")
 
 
 def _code(lang: str, name: str) -> list[str]:

@@ -56,6 +56,12 @@ def test_json_format_braces_reach_the_step_unchanged(shell: Any) -> None:
     assert "{{json .Endpoint.VirtualIPs}}" in out[0].command
 
 
+def test_a_variable_names_the_node(shell: Any) -> None:  # a lesson computes it: `%swarm $victim_node ...`
+    shell.user_ns["victim_node"] = "swarm-worker1"
+    out = shown(shell, "$victim_node docker container ls")
+    assert out[0].prompt == "root@swarm-worker1:~#", out[0]
+
+
 def test_outside_the_swarm_is_refused_with_the_reason(shell: Any) -> None:
     out = shown(shell, "@client docker exec $client ping -c 2 8.8.8.8")
     assert out[0].error and "不访问集群之外" in out[0].output

@@ -1,6 +1,7 @@
 """The chapter, run live over SSH on the rig's real three-node swarm (real IPVS), every output parsed.
 
-One rig per test session (tests/conftest.py `rig`); the services are created once for this module.
+Every test runs on both rigs (tests/conftest.py `both_rigs`: the session's Debian 12 rig with Docker 20.10, then
+the Debian 13 rig with Docker 26.1); the services are created once per rig.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ NODE_NAMES = [n for n, _ in NODES]
 
 
 @pytest.fixture(scope="module")
-def t(rig: Inventory) -> Iterator[SSHTransport]:
-    with transport(rig) as tr:
+def t(both_rigs: Inventory) -> Iterator[SSHTransport]:
+    with transport(both_rigs) as tr:
         yield tr
 
 
@@ -237,10 +238,10 @@ def test_ipvs_counters_grow_with_requests(t: SSHTransport, chapter: dict[str, An
     assert 0 < sum(r.counters["conns"] for r in after.reals) <= after.counters["conns"]
 
 
-def test_sample_requests_reads_counters_after_the_estimator(rig: Inventory, chapter: dict[str, Any]) -> None:
+def test_sample_requests_reads_counters_after_the_estimator(both_rigs: Inventory, chapter: dict[str, Any]) -> None:
     from swarmlab.lab import Lab
 
-    with Lab.connect(mode="live", inventory=rig) as lab:
+    with Lab.connect(mode="live", inventory=both_rigs) as lab:
         sample = lab.sample_requests(20)
     assert len(sample.answers) == 20 and sample.answers["ok"].all()
     assert sample.ipvs_before is not None and sample.ipvs_after is not None
@@ -248,13 +249,13 @@ def test_sample_requests_reads_counters_after_the_estimator(rig: Inventory, chap
     assert grown >= 20 * 3, "one read, one estimator round after the requests: the counters have moved"
 
 
-def test_record_then_replay_round_trips_byte_for_byte(rig: Inventory, chapter: dict[str, Any],
+def test_record_then_replay_round_trips_byte_for_byte(both_rigs: Inventory, chapter: dict[str, Any],
                                                      tmp_path: Any) -> None:
     from swarmlab.lab import Lab
     from swarmlab.transport.recording import load
 
     path = tmp_path / "session.jsonl"
-    with Lab.connect(mode="record", inventory=rig, record_to=path, provenance={"title": "round trip"}) as lab:
+    with Lab.connect(mode="record", inventory=both_rigs, record_to=path, provenance={"title": "round trip"}) as lab:
         live_chain = lab.vip_chain("web")
         live_answers = lab.requests(10).output
         live = [(r.step, r.node, r.command, r.output) for r in lab.log if r.command]
@@ -270,18 +271,18 @@ def test_record_then_replay_round_trips_byte_for_byte(rig: Inventory, chapter: d
     assert nodes <= set(NODE_NAMES) and len(live_chain) == 2 * len(nodes), "two real servers behind each node's mark"
 
 
-def test_a_real_join_token_never_reaches_the_recording(rig: Inventory, tmp_path: Any) -> None:
+def test_a_real_join_token_never_reaches_the_recording(both_rigs: Inventory, tmp_path: Any) -> None:
     from swarmlab.transport import RecordingTransport
 
     path = tmp_path / "tokens.jsonl"
-    with RecordingTransport(transport(rig), path, {"title": "tokens"}) as t:
+    with RecordingTransport(transport(both_rigs), path, {"title": "tokens"}) as t:
         shown = t.run(MANAGER, "docker swarm join-token worker", timeout=30, check=True).stdout
     token = next(w for w in shown.split() if w.startswith("SWMTKN-1-"))
     text = path.read_text()
     assert token not in text and "docker swarm join --token SWMTKN-1-<redacted> 10.99.0.10:2377" in text
 
 
-def test_a_non_root_student_reaches_the_namespaces_through_sudo(t: SSHTransport, rig: Inventory,
+def test_a_non_root_student_reaches_the_namespaces_through_sudo(t: SSHTransport, both_rigs: Inventory,
                                                                  chapter: dict[str, Any]) -> None:
     """As on a classroom VM (user vagrant: docker group, passwordless sudo): the lab's namespace steps need root."""
     from swarmlab.inventory import from_nodes
@@ -294,9 +295,9 @@ def test_a_non_root_student_reaches_the_namespaces_through_sudo(t: SSHTransport,
     run(t, "rig", setup)
     denied = t.run(MANAGER, "su student -c 'ls /var/run/docker/netns'", timeout=30)
     assert denied.exit_code != 0 and "Permission denied" in denied.stderr, "the netns folder is root's"
-    nodes = [n if n.role == "jump" else type(n)(**{**n.as_record(), "user": "student"}) for n in rig]
+    nodes = [n if n.role == "jump" else type(n)(**{**n.as_record(), "user": "student"}) for n in both_rigs]
     student = from_nodes(nodes, source="student")
-    student.extra = dict(rig.extra)
+    student.extra = dict(both_rigs.extra)
     with Lab.connect(mode="live", inventory=student) as lab:
         assert "docker" in t.run(MANAGER, "id -nG student", timeout=30).stdout
         assert lab.lb_namespace(chapter["client_node"]).startswith("lb_")
@@ -306,15 +307,15 @@ def test_a_non_root_student_reaches_the_namespaces_through_sudo(t: SSHTransport,
 
 
 # last: it stops and restarts a worker's dockerd, which may move tasks
-def test_doctor_passes_then_names_a_stopped_dockerd(t: SSHTransport, rig: Inventory) -> None:
-    checks = doctor.run(t, rig)
+def test_doctor_passes_then_names_a_stopped_dockerd(t: SSHTransport, both_rigs: Inventory) -> None:
+    checks = doctor.run(t, both_rigs)
     assert all(x.ok for x in checks), doctor.report(checks)
     names = {x.name for x in checks}
     assert {"ssh", "docker", "swarm", "ipvs", "ipvsadm+nsenter", "lab images", "swarm ports"} <= names
     victim = NODES[2][0]
     run(t, victim, "node-dockerd stop")
     try:
-        checks = doctor.run(t, rig)
+        checks = doctor.run(t, both_rigs)
         failed = [x for x in checks if not x.ok]
         assert [(x.node, x.name) for x in failed if x.node == victim] == [(victim, "docker")]
         assert "node-dockerd start" in failed[0].fix

@@ -5,35 +5,25 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from swarmlab.testing.jupyter import CHROMIUM, CHROMIUM_ARGS, browser_unavailable_reason
 from swarmlab.testing.notebooks import notebooks
-from tests.conftest import ExecutedLessons
+from tests.conftest import ExecutedLessons, tool
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "02-the-vip"  # the page the browser test opens in both languages
 
 
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def site(executed_lessons: ExecutedLessons, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "html"
-    report = _tool().build(out, executed_lessons.folder)
+    report = tool("build_site").build(out, executed_lessons.folder)
     assert report["missing"] == [] and report["failed"] == {}
     return out
 

@@ -130,3 +130,22 @@ def test_asking_a_replay_for_more_requests_than_it_holds_says_so() -> None:
     held = int(sample.summary["count"].sum())
     assert held < 100
     assert any(f"holds only {held} answers" in note for note in sample.notes)
+
+
+def test_the_connection_table_parser_reads_the_rig_capture() -> None:
+    from pathlib import Path
+
+    from swarmlab.errors import ParseError
+    from swarmlab.parsers import ipvs_connections
+    from swarmlab.parsers.dispatch import parse_output
+
+    text = (Path(__file__).parent / "fixtures/rig-ipvs-docker20/lb-ipvsadm-Lnc.txt").read_text()
+    parsed = parse_output("nsenter --net=/var/run/docker/netns/lb_7y757jodw ipvsadm -Lnc", text)
+    assert parsed.kind == "ipvsadm_connections"
+    f = parsed.frame
+    assert list(f.state) == ["TIME_WAIT"] * 4 and set(f.source) == {"10.0.1.8"} and set(f.virtual) == {"10.0.1.2"}
+    assert sorted(set(f.destination)) == ["10.0.1.3", "10.0.1.4"] and f.expire_s.iloc[0] == 24
+    for cut in range(1, len(text.splitlines())):
+        broken = "\n".join(text.splitlines()[:cut]) + "\nTCP garbage"
+        with pytest.raises(ParseError, match="line"):
+            ipvs_connections.parse(broken)

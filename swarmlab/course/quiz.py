@@ -4,6 +4,7 @@ box, Check (a verdict with a hint and a reason on a wrong answer) and Show solut
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         colour = GOOD if self.correct else BAD
-        return f'<div class="swarmlab-verdict" style="color:{colour}">{html.escape(str(self))}</div>'
+        return f'<div class="swarmlab-verdict" style="color:{colour}">{rich(str(self))}</div>'
 
 
 def grade(ex: Exercise, answer: str, lab: Lab | None, params: Params, lang: str) -> Verdict:
@@ -49,10 +50,15 @@ def solution(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> str:
     return ex.text(ex.solution, params, lang, answer=answer)
 
 
+def rich(text: str) -> str:
+    """Escaped HTML, with `code` spans shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def question_html(ex: Exercise, params: Params, lang: str) -> str:
     label = i18n.tr("练习", "Exercise", lang)
     return (f'<div class="swarmlab-exercise alert alert-info"><b>{label} {html.escape(ex.id)}</b>: '
-            f"{html.escape(ex.text(ex.question, params, lang))}</div>")
+            f"{rich(ex.text(ex.question, params, lang))}</div>")
 
 
 def unavailable(exercise_id: str, exc: Exception, lang: str) -> str:
@@ -91,7 +97,7 @@ class _Message:
 
 
 def _widget(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> Any:
-    import ipywidgets as w  # type: ignore[import-untyped]
+    import ipywidgets as w
     from IPython.display import HTML, display
 
     display(HTML(question_html(ex, params, lang)))
@@ -112,7 +118,7 @@ def _widget(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> Any:
             text = solution(ex, lab, params, lang)
         except (SwarmlabError, NotRecorded) as exc:
             text = unavailable(ex.id, exc, lang)
-        out.value = f'<div style="color:{INFO}">{html.escape(i18n.tr("答案：", "Solution: ", lang) + text)}</div>'
+        out.value = f'<div style="color:{INFO}">{rich(i18n.tr("答案：", "Solution: ", lang) + text)}</div>'
 
     check.on_click(on_check)
     reveal.on_click(on_reveal)
@@ -130,7 +136,7 @@ def static_note(lang: str) -> str:
 def _exercise_box(lang: str) -> Any:
     import ipywidgets as w
 
-    class ExerciseBox(w.VBox):  # type: ignore[misc]
+    class ExerciseBox(w.VBox):
         """The widget, plus an HTML fallback for renderers without widgets (the static site, nbconvert)."""
 
         def _repr_mimebundle_(self, **kwargs: Any) -> Any:

@@ -7,6 +7,7 @@ the `%swarm` magics, shows a badge saying where the data comes from, and puts th
 
 from __future__ import annotations
 
+import contextlib
 import html
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | No
     if shell is not None:
         shell.user_ns.update(names(lab))
         _register_magic(shell, lab, lang)
+        _follow_the_client(shell, lab)
     if show and shell is not None:
         from IPython.display import HTML, display
 
@@ -94,6 +96,28 @@ def badge_html(lab: Lab, lang: str | None = None) -> str:
             f'border-radius:4px">{html.escape(badge_text(lab, lang))}</span></div>')
 
 
+def _follow_the_client(shell: Any, lab: Lab) -> None:
+    """Live, a lesson may create the client after start() (lesson 01): after each cell, until `client` is known,
+    look again, so `$client`, `client_node` and `$lb` work in the very next cell."""
+    events = getattr(shell, "events", None)
+    if events is None:
+        return
+    old = _state.get("hook")
+    if old is not None:
+        with contextlib.suppress(ValueError):
+            events.unregister("post_run_cell", old)
+    if lab.replaying:  # a recording's names are known from the start
+        _state["hook"] = None
+        return
+
+    def hook(*_: Any) -> None:
+        if shell.user_ns.get("client") is None and current_lab() is lab:
+            shell.user_ns.update(names(lab))
+
+    events.register("post_run_cell", hook)
+    _state["hook"] = hook
+
+
 def _ipython() -> Any:
     try:
         from IPython import get_ipython
@@ -104,7 +128,7 @@ def _ipython() -> Any:
 
 def _register_magic(shell: Any, lab: Lab, lang: str) -> None:
     try:
-        from swarmlab import magic  # type: ignore[attr-defined]
+        from swarmlab import magic
     except ImportError:  # the %swarm magic lands with the lead's work on main
         return
     magic.register(shell, lab, lang=lang)

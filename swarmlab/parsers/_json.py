@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines
 
 
@@ -68,3 +69,17 @@ def lst(value: Any, kind: str, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise ParseError(kind, f"{what} should be a JSON list, got {type(value).__name__}")
     return value
+
+FORMAT = r"(?:\s-f\s|\s-f\S|--format)"
+
+
+def load_any(text: str) -> Any:
+    """`docker ... inspect -f '{{json ...}}'` for anything without a parser of its own: the JSON value."""
+    return load(text, "docker --format json")[0]
+
+
+READS = [Reads(load_any, None, "json", tuple(("docker", *w, "inspect") for w in
+                                             ((), ("container",), ("node",), ("network",), ("service",),
+                                              ("image",), ("volume",), ("task",))),
+               when=(FORMAT,), examples=("docker network inspect mynet -f '{{json .Peers}}'",
+                                         "docker inspect -f '{{json .NetworkSettings}}' c"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, fields, is_dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from swarmlab.errors import ParseError
 
@@ -31,12 +31,12 @@ def records_frame(records: Iterable[Any], dtypes: Mapping[str, str]) -> pd.DataF
     """A DataFrame with exactly the columns of `dtypes`, in that order, with those dtypes."""
     import pandas as pd
 
-    rows = [asdict(r) if is_dataclass(r) else dict(r) for r in records]
+    rows = [asdict(r) if is_dataclass(r) and not isinstance(r, type) else dict(r) for r in records]
     frame = pd.DataFrame(rows, columns=list(dtypes))
     for column, dtype in dtypes.items():
         if dtype == "object":
             continue
-        frame[column] = frame[column].astype(dtype)
+        frame[column] = frame[column].astype(cast(Any, dtype))  # pandas' stubs list dtype names as literals
     return frame
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.table import parse_table
 
@@ -58,3 +59,7 @@ def parse(text: str) -> list[Container]:
 def frame(text_or_records: str | list[Container]) -> pd.DataFrame:
     records = parse(text_or_records) if isinstance(text_or_records, str) else text_or_records
     return records_frame([asdict(r) for r in records], DTYPES)
+
+READS = [Reads(parse, frame, "container_ls", (("docker", "container", "ls"), ("docker", "container", "ps"),
+                                                  ("docker", "ps")),
+               examples=("docker ps", "docker -H unix:///run/d2.sock container ls -a"))]

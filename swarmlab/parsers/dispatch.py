@@ -1,7 +1,10 @@
 """Which parser reads which command's output: `parse_output(command, text)`.
 
-The command is first stripped of what only carries it somewhere (`sudo`, `nsenter --net=...`, `ip netns exec
-NS`, `docker [-H ...] exec [-it] CONTAINER`, `timeout N`, `sh -c '...'`, docker's global `-H`), then matched.
+Built from the parsers' own declarations (each module's `READS`, see `_commands.py`): `PARSERS` maps every kind
+name to its declaration. A command line is cut into its simple commands (pipes, `;`, loops, `sh -c '...'`), each
+stripped of what only carries it somewhere (`sudo`, `nsenter --net=...`, `ip netns exec NS`, `docker [-H ...]
+exec [-it] CONTAINER`, `timeout N`, docker's global `-H`); the last one some parser declares decides, and the most
+specific declaration reads it. Ties are errors, checked at import on every declared example.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from swarmlab.errors import ParseError
@@ -19,6 +23,7 @@ from swarmlab.parsers import (
     docker_cli,
     ip_addr,
     iptables,
+    ipvs_connections,
     ipvsadm,
     keyvalue,
     netns_ls,
@@ -34,6 +39,7 @@ from swarmlab.parsers import (
     vagrant_ssh_config,
     whoami,
 )
+from swarmlab.parsers._commands import Reads
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,80 +49,29 @@ _EXEC_ARG = {"-u", "--user", "-e", "--env", "-w", "--workdir", "--env-file"}
 _DOCKER_GLOBAL_ARG = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level"}
 
 
-def _json_any(text: str) -> Any:
-    return _json.load(text, "docker --format json")[0]
+_MODULES = (_json, container_ls, docker_cli, ip_addr, iptables, ipvs_connections, ipvsadm, keyvalue, netns_ls,
+            network_inspect, network_ls, node_ls, nslookup, ping, service_inspect, service_ls, service_ps, system,
+            vagrant_ssh_config, whoami)
 
 
-def _iptables(command: str) -> Callable[[str], Any]:
-    m = re.search(r"-t\s*(\w+)", command)
-    table = m.group(1) if m else ("filter" if "save" not in command else None)
-    return lambda text: iptables.parse(text, table)
+def _collect(modules: tuple[ModuleType, ...]) -> list[tuple[Reads, ModuleType]]:
+    found = [(r, m) for m in modules for r in m.READS]
+    seen: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], str] = {}
+    for r, _ in found:
+        for words in r.words:
+            key = (words, r.when, r.unless)
+            if key in seen and seen[key] != r.kind:
+                raise ImportError(f"parsers {seen[key]!r} and {r.kind!r} both declare {' '.join(words)!r} "
+                                  f"with the same conditions")
+            seen[key] = r.kind
+    return found
 
 
-# kind -> (parser, frame or None)
-PARSERS: dict[str, tuple[Callable[[str], Any], Callable[[Any], pd.DataFrame] | None]] = {
-    "network_ls": (network_ls.parse, network_ls.frame),
-    "service_ls": (service_ls.parse, service_ls.frame),
-    "service_ps": (service_ps.parse, service_ps.frame),
-    "node_ls": (node_ls.parse, node_ls.frame),
-    "container_ls": (container_ls.parse, container_ls.frame),
-    "service_inspect": (service_inspect.parse, service_inspect.vips_frame),
-    "network_inspect": (network_inspect.parse, network_inspect.endpoints_frame),
-    "netns_ls": (netns_ls.parse, netns_ls.frame),
-    "ip_addr": (ip_addr.parse, ip_addr.frame),
-    "iptables": (iptables.parse, iptables.rules_frame),
-    "ipvsadm": (ipvsadm.parse, ipvsadm.frame),
-    "ipvsadm_per_namespace": (ipvsadm.parse_per_namespace, None),
-    "whoami": (whoami.parse, whoami.frame),
-    "whoami_counts": (whoami.parse_counts, None),
-    "ping": (ping.parse, ping.frame),
-    "nslookup": (nslookup.parse, nslookup.frame),
-    "vagrant_ssh_config": (vagrant_ssh_config.parse, None),
-    "service_change": (docker_cli.parse_service_change, None),
-    "swarm_init": (docker_cli.parse_swarm_init, None),
-    "swarm_join": (docker_cli.parse_swarm_join, None),
-    "docker_import": (docker_cli.parse_import, None),
-    "docker_info": (lambda t: keyvalue.parse_report(t, "docker info"), None),
-    "docker_version": (lambda t: keyvalue.parse_report(t, "docker version"), None),
-    "json": (_json_any, None),
-    "text": (lambda t: t.splitlines(), None),
-    "nft": (system.parse_nft, None),
-    "loadavg": (system.parse_loadavg, None),
-    "df": (system.parse_df, None),
-}
-
-_RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p), k) for p, k in [
-    (r"^for .*\bipvsadm\b", "ipvsadm_per_namespace"),
-    (r"\bipvsadm\b", "ipvsadm"),
-    (r"\biptables(?:-legacy|-nft)?(?:-save\b|\b.*\s-\w*L)", "iptables"),
-    (r"\bnft list ruleset\b", "nft"),
-    (r"^docker service inspect\b.*\.Endpoint", "service_inspect"),
-    (r"^docker (?:\w+ )?inspect\b.*(?:\s-f\s|--format)", "json"),
-    (r"^docker network inspect\b", "network_inspect"),
-    (r"^docker service inspect\b", "service_inspect"),
-    (r"^docker network ls\b", "network_ls"),
-    (r"^docker service ls\b", "service_ls"),
-    (r"^docker (?:service ps|stack ps|service tasks)\b", "service_ps"),
-    (r"^docker node ls\b", "node_ls"),
-    (r"^docker (?:container ls|container ps|ps)\b", "container_ls"),
-    (r"^docker service (?:create|update|scale)\b", "service_change"),
-    (r"^docker swarm init\b", "swarm_init"),
-    (r"^docker swarm join\b", "swarm_join"),
-    (r"\bdocker\b(?: -\S+ \S+)* (?:image )?import\b", "docker_import"),
-    (r"^docker (?:info|version)\b.*(?:\s-f\s|--format)", "text"),
-    (r"^docker info\b", "docker_info"),
-    (r"^docker version\b", "docker_version"),
-    (r"\bls\b.*\bnetns\b|^ip netns(?: list| ls)?$", "netns_ls"),
-    (r"^ip (?:-\S+ )*(?:a|ad|addr|address)(?: |$)", "ip_addr"),
-    (r"\bping\b", "ping"),
-    (r"\bnslookup\b", "nslookup"),
-    (r"\b(?:curl|wget)\b.*\buniq -c\b", "whoami_counts"),
-    (r"\b(?:curl|wget)\b", "whoami"),
-    (r"^vagrant ssh-config\b", "vagrant_ssh_config"),
-    (r"\bcat /proc/loadavg\b", "loadavg"),
-    (r"^df\b", "df"),
-]]
-
+DECLARED = _collect(_MODULES)
+# kind -> its declaration (parse, frame, kind, words, ...; `PARSERS[kind][0]` is the parse function)
+PARSERS: dict[str, Reads] = {r.kind: r for r, _ in DECLARED}
+MODULES: dict[str, ModuleType] = {r.kind: m for r, m in DECLARED}
+_KEYWORDS = {"do", "then", "else", "elif", "{", "}", "!", "time", "busybox", "exec", "command"}
 
 def core_command(command: str) -> str:
     """'sudo nsenter --net=/var/run/docker/netns/lb_x sh -c "ipvsadm -Ln"' -> 'ipvsadm -Ln'."""
@@ -168,15 +123,101 @@ def core_command(command: str) -> str:
     return shlex.join(words) if words else command
 
 
+def _pieces(command: str, depth: int = 0) -> list[list[str]]:
+    """The simple commands of a shell line, in order, each without what only carries it (sudo, nsenter,
+    `docker exec C`, `sh -c '...'` opened up): `a | b; for x in y; do c; done` -> [a], [b], [for x in y], [c]."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        tokens = command.split()
+    pieces: list[list[str]] = [[]]
+    skip = False
+    for token in tokens:
+        if skip:
+            skip = False
+        elif token and set(token) <= set("();|&<>"):
+            if set(token) & set("<>"):
+                skip = True  # a redirection and its target
+            elif pieces[-1]:
+                pieces.append([])
+        else:
+            pieces[-1].append(token)
+    out: list[list[str]] = []
+    for words in pieces:
+        while words and words[0] in _KEYWORDS:
+            words = words[1:]
+        if not words:
+            continue
+        if words[0] in _WRAPPERS and depth < 8:
+            joined = shlex.join(words)
+            core = core_command(joined)
+            if core != joined:
+                out.extend(_pieces(core, depth + 1))
+                continue
+        out.append(words)
+    return out
+
+
+_WRAPPERS = {"sudo", "env", "nsenter", "timeout", "ip", "docker", "sh", "bash", "ash"}
+
+
+def _matches(words: list[str], declared: tuple[str, ...]) -> bool:
+    """`declared` leads `words`, options (`-x`, `-x value` are not known: only `-x`) between them skipped."""
+    plain = [w for w in words if not w.startswith("-")]
+    return plain[: len(declared)] == list(declared) and words[0] == declared[0]
+
+
+def _candidates(command: str) -> list[tuple[tuple[int, int], Reads]]:
+    """The declarations that read `command`, most specific first: those of the last simple command that has any
+    (a pipeline's output is its last stage's), scored by leading words matched, then conditions."""
+    for words in reversed(_pieces(command)):
+        found = []
+        for r, _ in DECLARED:
+            if any(re.search(c, command) is None for c in r.when) or any(re.search(c, command) for c in r.unless):
+                continue
+            best = max((len(w) for w in r.words if _matches(words, w)), default=0)
+            if best:
+                found.append(((best, len(r.when) + len(r.unless)), r))
+        if found:
+            return sorted(found, key=lambda f: f[0], reverse=True)
+    return []
+
+
 def kind_of(command: str) -> str | None:
-    if re.search(r"\b(?:curl|wget)\b", command) and re.search(r"\buniq -c\b", command):
-        return "whoami_counts"  # the pipeline may sit outside the `docker exec ... sh -c '...'` that runs the loop
-    core = core_command(command)
-    for text in (core, command):
-        for pattern, kind in _RULES:
-            if pattern.search(text):
-                return kind
-    return None
+    """The kind of parser that reads `command`'s output; None if no parser declares it. Two parsers that claim it
+    equally are a ParseError (a declaration bug, caught at import for every declared example)."""
+    found = _candidates(command)
+    if not found:
+        return None
+    top = [r.kind for score, r in found if score == found[0][0]]
+    if len(set(top)) > 1:
+        raise ParseError(command[:60], f"ambiguous: parsers {', '.join(sorted(set(top)))} all read it")
+    return top[0]
+
+
+def reader(command: str, kind: str | None = None) -> Callable[[str], Any]:
+    """The function that parses `command`'s output (bound to what it needs from the command line)."""
+    kind = kind or kind_of(command)
+    if kind is None or kind not in PARSERS:
+        raise ParseError(command[:60], "no parser for this command" if kind is None else f"no parser {kind!r}")
+    r = PARSERS[kind]
+    return r.for_command(core_command(command)) if r.for_command else r.parse
+
+
+def _check_examples() -> None:
+    for r, m in DECLARED:
+        for example in r.examples:
+            try:
+                got = kind_of(example)
+            except ParseError as exc:
+                raise ImportError(f"{m.__name__}: example {example!r}: {exc}") from None
+            if got != r.kind:
+                raise ImportError(f"{m.__name__}: example {example!r} is read by {got!r}, not {r.kind!r}")
+
+
+_check_examples()
 
 
 @dataclass
@@ -187,16 +228,11 @@ class Parsed:
 
     @property
     def frame(self) -> pd.DataFrame | None:
-        maker = PARSERS[self.kind][1]
+        maker = PARSERS[self.kind].frame
         return None if maker is None else maker(self.value)
 
 
 def parse_output(command: str, text: str, kind: str | None = None) -> Parsed:
     """Parse `text`, the output of `command`; `kind` overrides the choice of parser."""
     kind = kind or kind_of(command)
-    if kind is None:
-        raise ParseError(command[:60], "no parser for this command")
-    parser = PARSERS[kind][0]
-    if kind == "iptables":
-        parser = _iptables(core_command(command))
-    return Parsed(kind, command, parser(text))
+    return Parsed(kind or "", command, reader(command, kind)(text))

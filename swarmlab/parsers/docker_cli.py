@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines
 
 _ID = re.compile(r"[a-z0-9]{25}")
@@ -115,3 +116,12 @@ def redact(text: str) -> str:
     from swarmlab.transport.redact import redact as redact_secrets
 
     return redact_secrets(text)
+
+READS = [Reads(parse_service_change, None, "service_change",
+               (("docker", "service", "create"), ("docker", "service", "update"), ("docker", "service", "scale")),
+               examples=("docker service create --name web --replicas 2 --network mynet containous/whoami",)),
+         Reads(parse_swarm_init, None, "swarm_init", (("docker", "swarm", "init"),), examples=("docker swarm init",)),
+         Reads(parse_swarm_join, None, "swarm_join", (("docker", "swarm", "join"),),
+               examples=("docker swarm join --token SWMTKN-1-x 10.99.0.1:2377",)),
+         Reads(parse_import, None, "docker_import", (("docker", "import"), ("docker", "image", "import")),
+               examples=("tar -C /tmp/bbroot -c . | docker -H unix:///run/w1.sock import - probe/busybox:local",))]

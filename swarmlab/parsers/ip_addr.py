@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, records_frame
 
 if TYPE_CHECKING:
@@ -144,7 +145,10 @@ def parse_json(text: str) -> list[Interface]:
     for item in data:
         if not isinstance(item, dict) or "ifindex" not in item or "ifname" not in item:
             raise ParseError(KIND, f"interface entry without ifindex/ifname: {str(item)[:80]}")
-        iface = Interface(_int(item["ifindex"]), str(item["ifname"]), _peer(item), list(item.get("flags", [])),
+        index = _int(item["ifindex"])
+        if index is None:
+            raise ParseError(KIND, f"interface entry with ifindex null: {str(item)[:80]}")
+        iface = Interface(index, str(item["ifname"]), _peer(item), list(item.get("flags", [])),
                           _int(item.get("mtu")), item.get("operstate"), item.get("address"))
         for a in item.get("addr_info", []) or []:
             if not isinstance(a, dict) or "local" not in a:
@@ -183,3 +187,6 @@ def interfaces_frame(text_or_interfaces: str | list[Interface]) -> pd.DataFrame:
               "state": "string", "mac": "string"}
     return records_frame([{"index": i.index, "interface": i.name, "peer": i.peer, "flags": ",".join(i.flags),
                            "mtu": i.mtu, "state": i.state, "mac": i.mac} for i in interfaces], dtypes)
+
+READS = [Reads(parse, frame, "ip_addr", (("ip", "a"), ("ip", "ad"), ("ip", "addr"), ("ip", "address")),
+               examples=("ip a", "ip -o addr show", "nsenter --net=/var/run/docker/netns/lb_x ip -j a"))]

@@ -1,4 +1,5 @@
-"""`iptables -L` listings (with or without -n, -v, K/M/G counters) and `iptables-save` -> chains and rules.
+"""`iptables -L` listings (with or without -n, -v, --line-numbers, K/M/G counters, any table) and `iptables-save`
+-> chains and rules.
 
 Our own parser. jc 1.26's `iptables` parser was tried on the fixtures first: it reads the clean captures, but
 raises IndexError on the seed's own output (fixtures/captured/iptables_mangle/02: rows whose leading spaces were
@@ -10,6 +11,7 @@ lost) and has no iptables-save parser, so this module does both. Real output fro
     72  4995 MARK       all  --  *      *       0.0.0.0/0            10.0.1.30            MARK set 0x106
         0     0 MARK       all  --  *      *       0.0.0.0/0            10.0.1.35            MARK set 0x107
 
+`--line-numbers` (a `num` column first, in every form) is read, and its numbers checked against the rule's place.
 An error iptables printed instead of a listing comes back as a Ruleset with no chains and `error` set.
 Rules are read from their words, not columns, so damaged alignment is fine; a rule without a target (iptables
 prints blanks there) is recognised by where the `opt` word (`--`, `-f`, `!f`) stands.
@@ -23,10 +25,12 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, counter, records_frame
 
 if TYPE_CHECKING:
@@ -123,7 +127,7 @@ def parse(text: str, table: str | None = None) -> Ruleset:
 def _parse_listing(content: list[tuple[int, str]], table: str | None) -> Ruleset:
     rules = Ruleset()
     chain: Chain | None = None
-    verbose = False
+    verbose = numbered = False
     for no, line in content:
         stripped = line.strip()
         m = _CHAIN.fullmatch(stripped)
@@ -137,14 +141,19 @@ def _parse_listing(content: list[tuple[int, str]], table: str | None) -> Ruleset
             raise ParseError(KIND, "expected a 'Chain NAME (policy ...)' line first", line_no=no, line=line)
         words = stripped.split()
         if words[0] in ("pkts", "target", "num"):
-            verbose = words[0] == "pkts" or "pkts" in words
+            verbose, numbered = "pkts" in words, words[0] == "num"
             continue
-        chain.rules.append(_rule(words, chain, verbose, no, line))
+        chain.rules.append(_rule(words, chain, verbose, numbered, no, line))
     return rules
 
 
-def _rule(words: list[str], chain: Chain, verbose: bool, no: int, line: str) -> Rule:
+def _rule(words: list[str], chain: Chain, verbose: bool, numbered: bool, no: int, line: str) -> Rule:
     pkts = byts = None
+    if numbered:  # --line-numbers: the rule's number comes first, before the counters
+        if not words[0].isdigit() or int(words[0]) != len(chain.rules) + 1:
+            raise ParseError(KIND, f"expected rule number {len(chain.rules) + 1} (--line-numbers)", line_no=no,
+                             line=line)
+        words = words[1:]
     if verbose:
         if len(words) < 2:
             raise ParseError(KIND, "rule without counters", line_no=no, line=line)
@@ -264,3 +273,17 @@ def chains_frame(text_or_rules: str | Ruleset, table: str | None = None) -> pd.D
 
 
 frame = rules_frame
+
+
+def for_command(command: str) -> Callable[[str], Ruleset]:
+    """The parser for this command line: labels the rules with the table it listed (`-t nat`, `--table=raw`;
+    `filter` when a listing names none, unknown for `iptables-save`, whose dump names its tables)."""
+    m = re.search(r"(?:\s-t\s*|\s--table[=\s])(\w+)", command)
+    table = m.group(1) if m else (None if "-save" in command else "filter")
+    return lambda text: parse(text, table)
+
+READS = [Reads(parse, rules_frame, "iptables", (("iptables",), ("iptables-legacy",), ("iptables-nft",)),
+               when=(r"\s-\w*L|\s--list\b",), for_command=for_command,
+               examples=("iptables -nvL -t mangle", "iptables -t nat -L --line-numbers")),
+         Reads(parse, rules_frame, "iptables", (("iptables-save",), ("iptables-legacy-save",), ("iptables-nft-save",)),
+               for_command=for_command, examples=("iptables-save -t mangle",))]

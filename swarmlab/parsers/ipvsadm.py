@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, counter, records_frame
 
 if TYPE_CHECKING:
@@ -313,8 +314,9 @@ def parse_per_namespace(text: str) -> dict[str, IPVSTable]:
 def rows(table: IPVSTable) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for s in table.services:
-        base = {"protocol": s.protocol, "virtual": s.virtual, "mark": s.mark, "vip": s.vip, "vport": s.vport,
-                "scheduler": s.scheduler, "flags": s.flags, "persistent": s.persistent}
+        base: dict[str, object] = {"protocol": s.protocol, "virtual": s.virtual, "mark": s.mark, "vip": s.vip,
+                                   "vport": s.vport, "scheduler": s.scheduler, "flags": s.flags,
+                                   "persistent": s.persistent}
         if not s.reals:
             out.append(base)
         for r in s.reals:
@@ -335,3 +337,9 @@ def services_frame(table: IPVSTable) -> pd.DataFrame:
 def frame(text_or_table: str | IPVSTable) -> pd.DataFrame:
     table = parse(text_or_table) if isinstance(text_or_table, str) else text_or_table
     return records_frame(rows(table), DTYPES)
+
+READS = [Reads(parse, frame, "ipvsadm", (("ipvsadm",),), unless=(r"^\s*for\s",),
+               examples=("ipvsadm -Ln", "sudo nsenter --net=/var/run/docker/netns/lb_x sh -c 'ipvsadm -Ln --stats'")),
+         Reads(parse_per_namespace, None, "ipvsadm_per_namespace", (("ipvsadm",),), when=(r"^\s*for\s",),
+               examples=("for ns in $(ls -d /var/run/docker/netns/lb_*); do echo $ns; "
+                         "nsenter --net=$ns ipvsadm -Ln; done",))]

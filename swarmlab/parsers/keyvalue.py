@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines
 
 
@@ -106,3 +107,11 @@ def parse_pairs(text: str, kind: str = "timings") -> dict[str, float | str]:
 
 def _number(word: str) -> bool:
     return re.fullmatch(r"-?\d+(?:\.\d+)?", word) is not None
+
+FORMAT = r"(?:\s-f\s|\s-f\S|--format)"
+READS = [Reads(lambda t: parse_report(t, "docker info"), None, "docker_info", (("docker", "info"),),
+               unless=(FORMAT,), examples=("docker info",)),
+         Reads(lambda t: parse_report(t, "docker version"), None, "docker_version", (("docker", "version"),),
+               unless=(FORMAT,), examples=("docker version",)),
+         Reads(lambda t: t.splitlines(), None, "text", (("docker", "info"), ("docker", "version")), when=(FORMAT,),
+               examples=("docker version -f '{{.Server.Version}}'",))]

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, records_frame
 
 if TYPE_CHECKING:
@@ -92,3 +93,8 @@ def _entry(name: str, no: int, line: str, mode: str | None = None, netns_id: int
 def frame(text_or_entries: str | list[NetnsEntry]) -> pd.DataFrame:
     entries = parse(text_or_entries) if isinstance(text_or_entries, str) else text_or_entries
     return records_frame([asdict(e) for e in entries], DTYPES)
+
+READS = [Reads(parse, frame, "netns_ls", (("ls",),), when=(r"\bnetns\b",),
+               examples=("ls /var/run/docker/netns", "nsenter -t 1583 -m -n ls -la /run/docker3/netns")),
+         Reads(parse, frame, "netns_ls", (("ip", "netns"),), when=(r"\bip netns(?: list| ls)?\s*$",),
+               examples=("ip netns", "ip netns list"))]

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.errors import ParseError
 from swarmlab.parsers import _json
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.container_ls import _TASK
 from swarmlab.parsers.netns_ls import lb_namespace_for
@@ -190,3 +191,8 @@ def networks_frame(text_or_nets: str | list[NetworkInfo]) -> pd.DataFrame:
 
 
 frame = endpoints_frame
+
+FORMAT = r"(?:\s-f\s|\s-f\S|--format)"
+
+READS = [Reads(parse, endpoints_frame, "network_inspect", (("docker", "network", "inspect"),),
+               unless=(FORMAT,), examples=("docker network inspect -v mynet",))]

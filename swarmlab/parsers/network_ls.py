@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.table import parse_table
 
@@ -49,3 +50,6 @@ def parse(text: str) -> list[Network]:
 def frame(text_or_records: str | list[Network]) -> pd.DataFrame:
     records = parse(text_or_records) if isinstance(text_or_records, str) else text_or_records
     return records_frame([{**r.__dict__, "overlay": r.overlay} for r in records], DTYPES)
+
+READS = [Reads(parse, frame, "network_ls", (("docker", "network", "ls"), ("docker", "network", "list")),
+               examples=("docker network ls",))]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.table import parse_table
 
@@ -57,3 +58,6 @@ def parse(text: str) -> list[SwarmNode]:
 def frame(text_or_records: str | list[SwarmNode]) -> pd.DataFrame:
     records = parse(text_or_records) if isinstance(text_or_records, str) else text_or_records
     return records_frame([asdict(r) for r in records], DTYPES)
+
+READS = [Reads(parse, frame, "node_ls", (("docker", "node", "ls"), ("docker", "node", "list")),
+               examples=("docker node ls",))]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, records_frame
 
 if TYPE_CHECKING:
@@ -81,3 +82,5 @@ def parse(text: str) -> Lookup:
 def frame(text_or_result: str | Lookup) -> pd.DataFrame:
     r = parse(text_or_result) if isinstance(text_or_result, str) else text_or_result
     return records_frame([{"server": r.server, "name": n, "address": a} for n, a in r.answers], DTYPES)
+
+READS = [Reads(parse, frame, "nslookup", (("nslookup",),), examples=("nslookup tasks.web 127.0.0.11",))]

@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.table import parse_table
 
@@ -55,3 +56,6 @@ def parse(text: str) -> list[Service]:
 def frame(text_or_records: str | list[Service]) -> pd.DataFrame:
     records = parse(text_or_records) if isinstance(text_or_records, str) else text_or_records
     return records_frame([asdict(r) for r in records], DTYPES)
+
+READS = [Reads(parse, frame, "service_ls", (("docker", "service", "ls"), ("docker", "service", "list")),
+               examples=("docker service ls",))]

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.table import parse_table
 
@@ -81,3 +82,7 @@ def parse(text: str) -> list[Task]:
 def frame(text_or_records: str | list[Task]) -> pd.DataFrame:
     records = parse(text_or_records) if isinstance(text_or_records, str) else text_or_records
     return records_frame([asdict(r) for r in records], DTYPES)
+
+READS = [Reads(parse, frame, "service_ps", (("docker", "service", "ps"), ("docker", "stack", "ps"),
+                                              ("docker", "service", "tasks")),
+               examples=("docker service ps --no-trunc web", "docker stack ps demo"))]

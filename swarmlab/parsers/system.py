@@ -1,5 +1,5 @@
-"""Small system outputs the rig and the doctor read: `/proc/loadavg`, `df -h`, kernel console lines, dockerd's
-logfmt log, and `nft list ruleset`.
+"""Small system outputs the rig and the doctor read: `/proc/loadavg`, `df` (any layout, by its header), kernel
+console lines, dockerd's logfmt log, and `nft list ruleset`.
 
 Our own parsers. Real `/proc/loadavg` in the qemu VM: `1.06 0.33 0.11 1/250 1510`. A real dockerd log line on
 a kernel without IPVS (the reason VIPs carry no traffic there)::
@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines
 
 
@@ -36,22 +37,73 @@ def parse_loadavg(text: str) -> LoadAvg:
     return LoadAvg(float(g[0]), float(g[1]), float(g[2]), int(g[3]), int(g[4]), int(g[5]))
 
 
+# df's column names (GNU coreutils with -h/-k/-P/-T/-i/--output, busybox, BSD) -> record keys
+_DF_COLUMNS = {"filesystem": "filesystem", "type": "type", "size": "size", "used": "used", "avail": "avail",
+               "available": "avail", "use%": "use", "capacity": "use", "mounted on": "mounted_on",
+               "inodes": "inodes", "iused": "iused", "ifree": "ifree", "iuse%": "iuse", "%iused": "iuse",
+               "file": "file"}
+_DF_BLOCKS = re.compile(r"(\d+[KMGTP]?)-blocks")
+
+
+def _df_header(line: str) -> list[str]:
+    words = line.split()
+    keys: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = " ".join(words[i:i + 2]).lower()
+        if pair == "mounted on":
+            keys.append("mounted_on")
+            i += 2
+            continue
+        word = words[i]
+        if m := _DF_BLOCKS.fullmatch(word):
+            keys.append(f"blocks_{m.group(1).lower()}")
+        elif word.lower() in _DF_COLUMNS:
+            keys.append(_DF_COLUMNS[word.lower()])
+        else:
+            raise ParseError("df", f"unknown column {word!r} in df's header", line_no=1, line=line)
+        i += 1
+    if "filesystem" not in keys and "mounted_on" not in keys and "file" not in keys:
+        raise ParseError("df", "expected df's header (Filesystem ... Mounted on)", line_no=1, line=line)
+    if len(set(keys)) != len(keys):
+        raise ParseError("df", "a column twice in df's header", line_no=1, line=line)
+    return keys
+
+
 def parse_df(text: str) -> list[dict[str, str]]:
-    """`df -h` (header `Filesystem Size Used Avail Use% Mounted on`): rows keyed filesystem, size, used, avail,
-    use, mounted_on. A `du -sh` line appended in the same command (`SIZE PATH`) comes as {'size', 'path'}."""
+    """`df` in any layout: rows keyed by the header's own column names (`Filesystem Type 1K-blocks Used Available
+    Use% Mounted on` -> filesystem, type, blocks_1k, used, avail, use, mounted_on; `-h` gives size, `-i` inodes,
+    iused, ifree, iuse; `-P` 1024-blocks and Capacity (-> use)). A header word df does not print is a ParseError,
+    never a shifted column. A mount point may hold spaces (the last column takes the rest); a long device name
+    on a line of its own (busybox, old GNU) is joined to the next line. A `du -sh` line appended in the same
+    command (`SIZE PATH`) comes as {'size', 'path'}; df's own complaints (`df: /run/netns: No such file or
+    directory`, busybox on a mount that went away) as {'error'}."""
     rows: list[dict[str, str]] = []
     lines = [(no, ln) for no, ln in enumerate(clean_lines(text), 1) if ln.strip()]
-    if not lines or not lines[0][1].startswith("Filesystem"):
-        raise ParseError("df", "expected the 'Filesystem ...' header", line_no=1, line=lines[0][1] if lines else "")
+    if not lines:
+        raise ParseError("df", "empty output (expected the 'Filesystem ...' header)")
+    keys = _df_header(lines[0][1])
+    pending: tuple[int, str] | None = None
     for no, line in lines[1:]:
+        if m := re.fullmatch(r"df: (.+)", line.strip()):  # df's complaint about one mount (stderr), kept as such
+            rows.append({"error": m.group(1)})
+            continue
         words = line.split()
-        if len(words) >= 6:
-            rows.append(dict(zip(("filesystem", "size", "used", "avail", "use"), words[:5], strict=True))
-                        | {"mounted_on": " ".join(words[5:])})
-        elif len(words) == 2:
+        if pending is not None:
+            words = [pending[1], *words]
+            pending = None
+        if len(words) == 1 and keys[0] == "filesystem" and len(keys) > 1:
+            pending = (no, words[0])
+            continue
+        if len(words) == len(keys) or (len(words) > len(keys) and keys[-1] in ("mounted_on", "file")):
+            cells = [*words[: len(keys) - 1], " ".join(words[len(keys) - 1:])]
+            rows.append(dict(zip(keys, cells, strict=True)))
+        elif len(words) == 2 and words[1].startswith("/"):
             rows.append({"size": words[0], "path": words[1]})
         else:
-            raise ParseError("df", "expected 6 columns", line_no=no, line=line)
+            raise ParseError("df", f"expected {len(keys)} columns ({', '.join(keys)})", line_no=no, line=line)
+    if pending is not None:
+        raise ParseError("df", "a device name with no figures after it", line_no=pending[0], line=pending[1])
     return rows
 
 
@@ -125,4 +177,7 @@ def parse_nft(text: str) -> list[NftChain]:
             chain.rules.append(s)
     return chains
 
-
+READS = [Reads(parse_nft, None, "nft", (("nft", "list", "ruleset"),), examples=("nft list ruleset",)),
+         Reads(parse_loadavg, None, "loadavg", (("cat",),), when=(r"/proc/loadavg",),
+               examples=("cat /proc/loadavg",)),
+         Reads(parse_df, None, "df", (("df",),), examples=("df -h /; du -sh /var/lib/docker", "df -T"))]

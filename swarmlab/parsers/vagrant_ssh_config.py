@@ -25,6 +25,7 @@ import shlex
 from typing import Any
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 
 KIND = "vagrant ssh-config"
 
@@ -72,3 +73,6 @@ def parse(text: str) -> list[dict[str, Any]]:
     if not machines:
         raise ParseError(KIND, "no 'Host' entry found (is the Vagrant environment up? try `vagrant status`)")
     return machines
+
+READS = [Reads(parse, None, "vagrant_ssh_config", (("vagrant", "ssh-config"),),
+               examples=("vagrant ssh-config",))]

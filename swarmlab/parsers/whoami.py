@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from swarmlab.errors import ParseError
+from swarmlab.parsers._commands import Reads
 from swarmlab.parsers._text import clean_lines, records_frame
 
 if TYPE_CHECKING:
@@ -151,3 +152,9 @@ def frame(text_or_answers: str | list[Answer]) -> pd.DataFrame:
                            "remote_addr": a.remote_addr, "remote_port": a.remote_port, "method": a.method,
                            "path": a.path, "protocol": a.protocol, "host": a.headers.get("Host"),
                            "user_agent": a.headers.get("User-Agent"), "body": a.body} for a in answers], DTYPES)
+
+READS = [Reads(parse, frame, "whoami", (("curl",), ("wget",)),
+               examples=("curl web",
+                         "docker exec c sh -c 'for i in $(seq 20); do timeout 5 wget -qO- http://web/; done'")),
+         Reads(parse_counts, None, "whoami_counts", (("uniq",),), when=(r"\b(?:curl|wget)\b", r"\s-c\b"),
+               examples=("wget -qO- http://web/ | sort | uniq -c",))]

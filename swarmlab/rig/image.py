@@ -23,10 +23,48 @@ from swarmlab import paths
 from swarmlab.rig import NODES, RigError
 
 BUILD_VERSION = "1"
-SUITE = "bookworm"
 PACKAGES = ("linux-image-amd64", "docker.io", "busybox-static", "ipvsadm", "iptables", "iproute2",
             "openssh-server", "kmod", "ca-certificates", "procps", "iputils-ping", "util-linux",
             "initramfs-tools", "sudo")
+
+
+@dataclass(frozen=True)
+class Release:
+    """A Debian release the rig is built from: its number, suite and the packages debootstrap installs."""
+
+    debian: str
+    suite: str
+    packages: tuple[str, ...]
+
+
+# Debian 12: docker.io 20.10, kernel 6.1, iptables (nft backend by default; Docker 20.10 works with it).
+# Debian 13: docker.io 26.1 whose client is a package of its own (docker-cli), kernel 6.12. See docs/rig.md.
+RELEASES = {
+    "12": Release("12", "bookworm", PACKAGES),
+    "13": Release("13", "trixie", (*PACKAGES, "docker-cli")),
+}
+DEFAULT_DEBIAN = "12"
+
+
+def release(debian: str | None = None) -> Release:
+    """The release asked for: `debian`, else `$SWARMLAB_RIG_DEBIAN`, else the one this rig home was built
+    from (`<rig home>/debian`), else Debian 12."""
+    choice = debian or os.environ.get("SWARMLAB_RIG_DEBIAN") or _home_release() or DEFAULT_DEBIAN
+    choice = choice.strip()
+    if choice not in RELEASES:
+        raise RigError(f"the rig is built from Debian {' or '.join(sorted(RELEASES))}, not {choice!r} "
+                       "(--debian / $SWARMLAB_RIG_DEBIAN)")
+    return RELEASES[choice]
+
+
+def _home_release() -> str | None:
+    path = paths.rig_home() / "debian"
+    return path.read_text().strip() if path.exists() else None
+
+
+def remember_release(rel: Release) -> None:
+    """This rig home now holds `rel`: later commands without --debian (status, down, a test's `up`) use it."""
+    (paths.rig_home() / "debian").write_text(rel.debian + "\n")
 GUEST_FILES = {  # package file -> path in the image, mode
     "rig-boot": ("usr/local/sbin/rig-boot", 0o755),
     "node-up": ("usr/local/sbin/node-up", 0o755),
@@ -77,23 +115,28 @@ def guest_file(name: str) -> bytes:
     return (resources.files("swarmlab.rig") / "guest" / name).read_bytes()
 
 
-def recipe_hash() -> str:
+def recipe_hash(debian: str | None = None) -> str:
+    rel = release(debian)
     h = hashlib.sha256()
-    h.update(f"{BUILD_VERSION}|{SUITE}|{','.join(PACKAGES)}|{NODES}".encode())
+    h.update(f"{BUILD_VERSION}|{rel.suite}|{','.join(rel.packages)}|{NODES}".encode())
     for name in sorted(GUEST_FILES):
         h.update(name.encode() + b"\0" + guest_file(name))
     h.update(Path(__file__).read_bytes())  # how the image is configured is part of the recipe too
     return h.hexdigest()[:16]
 
 
-def current() -> Image:
-    return Image(paths.rig_home() / "images" / recipe_hash())
+def current(debian: str | None = None) -> Image:
+    return Image(paths.rig_home() / "images" / recipe_hash(debian))
 
 
 def mirror() -> str:
-    """The Debian mirror this machine's apt uses (deb822 .sources or sources.list); `$SWARMLAB_RIG_MIRROR` wins."""
+    """The Debian mirror this machine's apt uses (deb822 .sources or sources.list); `$SWARMLAB_RIG_MIRROR` wins.
+
+    A mirror of the main archive carries every release, so the one apt uses for this machine's own release
+    serves Debian 12 and 13 alike (the security and updates suites are not used)."""
     if os.environ.get("SWARMLAB_RIG_MIRROR"):
         return os.environ["SWARMLAB_RIG_MIRROR"]
+    suites = {r.suite for r in RELEASES.values()}
     candidates = [*sorted(Path("/etc/apt/sources.list.d").glob("*.sources")), Path("/etc/apt/sources.list")]
     for path in candidates:
         if not path.exists():
@@ -101,13 +144,13 @@ def mirror() -> str:
         text = path.read_text()
         for stanza in text.split("\n\n"):
             uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
-            suites = re.search(r"^Suites:\s*(.+)$", stanza, re.M)
-            if uris and suites and SUITE in suites.group(1).split() and "security" not in uris.group(1):
+            listed = re.search(r"^Suites:\s*(.+)$", stanza, re.M)
+            if uris and listed and suites & set(listed.group(1).split()) and "security" not in uris.group(1):
                 return uris.group(1)
-        m = re.search(rf"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+{SUITE}\s", text, re.M)
+        m = re.search(rf"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+(?:{'|'.join(sorted(suites))})\s", text, re.M)
         if m:
             return m.group(1)
-    raise RigError(f"no Debian {SUITE} mirror found in /etc/apt; set SWARMLAB_RIG_MIRROR")
+    raise RigError(f"no Debian {' or '.join(sorted(suites))} mirror found in /etc/apt; set SWARMLAB_RIG_MIRROR")
 
 
 def require_tools() -> None:
@@ -120,10 +163,12 @@ def require_tools() -> None:
                        "debootstrap qemu-system-x86 qemu-utils e2fsprogs openssh-client")
 
 
-def build(progress: Progress = print, force: bool = False) -> Image:
-    image = current()
+def build(progress: Progress = print, force: bool = False, debian: str | None = None) -> Image:
+    rel = release(debian)
+    image = current(rel.debian)
+    remember_release(rel)
     if image.ready() and not force:
-        progress(f"rig image {image.directory.name} is built (cached)")
+        progress(f"rig image {image.directory.name} (Debian {rel.debian}) is built (cached)")
         return image
     require_tools()
     work = image.directory.with_name(image.directory.name + ".building")
@@ -132,7 +177,7 @@ def build(progress: Progress = print, force: bool = False) -> Image:
     root = work / "root"
     t0 = time.monotonic()
     try:
-        _debootstrap(root, progress)
+        _debootstrap(root, rel, progress)
         t_boot = time.monotonic()
         progress("configuring the image")
         _configure(root, work)
@@ -141,7 +186,8 @@ def build(progress: Progress = print, force: bool = False) -> Image:
         t_disk = time.monotonic()
         shutil.rmtree(root)
         (work / "build.json").write_text(json.dumps({
-            "recipe": image.directory.name, "suite": SUITE, "mirror": mirror(), "packages": list(PACKAGES),
+            "recipe": image.directory.name, "debian": rel.debian, "suite": rel.suite, "mirror": mirror(),
+            "packages": list(rel.packages), "versions": _versions(root),
             "debootstrap_s": round(t_boot - t0, 1), "configure_and_disk_s": round(t_disk - t_boot, 1),
             "build_s": round(t_disk - t0, 1), "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }, indent=2) + "\n")
@@ -157,9 +203,19 @@ def build(progress: Progress = print, force: bool = False) -> Image:
     return image
 
 
-def _debootstrap(root: Path, progress: Progress) -> None:
-    argv = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(root), mirror()]
-    progress(f"debootstrap {SUITE} from {mirror()} ({len(PACKAGES)} packages; about 80 s)")
+def _versions(root: Path) -> dict[str, str]:
+    """The versions of the packages that make the chapter look the way it does, as installed in the image."""
+    wanted = ("docker.io", "docker-cli", "linux-image-amd64", "iptables", "ipvsadm", "busybox-static")
+    out = subprocess.run(["chroot", str(root), "dpkg-query", "-W", "-f", "${Package} ${Version}\\n", *wanted],
+                         capture_output=True, text=True).stdout
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line and not line.endswith(" "))
+
+
+def _debootstrap(root: Path, rel: Release, progress: Progress) -> None:
+    argv = ["debootstrap", "--variant=minbase", f"--include={','.join(rel.packages)}", rel.suite, str(root),
+            mirror()]
+    progress(f"debootstrap {rel.suite} (Debian {rel.debian}) from {mirror()} ({len(rel.packages)} packages; "
+             "about 80 s)")
     t0 = time.monotonic()
     log = root.parent / "debootstrap.log"
     with open(log, "w") as fh:

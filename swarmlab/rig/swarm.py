@@ -11,7 +11,7 @@ from collections.abc import Callable
 from swarmlab.errors import CommandFailed
 from swarmlab.inventory import Inventory
 from swarmlab.rig import NODES, RigError
-from swarmlab.transport import SSHTransport
+from swarmlab.transport import SSHTransport, Transport
 
 Progress = Callable[[str], None]
 
@@ -20,7 +20,7 @@ def transport(inv: Inventory) -> SSHTransport:
     return SSHTransport(inv, known_hosts=inv.extra.get("known_hosts"))
 
 
-def wait_nodes_ready(t: SSHTransport, progress: Progress = print, timeout: float = 240.0) -> None:
+def wait_nodes_ready(t: Transport, progress: Progress = print, timeout: float = 240.0) -> None:
     """Wait until every node's dockerd runs and the lab images are imported (node-init's ready file)."""
     deadline = time.monotonic() + timeout
     names = [n for n, _ in NODES]
@@ -39,7 +39,7 @@ def wait_nodes_ready(t: SSHTransport, progress: Progress = print, timeout: float
 IPVS_MODULES = ("xt_ipvs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "ip_vs")
 
 
-def disable_ipvs(t: SSHTransport, progress: Progress = print) -> None:
+def disable_ipvs(t: Transport, progress: Progress = print) -> None:
     """Make the rig a swarm on a kernel without IPVS (as some WSL2 kernels are): unload the modules before any
     service uses them and forbid loading them again. VIP services are then created but carry no traffic."""
     rules = "".join(f"install {m} /bin/false\\n" for m in IPVS_MODULES)
@@ -48,7 +48,7 @@ def disable_ipvs(t: SSHTransport, progress: Progress = print) -> None:
     progress("IPVS removed from the rig's kernel (modules unloaded, loading forbidden)")
 
 
-def form(t: SSHTransport, progress: Progress = print, timeout: float = 120.0) -> None:
+def form(t: Transport, progress: Progress = print, timeout: float = 120.0) -> None:
     manager, manager_addr = NODES[0]
     state = t.run(manager, "docker info --format '{{.Swarm.LocalNodeState}}'", timeout=30, check=True).stdout.strip()
     if state != "active":

@@ -176,20 +176,21 @@ def _write_inventory(img: image.Image, port: int) -> Inventory:
     return load(inventory_file())
 
 
-def up(progress: Progress = print, swarm: bool = True, ipvs: bool = True) -> Inventory:
-    """Boot the rig; with `swarm`, form the three-node swarm; without `ipvs`, on a kernel with IPVS removed.
-    Returns the inventory."""
+def up(progress: Progress = print, swarm: bool = True, ipvs: bool = True, debian: str | None = None) -> Inventory:
+    """Boot the rig from Debian `debian` (12 or 13; see image.release); with `swarm`, form the three-node swarm;
+    without `ipvs`, on a kernel with IPVS removed. Returns the inventory."""
     state = running()
     if state:
         raise RigError(f"a rig is already running (qemu pid {state.pid}, ssh on 127.0.0.1:{state.port}); "
                        "use it, or `swarmlab rig down` first")
     t0 = time.monotonic()
-    img = image.build(progress)
+    rel = image.release(debian)
+    img = image.build(progress, debian=rel.debian)
     t_built = time.monotonic()
     shutil.rmtree(run_dir(), ignore_errors=True)
     run_dir().mkdir(parents=True)
     accel = _detect_accel()
-    progress(f"booting the rig VM ({accel}, {CPUS} CPUs, {MEMORY_MB} MiB)")
+    progress(f"booting the rig VM (Debian {rel.debian}, {accel}, {CPUS} CPUs, {MEMORY_MB} MiB)")
     state = _start(img, accel)
     ok = _wait_ssh(img, state.port, time.monotonic() + (KVM_PROBE_DEADLINE if accel == "kvm" else TCG_SSH_DEADLINE))
     if not ok and accel == "kvm":
@@ -219,7 +220,8 @@ def up(progress: Progress = print, swarm: bool = True, ipvs: bool = True) -> Inv
         t_swarm = time.monotonic()
     timings = {"build_s": round(t_built - t0, 1), "boot_to_ssh_s": round(t_ssh - t_built, 1),
                "nodes_ready_s": round(t_nodes - t_ssh, 1), "swarm_s": round(t_swarm - t_nodes, 1),
-               "up_total_s": round(t_swarm - t0, 1), "accel": accel, "swarm": swarm, "ipvs": ipvs}
+               "up_total_s": round(t_swarm - t0, 1), "accel": accel, "swarm": swarm, "ipvs": ipvs,
+               "debian": rel.debian}
     (run_dir() / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     progress(f"rig up in {t_swarm - t0:.0f} s: {', '.join(n for n, _ in NODES)} "
              f"({'swarm formed' if swarm else 'swarm not formed'}); inventory {inventory_file()}")
@@ -243,7 +245,8 @@ def down(progress: Progress = print) -> bool:
 def status() -> dict[str, object]:
     state = running()
     img = image.current()
-    out: dict[str, object] = {"image": str(img.directory) if img.ready() else None, "running": state is not None}
+    out: dict[str, object] = {"image": str(img.directory) if img.ready() else None, "running": state is not None,
+                              "debian": image.release().debian}
     if state:
         out.update(pid=state.pid, ssh=f"127.0.0.1:{state.port}", accel=state.accel,
                    uptime_s=round(time.time() - state.started), inventory=str(inventory_file()))

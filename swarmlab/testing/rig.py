@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from swarmlab.inventory import Inventory
 
 RIG_HOME_DEFAULT = "/var/tmp/swarmlab-test-rig"
+RIG13_HOME_DEFAULT = "/var/tmp/swarmlab-test-rig-d13"
 
 
 def rig_unavailable_reason() -> str | None:
@@ -15,3 +22,35 @@ def rig_unavailable_reason() -> str | None:
     if missing:
         return f"the rig needs {', '.join(missing)} (`./run tests` installs them as root on Debian)"
     return None
+
+
+@contextmanager
+def running_rig(home: str, debian: str) -> Iterator[Inventory]:
+    """A rig from Debian `debian` in rig home `home`: the one running there, else brought up. While inside,
+    $SWARMLAB_RIG_HOME names `home` (swarmlab.rig reads it); afterwards it is restored, and the rig is stopped
+    unless SWARMLAB_KEEP_RIG=1. Skips the test (pytest) when this machine cannot run a rig."""
+    import pytest
+
+    from swarmlab.inventory import load
+    from swarmlab.rig import vm
+
+    reason = rig_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    previous = os.environ.get("SWARMLAB_RIG_HOME")
+    os.environ["SWARMLAB_RIG_HOME"] = home
+
+    def progress(message: str) -> None:
+        print(f"[rig d{debian}] {message}", flush=True)
+
+    try:
+        inv = load(vm.inventory_file()) if vm.running() else vm.up(progress=progress, debian=debian)
+        yield inv
+    finally:
+        os.environ["SWARMLAB_RIG_HOME"] = home
+        if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
+            vm.down(progress=progress)
+        if previous is None:
+            os.environ.pop("SWARMLAB_RIG_HOME", None)
+        else:
+            os.environ["SWARMLAB_RIG_HOME"] = previous

@@ -1,11 +1,15 @@
 """Pictures of the lab (matplotlib): the request distribution, the VIP allocation on the subnet, the topology.
 
 Each function takes the lab's DataFrames and returns a matplotlib Figure; colours are Okabe-Ito (colour-blind
-safe); every picture is labelled. Modelled parts are never drawn as if observed.
+safe); every picture is labelled, in Chinese or English (`lang="zh"|"en"`, docs/pictures.md). Modelled parts are
+never drawn as if observed. `topology_of(lab)` / `allocation_of(lab)` gather a picture's inputs from a Lab.
 """
 
 from swarmlab.viz.allocation import allocation_rows, vip_allocation
-from swarmlab.viz.distribution import distribution
-from swarmlab.viz.topology import topology
+from swarmlab.viz.distribution import distribution, repeats_at
+from swarmlab.viz.from_lab import allocation_of, topology_inputs, topology_of
+from swarmlab.viz.i18n import LANGS
+from swarmlab.viz.topology import STEPS, topology
 
-__all__ = ["allocation_rows", "distribution", "topology", "vip_allocation"]
+__all__ = ["LANGS", "STEPS", "allocation_of", "allocation_rows", "distribution", "repeats_at", "topology",
+           "topology_inputs", "topology_of", "vip_allocation"]

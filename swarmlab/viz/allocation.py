@@ -116,10 +116,10 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
         ax.set_axis_off()
         ax.set_title(tr(lang, "alloc.title", subnet=subnet or tr(lang, "the overlay subnet")), fontsize=10.5)
         nodes = [str(r["node"]) for r in records if r["role"] == "lb endpoint" and isinstance(r.get("node"), str)]
+        network = next((str(r["network"]) for r in records if isinstance(r.get("network"), str)), "")
         if nodes:
-            fig.text(0.99, 0.01, tr(lang, "alloc.nodes", nodes=", ".join(nodes),
-                                               network=next((str(r["network"]) for r in records
-                                                             if isinstance(r.get("network"), str)), "")), fontsize=7, color=GREY, ha="right")
+            fig.text(0.99, 0.01, tr(lang, "alloc.nodes", nodes=", ".join(nodes), network=network), fontsize=7,
+                     color=GREY, ha="right")
         if source:
             fig.text(0.01, 0.01, source, fontsize=7, color=GREY)
         fig.tight_layout(rect=(0, 0.04, 1, 1))

@@ -114,10 +114,10 @@ def _counts(ax: Any, rows: list[dict[str, Any]], letter: dict[str, str], colour:
 def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, str], colour: dict[str, str],
                 lang: str, title: str | None, window: tuple[int, int] | None) -> Any:
     import matplotlib.pyplot as plt
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    fig = plt.figure(figsize=(12, 5), dpi=100, layout="constrained")
+    fig = plt.figure(figsize=(12, 5), dpi=100, layout=ConstrainedLayoutEngine(h_pad=0.08, w_pad=0.08))
     plt.close(fig)
-    fig.get_layout_engine().set(h_pad=0.08, w_pad=0.08)
     grid = fig.add_gridspec(2, 2, width_ratios=(2.3, 1), height_ratios=(4, 1))
     strip, rug, counts = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[:, 1])
     seqs = [int(s) for s in ok["seq"]]
@@ -152,7 +152,8 @@ def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, 
     rug.set_xlim(min(seqs) - 0.5, max(seqs) + 0.5)
     rug.set_ylim(0, 1)
     rug.set_yticks([])
-    rug.axvspan(lo - 0.5, hi + 0.5, color=SKY, alpha=0.3, linewidth=0)
+    if (lo, hi) != (min(seqs), max(seqs)):  # where the strip's window lies in the whole run
+        rug.axvspan(lo - 0.5, hi + 0.5, color=SKY, alpha=0.3, linewidth=0)
     if repeats:
         rug.vlines(repeats, 0.1, 0.9, color=VERMILION, linewidth=1.2)
         where = ", ".join(str(r) for r in repeats[:8]) + (", ..." if len(repeats) > 8 else "")

@@ -14,7 +14,7 @@ ROLE = {"gateway": GREY, "vip": VERMILION, "task": BLUE, "lb endpoint": GREEN, "
 LIGHT = {GREEN: "#e3f4ec", BLUE: "#e1eef7", ORANGE: "#fcf0d9", GREY: "#f0f0f0", YELLOW: "#fdf9cf"}
 
 
-def figure(width: float = 8.0, height: float = 4.0, ncols: int = 1, **kw):  # type: ignore[no-untyped-def]
+def figure(width: float = 8.0, height: float = 4.0, ncols: int = 1, **kw):
     """A new figure from pyplot (so Jupyter's inline backend renders it), closed at once: it is shown once, as
     the value a cell returns, not again when the cell ends. No backend is forced (headless picks Agg itself)."""
     import matplotlib.pyplot as plt

@@ -13,7 +13,7 @@ POSTROUTING` in the namespace shows and whoami's RemoteAddr confirms.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +58,7 @@ class _Canvas:
     highlight: str | None
 
     def box(self, x: float, y: float, w: float, h: float, colour: str, step: str | None = None,
-            grey: bool = False, lw: float = 1.2) -> None:
+            grey: bool = False, lw: float = 1.2, badge: bool = True) -> None:
         from matplotlib.patches import FancyBboxPatch
 
         face, edge = (LIGHT[GREY], GREY) if grey else (LIGHT.get(colour, "white"), colour)
@@ -66,7 +66,7 @@ class _Canvas:
             face, edge, lw = HL_FACE, HL_EDGE, 3.0
         self.ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.8", fc=face, ec=edge,
                                          lw=lw, zorder=2))
-        if step:
+        if step and badge:
             self.badge(x, y + h, step)
 
     def badge(self, x: float, y: float, step: str) -> None:
@@ -91,14 +91,16 @@ class _Canvas:
 
 def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *, lang: str = "en",
              highlight: str | int | None = None, client_ip: str | None = None, client_task: str | None = None,
-             subnet: str | None = None, nodes: Iterable[str] | None = None) -> Any:
+             subnet: str | None = None, nodes: Iterable[str] | None = None,
+             node_ips: Mapping[str, str] | None = None) -> Any:
     """`chain`: Lab.vip_chain(service); `client`: the client's node (`lab.client_node()`); `client_ip`,
     `client_task`: its task's address and name (`docker network inspect -v` on that node); `subnet`: the overlay's
     (for the prefixes); `nodes`: every swarm node (a node with no client and no task is drawn greyed out);
+    `node_ips`: node -> its address on the underlay, the VXLAN tunnel's end (inspect -v's task "Host IP");
     `highlight`: the current step, one of STEPS or its number 1-9."""
     step_on = _step(highlight)
     with language(lang):
-        fig, ax = figure(15, 8.2)
+        fig, ax = figure(12.5, 7.4)
         ax.set_axis_off()
         if chain is None or chain.empty:
             ax.text(0.5, 0.5, tr(lang, "no VIP chain"), ha="center", va="center", transform=ax.transAxes)
@@ -107,13 +109,15 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         ax.set_ylim(0, 100)
         cv = _Canvas(ax, step_on)
         service = str(chain.service.iloc[0])
-        lb_nodes = list(dict.fromkeys(chain.node))
+        lb_nodes = [str(n) for n in dict.fromkeys(chain.node)]
         with_client = client in lb_nodes
-        path_node = client if with_client else lb_nodes[0]  # no client given: the first node's chain, from the VIP
-        task_nodes = [n for n in dict.fromkeys(chain.task_node.dropna()) if n not in lb_nodes]
-        order = [path_node] + [n for n in lb_nodes if n != path_node] + task_nodes
-        order += [n for n in ([client] if client and client not in order else []) + list(nodes or [])
-                  if n not in order]
+        # no client given: the first node's chain, from the VIP on
+        path_node: str = client if client and with_client else lb_nodes[0]
+        task_nodes = [str(n) for n in dict.fromkeys(chain.task_node.dropna()) if n not in lb_nodes]
+        order: list[str] = [path_node] + [n for n in lb_nodes if n != path_node] + task_nodes
+        for n in ([client] if client else []) + list(nodes or []):
+            if n not in order:
+                order.append(n)
         path_rows = chain[chain.node == path_node]
         reals = path_rows.drop_duplicates("real_server")
         widths = _widths(order, path_node)
@@ -122,7 +126,7 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         for node in order:
             w = widths[node]
             task_boxes += _column(cv, chain, node, x, w, path_node, client, service, lang, subnet, client_ip,
-                                  client_task, reals)
+                                  client_task, reals, (node_ips or {}).get(node))
             x += w
         r0 = path_rows.iloc[0]
         network = str(r0.network) if _present(r0.network) else "?"
@@ -167,7 +171,7 @@ def _mark_text(r: Any) -> tuple[str, str]:
 
 def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, path_node: str | None,
             client: str | None, service: str, lang: str, subnet: str | None, client_ip: str | None,
-            client_task: str | None, reals: pd.DataFrame) -> list[tuple[float, float, float]]:
+            client_task: str | None, reals: pd.DataFrame, node_ip: str | None) -> list[tuple[float, float, float]]:
     rows = chain[chain.node == node]
     tasks = chain[(chain.task_node == node) & chain.real_server.notna()].drop_duplicates("real_server")
     on_path = node == path_node
@@ -176,8 +180,12 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
     cv.box(x + 0.4, 13, w - 0.8, 80, GREY if idle else "black", grey=idle, lw=1.4)
     head = tr(lang, "topo.client node" if node == client else "topo.node", node=node)
     cv.text(x + 1.6, 90, head, fontsize=10.5, weight="bold", color=GREY if idle else "black")
+    if node_ip and on_path:  # the wide column: beside the name, clear of the client box
+        cv.text(x + w - 1.6, 90, tr(lang, "topo.host", ip=node_ip), fontsize=8, color="#555555", ha="right")
+    elif node_ip:
+        cv.text(x + 1.6, 86.8, tr(lang, "topo.host", ip=node_ip), fontsize=8, color="#555555")
     if idle:
-        cv.text(x + 1.6, 86, tr(lang, "topo.idle", service=service), fontsize=8, color=GREY, wrap=True)
+        cv.text(x + 1.6, 83.8 if node_ip else 86, tr(lang, "topo.idle", service=service), fontsize=8, color=GREY)
     left = x + 2.2
     inner = (w * 0.58 if len(tasks) else w - 4.4) if on_path else w - 4.4
     if on_path:
@@ -193,20 +201,27 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
             other = other.replace(f"MARK {hexa}", f"LocalLBIndex {dec}, no MARK").replace(f"(= {dec})", "")
             other = other.replace(f"（= {dec}）", "")
         cv.text(left + 1, 75.5, other, fontsize=8, color="#666666")
-    # tasks: stacked from y=54 down, reached from a bus on their left
+    # tasks: stacked from y=56 down, reached from a bus on their left; more than 3 get one line each
     tx = x + w * 0.64 + 1.0 if on_path else left + 2.0
     tw = (x + w - 1.8) - tx
-    boxes = []
+    boxes: list[tuple[float, float, float]] = []
+    compact = len(tasks) > 3
+    pitch = min(15.0, 42.0 / max(len(tasks), 1))
+    height = pitch - 2.5 if compact else 12.0
+    ep = chain[chain.node == path_node].iloc[0].lb_endpoint_ip if client == path_node else None
     for j, (_, t) in enumerate(tasks.iterrows()):
-        top = 56 - j * 15
-        cv.box(tx, top - 12, tw, 12, BLUE, step="task")
+        top = 56 - j * pitch
+        cv.box(tx, top - height, tw, height, BLUE, step="task", badge=not compact or j == 0)
         name = ".".join(str(t.task).split(".")[:2]) if _present(t.task) else "?"
-        cv.text(tx + 1.2, top - 3, tr(lang, "topo.task", name=name), weight="bold", color=BLUE, fontsize=9)
-        cv.text(tx + 1.2, top - 6.5, tr(lang, "topo.task eth0", ip=_with_prefix(t.real_server, subnet)))
-        if _present(t.lb_endpoint_ip) and client == path_node:
-            ep = chain[chain.node == path_node].iloc[0].lb_endpoint_ip
-            cv.text(tx + 1.2, top - 9.8, tr(lang, "topo.remote", ep=ep), fontsize=7.5, color="#444444")
-        boxes.append((tx - 1.2, tx, top - 6))
+        if compact:
+            cv.text(tx + 1.2, top - height / 2, f"{name}  {_with_prefix(t.real_server, subnet)}", color=BLUE,
+                    fontsize=8)
+        else:
+            cv.text(tx + 1.2, top - 3, tr(lang, "topo.task", name=name), weight="bold", color=BLUE, fontsize=9)
+            cv.text(tx + 1.2, top - 6.5, tr(lang, "topo.task eth0", ip=_with_prefix(t.real_server, subnet)))
+            if _present(ep):
+                cv.text(tx + 1.2, top - 9.8, tr(lang, "topo.remote", ep=ep), fontsize=7.5, color="#444444")
+        boxes.append((tx - 1.2, tx, top - height / 2))
     return boxes
 
 
@@ -252,7 +267,9 @@ def _lb(cv: _Canvas, r: Any, left: float, width: float, mid: float, lang: str, v
     sub = [("mark", 44, tr(lang, "topo.mark", vip=vip, hex=hexa, dec=dec) if marked
             else tr(lang, "topo.no mark", vip=vip))]
     known = [str(a) for a in reals.real_server if _present(a)]
-    addresses = ", ".join(known[:3]) + (" " + tr(lang, "topo.more", n=len(known) - 3) if len(known) > 3 else "")
+    shown = 3 if width > 30 else 2  # a path column that shares its node with tasks is narrower
+    addresses = ", ".join(known[:shown]) + (" " + tr(lang, "topo.more", n=len(known) - shown)
+                                             if len(known) > shown else "")
     sched = str(r.scheduler) if _present(r.scheduler) else "?"
     ipvs = (tr(lang, "topo.ipvs", ipvs=r.ipvs_service, sched=tr(lang, "topo.rr") if sched == "rr" else sched,
                reals=addresses or "?")
