@@ -88,7 +88,7 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
     records = rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
     marked = {highlight} if isinstance(highlight, str) else set(highlight or ())
     with language(lang):
-        fig, ax = figure(max(9.0, 1.25 * len(records) + 1), 3.4)
+        fig, ax = figure(min(max(9.0, 1.25 * len(records) + 1), 13.0), 3.4)
         if not records:
             ax.text(0.5, 0.5, tr(lang, "no addresses"), ha="center", va="center", transform=ax.transAxes)
             ax.set_axis_off()
