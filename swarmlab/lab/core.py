@@ -504,7 +504,8 @@ class Lab:
         scales = self.recorded("scale", self.manager)
         if not scales:
             return {}
-        after = [r for node in self.swarm_nodes for r in self.recorded("ipvs_all", node) or []]
+        after = [r for node in self.swarm_nodes for step in ("ipvs_all", "lb_ipvs")
+                 for r in self.recorded(step, node) or []]
         after += [r for r in self.recorded("service_ps", self.manager) or [] if service in r.command]
         stamps = [s.started for s in scales]
         states: dict[int, list[StepResult]] = {}
