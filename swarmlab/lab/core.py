@@ -30,7 +30,7 @@ from swarmlab.lab.results import Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
 from swarmlab.parsers.dispatch import parse_output
-from swarmlab.parsers.netns_ls import lb_namespace_for
+from swarmlab.parsers.netns_ls import find_lb_namespace, lb_namespace_for
 from swarmlab.transport.base import Transport
 
 if TYPE_CHECKING:
@@ -369,13 +369,11 @@ class Lab:
         net_id = next((x.id for x in nets if x.name == self.network), None)
         if net_id is None:
             raise SwarmlabError(f"network {self.network} not found")
-        expected = lb_namespace_for(net_id)
-        found = [e.name for e in entries if e.kind == "lb" and net_id.startswith(e.network_prefix or "-")]
-        if expected in [e.name for e in entries]:
-            return expected
-        if found:
-            return found[0]
-        raise SwarmlabError(f"{node} has no {expected} namespace: it has no task on {self.network}")
+        found = find_lb_namespace(net_id, entries)
+        if found is None:
+            raise SwarmlabError(f"{node} has no {lb_namespace_for(net_id)} namespace: it has no task on "
+                                f"{self.network}")
+        return found
 
     def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult:
         target = self.node(node)
