@@ -299,11 +299,13 @@ def scaling(lab: Lab) -> Report:
             for replicas, entries in sorted(states.items()):
                 tables = []
                 for e in entries:
-                    if e.step == "ipvs_all":
-                        try:
+                    try:
+                        if e.step == "ipvs_all":
                             tables.append(ipvsadm.parse_per_namespace(e.output))
-                        except ParseError:  # a namespace torn down while it was listed: nothing to count
-                            continue
+                        elif e.step in ("lb_ipvs", "lb_ipvs_stats") and e.exit_code == 0:
+                            tables.append({"lb": ipvsadm.parse(e.output)})
+                    except ParseError:  # a namespace torn down while it was listed: nothing to count
+                        continue
                 reals = {len(s.reals) for tb in tables for table in tb.values() for s in table.services
                          if len(s.reals) not in (0,)}
                 r.ok(replicas in reals,

@@ -153,7 +153,8 @@ class Shown:
                f"<code>{html.escape(self.ran)}</code></details>") if self.ran else ""
         footer = f'<div style="font-size:85%;color:#555">{html.escape(self.footer)}</div>' if self.footer else ""
         return ('<div class="swarmlab-terminal"><pre style="background:#f6f8fa;border-left:4px solid '
-                f'{color};padding:6px 10px;white-space:pre-wrap">'
+                f'{color};padding:6px 10px;white-space:pre-wrap;font-family:var(--jp-code-font-family,'
+                'ui-monospace,DejaVu Sans Mono,Noto Sans Mono CJK SC,monospace);font-size:12.5px;line-height:1.35">'
                 f'<span style="color:{color};font-weight:bold">{html.escape(self.prompt)}</span> '
                 f"<b>{html.escape(self.command)}</b>\n" + "\n".join(body) + f"</pre>{footer}{ran}</div>")
 

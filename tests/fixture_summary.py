@@ -112,6 +112,8 @@ def summary(kind: str, v: Any) -> Any:
         return (v.mode, v.error, [(s.protocol, s.virtual, s.scheduler, s.flags, s.counters.get("conns"),
                                    [(r.address, r.port, r.forward, r.weight, r.counters.get("conns")) for r in s.reals])
                                   for s in v.services])
+    if kind == "ipvsadm_connections":
+        return [(c.protocol, c.state, c.source, c.virtual, c.virtual_port, c.destination) for c in v]
     if kind == "ipvsadm_per_namespace":
         return {ns: summary("ipvsadm", t) for ns, t in v.items()}
     if kind == "iptables":

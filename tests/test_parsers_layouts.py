@@ -106,6 +106,9 @@ def test_null_ports_need_the_command_to_say_what_was_asked() -> None:
     assert (ports.published, ports.endpoint_mode) == ([], None)
     with pytest.raises(ParseError):
         service_inspect.parse("null")
+    # a step that names its parser (kind=) gets the declaration that matches its command, fragment included
+    named = parse_output("docker service inspect -f '{{json .Endpoint.Ports}}' web", "null", kind="service_inspect")
+    assert named.value[0].published == []
 
 
 @pytest.mark.parametrize("text", ['[{"Protocol": "tcp"}]', '{"Foo": 1}', '[{"Foo": 1}]', '"vip"',

@@ -113,3 +113,47 @@ def test_what_is_not_ping_output_is_refused_at_its_line(text: str, line_no: int)
     with pytest.raises(ParseError) as info:
         ping.parse(text)
     assert (info.value.kind, info.value.line_no) == ("ping", line_no)
+
+
+CAPTURES = sorted([*LOCAL.glob("*.txt"), *(Path(__file__).parent / "fixtures" / "rig-parsers-docker20").glob("*.txt")])
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_truncations_of_the_captures_give_a_reading_or_a_parse_error(path: Path) -> None:
+    from swarmlab.parsers.dispatch import parse_output
+
+    s = split_fixture(path.read_text())[0]
+    text = s.output
+    refused = 0
+    for cut in sorted({0, *range(1, len(text), 7)}):
+        try:
+            parse_output(s.command or "", text[:cut])
+        except ParseError:
+            refused += 1
+    assert refused > 0  # at least the empty output and a cut first line are refused
+    parse_output(s.command or "", text)  # and the whole capture reads
+
+
+def test_jc_on_these_captures_agrees_on_statistics_and_replies_except_where_the_text_says_otherwise() -> None:
+    """jc as a second opinion on our own captures. Where it differs the raw text wins: jc reads busybox's
+    `64 bytes from ::1:` as address '1', drops `no answer yet` rows when no reply came, drops every `From X
+    icmp_seq=N Destination Host Unreachable` row, and raises IndexError on iputils' one-line error."""
+    jc = pytest.importorskip("jc")
+    for path in CAPTURES:
+        s = split_fixture(path.read_text())[0]
+        if "ping" not in (s.command or ""):  # the rig folder holds df, iptables, inspect captures too
+            continue
+        ours = ping.parse(s.output)
+        if path.name == "iputils-6-name.txt":
+            with pytest.raises(IndexError):
+                jc.parse("ping", s.output, quiet=True)
+            continue
+        theirs = jc.parse("ping", s.output, quiet=True)
+        assert (theirs["packets_transmitted"], theirs["packets_received"]) == (ours.transmitted, ours.received)
+        replies = [(r["icmp_seq"], r["response_ip"]) for r in theirs["responses"] if r["type"] == "reply"]
+        expected = [(r.seq, r.from_ip) for r in ours.replies]
+        if path.name == "busybox-ping6.txt":
+            expected = [(seq, "1") for seq, _ in expected]  # jc's reading of '::1:'; the text says ::1
+        assert replies == expected, path.name
+    no_answer = jc.parse("ping", split_fixture((LOCAL / "iputils-O-no-answer.txt").read_text())[0].output, quiet=True)
+    assert no_answer["responses"] == [] and len(capture("iputils-O-no-answer.txt").unanswered) == 4

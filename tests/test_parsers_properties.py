@@ -36,6 +36,10 @@ def _corpus() -> dict[str, list[str]]:
                 corpus.setdefault(kind, []).append(s.output)
             corpus.setdefault("split_fixture", []).append(s.output)
     corpus["split_shell"] = corpus["split_fixture"]
+    # the peers' real outputs (jc's fixtures) for the parsers that read them
+    for out in sorted((FIXTURES / "peer-jc").rglob("*.out")):
+        kind = next(k for k in ("ping", "iptables", "df") if out.name.startswith(k))
+        corpus.setdefault(kind, []).append(out.read_text())
     corpus["vagrant_ssh_config"] = [(FIXTURES / "vagrant" / "ssh-config-3-machines.txt").read_text()]
     return corpus
 

@@ -139,7 +139,7 @@ def test_the_connection_table_parser_reads_the_rig_capture() -> None:
     from swarmlab.parsers import ipvs_connections
     from swarmlab.parsers.dispatch import parse_output
 
-    text = (Path(__file__).parent / "fixtures/rig-ipvs-docker20/lb-ipvsadm-Lnc.txt").read_text()
+    text = (Path(__file__).parent / "fixtures/rig-ipvs-docker20/lb-ipvsadm-Lnc.txt").read_text().split("\n", 1)[1]
     parsed = parse_output("nsenter --net=/var/run/docker/netns/lb_7y757jodw ipvsadm -Lnc", text)
     assert parsed.kind == "ipvsadm_connections"
     f = parsed.frame

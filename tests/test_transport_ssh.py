@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import paramiko
 import pytest
@@ -20,11 +21,16 @@ from swarmlab.errors import (
     SudoPasswordRequired,
 )
 from swarmlab.testing.sshd import LocalSSHD, free_port, keygen
-from swarmlab.transport import Node, SSHTransport
+from swarmlab.transport import CommandResult, Node, SSHTransport
 from swarmlab.transport.hostkeys import forget
 from tests.conftest import node_of
 
 PATHS = pytest.mark.parametrize("fast", [True, False], ids=["fast-shell", "channel-per-command"])
+
+
+def via(t: SSHTransport, node: str, command: str, *, fast: bool, **kw: Any) -> CommandResult:
+    """The fast path (`run`), or a channel of its own (`run_channel`)."""
+    return t.run(node, command, **kw) if fast else t.run_channel(node, command, **kw)
 
 
 @pytest.fixture(params=["auto", "sh"], ids=["bash", "sh+setsid"])
@@ -54,18 +60,18 @@ def test_bash_job_notices_never_reach_a_commands_stderr(sshd: LocalSSHD) -> None
 
 @PATHS
 def test_exit_codes_and_streams_apart(transport: SSHTransport, fast: bool) -> None:
-    r = transport.run("n1", "echo out; echo err >&2; exit 3", fast=fast)
+    r = via(transport, "n1", "echo out; echo err >&2; exit 3", fast=fast)
     assert (r.stdout, r.stderr, r.exit_code, r.ok) == ("out\n", "err\n", 3, False)
     assert r.node == "n1" and r.command == "echo out; echo err >&2; exit 3"
     assert r.duration > 0 and r.started is not None
-    ok = transport.run("n1", "true", fast=fast)
+    ok = via(transport, "n1", "true", fast=fast)
     assert ok.ok and ok.exit_code == 0 and ok.stdout == ""
 
 
 @PATHS
 def test_check_raises_command_failed_with_code_and_stderr(transport: SSHTransport, fast: bool) -> None:
     with pytest.raises(CommandFailed) as info:
-        transport.run("n1", "echo boom >&2; exit 7", check=True, fast=fast)
+        via(transport, "n1", "echo boom >&2; exit 7", check=True, fast=fast)
     assert info.value.exit_code == 7 and "boom" in info.value.stderr and "n1" in str(info.value)
 
 
@@ -74,13 +80,13 @@ def test_ten_megabytes_arrive_byte_for_byte(transport: SSHTransport, fast: bool,
     payload = os.urandom(10_000_000)
     big = tmp_path / "big.bin"
     big.write_bytes(payload)
-    r = transport.run("n1", f"cat {big}", fast=fast, timeout=60)
+    r = via(transport, "n1", f"cat {big}", fast=fast, timeout=60)
     assert r.exit_code == 0 and r.stdout_bytes == payload
 
 
 @PATHS
 def test_invalid_utf8_is_kept_visible(transport: SSHTransport, fast: bool) -> None:
-    r = transport.run("n1", r"printf 'caf\303\251 \377\376 end'; printf '\377' >&2", fast=fast)
+    r = via(transport, "n1", r"printf 'caf\303\251 \377\376 end'; printf '\377' >&2", fast=fast)
     assert r.stdout_bytes == b"caf\xc3\xa9 \xff\xfe end"
     assert r.stdout == "café \\xff\\xfe end" and r.stderr == "\\xff"
 
@@ -95,14 +101,14 @@ def test_timeout_kills_the_remote_process_group(transport: SSHTransport, fast: b
     marker = f"1000.{4242 + fast}"
     t0 = time.monotonic()
     with pytest.raises(CommandTimeout) as info:
-        transport.run("n1", f"echo started; sleep {marker}", timeout=1, fast=fast)
+        via(transport, "n1", f"echo started; sleep {marker}", timeout=1, fast=fast)
     assert time.monotonic() - t0 < 8
     assert info.value.timeout == 1 and "started" in info.value.stdout
     deadline = time.monotonic() + 3
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _processes_with(marker) == [], "the timed-out command is still running on the node"
-    assert transport.run("n1", "echo alive", fast=fast).stdout == "alive\n"
+    assert via(transport, "n1", "echo alive", fast=fast).stdout == "alive\n"
 
 
 def test_timeout_kills_children_too_and_keeps_the_fast_shell(transport: SSHTransport) -> None:
@@ -142,7 +148,7 @@ def test_syntax_errors_and_exit_in_the_command(transport: SSHTransport) -> None:
 def test_one_connection_serves_many_commands(fresh_sshd: LocalSSHD) -> None:
     with SSHTransport([node_of(fresh_sshd)]) as t:
         for i in range(5):
-            assert t.run("n1", f"echo {i}", fast=bool(i % 2)).stdout == f"{i}\n"
+            assert via(t, "n1", f"echo {i}", fast=bool(i % 2)).stdout == f"{i}\n"
     assert fresh_sshd.log.read_text().count("Accepted publickey") == 1
 
 
@@ -161,22 +167,22 @@ def test_keepalive_is_sent(tmp_path: Path) -> None:
 @PATHS
 def test_connection_cut_mid_command_is_a_typed_error_then_reconnects(fresh_sshd: LocalSSHD, fast: bool) -> None:
     with SSHTransport([node_of(fresh_sshd)]) as t:
-        t.run("n1", "true", fast=fast)
+        via(t, "n1", "true", fast=fast)
         threading.Timer(0.7, fresh_sshd.cut_connections).start()
         t0 = time.monotonic()
         with pytest.raises(NodeUnreachable, match="connection lost"):
-            t.run("n1", "sleep 20", timeout=30, fast=fast)
+            via(t, "n1", "sleep 20", timeout=30, fast=fast)
         assert time.monotonic() - t0 < 5
-        assert t.run("n1", "echo back", fast=fast).stdout == "back\n"
+        assert via(t, "n1", "echo back", fast=fast).stdout == "back\n"
     assert fresh_sshd.log.read_text().count("Accepted publickey") == 2
 
 
 @PATHS
 def test_dead_connection_between_commands_reconnects_once(fresh_sshd: LocalSSHD, fast: bool) -> None:
     with SSHTransport([node_of(fresh_sshd)]) as t:
-        assert t.run("n1", "echo one", fast=fast).ok
+        assert via(t, "n1", "echo one", fast=fast).ok
         fresh_sshd.cut_connections()
-        assert t.run("n1", "echo two", fast=fast).stdout == "two\n"
+        assert via(t, "n1", "echo two", fast=fast).stdout == "two\n"
     assert fresh_sshd.log.read_text().count("Accepted publickey") == 2
 
 

@@ -340,3 +340,10 @@ def test_topology_lists_many_tasks_one_line_each_inside_their_node(rig_topology_
     assert [t.get_text() for t in lines] == [f"web.{i + 1}  10.0.4.{20 + i}/24" for i in range(7)]
     assert all(13 < t.get_position()[1] < 60 for t in lines)  # inside the node's box, above the overlay
     assert "IPVS FWM 262 rr (round robin) -> 10.0.4.20, 10.0.4.21, 10.0.4.22 +4 more" in texts(fig)
+
+
+def test_a_crowded_allocation_spreads_its_labels_over_four_rows() -> None:
+    rows = [{"address": f"10.0.4.{i}", "role": "task", "label": f"web.{i}"} for i in range(2, 14)]
+    heights = {round(t.xyann[1], 2) for t in viz.vip_allocation(rows).axes[0].texts}
+    assert heights == {0.42, -0.42, 0.7, -0.7}
+    assert {round(t.xyann[1], 2) for t in viz.vip_allocation(rows[:9]).axes[0].texts} == {0.42, -0.42}

@@ -19,6 +19,15 @@ class Lesson:
     def name(self) -> str:
         return f"{self.id}-{self.slug}"
 
+    @property
+    def replay_recording(self) -> str:
+        """The recording this lesson replays by default: its own (made by tools/record_lessons.py, which runs the
+        lesson live), else the bundled session it names."""
+        from swarmlab import recordings
+
+        own = f"lessons/{self.name}"
+        return own if (recordings.folder() / f"{own}.jsonl").exists() and not self.replay_only else self.recording
+
 
 LESSONS: dict[str, Lesson] = {x.id: x for x in (
     Lesson("00", "setup", ("setup",)),

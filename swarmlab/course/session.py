@@ -33,6 +33,9 @@ def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | No
     if les.replay_only and mode is None and recording is None:
         # a lesson about a broken swarm: its recording, even beside a live swarm (MODE = "live" overrides)
         mode, recording = "replay", recordings.get(les.recording)
+    if recording is None and _replays(mode, inventory):
+        recording = recordings.get(les.replay_recording)  # the lesson's own recording
+        mode = "replay"
     lab = Lab.connect(mode, recording=recording, inventory=inventory, record_to=record_to)
     _state.update(lab=lab, lesson=les.id)
     shell = shell if shell is not None else _ipython()
@@ -45,6 +48,20 @@ def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | No
 
         display(HTML(badge_html(lab, lang)))
     return lab
+
+
+def _replays(mode: str | None, inventory: Any) -> bool:
+    """Whether Lab.connect would replay: MODE says so, or MODE is unset and no live swarm is configured."""
+    import os
+
+    mode = mode or os.environ.get("SWARMLAB_MODE") or None
+    if os.environ.get("SWARMLAB_RECORDING"):
+        return False  # the environment names a recording: Lab.connect takes it
+    if mode is not None:
+        return mode == "replay"
+    from swarmlab import inventory as inv_mod
+
+    return inventory is None and inv_mod.discover() is None
 
 
 def refresh(shell: Any = None, lab: Lab | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ itself does not branch on the mode: what a recording holds it asks its transport
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +30,7 @@ from swarmlab.lab.results import Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
 from swarmlab.parsers.dispatch import parse_output
-from swarmlab.parsers.netns_ls import lb_namespace_for
+from swarmlab.parsers.netns_ls import find_lb_namespace, lb_namespace_for
 from swarmlab.transport.base import Transport
 
 if TYPE_CHECKING:
@@ -99,7 +100,8 @@ class Lab:
             t = ReplayTransport(path, key=key_of)
             prov = t.recording.provenance
             return cls(t, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
-                       images=prov.get("images"), strict=False, users=prov.get("users"))
+                       images=prov.get("images"), strict=False, users=prov.get("users"),
+                       source=f"{t.recording.title} ({t.description})")
         inv = inv or inv_mod.discover()
         if inv is None:
             raise SwarmlabError("no live swarm configured: start one (`swarmlab rig up`, `vagrant up`) or give an "
@@ -117,7 +119,8 @@ class Lab:
                 raise SwarmlabError("record mode needs record_to=<file.jsonl>")
             prov = {"swarmlab": __version__, "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
-                    "images": images or RIG_IMAGES, **(provenance or {})}
+                    "images": images or RIG_IMAGES, **json.loads(os.environ.get("SWARMLAB_PROVENANCE") or "{}"),
+                    **(provenance or {})}
             prov.update(_versions(live, inv.manager.name))
             live = RecordingTransport(live, record_to, prov)
         lab = cls(live, mode, manager=inv.manager.name, swarm_nodes=swarm_nodes, images=images, users=users)
@@ -366,13 +369,11 @@ class Lab:
         net_id = next((x.id for x in nets if x.name == self.network), None)
         if net_id is None:
             raise SwarmlabError(f"network {self.network} not found")
-        expected = lb_namespace_for(net_id)
-        found = [e.name for e in entries if e.kind == "lb" and net_id.startswith(e.network_prefix or "-")]
-        if expected in [e.name for e in entries]:
-            return expected
-        if found:
-            return found[0]
-        raise SwarmlabError(f"{node} has no {expected} namespace: it has no task on {self.network}")
+        found = find_lb_namespace(net_id, entries)
+        if found is None:
+            raise SwarmlabError(f"{node} has no {lb_namespace_for(net_id)} namespace: it has no task on "
+                                f"{self.network}")
+        return found
 
     def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult:
         target = self.node(node)
@@ -501,7 +502,8 @@ class Lab:
         scales = self.recorded("scale", self.manager)
         if not scales:
             return {}
-        after = [r for node in self.swarm_nodes for r in self.recorded("ipvs_all", node) or []]
+        after = [r for node in self.swarm_nodes for step in ("ipvs_all", "lb_ipvs")
+                 for r in self.recorded(step, node) or []]
         after += [r for r in self.recorded("service_ps", self.manager) or [] if service in r.command]
         stamps = [s.started for s in scales]
         states: dict[int, list[StepResult]] = {}

@@ -15,7 +15,7 @@ from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.ip_addr import Interface
 from swarmlab.parsers.iptables import Ruleset
 from swarmlab.parsers.ipvsadm import IPVSTable
-from swarmlab.parsers.netns_ls import NetnsEntry, lb_namespace_for
+from swarmlab.parsers.netns_ls import NetnsEntry, find_lb_namespace, lb_namespace_for
 from swarmlab.parsers.network_inspect import NetworkInfo
 from swarmlab.parsers.network_ls import Network
 from swarmlab.parsers.service_ps import Task
@@ -58,12 +58,9 @@ class NodeView:
         net_id = self.network_id
         if not net_id:
             return None
-        expected = lb_namespace_for(net_id)
-        if self.netns and expected not in {e.name for e in self.netns}:
-            # `docker network ls` shows 12 characters, enough for the 9 of the name; check against the listing
-            found = [e.name for e in self.netns if e.kind == "lb" and net_id.startswith(e.network_prefix or "-")]
-            return found[0] if found else None
-        return expected
+        if not self.netns:
+            return lb_namespace_for(net_id)
+        return find_lb_namespace(net_id, self.netns)
 
 
 def vip_of(service: str, view: NodeView) -> str | None:

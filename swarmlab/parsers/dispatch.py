@@ -73,6 +73,7 @@ PARSERS: dict[str, Reads] = {r.kind: r for r, _ in DECLARED}
 MODULES: dict[str, ModuleType] = {r.kind: m for r, m in DECLARED}
 _KEYWORDS = {"do", "then", "else", "elif", "{", "}", "!", "time", "busybox", "exec", "command"}
 
+
 def core_command(command: str) -> str:
     """'sudo nsenter --net=/var/run/docker/netns/lb_x sh -c "ipvsadm -Ln"' -> 'ipvsadm -Ln'."""
     command = command.strip()
@@ -202,7 +203,9 @@ def reader(command: str, kind: str | None = None) -> Callable[[str], Any]:
     kind = kind or kind_of(command)
     if kind is None or kind not in PARSERS:
         raise ParseError(command[:60], "no parser for this command" if kind is None else f"no parser {kind!r}")
-    r = PARSERS[kind]
+    # a kind may have several declarations (service_inspect: whole services, Endpoint fragments): the one that
+    # matches the command, else the kind's last
+    r = next((r for _, r in _candidates(command) if r.kind == kind), PARSERS[kind])
     return r.for_command(core_command(command)) if r.for_command else r.parse
 
 

@@ -60,6 +60,18 @@ def lb_namespace_for(network_id: str) -> str:
     return ("lb_" + network_id)[:12]
 
 
+def find_lb_namespace(network_id: str, entries: list[NetnsEntry]) -> str | None:
+    """The network's lb_ namespace among a node's netns `entries`: the expected name, else an `lb_` entry whose
+    prefix the id starts with (`docker network ls` shows 12 characters, enough for the 9 of the name); None when
+    the node has none (no task of that network runs there)."""
+    expected = lb_namespace_for(network_id)
+    names = [e.name for e in entries]
+    if expected in names:
+        return expected
+    found = [e.name for e in entries if e.kind == "lb" and network_id.startswith(e.network_prefix or "-")]
+    return found[0] if found else None
+
+
 def parse(text: str) -> list[NetnsEntry]:
     entries: list[NetnsEntry] = []
     for no, line in enumerate(clean_lines(text), 1):

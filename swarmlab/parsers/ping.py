@@ -23,7 +23,8 @@ Alpine 3.13):
   `From ADDR icmp_seq=N Destination Host Unreachable` (and every other ICMP error iputils prints),
   `Request timeout for icmp_seq N`, inetutils' `92 bytes from ADDR: Destination Host Unreachable` (+ its `-v`
   header dump); and, when the statistics say how many were sent, every sequence number that got no reply and no
-  printed line (reason 'no reply', `printed=False`: iputils counts from 1, busybox and inetutils from 0).
+  printed line (reason 'no reply', `printed=False`: iputils counts from 1, busybox and inetutils from 0; not done
+  past 100,000 sent, which no lab run reaches).
 * `PATTERN: 0x..` (-p), `WARNING: pinging broadcast address`, `ping: Warning: ...` -> `pattern` / `warnings`.
 * statistics: transmitted, received, `+N duplicates` (busybox: `N duplicates`), `+N corrupted`, `+N errors`,
   loss, `time Nms`, rtt min/avg/max/mdev (`stddev` for inetutils), `pipe N` (on the rtt line or alone),

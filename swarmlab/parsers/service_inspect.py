@@ -1,4 +1,5 @@
-"""`docker service inspect SVC` (and `-f '{{json .Endpoint}}'`, `-f '{{json .Endpoint.VirtualIPs}}'`) -> services.
+"""`docker service inspect SVC` and its Endpoint fragments (`-f '{{json .Endpoint}}'`, `.Endpoint.Spec`,
+`.Endpoint.Spec.Mode`, `.Endpoint.Ports`, `.Endpoint.VirtualIPs`) -> services, VIPs and published ports.
 
 Our own parser. A service in VIP mode has one VirtualIP per network it is attached to (ingress included when it
 publishes ports in ingress mode); a dnsrr service has none. Real output, Docker 17.03 (`... | jq`,
@@ -14,6 +15,12 @@ fixtures/captured/service_inspect/04)::
 `services_frame()` columns: id, name, mode (replicated | global), replicas (Int64), image, endpoint_mode (vip |
 dnsrr; <NA> when only an empty Endpoint.Spec was shown), ports (string 'published:target/proto').
 `vips_frame()`: service, network_id, vip, prefix (Int64).
+`ports_frame()`: service, protocol, target, published (Int64; <NA> until swarm assigns one), mode (ingress | host),
+name. A fragment is told apart by its shape (a list of `TargetPort` objects is `.Endpoint.Ports`, an object of
+`Mode`/`Ports` is `.Endpoint.Spec`, of `Spec`/`Ports`/`VirtualIPs` is `.Endpoint`); a bare `null` only when the
+command names the fragment; anything else is a ParseError. Real `.Endpoint` on the rig (Docker 20.10)::
+
+    {"Spec":{"Mode":"vip"},"VirtualIPs":[{"NetworkID":"7y757jodw8yjblvjaglti9io6","Addr":"10.0.1.2/24"}]}
 """
 
 from __future__ import annotations

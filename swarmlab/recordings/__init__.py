@@ -19,16 +19,19 @@ def folder() -> Path:
 
 
 def bundled() -> list[Path]:
-    return sorted(folder().glob("*.jsonl"))
+    """Every bundled recording: the sessions, then the lessons' own (`lessons/NN-slug.jsonl`)."""
+    return sorted(folder().glob("*.jsonl")) + sorted(folder().glob("lessons/*.jsonl"))
 
 
 def get(name: str) -> Path:
-    """A bundled recording by name, or any recording file by its path."""
+    """A bundled recording by name (`rig-session`, `lessons/04-marks-and-ipvs`), or any recording file by path."""
+    path = folder() / (name if name.endswith(".jsonl") else f"{name}.jsonl")
+    if path.exists():
+        return path
     if "/" in name or Path(name).exists():
         return Path(name)
-    path = folder() / (name if name.endswith(".jsonl") else f"{name}.jsonl")
     if not path.exists():
-        names = ", ".join(p.stem for p in bundled()) or "none"
+        names = ", ".join(str(p.relative_to(folder()).with_suffix("")) for p in bundled()) or "none"
         raise RecordingError(f"no bundled recording {name!r}: give one of {names}, or a recording file's path")
     return path
 

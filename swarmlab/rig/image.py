@@ -25,7 +25,7 @@ from swarmlab.rig import NODES, RigError
 BUILD_VERSION = "1"
 PACKAGES = ("linux-image-amd64", "docker.io", "busybox-static", "ipvsadm", "iptables", "iproute2",
             "openssh-server", "kmod", "ca-certificates", "procps", "iputils-ping", "util-linux",
-            "initramfs-tools", "sudo")
+            "initramfs-tools", "sudo", "wget")  # wget: a request from a node to a published port (lesson 08)
 
 
 @dataclass(frozen=True)

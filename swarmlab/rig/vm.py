@@ -22,9 +22,9 @@ from pathlib import Path
 import paramiko
 
 from swarmlab import paths
-from swarmlab.inventory import Inventory, load
+from swarmlab.inventory import Inventory, load, rig_inventory_file
+from swarmlab.ports import free_port
 from swarmlab.rig import NODES, RIG_NODE, RigError, image
-from swarmlab.testing.sshd import free_port
 from swarmlab.transport.hostkeys import forget
 from swarmlab.transport.node import Node
 from swarmlab.transport.ssh import new_client  # its own log channel: no handshake tracebacks while we poll
@@ -41,7 +41,7 @@ def run_dir() -> Path:
 
 
 def inventory_file() -> Path:
-    return paths.rig_home() / "inventory.toml"
+    return rig_inventory_file()
 
 
 def known_hosts_file() -> Path:

@@ -71,3 +71,19 @@ def execute_all(paths: list[Path], timeout: int = 600, workers: int = 2) -> tupl
     seconds = {key(p): took for p, (_, took, _) in zip(paths, results, strict=True)}
     failed = {key(p): why for p, (_, _, why) in zip(paths, results, strict=True) if why is not None}
     return done, seconds, failed
+
+
+def problems(nb: object) -> list[str]:
+    """What an executed lesson shows that it should not: a step its recording lacks (the lab's note, a self-check's
+    line, the magic's message, zh and en), a command %swarm refused, a failed command's red block."""
+    import json
+
+    from swarmlab.magic import TEXT
+
+    missing = ["not in this recording", "这份录制里没有",
+               *(TEXT["not_recorded"][lang].split("{node}")[0].strip() for lang in ("zh", "en"))]
+    refused = [TEXT["refused"][lang].split("'")[0][:30] for lang in ("zh", "en")]
+    texts = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)  # type: ignore[attr-defined]
+    found = [f"the recording lacks a step it shows ({m!r})" for m in missing if m in texts]
+    found += [f"%swarm refused a command the lesson shows ({m!r})" for m in refused if m in texts]
+    return found

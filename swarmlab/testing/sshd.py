@@ -18,13 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from swarmlab.ports import free_port
+
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def sshd_available() -> bool:

@@ -54,7 +54,7 @@ class ReplayTransport(Transport):
         versions = ", ".join(f"{k} {prov[k]}" for k in ("docker", "kernel") if prov.get(k))
         when = str(prov.get("recorded_at") or "")[:10]
         extra = "; ".join(x for x in (versions, f"recorded {when}" if when else "") if x)
-        return f"{self.recording.title} ({self.recording.path.name}{'; ' + extra if extra else ''})"
+        return f"{self.recording.path.name}{f' ({extra})' if extra else ''}"
 
     def _entries(self, node: str, command: str, step: str | None) -> tuple[Hashable, list[Entry]]:
         key = (node, self._key(command))

@@ -88,7 +88,7 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
     records = rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
     marked = {highlight} if isinstance(highlight, str) else set(highlight or ())
     with language(lang):
-        fig, ax = figure(max(9.0, 1.25 * len(records) + 1), 3.4)
+        fig, ax = figure(min(max(9.0, 1.25 * len(records) + 1), 13.0), 3.4 if len(records) <= 10 else 4.2)
         if not records:
             ax.text(0.5, 0.5, tr(lang, "no addresses"), ha="center", va="center", transform=ax.transAxes)
             ax.set_axis_off()
@@ -102,7 +102,8 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
             if r["address"] in marked:
                 ax.plot([x], [0], marker="o", markersize=22, color=YELLOW, markeredgecolor="black", zorder=1)
             ax.plot([x], [0], marker="o", markersize=12, color=color, markeredgecolor="black", zorder=2)
-            y = 0.42 if i % 2 == 0 else -0.42
+            levels = (0.42, -0.42, 0.7, -0.7) if len(records) > 10 else (0.42, -0.42)  # crowded: four rows
+            y = levels[i % len(levels)]
             last = "." + r["address"].rsplit(".", 1)[-1] if h - base < 256 else r["address"]
             ax.annotate(f"{last}\n{_text(r, lang)}", (x, 0), (x, y), ha="center", va="center", fontsize=8.5,
                         arrowprops={"arrowstyle": "-", "color": GREY})
@@ -112,7 +113,7 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
                         label=tr(lang, role))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=5, fontsize=8.5, frameon=False)
         ax.set_xlim(0.3, len(records) + 0.7)
-        ax.set_ylim(-0.85, 0.85)
+        ax.set_ylim(-0.95, 0.95) if len(records) > 10 else ax.set_ylim(-0.85, 0.85)
         ax.set_axis_off()
         ax.set_title(tr(lang, "alloc.title", subnet=subnet or tr(lang, "the overlay subnet")), fontsize=10.5)
         nodes = [str(r["node"]) for r in records if r["role"] == "lb endpoint" and isinstance(r.get("node"), str)]

@@ -149,7 +149,10 @@ def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, 
     strip.set_ylabel(tr(lang, "dist.backend"))
     strip.grid(axis="x", color="#dddddd", linewidth=0.5)
     # the rug: the whole run, every repeat a tick, the strip's window shaded
-    rug.set_xlim(min(seqs) - 0.5, max(seqs) + 0.5)
+    from matplotlib.ticker import MaxNLocator
+
+    rug.set_xlim(min(seqs) - 0.8, max(seqs) + 0.8)  # the strip's own limits when it shows the whole run
+    rug.xaxis.set_major_locator(MaxNLocator(integer=True))
     rug.set_ylim(0, 1)
     rug.set_yticks([])
     if (lo, hi) != (min(seqs), max(seqs)):  # where the strip's window lies in the whole run
