@@ -55,6 +55,9 @@ def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab) -> None:
         cell = page.locator(".jp-Cell", has=question)
         check = cell.get_by_role("button", name="检查")
         check.wait_for(timeout=120_000)
+        page.wait_for_timeout(1000)  # let the kernel's status leave Idle for the cells still queued
+        page.wait_for_function("document.querySelector('#jp-main-statusbar')?.innerText.includes('Idle')",
+                               timeout=600_000)  # every cell ran: a click is answered at once now
         assert (page.locator(".swarmlab-badge").first.text_content() or "").strip().startswith("回放")
         box = cell.locator("input[type=text]")
         box.fill("0x106")
