@@ -67,12 +67,16 @@ def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab) -> None:
         wrong = verdict.inner_text()
         box.fill("262")
         check.click()
-        page.wait_for_function("(el) => el.innerText.includes('正确')", arg=verdict.element_handle(), timeout=60_000)
-        right = verdict.inner_text()
-        page.screenshot(path=str(SHOTS / "04-exercise-right.png"), full_page=False)
+        right_verdict = cell.locator(".swarmlab-verdict", has_text="正确")  # the widget redraws its output
+        try:
+            right_verdict.wait_for(timeout=60_000)
+        finally:
+            page.screenshot(path=str(SHOTS / "04-exercise-right.png"), full_page=False)
+        right = right_verdict.inner_text()
         cell.get_by_role("button", name="显示答案").click()
-        page.wait_for_function("(el) => el.innerText.includes('答案')", arg=cell.element_handle(), timeout=60_000)
-        solution = cell.inner_text()
+        shown = cell.get_by_text("答案：")
+        shown.wait_for(timeout=60_000)
+        solution = shown.inner_text()
         page.screenshot(path=str(SHOTS / "04-exercise-solution.png"), full_page=False)
         browser.close()
     assert wrong.startswith("✗ 不对。提示：") and "十六进制" in wrong
