@@ -1,6 +1,7 @@
 """A lesson in a real browser: JupyterLab on loopback, Debian's chromium driven by Playwright. Run all cells of the
-Chinese lesson 04 in replay, then answer its graded exercise "0x106 in decimal": a wrong answer gets the hint in
-Chinese, the right one is accepted, "show solution" explains. Screenshots: screenshots/."""
+Chinese lesson 04 in replay, then answer its graded exercise "the mark in decimal" (0x106 = 262 in the chapter; the
+lesson's recording has its own mark): a wrong answer gets the hint in Chinese, the right one is accepted, "show
+solution" explains. Screenshots: screenshots/."""
 
 from __future__ import annotations
 
@@ -35,9 +36,26 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     server.stop()
 
 
+def expected_answer() -> tuple[str, str]:
+    """(the right answer, a wrong one) to "04.mark-decimal" on lesson 04's own recording, as its checker computes
+    them: the decimal of the mark on the client's node, and that mark in hex (the classic slip)."""
+    from swarmlab import course
+    from swarmlab.course import exercises
+
+    lab = course.start("04", "replay", lang="zh", show=False)
+    ex = exercises.get("04.mark-decimal")
+    params = ex.values(lab)
+    (right,) = ex.accepted(lab, params) or {""}
+    return right, params["mark_hex"]
+
+
 @pytest.mark.timeout(1800)
-def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab) -> None:
+def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab, monkeypatch: pytest.MonkeyPatch) -> None:
     from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("SWARMLAB_MODE", "replay")
+    right_answer, wrong_answer = expected_answer()
+    assert right_answer == str(int(wrong_answer, 16))
 
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -60,12 +78,12 @@ def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab) -> None:
                                timeout=600_000)  # every cell ran: a click is answered at once now
         assert (page.locator(".swarmlab-badge").first.text_content() or "").strip().startswith("回放")
         box = cell.locator("input[type=text]")
-        box.fill("0x106")
+        box.fill(wrong_answer)
         check.click()
         verdict = cell.locator(".swarmlab-verdict")
         verdict.wait_for(timeout=60_000)
         wrong = verdict.inner_text()
-        box.fill("262")
+        box.fill(right_answer)
         check.click()
         right_verdict = cell.locator(".swarmlab-verdict", has_text="正确")  # the widget redraws its output
         try:
@@ -81,4 +99,4 @@ def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab) -> None:
         browser.close()
     assert wrong.startswith("✗ 不对。提示：") and "十六进制" in wrong
     assert right == "✓ 正确！"
-    assert "= 262" in solution
+    assert f"{wrong_answer} = {right_answer}" in solution
