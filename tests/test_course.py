@@ -215,3 +215,18 @@ def test_05_repeats_counts_the_lessons_own_sample(lab: Lab) -> None:
     sample = lab.sample_requests(60)  # the lesson's picture: the checker counts this batch, not a new one
     assert exercises._sample_params(lab) == {"n": "60"}
     assert course.exercise("05.repeats", answer=str(sample.repeats), lab=lab).correct
+
+
+def test_each_lesson_replays_its_own_recording_made_live() -> None:
+    from swarmlab.course import LESSONS
+
+    for les in LESSONS.values():
+        lab = course.start(les.id, "replay", lang="en", show=False)
+        path = lab.transport.recording.path  # type: ignore[attr-defined]
+        prov = lab.transport.recording.provenance  # type: ignore[attr-defined]
+        if les.replay_only:
+            assert path.name == "rig-no-ipvs.jsonl"
+            continue
+        assert path == recordings.get(f"lessons/{les.name}"), les.name
+        assert prov["lesson"] == les.id and prov["recorded_by"] == "tools/record_lessons.py"
+        assert prov["docker"] and prov["kernel"] and prov["where"], "provenance: Docker, kernel, where"
