@@ -11,7 +11,6 @@ from swarmlab.course import exercises, quiz
 from swarmlab.errors import SwarmlabError
 from swarmlab.lab import Lab
 
-
 SESSION = recordings.get("rig-session")  # the values below are this recording's (Docker 20.10 on the rig)
 
 
