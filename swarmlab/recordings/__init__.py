@@ -1,7 +1,10 @@
 """Recordings bundled with swarmlab (package data), each honest about where it came from (its header).
 
 * `seed-docker-tips.jsonl`: the seed chapter's own transcript, outputs verbatim (tools/make_seed_recording.py).
-* `rig-session.jsonl`, when present: a whole session recorded with `swarmlab record` on the rig; the default.
+* `rig-session.jsonl`, when present: a whole session recorded with `swarmlab record` on the rig (Debian 12,
+  Docker 20.10); the default.
+* `rig-session-debian13.jsonl`: the same session on `swarmlab rig --debian 13` (Docker 26.1, kernel 6.12);
+  `--recording rig-session-debian13` / `SWARMLAB_RECORDING`. Not the default yet (the lead switches it).
 """
 
 from __future__ import annotations
