@@ -59,7 +59,9 @@ def check_node(t: Transport, node: Node, images: Iterable[str], expect_manager: 
 
     info = t.run(node, "docker info --format '{{.ServerVersion}}|{{.Swarm.LocalNodeState}}|"
                        "{{.Swarm.ControlAvailable}}|{{.Swarm.NodeAddr}}'", timeout=20)
-    if info.exit_code != 0 or info.stdout.count("|") != 3:
+    # Docker 20.10 exits non-zero when the daemon is down; Docker 26 (and later) prints the template with the
+    # server's fields empty, exits 0, and says why on stderr: an empty ServerVersion is a daemon not reached.
+    if info.exit_code != 0 or info.stdout.count("|") != 3 or not info.stdout.split("|")[0].strip():
         out.append(Check(name, "docker", False, (info.stderr.strip() or info.stdout.strip())[:120],
                          "start the Docker daemon on this node (`sudo systemctl start docker`; on the rig: "
                          f"`swarmlab rig ssh {name} node-dockerd start`)"))

@@ -164,6 +164,15 @@ def rig13():  # type: ignore[no-untyped-def]
         yield inv
 
 
+DOCKER_OF_DEBIAN = {"12": "20.10.", "13": "26.1."}  # what docker.io each rig's Debian ships
+
+
+@pytest.fixture
+def rig_docker(request: pytest.FixtureRequest, both_rigs: object) -> str:
+    """The Docker version prefix of the rig `both_rigs` gave this test ("20.10." or "26.1.")."""
+    return DOCKER_OF_DEBIAN[request.node.callspec.params["both_rigs"]]
+
+
 @pytest.fixture(scope="module", params=["12", "13"], ids=["debian12", "debian13"])
 def both_rigs(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The same tests on both rigs: the session's `rig` (Debian 12), then `rig13` (Debian 13)."""

@@ -228,3 +228,18 @@ def test_a_checker_grades_what_the_student_saw_last() -> None:
     assert course.exercise("01.replicas", answer="3", lab=lab).correct
     assert not course.exercise("01.replicas", answer="2", lab=lab).correct
     assert course.exercise("01.replicas", answer="3", lab=lab).correct  # checking again changes nothing
+
+
+def test_each_lesson_replays_its_own_recording_made_live() -> None:
+    from swarmlab.course import LESSONS
+
+    for les in LESSONS.values():
+        lab = course.start(les.id, "replay", lang="en", show=False)
+        path = lab.transport.recording.path  # type: ignore[attr-defined]
+        prov = lab.transport.recording.provenance  # type: ignore[attr-defined]
+        if les.replay_only:
+            assert path.name == "rig-no-ipvs.jsonl"
+            continue
+        assert path == recordings.get(f"lessons/{les.name}"), les.name
+        assert prov["lesson"] == les.id and prov["recorded_by"] == "tools/record_lessons.py"
+        assert prov["docker"] and prov["kernel"] and prov["where"], "provenance: Docker, kernel, where"

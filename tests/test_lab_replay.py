@@ -28,7 +28,7 @@ def test_default_mode_without_a_live_swarm_is_replay(tmp_path: Path, monkeypatch
     monkeypatch.delenv("SWARMLAB_MODE", raising=False)
     monkeypatch.setenv("SWARMLAB_RIG_HOME", str(tmp_path / "no-rig"))
     with Lab.connect() as lab:
-        assert lab.mode == "replay" and lab.replaying and "rig-session.jsonl" in lab.source
+        assert lab.mode == "replay" and lab.replaying and "rig-session-debian13.jsonl" in lab.source
 
 
 def test_the_seed_chain_through_the_lab(lab: Lab) -> None:

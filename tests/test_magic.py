@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from swarmlab import magic
+from swarmlab import magic, recordings
 from swarmlab.errors import SwarmlabError
 from swarmlab.lab import Lab
 
@@ -17,7 +17,7 @@ def shell() -> Iterator[Any]:
     from IPython.core.interactiveshell import InteractiveShell
 
     ip = InteractiveShell.instance()
-    lab = Lab.connect("replay")
+    lab = Lab.connect("replay", recording=recordings.get("rig-session"))  # the values below are its
     magic.register(ip, lab, lang="zh", display=SHOWN.append)
     node, container = lab.client_container()
     ip.user_ns.update(lab=lab, lb=lab.lb_namespace("@client"), client=container, client_node=node)

@@ -46,7 +46,7 @@ def seed_lab() -> Lab:
 
 @pytest.fixture(scope="module")
 def rig_lab() -> Lab:
-    return Lab.connect(mode="replay")  # the default: rig-session.jsonl
+    return Lab.connect(mode="replay", recording=recordings.get("rig-session"))  # Docker 20.10: the values below
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def rig_nets(rig_lab: Lab) -> dict[str, network_inspect.NetworkInfo]:
 @pytest.fixture(scope="module")
 def rig_topology_args() -> dict[str, object]:
     # a Lab of its own: a replay walks its recording in order, and other fixtures move it on
-    args = viz.topology_inputs(Lab.connect(mode="replay"))
+    args = viz.topology_inputs(Lab.connect(mode="replay", recording=recordings.get("rig-session")))
     del args["source"]
     return args
 
@@ -144,7 +144,8 @@ def test_allocation_has_every_nodes_lb_endpoint_in_order(rig_nets: dict[str, net
 
 
 def test_allocation_of_a_lab_asks_every_node() -> None:
-    shown = texts(viz.allocation_of(Lab.connect(mode="replay"), lang="en", highlight="10.0.4.9"))
+    lab = Lab.connect(mode="replay", recording=recordings.get("rig-session"))
+    shown = texts(viz.allocation_of(lab, lang="en", highlight="10.0.4.9"))
     assert all(f".{i}\nlb-mynet\non {n}" in shown for i, n in ((5, "swarm-manager"), (6, "swarm-worker1"),
                                                                 (9, "swarm-worker2")))
     assert "10.0.4.0/24" in shown and "replay: rig-session.jsonl" in shown
@@ -177,7 +178,7 @@ def test_topology_follows_the_clients_node(rig_topology_args: dict[str, object])
 
 
 def test_topology_of_a_lab_is_the_same_picture(rig_topology_args: dict[str, object]) -> None:
-    lab = Lab.connect(mode="replay")
+    lab = Lab.connect(mode="replay", recording=recordings.get("rig-session"))
     shown = texts(viz.topology_of(lab, lang="zh", highlight="dns"))
     assert shown == texts(viz.topology(**rig_topology_args, lang="zh", highlight="dns",  # type: ignore[arg-type]
                                        source=lab.label))

@@ -1,7 +1,12 @@
 """Recordings bundled with swarmlab (package data), each honest about where it came from (its header).
 
 * `seed-docker-tips.jsonl`: the seed chapter's own transcript, outputs verbatim (tools/make_seed_recording.py).
-* `rig-session.jsonl`, when present: a whole session recorded with `swarmlab record` on the rig; the default.
+* `rig-session-debian13.jsonl` (the default): a whole session recorded with `swarmlab record --full` on
+  `swarmlab rig --debian 13` (Docker 26.1, kernel 6.12): today's Docker.
+* `rig-session.jsonl`: the same session on the Debian 12 rig (Docker 20.10, kernel 6.1), kept as the second one:
+  `--recording rig-session` / `SWARMLAB_RECORDING`.
+* `rig-no-ipvs.jsonl`: the Debian 12 rig without IPVS (lesson 09).
+* `lessons/NN-slug.jsonl`: each lesson's own recording, made by running it live (tools/record_lessons.py).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from pathlib import Path
 
 from swarmlab.errors import RecordingError
 
-DEFAULT_ORDER = ("rig-session.jsonl", "seed-docker-tips.jsonl")
+DEFAULT_ORDER = ("rig-session-debian13.jsonl", "rig-session.jsonl", "seed-docker-tips.jsonl")
 
 
 def folder() -> Path:
