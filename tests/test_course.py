@@ -62,8 +62,8 @@ def test_the_badge_names_the_recording_versions_and_date_in_both_languages(lab: 
 
 RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on rig-no-ipvs.jsonl
     "00.nodes": "3", "00.client-node": "swarm-worker2", "01.replicas": "2", "01.network-driver": "overlay",
-    "02.owner": "client", "02.web-vip": "10.0.4.2", "03.lb-name": "lb_1yrvy526i", "03.remote-addr": "10.0.4.9",
-    "04.mark-decimal": "262", "04.lbindex-hex": "0x106", "05.next-task": "8a79c43c1f81", "05.even-share": "50",
+    "02.owner": "web", "02.web-vip": "10.0.4.2", "03.lb-name": "lb_1yrvy526i", "03.remote-addr": "10.0.4.9",
+    "04.mark-decimal": "262", "04.lbindex-hex": "0x107", "05.next-task": "8a79c43c1f81", "05.even-share": "50",
     "06.weight-zero": "0", "06.after-scale": "3", "07.dnsrr-count": "2", "07.dnsrr-marks": "0",
     "08.ingress-chain": "PREROUTING", "08.host-chain": "DOCKER-INGRESS", "09.vip-allocated": "10.0.1.2",
     "09.diagnosis": "C",
@@ -72,8 +72,8 @@ RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on rig-
     "08.ingress-fwm": "275", "09.module": "ip_vs",
 }
 WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1", "01.network-driver": "bridge",
-         "02.owner": "web", "02.web-vip": "10.0.4.3", "03.lb-name": "lb_mynet", "03.remote-addr": "10.0.4.5",
-         "04.mark-decimal": "0x106", "04.lbindex-hex": "262", "05.next-task": "fee5343ca278",
+         "02.owner": "client", "02.web-vip": "10.0.4.3", "03.lb-name": "lb_mynet", "03.remote-addr": "10.0.4.5",
+         "04.mark-decimal": "0x106", "04.lbindex-hex": "263", "05.next-task": "0123456789ab",
          "05.even-share": "100", "06.weight-zero": "1", "06.after-scale": "2", "07.dnsrr-count": "1",
          "07.dnsrr-marks": "1", "08.ingress-chain": "INPUT", "08.host-chain": "POSTROUTING",
          "09.vip-allocated": "none", "09.diagnosis": "A",
@@ -107,6 +107,33 @@ def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab) -> Non
     zh = course.exercise(exercise_id, answer=WRONG[exercise_id], lab=use, lang="zh")
     assert zh.message.startswith("不对。提示：") and ex.text(ex.hint, ex.values(use), "zh") in zh.message
     assert not course.exercise(exercise_id, answer="", lab=use).correct
+
+
+@pytest.mark.parametrize(("exercise_id", "answer"), [
+    ("02.web-vip", "10.0.4.2/24"), ("03.remote-addr", "[::ffff:10.0.4.9]"), ("03.remote-addr", "10.0.4.9:59920"),
+    ("03.remote-addr", "[::ffff:10.0.4.9]:59920"), ("00.nodes", "three"), ("00.nodes", "三"),
+    ("07.dnsrr-marks", "none"), ("07.dnsrr-marks", "zero"), ("06.weight-zero", "zero"), ("06.after-scale", "three"),
+    ("05.even-share", "50 each"), ("04.masq-rewrites", "the destination address"), ("02.tasks-count", "2个"),
+])
+def test_the_forms_the_lessons_print_are_accepted(exercise_id: str, answer: str, lab: Lab) -> None:
+    assert course.exercise(exercise_id, answer=answer, lab=lab).correct
+
+
+@pytest.mark.parametrize(("exercise_id", "answer"), [
+    ("02.web-vip", "10.0.4.3/24"), ("03.remote-addr", "[::ffff:10.0.4.5]:59920"), ("03.remote-addr", "10.0.4.90"),
+    ("00.nodes", "two"), ("07.dnsrr-marks", "one"), ("06.after-scale", "two"), ("05.even-share", "100 each"),
+    ("04.masq-rewrites", "the source address"),
+])
+def test_other_forms_of_wrong_answers_stay_wrong(exercise_id: str, answer: str, lab: Lab) -> None:
+    assert not course.exercise(exercise_id, answer=answer, lab=lab).correct
+
+
+def test_next_task_accepts_either_backend_unless_a_repeat_shows_the_cycle(lab: Lab) -> None:
+    both = exercises._next_scheduled(lab, {"sequence": "a → b → a → b"})
+    assert both == {"a", "b"}
+    assert exercises._next_scheduled(lab, {"sequence": "a → b → b → a"}) == {"b"}
+    assert course.exercise("05.next-task", answer="fee5343ca278", lab=lab).correct  # no repeat in rig-session's six
+    assert course.exercise("05.next-task", answer="8a79c43c1f81", lab=lab).correct
 
 
 def test_computed_answers_follow_the_swarm_not_a_stored_value(lab: Lab, broken: Lab) -> None:

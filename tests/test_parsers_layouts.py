@@ -172,7 +172,8 @@ def test_two_modules_declaring_the_same_command_fail_at_import() -> None:
 def test_equally_specific_claims_are_an_error_not_an_order(monkeypatch: pytest.MonkeyPatch) -> None:
     extra = _commands.Reads(str.split, None, "other", (("ping",),), when=(r"-c",))
     rival = _commands.Reads(str.split, None, "rival", (("ping",),), when=(r"\d",))
-    monkeypatch.setattr(dispatch, "DECLARED", [*dispatch.DECLARED, (extra, dispatch.ping), (rival, dispatch.ping)])
+    ping_module = dispatch.MODULES["ping"]
+    monkeypatch.setattr(dispatch, "DECLARED", [*dispatch.DECLARED, (extra, ping_module), (rival, ping_module)])
     with pytest.raises(ParseError, match="ambiguous"):
         kind_of("ping -c 2 web")
     with pytest.raises(ImportError, match="is read by"):

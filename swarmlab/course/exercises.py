@@ -11,6 +11,7 @@ Texts are `(zh, en)` pairs and may name `{params}` that `params(lab)` computes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,24 @@ def normalize(answer: object) -> str:
     return re.sub(r"[\s`'\"“”‘’]+", "", str(answer)).rstrip(".。,，").lower()
 
 
+def address(answer: object) -> str:
+    """An address as the lesson printed it, reduced to the IPv4 address: `10.0.1.2/24`, `[::ffff:10.0.1.9]:59920`,
+    `10.0.1.9:59920` all give the bare address."""
+    text = normalize(answer)
+    bare = re.fullmatch(r"\[?(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})\]?(?::\d+)?(?:/\d+)?", text)
+    return bare.group(1) if bare else text
+
+
+NUMBER_WORDS = {"zero": "0", "none": "0", "零": "0", "没有": "0", "无": "0", "one": "1", "一": "1", "two": "2",
+                "二": "2", "两": "2", "three": "3", "三": "3", "four": "4", "四": "4"}
+
+
+def number(answer: object) -> str:
+    """A small count as a digit: `three`, `三`, `3个` and `3` are the same answer."""
+    text = re.sub(r"(个|条|個)$", "", normalize(answer))
+    return NUMBER_WORDS.get(text, text)
+
+
 def answer_hash(exercise_id: str, answer: str) -> str:
     return hashlib.sha256(f"swarmlab:{exercise_id}:{normalize(answer)}".encode()).hexdigest()
 
@@ -42,6 +61,7 @@ class Exercise:
     params: Callable[[Lab], Params] | None = None
     expected: Callable[[Lab, Params], set[str]] | None = None  # computed from the lab's data
     hashes: frozenset[str] = field(default_factory=frozenset)  # or: fixed answers, hashed
+    clean: Callable[[object], str] = normalize  # how an answer is reduced before comparing (address, number)
 
     def values(self, lab: Lab | None) -> Params:
         if self.params is None:
@@ -56,13 +76,13 @@ class Exercise:
             return None
         if lab is None:
             raise SwarmlabError(f"exercise {self.id} needs the lab: run `course.start(...)` first")
-        return {normalize(a) for a in self.expected(lab, params)}
+        return {self.clean(a) for a in self.expected(lab, params)}
 
     def is_right(self, answer: str, lab: Lab | None, params: Params) -> bool:
         accepted = self.accepted(lab, params)
         if accepted is not None:
-            return normalize(answer) in accepted
-        return answer_hash(self.id, answer) in self.hashes
+            return bool(normalize(answer)) and self.clean(answer) in accepted
+        return answer_hash(self.id, self.clean(answer)) in self.hashes
 
     def text(self, which: Text, params: Params, lang: str, **extra: str) -> str:
         return (which[0] if lang == "zh" else which[1]).format(**params, **extra)
@@ -171,12 +191,12 @@ def _node_names(node: str) -> set[str]:
 define(Exercise(
     "00.nodes",
     ("这个集群（swarm）有几个节点？", "How many nodes does this swarm have?"),
-    ("`docker node ls` 每个节点一行；本课的徽章和 `lab.swarm_nodes` 也列出了它们。",
-     "`docker node ls` has one line per node; the badge and `lab.swarm_nodes` list them too."),
+    ("第二步写出了它们的名字；徽章和 `lab.swarm_nodes` 也列出了它们。",
+     "Step 2 names them; the badge and `lab.swarm_nodes` list them too."),
     ("数一数节点：一个管理节点（manager）加上工作节点（worker）。", "Count the nodes: one manager plus the workers."),
     ("{answer} 个节点：swarm-manager、swarm-worker1、swarm-worker2。",
      "{answer} nodes: swarm-manager, swarm-worker1, swarm-worker2."),
-    expected=lambda lab, p: {str(len(lab.swarm_nodes))},
+    expected=lambda lab, p: {str(len(lab.swarm_nodes))}, clean=number,
 ))
 
 define(Exercise(
@@ -198,7 +218,7 @@ define(Exercise(
     ("只数 CURRENT STATE 为 Running 的任务，不算历史行（\\_ 开头）。",
      "Count only tasks whose CURRENT STATE is Running, not the history rows (starting with \\_)."),
     ("{answer} 个任务。", "{answer} tasks."),
-    expected=lambda lab, p: {str(len(_running(lab, "web")))},
+    expected=lambda lab, p: {str(len(_running(lab, "web")))}, clean=number,
 ))
 
 define(Exercise(
@@ -215,10 +235,11 @@ define(Exercise(
 
 
 def _owner_params(lab: Lab) -> Params:
-    services = sorted((s for s in _network(lab).services if s.vip), key=lambda s: s.name)
-    if not services:
-        raise SwarmlabError(f"no service on {lab.network} has a VIP yet")
-    return {"addr": str(services[0].vip)}
+    """web's VIP: the address lesson 02 shows (`nslookup web`, `docker service inspect ... web`)."""
+    web = next((s for s in _network(lab).services if s.name == "web" and s.vip), None)
+    if web is None:
+        raise SwarmlabError(f"web has no VIP on {lab.network} yet")
+    return {"addr": str(web.vip)}
 
 
 def _owner(lab: Lab, p: Params) -> set[str]:
@@ -231,10 +252,10 @@ def _owner(lab: Lab, p: Params) -> set[str]:
 define(Exercise(
     "02.owner",
     ("地址 {addr} 属于哪个服务？", "Which service owns the address {addr}?"),
-    ("`docker network inspect -v mynet` 的 Services 部分列出每个服务的 VIP。",
-     "The Services part of `docker network inspect -v mynet` lists every service's VIP."),
-    ("每个 VIP 模式的服务都有自己的虚拟IP；任务的地址在 Containers 部分。",
-     "Every VIP-mode service has a virtual IP of its own; task addresses are in the Containers part."),
+    ("和第五步 `docker service inspect` 的 `Addr`、第四步 `nslookup` 的结果比一比。",
+     "Compare with the `Addr` of `docker service inspect` (step 5) and the `nslookup` answers (step 4)."),
+    ("VIP 属于一个服务，而不属于它的任何一个任务；任务有自己的地址（`tasks.web`）。",
+     "A VIP belongs to a service, not to any of its tasks; the tasks have addresses of their own (`tasks.web`)."),
     ("{addr} 是 {answer} 的 VIP。", "{addr} is the VIP of {answer}."),
     params=_owner_params, expected=_owner,
 ))
@@ -253,7 +274,7 @@ define(Exercise(
     ("`web` 解析成一个地址，它不是任何任务的地址：那是服务的虚拟IP（VIP）。`tasks.web` 才解析成任务的地址。",
      "`web` resolves to one address that is no task's: the service's virtual IP (VIP). `tasks.web` gives the tasks."),
     ("`web` 解析成 VIP {answer}。", "`web` resolves to the VIP {answer}."),
-    expected=_web_vip,
+    expected=_web_vip, clean=address,
 ))
 
 
@@ -282,14 +303,12 @@ define(Exercise(
      "The client runs on {node}. Which RemoteAddr (the IP only) will web's tasks print in whoami's answer?"),
     ("不是 client 自己的地址。看 client 所在节点上 `docker network inspect -v mynet` 里的 lb-mynet。",
      "Not the client's own address. Look at lb-mynet in `docker network inspect -v mynet` on the client's node."),
-    ("IPVS（Masq）只改写目的地址；源地址由 nat 表 POSTROUTING 链里的 `-m ipvs --ipvs -j SNAT` 规则改成本节点 "
-     "lb 端点的地址。",
-     "IPVS (Masq) rewrites only the destination; the nat POSTROUTING rule `-m ipvs --ipvs -j SNAT` rewrites the "
-     "source to this node's lb endpoint."),
+    ("web 的任务把 client 所在节点的 lb 端点当成了客户端（第 04 课会看到是哪条规则做的）。",
+     "The web tasks see the lb endpoint of the client's node as the client (lesson 04 shows which rule does it)."),
     ("{answer}：{node} 上 lb-mynet 端点的地址（源地址转换 SNAT）。",
      "{answer}: the address of the lb-mynet endpoint on {node} (SNAT)."),
     params=lambda lab: {"node": client_node(lab)},
-    expected=lambda lab, p: {_lb_endpoint(lab, p["node"])},
+    expected=lambda lab, p: {_lb_endpoint(lab, p["node"])}, clean=address,
 ))
 
 
@@ -304,8 +323,8 @@ define(Exercise(
      "In the lb namespace on {node}, web's rule reads `MARK set {mark_hex}`. Which number does `ipvsadm -Ln` "
      "print after FWM?"),
     ("iptables 用十六进制显示标记，ipvsadm 用十进制。", "iptables shows the mark in hexadecimal, ipvsadm in decimal."),
-    ("把十六进制换成十进制：0x100 = 256，再加上最后两位的值。",
-     "Convert hexadecimal to decimal: 0x100 = 256, plus the value of the last two digits."),
+    ("把十六进制换成十进制：三位十六进制数字分别乘以 256、16、1 再相加。",
+     "Convert hexadecimal to decimal: weigh the hex digits by 256, 16 and 1 and add them up."),
     ("{mark_hex} = {answer}：`FWM  {answer}`。", "{mark_hex} = {answer}: `FWM  {answer}`."),
     params=_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
 ))
@@ -313,21 +332,22 @@ define(Exercise(
 
 def _lbindex_params(lab: Lab) -> Params:
     node = client_node(lab)
-    mark = _service(lab, node).mark
+    mark = _service(lab, node, "client").mark
     if mark is None:
-        raise SwarmlabError(f"{node}: `docker network inspect -v` shows no LocalLBIndex for web")
+        raise SwarmlabError(f"{node}: `docker network inspect -v` shows no LocalLBIndex for client")
     return {"node": node, "index": str(mark)}
 
 
 define(Exercise(
     "04.lbindex-hex",
-    ("在 {node} 上，`docker network inspect -v mynet` 里 web 的 \"LocalLBIndex\" 是 {index}。那里的 mangle 表会写 "
-     "`MARK set` 什么？",
-     "On {node}, `docker network inspect -v mynet` gives web \"LocalLBIndex\": {index}. What follows `MARK set` "
-     "in that node's mangle table?"),
+    ("在 {node} 上，`docker network inspect -v mynet` 里 client 服务的 \"LocalLBIndex\" 是 {index}。那里的 mangle "
+     "表在 client 的 VIP 那条规则里会写 `MARK set` 什么？",
+     "On {node}, `docker network inspect -v mynet` gives the client service \"LocalLBIndex\": {index}. What follows "
+     "`MARK set` in the rule for the client's VIP in that node's mangle table?"),
     ("LocalLBIndex 就是这个服务在这个节点上的防火墙标记（fwmark），iptables 用 0x 开头的十六进制显示。",
      "LocalLBIndex is the service's firewall mark (fwmark) on that node; iptables prints it in hex, with 0x."),
-    ("把十进制换成十六进制：256 = 0x100。", "Convert decimal to hexadecimal: 256 = 0x100."),
+    ("把十进制换成十六进制：依次除以 256、16，商和余数就是各位数字，前面写 0x。",
+     "Convert decimal to hexadecimal: divide by 256, then 16; the quotients and the rest are the digits, after 0x."),
     ("{answer}（= {index}）。", "{answer} (= {index})."),
     params=_lbindex_params, expected=lambda lab, p: {hex(int(p["index"]))},
 ))
@@ -403,7 +423,7 @@ define(Exercise(
     ("`tasks.web` 为每个运行中的任务返回一个地址，有几个副本就有几个；`web` 只返回一个 VIP。",
      "`tasks.web` returns one address per running task, one per replica; `web` returns a single VIP."),
     ("{answer} 个：每个 web 任务一个。", "{answer}: one per web task."),
-    expected=_task_addresses,
+    expected=_task_addresses, clean=number,
 ))
 
 
@@ -424,7 +444,7 @@ define(Exercise(
     ("mynet 上每个有 VIP 的服务一个 /32：不只是 web，client 也是一个服务，也有自己的 VIP。",
      "One /32 per service with a VIP on mynet: not only web; the client is a service too, with a VIP of its own."),
     ("{answer} 个：每个服务的 VIP 一个。", "{answer}: one VIP per service."),
-    params=lambda lab: {"node": client_node(lab)}, expected=_vip_count,
+    params=lambda lab: {"node": client_node(lab)}, expected=_vip_count, clean=number,
 ))
 
 
@@ -446,7 +466,7 @@ define(Exercise(
     ("每个节点有自己的 lb 端点，但只有在该网络上运行着任务的节点才会分到一个。",
      "Each node has its own lb endpoint, but only a node that runs a task on the network gets one."),
     ("{answer} 个：每个运行着 mynet 任务的节点一个。", "{answer}: one per node that runs a task on mynet."),
-    params=lambda lab: {"node": client_node(lab)}, expected=_mynet_nodes,
+    params=lambda lab: {"node": client_node(lab)}, expected=_mynet_nodes, clean=number,
 ))
 
 define(Exercise(
@@ -469,7 +489,8 @@ define(Exercise(
                       "a69e2e1feb2061398c255a2451aa8a3de4ebba898ea963cdf73bf0a13273a0b0",
                       "b552b564434cef285f75b966b8d83091bb8a4c04f2c808b533a769ce95ef884d",
                       "b9a43c3408a311a08a39d5f1ab61f3a21b27d16f75f5aa666593d49ca0028bf3",
-                      "e88a272cb58974a21074410f48c28c528cbeafeeaecb15239fffd27d7fbecdc7"}),
+                      "e88a272cb58974a21074410f48c28c528cbeafeeaecb15239fffd27d7fbecdc7",
+                      "873297a21d16d1fb9bb3e80bc42f46278d05c94f9a126724fed853b27ca94396"}),
 ))
 
 define(Exercise(
@@ -524,16 +545,31 @@ def _sequence(lab: Lab) -> Params:
     return {"sequence": " → ".join(seq)}
 
 
+def _next_scheduled(lab: Lab, p: Params) -> set[str]:
+    """The task the next connection IPVS schedules goes to. A visible repeat is a reused port that did not move the
+    scheduler; without one, a reused port that happened to land on the other task looks just like alternation, so
+    the sequence cannot tell which task is next: then every task that answered is accepted."""
+    sequence = [s.strip() for s in p["sequence"].split("→")]
+    if any(a == b for a, b in itertools.pairwise(sequence)):
+        return {next_backend(sequence)}
+    return set(sequence)
+
+
 define(Exercise(
     "05.next-task",
-    ("最近的回答依次来自：{sequence}。下一个新连接会由哪个任务回答？（写主机名）",
-     "The latest answers came from: {sequence}. Which task answers the next new connection? (its hostname)"),
-    ("IPVS 的调度器是 rr（轮询）：每个新连接交给下一个真实服务器。",
-     "IPVS's scheduler is rr (round robin): each new connection goes to the next real server."),
+    ("最近的回答依次来自：{sequence}。IPVS 调度的下一个连接会交给哪个任务？（写主机名）",
+     "The latest answers came from: {sequence}. To which task does IPVS send the next connection it schedules? "
+     "(its hostname)"),
+    ("IPVS 的调度器是 rr（轮询）：每个被调度的新连接交给下一个真实服务器。",
+     "IPVS's scheduler is rr (round robin): each connection it schedules goes to the next real server."),
     ("轮询按固定顺序循环；连续两次相同（复用的客户端端口）不会推进调度器。",
      "Round robin cycles in a fixed order; a repeat (a reused client port) does not move the scheduler on."),
-    ("{answer}", "{answer}"),
-    params=_sequence, expected=lambda lab, p: {next_backend([s.strip() for s in p["sequence"].split("→")])},
+    ("例如 {answer}。轮询交给循环里最后一个之后的那个任务；复用端口的连接不经调度，若它恰好落在另一个任务上，"
+     "看起来和交替一样，所以序列里没有可见的重复时，每个回答过的任务都算对。",
+     "For example {answer}. Round robin takes the task after the last one in its cycle; a connection on a reused "
+     "port is not scheduled, and when it lands on the other task it looks like alternation, so when the sequence "
+     "shows no visible repeat every task that answered counts as right."),
+    params=_sequence, expected=_next_scheduled,
 ))
 
 define(Exercise(
@@ -545,18 +581,25 @@ define(Exercise(
     ("每个 50。真实记录里 1000 个请求是 496/504：复用的客户端端口会保留原来的真实服务器（conn_reuse_mode=0）。",
      "50 each. The recorded 1,000 requests split 496/504: a reused client port keeps its real server "
      "(conn_reuse_mode=0)."),
-    hashes=frozenset({"22631e7e63dbdc4ba25647040bc46cd5fb48a2897a239426607c94429c084bf8"}),
+    hashes=frozenset({"22631e7e63dbdc4ba25647040bc46cd5fb48a2897a239426607c94429c084bf8",
+                      "d8f7cdae18a404d6182143f5828b87d618593c3d4e82c40eb158fbb566d4ccfc",
+                      "bc7f86f9390abb91a6ce07ca1b217ccefb58fa8b67234a33e03d912303afcaf4",
+                      "5f5df86ac8582363147ac33ccf00a16756d7d779c5b1e8a31b0e0dda2eb13133",
+                      "da4ceedef7b2c60046f852aa8a1b98024f8f999db6a8cf8b10e01733d1c1f9ba",
+                      "862056786069997c43287173eea473d187c059ac45bb2123943714b60edb77b8",
+                      "c4117aac85daef8f7ee9c07720762571bbda31170c33e1c5d37f08d86bc02685"}),
 ))
 
 define(Exercise(
     "06.weight-zero",
-    ("一个任务被杀掉时，Docker 先把它的真实服务器的权重（Weight）设成多少，然后才删除？",
-     "When a task is killed, which weight does Docker first give its real server before removing it?"),
+    ("一个任务被移除时（缩容或被杀掉），Docker 先把它的真实服务器的权重（Weight）设成多少，然后才删除它？",
+     "When a task is removed (scaled down or killed), what weight does Docker first give its real server before "
+     "deleting it?"),
     ("被移除的后端先“排空”：不再接新连接。", "A removed backend is drained first: it takes no new connections."),
     ("权重为 0 的真实服务器不会被 rr 选中。", "A real server with weight 0 is never chosen by rr."),
     ("0（moby service_linux.go 的 rmLBBackend：d.Weight = 0）。",
      "0 (moby service_linux.go, rmLBBackend: d.Weight = 0)."),
-    hashes=frozenset({"ddf6f13e56cc8d2dd99e3a718839095df6bfa0795ce77cff2424dba48faf3e2b"}),
+    clean=number, hashes=frozenset({"ddf6f13e56cc8d2dd99e3a718839095df6bfa0795ce77cff2424dba48faf3e2b"}),
 ))
 
 define(Exercise(
@@ -568,7 +611,7 @@ define(Exercise(
     ("IPVS 跟着副本数走：新任务加入同一个标记后面。",
      "IPVS follows the replicas: a new task joins behind the same mark."),
     ("3 个。", "3."),
-    hashes=frozenset({"15d08f8c5d46d3b53b48214842ba8e591c5ca95704dfd5ca18c0ce163bd4dc0f"}),
+    clean=number, hashes=frozenset({"15d08f8c5d46d3b53b48214842ba8e591c5ca95704dfd5ca18c0ce163bd4dc0f"}),
 ))
 
 
@@ -581,11 +624,12 @@ define(Exercise(
     "07.dnsrr-count",
     ("`docker exec $client nslookup webrr` 返回几个地址？",
      "How many addresses does `docker exec $client nslookup webrr` return?"),
-    ("webrr 用 `--endpoint-mode dnsrr` 创建，有 2 个副本。",
-     "webrr was created with `--endpoint-mode dnsrr` and 2 replicas."),
+    ("webrr 用 `--endpoint-mode dnsrr` 创建：DNS 为每个运行中的任务返回一个地址。看创建命令里的 `--replicas`。",
+     "webrr was created with `--endpoint-mode dnsrr`: DNS returns one address per running task. See `--replicas` in "
+     "the create command."),
     ("dnsrr 模式没有 VIP：DNS 直接返回每个任务的地址。", "dnsrr has no VIP: DNS returns every task's address itself."),
     ("{answer} 个：每个任务一个，没有 VIP。", "{answer}: one per task, no VIP."),
-    expected=_dnsrr_count,
+    expected=_dnsrr_count, clean=number,
 ))
 
 define(Exercise(
@@ -596,7 +640,7 @@ define(Exercise(
     ("没有 VIP，就没有要标记的目的地址，也没有 IPVS FWM 服务。",
      "No VIP: no destination to mark, and no IPVS FWM service."),
     ("0 条。", "None (0)."),
-    hashes=frozenset({"f5f3a4798e683733729898d4a8562c7d1aba5df1440adad0cbdd430c8d8aecd3"}),
+    clean=number, hashes=frozenset({"f5f3a4798e683733729898d4a8562c7d1aba5df1440adad0cbdd430c8d8aecd3"}),
 ))
 
 define(Exercise(
@@ -635,7 +679,7 @@ define(Exercise(
     ("VIP 由管理节点分配，与节点内核有没有 IPVS 无关。",
      "The manager allocates the VIP, whatever the nodes' kernels can do."),
     ("{answer}：分配了，也编了号，但从未生效。", "{answer}: allocated, and numbered, but never programmed."),
-    expected=_allocated_vip,
+    expected=_allocated_vip, clean=address,
 ))
 
 define(Exercise(
@@ -737,7 +781,7 @@ define(Exercise(
     ("每个有 VIP 的服务一个 FWM；dnsrr 服务没有 VIP，所以不增加 FWM。",
      "One FWM per service with a VIP; a dnsrr service has no VIP, so it adds none."),
     ("{answer} 个：web 和 client，没有 webrr。", "{answer}: web's and client's, none for webrr."),
-    params=lambda lab: {"node": client_node(lab)}, expected=_fwm_count,
+    params=lambda lab: {"node": client_node(lab)}, expected=_fwm_count, clean=number,
 ))
 
 
@@ -757,8 +801,8 @@ define(Exercise(
      "service of IPVS there handles these packets? (the number after FWM)"),
     ("和 lb_ 命名空间一样：iptables 用十六进制写标记，ipvsadm 用十进制。",
      "As in an lb_ namespace: iptables writes the mark in hexadecimal, ipvsadm in decimal."),
-    ("把十六进制换成十进制：0x100 = 256，再加上最后两位的值。",
-     "Convert hexadecimal to decimal: 0x100 = 256, plus the value of the last two digits."),
+    ("把十六进制换成十进制：三位十六进制数字分别乘以 256、16、1 再相加。",
+     "Convert hexadecimal to decimal: weigh the hex digits by 256, 16 and 1 and add them up."),
     ("{mark_hex} = {answer}：`FWM  {answer}`。", "{mark_hex} = {answer}: `FWM  {answer}`."),
     params=_ingress_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
 ))

@@ -17,28 +17,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from swarmlab.errors import ParseError
-from swarmlab.parsers import (
-    _json,
-    container_ls,
-    docker_cli,
-    ip_addr,
-    iptables,
-    ipvs_connections,
-    ipvsadm,
-    keyvalue,
-    netns_ls,
-    network_inspect,
-    network_ls,
-    node_ls,
-    nslookup,
-    ping,
-    service_inspect,
-    service_ls,
-    service_ps,
-    system,
-    vagrant_ssh_config,
-    whoami,
-)
 from swarmlab.parsers._commands import Reads
 
 if TYPE_CHECKING:
@@ -49,9 +27,25 @@ _EXEC_ARG = {"-u", "--user", "-e", "--env", "-w", "--workdir", "--env-file"}
 _DOCKER_GLOBAL_ARG = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level"}
 
 
-_MODULES = (_json, container_ls, docker_cli, ip_addr, iptables, ipvs_connections, ipvsadm, keyvalue, netns_ls,
-            network_inspect, network_ls, node_ls, nslookup, ping, service_inspect, service_ls, service_ps, system,
-            vagrant_ssh_config, whoami)
+def _parser_modules() -> tuple[ModuleType, ...]:
+    """Every module of swarmlab.parsers that declares what it reads (`READS`): a new parser module is found
+    without registering it anywhere."""
+    import importlib
+    import pkgutil
+
+    import swarmlab.parsers as package
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name in ("dispatch", "_commands"):
+            continue
+        module = importlib.import_module(f"swarmlab.parsers.{info.name}")
+        if hasattr(module, "READS"):
+            found.append(module)
+    return tuple(found)
+
+
+_MODULES = _parser_modules()
 
 
 def _collect(modules: tuple[ModuleType, ...]) -> list[tuple[Reads, ModuleType]]:
