@@ -153,6 +153,17 @@ def mirror() -> str:
     raise RigError(f"no Debian {' or '.join(sorted(suites))} mirror found in /etc/apt; set SWARMLAB_RIG_MIRROR")
 
 
+def _discard(work: Path) -> None:
+    """Remove a (half-)built image folder. A build killed mid-debootstrap leaves the chroot's /proc (and maybe
+    /sys) mounted inside it: unmount those first, or removing the folder walks into the host's /proc and fails."""
+    prefix = str(work.resolve()) + "/"
+    with open("/proc/mounts") as mounts:
+        points = [line.split()[1] for line in mounts if line.split()[1].startswith(prefix)]
+    for point in sorted(points, key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def require_tools() -> None:
     if os.geteuid() != 0:
         raise RigError("building the rig image needs root (debootstrap); run as root, e.g. with sudo")
@@ -172,7 +183,7 @@ def build(progress: Progress = print, force: bool = False, debian: str | None = 
         return image
     require_tools()
     work = image.directory.with_name(image.directory.name + ".building")
-    shutil.rmtree(work, ignore_errors=True)
+    _discard(work)
     work.mkdir(parents=True)
     root = work / "root"
     t0 = time.monotonic()
@@ -194,7 +205,7 @@ def build(progress: Progress = print, force: bool = False, debian: str | None = 
         shutil.rmtree(image.directory, ignore_errors=True)
         work.rename(image.directory)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        _discard(work)
         raise
     for old in (paths.rig_home() / "images").iterdir():  # one image at a time: 1.2 GB each
         if old.name != image.directory.name:
