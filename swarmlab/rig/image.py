@@ -195,10 +195,11 @@ def build(progress: Progress = print, force: bool = False, debian: str | None = 
         progress(f"making the {DISK_SIZE} disk (mkfs.ext4 -d)")
         _make_disk(root, work)
         t_disk = time.monotonic()
+        versions = _versions(root)
         shutil.rmtree(root)
         (work / "build.json").write_text(json.dumps({
             "recipe": image.directory.name, "debian": rel.debian, "suite": rel.suite, "mirror": mirror(),
-            "packages": list(rel.packages), "versions": _versions(root),
+            "packages": list(rel.packages), "versions": versions,
             "debootstrap_s": round(t_boot - t0, 1), "configure_and_disk_s": round(t_disk - t_boot, 1),
             "build_s": round(t_disk - t0, 1), "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }, indent=2) + "\n")
