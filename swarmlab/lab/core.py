@@ -29,7 +29,6 @@ from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
 from swarmlab.lab.results import Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
-from swarmlab.parsers.dispatch import parse_output
 from swarmlab.parsers.netns_ls import find_lb_namespace, lb_namespace_for
 from swarmlab.transport.base import Transport
 
@@ -584,6 +583,8 @@ def _first_answers(output: str, n: int) -> str:
 
 
 def _parse_into(result: StepResult, text: str, kind: str) -> None:
+    from swarmlab.parsers.dispatch import parse_output  # on first use: it imports every parser and checks them
+
     try:
         parsed = parse_output(result.command, text, kind=kind)
         result.value, result.frame = parsed.value, parsed.frame
