@@ -229,17 +229,6 @@ class Lab:
             out.append(res)
         return out
 
-    def step(self, step: str, node: str, command: str, *, kind: str | None = None, timeout: float = 120,
-             parse: bool = True, check: bool = True, latest: bool = False,
-             on_output: Callable[[bytes], None] | None = None) -> StepResult:
-        """Run a command line that a declared step recognises (for callers that built the command themselves);
-        the step's declaration, not this call, decides sudo, the parser and whether a failure is data."""
-        got = recognise(command)
-        if got is None:
-            raise SwarmlabError(f"no declared step runs {command!r} (see swarmlab/commands/steps.py)")
-        spec, args = got
-        return self.run(spec, node, latest=latest, parse=parse, on_output=on_output, timeout=timeout, **args)
-
     # -- the chapter's steps -------------------------------------------------------------------------------------
 
     def networks(self, latest: bool = False) -> StepResult:

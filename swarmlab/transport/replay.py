@@ -38,10 +38,16 @@ class ReplayTransport(Transport):
         super().__init__(Node(name=n, host="(recorded)", port=0) for n in self.recording.nodes)
         self._by_key: dict[tuple[str, Hashable], list[Entry]] = defaultdict(list)
         self._by_step: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+        # (node, step) -> entries, by the step recognised from the command (else the name the recording gave)
+        self._held: dict[tuple[str, str], list[Entry]] = defaultdict(list)
         for e in self.recording.entries:
-            self._by_key[(e.node, self._key(e.command))].append(e)
+            recognised = self._key_of(e.command)
+            self._by_key[(e.node, recognised or ("exact", e.command))].append(e)
             if e.step:
                 self._by_step[(e.node, e.step)].append(e)
+            name = recognised[0] if recognised else e.step
+            if name and not e.error:
+                self._held[(e.node, name)].append(e)
         self._cursor: dict[Hashable, int] = defaultdict(int)
         self.transcript = str(self.recording.provenance.get("kind", "")).startswith("transcript")
 
@@ -70,14 +76,7 @@ class ReplayTransport(Transport):
     def holdings(self, node: str, step: str) -> list[CommandResult] | None:
         """Every recorded answer of `step` on `node` (by the step recognised from each recorded command, or the
         step name the recording gave it), in recorded order."""
-        out = []
-        for e in self.recording.entries:
-            if e.node != node or e.error:
-                continue
-            k = self._key_of(e.command)
-            if (k[0] if k else e.step) == step:
-                out.append(e.result())
-        return out
+        return [e.result() for e in self._held.get((node, step), [])]
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
             check: bool = False, step: str | None = None, latest: bool = False,
