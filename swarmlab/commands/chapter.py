@@ -180,3 +180,59 @@ def ipvsadm_all_lb(stats: bool = False) -> str:
     """Every lb_ namespace's IPVS table in one command (read with parsers.ipvsadm.parse_per_namespace)."""
     return (f"for ns in $(ls -d {NETNS_DIR}/lb_* 2>/dev/null); do echo $ns; "
             f"nsenter --net=$ns ipvsadm -Ln{' --stats' if stats else ''}; done")
+
+
+# -- following one request: packet captures (lab.trace_request) ---------------------------------------------------
+
+CAPTURE_DIR = "/tmp"
+CAPTURE_SECONDS = 30      # a capture never outlives this, whatever happens to the lab (GNU timeout)
+CAPTURE_PACKETS = 200     # nor captures more packets than this
+
+
+def sandbox_of(container: str) -> str:
+    """The network namespace file of a container (its sandbox: /var/run/docker/netns/<12 hex>)."""
+    return f"docker inspect -f '{{{{.NetworkSettings.SandboxKey}}}}' {quoted(container, 'container')}"
+
+
+def _capture_files(capture: str) -> str:
+    validate(capture, "capture")
+    return f"{CAPTURE_DIR}/swarmlab-capture-{capture}"
+
+
+def capture_start(capture: str, bpf: str, namespace: str | None = None, seconds: int = CAPTURE_SECONDS,
+                  packets: int = CAPTURE_PACKETS) -> str:
+    """Start tcpdump in the background in `namespace` (a name under /var/run/docker/netns; None: the node's own
+    network namespace, its underlay), on every interface (`-i any`: each line names the interface and the
+    direction), bounded by `seconds` and `packets`; wait until it listens; print its PID. `bpf` is a filter built
+    by `capture_filter` (only the lab's addresses and ports)."""
+    if not all(ch.isalnum() or ch in " ./()" for ch in bpf):
+        raise ValueError(f"unsafe capture filter {bpf!r}")
+    files = _capture_files(capture)
+    enter = f"nsenter --net={NETNS_DIR}/{quoted(namespace, 'namespace')} " if namespace else ""
+    script = (f"rm -f {files}.out {files}.err; "
+              f"{enter}timeout {int(seconds)} tcpdump -i any -nn -S -tt -l -c {int(packets)} {shlex.quote(bpf)} "
+              f">{files}.out 2>{files}.err </dev/null & pid=$!; i=0; "
+              f"while ! grep -q 'listening on' {files}.err 2>/dev/null; do i=$((i+1)); "
+              f"if [ $i -gt 100 ] || ! kill -0 $pid 2>/dev/null; then cat {files}.err >&2; kill $pid 2>/dev/null; "
+              f"exit 1; fi; sleep 0.1; done; echo $pid")
+    return f"sh -c {shlex.quote(script)}"
+
+
+def capture_stop(capture: str, pid: int) -> str:
+    """Stop a capture (SIGINT: tcpdump prints what it caught and its counts), wait for it, print its packets
+    (stdout) and its own report (stderr), remove its files."""
+    files = _capture_files(capture)
+    script = (f"kill -INT {int(pid)} 2>/dev/null; i=0; while kill -0 {int(pid)} 2>/dev/null && [ $i -lt 50 ]; "
+              f"do i=$((i+1)); sleep 0.1; done; kill -KILL {int(pid)} 2>/dev/null; "
+              f"cat {files}.out; cat {files}.err >&2; rm -f {files}.out {files}.err")
+    return f"sh -c {shlex.quote(script)}"
+
+
+def conntrack(namespace: str) -> str:
+    """The connection tracking table of a namespace (the lb namespace: the SNAT of IPVS's connections)."""
+    return nsenter(namespace, "conntrack -L")
+
+
+def captures_running() -> str:
+    """The capture processes still running on a node (none after a trace, whatever happened)."""
+    return "pgrep -a tcpdump || true"

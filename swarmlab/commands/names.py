@@ -33,6 +33,7 @@ _RULES: dict[str, tuple[re.Pattern[str], int, str]] = {
              "letters, digits, '.' and '-' (a host name)"),
     "id": (re.compile(r"[a-z0-9]+"), 64, "lowercase letters and digits"),
     "chain": (re.compile(r"[A-Za-z0-9_-]+"), 28, "letters, digits, '_' and '-' (an iptables chain)"),
+    "capture": (re.compile(r"[a-z0-9][a-z0-9-]*"), 64, "lowercase letters, digits and '-' (a capture's file name)"),
     "image": (re.compile(r"[a-z0-9][a-z0-9._/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"), 255,
               "a lowercase repository path with an optional :tag"),
 }

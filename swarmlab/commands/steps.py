@@ -416,6 +416,37 @@ def _ipvs_all(tokens: list[str]) -> Args | None:
     return None
 
 
+def _sandbox_of(tokens: list[str]) -> Args | None:
+    if len(tokens) == 5 and tokens[:4] == ["docker", "inspect", "-f", "{{.NetworkSettings.SandboxKey}}"]:
+        return {"container": tokens[4]}
+    return None
+
+
+_CAPTURE = re.compile(r"swarmlab-capture-([a-z0-9][a-z0-9-]*)")
+
+
+def _capture(kind: str) -> Callable[[list[str]], Args | None]:
+    """The lab's own capture commands (`sh -c` scripts, never typed): start -> its capture id and where it
+    listens; stop -> its capture id and the PID it stops."""
+    def recognise(tokens: list[str]) -> Args | None:
+        if len(tokens) != 3 or tokens[:2] != ["sh", "-c"]:
+            return None
+        script = tokens[2]
+        found = _CAPTURE.search(script)
+        if found is None:
+            return None
+        if kind == "start" and "tcpdump -i any" in script:
+            ns = re.search(r"nsenter --net=" + re.escape(c.NETNS_DIR) + r"/(\S+) ", script)
+            bpf = re.search(r"-c \d+ (.+?) >/tmp/", script)
+            return {"capture": found[1], "namespace": ns[1] if ns else None,
+                    "bpf": shlex.split(bpf[1])[0] if bpf else ""}
+        stop = re.match(r"kill -INT (\d+) ", script)
+        if kind == "stop" and stop:
+            return {"capture": found[1], "pid": int(stop[1])}
+        return None
+    return recognise
+
+
 def _t(en: str, zh: str) -> dict[str, str]:
     return {"en": en, "zh": zh}
 
@@ -502,6 +533,19 @@ _STEP_LIST = [
          _lab_list, key=("what",), typed=False),
     Step("reset", lambda what, id: c.lab_remove(what, id), Where.MANAGER, _t("remove it", "删除"), _lab_rm,
          key=("what", "id"), changes=True, typed=False, failure_is_data=True),
+    Step("sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
+         _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",)),
+    Step("capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
+         _capture("start"), privileged=True, key=("capture",), typed=False, timeout=30),
+    Step("capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
+         _t("the packets a capture saw", "抓到的数据包"), _capture("stop"), parser="tcpdump", privileged=True,
+         key=("capture",), typed=False, failure_is_data=True, timeout=30),
+    Step("lb_conntrack", lambda namespace: c.conntrack(namespace), Where.CLIENT,
+         _t("connection tracking in the lb namespace", "负载均衡命名空间的连接跟踪表"),
+         _in_namespace(_exact("conntrack", "-L"), lb=True), parser="conntrack", privileged=True, key=(_NS,),
+         failure_is_data=True),
+    Step("captures_running", lambda: c.captures_running(), Where.NODE, _t("captures still running", "仍在运行的抓包"),
+         _exact("pgrep", "-a", "tcpdump", "||", "true"), typed=False),
     Step("versions", lambda which: c.versions()[which], Where.MANAGER, _t("versions", "版本"), _versions,
          typed=False),
 ]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from swarmlab.inventory import Inventory
+    from swarmlab.lab.trace import Trace
 
 MODES = ("live", "record", "replay")
 # `ipvsadm --stats` totals are folded in from per-CPU counters by the IPVS estimator every 2 s (kernel 6.1,
@@ -456,6 +457,14 @@ class Lab:
             return self.ipvs(node, stats=True).frame
         except (SwarmlabError, NotRecorded):
             return None
+
+    def trace_request(self, service: str = "web", port: int = 80) -> Trace:
+        """Follow ONE request from the client to `service` packet by packet: captures in the client's, the lb's
+        and every task's namespace and on the client node's underlay, then the hop table (`Trace.frame()`) and
+        its checks against `ipvsadm -Lnc` and `conntrack -L` (`swarmlab.lab.trace`)."""
+        from swarmlab.lab import trace
+
+        return trace.run(self, service, port)
 
     # -- beyond the chapter: dnsrr and the routing mesh ---------------------------------------------------------
 

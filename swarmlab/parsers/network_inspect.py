@@ -88,6 +88,7 @@ class NetworkInfo:
     services: list[NetworkService] = field(default_factory=list)
     peers: list[tuple[str, str]] = field(default_factory=list)
     fragment: bool = False
+    vni: int | None = None  # the overlay's VXLAN id (Options: com.docker.network.driver.overlay.vxlanid_list)
 
     @property
     def lb_namespace(self) -> str | None:
@@ -96,6 +97,9 @@ class NetworkInfo:
     @property
     def lb_endpoint(self) -> Endpoint | None:
         return next((e for e in self.endpoints if e.kind in ("lb", "ingress-sbox")), None)
+
+
+VXLAN_OPTION = "com.docker.network.driver.overlay.vxlanid_list"
 
 
 def parse(text: str) -> list[NetworkInfo]:
@@ -112,6 +116,12 @@ def _network(n: dict[str, Any], fragment: bool) -> NetworkInfo:
     first = configs[0] if configs and isinstance(configs[0], dict) else {}
     net = NetworkInfo(n.get("Id"), n.get("Name"), n.get("Driver"), n.get("Scope"), first.get("Subnet"),
                       first.get("Gateway"), n.get("Ingress"), n.get("Created"), fragment=fragment)
+    options = n.get("Options") or {}
+    vnis = str(_json.obj(options, KIND, "Options").get(VXLAN_OPTION) or "").split(",")[0]
+    if vnis:
+        if not vnis.isdigit():
+            raise ParseError(KIND, f"{VXLAN_OPTION} is not a number: {vnis!r}")
+        net.vni = int(vnis)
     if net.ingress is None and net.name == "ingress":
         net.ingress = True
     containers = n.get("Containers") or {}

@@ -25,7 +25,8 @@ from swarmlab.rig import NODES, RigError
 BUILD_VERSION = "1"
 PACKAGES = ("linux-image-amd64", "docker.io", "busybox-static", "ipvsadm", "iptables", "iproute2",
             "openssh-server", "kmod", "ca-certificates", "procps", "iputils-ping", "util-linux",
-            "initramfs-tools", "sudo", "wget")  # wget: a request from a node to a published port (lesson 08)
+            "initramfs-tools", "sudo", "wget",  # wget: a request from a node to a published port (lesson 08)
+            "tcpdump", "conntrack")  # following one request packet by packet (lab.trace_request)
 
 
 @dataclass(frozen=True)

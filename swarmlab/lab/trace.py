@@ -1,0 +1,416 @@
+"""Follow one request packet by packet: `lab.trace_request("web")`, `swarmlab trace`.
+
+Captures start at once (tcpdump, `swarmlab.commands.chapter.capture_start`) in
+
+* the client task's network namespace (its sandbox),
+* the network's lb_ namespace on the client's node,
+* the client node's underlay (its own namespace: VXLAN, UDP 4789, to and from the client node only),
+* every running task of the service (whichever answers),
+
+then the client sends exactly one request, and every capture is stopped (always: also when the request or a start
+fails; each capture is bounded by `timeout` and a packet count on the node anyway). The packets of that one
+connection are found at every point by the client's initial TCP sequence number (NAT rewrites addresses and ports,
+never sequence numbers): the SYN on its way to the server, the SYN-ACK on its way back. `Trace.hops` lists them in
+path order, with what changed since the previous hop and which rule changed it; `Trace.checks` holds the hop
+table against the kernel's own view of the connection (`ipvsadm -Lnc`, `conntrack -L` in the lb namespace) and
+against the answer itself (the whoami lines of the task that answered).
+
+Only the lab's addresses are captured: the overlay subnet's TCP port of the service, and VXLAN to or from the
+client's node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from swarmlab.errors import SwarmlabError
+from swarmlab.lab.results import StepResult
+from swarmlab.parsers.conntrack import Entry as ConntrackEntry
+from swarmlab.parsers.ipvs_connections import Connection
+from swarmlab.parsers.network_inspect import NetworkInfo
+from swarmlab.parsers.tcpdump import Packet
+from swarmlab.parsers.whoami import Answer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from swarmlab.lab.core import Lab
+
+VXLAN_PORT = 4789
+ROLES = ("client", "lb", "underlay", "task")
+
+
+@dataclass
+class CapturePoint:
+    """Where one capture listens: its role on the path, node and namespace (None: the node's own, the underlay)."""
+
+    name: str
+    role: str
+    node: str
+    namespace: str | None
+    bpf: str
+    task: str | None = None        # the task's name (web.1.<id>) for a task point
+    pid: int | None = None
+    result: StepResult | None = None
+
+    @property
+    def packets(self) -> list[Packet]:
+        value = self.result.value if self.result is not None else None
+        return list(value) if isinstance(value, list) else []
+
+
+@dataclass
+class Hop:
+    """One sighting of the followed packet: the request's SYN or the reply's SYN-ACK at one capture point."""
+
+    way: str                       # request | reply
+    point: str
+    role: str
+    node: str
+    namespace: str                 # the namespace's file name, or "(node)" for the underlay
+    interface: str
+    direction: str                 # In | Out (as tcpdump saw it at that point)
+    src: str                       # ip:port of the packet (the carried packet for VXLAN)
+    dst: str
+    protocol: str                  # "TCP SYN", "TCP SYN-ACK"
+    outer: str = ""                # VXLAN: "10.99.0.12:57674 -> 10.99.0.11:4789 VNI 4097"
+    changed: list[tuple[str, str, str]] = field(default_factory=list)   # (field, before, after)
+    rule: str = ""                 # a key of RULES: what made the change
+    time: float = 0.0
+
+
+@dataclass
+class Check:
+    what: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Trace:
+    service: str
+    mode: str                      # "vip" or "dnsrr" (no VIP: the client goes to a task directly)
+    network: NetworkInfo
+    client_node: str
+    client_ip: str | None
+    vip: str | None
+    lb_endpoint: str | None
+    lb_namespace: str | None
+    points: list[CapturePoint]
+    request: StepResult
+    answer: Answer | None
+    hops: list[Hop]
+    connections: list[Connection]
+    conntrack: list[ConntrackEntry]
+    rules: dict[str, str]
+    checks: list[Check]
+    answered_by: CapturePoint | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.hops) and all(c.ok for c in self.checks)
+
+    def frame(self, lang: str = "en") -> pd.DataFrame:
+        """The hop table: one row per sighting, in path order, with what changed and why, in `lang`."""
+        import pandas as pd
+
+        rows = [{"#": i, "way": say(h.way, lang), "where": say(h.role, lang), "node": h.node,
+                 "namespace": h.namespace, "if": f"{h.interface} {h.direction}", "src": h.src, "dst": h.dst,
+                 "packet": h.protocol + (f" [VXLAN {h.outer}]" if h.outer else ""),
+                 "changed": changes_text(h, lang), "by": rule_text(h.rule, self.rules, lang)}
+                for i, h in enumerate(self.hops, 1)]
+        return pd.DataFrame(rows)
+
+    def checks_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([c.__dict__ for c in self.checks])
+
+
+# -- words (hop table and pictures) -----------------------------------------------------------------------------
+
+WORDS: dict[str, dict[str, str]] = {
+    "request": {"en": "request", "zh": "请求"},
+    "reply": {"en": "reply", "zh": "响应"},
+    "client": {"en": "client task", "zh": "client 任务"},
+    "lb": {"en": "lb namespace", "zh": "负载均衡命名空间"},
+    "underlay": {"en": "underlay (VXLAN)", "zh": "底层网络 (VXLAN)"},
+    "task": {"en": "web task", "zh": "web 任务"},
+    "src": {"en": "source", "zh": "源地址"},
+    "dst": {"en": "destination", "zh": "目的地址"},
+    "wrapped": {"en": "wrapped in VXLAN", "zh": "封装进 VXLAN"},
+    "unwrapped": {"en": "VXLAN header removed", "zh": "去掉 VXLAN 封装"},
+    "nothing": {"en": "nothing", "zh": "无变化"},
+}
+
+RULES: dict[str, dict[str, str]] = {
+    "sent": {"en": "the client sends it", "zh": "client 发出"},
+    "mark": {"en": "the VIP is an address of this namespace; mangle INPUT ({mark}) marks the packet (a mark "
+                   "tcpdump does not show)",
+             "zh": "VIP 是这个命名空间自己的地址；mangle 表 INPUT 链（{mark}）给数据包打上标记（tcpdump 看不到标记）"},
+    "ipvs+snat": {"en": "IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT); then nat "
+                        "POSTROUTING ({snat}): source rewritten to the lb endpoint",
+                  "zh": "IPVS（FWM {fwm}，rr 轮询）选中一个真实服务器，改写目的地址（Masq 即 DNAT）；随后 nat 表 "
+                        "POSTROUTING（{snat}）把源地址改写为负载均衡端点"},
+    "ipvs": {"en": "IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT)",
+             "zh": "IPVS（FWM {fwm}，rr 轮询）选中一个真实服务器，改写目的地址（Masq 即 DNAT）"},
+    "unnat": {"en": "the reply of a NATed connection: conntrack and IPVS put back the VIP as source and the "
+                    "client as destination",
+              "zh": "这是被 NAT 过的连接的响应：conntrack 与 IPVS 把源地址改回 VIP，目的地址改回 client"},
+    "vxlan": {"en": "the overlay's vxlan0: VXLAN, VNI {vni}, UDP {port} between the nodes",
+              "zh": "覆盖网络的 vxlan0：VXLAN 封装，VNI {vni}，节点之间走 UDP {port}"},
+    "unvxlan": {"en": "the receiving node's vxlan0 removed the VXLAN header", "zh": "接收节点的 vxlan0 去掉 VXLAN 封装"},
+    "arrived": {"en": "delivered unchanged", "zh": "原样送达"},
+    "answer": {"en": "the task answers", "zh": "任务作出响应"},
+}
+
+
+def say(word: str, lang: str = "en") -> str:
+    return WORDS.get(word, {}).get(lang, word)
+
+
+def rule_text(rule: str, rules: dict[str, str], lang: str = "en") -> str:
+    template = RULES.get(rule, {}).get(lang, rule)
+    return template.format(**{"mark": "?", "fwm": "?", "snat": "?", "vni": "?", "port": VXLAN_PORT, **rules})
+
+
+def changes_text(hop: Hop, lang: str = "en") -> str:
+    if not hop.changed:
+        return say("nothing", lang)
+    parts = []
+    for what, before, after in hop.changed:
+        if what in ("wrapped", "unwrapped"):
+            parts.append(say(what, lang))
+        else:
+            parts.append(f"{say(what, lang)} {before} → {after}")
+    return "; ".join(parts)
+
+
+# -- running it -------------------------------------------------------------------------------------------------
+
+def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
+    """Capture one request from the client to `service` at every point, then follow it (see the module)."""
+    client_node, client_container = lab.client_container()
+    inspected = lab.run("network_inspect", client_node, name=lab.network, verbose=True).value or []
+    if not inspected:
+        raise SwarmlabError(f"network {lab.network} not found on {client_node}")
+    net: NetworkInfo = inspected[0]
+    svc = next((s for s in net.services if s.name == service), None)
+    running = [t for t in lab.tasks(service).value or [] if not t.history and t.state == "Running"]
+    if not running:
+        raise SwarmlabError(f"{service} has no running task to answer: create it first")
+    client_ep = next((e for e in net.endpoints if e.service == "client" and e.kind == "task"), None)
+    client_host = next((t.host_ip for s in net.services if s.name == "client" for t in s.tasks if t.host_ip), None)
+    overlay = f"tcp port {int(port)} and net {net.subnet}"
+    underlay = f"udp port {VXLAN_PORT}" + (f" and host {client_host}" if client_host else "")
+    lb_namespace = lab.lb_namespace(client_node)
+    points = [
+        CapturePoint("client", "client", client_node, _sandbox(lab, client_node, client_container), overlay),
+        CapturePoint("lb", "lb", client_node, lb_namespace, overlay),
+        CapturePoint("underlay", "underlay", client_node, None, underlay),
+    ]
+    for task in running:
+        listed = lab.run("container_ls", task.node, service=service, latest=True).value or []
+        container = next((x for x in listed if x.slot == task.slot), None)
+        if container is None:
+            raise SwarmlabError(f"no container of {task.name} on {task.node}")
+        points.append(CapturePoint(f"task-{task.slot}", "task", task.node,
+                                   _sandbox(lab, task.node, container.id), overlay, task=container.names))
+    for p in points:
+        p.name = f"{service}-{p.name}"
+    try:
+        _each(points, lambda p: _start(lab, p))
+        request = lab.run("requests", client_node, container=client_container, target=service, n=1, timeout=60)
+    finally:
+        _each([p for p in points if p.pid is not None], lambda p: _stop(lab, p))
+    connections = lab.run("lb_ipvs_conns", client_node, namespace=lb_namespace).value or []
+    tracked = lab.run("lb_conntrack", client_node, namespace=lb_namespace).value or []
+    rules = _rules(lab, client_node, lb_namespace, svc.vip if svc else None, net)
+    answers = request.value or []
+    trace = Trace(service, "vip" if svc is not None and svc.vip else "dnsrr", net, client_node,
+                  client_ep.ip if client_ep else None, svc.vip if svc else None,
+                  net.lb_endpoint.ip if net.lb_endpoint else None, lb_namespace, points, request,
+                  answers[0] if answers else None, [], list(connections), list(tracked), rules, [])
+    follow(trace)
+    return trace
+
+
+def _each(points: list[CapturePoint], do: Callable[[CapturePoint], Any]) -> None:
+    """`do` for every point at once (the nodes differ); the first error is raised after all have run."""
+    if not points:
+        return
+    with ThreadPoolExecutor(max_workers=len(points), thread_name_prefix="swarmlab-capture") as pool:
+        futures = [pool.submit(do, p) for p in points]
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise errors[0]  # type: ignore[misc]
+
+
+def _sandbox(lab: Lab, node: str, container: str) -> str:
+    key = lab.run("sandbox_of", node, container=container).output.strip()
+    name = key.rsplit("/", 1)[-1]
+    if not key.startswith("/var/run/docker/netns/") or not name:
+        raise SwarmlabError(f"[{node}] no network namespace for container {container}: {key!r}")
+    return name
+
+
+def _start(lab: Lab, p: CapturePoint) -> None:
+    started = lab.run("capture_start", p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
+    pid = started.output.strip().splitlines()[-1] if started.output.strip() else ""
+    if not pid.isdigit():
+        raise SwarmlabError(f"[{p.node}] the capture {p.name} did not start: {started.output.strip()[:200]}")
+    p.pid = int(pid)
+
+
+def _stop(lab: Lab, p: CapturePoint) -> None:
+    p.result = lab.run("capture_stop", p.node, capture=p.name, pid=p.pid)
+
+
+def _rules(lab: Lab, node: str, namespace: str, vip: str | None, net: NetworkInfo) -> dict[str, str]:
+    """The rules that rewrite the packet, as the lb namespace shows them (cited in the hop table)."""
+    out: dict[str, str] = {"vni": str(net.vni) if net.vni is not None else "?"}
+    if vip is None:
+        return out
+    marks = lab.run("lb_mangle", node, namespace=namespace).value
+    for chain in getattr(marks, "chains", []):
+        for r in chain.rules:
+            if r.target == "MARK" and r.destination.split("/")[0] == vip:
+                mark = r.options.split("MARK set ")[-1].split()[0] if "MARK set" in r.options else ""
+                if mark:
+                    out["mark"] = f"MARK {r.destination} {r.options}".strip()
+                    out["fwm"] = str(int(mark, 16))
+    nat = lab.run("lb_nat", node, namespace=namespace).value
+    for chain in getattr(nat, "chains", []):
+        for r in chain.rules:
+            if r.target == "SNAT":
+                out["snat"] = f"SNAT {r.destination} {r.options}".strip()
+    return out
+
+
+# -- following the connection ----------------------------------------------------------------------------------
+
+def _addr(ip: str, port: int) -> str:
+    return f"{ip}:{port}"
+
+
+def follow(trace: Trace) -> None:
+    """Find the connection's SYN and SYN-ACK at every point, in path order; fill `hops` and `checks`."""
+    by_role: dict[str, list[CapturePoint]] = {r: [p for p in trace.points if p.role == r] for r in ROLES}
+    client = by_role["client"][0] if by_role["client"] else None
+    syn = next((k for k in (client.packets if client else []) if k.syn and k.direction == "Out"), None)
+    if syn is None or syn.seq is None:
+        trace.checks.append(Check("the client sent a request", False,
+                                  "no SYN leaving the client's namespace was captured"))
+        return
+    isn = syn.seq
+
+    def sightings(points: list[CapturePoint], reply: bool) -> list[tuple[CapturePoint, Packet]]:
+        found = []
+        for p in points:
+            for k in p.packets:
+                if (not reply and k.syn and k.seq == isn) or (reply and k.syn_ack and k.ack == isn + 1):
+                    found.append((p, k))
+        return found
+
+    tasks = sightings(by_role["task"], reply=False)
+    trace.answered_by = tasks[0][0] if tasks else None
+    lb_req = sorted(sightings(by_role["lb"], False), key=lambda s: s[1].direction != "In")  # In, then Out
+    lb_rep = sorted(sightings(by_role["lb"], True), key=lambda s: s[1].direction != "In")
+    under_req = [s for s in sightings(by_role["underlay"], False) if s[1].vni is not None]
+    under_rep = [s for s in sightings(by_role["underlay"], True) if s[1].vni is not None]
+    request = [(client, syn), *lb_req, *under_req, *tasks[:1]]
+    task_reply = sightings([trace.answered_by], True) if trace.answered_by else []
+    client_reply = sightings([client] if client else [], True)
+    reply = [*task_reply[:1], *under_rep, *lb_rep, *client_reply[:1]]
+    trace.hops = _hops("request", request, trace.vip) + _hops("reply", reply, trace.vip)
+    _checks(trace, syn)
+
+
+def _hops(way: str, seen: list[tuple[CapturePoint | None, Packet]], trace_vip: str | None) -> list[Hop]:
+    hops: list[Hop] = []
+    previous: Packet | None = None
+    for point, k in seen:
+        if point is None:
+            continue
+        hop = Hop(way, point.name, point.role, point.node, point.namespace or "(node)", k.interface, k.direction,
+                  _addr(k.src, k.sport), _addr(k.dst, k.dport), "TCP SYN" if k.syn else "TCP SYN-ACK", time=k.time)
+        if k.vni is not None:
+            hop.outer = f"{k.outer_src}:{k.outer_sport} → {k.outer_dst}:{k.outer_dport} VNI {k.vni}"
+        if previous is None:
+            hop.rule = "sent" if way == "request" else "answer"
+        else:
+            if previous.src != k.src or previous.sport != k.sport:
+                hop.changed.append(("src", _addr(previous.src, previous.sport), hop.src))
+            if previous.dst != k.dst or previous.dport != k.dport:
+                hop.changed.append(("dst", _addr(previous.dst, previous.dport), hop.dst))
+            if k.vni is not None and previous.vni is None:
+                hop.changed.append(("wrapped", "", hop.outer))
+                hop.rule = "vxlan"
+            elif k.vni is None and previous.vni is not None:
+                hop.changed.append(("unwrapped", "", ""))
+                hop.rule = "unvxlan"
+            if hop.rule == "" and way == "request" and point.role == "lb" and k.direction == "In" and k.dst == \
+                    trace_vip:
+                hop.rule = "mark"
+            if hop.rule == "" and hop.changed:
+                kinds = {c[0] for c in hop.changed}
+                hop.rule = "unnat" if way == "reply" else ("ipvs+snat" if kinds == {"src", "dst"} else "ipvs")
+            hop.rule = hop.rule or "arrived"
+        hops.append(hop)
+        previous = k
+    return hops
+
+
+def _checks(trace: Trace, syn: Packet) -> None:
+    add = trace.checks.append
+    task = trace.answered_by
+    task_in = next((h for h in trace.hops if h.way == "request" and h.role == "task"), None)
+    answer = trace.answer
+    if task is None or task_in is None:
+        add(Check("a task received the request", False, "the SYN was seen in no task's namespace"))
+        return
+    task_ip = task_in.dst.rsplit(":", 1)[0]
+    add(Check("the task that received it answered", answer is not None and task_ip in (answer.ips or []),
+              f"SYN delivered to {task_ip} in {task.name}; the answer lists IPs "
+              f"{', '.join(answer.ips) if answer else '(no answer)'}"))
+    if trace.mode == "vip":
+        add(Check("the client sent it to the VIP", syn.dst == trace.vip, f"client SYN to {syn.dst}, VIP {trace.vip}"))
+        lb_out = next((h for h in trace.hops if h.way == "request" and h.role == "lb" and h.direction == "Out"), None)
+        add(Check("the lb namespace rewrote the destination to that task",
+                  lb_out is not None and lb_out.dst.rsplit(":", 1)[0] == task_ip,
+                  f"lb out {lb_out.dst if lb_out else '(not seen)'}, task {task_ip}"))
+        src = task_in.src.rsplit(":", 1)[0]
+        add(Check("the task saw the lb endpoint as the client", src == trace.lb_endpoint
+                  and (answer is None or answer.remote_addr == trace.lb_endpoint),
+                  f"source at the task {src}, whoami RemoteAddr {answer.remote_addr if answer else '-'}, "
+                  f"lb endpoint {trace.lb_endpoint}"))
+        conn = [c for c in trace.connections if c.source == syn.src and c.source_port == str(syn.sport)]
+        add(Check("ipvsadm -Lnc shows the same connection", len(conn) == 1 and conn[0].destination == task_ip
+                  and conn[0].virtual == trace.vip,
+                  f"{len(conn)} entr(ies) for {syn.src}:{syn.sport}: "
+                  + "; ".join(f"{c.virtual}:{c.virtual_port} -> {c.destination}:{c.destination_port}"
+                              for c in conn)))
+        tracked = [e for e in trace.conntrack if e.src == syn.src and e.sport == syn.sport]
+        add(Check("conntrack shows the same NAT", len(tracked) == 1 and tracked[0].dst == trace.vip
+                  and tracked[0].reply_src == task_ip and tracked[0].reply_dst == trace.lb_endpoint,
+                  f"{len(tracked)} entr(ies) for {syn.src}:{syn.sport}: "
+                  + "; ".join(f"{e.src}->{e.dst}, reply {e.reply_src}->{e.reply_dst}" for e in tracked)))
+    else:
+        add(Check("no rewrite: the task saw the packet as the client sent it",
+                  (task_in.src, task_in.dst) == (_addr(syn.src, syn.sport), _addr(syn.dst, syn.dport)),
+                  f"client sent {syn.src}:{syn.sport} -> {syn.dst}:{syn.dport}; task saw {task_in.src} -> "
+                  f"{task_in.dst}"))
+        add(Check("the lb namespace saw nothing of it", not any(h.role == "lb" for h in trace.hops),
+                  f"{sum(h.role == 'lb' for h in trace.hops)} sighting(s) in the lb namespace"))
+    wrapped = [h for h in trace.hops if h.outer]
+    if task.node != trace.client_node:
+        vnis = {h.outer.rsplit(" ", 1)[-1] for h in wrapped}
+        add(Check("between the nodes it travelled in VXLAN with the network's VNI",
+                  bool(wrapped) and vnis == {str(trace.network.vni)},
+                  f"VNI(s) seen {', '.join(sorted(vnis)) or 'none'}; {trace.network.name} has VNI {trace.network.vni}"))
+    else:
+        add(Check("the task is on the client's node: nothing crossed the underlay", not wrapped,
+                  f"{len(wrapped)} VXLAN sighting(s)"))
