@@ -67,6 +67,28 @@ def _reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trace(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from swarmlab import recordings
+    from swarmlab.lab import Lab
+
+    live = args.live or args.inventory is not None
+    recording = None if live else recordings.get(args.recording or recordings.TRACE)
+    with Lab.connect(mode="live" if live else "replay", recording=recording, inventory=args.inventory) as lab:
+        if not live and args.service == "webrr":
+            lab.trace_request("web")  # the bundled trace recorded web first: a replay walks it in order
+        trace = lab.trace_request(args.service, port=args.port)
+    with pd.option_context("display.width", 250, "display.max_colwidth", 120, "display.max_columns", 20):
+        print(f"# one request from the client ({trace.client_ip} on {trace.client_node}) to {trace.service} "
+              f"({'VIP ' + str(trace.vip) if trace.mode == 'vip' else 'dnsrr: no VIP'}), {lab.label}")
+        print(trace.frame(args.lang).to_string(index=False))
+    print()
+    for check in trace.checks:
+        print(f"{'ok ' if check.ok else 'NO '} {check.what}: {check.detail}")
+    return 0 if trace.ok else 1
+
+
 def _forget_host(args: argparse.Namespace) -> int:
     from swarmlab import paths
     from swarmlab.transport.hostkeys import forget
@@ -180,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("node")
     p.add_argument("command", nargs=argparse.REMAINDER)
     rig.set_defaults(func=_rig)
+
+    p = sub.add_parser("trace", help="follow ONE request from the client to a service packet by packet (tcpdump at "
+                       "every hop; the bundled trace recording unless --live)")
+    p.add_argument("--service", default="web", help="the service to send the request to (default: web)")
+    p.add_argument("--port", type=int, default=80, help="the service's TCP port (default: 80)")
+    p.add_argument("--live", action="store_true", help="on the live swarm (rig, Vagrant, inventory)")
+    p.add_argument("-i", "--inventory", help="a live swarm's inventory file (implies --live)")
+    p.add_argument("--recording", help=f"replay this recording (default: {'rig-trace-debian13'})")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="the hop table's language")
+    p.set_defaults(func=_trace)
 
     p = sub.add_parser("forget-host", help="forget a node's remembered SSH host key (after a VM was rebuilt)")
     p.add_argument("address", help="host name or address, or [host]:port")

@@ -156,6 +156,11 @@ def summary(kind: str, v: Any) -> Any:
         return [(c.table, c.name, c.hook, len(c.rules)) for c in v]
     if kind == "loadavg":
         return (v.one, v.five, v.fifteen, v.total)
+    if kind == "tcpdump":
+        return [(k.interface, k.direction, k.src, k.sport, k.dst, k.dport, k.flags, k.seq, k.ack, k.vni) for k in v
+                if k.flags in ("S", "S.")] + [len(v)]
+    if kind == "conntrack":
+        return [(e.protocol, e.state, e.src, e.dst, e.sport, e.dport, e.reply_src, e.reply_dst, e.flags) for e in v]
     if kind == "<dockerd log>":
         return (len(v), v[0].get("msg"), sorted({r.get("level") for r in v}))
     if kind == "<serial console>":

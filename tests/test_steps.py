@@ -26,6 +26,9 @@ SAMPLES: dict[str, dict[str, object]] = {
     "lb_ipvs_conns": {"namespace": "lb_abc"}, "ipvs_all": {}, "ingress_mangle": {}, "ingress_ipvs": {},
     "host_ingress_nat": {}, "mesh_request": {"port": 8080}, "kill_task": {"container": "abc123"},
     "reset_list": {"what": "service"}, "reset": {"what": "service", "id": "abc"}, "versions": {"which": "docker"},
+    "sandbox_of": {"container": "abc123"}, "lb_conntrack": {"namespace": "lb_abc"}, "captures_running": {},
+    "capture_start": {"capture": "web-lb", "bpf": "tcp port 80 and net 10.0.1.0/24", "namespace": "lb_abc"},
+    "capture_stop": {"capture": "web-lb", "pid": 1234},
 }
 
 
@@ -60,6 +63,8 @@ def test_each_step_reads_its_own_command_back(name: str) -> None:
      "service_create", {"name": "webpub", "publish": "8080:80"}),
     ("sudo ls /var/run/docker/netns/", "netns_ls", {}),
     ("docker network inspect --verbose mynet", "network_inspect", {"name": "mynet", "verbose": True}),
+    ("sudo nsenter --net=/var/run/docker/netns/lb_abc conntrack -L", "lb_conntrack", {"namespace": "lb_abc"}),
+    ("docker inspect -f '{{.NetworkSettings.SandboxKey}}' abc123", "sandbox_of", {"container": "abc123"}),
 ])
 def test_typed_variants_map_to_the_step(typed: str, step: str, args: dict[str, object]) -> None:
     got = recognise(typed, typed_only=True)
@@ -74,6 +79,9 @@ def test_typed_variants_map_to_the_step(typed: str, step: str, args: dict[str, o
     "sudo nsenter --net=/var/run/docker/netns/lb_abc iptables -F", "docker exec abc ping -c 1000 web",
     "docker service ls -q --filter label=swarmlab.lab=1",  # lab plumbing, not for students
     "docker network ls; rm -rf /", "docker service ps 'web; rm -rf /'",
+    "sudo nsenter --net=/var/run/docker/netns/lb_abc conntrack -F",  # flushing the table is not looking at it
+    "sudo tcpdump -i any", "pgrep -a tcpdump || true",  # captures are the lab's (bounded, cleaned up), not typed
+    "sh -c 'kill -INT 1 2>/dev/null; cat /tmp/swarmlab-capture-web-lb.out'",
 ])
 def test_what_is_no_step_is_refused(typed: str) -> None:
     assert recognise(typed, typed_only=True) is None

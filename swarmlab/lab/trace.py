@@ -117,12 +117,14 @@ class Trace:
         """The hop table: one row per sighting, in path order, with what changed and why, in `lang`."""
         import pandas as pd
 
-        rows = [{"#": i, "way": say(h.way, lang), "where": say(h.role, lang), "node": h.node,
-                 "namespace": h.namespace, "if": f"{h.interface} {h.direction}", "src": h.src, "dst": h.dst,
-                 "packet": h.protocol + (f" [VXLAN {h.outer}]" if h.outer else ""),
-                 "changed": changes_text(h, lang), "by": rule_text(h.rule, self.rules, lang)}
-                for i, h in enumerate(self.hops, 1)]
-        return pd.DataFrame(rows)
+        rows = [(i, say(h.way, lang), self.where(h, lang), h.node, h.namespace, f"{h.interface} {h.direction}",
+                 h.src, h.dst, h.protocol + (f" [VXLAN {h.outer}]" if h.outer else ""), changes_text(h, lang),
+                 rule_text(h.rule, self.rules, lang)) for i, h in enumerate(self.hops, 1)]
+        return pd.DataFrame(rows, columns=COLUMNS[lang])
+
+    def where(self, hop: Hop, lang: str = "en") -> str:
+        """The capture point's role in words; a task point names the service (`web task`, `webrr 任务`)."""
+        return f"{self.service} {say('task', lang)}" if hop.role == "task" else say(hop.role, lang)
 
     def checks_frame(self) -> pd.DataFrame:
         import pandas as pd
@@ -138,13 +140,16 @@ WORDS: dict[str, dict[str, str]] = {
     "client": {"en": "client task", "zh": "client 任务"},
     "lb": {"en": "lb namespace", "zh": "负载均衡命名空间"},
     "underlay": {"en": "underlay (VXLAN)", "zh": "底层网络 (VXLAN)"},
-    "task": {"en": "web task", "zh": "web 任务"},
+    "task": {"en": "task", "zh": "任务"},
     "src": {"en": "source", "zh": "源地址"},
     "dst": {"en": "destination", "zh": "目的地址"},
     "wrapped": {"en": "wrapped in VXLAN", "zh": "封装进 VXLAN"},
     "unwrapped": {"en": "VXLAN header removed", "zh": "去掉 VXLAN 封装"},
     "nothing": {"en": "nothing", "zh": "无变化"},
 }
+
+COLUMNS = {"en": ["#", "way", "where", "node", "namespace", "if", "src", "dst", "packet", "changed", "by"],
+           "zh": ["#", "方向", "位置", "节点", "命名空间", "接口", "源地址", "目的地址", "数据包", "变化", "原因"]}
 
 RULES: dict[str, dict[str, str]] = {
     "sent": {"en": "the client sends it", "zh": "client 发出"},
@@ -162,7 +167,8 @@ RULES: dict[str, dict[str, str]] = {
               "zh": "这是被 NAT 过的连接的响应：conntrack 与 IPVS 把源地址改回 VIP，目的地址改回 client"},
     "vxlan": {"en": "the overlay's vxlan0: VXLAN, VNI {vni}, UDP {port} between the nodes",
               "zh": "覆盖网络的 vxlan0：VXLAN 封装，VNI {vni}，节点之间走 UDP {port}"},
-    "unvxlan": {"en": "the receiving node's vxlan0 removed the VXLAN header", "zh": "接收节点的 vxlan0 去掉 VXLAN 封装"},
+    "unvxlan": {"en": "the receiving node's vxlan0 removed the VXLAN header",
+                "zh": "接收节点的 vxlan0 去掉 VXLAN 封装"},
     "arrived": {"en": "delivered unchanged", "zh": "原样送达"},
     "answer": {"en": "the task answers", "zh": "任务作出响应"},
 }
@@ -280,7 +286,7 @@ def _rules(lab: Lab, node: str, namespace: str, vip: str | None, net: NetworkInf
             if r.target == "MARK" and r.destination.split("/")[0] == vip:
                 mark = r.options.split("MARK set ")[-1].split()[0] if "MARK set" in r.options else ""
                 if mark:
-                    out["mark"] = f"MARK {r.destination} {r.options}".strip()
+                    out["mark"] = f"-d {r.destination} {r.options}".strip()
                     out["fwm"] = str(int(mark, 16))
     nat = lab.run("lb_nat", node, namespace=namespace).value
     for chain in getattr(nat, "chains", []):

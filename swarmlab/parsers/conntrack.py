@@ -1,10 +1,13 @@
-"""`conntrack -L` -> the kernel's connection tracking entries: each connection as it left its sender (`orig`) and
+r"""`conntrack -L` -> the kernel's connection tracking entries: each connection as it left its sender (`orig`) and
 as its reply is expected (`reply`), which is how NAT is remembered.
 
 Real output (conntrack-tools 1.4.8 on the Debian 13 rig, in the client node's lb_ namespace, after one request to
 `web`; the count line goes to stderr)::
 
-    tcp      6 113 TIME_WAIT src=10.0.1.8 dst=10.0.1.2 sport=55984 dport=80 src=10.0.1.3 dst=10.0.1.9 sport=80 dport=55984 [ASSURED] mark=0 use=1
+    tcp      6 113 TIME_WAIT src=10.0.1.8 dst=10.0.1.2 sport=55984 dport=80 src=10.0.1.3 dst=10.0.1.9 sport=80 \
+    dport=55984 [ASSURED] mark=0 use=1
+
+(one line, folded here).
 
 The reply direction is the proof of both rewrites: IPVS sent the connection to the real server 10.0.1.3 (the reply
 comes from it, not from the VIP 10.0.1.2) and the SNAT rule made the lb endpoint 10.0.1.9 its source (the reply

@@ -3,8 +3,8 @@
 Real output (tcpdump 4.99 on the Debian 13 rig, `-i any`: each line names the interface and the direction), in the
 lb_ namespace of the client's node, then on that node's underlay (VXLAN: the carried packet on the next line)::
 
-    1795775685.760342 eth0  In  IP 10.0.1.8.56848 > 10.0.1.2.80: Flags [S], seq 1178353379, win 64860, options [mss 1410,sackOK,TS val 748012070 ecr 0,nop,wscale 7], length 0
-    1795775685.840759 eth0  Out IP 10.0.1.9.56848 > 10.0.1.4.80: Flags [S], seq 1178353379, win 64860, options [...], length 0
+    1795775685.760342 eth0  In  IP 10.0.1.8.56848 > 10.0.1.2.80: Flags [S], seq 1178353379, win 64860, ...
+    1795775685.840759 eth0  Out IP 10.0.1.9.56848 > 10.0.1.4.80: Flags [S], seq 1178353379, win 64860, ...
     1795775663.148998 eth0  Out IP 10.99.0.12.57674 > 10.99.0.11.4789: VXLAN, flags [I] (0x08), vni 4097
     IP 10.0.1.9.55984 > 10.0.1.3.80: Flags [S], seq 3125362276, win 64860, options [...], length 0
 

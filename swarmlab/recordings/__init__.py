@@ -6,6 +6,9 @@
 * `rig-session.jsonl`: the same session on the Debian 12 rig (Docker 20.10, kernel 6.1), kept as the second one:
   `--recording rig-session` / `SWARMLAB_RECORDING`.
 * `rig-no-ipvs.jsonl`: the Debian 12 rig without IPVS (lesson 09).
+* `rig-trace-debian13.jsonl` (`TRACE`): one request to `web` (VIP) and one to `webrr` (dnsrr) followed packet by
+  packet (`lab.trace_request`, `swarmlab trace`) on the Debian 13 rig: every capture's packets as tcpdump printed
+  them.
 * `lessons/NN-slug.jsonl`: each lesson's own recording, made by running it live (tools/record_lessons.py).
 """
 
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from swarmlab.errors import RecordingError
 
+TRACE = "rig-trace-debian13"
 DEFAULT_ORDER = ("rig-session-debian13.jsonl", "rig-session.jsonl", "seed-docker-tips.jsonl")
 
 
