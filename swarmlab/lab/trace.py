@@ -21,7 +21,7 @@ client's node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -335,7 +335,7 @@ def follow(trace: Trace) -> None:
     _checks(trace, syn)
 
 
-def _hops(way: str, seen: list[tuple[CapturePoint | None, Packet]], trace_vip: str | None) -> list[Hop]:
+def _hops(way: str, seen: Sequence[tuple[CapturePoint | None, Packet]], trace_vip: str | None) -> list[Hop]:
     hops: list[Hop] = []
     previous: Packet | None = None
     for point, k in seen:
