@@ -536,7 +536,7 @@ _STEP_LIST = [
     Step("sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
          _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",)),
     Step("capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
-         _capture("start"), privileged=True, key=("capture",), typed=False, timeout=30),
+         _capture("start"), privileged=True, key=("capture",), typed=False, timeout=30, failure_is_data=True),
     Step("capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
          _t("the packets a capture saw", "抓到的数据包"), _capture("stop"), parser="tcpdump", privileged=True,
          key=("capture",), typed=False, failure_is_data=True, timeout=30),
