@@ -20,7 +20,7 @@ from typing import Any
 from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.lab import Lab
 from swarmlab.lab.results import StepResult
-from swarmlab.viz.i18n import check_lang
+from swarmlab.viz.i18n import check_lang, translate
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -58,7 +58,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 def tr(lang: str, key: str, **values: object) -> str:
     """The widget label `key` in `lang` ("zh" or "en"), formatted with `values`."""
-    return TEXT[check_lang(lang)][key].format(**values)
+    return translate(TEXT, lang, key, **values)
 
 
 def _show(out: Any, value: Any) -> None:
