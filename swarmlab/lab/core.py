@@ -31,7 +31,6 @@ from swarmlab.lab.results import NodeState, Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
 from swarmlab.parsers.netns_ls import NetnsEntry, find_lb_namespace, lb_namespace_for
-from swarmlab.parsers.network_ls import Network
 from swarmlab.transport.base import Transport
 
 if TYPE_CHECKING:
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from swarmlab.parsers.ipvs_connections import Connection
     from swarmlab.parsers.ipvsadm import IPVSTable
     from swarmlab.parsers.network_inspect import NetworkInfo
+    from swarmlab.parsers.network_ls import Network
     from swarmlab.parsers.nslookup import Lookup
     from swarmlab.parsers.ping import PingResult
     from swarmlab.parsers.service_ls import Service
