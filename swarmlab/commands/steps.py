@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # the parsers' result types, for the type checker only: no ru
     from swarmlab.parsers.service_ps import Task
     from swarmlab.parsers.whoami import Answer
 
-Args = dict[str, Any]
+Args = dict[str, Any]  # recognised arguments (str, int, bool, list[str], None), given to `Lab.run` as keywords
 # What a step's parser returns (`Step[list[Task]]`: `docker service ps` read into tasks; `Step[None]`: no parser,
 # the raw output only). Declared beside each step and checked against the parser's own return annotation
 # (tests/test_typed_api.py), so `lab.run(SERVICE_PS)` is a `StepResult[list[Task]]` to the type checker.
@@ -75,9 +75,9 @@ class Step(Generic[T_co]):
     failure_is_data: bool = False                # a failing exit is information (ipvsadm's "Can't initialize")
     timeout: float = 120.0
     typed: bool = True                           # students may type it (the %swarm magic); False: lab plumbing
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, object] = field(default_factory=dict)
 
-    def command(self, **args: Any) -> str:
+    def command(self, **args: object) -> str:
         return self.build(**{**self.defaults, **args})
 
     def key_of(self, args: Args) -> tuple[str, tuple[tuple[str, str], ...]]:
