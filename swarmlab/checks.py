@@ -163,7 +163,7 @@ def vip(lab: Lab) -> Report:
              t("requests to `web` were answered by a single task: is web running 2 replicas?",
                "发往 `web` 的请求只由一个任务回答：web 真的有 2 个副本吗？"))
         task_ips = {a.task_ip for a in answers if a.task_ip}
-        if answered:
+        if answered and pinged is not None:
             r.ok(pinged.destination_ip not in task_ips,
                  t("the address `web` resolves to is not a task's: it is the VIP",
                    "`web` 解析出的地址不属于任何任务：它是 VIP"),
@@ -331,7 +331,8 @@ def dnsrr(lab: Lab, name: str = "webrr") -> Report:
     def run() -> None:
         by_name = lab.nslookup(name).value
         by_tasks = lab.nslookup(f"tasks.{name}").value
-        names, tasks = set(by_name.addresses), set(by_tasks.addresses)
+        names = set(by_name.addresses) if by_name else set()
+        tasks = set(by_tasks.addresses) if by_tasks else set()
         r.ok(len(names) >= 2 and names == tasks,
              t(f"`{name}` resolves to the task IPs themselves: {sorted(names)}",
                f"`{name}` 直接解析成任务的地址：{sorted(names)}"),
@@ -355,13 +356,14 @@ def mesh(lab: Lab, port: int = 8080) -> Report:
         r.ok("ingress_sbox" in names, t("the node has the ingress_sbox namespace", "节点上有 ingress_sbox 命名空间"),
              t("no ingress_sbox namespace", "没有 ingress_sbox 命名空间"))
         rules = lab.ingress_marks().value
-        rule = next((x for x in rules.marks() if x.chain == "PREROUTING" and x.dport == str(port)), None)
+        marks = rules.marks() if rules else []
+        rule = next((x for x in marks if x.chain == "PREROUTING" and x.dport == str(port)), None)
         hexmark = rule.mark_hex if rule else ""
         r.ok(rule is not None, t(f"ingress_sbox marks packets to port {port} in PREROUTING ({hexmark})",
                                  f"ingress_sbox 在 PREROUTING 链给发往 {port} 端口的包打标记（{hexmark}）"),
              t(f"no PREROUTING mark for port {port}", f"没有给 {port} 端口打标记的 PREROUTING 规则"))
         table = lab.ingress_ipvs().value
-        service = table.service(rule.mark) if rule else None
+        service = table.service(rule.mark) if table and rule and rule.mark is not None else None
         mark = rule.mark if rule else ""
         count = len(service.reals) if service else 0
         r.ok(service is not None and len(service.reals) >= 1,
@@ -391,8 +393,9 @@ def no_ipvs(lab: Lab) -> Report:
              t("requests to web are answered: the VIP works here", "发往 web 的请求有回应：这里的 VIP 是好的"))
         table = lab.ipvs(node).value
         broken = table is not None and table.mode == "unavailable"
-        r.ok(broken, t(f"ipvsadm in the lb namespace on {node}: {table.error if broken else ''}",
-                       f"{node} 的 lb 命名空间里 ipvsadm 报错：{table.error if broken else ''}"),
+        error = (table.error or "") if table is not None and broken else ""
+        r.ok(broken, t(f"ipvsadm in the lb namespace on {node}: {error}",
+                       f"{node} 的 lb 命名空间里 ipvsadm 报错：{error}"),
              t(f"ipvsadm works on {node}: this kernel has IPVS", f"{node} 上的 ipvsadm 正常：这个内核有 IPVS"))
 
     return _guard(r, run, lab)

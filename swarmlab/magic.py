@@ -165,7 +165,7 @@ def prompt(lab: Lab, node: str) -> str:
 
 
 def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", highlight: list[str] | None = None,
-                n: int | None = None) -> tuple[Shown, StepResult | None]:
+                n: int | None = None) -> tuple[Shown, StepResult[object] | None]:
     """Recognise `command`, run it as its step on `node_ref`, and return what to show (and the result)."""
     highlight = highlight or []
     try:
@@ -182,6 +182,7 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
         if step.name != "requests":
             return Shown(prompt(lab, node), command, "-n goes with requests only", error=True), None
         args["n"] = n
+    result: StepResult[object]
     try:
         if step.name == "requests":  # a recording may hold these requests as part of a longer recorded run
             result = lab.requests(int(args.get("n", 1)), str(args.get("target", "web")))

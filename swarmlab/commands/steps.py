@@ -23,12 +23,35 @@ import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from swarmlab.commands import chapter as c
 from swarmlab.commands.names import validate
 
-Args = dict[str, Any]
+if TYPE_CHECKING:  # the parsers' result types, for the type checker only: no runtime import against the layers
+    from swarmlab.parsers.conntrack import Entry as ConntrackEntry
+    from swarmlab.parsers.container_ls import Container
+    from swarmlab.parsers.docker_cli import ServiceChange
+    from swarmlab.parsers.ip_addr import Interface
+    from swarmlab.parsers.iptables import Ruleset
+    from swarmlab.parsers.ipvs_connections import Connection
+    from swarmlab.parsers.ipvsadm import IPVSTable
+    from swarmlab.parsers.netns_ls import NetnsEntry
+    from swarmlab.parsers.network_inspect import NetworkInfo
+    from swarmlab.parsers.network_ls import Network
+    from swarmlab.parsers.nslookup import Lookup
+    from swarmlab.parsers.ping import PingResult
+    from swarmlab.parsers.service_inspect import ServiceInfo
+    from swarmlab.parsers.service_ls import Service
+    from swarmlab.parsers.service_ps import Task
+    from swarmlab.parsers.tcpdump import Packet
+    from swarmlab.parsers.whoami import Answer
+
+Args = dict[str, Any]  # recognised arguments (str, int, bool, list[str], None), given to `Lab.run` as keywords
+# What a step's parser returns (`Step[list[Task]]`: `docker service ps` read into tasks; `Step[None]`: no parser,
+# the raw output only). Declared beside each step and checked against the parser's own return annotation
+# (tests/test_typed_api.py), so `lab.run(SERVICE_PS)` is a `StepResult[list[Task]]` to the type checker.
+T_co = TypeVar("T_co", covariant=True)
 
 
 class Where(Enum):
@@ -39,7 +62,9 @@ class Where(Enum):
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[T_co]):
+    """One declared step; `T_co` is the type of its parsed value (see above)."""
+
     name: str
     build: Callable[..., str]
     where: Where
@@ -52,9 +77,9 @@ class Step:
     failure_is_data: bool = False                # a failing exit is information (ipvsadm's "Can't initialize")
     timeout: float = 120.0
     typed: bool = True                           # students may type it (the %swarm magic); False: lab plumbing
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, object] = field(default_factory=dict)
 
-    def command(self, **args: Any) -> str:
+    def command(self, **args: object) -> str:
         return self.build(**{**self.defaults, **args})
 
     def key_of(self, args: Args) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -452,106 +477,139 @@ def _t(en: str, zh: str) -> dict[str, str]:
 
 
 _NS = "namespace"
-_STEP_LIST = [
-    Step("network_ls", lambda: c.network_ls(), Where.MANAGER, _t("the networks", "查看网络"),
-         _exact("docker", "network", "ls"), parser="network_ls"),
-    Step("network_create", lambda name, attachable=True: c.network_create(name, attachable), Where.MANAGER,
-         _t("create the overlay network", "创建 overlay 网络"), _network_create, key=("name",), changes=True),
-    Step("network_inspect", lambda name, verbose=False: c.network_inspect(name, verbose), Where.NODE,
-         _t("inspect the network", "查看网络详情"),
-         _with_name(["docker", "network", "inspect"], "name",
-                    {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
-         parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False}),
-    Step("service_ls", lambda: c.service_ls(), Where.MANAGER, _t("the services", "查看服务"),
-         _exact("docker", "service", "ls"), parser="service_ls"),
-    Step("service_create", lambda **a: c.service_create(**a), Where.MANAGER, _t("create a service", "创建服务"),
-         _service_create, key=("name",), changes=True, timeout=300, parser="service_change"),
-    Step("service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
-         _t("a service's tasks", "查看服务的任务"),
-         _with_name(["docker", "service", "ps"], "name", {"--no-trunc": ("no_trunc", True)}),
-         parser="service_ps", key=("name",)),
-    Step("service_inspect", lambda name, format=None: c.service_inspect(name, format), Where.MANAGER,
-         _t("inspect a service", "查看服务详情"), _service_inspect, parser="service_inspect", key=("name", "format"),
-         defaults={"format": None}),
-    Step("scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
-         _t("scale a service", "扩缩服务"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
-         timeout=300),
-    Step("container_ls", lambda service=None: c.container_ls(service), Where.NODE,
-         _t("the containers on a node", "查看节点上的容器"), _container_ls, parser="container_ls", key=("service",),
-         defaults={"service": None}),
-    Step("container_of", lambda service: c.container_of(service), Where.NODE,
-         _t("a service's container on this node", "本节点上某服务的容器"), _container_of, key=("service",),
-         typed=False),
-    Step("requests", lambda container, target="web", n=1, path="/": c.requests(container, target, n, path=path),
-         Where.CLIENT, _t("requests from the client", "从 client 发请求"), _requests, parser="whoami",
-         key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"}),
-    Step("ping", lambda container, target="web", count=2: c.ping(container, target, count), Where.CLIENT,
-         _t("ping a service name", "ping 服务名"), _ping, parser="ping", key=("target", "count"),
-         failure_is_data=True, defaults={"target": "web", "count": 2}),
-    Step("nslookup", lambda container, name="web": c.nslookup(container, name), Where.CLIENT,
-         _t("ask Docker's DNS", "查询 Docker 内置 DNS"), _nslookup, parser="nslookup", key=("name",),
-         failure_is_data=True, defaults={"name": "web"}),
-    Step("netns_ls", lambda: c.netns_ls(), Where.NODE, _t("the network namespaces", "查看网络命名空间"), _netns_ls,
-         parser="netns_ls", privileged=True),
-    Step("lb_ip_a", lambda namespace: c.ip_addr(namespace), Where.CLIENT,
-         _t("addresses in the lb namespace", "负载均衡命名空间里的地址"), _in_namespace(_ip_addr, lb=True),
-         parser="ip_addr", privileged=True, key=(_NS,)),
-    Step("lb_mangle", lambda namespace: c.iptables_mangle(namespace), Where.CLIENT,
-         _t("the marking rules", "打标记的规则（mangle 表）"), _in_namespace(_table("mangle", None), lb=True),
-         parser="iptables", privileged=True, key=(_NS,), failure_is_data=True),
-    Step("lb_nat", lambda namespace: c.iptables_nat(namespace, "POSTROUTING"), Where.CLIENT,
-         _t("the SNAT rule", "源地址转换规则（nat 表）"), _in_namespace(_table("nat", "POSTROUTING"), lb=True),
-         parser="iptables", privileged=True, key=(_NS,), failure_is_data=True),
-    Step("lb_ipvs", lambda namespace: c.ipvsadm(namespace), Where.CLIENT, _t("the IPVS table", "IPVS 转发表"),
-         _in_namespace(_ipvsadm("list"), lb=True), parser="ipvsadm", privileged=True, key=(_NS,),
-         failure_is_data=True),
-    Step("lb_ipvs_stats", lambda namespace: c.ipvsadm(namespace, stats=True), Where.CLIENT,
-         _t("IPVS counters", "IPVS 计数器"), _in_namespace(_ipvsadm("stats"), lb=True), parser="ipvsadm",
-         privileged=True, key=(_NS,), failure_is_data=True),
-    Step("lb_ipvs_conns", lambda namespace: c.ipvsadm_connections(namespace), Where.CLIENT,
-         _t("IPVS connections", "IPVS 连接表"), _in_namespace(_ipvsadm("conns"), lb=True),
-         parser="ipvsadm_connections", privileged=True, key=(_NS,), failure_is_data=True),
-    Step("ipvs_all", lambda stats=True: c.ipvsadm_all_lb(stats), Where.NODE,
-         _t("every lb namespace's IPVS table", "所有负载均衡命名空间的 IPVS 表"), _ipvs_all,
-         parser="ipvsadm_per_namespace", privileged=True, key=("stats",), failure_is_data=True, typed=False,
-         defaults={"stats": True}),
-    Step("ingress_mangle", lambda namespace="ingress_sbox": c.iptables_mangle(namespace), Where.NODE,
-         _t("the routing mesh's marks", "路由网格的标记规则"), _in_namespace(_table("mangle", None), lb=False),
-         parser="iptables", privileged=True, failure_is_data=True),
-    Step("ingress_ipvs", lambda namespace="ingress_sbox": c.ipvsadm(namespace), Where.NODE,
-         _t("the routing mesh's IPVS table", "路由网格的 IPVS 表"), _in_namespace(_ipvsadm("list"), lb=False),
-         parser="ipvsadm", privileged=True, failure_is_data=True),
-    Step("host_ingress_nat", lambda: c.host_ingress_nat(), Where.NODE,
-         _t("the host's DOCKER-INGRESS rules", "宿主机的 DOCKER-INGRESS 规则"), _host_nat, parser="iptables",
-         privileged=True, failure_is_data=True),
-    Step("mesh_request", lambda port: c.mesh_request(port), Where.NODE,
-         _t("a request to the published port", "访问发布的端口"), _mesh_request, parser="whoami", key=("port",),
-         failure_is_data=True),
-    Step("kill_task", lambda container: c.kill(container), Where.TASK,
-         _t("kill a task's container", "杀掉一个任务的容器"), _kill, key=("container",), changes=True),
-    Step("reset_list", lambda what: c.lab_objects(what), Where.MANAGER, _t("what the lab created", "实验创建的对象"),
-         _lab_list, key=("what",), typed=False),
-    Step("reset", lambda what, id: c.lab_remove(what, id), Where.MANAGER, _t("remove it", "删除"), _lab_rm,
-         key=("what", "id"), changes=True, typed=False, failure_is_data=True),
-    Step("sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
-         _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",)),
-    Step("capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
-         _capture("start"), privileged=True, key=("capture",), typed=False, timeout=30, failure_is_data=True),
-    Step("capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
-         _t("the packets a capture saw", "抓到的数据包"), _capture("stop"), parser="tcpdump", privileged=True,
-         key=("capture",), typed=False, failure_is_data=True, timeout=30),
-    Step("lb_conntrack", lambda namespace: c.conntrack(namespace), Where.CLIENT,
-         _t("connection tracking in the lb namespace", "负载均衡命名空间的连接跟踪表"),
-         _in_namespace(_exact("conntrack", "-L"), lb=True), parser="conntrack", privileged=True, key=(_NS,),
-         failure_is_data=True),
-    Step("captures_running", lambda: c.captures_running(), Where.NODE, _t("captures still running", "仍在运行的抓包"),
-         _exact("pgrep", "-a", "tcpdump", "||", "true"), typed=False),
-    Step("versions", lambda which: c.versions()[which], Where.MANAGER, _t("versions", "版本"), _versions,
-         typed=False),
-]
+NETWORK_LS: Step[list[Network]] = Step(
+    "network_ls", lambda: c.network_ls(), Where.MANAGER, _t("the networks", "查看网络"),
+    _exact("docker", "network", "ls"), parser="network_ls")
+NETWORK_CREATE: Step[None] = Step(
+    "network_create", lambda name, attachable=True: c.network_create(name, attachable), Where.MANAGER,
+    _t("create the overlay network", "创建 overlay 网络"), _network_create, key=("name",), changes=True)
+NETWORK_INSPECT: Step[list[NetworkInfo]] = Step(
+    "network_inspect", lambda name, verbose=False: c.network_inspect(name, verbose), Where.NODE,
+    _t("inspect the network", "查看网络详情"),
+    _with_name(["docker", "network", "inspect"], "name",
+               {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
+    parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False})
+SERVICE_LS: Step[list[Service]] = Step(
+    "service_ls", lambda: c.service_ls(), Where.MANAGER, _t("the services", "查看服务"),
+    _exact("docker", "service", "ls"), parser="service_ls")
+SERVICE_CREATE: Step[ServiceChange] = Step(
+    "service_create", lambda **a: c.service_create(**a), Where.MANAGER, _t("create a service", "创建服务"),
+    _service_create, key=("name",), changes=True, timeout=300, parser="service_change")
+SERVICE_PS: Step[list[Task]] = Step(
+    "service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
+    _t("a service's tasks", "查看服务的任务"),
+    _with_name(["docker", "service", "ps"], "name", {"--no-trunc": ("no_trunc", True)}),
+    parser="service_ps", key=("name",))
+SERVICE_INSPECT: Step[list[ServiceInfo]] = Step(
+    "service_inspect", lambda name, format=None: c.service_inspect(name, format), Where.MANAGER,
+    _t("inspect a service", "查看服务详情"), _service_inspect, parser="service_inspect", key=("name", "format"),
+    defaults={"format": None})
+SCALE: Step[ServiceChange] = Step(
+    "scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
+    _t("scale a service", "扩缩服务"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
+    timeout=300)
+CONTAINER_LS: Step[list[Container]] = Step(
+    "container_ls", lambda service=None: c.container_ls(service), Where.NODE,
+    _t("the containers on a node", "查看节点上的容器"), _container_ls, parser="container_ls", key=("service",),
+    defaults={"service": None})
+CONTAINER_OF: Step[None] = Step(
+    "container_of", lambda service: c.container_of(service), Where.NODE,
+    _t("a service's container on this node", "本节点上某服务的容器"), _container_of, key=("service",),
+    typed=False)
+REQUESTS: Step[list[Answer]] = Step(
+    "requests", lambda container, target="web", n=1, path="/": c.requests(container, target, n, path=path),
+    Where.CLIENT, _t("requests from the client", "从 client 发请求"), _requests, parser="whoami",
+    key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"})
+PING: Step[PingResult] = Step(
+    "ping", lambda container, target="web", count=2: c.ping(container, target, count), Where.CLIENT,
+    _t("ping a service name", "ping 服务名"), _ping, parser="ping", key=("target", "count"),
+    failure_is_data=True, defaults={"target": "web", "count": 2})
+NSLOOKUP: Step[Lookup] = Step(
+    "nslookup", lambda container, name="web": c.nslookup(container, name), Where.CLIENT,
+    _t("ask Docker's DNS", "查询 Docker 内置 DNS"), _nslookup, parser="nslookup", key=("name",),
+    failure_is_data=True, defaults={"name": "web"})
+NETNS_LS: Step[list[NetnsEntry]] = Step(
+    "netns_ls", lambda: c.netns_ls(), Where.NODE, _t("the network namespaces", "查看网络命名空间"), _netns_ls,
+    parser="netns_ls", privileged=True)
+LB_IP_A: Step[list[Interface]] = Step(
+    "lb_ip_a", lambda namespace: c.ip_addr(namespace), Where.CLIENT,
+    _t("addresses in the lb namespace", "负载均衡命名空间里的地址"), _in_namespace(_ip_addr, lb=True),
+    parser="ip_addr", privileged=True, key=(_NS,))
+LB_MANGLE: Step[Ruleset] = Step(
+    "lb_mangle", lambda namespace: c.iptables_mangle(namespace), Where.CLIENT,
+    _t("the marking rules", "打标记的规则（mangle 表）"), _in_namespace(_table("mangle", None), lb=True),
+    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True)
+LB_NAT: Step[Ruleset] = Step(
+    "lb_nat", lambda namespace: c.iptables_nat(namespace, "POSTROUTING"), Where.CLIENT,
+    _t("the SNAT rule", "源地址转换规则（nat 表）"), _in_namespace(_table("nat", "POSTROUTING"), lb=True),
+    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True)
+LB_IPVS: Step[IPVSTable] = Step(
+    "lb_ipvs", lambda namespace: c.ipvsadm(namespace), Where.CLIENT, _t("the IPVS table", "IPVS 转发表"),
+    _in_namespace(_ipvsadm("list"), lb=True), parser="ipvsadm", privileged=True, key=(_NS,),
+    failure_is_data=True)
+LB_IPVS_STATS: Step[IPVSTable] = Step(
+    "lb_ipvs_stats", lambda namespace: c.ipvsadm(namespace, stats=True), Where.CLIENT,
+    _t("IPVS counters", "IPVS 计数器"), _in_namespace(_ipvsadm("stats"), lb=True), parser="ipvsadm",
+    privileged=True, key=(_NS,), failure_is_data=True)
+LB_IPVS_CONNS: Step[list[Connection]] = Step(
+    "lb_ipvs_conns", lambda namespace: c.ipvsadm_connections(namespace), Where.CLIENT,
+    _t("IPVS connections", "IPVS 连接表"), _in_namespace(_ipvsadm("conns"), lb=True),
+    parser="ipvsadm_connections", privileged=True, key=(_NS,), failure_is_data=True)
+IPVS_ALL: Step[dict[str, IPVSTable]] = Step(
+    "ipvs_all", lambda stats=True: c.ipvsadm_all_lb(stats), Where.NODE,
+    _t("every lb namespace's IPVS table", "所有负载均衡命名空间的 IPVS 表"), _ipvs_all,
+    parser="ipvsadm_per_namespace", privileged=True, key=("stats",), failure_is_data=True, typed=False,
+    defaults={"stats": True})
+INGRESS_MANGLE: Step[Ruleset] = Step(
+    "ingress_mangle", lambda namespace="ingress_sbox": c.iptables_mangle(namespace), Where.NODE,
+    _t("the routing mesh's marks", "路由网格的标记规则"), _in_namespace(_table("mangle", None), lb=False),
+    parser="iptables", privileged=True, failure_is_data=True)
+INGRESS_IPVS: Step[IPVSTable] = Step(
+    "ingress_ipvs", lambda namespace="ingress_sbox": c.ipvsadm(namespace), Where.NODE,
+    _t("the routing mesh's IPVS table", "路由网格的 IPVS 表"), _in_namespace(_ipvsadm("list"), lb=False),
+    parser="ipvsadm", privileged=True, failure_is_data=True)
+HOST_INGRESS_NAT: Step[Ruleset] = Step(
+    "host_ingress_nat", lambda: c.host_ingress_nat(), Where.NODE,
+    _t("the host's DOCKER-INGRESS rules", "宿主机的 DOCKER-INGRESS 规则"), _host_nat, parser="iptables",
+    privileged=True, failure_is_data=True)
+MESH_REQUEST: Step[list[Answer]] = Step(
+    "mesh_request", lambda port: c.mesh_request(port), Where.NODE,
+    _t("a request to the published port", "访问发布的端口"), _mesh_request, parser="whoami", key=("port",),
+    failure_is_data=True)
+KILL_TASK: Step[None] = Step(
+    "kill_task", lambda container: c.kill(container), Where.TASK,
+    _t("kill a task's container", "杀掉一个任务的容器"), _kill, key=("container",), changes=True)
+RESET_LIST: Step[None] = Step(
+    "reset_list", lambda what: c.lab_objects(what), Where.MANAGER, _t("what the lab created", "实验创建的对象"),
+    _lab_list, key=("what",), typed=False)
+RESET: Step[None] = Step(
+    "reset", lambda what, id: c.lab_remove(what, id), Where.MANAGER, _t("remove it", "删除"), _lab_rm,
+    key=("what", "id"), changes=True, typed=False, failure_is_data=True)
+VERSIONS: Step[None] = Step(
+    "versions", lambda which: c.versions()[which], Where.MANAGER, _t("versions", "版本"), _versions,
+    typed=False)
+SANDBOX_OF: Step[None] = Step(
+    "sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
+    _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",))
+CAPTURE_START: Step[None] = Step(
+    "capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
+    _capture("start"), privileged=True, key=("capture",), typed=False, timeout=30, failure_is_data=True)
+CAPTURE_STOP: Step[list[Packet]] = Step(
+    "capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
+    _t("the packets a capture saw", "抓到的数据包"), _capture("stop"), parser="tcpdump", privileged=True,
+    key=("capture",), typed=False, failure_is_data=True, timeout=30)
+LB_CONNTRACK: Step[list[ConntrackEntry]] = Step(
+    "lb_conntrack", lambda namespace: c.conntrack(namespace), Where.CLIENT,
+    _t("connection tracking in the lb namespace", "负载均衡命名空间的连接跟踪表"),
+    _in_namespace(_exact("conntrack", "-L"), lb=True), parser="conntrack", privileged=True, key=(_NS,),
+    failure_is_data=True)
+CAPTURES_RUNNING: Step[None] = Step(
+    "captures_running", lambda: c.captures_running(), Where.NODE, _t("captures still running", "仍在运行的抓包"),
+    _exact("pgrep", "-a", "tcpdump", "||", "true"), typed=False)
 
-STEPS: dict[str, Step] = {}
-for _step in _STEP_LIST:
+# every step declared above, in declaration order: the module's `Step` constants (no second list to forget one in)
+STEPS: dict[str, Step[object]] = {}
+for _step in [v for v in list(globals().values()) if isinstance(v, Step)]:
     if _step.name in STEPS:
         raise RuntimeError(f"step {_step.name!r} declared twice")
     STEPS[_step.name] = _step
@@ -570,7 +628,7 @@ def tokens_of(command: str) -> list[str] | None:
     return tokens
 
 
-def recognise(command: str, *, typed_only: bool = False) -> tuple[Step, Args] | None:
+def recognise(command: str, *, typed_only: bool = False) -> tuple[Step[object], Args] | None:
     """The step a command line belongs to, and its arguments; None when no declared step reads it."""
     tokens = tokens_of(command)
     if not tokens:

@@ -15,10 +15,20 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
+from swarmlab.commands import steps as st
+from swarmlab.commands.steps import Step
 from swarmlab.errors import SwarmlabError
 from swarmlab.lab import Lab
+from swarmlab.lab.results import Sample, StepResult
+
+if TYPE_CHECKING:
+    from swarmlab.parsers.iptables import Rule
+    from swarmlab.parsers.network_inspect import NetworkInfo, NetworkService
+    from swarmlab.parsers.service_ps import Task
+
+T = TypeVar("T")
 
 Text = tuple[str, str]  # (zh, en)
 Params = dict[str, str]
@@ -114,22 +124,21 @@ def fixed(*answers: str, exercise_id: str) -> frozenset[str]:
 # -- the lab's data the checkers use -----------------------------------------------------------------------------
 
 
-def seen(lab: Lab, steps: str | tuple[str, ...], run: Callable[[], Any], node: str | None = None,
-         token: str | None = None) -> Any:
+def seen(lab: Lab, steps: Step[T] | tuple[Step[T], ...], run: Callable[[], StepResult[T]], node: str | None = None,
+         token: str | None = None) -> StepResult[T]:
     """The latest result of `steps` (on `node`, its command naming `token`) that this session already showed, so a
     checker grades what the student just saw: a recording answers a repeated command with its next recorded output
     (a later state of the swarm). When the lesson has not shown it yet: `run()`."""
-    steps = (steps,) if isinstance(steps, str) else steps
-    for r in reversed(lab.log):
-        if (r.step in steps and r.value is not None and (node is None or r.node == node)
+    for r in reversed(lab.logged(*(steps if isinstance(steps, tuple) else (steps,)))):
+        if (r.value is not None and (node is None or r.node == node)
                 and (token is None or token in r.command.split())):
             return r
     return run()
 
 
-def _running(lab: Lab, service: str) -> list[Any]:
+def _running(lab: Lab, service: str) -> list[Task]:
     """The running tasks of `service` in the `docker service ps` the student saw last."""
-    shown = seen(lab, "service_ps", lambda: lab.tasks(service), token=service)
+    shown = seen(lab, st.SERVICE_PS, lambda: lab.tasks(service), token=service)
     return [t for t in shown.value or [] if not t.history and t.state == "Running"]
 
 
@@ -137,21 +146,21 @@ def client_node(lab: Lab) -> str:
     return lab.client_node()
 
 
-def _network(lab: Lab, node: str | None = None) -> Any:
-    nets = seen(lab, "network_inspect", lambda: lab.inspect_network(node), node or lab.manager).value or []
+def _network(lab: Lab, node: str | None = None) -> NetworkInfo:
+    nets = seen(lab, st.NETWORK_INSPECT, lambda: lab.inspect_network(node), node or lab.manager).value or []
     if not nets:
         raise SwarmlabError(f"`docker network inspect -v {lab.network}` shows nothing")
     return nets[0]
 
 
-def _service(lab: Lab, node: str, name: str = "web") -> Any:
+def _service(lab: Lab, node: str, name: str = "web") -> NetworkService:
     svc = next((s for s in _network(lab, node).services if s.name == name), None)
     if svc is None:
         raise SwarmlabError(f"{node}: `docker network inspect -v {lab.network}` lists no service {name}")
     return svc
 
 
-def _web_mark_rule(lab: Lab, node: str) -> Any:
+def _web_mark_rule(lab: Lab, node: str) -> Rule:
     """The MARK rule for web's VIP in the lb namespace of `node` (the VIP from inspect)."""
     vip = _service(lab, node).vip
     ruleset = lab.marks(node).value
@@ -169,7 +178,7 @@ def _lb_endpoint(lab: Lab, node: str) -> str:
 
 
 def _answers(lab: Lab, n: int = 6) -> list[str]:
-    shown = seen(lab, "requests", lambda: lab.requests(n))
+    shown = seen(lab, st.REQUESTS, lambda: lab.requests(n))
     return [str(a.hostname) for a in shown.value or [] if a.ok and a.hostname][-n:]
 
 
@@ -262,7 +271,7 @@ define(Exercise(
 
 
 def _web_vip(lab: Lab, p: Params) -> set[str]:
-    lookup = seen(lab, "nslookup", lambda: lab.nslookup("web"), token="web").value
+    lookup = seen(lab, st.NSLOOKUP, lambda: lab.nslookup("web"), token="web").value
     return {addr for addr in (lookup.addresses if lookup else [])}
 
 
@@ -409,7 +418,7 @@ define(Exercise(
 
 
 def _task_addresses(lab: Lab, p: Params) -> set[str]:
-    lookup = seen(lab, "nslookup", lambda: lab.nslookup("tasks.web"), token="tasks.web").value
+    lookup = seen(lab, st.NSLOOKUP, lambda: lab.nslookup("tasks.web"), token="tasks.web").value
     if lookup is None or not lookup.addresses:
         raise SwarmlabError("`nslookup tasks.web` returned no address")
     return {str(len(set(lookup.addresses)))}
@@ -428,7 +437,7 @@ define(Exercise(
 
 
 def _vip_count(lab: Lab, p: Params) -> set[str]:
-    shown = seen(lab, "lb_ip_a", lambda: lab.addresses(p["node"]), p["node"])
+    shown = seen(lab, st.LB_IP_A, lambda: lab.addresses(p["node"]), p["node"])
     eth0 = next((i for i in shown.value or [] if i.name == "eth0"), None)
     if eth0 is None:
         raise SwarmlabError(f"{p['node']}: no eth0 in the lb namespace (`ip addr`)")
@@ -616,7 +625,7 @@ define(Exercise(
 
 
 def _dnsrr_count(lab: Lab, p: Params) -> set[str]:
-    lookup = seen(lab, "nslookup", lambda: lab.nslookup("webrr"), token="webrr").value
+    lookup = seen(lab, st.NSLOOKUP, lambda: lab.nslookup("webrr"), token="webrr").value
     return {str(len(set(lookup.addresses)) if lookup else 0)}
 
 
@@ -702,14 +711,12 @@ define(Exercise(
 # -- lessons 05-09: the exercises lessons-b added (lessons/exercises-b.md lists them) ------------------------------
 
 
-def _sample(lab: Lab) -> Any:
+def _sample(lab: Lab) -> Sample:
     """The latest batch of at least 50 requests the lab sent (the lesson's picture) as a Sample; when there is none
     yet, 100 requests now."""
     import pandas as pd
 
-    from swarmlab.lab.results import Sample
-
-    batch = next((r for r in reversed(lab.log) if r.step == "requests" and r.value and len(r.value) >= 50), None)
+    batch = next((r for r in reversed(lab.logged(st.REQUESTS)) if r.value and len(r.value) >= 50), None)
     if batch is None:
         batch = lab.requests(100)
     return Sample(batch, batch.frame if batch.frame is not None else pd.DataFrame(), pd.DataFrame())
@@ -767,7 +774,7 @@ define(Exercise(
 
 
 def _fwm_count(lab: Lab, p: Params) -> set[str]:
-    table = seen(lab, ("lb_ipvs", "lb_ipvs_stats"), lambda: lab.ipvs(p["node"]), p["node"]).value
+    table = seen(lab, (st.LB_IPVS, st.LB_IPVS_STATS), lambda: lab.ipvs(p["node"]), p["node"]).value
     if table is None or not table.available:
         raise SwarmlabError(f"{p['node']}: no IPVS table to count")
     return {str(len(table.services))}

@@ -20,16 +20,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar, cast, overload
 
 from swarmlab import __version__
 from swarmlab.commands import chapter as c
+from swarmlab.commands import steps as st
 from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
-from swarmlab.lab.results import Sample, StepResult
+from swarmlab.lab.results import NodeState, Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
-from swarmlab.parsers.netns_ls import find_lb_namespace, lb_namespace_for
+from swarmlab.parsers.netns_ls import NetnsEntry, find_lb_namespace, lb_namespace_for
 from swarmlab.transport.base import Transport
 
 if TYPE_CHECKING:
@@ -37,6 +38,18 @@ if TYPE_CHECKING:
 
     from swarmlab.inventory import Inventory
     from swarmlab.lab.trace import Trace
+    from swarmlab.parsers.container_ls import Container
+    from swarmlab.parsers.docker_cli import ServiceChange
+    from swarmlab.parsers.ip_addr import Interface
+    from swarmlab.parsers.iptables import Ruleset
+    from swarmlab.parsers.ipvs_connections import Connection
+    from swarmlab.parsers.ipvsadm import IPVSTable
+    from swarmlab.parsers.network_inspect import NetworkInfo
+    from swarmlab.parsers.network_ls import Network
+    from swarmlab.parsers.nslookup import Lookup
+    from swarmlab.parsers.ping import PingResult
+    from swarmlab.parsers.service_ls import Service
+    from swarmlab.parsers.service_ps import Task
 
 MODES = ("live", "record", "replay")
 # `ipvsadm --stats` totals are folded in from per-CPU counters by the IPVS estimator every 2 s (kernel 6.1,
@@ -44,9 +57,10 @@ MODES = ("live", "record", "replay")
 ESTIMATOR_WAIT = 2.2
 RIG_IMAGES = c.LAB_IMAGES
 NODE_ALIASES = ("@manager", "@client")
+T = TypeVar("T")
 
 
-def _needs(step: Step) -> set[str]:
+def _needs(step: Step[object]) -> set[str]:
     """The builder's arguments that have no default (the lab looks up a missing container or namespace)."""
     import inspect
 
@@ -74,14 +88,14 @@ class Lab:
         self.source = source or transport.description
         self.users = users or {}
         self.inventory: Inventory | None = None
-        self.log: list[StepResult] = []
+        self.log: list[StepResult[object]] = []
 
     # -- connecting ----------------------------------------------------------------------------------------------
 
     @classmethod
     def connect(cls, mode: str | None = None, *, recording: str | Path | None = None,
                 inventory: Inventory | str | Path | None = None, record_to: str | Path | None = None,
-                provenance: dict[str, Any] | None = None) -> Lab:
+                provenance: dict[str, object] | None = None) -> Lab:
         from swarmlab import inventory as inv_mod
         from swarmlab import recordings
 
@@ -163,7 +177,7 @@ class Lab:
         """The login on `node` (for prompts): the inventory's, or root (the rig's)."""
         return self.users.get(node) or "root"
 
-    def node(self, ref: str | None, step: Step | None = None) -> str:
+    def node(self, ref: str | None, step: Step[object] | None = None) -> str:
         """A node name from a name or an alias (`@manager`, `@client`), or the step's default node."""
         if ref == "@manager" or (ref is None and (step is None or step.where in (Where.MANAGER, Where.NODE))):
             return self.manager
@@ -177,15 +191,27 @@ class Lab:
 
     # -- running one step ----------------------------------------------------------------------------------------
 
-    def run(self, step: str | Step, node: str | None = None, *, latest: bool = False, parse: bool = True,
+    @overload
+    def run(self, step: Step[T], node: str | None = None, *, latest: bool = False, parse: bool = True,
             on_output: Callable[[bytes], None] | None = None, timeout: float | None = None,
-            typed: str = "", **args: Any) -> StepResult:
+            typed: str = "", **args: object) -> StepResult[T]: ...
+
+    @overload
+    def run(self, step: str, node: str | None = None, *, latest: bool = False, parse: bool = True,
+            on_output: Callable[[bytes], None] | None = None, timeout: float | None = None,
+            typed: str = "", **args: object) -> StepResult[object]: ...
+
+    def run(self, step: str | Step[T], node: str | None = None, *, latest: bool = False, parse: bool = True,
+            on_output: Callable[[bytes], None] | None = None, timeout: float | None = None,
+            typed: str = "", **args: object) -> StepResult[T]:
         """Run one declared step: its builder's command on its node (`node` or the step's default), as root
         where the step is privileged, parsed by the step's parser. Arguments the step needs that the caller did
         not give are looked up: the client's container, the lab network's lb namespace on that node.
         `latest` (a recording): the state at the end of the recording. `typed`: the command as a student typed
-        it, kept for display."""
-        spec = STEPS[step] if isinstance(step, str) else step
+        it, kept for display. A declared step (`lab.run(SERVICE_PS, name="web")`, from swarmlab.commands.steps)
+        gives a typed result (`StepResult[list[Task]]`); a step's name gives `StepResult[object]`."""
+        # by name: the step's value type is not known to the type checker (object), never claimed
+        spec = cast("Step[T]", STEPS[step]) if isinstance(step, str) else step
         target = self.node(node, spec)
         needs = _needs(spec)
         if "container" in needs and "container" not in args and spec.where is Where.CLIENT:
@@ -199,14 +225,15 @@ class Lab:
         except NotRecorded as exc:
             if self.strict:
                 raise
-            missing = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
-                                 note=f"not in this recording: {str(exc).split(' is not in the recording')[0]}")
+            said = str(exc).split(" is not in the recording")[0]
+            missing: StepResult[T] = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
+                                                note=f"not in this recording: {said}")
             self.log.append(missing)
             return missing
         if not spec.failure_is_data:
             r.check()  # CommandFailed, or SudoPasswordRequired with its hint
-        result = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
-                            replayed=not self.live, typed=typed, started=r.started)
+        result: StepResult[T] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
+                                           replayed=not self.live, typed=typed, started=r.started)
         # what a failed command has to say is often on stderr only (`Can't initialize ipvs`): parse that then
         text = r.stdout if r.stdout.strip() or r.exit_code == 0 else r.stderr
         if parse and spec.parser and text.strip():
@@ -214,75 +241,87 @@ class Lab:
         self.log.append(result)
         return result
 
-    def recorded(self, step: str, node: str | None = None) -> list[StepResult] | None:
+    @overload
+    def recorded(self, step: Step[T], node: str | None = None) -> list[StepResult[T]] | None: ...
+
+    @overload
+    def recorded(self, step: str, node: str | None = None) -> list[StepResult[object]] | None: ...
+
+    def recorded(self, step: str | Step[T], node: str | None = None) -> list[StepResult[T]] | None:
         """The answers a recording holds of `step` on `node` (parsed), in recorded order; None when live."""
-        target = self.node(node, STEPS[step])
-        held = self.transport.holdings(target, step)
+        spec = cast("Step[T]", STEPS[step]) if isinstance(step, str) else step  # by name: see `run`
+        target = self.node(node, spec)
+        held = self.transport.holdings(target, spec.name)
         if held is None:
             return None
-        out = []
+        out: list[StepResult[T]] = []
         for r in held:
-            res = StepResult(step, target, r.command, r.stdout + r.stderr, r.exit_code, replayed=True,
-                             started=r.started)
-            parser = STEPS[step].parser
-            if parser and r.stdout.strip():
-                _parse_into(res, r.stdout, parser)
+            res: StepResult[T] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
+                                            replayed=True, started=r.started)
+            if spec.parser and r.stdout.strip():
+                _parse_into(res, r.stdout, spec.parser)
             out.append(res)
         return out
 
+    def logged(self, *steps: Step[T]) -> list[StepResult[T]]:
+        """The results of `steps` this lab has produced (its log), oldest first, typed by their step: every log
+        entry named after a step was made by `run` (or the recorded-requests path) for that step."""
+        names = {s.name for s in steps}
+        return [cast("StepResult[T]", r) for r in self.log if r.step in names]
+
     # -- the chapter's steps -------------------------------------------------------------------------------------
 
-    def networks(self, latest: bool = False) -> StepResult:
-        return self.run("network_ls", latest=latest)
+    def networks(self, latest: bool = False) -> StepResult[list[Network]]:
+        return self.run(st.NETWORK_LS, latest=latest)
 
-    def create_network(self) -> StepResult:
+    def create_network(self) -> StepResult[list[Network]] | StepResult[None]:
         nets = self.networks()
         if self.network in [n.name for n in nets.value or []]:
             nets.note = f"network {self.network} exists: reused"
             return nets
-        return self.run("network_create", name=self.network, parse=False)
+        return self.run(st.NETWORK_CREATE, name=self.network, parse=False)
 
-    def services(self, latest: bool = False) -> StepResult:
-        return self.run("service_ls", latest=latest)
+    def services(self, latest: bool = False) -> StepResult[list[Service]]:
+        return self.run(st.SERVICE_LS, latest=latest)
 
-    def create_services(self, replicas: int = 2) -> list[StepResult]:
+    def create_services(self, replicas: int = 2) -> list[StepResult[object]]:
         """Step 2 and 4 of the chapter: `web` (whoami, `replicas`) and `client`, on the overlay. Idempotent."""
-        out = [self.create_network()]
+        out: list[StepResult[object]] = [self.create_network()]
         existing = [s.name for s in self.services().value or []]
         for name, n in (("web", replicas), ("client", 1)):
             if name in existing:
                 out.append(StepResult("service_create", self.manager, f"# docker service create --name {name} ...",
                                       "", 0, note=f"service {name} exists: reused"))
                 continue
-            out.append(self.run("service_create", name=name, image=self.images[name], network=self.network,
+            out.append(self.run(st.SERVICE_CREATE, name=name, image=self.images[name], network=self.network,
                                 replicas=n))
         return out
 
-    def tasks(self, service: str = "web", latest: bool = False) -> StepResult:
-        return self.run("service_ps", name=service, latest=latest)
+    def tasks(self, service: str = "web", latest: bool = False) -> StepResult[list[Task]]:
+        return self.run(st.SERVICE_PS, name=service, latest=latest)
 
     def client_node(self) -> str:
         """Where `docker service ps client` says the client runs (a transcript without it: the manager)."""
-        if self.recorded("service_ps", self.manager) == []:
+        if self.recorded(st.SERVICE_PS, self.manager) == []:
             return self.manager
         running = [t for t in self.tasks("client", latest=True).value or [] if not t.history and t.state == "Running"]
         if not running:
             raise SwarmlabError("the client service has no running task: `lab.create_services()` first")
         return running[0].node
 
-    def containers(self, node: str | None = None, service: str | None = None) -> StepResult:
-        return self.run("container_ls", node, service=service)
+    def containers(self, node: str | None = None, service: str | None = None) -> StepResult[list[Container]]:
+        return self.run(st.CONTAINER_LS, node, service=service)
 
     def client_container(self) -> tuple[str, str]:
         node = self.client_node()
-        listed = self.run("container_ls", node, service="client", latest=True)
+        listed = self.run(st.CONTAINER_LS, node, service="client", latest=True)
         ids = [x.id for x in listed.value or [] if x.service == "client"]
         if not ids:
             raise SwarmlabError(f"no client container on {node}")
         return node, ids[0]
 
     def requests(self, n: int = 3, service: str = "web",
-                 progress: Callable[[int, int], None] | None = None) -> StepResult:
+                 progress: Callable[[int, int], None] | None = None) -> StepResult[list[whoami.Answer]]:
         """n requests from the client to `service`, in one remote command; parsed per request. `progress(i, n)`
         is called as the answers stream in (live), or once at the end (a recording)."""
         node, container = self.client_container()
@@ -295,18 +334,19 @@ class Lab:
                 seen[0] = done
                 progress(done, n)
 
-        held = self.recorded("requests", node)
-        exact = STEPS["requests"].key_of({"target": service, "n": n})
+        held = self.recorded(st.REQUESTS, node)
+        exact = st.REQUESTS.key_of({"target": service, "n": n})
         if held is not None and not any(key_of(r.command) == exact for r in held):
             result = self._recorded_requests(node, n, held)
         else:
-            result = self.run("requests", node, container=container, target=service, n=n, timeout=max(60, n * 2),
+            result = self.run(st.REQUESTS, node, container=container, target=service, n=n, timeout=max(60, n * 2),
                               on_output=count if progress else None)
         if progress:
             progress(n, n)
         return result
 
-    def _recorded_requests(self, node: str, n: int, held: list[StepResult]) -> StepResult:
+    def _recorded_requests(self, node: str, n: int, held: list[StepResult[list[whoami.Answer]]]
+                           ) -> StepResult[list[whoami.Answer]]:
         """A recording asked for n requests it did not record as such: the first n recorded answers, from as many
         recorded commands as needed (their outputs shown verbatim), renumbered 1..n; fewer if it holds fewer,
         and the note says so."""
@@ -315,7 +355,7 @@ class Lab:
                 raise NotRecorded(f"[{node}] no requests in the recording {self.source}", node=node)
             return StepResult("requests", node, "", "", None, replayed=True, note="not in this recording: requests")
         answers: list[whoami.Answer] = []
-        used: list[StepResult] = []
+        used: list[StepResult[list[whoami.Answer]]] = []
         for r in held:
             used.append(r)
             answers += whoami.parse(r.output)
@@ -329,31 +369,30 @@ class Lab:
             note = (f"asked for {n} requests, but this recording holds only {len(answers)} answers: showing those "
                     "(run live, or record a longer session, for more)")
         result = StepResult("requests", node, " ; ".join(dict.fromkeys(r.command for r in used)),
-                            _first_answers("".join(r.output for r in used), n), 0, replayed=True, note=note,
-                            started=used[-1].started)
-        result.value, result.frame = answers, whoami.frame(answers)
+                            _first_answers("".join(r.output for r in used), n), 0, value=answers,
+                            frame=whoami.frame(answers), replayed=True, note=note, started=used[-1].started)
         self.log.append(result)
         return result
 
-    def ping(self, service: str = "web", count: int = 2) -> StepResult:
-        return self.run("ping", target=service, count=count)
+    def ping(self, service: str = "web", count: int = 2) -> StepResult[PingResult]:
+        return self.run(st.PING, target=service, count=count)
 
-    def nslookup(self, name: str = "web") -> StepResult:
-        return self.run("nslookup", name=name)
+    def nslookup(self, name: str = "web") -> StepResult[Lookup]:
+        return self.run(st.NSLOOKUP, name=name)
 
-    def inspect_network(self, node: str | None = None, verbose: bool = True) -> StepResult:
-        return self.run("network_inspect", node, name=self.network, verbose=verbose)
+    def inspect_network(self, node: str | None = None, verbose: bool = True) -> StepResult[list[NetworkInfo]]:
+        return self.run(st.NETWORK_INSPECT, node, name=self.network, verbose=verbose)
 
-    def namespaces(self, node: str | None = None) -> StepResult:
-        return self.run("netns_ls", node)
+    def namespaces(self, node: str | None = None) -> StepResult[list[NetnsEntry]]:
+        return self.run(st.NETNS_LS, node)
 
     def lb_namespace(self, node: str | None = None) -> str:
         """The name of the lab network's lb_ namespace on `node` (a name or @client/@manager)."""
         target = self.node(node)
         nets = self.networks(latest=True).value or []  # the network's id now (replay: at the end)
-        return self._lb_namespace_in(target, nets, self.run("netns_ls", target, latest=True).value or [])
+        return self._lb_namespace_in(target, nets, self.run(st.NETNS_LS, target, latest=True).value or [])
 
-    def _lb_namespace_in(self, node: str, nets: list[Any], entries: list[Any]) -> str:
+    def _lb_namespace_in(self, node: str, nets: list[Network], entries: list[NetnsEntry]) -> str:
         """The network's lb_ namespace among `entries` (a node's netns listing), from `nets` (network ls)."""
         net_id = next((x.id for x in nets if x.name == self.network), None)
         if net_id is None:
@@ -364,28 +403,28 @@ class Lab:
                                 f"{self.network}")
         return found
 
-    def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult:
+    def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult[list[Interface]]:
         target = self.node(node)
-        return self.run("lb_ip_a", target, namespace=namespace or self.lb_namespace(target))
+        return self.run(st.LB_IP_A, target, namespace=namespace or self.lb_namespace(target))
 
-    def marks(self, node: str | None = None, namespace: str | None = None) -> StepResult:
+    def marks(self, node: str | None = None, namespace: str | None = None) -> StepResult[Ruleset]:
         target = self.node(node)
-        return self.run("lb_mangle", target, namespace=namespace or self.lb_namespace(target))
+        return self.run(st.LB_MANGLE, target, namespace=namespace or self.lb_namespace(target))
 
-    def ipvs(self, node: str | None = None, stats: bool = False, namespace: str | None = None) -> StepResult:
+    def ipvs(self, node: str | None = None, stats: bool = False, namespace: str | None = None) -> StepResult[IPVSTable]:
         """`namespace`: the lb namespace when the caller already knows it (saves looking it up again). A failing
         ipvsadm is information (`Can't initialize ipvs`): never fatal."""
         target = self.node(node)
-        return self.run("lb_ipvs_stats" if stats else "lb_ipvs", target,
+        return self.run(st.LB_IPVS_STATS if stats else st.LB_IPVS, target,
                         namespace=namespace or self.lb_namespace(target))
 
-    def connections(self, node: str | None = None) -> StepResult:
+    def connections(self, node: str | None = None) -> StepResult[list[Connection]]:
         """IPVS's connection table in the lb namespace (`ipvsadm -Lnc`): client connection -> real server."""
-        return self.run("lb_ipvs_conns", node or "@client")
+        return self.run(st.LB_IPVS_CONNS, node or "@client")
 
-    def snat(self, node: str | None = None) -> StepResult:
+    def snat(self, node: str | None = None) -> StepResult[Ruleset]:
         """The lb namespace's nat POSTROUTING chain: the `-m ipvs --ipvs` SNAT to the lb endpoint."""
-        return self.run("lb_nat", node or "@client")
+        return self.run(st.LB_NAT, node or "@client")
 
     # -- the chain -----------------------------------------------------------------------------------------------
 
@@ -401,7 +440,7 @@ class Lab:
         v.lb_addresses = self.addresses(node, namespace).value or []
         v.marks = self.marks(node, namespace).value
         v.ipvs = self.ipvs(node, namespace=namespace).value
-        v.tasks = [] if self.recorded("service_ps", self.manager) == [] else self.tasks(service).value or []
+        v.tasks = [] if self.recorded(st.SERVICE_PS, self.manager) == [] else self.tasks(service).value or []
         if v.inspect is None or not any(s.name == service and s.vip for s in v.inspect.services):
             pinged = self.ping(service).value
             if pinged is not None and pinged.destination_ip:
@@ -410,7 +449,7 @@ class Lab:
 
     def lb_nodes(self) -> list[str]:
         """The nodes to build the chain on: every node, or those a recording holds an IPVS table of."""
-        held = {n: self.transport.holdings(n, "lb_ipvs") for n in self.swarm_nodes}
+        held = {n: self.transport.holdings(n, st.LB_IPVS.name) for n in self.swarm_nodes}
         return [n for n, h in held.items() if h is None or h] or [self.manager]
 
     def vip_chain(self, service: str = "web", nodes: Iterable[str] | None = None) -> pd.DataFrame:
@@ -468,42 +507,44 @@ class Lab:
 
     # -- beyond the chapter: dnsrr and the routing mesh ---------------------------------------------------------
 
-    def _create_once(self, name: str, **args: Any) -> StepResult:
+    def _create_once(self, name: str, image: str, replicas: int, network: str | None = None,
+                     endpoint_mode: str | None = None, publish: str | None = None) -> StepResult[ServiceChange]:
         if self.live and name in [s.name for s in self.services(latest=True).value or []]:
             return StepResult("service_create", self.manager, "", "", 0, note=f"service {name} exists: reused")
-        return self.run("service_create", name=name, **args)
+        return self.run(st.SERVICE_CREATE, name=name, image=image, replicas=replicas, network=network,
+                        endpoint_mode=endpoint_mode, publish=publish)
 
-    def create_dnsrr(self, name: str = "webrr", replicas: int = 2) -> StepResult:
+    def create_dnsrr(self, name: str = "webrr", replicas: int = 2) -> StepResult[ServiceChange]:
         """A service like web, but `--endpoint-mode dnsrr`: no VIP, no mark, no IPVS; DNS answers task IPs."""
         return self._create_once(name, image=self.images["web"], network=self.network, replicas=replicas,
                                  endpoint_mode="dnsrr")
 
-    def publish(self, name: str = "webpub", port: int = 8080, replicas: int = 2) -> StepResult:
+    def publish(self, name: str = "webpub", port: int = 8080, replicas: int = 2) -> StepResult[ServiceChange]:
         """A whoami published on `port` through the ingress routing mesh (ingress_sbox on every node)."""
         return self._create_once(name, image=self.images["web"], replicas=replicas, publish=f"{port}:80")
 
-    def ingress_marks(self, node: str | None = None) -> StepResult:
-        return self.run("ingress_mangle", node)
+    def ingress_marks(self, node: str | None = None) -> StepResult[Ruleset]:
+        return self.run(st.INGRESS_MANGLE, node)
 
-    def ingress_ipvs(self, node: str | None = None) -> StepResult:
-        return self.run("ingress_ipvs", node)
+    def ingress_ipvs(self, node: str | None = None) -> StepResult[IPVSTable]:
+        return self.run(st.INGRESS_IPVS, node)
 
     # -- changing the swarm --------------------------------------------------------------------------------------
 
-    def scale(self, service: str, replicas: int) -> StepResult:
-        return self.run("scale", name=service, replicas=replicas)
+    def scale(self, service: str, replicas: int) -> StepResult[ServiceChange]:
+        return self.run(st.SCALE, name=service, replicas=replicas)
 
-    def scale_states(self, service: str = "web") -> dict[int, list[StepResult]]:
+    def scale_states(self, service: str = "web") -> dict[int, list[StepResult[object]]]:
         """A recording's states after each scaling of `service`: replicas -> [the scale, then every node's IPVS
         tables and the tasks recorded before the next scaling]. Empty when live (scale it instead)."""
-        scales = self.recorded("scale", self.manager)
+        scales = self.recorded(st.SCALE, self.manager)
         if not scales:
             return {}
-        after = [r for node in self.swarm_nodes for step in ("ipvs_all", "lb_ipvs")
+        after: list[StepResult[object]] = [r for node in self.swarm_nodes for step in (st.IPVS_ALL, st.LB_IPVS)
                  for r in self.recorded(step, node) or []]
-        after += [r for r in self.recorded("service_ps", self.manager) or [] if service in r.command]
+        after += [r for r in self.recorded(st.SERVICE_PS, self.manager) or [] if service in r.command]
         stamps = [s.started for s in scales]
-        states: dict[int, list[StepResult]] = {}
+        states: dict[int, list[StepResult[object]]] = {}
         for i, sc in enumerate(scales):
             got = recognise(sc.command)
             if got is None or got[1].get("name") != service:
@@ -514,7 +555,7 @@ class Lab:
             states[int(got[1]["replicas"])] = [sc, *following]
         return states
 
-    def kill_task(self, service: str = "web") -> StepResult:
+    def kill_task(self, service: str = "web") -> StepResult[None]:
         """Kill one task's container (the failure lesson): the swarm starts a replacement."""
         tasks = [t for t in self.tasks(service).value or [] if not t.history and t.state == "Running"]
         if not tasks:
@@ -524,18 +565,18 @@ class Lab:
         target = next((x for x in listed if x.slot == victim.slot or (x.task_id and victim.id in x.task_id)), None)
         if target is None:
             raise SwarmlabError(f"no container of {victim.name} on {victim.node}")
-        return self.run("kill_task", victim.node, container=target.id, parse=False)
+        return self.run(st.KILL_TASK, victim.node, container=target.id, parse=False)
 
-    def reset(self) -> list[StepResult]:
+    def reset(self) -> list[StepResult[None]]:
         """Remove what the lab created (label swarmlab.lab=1): its services, then its network."""
         out = []
         for what in ("service", "network"):
-            listed = self.run("reset_list", what=what, parse=False)
+            listed = self.run(st.RESET_LIST, what=what, parse=False)
             for ident in listed.output.split():
-                out.append(self.run("reset", what=what, id=ident, parse=False))
+                out.append(self.run(st.RESET, what=what, id=ident, parse=False))
         return out
 
-    def snapshot(self, parallel: bool = True) -> dict[str, dict[str, StepResult]]:
+    def snapshot(self, parallel: bool = True) -> dict[str, NodeState]:
         """The whole load-balancing state of every node (namespaces, every lb_ IPVS table with counters, the
         lb namespace's addresses and marks), nodes in parallel. The network id (one `docker network ls` on the
         manager, the slowest command here) is looked up while the nodes list their namespaces and IPVS tables;
@@ -545,15 +586,15 @@ class Lab:
             nets = self.networks(latest=True).value or []
             return next((x.id for x in nets if x.name == self.network), None)
 
-        def first(node: str) -> dict[str, StepResult]:
-            return {"netns": self.namespaces(node), "ipvs_all": self.run("ipvs_all", node, stats=True)}
+        def first(node: str) -> NodeState:
+            return {"netns": self.namespaces(node), "ipvs_all": self.run(st.IPVS_ALL, node, stats=True)}
 
-        def rest(node: str, state: dict[str, StepResult], net_id: str | None) -> dict[str, StepResult]:
+        def rest(node: str, state: NodeState, net_id: str | None) -> NodeState:
             names = [e.name for e in state["netns"].value or []]
             namespace = lb_namespace_for(net_id) if net_id else None
             if namespace in names:
-                state["addresses"] = self.run("lb_ip_a", node, namespace=namespace)
-                state["marks"] = self.run("lb_mangle", node, namespace=namespace)
+                state["addresses"] = self.run(st.LB_IP_A, node, namespace=namespace)
+                state["marks"] = self.run(st.LB_MANGLE, node, namespace=namespace)
             return state
 
         nodes = list(self.swarm_nodes)
@@ -580,7 +621,7 @@ def _first_answers(output: str, n: int) -> str:
     return "".join(kept)
 
 
-def _parse_into(result: StepResult, text: str, kind: str) -> None:
+def _parse_into(result: StepResult[T], text: str, kind: str) -> None:
     from swarmlab.parsers.dispatch import parse_output  # on first use: it imports every parser and checks them
 
     try:

@@ -5,20 +5,29 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from swarmlab.parsers.ip_addr import Interface
+    from swarmlab.parsers.iptables import Ruleset
+    from swarmlab.parsers.ipvsadm import IPVSTable
+    from swarmlab.parsers.netns_ls import NetnsEntry
+    from swarmlab.parsers.whoami import Answer
+
+# the parsed value's type: the step's (`Step[list[Task]]` -> `StepResult[list[Task]]`); None when nothing parsed it
+T_co = TypeVar("T_co", covariant=True)
+
 
 @dataclass
-class StepResult:
+class StepResult(Generic[T_co]):
     step: str
     node: str
     command: str
     output: str
     exit_code: int | None
-    value: Any = None
+    value: T_co | None = None
     frame: pd.DataFrame | None = None
     note: str = ""
     replayed: bool = False
@@ -54,7 +63,7 @@ class StepResult:
 class Sample:
     """n requests from the client, each parsed; the per-backend summary; IPVS counters before and after."""
 
-    requests: StepResult
+    requests: StepResult[list[Answer]]
     answers: pd.DataFrame
     summary: pd.DataFrame
     ipvs_before: pd.DataFrame | None = None
@@ -88,3 +97,13 @@ class Sample:
     def largest_deviation(self) -> float:
         """The largest |count - even share| / even share over the backends (0 = perfectly even)."""
         return self.largest_offset / self.even_share if self.even_share else 0.0
+
+
+class NodeState(TypedDict, total=False):
+    """One node's load-balancing state (`Lab.snapshot`): its namespaces, every lb_ namespace's IPVS table with
+    counters, and, when the lab network's lb_ namespace is there, its addresses and marks."""
+
+    netns: StepResult[list[NetnsEntry]]
+    ipvs_all: StepResult[dict[str, IPVSTable]]
+    addresses: StepResult[list[Interface]]
+    marks: StepResult[Ruleset]

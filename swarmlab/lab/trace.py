@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from swarmlab.commands import steps as S
 from swarmlab.errors import SwarmlabError
 from swarmlab.lab.results import StepResult
 from swarmlab.parsers.conntrack import Entry as ConntrackEntry
@@ -54,12 +55,11 @@ class CapturePoint:
     bpf: str
     task: str | None = None        # the task's name (web.1.<id>) for a task point
     pid: int | None = None
-    result: StepResult | None = None
+    result: StepResult[list[Packet]] | None = None
 
     @property
     def packets(self) -> list[Packet]:
-        value = self.result.value if self.result is not None else None
-        return list(value) if isinstance(value, list) else []
+        return list(self.result.value or []) if self.result is not None else []
 
 
 @dataclass
@@ -100,7 +100,7 @@ class Trace:
     lb_endpoint: str | None
     lb_namespace: str | None
     points: list[CapturePoint]
-    request: StepResult
+    request: StepResult[list[Answer]]
     answer: Answer | None
     hops: list[Hop]
     connections: list[Connection]
@@ -200,7 +200,7 @@ def changes_text(hop: Hop, lang: str = "en") -> str:
 def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
     """Capture one request from the client to `service` at every point, then follow it (see the module)."""
     client_node, client_container = lab.client_container()
-    inspected = lab.run("network_inspect", client_node, name=lab.network, verbose=True).value or []
+    inspected = lab.run(S.NETWORK_INSPECT, client_node, name=lab.network, verbose=True).value or []
     if not inspected:
         raise SwarmlabError(f"network {lab.network} not found on {client_node}")
     net: NetworkInfo = inspected[0]
@@ -219,7 +219,7 @@ def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
         CapturePoint("underlay", "underlay", client_node, None, underlay),
     ]
     for task in running:
-        listed = lab.run("container_ls", task.node, service=service, latest=True).value or []
+        listed = lab.run(S.CONTAINER_LS, task.node, service=service, latest=True).value or []
         container = next((x for x in listed if x.slot == task.slot), None)
         if container is None:
             raise SwarmlabError(f"no container of {task.name} on {task.node}")
@@ -229,11 +229,11 @@ def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
         p.name = f"{service}-{p.name}"
     try:
         _each(points, lambda p: _start(lab, p))
-        request = lab.run("requests", client_node, container=client_container, target=service, n=1, timeout=60)
+        request = lab.run(S.REQUESTS, client_node, container=client_container, target=service, n=1, timeout=60)
     finally:
         _each([p for p in points if p.pid is not None], lambda p: _stop(lab, p))
-    connections = lab.run("lb_ipvs_conns", client_node, namespace=lb_namespace).value or []
-    tracked = lab.run("lb_conntrack", client_node, namespace=lb_namespace).value or []
+    connections = lab.run(S.LB_IPVS_CONNS, client_node, namespace=lb_namespace).value or []
+    tracked = lab.run(S.LB_CONNTRACK, client_node, namespace=lb_namespace).value or []
     rules = _rules(lab, client_node, lb_namespace, svc.vip if svc else None, net)
     answers = request.value or []
     trace = Trace(service, "vip" if svc is not None and svc.vip else "dnsrr", net, client_node,
@@ -256,7 +256,7 @@ def _each(points: list[CapturePoint], do: Callable[[CapturePoint], Any]) -> None
 
 
 def _sandbox(lab: Lab, node: str, container: str) -> str:
-    key = lab.run("sandbox_of", node, container=container).output.strip()
+    key = lab.run(S.SANDBOX_OF, node, container=container).output.strip()
     name = key.rsplit("/", 1)[-1]
     if not key.startswith("/var/run/docker/netns/") or not name:
         raise SwarmlabError(f"[{node}] no network namespace for container {container}: {key!r}")
@@ -264,7 +264,7 @@ def _sandbox(lab: Lab, node: str, container: str) -> str:
 
 
 def _start(lab: Lab, p: CapturePoint) -> None:
-    started = lab.run("capture_start", p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
+    started = lab.run(S.CAPTURE_START, p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
     pid = started.output.strip().splitlines()[-1] if started.output.strip() else ""
     if not pid.isdigit():
         raise SwarmlabError(f"[{p.node}] the capture {p.name} did not start: {started.output.strip()[:200]}")
@@ -272,7 +272,7 @@ def _start(lab: Lab, p: CapturePoint) -> None:
 
 
 def _stop(lab: Lab, p: CapturePoint) -> None:
-    p.result = lab.run("capture_stop", p.node, capture=p.name, pid=p.pid)
+    p.result = lab.run(S.CAPTURE_STOP, p.node, capture=p.name, pid=p.pid)
 
 
 def _rules(lab: Lab, node: str, namespace: str, vip: str | None, net: NetworkInfo) -> dict[str, str]:
@@ -280,7 +280,7 @@ def _rules(lab: Lab, node: str, namespace: str, vip: str | None, net: NetworkInf
     out: dict[str, str] = {"vni": str(net.vni) if net.vni is not None else "?"}
     if vip is None:
         return out
-    marks = lab.run("lb_mangle", node, namespace=namespace).value
+    marks = lab.run(S.LB_MANGLE, node, namespace=namespace).value
     for chain in getattr(marks, "chains", []):
         for r in chain.rules:
             if r.target == "MARK" and r.destination.split("/")[0] == vip:
@@ -288,7 +288,7 @@ def _rules(lab: Lab, node: str, namespace: str, vip: str | None, net: NetworkInf
                 if mark:
                     out["mark"] = f"-d {r.destination} {r.options}".strip()
                     out["fwm"] = str(int(mark, 16))
-    nat = lab.run("lb_nat", node, namespace=namespace).value
+    nat = lab.run(S.LB_NAT, node, namespace=namespace).value
     for chain in getattr(nat, "chains", []):
         for r in chain.rules:
             if r.target == "SNAT":

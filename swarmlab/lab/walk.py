@@ -20,7 +20,7 @@ def _section(out: Out, title: str) -> None:
 def walk(lab: Lab, out: Out = print, requests: int = 100, full: bool = False) -> bool:
     """Run the chapter's steps on `lab`; with `full`, also scaling, a killed task (live/record only)."""
     out(f"swarmlab: {lab.mode} — {lab.source}")
-    steps: list[tuple[str, Callable[[], StepResult | list[StepResult]]]] = [
+    steps: list[tuple[str, Callable[[], StepResult[object] | list[StepResult[object]]]]] = [
         ("1. the networks", lab.networks),
         ("2-4. the network and the services web and client", lab.create_services),
         ("3. web's tasks", lambda: lab.tasks("web")),
@@ -83,7 +83,7 @@ def _full(lab: Lab, out: Out, requests: int) -> bool:
 
     ok = True
 
-    def part(title: str, action: Callable[[], list[StepResult]]) -> None:
+    def part(title: str, action: Callable[[], list[StepResult[object]]]) -> None:
         nonlocal ok
         _section(out, title)
         try:
@@ -93,10 +93,10 @@ def _full(lab: Lab, out: Out, requests: int) -> bool:
             out(f"FAILED: {exc}")
             ok = False
 
-    def ipvs_everywhere() -> list[StepResult]:
+    def ipvs_everywhere() -> list[StepResult[object]]:
         return [lab.run("ipvs_all", node) for node in lab.swarm_nodes]
 
-    def scaled(n: int) -> Callable[[], list[StepResult]]:
+    def scaled(n: int) -> Callable[[], list[StepResult[object]]]:
         return lambda: [lab.scale("web", n), lab.tasks("web"), *ipvs_everywhere()]
 
     for n in (3, 5, 1, 2):

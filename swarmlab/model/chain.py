@@ -9,7 +9,7 @@ left empty (<NA>), never guessed: the seed chapter, for instance, never shows wh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from swarmlab.parsers._text import records_frame
 from swarmlab.parsers.ip_addr import Interface
@@ -30,6 +30,29 @@ COLUMNS = {
     "ipvs_service": "string", "scheduler": "string", "real_server": "string", "forward": "string",
     "weight": "Int64", "task": "string", "task_node": "string", "container_id": "string",
 }
+
+
+class ChainRow(TypedDict, total=False):
+    """One row of the chain (the keys of COLUMNS; tests check they agree): None where the outputs do not show it."""
+
+    node: str
+    service: str
+    vip: str | None
+    network: str
+    network_id: str | None
+    lb_namespace: str | None
+    lb_endpoint_ip: str | None
+    mark: int | None
+    mark_hex: str | None
+    mark_rule: bool | None
+    ipvs_service: str
+    scheduler: str | None
+    real_server: str
+    forward: str | None
+    weight: int | None
+    task: str | None
+    task_node: str | None
+    container_id: str | None
 
 
 @dataclass
@@ -72,10 +95,10 @@ def vip_of(service: str, view: NodeView) -> str | None:
     return view.resolved_vip.get(service)
 
 
-def chain_rows(service: str, view: NodeView) -> list[dict[str, Any]]:
+def chain_rows(service: str, view: NodeView) -> list[ChainRow]:
     vip = vip_of(service, view)
-    base: dict[str, Any] = {"node": view.node, "service": service, "vip": vip, "network": view.network_name,
-                            "network_id": view.network_id, "lb_namespace": view.lb_namespace}
+    base: ChainRow = {"node": view.node, "service": service, "vip": vip, "network": view.network_name,
+                      "network_id": view.network_id, "lb_namespace": view.lb_namespace}
     endpoint = view.inspect.lb_endpoint if view.inspect else None
     base["lb_endpoint_ip"] = endpoint.ip if endpoint else _endpoint_from_addresses(view.lb_addresses)
     rule = next((r for r in view.marks.marks() if r.destination == vip), None) if view.marks and vip else None
@@ -85,19 +108,22 @@ def chain_rows(service: str, view: NodeView) -> list[dict[str, Any]]:
         mark = svc.mark if svc else None
     # `mark` may come from LocalLBIndex alone: Docker numbers the load balancer even where no rule is programmed
     # (a kernel without IPVS). `mark_rule` says whether a MARK rule for the VIP is really in the mangle table.
-    base.update(mark=mark, mark_hex=hex(mark) if mark is not None else None,
-                mark_rule=rule is not None if view.marks is not None else None)
+    base["mark"], base["mark_hex"] = mark, hex(mark) if mark is not None else None
+    base["mark_rule"] = rule is not None if view.marks is not None else None
     ipvs_service = view.ipvs.service(mark) if view.ipvs and mark is not None else None
     if ipvs_service is None:
         return [base]
-    base.update(ipvs_service=f"{ipvs_service.protocol} {ipvs_service.virtual}", scheduler=ipvs_service.scheduler)
+    base["ipvs_service"] = f"{ipvs_service.protocol} {ipvs_service.virtual}"
+    base["scheduler"] = ipvs_service.scheduler
     by_ip = _tasks_by_ip(service, view)
     rows = []
     for real in ipvs_service.reals:
         task_name, container = by_ip.get(real.address, (None, None))
         task_node = next((t.node for t in view.tasks if task_name and task_name.startswith(t.name + ".")), None)
-        rows.append({**base, "real_server": real.address, "forward": real.forward, "weight": real.weight,
-                     "task": task_name, "task_node": task_node, "container_id": container})
+        row = base.copy()
+        row["real_server"], row["forward"], row["weight"] = real.address, real.forward, real.weight
+        row["task"], row["task_node"], row["container_id"] = task_name, task_node, container
+        rows.append(row)
     return rows
 
 

@@ -7,6 +7,8 @@ them in both languages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from swarmlab.errors import SwarmlabError
 
 LANGS = ("zh", "en")
@@ -160,6 +162,12 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+def translate(table: Mapping[str, Mapping[str, str]], lang: str, key: str, **values: object) -> str:
+    """The text `key` of `table` (language -> key -> text) in `lang`, formatted with `values`: the pictures'
+    words (`tr`) and the widgets' labels (`swarmlab.widgets.tr`) are looked up alike."""
+    return table[check_lang(lang)][key].format(**values)
+
+
 def tr(lang: str, key: str, **values: object) -> str:
     """The text `key` in `lang`, formatted with `values`."""
-    return TEXT[check_lang(lang)][key].format(**values)
+    return translate(TEXT, lang, key, **values)

@@ -7,6 +7,9 @@ which recording, and a control whose data the recording lacks says so instead of
     widgets.request_explorer(lab)        # slider + Send -> the distribution picture
     widgets.replicas_explorer(lab)       # slider -> scale (live) or the recorded states (replay)
     widgets.service_picker(lab)          # choose a service -> its VIP chain
+
+Every label a student sees exists in both languages of the course (`lang="zh"|"en"`, as the pictures take it):
+`TEXT` below, in the chapter's words (服务, 副本, 请求, 回放 ...). Errors from the lab are shown as the lab words them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,46 @@ from typing import Any
 
 from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.lab import Lab
+from swarmlab.lab.results import StepResult
+from swarmlab.viz.i18n import check_lang, translate
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "badge.replay": "replaying {source}",
+        "badge.live": "live: {source}",
+        "badge.record": "live, recording: {source}",
+        "not recorded": "not in this recording: {error}",
+        "failed": "failed: {error}",
+        "requests": "requests",
+        "send": "Send",
+        "sent": "sent",
+        "answers": "{answered} answers",
+        "no scaling": "this recording has no scaling: record a session with `swarmlab record --full` to explore it",
+        "replicas": "replicas",
+        "scale": "Scale",
+        "service": "service",
+    },
+    "zh": {
+        "badge.replay": "回放录制：{source}",
+        "badge.live": "实时：{source}",
+        "badge.record": "实时，录制中：{source}",
+        "not recorded": "这份录制里没有：{error}",
+        "failed": "失败：{error}",
+        "requests": "请求数",
+        "send": "发送",
+        "sent": "已发送",
+        "answers": "{answered} 个应答",
+        "no scaling": "这份录制里没有扩缩：先用 `swarmlab record --full` 录制一次会话，再来这里探索",
+        "replicas": "副本数",
+        "scale": "扩缩",
+        "service": "服务",
+    },
+}
+
+
+def tr(lang: str, key: str, **values: object) -> str:
+    """The widget label `key` in `lang` ("zh" or "en"), formatted with `values`."""
+    return translate(TEXT, lang, key, **values)
 
 
 def _show(out: Any, value: Any) -> None:
@@ -26,47 +69,56 @@ def _show(out: Any, value: Any) -> None:
         display(value)
 
 
-def replay_badge(lab: Lab) -> Any:
+def replay_badge(lab: Lab, lang: str = "en") -> Any:
+    import html
+
     import ipywidgets as w
 
     if lab.replaying:
         return w.HTML(f'<span style="background:#56B4E9;color:black;padding:3px 8px;border-radius:4px">'
-                      f"replaying {lab.source}</span>")
+                      f"{html.escape(tr(lang, 'badge.replay', source=lab.source))}</span>")
+    text = tr(lang, "badge.record" if lab.mode == "record" else "badge.live", source=lab.source)
     return w.HTML(f'<span style="background:#009E73;color:white;padding:3px 8px;border-radius:4px">'
-                  f"{lab.mode}: {lab.source}</span>")
+                  f"{html.escape(text)}</span>")
 
 
-def step_buttons(lab: Lab, steps: dict[str, Callable[[], Any]]) -> Any:
-    """One button per step; its result (command, raw output, parsed table) goes to the Output below it."""
+def step_buttons(lab: Lab, steps: dict[str, Callable[[], object]], lang: str = "en") -> Any:
+    """One button per step (labelled by the caller, in the caller's language); its result (command, raw output,
+    parsed table) goes to the Output below it."""
     import ipywidgets as w
+
+    check_lang(lang)
 
     rows = []
     for label, action in steps.items():
         button, out = w.Button(description=label, layout=w.Layout(width="auto")), w.Output()
 
-        def run(_: Any, action: Callable[[], Any] = action, out: Any = out) -> None:
+        def run(_: Any, action: Callable[[], object] = action, out: Any = out) -> None:
             try:
                 _show(out, action())
             except NotRecorded as exc:
-                _show(out, f"not in this recording: {exc}")
+                _show(out, tr(lang, "not recorded", error=exc))
             except SwarmlabError as exc:
-                _show(out, f"failed: {exc}")
+                _show(out, tr(lang, "failed", error=exc))
 
         button.on_click(run)
         rows.append(w.VBox([button, out]))
-    return w.VBox([replay_badge(lab), *rows])
+    return w.VBox([replay_badge(lab, lang), *rows])
 
 
-def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: int = 1000) -> Any:
-    """A request-count slider and a Send button that redraws the distribution picture."""
+def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: int = 1000,
+                     lang: str = "en") -> Any:
+    """A request-count slider and a Send button that redraws the distribution picture (in `lang` too)."""
+    import html
+
     import ipywidgets as w
 
     from swarmlab import viz
 
-    slider = w.IntSlider(value=start, min=1, max=maximum, step=1, description="requests")
-    send = w.Button(description="Send", button_style="primary")
+    slider = w.IntSlider(value=start, min=1, max=maximum, step=1, description=tr(lang, "requests"))
+    send = w.Button(description=tr(lang, "send"), button_style="primary")
     status = w.HTML()
-    bar = w.IntProgress(value=0, min=0, max=slider.value, description="sent", bar_style="info")
+    bar = w.IntProgress(value=0, min=0, max=slider.value, description=tr(lang, "sent"), bar_style="info")
     out = w.Output()
 
     def advance(done: int, total: int) -> None:
@@ -76,68 +128,72 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
         try:
             sample = lab.sample_requests(slider.value, service, progress=advance)
         except (NotRecorded, SwarmlabError) as exc:
-            status.value = f"<i>{exc}</i>"
+            status.value = f"<i>{html.escape(str(exc))}</i>"
             return
         answered = int(sample.summary["count"].sum()) if len(sample.summary) else 0
         note = f" — {sample.requests.note}" if sample.requests.note else ""
-        status.value = f"{answered} answers{note}"
-        _show(out, viz.distribution(sample.summary, source=lab.label))
+        status.value = html.escape(tr(lang, "answers", answered=answered) + note)
+        _show(out, viz.distribution(sample.summary, source=lab.label, lang=lang))
 
     send.on_click(go)
-    box = w.VBox([replay_badge(lab), w.HBox([slider, send]), bar, status, out])
+    box = w.VBox([replay_badge(lab, lang), w.HBox([slider, send]), bar, status, out])
     box.send, box.slider, box.out, box.status = send, slider, out, status
     return box
 
 
-def recorded_scale_states(lab: Lab) -> dict[int, list[Any]]:
+def recorded_scale_states(lab: Lab) -> dict[int, list[StepResult[object]]]:
     """replicas -> the recorded outputs after scaling to that many (the scale, then the IPVS tables)."""
     return lab.scale_states()
 
 
-def replicas_explorer(lab: Lab, service: str = "web") -> Any:
+def replicas_explorer(lab: Lab, service: str = "web", lang: str = "en") -> Any:
     """Live: a replicas slider that scales the service and redraws its chain. Replay: the recorded states."""
+    import html
+
     import ipywidgets as w
 
+    check_lang(lang)
     out = w.Output()
     if lab.replaying:
         states = recorded_scale_states(lab)
         if not states:
-            return w.VBox([replay_badge(lab), w.HTML("<i>this recording has no scaling: record a session with "
-                                                      "`swarmlab record --full` to explore it</i>")])
-        picker = w.SelectionSlider(options=sorted(states), description="replicas")
+            return w.VBox([replay_badge(lab, lang), w.HTML(f"<i>{html.escape(tr(lang, 'no scaling'))}</i>")])
+        picker = w.SelectionSlider(options=sorted(states), description=tr(lang, "replicas"))
 
         def show(_: Any = None) -> None:
             text = "\n\n".join(f"$ {e.command}\n{e.output}" for e in states[picker.value])
-            _show(out, w.HTML(f"<pre>{text}</pre>"))
+            _show(out, w.HTML(f"<pre>{html.escape(text)}</pre>"))
 
         picker.observe(show, names="value")
         show()
-        return w.VBox([replay_badge(lab), picker, out])
-    slider = w.IntSlider(value=2, min=1, max=6, description="replicas")
-    apply = w.Button(description="Scale", button_style="warning")
+        return w.VBox([replay_badge(lab, lang), picker, out])
+    slider = w.IntSlider(value=2, min=1, max=6, description=tr(lang, "replicas"))
+    apply = w.Button(description=tr(lang, "scale"), button_style="warning")
 
     def scale(_: Any = None) -> None:
         lab.scale(service, slider.value)
         _show(out, lab.vip_chain(service))
 
     apply.on_click(scale)
-    return w.VBox([replay_badge(lab), w.HBox([slider, apply]), out])
+    return w.VBox([replay_badge(lab, lang), w.HBox([slider, apply]), out])
 
 
-def service_picker(lab: Lab) -> Any:
+def service_picker(lab: Lab, lang: str = "en") -> Any:
     """Choose a service: its VIP chain (service -> VIP -> mark -> IPVS -> real servers -> tasks -> nodes)."""
     import ipywidgets as w
 
+    check_lang(lang)
     names = [s.name for s in lab.services(latest=True).value or []] or ["web"]
-    dropdown = w.Dropdown(options=names, value="web" if "web" in names else names[0], description="service")
+    dropdown = w.Dropdown(options=names, value="web" if "web" in names else names[0],
+                          description=tr(lang, "service"))
     out = w.Output()
 
     def show(_: Any = None) -> None:
         try:
             _show(out, lab.vip_chain(dropdown.value))
         except (NotRecorded, SwarmlabError) as exc:
-            _show(out, f"not in this recording: {exc}")
+            _show(out, tr(lang, "not recorded", error=exc))
 
     dropdown.observe(show, names="value")
     show()
-    return w.VBox([replay_badge(lab), dropdown, out])
+    return w.VBox([replay_badge(lab, lang), dropdown, out])

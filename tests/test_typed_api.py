@@ -1,0 +1,179 @@
+"""The notebook-facing API is typed (issue #11): each declared step names its parser's result type, that type
+agrees with the parser's own return annotation and with what the parser really returns on the bundled recordings,
+and no `Any` (nor a bare generic, which is `Any` in disguise) appears in the signatures of `Lab`, `StepResult`,
+`Sample`, `NodeState` or the chain (`swarmlab.model.chain`)."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import typing
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from swarmlab import recordings
+from swarmlab.commands import steps
+from swarmlab.commands.steps import STEPS, Step
+from swarmlab.lab import core, results
+from swarmlab.lab.core import Lab
+from swarmlab.lab.results import NodeState, Sample, StepResult
+from swarmlab.model import chain
+from swarmlab.parsers.dispatch import PARSERS
+
+
+def _type_names(module: ModuleType) -> dict[str, object]:
+    """The names a module's annotations use, as mypy sees them: its globals plus its `if TYPE_CHECKING:` imports
+    (run here, so a string annotation resolves exactly as the type checker resolves it)."""
+    names = dict(vars(module))
+    for node in ast.parse(inspect.getsource(module)).body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            exec(compile(ast.Module(node.body, []), str(module.__file__), "exec"), names)
+    return names
+
+
+# -- each step's declared value type is its parser's -----------------------------------------------------------
+
+def _declared(annotations: dict[str, str]) -> dict[str, object]:
+    """step name -> the value type its `NAME: Step[T] = Step(...)` declaration names (evaluated)."""
+    names = _type_names(steps)
+    out: dict[str, object] = {}
+    for const, text in annotations.items():
+        value = getattr(steps, const, None)
+        if isinstance(value, Step):
+            hint = eval(text, names)  # the module's own annotation string
+            assert typing.get_origin(hint) is Step, f"{const}: {text}"
+            (out[value.name],) = typing.get_args(hint)
+    return out
+
+
+def _mismatches(declared: dict[str, object]) -> list[str]:
+    """Steps whose declared value type is not what their parser returns (None: a step without a parser)."""
+    problems = []
+    for name, step in STEPS.items():
+        if name not in declared:
+            problems.append(f"{name}: declared without `NAME: Step[T]`")
+            continue
+        if step.parser is None:
+            want: object = type(None)
+        else:
+            parse = PARSERS[step.parser].parse
+            want = typing.get_type_hints(parse, _type_names(inspect.getmodule(parse)))["return"]
+        got = declared[name]
+        if (type(None) if got is None else got) != want:
+            problems.append(f"{name}: Step[{got}] but parser {step.parser!r} returns {want}")
+    return problems
+
+
+def test_every_step_declares_its_parser_result_type() -> None:
+    declared = _declared(steps.__annotations__)
+    assert set(declared) == set(STEPS)
+    assert _mismatches(declared) == []
+    task = _type_names(steps)["Task"]
+    assert declared["service_ps"] == list[task]  # type: ignore[valid-type]
+
+
+def test_a_wrong_declaration_is_caught() -> None:
+    doctored = {**steps.__annotations__, "NETWORK_LS": "Step[list[Task]]", "KILL_TASK": "Step[Ruleset]"}
+    problems = _mismatches(_declared(doctored))
+    assert [p.split(":")[0] for p in problems] == ["network_ls", "kill_task"]
+    missing = {k: v for k, v in steps.__annotations__.items() if k != "PING"}
+    assert _mismatches(_declared(missing)) == ["ping: declared without `NAME: Step[T]`"]
+
+
+def _conforms(value: object, hint: object) -> bool:
+    """A shallow runtime check of a parsed value against its declared type (containers: every element)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is list:
+        return isinstance(value, list) and all(_conforms(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_conforms(k, args[0]) and _conforms(v, args[1])
+                                               for k, v in value.items())
+    return isinstance(value, hint)
+
+
+@pytest.mark.parametrize("recording", [str(p) for p in recordings.bundled()], ids=lambda p: Path(p).stem)
+def test_what_the_parsers_return_on_the_recordings_is_the_declared_type(recording: str) -> None:
+    declared = _declared(steps.__annotations__)
+    lab = Lab.connect(mode="replay", recording=recording)
+    checked = 0
+    for node in lab.swarm_nodes:
+        for step in STEPS.values():
+            for r in lab.recorded(step, node) or []:
+                if r.value is not None:
+                    assert _conforms(r.value, declared[step.name]), (recording, node, step.name, r.command)
+                    checked += 1
+    assert checked > 0
+    assert not _conforms([1], declared["network_ls"])  # the check itself can fail
+
+
+# -- no Any in the notebook-facing signatures --------------------------------------------------------------------
+
+_BARE = (list, dict, set, frozenset, tuple, type)
+
+
+def _any_in(hint: object, where: str) -> Iterator[str]:
+    """Where `hint` holds `Any`, or a generic left bare (`list`, `StepResult`: `Any` in disguise)."""
+    if hint is Any:
+        yield where
+    elif hint in _BARE or (isinstance(hint, type) and getattr(hint, "__parameters__", ())):
+        yield f"{where} (bare {getattr(hint, '__name__', hint)})"
+    for arg in typing.get_args(hint):
+        if isinstance(arg, list):  # Callable's parameter list
+            for a in arg:
+                yield from _any_in(a, where)
+        else:
+            yield from _any_in(arg, where)
+
+
+def _hints_of(thing: Callable[..., object] | type, names: dict[str, object]) -> dict[str, object]:
+    return typing.get_type_hints(thing, names, names)
+
+
+def _signatures() -> Iterator[tuple[str, dict[str, object]]]:
+    lab_names = _type_names(core)
+    for name, member in vars(Lab).items():
+        if name.startswith("_") and name != "__init__":
+            continue
+        func = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+        if not callable(func):
+            continue
+        yield f"Lab.{name}", _hints_of(func, lab_names)
+        for i, variant in enumerate(typing.get_overloads(func)):
+            yield f"Lab.{name} (overload {i + 1})", _hints_of(variant, lab_names)
+    result_names = _type_names(results)
+    for cls in (StepResult, Sample, NodeState):
+        yield cls.__name__, _hints_of(cls, result_names)
+        for name, member in vars(cls).items():
+            func = member.fget if isinstance(member, property) else member
+            if not name.startswith("_") and callable(func):
+                yield f"{cls.__name__}.{name}", _hints_of(func, result_names)
+    chain_names = _type_names(chain)
+    for thing in (chain.NodeView, chain.ChainRow, chain.chain_rows, chain.vip_chain, chain.vip_of):
+        yield f"chain.{thing.__name__}", _hints_of(thing, chain_names)
+
+
+def _offenders(signatures: Iterator[tuple[str, dict[str, object]]]) -> list[str]:
+    return [found for owner, hints in signatures for param, hint in hints.items()
+            for found in _any_in(hint, f"{owner}: {param}")]
+
+
+def test_the_notebook_facing_signatures_name_no_any() -> None:
+    signatures = list(_signatures())
+    assert len(signatures) > 40 and any(owner == "Lab.run (overload 1)" for owner, _ in signatures)
+    assert _offenders(iter(signatures)) == []
+
+
+def test_an_any_or_a_bare_generic_is_found() -> None:
+    def leaky(a: dict[str, Any], b: Callable[[Any], None], c: list[StepResult[int]]) -> StepResult:
+        raise NotImplementedError
+
+    hints = typing.get_type_hints(leaky, {**globals(), "Any": Any})
+    assert _offenders(iter([("leaky", hints)])) == ["leaky: a", "leaky: b", "leaky: return (bare StepResult)"]
+
+
+def test_the_chain_row_names_every_column() -> None:
+    assert list(typing.get_type_hints(chain.ChainRow)) == list(chain.COLUMNS)
