@@ -401,7 +401,24 @@ def no_ipvs(lab: Lab) -> Report:
     return _guard(r, run, lab)
 
 
+def trace(lab: Lab, service: str = "web") -> Report:
+    """One more request followed at every point: each of the trace's own checks is a line. It fails when a hop
+    or the kernel's view disagrees (a dropped request, a task that did not answer, a NAT that did not happen)."""
+    r = Report(t("one request followed packet by packet", "逐包跟踪一个请求"))
+
+    def run() -> None:
+        followed = lab.trace_request(service)
+        r.ok(bool(followed.hops), t(f"{len(followed.hops)} sightings of the request and its reply",
+                                    f"请求和响应一共被看到 {len(followed.hops)} 次"),
+             t("the request was not seen leaving the client", "没有看到请求离开 client"))
+        for c in followed.checks:
+            r.ok(c.ok, Msg(f"{c.what}: {c.detail}", f"{c.said('zh')}：{c.detail}"),
+                 Msg(f"NOT: {c.what}: {c.detail}", f"不成立：{c.said('zh')}：{c.detail}"))
+
+    return _guard(r, run, lab)
+
+
 ALL = {"setup": setup, "services": services, "vip": vip, "lb_namespace": lb_namespace,
        "marks_and_ipvs": marks_and_ipvs, "distribution": distribution, "scaling": scaling, "dnsrr": dnsrr,
-       "mesh": mesh}
+       "mesh": mesh, "trace": trace}
 DIAGNOSES = {"no_ipvs": no_ipvs}  # they pass on a broken swarm, so they are not in ALL

@@ -1,10 +1,11 @@
-"""The course: nine lessons (and a break-it one) in Chinese and English around one lab.
+"""The course: ten lessons (and a break-it one) in Chinese and English around one lab.
 
     from swarmlab import course
     lab = course.start("04", MODE, recording=RECORDING, inventory=INVENTORY, record_to=RECORD_TO, lang=LANG)
     course.exercise("04.mark-decimal")            # question, input box, Check, Show solution
     course.exercise("04.mark-decimal", answer="262")   # a Verdict (tests)
     course.check("04")                            # the lesson's self-check of the swarm, in LANG
+    course.capture(lab.trace_request("web"), "lb")   # one capture of a traced request, as a terminal shows it
     course.lang                                   # "zh" or "en"
 """
 
@@ -18,8 +19,9 @@ from swarmlab.course.lessons import LESSONS, lesson
 from swarmlab.course.quiz import Verdict, exercise
 from swarmlab.course.selfcheck import check
 from swarmlab.course.session import badge_html, badge_text, current_lab, names, refresh, start
+from swarmlab.course.trace_view import capture
 
-__all__ = ["EXERCISES", "LANGS", "LESSONS", "Verdict", "badge_html", "badge_text", "check", "current_lab",
+__all__ = ["EXERCISES", "LANGS", "LESSONS", "Verdict", "badge_html", "badge_text", "capture", "check", "current_lab",
            "exercise", "lesson", "names", "refresh", "set_lang", "start", "tr"]
 
 

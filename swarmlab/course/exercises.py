@@ -825,3 +825,78 @@ define(Exercise(
      "ip_vs: the system is configured to refuse it (install ip_vs /bin/false)."),
     hashes=frozenset({"463a2c8764b3aa962540c62bd325e0d3c933c8a4b6477aeaaee306834c8f1f37"}),
 ))
+
+
+# -- lesson 10: one request followed packet by packet ---------------------------------------------------------------
+
+def _client(lab: Lab) -> Params:
+    return {"node": client_node(lab)}
+
+
+define(Exercise(
+    "10.syn-dst",
+    ("client 发出的第一个包（SYN）离开它自己的命名空间时，目的地址是什么？（写 IP）",
+     "When the client's first packet (the SYN) leaves its own namespace, what is its destination address? (an IP)"),
+    ("client 只知道名字 web；DNS（127.0.0.11）把 web 解析成什么？", "The client only knows the name web; what does DNS "
+     "(127.0.0.11) resolve web to?"),
+    ("client 不知道有哪些任务：它把包发给 web 的 VIP，选任务是负载均衡命名空间的事。",
+     "The client does not know the tasks: it sends to web's VIP, and choosing a task is the lb namespace's job."),
+    ("{answer}：web 的 VIP（`docker network inspect -v mynet` 的 Services.web.VIP）。",
+     "{answer}: web's VIP (Services.web.VIP in `docker network inspect -v mynet`)."),
+    params=_client, expected=lambda lab, p: {str(_service(lab, p["node"]).vip)}, clean=address,
+))
+
+define(Exercise(
+    "10.lb-src",
+    ("这个 SYN 离开 {node} 的负载均衡命名空间、发往任务时，源地址是什么？（写 IP）",
+     "When that SYN leaves the lb namespace on {node} for a task, what is its source address? (an IP)"),
+    ("看 nat 表 POSTROUTING 的 SNAT 规则：to: 后面是谁的地址？", "Look at the SNAT rule in nat POSTROUTING: whose "
+     "address follows to:?"),
+    ("IPVS 只改目的地址；源地址被 SNAT 改成这个节点上负载均衡端点（lb-mynet）的地址，这样响应才会回到这里。",
+     "IPVS rewrites only the destination; SNAT rewrites the source to this node's lb endpoint (lb-mynet), so that "
+     "the reply comes back here."),
+    ("{answer}：{node} 上 lb-mynet 端点的地址，也是 whoami 显示的 RemoteAddr。",
+     "{answer}: the lb-mynet endpoint's address on {node}, the RemoteAddr whoami shows."),
+    params=_client, expected=lambda lab, p: {_lb_endpoint(lab, p["node"])}, clean=address,
+))
+
+
+def _vni(lab: Lab, p: Params) -> set[str]:
+    vni = _network(lab, p["node"]).vni
+    if vni is None:
+        raise SwarmlabError(f"`docker network inspect -v {lab.network}` shows no vxlanid_list")
+    return {str(vni)}
+
+
+define(Exercise(
+    "10.vni",
+    ("包在节点之间走 VXLAN。它带的 VNI 是多少？",
+     "Between the nodes the packet travels in VXLAN. Which VNI does it carry?"),
+    ("`docker network inspect -v mynet` 的 Options 里有 com.docker.network.driver.overlay.vxlanid_list。",
+     "`docker network inspect -v mynet` has com.docker.network.driver.overlay.vxlanid_list in its Options."),
+    ("每个 overlay 网络有自己的 VXLAN ID（VNI），同一网络的所有节点都用它。",
+     "Each overlay network has its own VXLAN id (VNI), the same on every node of that network."),
+    ("{answer}：mynet 的 vxlanid_list。", "{answer}: mynet's vxlanid_list."),
+    params=_client, expected=_vni, clean=number,
+))
+
+
+def _webrr_addresses(lab: Lab, p: Params) -> set[str]:
+    lookup = seen(lab, st.NSLOOKUP, lambda: lab.nslookup("webrr"), token="webrr").value
+    if lookup is None or not lookup.addresses:
+        raise SwarmlabError("`nslookup webrr` returned no address")
+    return set(lookup.addresses)
+
+
+define(Exercise(
+    "10.dnsrr-dst",
+    ("现在请求发往 dnsrr 服务 webrr。client 的 SYN 离开时，目的地址是什么？（写一个 IP）",
+     "Now the request goes to the dnsrr service webrr. When the client's SYN leaves, what is its destination? "
+     "(one IP)"),
+    ("webrr 没有 VIP：`nslookup webrr` 返回了什么？", "webrr has no VIP: what did `nslookup webrr` return?"),
+    ("没有 VIP 就没有 IPVS：client 直接连 DNS 给它的某个任务地址，途中没有任何改写。",
+     "No VIP, no IPVS: the client connects straight to a task address DNS gave it, and nothing rewrites it."),
+    ("例如 {answer}：`nslookup webrr` 返回的任务地址之一（DNS 每次会打乱顺序）。",
+     "For example {answer}: one of the task addresses `nslookup webrr` returned (DNS shuffles them)."),
+    expected=_webrr_addresses, clean=address,
+))

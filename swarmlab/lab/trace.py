@@ -88,6 +88,26 @@ class Check:
     ok: bool
     detail: str
 
+    def said(self, lang: str = "en") -> str:
+        """What is checked, in `lang` (the details are addresses and counts as the captures show them)."""
+        return CHECKS_ZH.get(self.what, self.what) if lang == "zh" else self.what
+
+
+CHECKS_ZH = {
+    "the client sent a request": "client 发出了请求",
+    "a task received the request": "有一个任务收到了请求",
+    "the task that received it answered": "收到请求的任务就是作出响应的任务",
+    "the client sent it to the VIP": "client 把请求发往 VIP",
+    "the lb namespace rewrote the destination to that task": "负载均衡命名空间把目的地址改写成这个任务的地址",
+    "the task saw the lb endpoint as the client": "任务看到的客户端地址是负载均衡端点",
+    "ipvsadm -Lnc shows the same connection": "ipvsadm -Lnc 显示的是同一个连接",
+    "conntrack shows the same NAT": "conntrack 显示的是同样的地址转换",
+    "no rewrite: the task saw the packet as the client sent it": "没有改写：任务收到的包和 client 发出的一样",
+    "the lb namespace saw nothing of it": "负载均衡命名空间完全没有看到它",
+    "between the nodes it travelled in VXLAN with the network's VNI": "节点之间用该网络的 VNI 做 VXLAN 封装传输",
+    "the task is on the client's node: nothing crossed the underlay": "任务和 client 在同一节点：没有经过底层网络",
+}
+
 
 @dataclass
 class Trace:
@@ -126,10 +146,38 @@ class Trace:
         """The capture point's role in words; a task point names the service (`web task`, `webrr 任务`)."""
         return f"{self.service} {say('task', lang)}" if hop.role == "task" else say(hop.role, lang)
 
-    def checks_frame(self) -> pd.DataFrame:
+    def checks_frame(self, lang: str = "en") -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame([c.__dict__ for c in self.checks])
+        columns = ["check", "ok", "detail"] if lang == "en" else ["检查", "通过", "细节"]
+        return pd.DataFrame([(c.said(lang), c.ok, c.detail) for c in self.checks], columns=columns)
+
+    def capture_lines(self, point: CapturePoint) -> str:
+        """The lines of `point`'s capture that belong to the followed connection (its client port), as tcpdump
+        printed them (a VXLAN packet's two lines together)."""
+        first = next((h for h in self.hops if h.role == "client"), None)
+        if first is None or point.result is None:
+            return ""
+        port = first.src.rsplit(":", 1)[1]
+        hop_ports = {h.src.rsplit(":", 1)[1] for h in self.hops} | {h.dst.rsplit(":", 1)[1] for h in self.hops}
+        ports = {port} | (hop_ports - {"80"})
+        lines = point.result.output.split("\n")
+        kept: list[str] = []
+        for i, line in enumerate(lines):
+            text = line if "VXLAN" not in line or i + 1 >= len(lines) else lines[i + 1]
+            if line.startswith("IP ") and i and "VXLAN" in lines[i - 1]:
+                continue
+            if any(f".{p} " in text or f".{p}:" in text for p in ports):
+                kept.append(line if "VXLAN" not in line else f"{line}\n{lines[i + 1]}")
+        return "\n".join(kept)
+
+    def typed_command(self, point: CapturePoint) -> str:
+        """The tcpdump command a student would type for this capture point (the lab starts it in the background,
+        bounded: `swarmlab.commands.chapter.capture_start`)."""
+        import shlex
+
+        enter = f"nsenter --net=/var/run/docker/netns/{point.namespace} " if point.namespace else ""
+        return f"sudo {enter}tcpdump -i any -nn -S -tt -l {shlex.quote(point.bpf)}"
 
 
 # -- words (hop table and pictures) -----------------------------------------------------------------------------
@@ -162,9 +210,10 @@ RULES: dict[str, dict[str, str]] = {
                         "POSTROUTING（{snat}）把源地址改写为负载均衡端点"},
     "ipvs": {"en": "IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT)",
              "zh": "IPVS（FWM {fwm}，rr 轮询）选中一个真实服务器，改写目的地址（Masq 即 DNAT）"},
-    "unnat": {"en": "the reply of a NATed connection: conntrack and IPVS put back the VIP as source and the "
-                    "client as destination",
-              "zh": "这是被 NAT 过的连接的响应：conntrack 与 IPVS 把源地址改回 VIP，目的地址改回 client"},
+    "unnat": {"en": "the reply of a NATed connection: conntrack undoes the SNAT (destination back to the client) "
+                    "and IPVS undoes the DNAT (source back to the VIP)",
+              "zh": "这是被 NAT 过的连接的响应：conntrack 撤销 SNAT（目的地址改回 client），IPVS 撤销 DNAT"
+                    "（源地址改回 VIP）"},
     "vxlan": {"en": "the overlay's vxlan0: VXLAN, VNI {vni}, UDP {port} between the nodes",
               "zh": "覆盖网络的 vxlan0：VXLAN 封装，VNI {vni}，节点之间走 UDP {port}"},
     "unvxlan": {"en": "the receiving node's vxlan0 removed the VXLAN header",

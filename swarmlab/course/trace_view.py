@@ -1,0 +1,38 @@
+"""How a lesson shows one capture of a traced request: the tcpdump command as a student would type it on that
+node, then the lines of the followed connection exactly as tcpdump printed them, the SYN and the SYN-ACK picked
+out (`course.capture(trace, "lb")`)."""
+
+from __future__ import annotations
+
+from swarmlab.commands.chapter import CAPTURE_PACKETS, CAPTURE_SECONDS
+from swarmlab.course.i18n import tr
+from swarmlab.course.session import current_lab
+from swarmlab.errors import SwarmlabError
+from swarmlab.lab.trace import ROLES, CapturePoint, Trace
+from swarmlab.magic import Shown, prompt
+
+SYN_LINES = [r"Flags \[S\]", r"Flags \[S\.\]"]
+
+
+def point_of(trace: Trace, where: str) -> CapturePoint:
+    """The capture point `where` names: client, lb, underlay, or task (the task that answered)."""
+    if where not in ROLES:
+        raise SwarmlabError(f"capture {where!r}: one of {', '.join(ROLES)}")
+    if where == "task":
+        if trace.answered_by is None:
+            raise SwarmlabError("no task saw the request: nothing to show")
+        return trace.answered_by
+    return next(p for p in trace.points if p.role == where)
+
+
+def capture(trace: Trace, where: str = "lb", lang: str | None = None) -> Shown:
+    point = point_of(trace, where)
+    lab = current_lab()
+    head = prompt(lab, point.node) if lab is not None else f"{point.node}$"
+    none = tr("（这个连接的包一个也没有经过这里）", "(no packet of this connection passed here)", lang)
+    lines = trace.capture_lines(point) or none
+    footer = tr(f"实验在后台运行它（最多 {CAPTURE_SECONDS} 秒、{CAPTURE_PACKETS} 个包），同时 client 只发一个请求；"
+                "这里只列出这个连接的行，SYN 和 SYN-ACK 已标出",
+                f"the lab ran it in the background (at most {CAPTURE_SECONDS} s, {CAPTURE_PACKETS} packets) while the "
+                "client sent one request; shown: this connection's lines, the SYN and the SYN-ACK picked out", lang)
+    return Shown(head, trace.typed_command(point), lines, SYN_LINES, footer)
