@@ -104,7 +104,7 @@ def _rows(hops: list[Hop]) -> tuple[list[_Row], float]:
             y -= 0.62                                # between the request and the reply: the way's band
         elif prev is not None:
             same = prev.role == hop.role             # a loop: its label and note sit between the two rows
-            y -= (0.8 if same else 0.55) + (0.3 if rows[-1].hop.outer else 0.0) + (0.2 if hop.outer else 0.0)
+            y -= (0.95 if same else 0.55) + (0.3 if rows[-1].hop.outer else 0.0) + (0.2 if hop.outer else 0.0)
         rows.append(_Row(hop, y, prev, rows[-1].y if prev is not None else y))
     return rows, _TOP - y + 0.3
 
