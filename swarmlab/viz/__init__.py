@@ -1,4 +1,5 @@
-"""Pictures of the lab (matplotlib): the request distribution, the VIP allocation on the subnet, the topology.
+"""Pictures of the lab (matplotlib): the request distribution, the VIP allocation on the subnet, the topology, the
+sequence of one traced request (`sequence(lab.trace_request("web"))`).
 
 Each function takes the lab's DataFrames and returns a matplotlib Figure; colours are Okabe-Ito (colour-blind
 safe); every picture is labelled, in Chinese or English (`lang="zh"|"en"`, docs/pictures.md). Modelled parts are
@@ -10,6 +11,7 @@ from swarmlab.viz.distribution import distribution, repeats_at
 from swarmlab.viz.from_lab import allocation_of, topology_inputs, topology_of
 from swarmlab.viz.i18n import LANGS
 from swarmlab.viz.topology import STEPS, topology
+from swarmlab.viz.trace import sequence
 
-__all__ = ["LANGS", "STEPS", "allocation_of", "allocation_rows", "distribution", "repeats_at", "topology",
-           "topology_inputs", "topology_of", "vip_allocation"]
+__all__ = ["LANGS", "STEPS", "allocation_of", "allocation_rows", "distribution", "repeats_at", "sequence",
+           "topology", "topology_inputs", "topology_of", "vip_allocation"]

@@ -1,8 +1,8 @@
 """The pictures' words in the two languages of the course: Simplified Chinese (the chapter's own) and English.
 
 Chinese follows the chapter's vocabulary: 虚拟IP（VIP）, 负载均衡命名空间, 防火墙标记, 轮询, 真实服务器, 覆盖网络, 任务,
-节点, 请求序号, 后端. Command words (`iptables`, `ipvsadm`, `MARK`, `FWM`, `SNAT`, `eth0`) stay as the terminal prints
-them in both languages.
+节点, 请求序号, 后端, 底层网络, VXLAN 封装, 源地址, 目的地址, 请求, 响应. Command words (`iptables`, `ipvsadm`, `MARK`,
+`FWM`, `SNAT`, `eth0`, `VNI`) stay as the terminal prints them in both languages.
 """
 
 from __future__ import annotations
@@ -93,6 +93,42 @@ TEXT: dict[str, dict[str, str]] = {
         "topo.step.snat": "nat POSTROUTING rewrites the source to the lb endpoint {ep} (SNAT)",
         "topo.step.overlay": "the overlay {network} carries it to the task's node (VXLAN)",
         "topo.step.task": "the task answers; it sees RemoteAddr {ep}, the lb endpoint",
+        # the sequence of one traced request
+        "seq.title.vip": "One request to {service} through the VIP {vip}: the packet at every capture point",
+        "seq.title.dnsrr": "One request to {service} (dnsrr, no VIP): the packet at every capture point",
+        "seq.subtitle": "tcpdump in each namespace and on the underlay; one connection, found by the client's TCP "
+                        "sequence number",
+        "seq.empty": "no packet followed: {why}",
+        "seq.client": "client task",
+        "seq.lb": "lb namespace {ns}",
+        "seq.underlay": "underlay (VXLAN)",
+        "seq.task": "{service} task",
+        "seq.task.real": "{service} task (real server)",
+        "seq.on": "on {node}",
+        "seq.ns": "ns {ns}",
+        "seq.vip": "VIP {vip}",
+        "seq.endpoint": "lb endpoint {ip}",
+        "seq.vni": "VNI {vni}, UDP {port}",
+        "seq.off.vip": "not on the path (no VIP)",
+        "seq.off.node": "not crossed: the task is on the client's node",
+        "seq.off.none": "not seen at this point",
+        "seq.request": "request  TCP SYN",
+        "seq.reply": "reply  TCP SYN-ACK",
+        "seq.outer": "VXLAN, VNI {vni}",
+        "seq.rule.sent": "the client sends the request (TCP SYN)",
+        "seq.rule.answer": "the task answers (TCP SYN-ACK)",
+        "seq.rule.mark": "mangle INPUT {mark}: the VIP is local here\n(tcpdump does not show the mark)",
+        "seq.rule.ipvs+snat": "IPVS FWM {fwm} (rr): destination → real server (DNAT)\nnat POSTROUTING "
+                              "SNAT {to}:\nsource → lb endpoint",
+        "seq.rule.ipvs": "IPVS FWM {fwm} (rr): destination → real server (DNAT)",
+        "seq.rule.unnat": "conntrack and IPVS undo the NAT:\nsource → VIP, destination → client",
+        "seq.rule.vxlan": "vxlan0 wraps it in VXLAN: VNI {vni}, UDP {port}",
+        "seq.rule.unvxlan": "VXLAN header removed",
+        "seq.rule.arrived": "delivered unchanged",
+        "seq.legend.request": "request (TCP SYN)",
+        "seq.legend.reply": "reply (TCP SYN-ACK)",
+        "seq.legend.changed": "bold red: changed at this hop",
+        "seq.legend.arrow": "each arrow: the packet as tcpdump saw it where the arrow ends (source → destination)",
     },
     "zh": {
         "gateway": "网关",
@@ -158,6 +194,41 @@ TEXT: dict[str, dict[str, str]] = {
         "topo.step.snat": "nat 表 POSTROUTING 链把源地址改写为负载均衡端点 {ep}（SNAT）",
         "topo.step.overlay": "覆盖网络 {network} 把它送到任务所在的节点（VXLAN）",
         "topo.step.task": "任务应答；它看到的 RemoteAddr 是负载均衡端点 {ep}",
+        # 一个请求的时序图
+        "seq.title.vip": "一个发往 {service} 的请求，经由虚拟IP（VIP）{vip}：每个抓包点看到的数据包",
+        "seq.title.dnsrr": "一个发往 {service} 的请求（dnsrr，没有 VIP）：每个抓包点看到的数据包",
+        "seq.subtitle": "在每个命名空间和底层网络上运行 tcpdump；按 client 的 TCP 初始序号找出同一个连接",
+        "seq.empty": "没有跟踪到数据包：{why}",
+        "seq.client": "client 任务",
+        "seq.lb": "负载均衡命名空间 {ns}",
+        "seq.underlay": "底层网络（VXLAN）",
+        "seq.task": "{service} 任务",
+        "seq.task.real": "{service} 任务（真实服务器）",
+        "seq.on": "位于 {node}",
+        "seq.ns": "命名空间 {ns}",
+        "seq.vip": "虚拟IP（VIP）{vip}",
+        "seq.endpoint": "负载均衡端点 {ip}",
+        "seq.vni": "VNI {vni}，UDP 端口 {port}",
+        "seq.off.vip": "不在路径上（没有 VIP）",
+        "seq.off.node": "未经过：任务与 client 在同一节点",
+        "seq.off.none": "此处未抓到",
+        "seq.request": "请求  TCP SYN",
+        "seq.reply": "响应  TCP SYN-ACK",
+        "seq.outer": "VXLAN 封装，VNI {vni}",
+        "seq.rule.sent": "client 发出请求（TCP SYN）",
+        "seq.rule.answer": "任务作出响应（TCP SYN-ACK）",
+        "seq.rule.mark": "mangle INPUT {mark}：VIP 是本命名空间的地址\n（tcpdump 看不到这个标记）",
+        "seq.rule.ipvs+snat": "IPVS FWM {fwm}（rr 轮询）：目的地址 → 真实服务器（DNAT）\nnat POSTROUTING "
+                              "SNAT {to}：\n源地址 → 负载均衡端点",
+        "seq.rule.ipvs": "IPVS FWM {fwm}（rr 轮询）：目的地址 → 真实服务器（DNAT）",
+        "seq.rule.unnat": "conntrack 与 IPVS 还原 NAT：\n源地址 → VIP，目的地址 → client",
+        "seq.rule.vxlan": "vxlan0 做 VXLAN 封装：VNI {vni}，UDP {port}",
+        "seq.rule.unvxlan": "去掉 VXLAN 封装",
+        "seq.rule.arrived": "原样送达",
+        "seq.legend.request": "请求（TCP SYN）",
+        "seq.legend.reply": "响应（TCP SYN-ACK）",
+        "seq.legend.changed": "红色粗体：在这一跳被改写",
+        "seq.legend.arrow": "每个箭头：箭头终点处 tcpdump 看到的数据包（源地址 → 目的地址）",
     },
 }
 
