@@ -152,24 +152,49 @@ class Trace:
         columns = ["check", "ok", "detail"] if lang == "en" else ["检查", "通过", "细节"]
         return pd.DataFrame([(c.said(lang), c.ok, c.detail) for c in self.checks], columns=columns)
 
-    def capture_lines(self, point: CapturePoint) -> str:
-        """The lines of `point`'s capture that belong to the followed connection (its client port), as tcpdump
-        printed them (a VXLAN packet's two lines together)."""
+    def capture_lines(self, point: CapturePoint, until_syn_ack: bool = False) -> tuple[str, int]:
+        """The lines of `point`'s capture that belong to the followed connection (its ports), as tcpdump printed
+        them (a VXLAN packet's two lines together); `until_syn_ack`: only up to the first SYN-ACK. Also returns how
+        many of the connection's packets were left out."""
         first = next((h for h in self.hops if h.role == "client"), None)
         if first is None or point.result is None:
-            return ""
-        port = first.src.rsplit(":", 1)[1]
-        hop_ports = {h.src.rsplit(":", 1)[1] for h in self.hops} | {h.dst.rsplit(":", 1)[1] for h in self.hops}
-        ports = {port} | (hop_ports - {"80"})
+            return "", 0
+        ports = {a.rsplit(":", 1)[1] for h in self.hops for a in (h.src, h.dst)} - {"80"}
         lines = point.result.output.split("\n")
-        kept: list[str] = []
-        for i, line in enumerate(lines):
-            text = line if "VXLAN" not in line or i + 1 >= len(lines) else lines[i + 1]
-            if line.startswith("IP ") and i and "VXLAN" in lines[i - 1]:
-                continue
-            if any(f".{p} " in text or f".{p}:" in text for p in ports):
-                kept.append(line if "VXLAN" not in line else f"{line}\n{lines[i + 1]}")
-        return "\n".join(kept)
+        packets: list[str] = []
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            carried = "VXLAN" in line and i + 1 < len(lines) and lines[i + 1].startswith("IP ")
+            text = lines[i + 1] if carried else line
+            if any(f".{port} " in text or f".{port}:" in text for port in ports):
+                packets.append(f"{line}\n{text}" if carried else line)
+            i += 2 if carried else 1
+        shown = packets
+        if until_syn_ack:
+            end = next((n for n, k in enumerate(packets) if "Flags [S.]" in k), len(packets) - 1)
+            shown = packets[:end + 1]
+        return "\n".join(shown), len(packets) - len(shown)
+
+    def table(self, lang: str = "en") -> Any:
+        """The hop table for a notebook: every text whole (no `...`), left-aligned, the changed addresses marked."""
+        frame = self.frame(lang)
+        changed = [{f for f, _, _ in h.changed} for h in self.hops]
+        src, dst = COLUMNS[lang][6], COLUMNS[lang][7]
+
+        def mark(row: Any) -> list[str]:
+            got = changed[row.name]
+            return ["background-color:#fde2d4;font-weight:bold" if (c == src and "src" in got) or
+                    (c == dst and "dst" in got) else "" for c in row.index]
+
+        return _whole(frame.style.apply(mark, axis=1))
+
+    def checks_table(self, lang: str = "en") -> Any:
+        """The checks for a notebook: every text whole, a failed check in red."""
+        frame = self.checks_frame(lang)
+        return _whole(frame.style.apply(lambda row: ["" if row.iloc[1] else "color:#c0392b;font-weight:bold"]
+                                        * len(row), axis=1))
+
 
     def typed_command(self, point: CapturePoint) -> str:
         """The tcpdump command a student would type for this capture point (the lab starts it in the background,
@@ -469,3 +494,8 @@ def _checks(trace: Trace, syn: Packet) -> None:
     else:
         add(Check("the task is on the client's node: nothing crossed the underlay", not wrapped,
                   f"{len(wrapped)} VXLAN sighting(s)"))
+
+
+def _whole(styler: Any) -> Any:
+    return styler.hide(axis="index").set_properties(**{"text-align": "left", "white-space": "normal",
+                                                       "font-size": "12px"})
