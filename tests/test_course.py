@@ -20,6 +20,11 @@ def lab() -> Lab:
 
 
 @pytest.fixture(scope="module")
+def traced() -> Lab:
+    return course.start("10", "replay", lang="en", show=False)  # its own recording, made live on the Debian 13 rig
+
+
+@pytest.fixture(scope="module")
 def broken() -> Lab:
     return course.start("09", lang="en", show=False)  # its own recording: the no-IPVS swarm
 
@@ -70,6 +75,8 @@ RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on rig-
     # lessons-b's
     "05.repeats": "0", "06.mark-after-scale": "262", "06.exit-signal": "SIGKILL", "07.fwm-count": "2",
     "08.ingress-fwm": "275", "09.module": "ip_vs",
+    # lesson 10, on its own recording (lessons/10-follow-one-request.jsonl)
+    "10.syn-dst": "10.0.1.2", "10.lb-src": "10.0.1.9", "10.vni": "4097", "10.dnsrr-dst": "10.0.1.12",
 }
 WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1", "01.network-driver": "bridge",
          "02.owner": "client", "02.web-vip": "10.0.4.3", "03.lb-name": "lb_mynet", "03.remote-addr": "10.0.4.5",
@@ -78,7 +85,8 @@ WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1",
          "07.dnsrr-marks": "1", "08.ingress-chain": "INPUT", "08.host-chain": "POSTROUTING",
          "09.vip-allocated": "none", "09.diagnosis": "A",
          "05.repeats": "21", "06.mark-after-scale": "0x106", "06.exit-signal": "137", "07.fwm-count": "3",
-         "08.ingress-fwm": "0x113", "09.module": "ipvsadm"}
+         "08.ingress-fwm": "0x113", "09.module": "ipvsadm",
+         "10.syn-dst": "10.0.1.4", "10.lb-src": "10.0.1.8", "10.vni": "4096", "10.dnsrr-dst": "10.0.1.2"}
 # lessons 00-04's other exercises (lessons/exercises-a.md)
 RIGHT |= {"00.builtin-overlay": "ingress", "00.scope": "swarm", "01.node-without-web": "swarm-worker2",
           "02.tasks-count": "2", "03.vip-count": "2", "03.endpoint-count": "3", "04.masq-rewrites": "destination",
@@ -91,12 +99,12 @@ WRONG |= {"00.builtin-overlay": "docker_gwbridge", "00.scope": "local", "01.node
 def test_every_exercise_is_tested() -> None:
     assert set(RIGHT) == set(WRONG)
     assert sorted(set(exercises.REGISTRY) - set(RIGHT)) == [], "add a right and a wrong answer to RIGHT/WRONG"
-    assert all(sum(k.startswith(f"{i:02d}.") for k in RIGHT) >= 2 for i in range(10))
+    assert all(sum(k.startswith(f"{i:02d}.") for k in RIGHT) >= 2 for i in range(11))
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
-def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab) -> None:
-    use = broken if exercise_id.startswith("09") else lab
+def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab, traced: Lab) -> None:
+    use = broken if exercise_id.startswith("09") else traced if exercise_id.startswith("10") else lab
     right = course.exercise(exercise_id, answer=RIGHT[exercise_id], lab=use, lang="en")
     assert right.correct and str(right) == "✓ Right!"
     assert course.exercise(exercise_id, answer=f"  {RIGHT[exercise_id].upper()} ", lab=use).correct
@@ -194,6 +202,31 @@ def test_each_lessons_self_check_passes_on_the_recording_in_both_languages(lesso
     assert en.passed and zh.passed, str(en)
     assert str(en).startswith("Self-check: ") and str(zh).startswith("自检：")
     assert len(en.lines) == len(zh.lines) and str(en) != str(zh)
+
+
+def test_lesson_10s_trace_check_passes_on_its_recording_and_fails_on_a_dropped_request(
+        traced: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+
+    from swarmlab.lab.trace import follow
+
+    trace_lab = course.start("10", "replay", lang="en", show=False)  # a fresh replay: the check runs the recorded trace
+    en = course.check("10", lab=trace_lab, lang="en")
+    assert en.passed and len(en.lines) == 8, str(en)
+    zh = course.check("10", lab=course.start("10", "replay", lang="zh", show=False), lang="zh")
+    assert zh.passed and str(zh).startswith("自检：逐包跟踪一个请求") and "负载均衡命名空间" in str(zh)
+    good = course.start("10", "replay", lang="en", show=False).trace_request("web")
+    dropped = copy.deepcopy(good)
+    dropped.hops, dropped.checks = [], []
+    for p in dropped.points:  # as if the lb namespace had dropped the SYN: nothing left it, no task saw it
+        if p.role in ("task", "underlay") and p.result is not None:
+            p.result.value = []
+        if p.role == "lb" and p.result is not None:
+            p.result.value = [k for k in p.packets if k.direction == "In" and k.syn]
+    follow(dropped)
+    monkeypatch.setattr(Lab, "trace_request", lambda self, service="web", port=80: dropped)
+    failed = course.check("10", lab=trace_lab, lang="en")
+    assert not failed.passed and "NOT: a task received the request" in str(failed)
 
 
 def test_lesson_09s_diagnosis_passes_on_the_broken_swarm_and_fails_on_a_healthy_one(broken: Lab, lab: Lab) -> None:
