@@ -32,6 +32,7 @@ from swarmlab.lab.results import StepResult
 from swarmlab.parsers.conntrack import Entry as ConntrackEntry
 from swarmlab.parsers.ipvs_connections import Connection
 from swarmlab.parsers.network_inspect import NetworkInfo
+from swarmlab.parsers.service_ps import Task
 from swarmlab.parsers.tcpdump import Packet
 from swarmlab.parsers.whoami import Answer
 
@@ -128,6 +129,7 @@ class Trace:
     rules: dict[str, str]
     checks: list[Check]
     answered_by: CapturePoint | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # how long each phase took (live: the benchmark's)
 
     @property
     def ok(self) -> bool:
@@ -273,39 +275,63 @@ def changes_text(hop: Hop, lang: str = "en") -> str:
 
 def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
     """Capture one request from the client to `service` at every point, then follow it (see the module)."""
+    import time
+
+    clock = [time.perf_counter()]
+    seconds: dict[str, float] = {}
+
+    def phase(name: str) -> None:
+        now = time.perf_counter()
+        seconds[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     client_node, client_container = lab.client_container()
-    inspected = lab.run(S.NETWORK_INSPECT, client_node, name=lab.network, verbose=True).value or []
-    if not inspected:
-        raise SwarmlabError(f"network {lab.network} not found on {client_node}")
-    net: NetworkInfo = inspected[0]
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="swarmlab-trace") as pool:  # the nodes answer at once
+        asked_inspect = pool.submit(lab.run, S.NETWORK_INSPECT, client_node, name=lab.network, verbose=True)
+        asked_tasks = pool.submit(lab.tasks, service)
+        asked_lb = pool.submit(lab.lb_namespace, client_node)
+        asked_sandbox = pool.submit(_sandbox, lab, client_node, client_container)
+        inspected = asked_inspect.result().value or []
+        if not inspected:
+            raise SwarmlabError(f"network {lab.network} not found on {client_node}")
+        net: NetworkInfo = inspected[0]
+        running = [t for t in asked_tasks.result().value or [] if not t.history and t.state == "Running"]
+        if not running:
+            raise SwarmlabError(f"{service} has no running task to answer: create it first")
+        overlay = f"tcp port {int(port)} and net {net.subnet}"
+
+        def task_point(task: Task) -> CapturePoint:
+            listed = lab.run(S.CONTAINER_LS, task.node, service=service, latest=True).value or []
+            container = next((x for x in listed if x.slot == task.slot), None)
+            if container is None:
+                raise SwarmlabError(f"no container of {task.name} on {task.node}")
+            return CapturePoint(f"task-{task.slot}", "task", task.node, _sandbox(lab, task.node, container.id),
+                                overlay, task=container.names)
+
+        task_points = list(pool.map(task_point, running))
+        lb_namespace = asked_lb.result()
+        client_sandbox = asked_sandbox.result()
     svc = next((s for s in net.services if s.name == service), None)
-    running = [t for t in lab.tasks(service).value or [] if not t.history and t.state == "Running"]
-    if not running:
-        raise SwarmlabError(f"{service} has no running task to answer: create it first")
     client_ep = next((e for e in net.endpoints if e.service == "client" and e.kind == "task"), None)
     client_host = next((t.host_ip for s in net.services if s.name == "client" for t in s.tasks if t.host_ip), None)
-    overlay = f"tcp port {int(port)} and net {net.subnet}"
     underlay = f"udp port {VXLAN_PORT}" + (f" and host {client_host}" if client_host else "")
-    lb_namespace = lab.lb_namespace(client_node)
     points = [
-        CapturePoint("client", "client", client_node, _sandbox(lab, client_node, client_container), overlay),
+        CapturePoint("client", "client", client_node, client_sandbox, overlay),
         CapturePoint("lb", "lb", client_node, lb_namespace, overlay),
         CapturePoint("underlay", "underlay", client_node, None, underlay),
+        *task_points,
     ]
-    for task in running:
-        listed = lab.run(S.CONTAINER_LS, task.node, service=service, latest=True).value or []
-        container = next((x for x in listed if x.slot == task.slot), None)
-        if container is None:
-            raise SwarmlabError(f"no container of {task.name} on {task.node}")
-        points.append(CapturePoint(f"task-{task.slot}", "task", task.node,
-                                   _sandbox(lab, task.node, container.id), overlay, task=container.names))
     for p in points:
         p.name = f"{service}-{p.name}"
+    phase("lookups")
     try:
         _each(points, lambda p: _start(lab, p))
+        phase("start")
         request = lab.run(S.REQUESTS, client_node, container=client_container, target=service, n=1, timeout=60)
+        phase("request")
     finally:
         _each([p for p in points if p.pid is not None], lambda p: _stop(lab, p))
+    phase("stop")
     connections = lab.run(S.LB_IPVS_CONNS, client_node, namespace=lb_namespace).value or []
     tracked = lab.run(S.LB_CONNTRACK, client_node, namespace=lb_namespace).value or []
     rules = _rules(lab, client_node, lb_namespace, svc.vip if svc else None, net)
@@ -314,7 +340,10 @@ def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
                   client_ep.ip if client_ep else None, svc.vip if svc else None,
                   net.lb_endpoint.ip if net.lb_endpoint else None, lb_namespace, points, request,
                   answers[0] if answers else None, [], list(connections), list(tracked), rules, [])
+    phase("kernel")
     follow(trace)
+    phase("follow")
+    trace.seconds = seconds
     return trace
 
 
