@@ -408,8 +408,9 @@ def trace(lab: Lab, service: str = "web") -> Report:
 
     def run() -> None:
         followed = lab.trace_request(service)
-        r.ok(bool(followed.hops), t(f"{len(followed.hops)} sightings of the request and its reply",
-                                    f"请求和响应一共被看到 {len(followed.hops)} 次"),
+        r.ok(bool(followed.hops), t(f"a new request: its SYN and SYN-ACK seen {len(followed.hops)} times at the "
+                                    "capture points", f"又发了一个新请求：它的 SYN 和 SYN-ACK 在各抓包点共出现 "
+                                    f"{len(followed.hops)} 次"),
              t("the request was not seen leaving the client", "没有看到请求离开 client"))
         for c in followed.checks:
             r.ok(c.ok, Msg(f"{c.what}: {c.detail}", f"{c.said('zh')}：{c.detail}"),

@@ -150,7 +150,7 @@ def test_in_chinese(traces: dict[str, Trace]) -> None:
     for words in ("client 任务", "负载均衡命名空间 lb_1uvz95ta2", "虚拟IP（VIP）10.0.1.2", "负载均衡端点 10.0.1.9",
                   "底层网络（VXLAN）", "VNI 4097，UDP 端口 4789", "web 任务（真实服务器）", "请求  TCP SYN",
                   "响应  TCP SYN-ACK", "IPVS FWM 256（rr 轮询）：目的地址 → 真实服务器（DNAT）",
-                  "源地址 → 负载均衡端点", "vxlan0 做 VXLAN 封装", "去掉 VXLAN 封装", "红色粗体：在这一跳被改写"):
+                  "源地址 → 负载均衡端点", "vxlan0 做 VXLAN 封装", "去掉 VXLAN 封装", "橙色粗体：在这一跳被改写"):
         assert words in shown, words
     assert "不在路径上（没有 VIP）" in texts(viz.sequence(traces["dnsrr"], lang="zh"))
 

@@ -850,13 +850,13 @@ define(Exercise(
     "10.lb-src",
     ("这个 SYN 离开 {node} 的负载均衡命名空间、发往任务时，源地址是什么？（写 IP）",
      "When that SYN leaves the lb namespace on {node} for a task, what is its source address? (an IP)"),
-    ("看 nat 表 POSTROUTING 的 SNAT 规则：to: 后面是谁的地址？", "Look at the SNAT rule in nat POSTROUTING: whose "
-     "address follows to:?"),
+    ("看第一步输出里 `lb-mynet` 的 IPv4Address（第 04 课 SNAT 规则里 to: 后面就是它）。",
+     "Look at lb-mynet's IPv4Address in step 1's output (it is what follows to: in the SNAT rule, lesson 04)."),
     ("IPVS 只改目的地址；源地址被 SNAT 改成这个节点上负载均衡端点（lb-mynet）的地址，这样响应才会回到这里。",
      "IPVS rewrites only the destination; SNAT rewrites the source to this node's lb endpoint (lb-mynet), so that "
      "the reply comes back here."),
-    ("{answer}：{node} 上 lb-mynet 端点的地址，也是 whoami 显示的 RemoteAddr。",
-     "{answer}: the lb-mynet endpoint's address on {node}, the RemoteAddr whoami shows."),
+    ("{answer}：{node} 上 lb-mynet 端点的地址（第 02 课里 whoami 显示的 RemoteAddr 也是它）。",
+     "{answer}: the lb-mynet endpoint's address on {node} (also the RemoteAddr whoami showed in lesson 02)."),
     params=_client, expected=lambda lab, p: {_lb_endpoint(lab, p["node"])}, clean=address,
 ))
 

@@ -31,11 +31,12 @@ def capture(trace: Trace, where: str = "lb", lang: str | None = None) -> Shown:
     head = prompt(lab, point.node) if lab is not None else f"{point.node}$"
     none = tr("（这个连接的包一个也没有经过这里）", "(no packet of this connection passed here)", lang)
     lines, more = trace.capture_lines(point, until_syn_ack=True)
-    footer = tr(f"实验在后台运行它（最多 {CAPTURE_SECONDS} 秒、{CAPTURE_PACKETS} 个包），同时 client 只发一个请求；"
-                f"这里列出这个连接到 SYN-ACK 为止的行（SYN 和 SYN-ACK 已标出），后面还有 {more} 个包：HTTP 请求、"
-                "响应和关闭连接",
-                f"the lab ran it in the background (at most {CAPTURE_SECONDS} s, {CAPTURE_PACKETS} packets) while the "
+    footer = tr(f"swarmlab 在后台运行它（最多 {CAPTURE_SECONDS} 秒、{CAPTURE_PACKETS} 个包），"
+                "同时 client 只发一个请求；这里列出这个连接到 SYN-ACK 为止的行（SYN 和 SYN-ACK 已标出），"
+                f"后面还有 {more} 行（握手的最后一个 ACK、HTTP 请求和响应、关闭连接）",
+                f"swarmlab ran it in the background (at most {CAPTURE_SECONDS} s, {CAPTURE_PACKETS} packets) while the "
                 f"client sent one request; shown: this connection's lines up to the SYN-ACK (the SYN and the SYN-ACK "
-                f"picked out), then {more} more packets: the HTTP request, the answer, the close", lang)
+                f"picked out), then {more} more lines (the handshake's last ACK, the HTTP request and answer, the "
+                "close)", lang)
     lines = lines or none
     return Shown(head, trace.typed_command(point), lines, SYN_LINES, footer)

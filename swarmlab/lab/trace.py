@@ -139,7 +139,9 @@ class Trace:
         """The hop table: one row per sighting, in path order, with what changed and why, in `lang`."""
         import pandas as pd
 
-        rows = [(i, say(h.way, lang), self.where(h, lang), h.node, h.namespace, f"{h.interface} {h.direction}",
+        node_ns = {"en": "(node)", "zh": "（节点本身）"}[lang]
+        rows = [(i, say(h.way, lang), self.where(h, lang), h.node,
+                 node_ns if h.namespace == "(node)" else h.namespace, f"{h.interface} {h.direction}",
                  h.src, h.dst, h.protocol + (f" [VXLAN {h.outer}]" if h.outer else ""), changes_text(h, lang),
                  rule_text(h.rule, self.rules, lang)) for i, h in enumerate(self.hops, 1)]
         return pd.DataFrame(rows, columns=COLUMNS[lang])
@@ -152,12 +154,12 @@ class Trace:
         import pandas as pd
 
         columns = ["check", "ok", "detail"] if lang == "en" else ["检查", "通过", "细节"]
-        return pd.DataFrame([(c.said(lang), c.ok, c.detail) for c in self.checks], columns=columns)
+        return pd.DataFrame([(c.said(lang), "✓" if c.ok else "✗", c.detail) for c in self.checks], columns=columns)
 
     def capture_lines(self, point: CapturePoint, until_syn_ack: bool = False) -> tuple[str, int]:
         """The lines of `point`'s capture that belong to the followed connection (its ports), as tcpdump printed
-        them (a VXLAN packet's two lines together); `until_syn_ack`: only up to the first SYN-ACK. Also returns how
-        many of the connection's packets were left out."""
+        them (a VXLAN packet's two lines together); `until_syn_ack`: only up to the last SYN-ACK. Also returns how
+        many of the connection's lines were left out."""
         first = next((h for h in self.hops if h.role == "client"), None)
         if first is None or point.result is None:
             return "", 0
@@ -173,10 +175,10 @@ class Trace:
                 packets.append(f"{line}\n{text}" if carried else line)
             i += 2 if carried else 1
         shown = packets
-        if until_syn_ack:
-            end = next((n for n, k in enumerate(packets) if "Flags [S.]" in k), len(packets) - 1)
-            shown = packets[:end + 1]
-        return "\n".join(shown), len(packets) - len(shown)
+        if until_syn_ack:  # up to the last SYN-ACK line (the lb namespace has two: In, then Out)
+            ends = [n for n, k in enumerate(packets) if "Flags [S.]" in k]
+            shown = packets[:ends[-1] + 1] if ends else packets
+        return "\n".join(shown), sum(k.count("\n") + 1 for k in packets[len(shown):])
 
     def table(self, lang: str = "en") -> Any:
         """The hop table for a notebook: every text whole (no `...`), left-aligned, the changed addresses marked."""
@@ -194,7 +196,7 @@ class Trace:
     def checks_table(self, lang: str = "en") -> Any:
         """The checks for a notebook: every text whole, a failed check in red."""
         frame = self.checks_frame(lang)
-        return _whole(frame.style.apply(lambda row: ["" if row.iloc[1] else "color:#c0392b;font-weight:bold"]
+        return _whole(frame.style.apply(lambda row: ["" if row.iloc[1] == "✓" else "color:#c0392b;font-weight:bold"]
                                         * len(row), axis=1))
 
 
@@ -211,10 +213,10 @@ class Trace:
 
 WORDS: dict[str, dict[str, str]] = {
     "request": {"en": "request", "zh": "请求"},
-    "reply": {"en": "reply", "zh": "响应"},
+    "reply": {"en": "reply", "zh": "回包"},
     "client": {"en": "client task", "zh": "client 任务"},
     "lb": {"en": "lb namespace", "zh": "负载均衡命名空间"},
-    "underlay": {"en": "underlay (VXLAN)", "zh": "底层网络 (VXLAN)"},
+    "underlay": {"en": "underlay (VXLAN)", "zh": "底层网络（VXLAN）"},
     "task": {"en": "task", "zh": "任务"},
     "src": {"en": "source", "zh": "源地址"},
     "dst": {"en": "destination", "zh": "目的地址"},
@@ -223,8 +225,9 @@ WORDS: dict[str, dict[str, str]] = {
     "nothing": {"en": "nothing", "zh": "无变化"},
 }
 
-COLUMNS = {"en": ["#", "way", "where", "node", "namespace", "if", "src", "dst", "packet", "changed", "by"],
-           "zh": ["#", "方向", "位置", "节点", "命名空间", "接口", "源地址", "目的地址", "数据包", "变化", "原因"]}
+COLUMNS = {"en": ["#", "leg", "capture point", "node", "namespace", "interface", "source", "destination", "packet",
+                  "what changed", "why"],
+           "zh": ["#", "去/回", "抓包点", "节点", "命名空间", "接口", "源地址", "目的地址", "数据包", "变化", "原因"]}
 
 RULES: dict[str, dict[str, str]] = {
     "sent": {"en": "the client sends it", "zh": "client 发出"},
@@ -237,12 +240,12 @@ RULES: dict[str, dict[str, str]] = {
                         "POSTROUTING（{snat}）把源地址改写为负载均衡端点"},
     "ipvs": {"en": "IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT)",
              "zh": "IPVS（FWM {fwm}，rr 轮询）选中一个真实服务器，改写目的地址（Masq 即 DNAT）"},
-    "unnat": {"en": "the reply of a NATed connection: conntrack undoes the SNAT (destination back to the client) "
-                    "and IPVS undoes the DNAT (source back to the VIP)",
-              "zh": "这是被 NAT 过的连接的响应：conntrack 撤销 SNAT（目的地址改回 client），IPVS 撤销 DNAT"
+    "unnat": {"en": "the reply of a NATed connection: conntrack first undoes the SNAT (destination back to the "
+                    "client), then IPVS undoes the DNAT (source back to the VIP)",
+              "zh": "这是经过 NAT 的连接的回包：conntrack 先撤销 SNAT（目的地址改回 client），IPVS 再撤销 DNAT"
                     "（源地址改回 VIP）"},
     "vxlan": {"en": "the overlay's vxlan0: VXLAN, VNI {vni}, UDP {port} between the nodes",
-              "zh": "覆盖网络的 vxlan0：VXLAN 封装，VNI {vni}，节点之间走 UDP {port}"},
+              "zh": "overlay 网络的 vxlan0：VXLAN 封装，VNI {vni}，节点之间走 UDP {port}"},
     "unvxlan": {"en": "the receiving node's vxlan0 removed the VXLAN header",
                 "zh": "接收节点的 vxlan0 去掉 VXLAN 封装"},
     "arrived": {"en": "delivered unchanged", "zh": "原样送达"},
@@ -268,7 +271,7 @@ def changes_text(hop: Hop, lang: str = "en") -> str:
             parts.append(say(what, lang))
         else:
             parts.append(f"{say(what, lang)} {before} → {after}")
-    return "; ".join(parts)
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 # -- running it -------------------------------------------------------------------------------------------------
@@ -483,7 +486,7 @@ def _checks(trace: Trace, syn: Packet) -> None:
         return
     task_ip = task_in.dst.rsplit(":", 1)[0]
     add(Check("the task that received it answered", answer is not None and task_ip in (answer.ips or []),
-              f"SYN delivered to {task_ip} in {task.name}; the answer lists IPs "
+              f"SYN delivered to {task_ip} in {_short(task)}; the answer lists IPs "
               f"{', '.join(answer.ips) if answer else '(no answer)'}"))
     if trace.mode == "vip":
         add(Check("the client sent it to the VIP", syn.dst == trace.vip, f"client SYN to {syn.dst}, VIP {trace.vip}"))
@@ -525,6 +528,16 @@ def _checks(trace: Trace, syn: Packet) -> None:
                   f"{len(wrapped)} VXLAN sighting(s)"))
 
 
+def _short(point: CapturePoint) -> str:
+    """A task point as inspect and the pictures name it: web.2 (from its container web.2.<task id>)."""
+    return ".".join((point.task or point.name).split(".")[:2])
+
+
 def _whole(styler: Any) -> Any:
-    return styler.hide(axis="index").set_properties(**{"text-align": "left", "white-space": "normal",
-                                                       "font-size": "12px"})
+    """Every text whole and left-aligned; the short columns never broken one character per line."""
+    short = [c for c in styler.data.columns if c in ("#", "leg", "去/回", "node", "节点", "interface", "接口", "ok",
+                                                      "通过")]
+    return (styler.hide(axis="index")
+            .set_properties(**{"text-align": "left", "white-space": "normal", "font-size": "12px"})
+            .set_properties(subset=short, **{"white-space": "nowrap"})
+            .set_table_styles([{"selector": "th", "props": "text-align: left; white-space: nowrap;"}]))

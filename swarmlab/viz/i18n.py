@@ -127,7 +127,7 @@ TEXT: dict[str, dict[str, str]] = {
         "seq.rule.arrived": "delivered unchanged",
         "seq.legend.request": "request (TCP SYN)",
         "seq.legend.reply": "reply (TCP SYN-ACK)",
-        "seq.legend.changed": "bold red: changed at this hop",
+        "seq.legend.changed": "bold orange: rewritten at this hop (small orange: the VXLAN wrapping)",
         "seq.legend.arrow": "each arrow: the packet as tcpdump saw it where the arrow ends (source → destination)",
     },
     "zh": {
@@ -226,8 +226,8 @@ TEXT: dict[str, dict[str, str]] = {
         "seq.rule.unvxlan": "去掉 VXLAN 封装",
         "seq.rule.arrived": "原样送达",
         "seq.legend.request": "请求（TCP SYN）",
-        "seq.legend.reply": "响应（TCP SYN-ACK）",
-        "seq.legend.changed": "红色粗体：在这一跳被改写",
+        "seq.legend.reply": "回包（TCP SYN-ACK）",
+        "seq.legend.changed": "橙色粗体：在这一跳被改写（橙色小字：VXLAN 封装）",
         "seq.legend.arrow": "每个箭头：箭头终点处 tcpdump 看到的数据包（源地址 → 目的地址）",
     },
 }
