@@ -431,6 +431,8 @@ _STEP_LIST = [
          _with_name(["docker", "network", "inspect"], "name",
                     {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
          parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False}),
+    Step("node_ls", lambda: c.node_ls(), Where.MANAGER, _t("the swarm's nodes", "查看集群节点"),
+         _exact("docker", "node", "ls"), parser="node_ls"),
     Step("service_ls", lambda: c.service_ls(), Where.MANAGER, _t("the services", "查看服务"),
          _exact("docker", "service", "ls"), parser="service_ls"),
     Step("service_create", lambda **a: c.service_create(**a), Where.MANAGER, _t("create a service", "创建服务"),

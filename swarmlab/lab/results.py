@@ -24,6 +24,7 @@ class StepResult:
     replayed: bool = False
     typed: str = ""                 # the command as a student typed it (the %swarm magic), when it was typed
     started: datetime | None = None
+    error: Exception | None = None  # a step that could not run (node unreachable, dockerd stopped): why
 
     @property
     def ok(self) -> bool:
