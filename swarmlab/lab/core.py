@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from swarmlab.inventory import Inventory
+    from swarmlab.model.crosscheck import Check, Readings
 
 MODES = ("live", "record", "replay")
 # `ipvsadm --stats` totals are folded in from per-CPU counters by the IPVS estimator every 2 s (kernel 6.1,
@@ -601,6 +602,17 @@ class Lab:
         return self._api_step("api_network", self.node(node), path, engine_api.network,
                               network_inspect.endpoints_frame, latest)
 
+    def cross_check(self, service: str = "web") -> list[Check]:
+        """Every CLI reading of the chapter's state against the Engine API's (`swarmlab.model.crosscheck`): VIPs
+        per network, task nodes and IPs, each node's lb endpoint, LocalLBIndex against the iptables MARK and the
+        ipvsadm FWM. Reads a CLI snapshot, then an API one (the kernel's readings come from the CLI one)."""
+        from swarmlab.model.crosscheck import compare
+
+        cli = self.snapshot(api=False)
+        api = self.snapshot(api=True)
+        return compare(service, self.network, _readings(cli, self.manager, kernel=True),
+                       _readings(api, self.manager, kernel=False))
+
     # -- the whole state -----------------------------------------------------------------------------------------
 
     def snapshot(self, parallel: bool = True, api: bool | None = None) -> dict[str, dict[str, StepResult]]:
@@ -687,6 +699,22 @@ class Lab:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
+
+
+def _readings(snap: dict[str, dict[str, StepResult]], manager: str, kernel: bool) -> Readings:
+    from swarmlab.model.crosscheck import Readings
+
+    def value(node: str, key: str) -> Any:
+        r = snap.get(node, {}).get(key)
+        return r.value if r is not None else None
+
+    nets = {n: (value(n, "network") or [None])[0] for n in snap}
+    mine = snap.get(manager, {})
+    return Readings(services=mine["services"].value or [] if "services" in mine else [],
+                    tasks=mine["tasks"].value or [] if "tasks" in mine else [], networks=nets,
+                    marks={n: value(n, "marks") for n in snap} if kernel else None,
+                    ipvs={n: value(n, "ipvs_all") for n in snap} if kernel else None,
+                    addresses={n: value(n, "addresses") for n in snap} if kernel else None)
 
 
 def _merged(step: str, node: str, results: list[StepResult]) -> StepResult:
