@@ -577,20 +577,21 @@ class Lab:
     def api_tasks(self, service: str | None = None, latest: bool = False, *,
                   services: StepResult | None = None, nodes: StepResult | None = None) -> StepResult:
         """The tasks (of `service`, or all) from the API, each with its node and its IP on every network it is
-        attached to. `services`/`nodes`: API answers already read (their names label the tasks)."""
-        import urllib.parse
-
+        attached to. `services`/`nodes`: API answers already read (their names label the tasks). One `GET /tasks`
+        for all services, filtered here (a recording's one answer serves every service)."""
         from swarmlab.parsers import engine_api
 
+        if service is not None:
+            validate(service, "service")
         services = services or self.api_services(latest)
         nodes = nodes or self.api_nodes(latest)
         names = {s.id: s.name for s in services.value or [] if s.id and s.name}
         hosts = {n.id: n.hostname for n in nodes.value or []}
-        path = "/tasks"
-        if service is not None:
-            path += "?filters=" + urllib.parse.quote(json.dumps({"service": [validate(service, "service")]}))
-        return self._api_step("api_tasks", self.manager, path, lambda b: engine_api.tasks(b, names, hosts),
-                              engine_api.tasks_frame, latest)
+
+        def convert(body: bytes) -> list[engine_api.ApiTask]:
+            return [t for t in engine_api.tasks(body, names, hosts) if service is None or t.service == service]
+
+        return self._api_step("api_tasks", self.manager, "/tasks", convert, engine_api.tasks_frame, latest)
 
     def api_network(self, node: str | None = None, verbose: bool = True, latest: bool = False) -> StepResult:
         """The lab network as `node`'s dockerd sees it (`GET /networks/mynet?verbose=true`: what `docker network

@@ -11,8 +11,9 @@ Fields (for one service on the lab network):
   NetworksAttachments address in `GET /tasks`;
 * `lb endpoint` per node: the `lb-NET` endpoint's IP in `docker network inspect -v` vs the API's;
   `lb endpoint in ip a`: that IP is an address of the node's lb_ namespace (`ip addr`);
-* `mark` per node: the API's LocalLBIndex vs the MARK that `iptables -t mangle` sets for the VIP, and vs the FWM
-  service `ipvsadm` has for it (`mark = FWM`).
+* `mark` per node: the API's LocalLBIndex vs the MARK that `iptables -t mangle` sets for the VIP (as the CLI
+  reads the VIP), and vs the FWM of the `ipvsadm` service whose real servers are the service's tasks (as
+  `docker network inspect -v` lists their IPs).
 """
 
 from __future__ import annotations
@@ -134,11 +135,12 @@ def compare(service: str, network_name: str, cli: Readings, api: Readings) -> li
             checks.append(Check("lb endpoint in the lb namespace", node, lb_ip if has else "", lb_ip,
                                 "ip addr (lb_ namespace)", f"GET /networks/{network_name}"))
         mark = _mark_of(service, api_net)
-        vip = _vip(service, api_net)
         shown = str(mark) if mark is not None else ""
+        cli_net = cli.networks.get(node)
+        cli_vip = _vip(service, cli_net)  # the CLI side reads only what the CLI printed
         ruleset = (cli.marks or {}).get(node)
         if ruleset is not None:
-            set_for_vip = [r.mark for r in ruleset.marks() if vip and r.destination.split("/")[0] == vip]
+            set_for_vip = [r.mark for r in ruleset.marks() if cli_vip and r.destination.split("/")[0] == cli_vip]
             checks.append(Check(f"mark of {service} (iptables)", node, str(set_for_vip[0]) if set_for_vip else "",
                                 shown, "iptables -t mangle (lb_ namespace): MARK set for the VIP",
                                 "LocalLBIndex in GET /networks?verbose=true"))
@@ -146,9 +148,13 @@ def compare(service: str, network_name: str, cli: Readings, api: Readings) -> li
         if tables is not None and net_id:
             ns = f"lb_{net_id[:9]}"
             table = next((t for path, t in tables.items() if path.rsplit("/", 1)[-1] == ns), None)
-            fwm = table.service(mark) if table is not None and mark is not None else None
-            checks.append(Check(f"mark of {service} (ipvsadm)", node, str(fwm.mark) if fwm else "", shown,
-                                "ipvsadm -Ln (lb_ namespace): FWM service",
+            # the FWM service whose real servers are the service's tasks, as `docker network inspect -v` lists them
+            task_ips = {t.endpoint_ip for x in (cli_net.services if cli_net else []) if x.name == service
+                        for t in x.tasks if t.endpoint_ip}
+            fwms = [v.mark for v in (table.services if table else [])
+                    if v.mark is not None and task_ips and {r.address for r in v.reals} == task_ips]
+            checks.append(Check(f"mark of {service} (ipvsadm)", node, str(fwms[0]) if len(fwms) == 1 else "", shown,
+                                "ipvsadm -Ln (lb_ namespace): the FWM whose real servers are the tasks",
                                 "LocalLBIndex in GET /networks?verbose=true"))
     return checks
 

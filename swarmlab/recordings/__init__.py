@@ -6,6 +6,8 @@
 * `rig-session.jsonl`: the same session on the Debian 12 rig (Docker 20.10, kernel 6.1), kept as the second one:
   `--recording rig-session` / `SWARMLAB_RECORDING`.
 * `rig-no-ipvs.jsonl`: the Debian 12 rig without IPVS (lesson 09).
+* `api-debian13.jsonl`: the chapter's state read by the docker CLI and by the Docker Engine API (the CLI/API
+  cross-check, `Lab.cross_check`), recorded on the Debian 13 rig by tools/record_api.py.
 * `lessons/NN-slug.jsonl`: each lesson's own recording, made by running it live (tools/record_lessons.py).
 """
 
