@@ -106,6 +106,8 @@ def compare(service: str, network_name: str, cli: Readings, api: Readings) -> li
     checks.append(Check(f"vip of {service} on {network_name}", manager, cli_service_vip(), api_service_vip(),
                         f"docker service inspect {service}", "GET /services"))
     for node in api.networks:
+        if api.networks.get(node) is None and cli.networks.get(node) is None:
+            continue  # neither has the network there: the node runs no task on it (nothing to compare)
         checks.append(Check(f"vip of {service} (network -v)", node, _vip(service, cli.networks.get(node)),
                             _vip(service, api.networks.get(node)), f"docker network inspect -v {network_name}",
                             f"GET /networks/{network_name}?verbose=true"))
@@ -124,9 +126,9 @@ def compare(service: str, network_name: str, cli: Readings, api: Readings) -> li
                             f"docker network inspect -v {network_name} (every node)", "GET /tasks"))
 
     for node, api_net in api.networks.items():
-        if api_net is None:
+        if api_net is None and cli.networks.get(node) is None:
             continue
-        lb_ip = _lb_ip(api_net)
+        lb_ip = _lb_ip(api_net)  # api_net may be None here: the CLI has the network, the API not (a disagreement)
         checks.append(Check("lb endpoint", node, _lb_ip(cli.networks.get(node)), lb_ip,
                             f"docker network inspect -v {network_name}", f"GET /networks/{network_name}"))
         ifaces = (cli.addresses or {}).get(node)
