@@ -49,6 +49,8 @@ def test_every_recorded_reading_agrees_and_the_side_by_side_says_so(lab: Lab) ->
                                                                          for f in fields)
     table = side_by_side(Lab.connect("replay", recording=API_RECORDING), lang="zh")
     assert table.columns[0] == "事实" and table["一致"].all() and len(table) == len(checks)
+    vips = side_by_side(Lab.connect("replay", recording=API_RECORDING), facts=("vip",))
+    assert len(vips) == 4 and vips["fact"].str.startswith("vip of web").all()  # the service's, and 3 nodes' -v
 
 
 def test_a_disagreement_names_the_field_the_node_and_both_readings(lab: Lab) -> None:

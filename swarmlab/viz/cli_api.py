@@ -2,6 +2,7 @@
 
     from swarmlab.viz.cli_api import side_by_side
     side_by_side(lab)            # web's VIP, its tasks' nodes and IPs, LocalLBIndex = iptables MARK = IPVS FWM
+    side_by_side(lab, facts=("vip",), lang="zh")     # only the VIP rows, labelled in Chinese
 
 Live (or on a recording that holds API answers) every row is read both ways now; a recording without API answers
 says so in one row instead of failing the cell.
@@ -22,9 +23,11 @@ NO_API = {"en": "this recording holds no Docker Engine API answers: run live, or
           "zh": "这份录制不含 Docker Engine API 的回答：请在真实集群上运行，或回放含 API 回答的录制"}
 
 
-def side_by_side(lab: Lab, service: str = "web", lang: str = "en", nodes: list[str] | None = None) -> pd.DataFrame:
+def side_by_side(lab: Lab, service: str = "web", lang: str = "en", nodes: list[str] | None = None,
+                 facts: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per fact: what the CLI printed, what the API answered, and whether they agree. `nodes`: only the
-    rows of these nodes (default: every node)."""
+    rows of these nodes (default: every node); `facts`: only the facts whose name contains one of these words
+    (`("vip",)` for lesson 02, `("mark",)` for lesson 04; default: all)."""
     import pandas as pd
 
     cols = COLUMNS.get(lang, COLUMNS["en"])
@@ -33,5 +36,5 @@ def side_by_side(lab: Lab, service: str = "web", lang: str = "en", nodes: list[s
         return pd.DataFrame([[note, "", "", "", "", "", None]], columns=cols)
     checks = lab.cross_check(service)
     rows = [[c.field, c.node, c.cli_source, c.cli, c.api_source, c.api, c.agree] for c in checks
-            if nodes is None or c.node in nodes]
+            if (nodes is None or c.node in nodes) and (not facts or any(f in c.field for f in facts))]
     return pd.DataFrame(rows, columns=cols)
