@@ -27,7 +27,7 @@ from swarmlab import __version__
 from swarmlab.commands import chapter as c
 from swarmlab.commands.names import validate
 from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise
-from swarmlab.errors import NotRecorded, ParseError, SwarmlabError, TransportError
+from swarmlab.errors import CommandFailed, NotRecorded, ParseError, SwarmlabError, TransportError
 from swarmlab.lab.results import Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
@@ -603,6 +603,19 @@ class Lab:
         return self._api_step("api_network", self.node(node), path, engine_api.network,
                               network_inspect.endpoints_frame, latest)
 
+    def _network_or_absent(self, node: str) -> StepResult:
+        """`docker network inspect -v` on `node`; a node with no task on the network says `not found`: a failed
+        result like the API's 404, not an error."""
+        try:
+            return self.inspect_network(node)
+        except CommandFailed as exc:
+            if "not found" not in exc.stderr:
+                raise
+            absent = StepResult("network_inspect", node, exc.command, exc.stderr, exc.exit_code,
+                                replayed=not self.live, note=f"{node} has no task on {self.network}")
+            self.log.append(absent)
+            return absent
+
     def cross_check(self, service: str = "web") -> list[Check]:
         """Every CLI reading of the chapter's state against the Engine API's (`swarmlab.model.crosscheck`): VIPs
         per network, task nodes and IPs, each node's lb endpoint, LocalLBIndex against the iptables MARK and the
@@ -665,7 +678,7 @@ class Lab:
         def network_state(node: str) -> StepResult:
             if use_api:
                 return guarded("api_network", node, lambda: self.api_network(node))
-            return guarded("network_inspect", node, lambda: self.inspect_network(node))
+            return guarded("network_inspect", node, lambda: self._network_or_absent(node))
 
         def network_id() -> str | None:
             nets = guarded("network_ls", self.manager, lambda: self.networks(latest=True)).value or []
