@@ -50,6 +50,7 @@ def main() -> int:
     from swarmlab.transport import SSHTransport
     from swarmlab.transport.shell import SHELLS
 
+    load_before = round(os.getloadavg()[0], 2)  # other VMs on the same 2 cores slow everything: say how busy
     started_here = vm.running() is None
     inv = vm.up(print) if started_here else load(vm.inventory_file())
     try:
@@ -98,6 +99,8 @@ def main() -> int:
         "exec_per_request_measured_on": per,
         "runs": RUNS, "statistic": "median",
         "one_exec_runs_s": [round(x, 2) for x in one_runs],
+        "one_exec_speedup": round(per_exec_s / one_exec_s, 1),
+        "load_average_before_after": [load_before, round(os.getloadavg()[0], 2)],
         "snapshot_nodes": nodes,
         "snapshot_cpu": {"host_cpus": os.cpu_count(), "host_cpu_model": cpu_model(), "vm_vcpus": vm_cpus,
                          "vm_accel": "tcg (software emulation): the three nodes share the VM's vCPUs"},
