@@ -11,11 +11,14 @@ import sys
 import pytest
 
 from swarmlab import recordings
-from swarmlab.errors import NotRecorded
+from swarmlab.errors import DockerUnavailable, NotRecorded
 from swarmlab.lab import Lab
 from swarmlab.lab.core import _readings
 from swarmlab.model.crosscheck import compare, disagreements
+from swarmlab.testing.sshd import LocalSSHD
+from swarmlab.transport import SSHTransport
 from swarmlab.transport.base import api_command
+from tests.conftest import node_of
 
 API_RECORDING = recordings.get("api-debian13")
 
@@ -97,3 +100,21 @@ def test_replaying_the_api_loads_no_ssh_and_no_docker_sdk() -> None:
     out = subprocess.run([sys.executable, "-c", code, str(API_RECORDING)], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.real
+def test_over_a_real_sshd_a_node_without_a_dockerd_is_a_typed_error(sshd: LocalSSHD) -> None:
+    """This machine's own sshd as the node: `docker system dial-stdio` runs for real and says why it cannot connect
+    (no dockerd here; or no docker CLI at all); the request fails with the typed error, never a traceback wall."""
+    import os
+    import shutil
+
+    with SSHTransport([node_of(sshd)]) as t:
+        assert t.run("n1", "true").ok
+        if os.path.exists("/var/run/docker.sock"):  # a machine with a dockerd: the API answers
+            assert t.api("n1", "/_ping").stdout == "OK"
+            return
+        expected = "dockerd is not running" if shutil.which("docker") else "no docker CLI"
+        with pytest.raises(DockerUnavailable, match=rf"\[n1\] {expected}"):
+            t.api("n1", "/_ping", timeout=30)
+        assert t.run("n1", "echo still").stdout == "still\n", "the node's SSH connection is unharmed"
