@@ -34,6 +34,14 @@ class HostKeyChanged(TransportError):
     """The node presents a different host key than the one remembered for it."""
 
 
+class DockerUnavailable(TransportError):
+    """The node answers over SSH, but its dockerd does not (stopped, or no docker CLI to reach it with)."""
+
+
+class DockerPermissionDenied(TransportError):
+    """The login may not use the node's docker socket (not root, not in the docker group)."""
+
+
 class CommandTimeout(TransportError):
     """A command ran past its timeout; its remote process group was killed."""
 

@@ -314,13 +314,25 @@ def test_doctor_passes_then_names_a_stopped_dockerd(t: SSHTransport, both_rigs: 
     names = {x.name for x in checks}
     assert {"ssh", "docker", "swarm", "ipvs", "ipvsadm+nsenter", "lab images", "swarm ports"} <= names
     victim = NODES[2][0]
+    from swarmlab.errors import DockerUnavailable
+    from swarmlab.lab import Lab
+
+    lab = Lab.connect(mode="live", inventory=both_rigs)
+    assert t.api(victim, "/info", timeout=30).ok and lab.transport.api(victim, "/info").ok  # API clients made
     run(t, victim, "node-dockerd stop")
     try:
         checks = doctor.run(t, both_rigs)
         failed = [x for x in checks if not x.ok]
         assert [(x.node, x.name) for x in failed if x.node == victim] == [(victim, "docker")]
         assert "node-dockerd start" in failed[0].fix
+        # the Engine API on that node: a typed error naming the fix; the snapshot keeps every other node's state
+        with pytest.raises(DockerUnavailable, match=rf"\[{victim}\] dockerd is not running.*node-dockerd start"):
+            t.api(victim, "/info", timeout=30)
+        snap = lab.snapshot(api=True)
+        assert isinstance(snap[victim]["network"].error, DockerUnavailable) and snap[victim]["netns"].ok
+        assert snap[MANAGER]["services"].ok and snap[MANAGER]["nodes"].ok and snap[NODES[1][0]]["netns"].ok
     finally:
+        lab.close()
         run(t, victim, "node-dockerd start")
         # leave the swarm as the next tests expect it: the node back, the chapter's services running again
         wait_converged(t, "web", 2)

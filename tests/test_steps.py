@@ -15,7 +15,7 @@ from swarmlab.transport.result import CommandResult
 # one set of arguments per step: enough to build its command
 SAMPLES: dict[str, dict[str, object]] = {
     "network_ls": {}, "network_create": {"name": "mynet"}, "network_inspect": {"name": "mynet", "verbose": True},
-    "service_ls": {}, "service_create": {"name": "web", "image": "swarmlab/whoami:1", "network": "mynet",
+    "node_ls": {}, "service_ls": {}, "service_create": {"name": "web", "image": "swarmlab/whoami:1", "network": "mynet",
                                          "replicas": 2},
     "service_ps": {"name": "web"}, "service_inspect": {"name": "web", "format": "{{json .Endpoint.VirtualIPs}}"},
     "scale": {"name": "web", "replicas": 3}, "container_ls": {"service": "client"},

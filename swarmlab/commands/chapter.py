@@ -65,6 +65,10 @@ def service_ps(name: str, no_trunc: bool = False) -> str:
     return f"docker service ps {'--no-trunc ' if no_trunc else ''}{quoted(name, 'service')}"
 
 
+def node_ls() -> str:
+    return "docker node ls"
+
+
 def service_inspect(name: str, format: str | None = None) -> str:
     fmt = f"-f {shlex.quote(format)} " if format else ""
     return f"docker service inspect {fmt}{quoted(name, 'service')}"

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the parsers' result types, for the type checker only: no ru
     from swarmlab.parsers.netns_ls import NetnsEntry
     from swarmlab.parsers.network_inspect import NetworkInfo
     from swarmlab.parsers.network_ls import Network
+    from swarmlab.parsers.node_ls import SwarmNode
     from swarmlab.parsers.nslookup import Lookup
     from swarmlab.parsers.ping import PingResult
     from swarmlab.parsers.service_inspect import ServiceInfo
@@ -489,6 +490,9 @@ NETWORK_INSPECT: Step[list[NetworkInfo]] = Step(
     _with_name(["docker", "network", "inspect"], "name",
                {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
     parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False})
+NODE_LS: Step[list[SwarmNode]] = Step(
+    "node_ls", lambda: c.node_ls(), Where.MANAGER, _t("the swarm's nodes", "查看集群节点"),
+    _exact("docker", "node", "ls"), parser="node_ls")
 SERVICE_LS: Step[list[Service]] = Step(
     "service_ls", lambda: c.service_ls(), Where.MANAGER, _t("the services", "查看服务"),
     _exact("docker", "service", "ls"), parser="service_ls")

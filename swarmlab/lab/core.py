@@ -19,35 +19,41 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from swarmlab import __version__
 from swarmlab.commands import chapter as c
 from swarmlab.commands import steps as st
+from swarmlab.commands.names import validate
 from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise
-from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
+from swarmlab.errors import CommandFailed, NotRecorded, ParseError, SwarmlabError, TransportError
 from swarmlab.lab.results import NodeState, Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
 from swarmlab.parsers.netns_ls import NetnsEntry, find_lb_namespace, lb_namespace_for
-from swarmlab.transport.base import Transport
+from swarmlab.transport.base import API_STEP, Transport
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from swarmlab.inventory import Inventory
     from swarmlab.lab.trace import Trace
+    from swarmlab.model.crosscheck import Check, Readings
     from swarmlab.parsers.container_ls import Container
     from swarmlab.parsers.docker_cli import ServiceChange
+    from swarmlab.parsers.engine_api import ApiTask
     from swarmlab.parsers.ip_addr import Interface
     from swarmlab.parsers.iptables import Ruleset
     from swarmlab.parsers.ipvs_connections import Connection
     from swarmlab.parsers.ipvsadm import IPVSTable
     from swarmlab.parsers.network_inspect import NetworkInfo
     from swarmlab.parsers.network_ls import Network
+    from swarmlab.parsers.node_ls import SwarmNode
     from swarmlab.parsers.nslookup import Lookup
     from swarmlab.parsers.ping import PingResult
+    from swarmlab.parsers.service_inspect import ServiceInfo
     from swarmlab.parsers.service_ls import Service
     from swarmlab.parsers.service_ps import Task
 
@@ -576,37 +582,228 @@ class Lab:
                 out.append(self.run(st.RESET, what=what, id=ident, parse=False))
         return out
 
-    def snapshot(self, parallel: bool = True) -> dict[str, NodeState]:
-        """The whole load-balancing state of every node (namespaces, every lb_ IPVS table with counters, the
-        lb namespace's addresses and marks), nodes in parallel. The network id (one `docker network ls` on the
-        manager, the slowest command here) is looked up while the nodes list their namespaces and IPVS tables;
-        only the addresses and marks wait for it, to know which lb_ namespace is the lab network's."""
+    # -- the Docker Engine API: the same state as structured data ------------------------------------------------
+
+    @property
+    def api_ready(self) -> bool:
+        """True when the lab can ask the Docker Engine API: live (over the nodes' SSH connections), or a recording
+        that holds API answers. The bundled lesson recordings hold none: the lab then reads the CLI's output."""
+        held = self.transport.holdings(self.manager, API_STEP)
+        return held is None or bool(held)
+
+    def api(self, path: str, node: str | None = None, *, latest: bool = False) -> object:
+        """The parsed JSON of GET `path` (e.g. `/services`, `/networks/mynet?verbose=true`) on `node` (default the
+        manager). A non-2xx answer raises `CommandFailed` with Docker's message."""
+        from swarmlab.parsers import engine_api
+
+        r = self.transport.api(self.node(node), path, latest=latest).check()
+        return engine_api.load(r.stdout_bytes, path)
+
+    def _api_step(self, name: str, node: str, path: str, convert: Callable[[bytes], T],
+                  frame: Callable[[T], pd.DataFrame] | None, latest: bool = False) -> StepResult[T]:
+        r = self.transport.api(node, path, latest=latest)
+        result: StepResult[T] = StepResult(name, node, r.command, r.stdout if r.exit_code == 0 else r.stderr,
+                                           r.exit_code, replayed=not self.live, started=r.started)
+        if r.exit_code == 0:
+            try:
+                result.value = convert(r.stdout_bytes)
+                result.frame = frame(result.value) if frame else None
+            except ParseError as exc:
+                result.note = str(exc)
+        self.log.append(result)
+        return result
+
+    def api_services(self, latest: bool = False) -> StepResult[list[ServiceInfo]]:
+        """Every service from the API (`GET /services`: what `docker service inspect` prints), with its VirtualIPs;
+        `.value`: service_inspect.ServiceInfo records, `.frame`: one row per VIP."""
+        from swarmlab.parsers import engine_api, service_inspect
+
+        return self._api_step("api_services", self.manager, "/services", engine_api.services,
+                              service_inspect.vips_frame, latest)
+
+    def api_nodes(self, latest: bool = False) -> StepResult[list[SwarmNode]]:
+        """The swarm's nodes from the API (`GET /nodes`), as `docker node ls` records."""
+        from swarmlab.parsers import engine_api, node_ls
+
+        return self._api_step("api_nodes", self.manager, "/nodes", engine_api.nodes, node_ls.frame, latest)
+
+    def api_tasks(self, service: str | None = None, latest: bool = False, *,
+                  services: StepResult[list[ServiceInfo]] | None = None,
+                  nodes: StepResult[list[SwarmNode]] | None = None) -> StepResult[list[ApiTask]]:
+        """The tasks (of `service`, or all) from the API, each with its node and its IP on every network it is
+        attached to. `services`/`nodes`: API answers already read (their names label the tasks). One `GET /tasks`
+        for all services, filtered here (a recording's one answer serves every service)."""
+        from swarmlab.parsers import engine_api
+
+        if service is not None:
+            validate(service, "service")
+        services = services or self.api_services(latest)
+        nodes = nodes or self.api_nodes(latest)
+        names = {s.id: s.name for s in services.value or [] if s.id and s.name}
+        hosts = {n.id: n.hostname for n in nodes.value or []}
+
+        def convert(body: bytes) -> list[engine_api.ApiTask]:
+            return [t for t in engine_api.tasks(body, names, hosts) if service is None or t.service == service]
+
+        return self._api_step("api_tasks", self.manager, "/tasks", convert, engine_api.tasks_frame, latest)
+
+    def api_network(self, node: str | None = None, verbose: bool = True,
+                    latest: bool = False) -> StepResult[list[NetworkInfo]]:
+        """The lab network as `node`'s dockerd sees it (`GET /networks/mynet?verbose=true`: what `docker network
+        inspect -v mynet` prints): its endpoints (the lb endpoint among them) and, verbose, each service's VIP,
+        LocalLBIndex and tasks. A node with no task on the network answers 404 (a failed result, not an error)."""
+        from swarmlab.parsers import engine_api, network_inspect
+
+        path = f"/networks/{validate(self.network, 'network')}" + ("?verbose=true" if verbose else "")
+        return self._api_step("api_network", self.node(node), path, engine_api.network,
+                              network_inspect.endpoints_frame, latest)
+
+    def _network_or_absent(self, node: str) -> StepResult[list[NetworkInfo]]:
+        """`docker network inspect -v` on `node`; a node with no task on the network says `not found`: a failed
+        result like the API's 404, not an error."""
+        try:
+            return self.inspect_network(node)
+        except CommandFailed as exc:
+            if "not found" not in exc.stderr:
+                raise
+            absent: StepResult[list[NetworkInfo]] = StepResult(
+                "network_inspect", node, exc.command, exc.stderr, exc.exit_code, replayed=not self.live,
+                note=f"{node} has no task on {self.network}")
+            self.log.append(absent)
+            return absent
+
+    def cross_check(self, service: str = "web") -> list[Check]:
+        """Every CLI reading of the chapter's state against the Engine API's (`swarmlab.model.crosscheck`): VIPs
+        per network, task nodes and IPs, each node's lb endpoint, LocalLBIndex against the iptables MARK and the
+        ipvsadm FWM. Reads a CLI snapshot, then an API one (the kernel's readings come from the CLI one)."""
+        from swarmlab.model.crosscheck import compare
+
+        cli = self.snapshot(api=False)
+        api = self.snapshot(api=True)
+        return compare(service, self.network, _readings(cli, self.manager, kernel=True),
+                       _readings(api, self.manager, kernel=False))
+
+    # -- the whole state -----------------------------------------------------------------------------------------
+
+    def snapshot(self, parallel: bool = True, api: bool | None = None) -> dict[str, NodeState]:
+        """The swarm's state and every node's load balancing, nodes in parallel: per node `netns`, `ipvs_all`
+        (every lb_ IPVS table with counters), `network` (the lab network as that node's dockerd has it, verbose)
+        and, where the node has the network's lb_ namespace, `addresses` and `marks`; on the manager also
+        `services` (with VIPs), `tasks` and `nodes`.
+
+        `api` (default: whenever the lab can, `api_ready`): the Docker state from the Engine API over the nodes'
+        SSH connections (a handful of HTTP requests), else from the docker CLI (`docker network ls`, `service ls`,
+        `service inspect` and `service ps` per service, `node ls`, `network inspect -v` per node: each one a CLI
+        start-up). The namespace, IPVS, address and mark readings are shell commands either way. A node that
+        cannot answer (dockerd stopped, unreachable) gets results holding the error; the other nodes' state is
+        kept."""
+        use_api = self.api_ready if api is None else api
+        nodes = list(self.swarm_nodes)
+        pool = ThreadPoolExecutor(max_workers=len(nodes) + 1) if parallel else None
+
+        def later(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+            if pool is None:
+                value = fn(*args)
+                return lambda: value
+            future = pool.submit(fn, *args)
+            return future.result
+
+        def guarded(name: str, node: str, fn: Callable[[], StepResult[T]]) -> StepResult[T]:
+            try:
+                return fn()
+            except (TransportError, SwarmlabError) as exc:
+                failed: StepResult[T] = StepResult(name, node, "", "", None, note=f"could not read: {exc}",
+                                                   error=exc, replayed=not self.live)
+                self.log.append(failed)
+                return failed
+
+        def swarm_state() -> dict[str, StepResult[Any]]:
+            m = self.manager
+            if use_api:
+                services = guarded("api_services", m, self.api_services)
+                nodes_ = guarded("api_nodes", m, self.api_nodes)
+                tasks = guarded("api_tasks", m, lambda: self.api_tasks(services=services, nodes=nodes_))
+                return {"services": services, "tasks": tasks, "nodes": nodes_}
+            listed = guarded("service_ls", m, self.services)
+            names = [x.name for x in listed.value or []]
+            inspected = [guarded("service_inspect", m, partial(self.run, "service_inspect", name=n)) for n in names]
+            ps = [guarded("service_ps", m, partial(self.tasks, n)) for n in names]
+            return {"services": _merged("service_inspect", m, inspected), "tasks": _merged("service_ps", m, ps),
+                    "nodes": guarded("node_ls", m, lambda: self.run("node_ls"))}
+
+        def network_state(node: str) -> StepResult[list[NetworkInfo]]:
+            if use_api:
+                return guarded("api_network", node, lambda: self.api_network(node))
+            return guarded("network_inspect", node, lambda: self._network_or_absent(node))
 
         def network_id() -> str | None:
-            nets = self.networks(latest=True).value or []
+            nets = guarded("network_ls", self.manager, lambda: self.networks(latest=True)).value or []
             return next((x.id for x in nets if x.name == self.network), None)
 
         def first(node: str) -> NodeState:
-            return {"netns": self.namespaces(node), "ipvs_all": self.run(st.IPVS_ALL, node, stats=True)}
+            return {"netns": guarded("netns_ls", node, lambda: self.namespaces(node)),
+                    "ipvs_all": guarded("ipvs_all", node, lambda: self.run(st.IPVS_ALL, node, stats=True))}
 
         def rest(node: str, state: NodeState, net_id: str | None) -> NodeState:
             names = [e.name for e in state["netns"].value or []]
             namespace = lb_namespace_for(net_id) if net_id else None
             if namespace in names:
-                state["addresses"] = self.run(st.LB_IP_A, node, namespace=namespace)
-                state["marks"] = self.run(st.LB_MANGLE, node, namespace=namespace)
+                state["addresses"] = guarded("lb_ip_a", node, lambda: self.run(st.LB_IP_A, node, namespace=namespace))
+                state["marks"] = guarded("lb_mangle", node, lambda: self.run(st.LB_MANGLE, node, namespace=namespace))
             return state
 
-        nodes = list(self.swarm_nodes)
-        if not parallel:
-            net_id = network_id()
-            return {n: rest(n, first(n), net_id) for n in nodes}
-        with ThreadPoolExecutor(max_workers=len(nodes) + 1) as pool:
-            looked_up = pool.submit(network_id)
-            firsts = {n: pool.submit(first, n) for n in nodes}
-            net_id = looked_up.result()
-            rests = {n: pool.submit(rest, n, firsts[n].result(), net_id) for n in nodes}
-            return {n: rests[n].result() for n in nodes}
+        try:
+            swarm = later(swarm_state)
+            networks = {n: later(network_state, n) for n in nodes}
+            firsts = {n: later(first, n) for n in nodes}
+            if use_api:  # the network's id is in the manager's own answer: no `docker network ls`
+                manager_net = networks[self.manager]().value if self.manager in networks else None
+                net_id = manager_net[0].id if manager_net else None
+            else:
+                net_id = network_id()
+            rests = {n: later(rest, n, firsts[n](), net_id) for n in nodes}
+            out: dict[str, NodeState] = {}
+            for n in nodes:
+                out[n] = rests[n]()
+                out[n]["network"] = networks[n]()
+            if self.manager in out:
+                out[self.manager].update(cast(NodeState, swarm()))
+            return out
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+
+
+def _readings(snap: dict[str, NodeState], manager: str, kernel: bool) -> Readings:
+    from swarmlab.model.crosscheck import Readings
+
+    def value(node: str, key: str) -> Any:
+        r: Any = dict(snap.get(node, {})).get(key)
+        return r.value if r is not None else None
+
+    nets = {n: (value(n, "network") or [None])[0] for n in snap}
+    mine: dict[str, Any] = dict(snap.get(manager, {}))
+    return Readings(services=mine["services"].value or [] if "services" in mine else [],
+                    tasks=mine["tasks"].value or [] if "tasks" in mine else [], networks=nets,
+                    marks={n: value(n, "marks") for n in snap} if kernel else None,
+                    ipvs={n: value(n, "ipvs_all") for n in snap} if kernel else None,
+                    addresses={n: value(n, "addresses") for n in snap} if kernel else None)
+
+
+def _merged(step: str, node: str, results: list[StepResult[Any]]) -> StepResult[Any]:
+    """Several results of one step (one per service) as one: outputs joined, values concatenated."""
+    import pandas as pd
+
+    ok = [r for r in results if r.value is not None]
+    frames = [r.frame for r in ok if r.frame is not None]
+    merged: StepResult[Any] = StepResult(
+        step, node, " ; ".join(r.command for r in results), "".join(r.output for r in results),
+        0 if all(r.ok for r in results) else next((r.exit_code for r in results if not r.ok), None),
+        replayed=any(r.replayed for r in results), note="; ".join(r.note for r in results if r.note),
+        error=next((r.error for r in results if r.error), None))
+    merged.value = [v for r in ok for v in r.value or []]
+    merged.frame = pd.concat(frames, ignore_index=True) if frames else None
+    return merged
 
 
 def _first_answers(output: str, n: int) -> str:

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from swarmlab.parsers.iptables import Ruleset
     from swarmlab.parsers.ipvsadm import IPVSTable
     from swarmlab.parsers.netns_ls import NetnsEntry
+    from swarmlab.parsers.network_inspect import NetworkInfo
+    from swarmlab.parsers.node_ls import SwarmNode
+    from swarmlab.parsers.service_inspect import ServiceInfo
     from swarmlab.parsers.whoami import Answer
 
 # the parsed value's type: the step's (`Step[list[Task]]` -> `StepResult[list[Task]]`); None when nothing parsed it
@@ -33,6 +36,7 @@ class StepResult(Generic[T_co]):
     replayed: bool = False
     typed: str = ""                 # the command as a student typed it (the %swarm magic), when it was typed
     started: datetime | None = None
+    error: Exception | None = None  # a step that could not run (node unreachable, dockerd stopped): why
 
     @property
     def ok(self) -> bool:
@@ -107,3 +111,7 @@ class NodeState(TypedDict, total=False):
     ipvs_all: StepResult[dict[str, IPVSTable]]
     addresses: StepResult[list[Interface]]
     marks: StepResult[Ruleset]
+    network: StepResult[list[NetworkInfo]]   # the lab network as this node's dockerd has it (CLI or API)
+    services: StepResult[list[ServiceInfo]]  # the manager only: services with their VIPs
+    tasks: StepResult[list[object]]          # the manager only: service ps tasks, or the API's tasks
+    nodes: StepResult[list[SwarmNode]]       # the manager only

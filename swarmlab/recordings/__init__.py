@@ -9,6 +9,8 @@
 * `rig-trace-debian13.jsonl` (`TRACE`): one request to `web` (VIP) and one to `webrr` (dnsrr) followed packet by
   packet (`lab.trace_request`, `swarmlab trace`) on the Debian 13 rig: every capture's packets as tcpdump printed
   them.
+* `api-debian13.jsonl`: the chapter's state read by the docker CLI and by the Docker Engine API (the CLI/API
+  cross-check, `Lab.cross_check`), recorded on the Debian 13 rig by tools/record_api.py.
 * `lessons/NN-slug.jsonl`: each lesson's own recording, made by running it live (tools/record_lessons.py).
 """
 

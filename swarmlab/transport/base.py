@@ -14,6 +14,15 @@ from swarmlab.transport.node import Node
 from swarmlab.transport.result import CommandResult, ResultSet
 
 DEFAULT_TIMEOUT = 30.0
+# The Docker Engine API version the lab asks for: Docker 20.10 (the Debian 12 rig) speaks up to 1.41, 26.1 up to
+# 1.45; 1.41 has every field the lab reads (VirtualIPs, NetworksAttachments, verbose Services, LocalLBIndex).
+API_VERSION = "1.41"
+API_STEP = "api"  # the step name recordings give Docker Engine API answers
+
+
+def api_command(path: str) -> str:
+    """How an Engine API request is written where a command would be (results, recordings): `GET /v1.41/...`."""
+    return f"GET /v{API_VERSION}{path}"
 
 NodeRef = str | Node
 
@@ -42,6 +51,13 @@ class Transport(ABC):
         the state at its end (a live swarm always answers with the state now). `on_output` sees the stdout
         received so far as it arrives (live only; a recording has it all at once).
         """
+
+    def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
+            latest: bool = False) -> CommandResult:
+        """GET `path` (e.g. `/services`) of the Docker Engine API on `node`: `command` is `GET /v1.41<path>`,
+        stdout the JSON body, exit_code 0 for a 2xx answer (else the HTTP status, with the body on stderr).
+        Typed errors as for `run`, and `DockerUnavailable` / `DockerPermissionDenied` for the node's dockerd."""
+        raise TransportError(f"{type(self).__name__} cannot reach the Docker Engine API", node=self.node(node).name)
 
     def holdings(self, node: str, step: str) -> list[CommandResult] | None:
         """What this transport already holds of `step` on `node`: a recording's answers, in recorded order.

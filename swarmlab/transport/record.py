@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab.errors import TransportError
-from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport
+from swarmlab.transport.base import API_STEP, DEFAULT_TIMEOUT, NodeRef, Transport, api_command
 from swarmlab.transport.recording import Writer
 from swarmlab.transport.result import CommandResult
 
@@ -32,6 +32,20 @@ class RecordingTransport(Transport):
             raise
         self.writer.add(result, step)
         return result.check() if check else result
+
+    def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
+            latest: bool = False) -> CommandResult:
+        """The inner transport's answer, written to the recording like a command's (step `api`, redacted)."""
+        name = self.node(node).name
+        started = datetime.now()
+        try:
+            result = self.inner.api(node, path, timeout=timeout)
+        except TransportError as exc:
+            self.writer.add(CommandResult(name, api_command(path), started=started,
+                                          duration=(datetime.now() - started).total_seconds()), API_STEP, exc)
+            raise
+        self.writer.add(result, API_STEP)
+        return result
 
     @property
     def description(self) -> str:

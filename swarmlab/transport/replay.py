@@ -23,7 +23,7 @@ from pathlib import Path
 
 from swarmlab import errors
 from swarmlab.errors import NotRecorded
-from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport
+from swarmlab.transport.base import API_STEP, DEFAULT_TIMEOUT, NodeRef, Transport, api_command
 from swarmlab.transport.node import Node
 from swarmlab.transport.recording import Entry, Recording, load
 from swarmlab.transport.result import CommandResult
@@ -96,6 +96,11 @@ class ReplayTransport(Transport):
             raise cls(f"(recorded) {entry.error.get('message', '')}", node=name)
         result = entry.result()
         return result.check() if check else result
+
+    def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
+            latest: bool = False) -> CommandResult:
+        """The recorded answer to `GET /v1.41<path>` (matched exactly, like a command no step recognises)."""
+        return self.run(node, api_command(path), timeout=timeout, step=API_STEP, latest=latest)
 
     def _not_recorded(self, node: str, command: str, step: str | None) -> str:
         recorded = sorted({e.command for e in self.recording.entries if e.node == node})

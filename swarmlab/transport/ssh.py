@@ -20,17 +20,21 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import paramiko
 
 from swarmlab import paths
 from swarmlab.errors import AuthenticationFailed, CommandTimeout, NodeUnreachable, TransportError
-from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport
+from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport, api_command
 from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
 from swarmlab.transport.hostkeys import TrustOnFirstUse, changed_key_error
 from swarmlab.transport.node import Node
 from swarmlab.transport.result import CommandResult, decode
 from swarmlab.transport.shell import SHELLS, FastShell, NotSent, ShellAnswer
+
+if TYPE_CHECKING:
+    from swarmlab.transport.docker_api import NodeDockerClient
 
 PGID_HEADER = b"swarmlab-pgid "
 # paramiko logs every failed handshake with a traceback on stderr; swarmlab raises typed errors instead. Our
@@ -84,6 +88,8 @@ class SSHTransport(Transport):
         self.fast = fast
         self.shell = shell
         self._links: dict[str, _NodeLink] = {name: _NodeLink() for name in self.nodes}
+        self._docker: dict[str, NodeDockerClient] = {}
+        self._docker_lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------------------------------------
 
@@ -147,7 +153,34 @@ class SSHTransport(Transport):
             sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return client
 
+    def docker(self, ref: NodeRef) -> NodeDockerClient:
+        """The node's Docker Engine API client (created on first use): HTTP over an SSH channel running `docker
+        system dial-stdio` on this transport's connection to the node (`swarmlab.transport.docker_api`).
+        `.sdk` is the Docker SDK's APIClient on that same connection."""
+        node = self.node(ref)
+        with self._docker_lock:
+            if node.name not in self._docker:
+                from swarmlab.transport.docker_api import NodeDockerClient
+
+                self._docker[node.name] = NodeDockerClient(node.name, node.user, lambda: self._open_session(node),
+                                                           timeout=DEFAULT_TIMEOUT)
+            return self._docker[node.name]
+
+    def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
+            latest: bool = False) -> CommandResult:
+        target = self.node(node)
+        client = self.docker(target)
+        started, t0 = datetime.now(), time.perf_counter()
+        status, body = client.get(path, timeout)
+        ok = 200 <= status < 300
+        return CommandResult(target.name, api_command(path), body if ok else b"", b"" if ok else body,
+                             0 if ok else status, started, time.perf_counter() - t0)
+
     def close(self) -> None:
+        with self._docker_lock:
+            for client in self._docker.values():
+                client.close()
+            self._docker.clear()
         # nodes reached through a jump first, so their tunnels close before the jump's connection
         for name in sorted(self._links, key=lambda n: self.nodes[n].jump is None):
             with self._links[name].lock:
