@@ -290,6 +290,25 @@ def test_sudo_without_password(sshd: LocalSSHD, sudo_users: dict[str, str]) -> N
         assert t.run("n1", "id -u", sudo=True).stdout.strip() == "0"
 
 
+def test_privileged_steps_in_shell_syntax_run_under_sudo(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
+    """`sudo -n -- CMD` runs one program; the privileged steps written as shell syntax (a loop, `;`, `&`) work for
+    a classroom user because the transport runs every command as `sudo -n -- sh -c '...'` (root on the rig would
+    never notice a bare `sudo -n -- for ...`)."""
+    from swarmlab.commands import chapter as c
+    from swarmlab.commands.steps import STEPS
+
+    samples = {"ipvs_all": {}, "capture_start": {"capture": "web-lb", "bpf": "tcp port 80"},
+               "capture_stop": {"capture": "web-lb", "pid": 999999}}
+    with SSHTransport([node_of(sshd, user="swlnopw")]) as t:
+        for name, args in samples.items():
+            step = STEPS[name]
+            assert step.privileged
+            r = t.run("n1", step.command(**args), sudo=True, timeout=30)
+            assert "command not found" not in r.stderr, (name, r.stderr)
+        bare = t.run("n1", f"sudo -n -- {c.ipvsadm_all_lb()}", timeout=30)
+        assert bare.exit_code != 0, "what the transport's `sh -c` spares the steps: a bare loop after sudo fails"
+
+
 def test_sudo_that_wants_a_password_is_a_clear_error(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
     with SSHTransport([node_of(sshd, user="swlpw")]) as t:
         r = t.run("n1", "id -u", sudo=True, timeout=10)
