@@ -76,7 +76,7 @@ RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on rig-
     "05.repeats": "0", "06.mark-after-scale": "262", "06.exit-signal": "SIGKILL", "07.fwm-count": "2",
     "08.ingress-fwm": "275", "09.module": "ip_vs",
     # lesson 10, on its own recording (lessons/10-follow-one-request.jsonl)
-    "10.syn-dst": "10.0.1.2", "10.lb-src": "10.0.1.9", "10.vni": "4097", "10.dnsrr-dst": "10.0.1.12",
+    "10.syn-dst": "10.0.1.2", "10.lb-src": "10.0.1.9", "10.vni": "4097", "10.dnsrr-dst": "10.0.1.13",
 }
 WRONG = {"00.nodes": "2", "00.client-node": "swarm-manager", "01.replicas": "1", "01.network-driver": "bridge",
          "02.owner": "client", "02.web-vip": "10.0.4.3", "03.lb-name": "lb_mynet", "03.remote-addr": "10.0.4.5",
