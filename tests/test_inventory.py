@@ -22,7 +22,7 @@ def test_vagrant_ssh_config_three_machines() -> None:
     assert manager.key_file.endswith(".vagrant/machines/swarm-manager/virtualbox/private_key")
     assert [n.port for n in inv] == [2222, 2200, 2201]
     assert inv.manager.name == "swarm-manager" and inv["swarm-worker2"].role == "worker"
-    assert inv.extra["images"] == {"web": "containous/whoami:latest", "client": "xiaopeng163/net-box:latest"}
+    assert inv.extra["images"] == {"web": "swarmlab/whoami:1", "client": "swarmlab/client:1"}
 
 
 def test_vagrant_ssh_config_quoted_paths_and_proxyjump() -> None:
