@@ -114,7 +114,7 @@ def test_vagrant_provisioning_forms_the_swarm_on_real_nodes(rig: Inventory) -> N
                     timeout=120, check=True).stdout
         assert f"swarm initialised on {manager_ip}" in out
         token = t.run(manager, "docker swarm join-token -q worker", timeout=60, check=True).stdout.strip()
-        first, second = workers
+        first = workers[0]
         empty = t.run(first[0], f"rm -f /tmp/tok; touch /tmp/tok; ADVERTISE_ADDR={first[1]} "
                                 f"MANAGER_ADDR={manager_ip} TOKEN_FILE=/tmp/tok /tmp/provision-worker.sh", timeout=60)
         assert empty.exit_code == 1 and "no worker join token" in empty.stderr, "an empty token is refused"
