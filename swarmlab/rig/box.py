@@ -2,9 +2,10 @@
 
 What a classroom box has: user vagrant with Vagrant's well-known insecure key (Vagrant replaces it on first boot),
 sudo without password, sshd (host keys made on first boot, so no two machines share them), systemd, ifupdown with
-DHCP on eth0, Docker (Debian's docker.io), ipvsadm, bridge-utils, busybox-static (the lab's images are made from
-it by the provisioning; nothing is pulled). The disk has no partition table and no boot loader: the box's own
-Vagrantfile boots the kernel and initrd it carries (vagrant-libvirt's `kernel`/`initrd`/`cmd_line`).
+DHCP on eth0, Docker (Debian's docker.io), ipvsadm. The provisioning adds bridge-utils and busybox-static (from
+a classroom cache in the test) and makes the lab's images from busybox (nothing is pulled). The disk has no
+partition table and no boot loader: the box's own Vagrantfile boots the kernel and initrd it carries
+(vagrant-libvirt's `kernel`/`initrd`/`cmd_line`).
 
 A libvirt box is a tarball of box.img (qcow2), metadata.json and that Vagrantfile. Cached by recipe hash in
 `<rig home>/boxes/<hash>/swarmlab-debian12.box`; `vagrant box add` it under a name of the caller's choosing.
@@ -28,9 +29,10 @@ from swarmlab.rig.image import Progress, _debootstrap, _discard, _versions, mirr
 BOX_VERSION = "1"
 DEBIAN = "12"
 PACKAGES = ("linux-image-amd64", "systemd-sysv", "udev", "dbus", "openssh-server", "sudo", "ifupdown",
-            "isc-dhcp-client", "netbase", "iproute2", "iptables", "docker.io", "ipvsadm", "bridge-utils",
-            "busybox-static", "kmod", "procps", "iputils-ping", "ca-certificates", "initramfs-tools", "wget",
-            "rsync")
+            "isc-dhcp-client", "netbase", "iproute2", "iptables", "docker.io", "ipvsadm", "kmod", "procps",
+            "iputils-ping", "ca-certificates", "initramfs-tools", "wget")
+# Left out on purpose: bridge-utils and busybox-static, which the provisioning installs, so the bring-up test
+# installs them from a classroom cache with no route out (the cache's path, exercised for real).
 DISK_SIZE = "8G"
 CMDLINE = "root=/dev/vda rw console=ttyS0 net.ifnames=0 biosdevname=0"
 INTERFACES = """\

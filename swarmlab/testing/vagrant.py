@@ -2,7 +2,8 @@
 (swarmlab.rig.box). Used by tests/test_vagrant_up.py and tools/vagrant_up.py.
 
 Network rule: the machines' libvirt networks have no <forward> (SWARMLAB_LIBVIRT_ISOLATED=true for the management
-network, libvirt__forward_mode none for the private one): they reach the host and each other, nothing else.
+network, libvirt__forward_mode none for the private one): they reach the host and each other, nothing else. What
+the box lacks (bridge-utils, busybox-static) comes from a classroom cache (`swarmlab classroom cache`, Debian 12).
 Everything lives under one state folder (the caller's): VAGRANT_HOME (the added box) and the project copy.
 """
 
@@ -17,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from swarmlab import classroom
 from swarmlab.rig import RigError, box
+from swarmlab.rig.image import mirror
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BOX_NAME = "swarmlab/test-debian12"
@@ -91,12 +94,17 @@ def prepare(state: Path, progress: Progress = print, **settings: str) -> Kit:
     t0 = time.monotonic()
     built = box.build(progress)
     timings["box_build"] = round(time.monotonic() - t0, 1)
+    t0 = time.monotonic()
+    docker = str(dict(built.info["versions"])["docker.io"])  # type: ignore[call-overload]
+    offline = state / "cache"
+    classroom.cache(offline, "debian-bookworm", "amd64", docker, mirror=mirror(), progress=progress)
+    timings["classroom_cache"] = round(time.monotonic() - t0, 1)
     home = state / "vagrant.d"
     env = {**os.environ, "VAGRANT_HOME": str(home), "VAGRANT_DEFAULT_PROVIDER": "libvirt",
            "VAGRANT_CHECKPOINT_DISABLE": "1", "SWARMLAB_BOX": BOX_NAME, "SWARMLAB_LIBVIRT_DRIVER": "qemu",
            "SWARMLAB_LIBVIRT_ISOLATED": "true", "SWARMLAB_DOCKER_PACKAGE": "docker.io",
-           "SWARMLAB_DOCKER_VERSION": str(dict(built.info["versions"])["docker.io"]),  # type: ignore[call-overload]
-           "SWARMLAB_MEMORY": "1024", "SWARMLAB_CPUS": "1", **settings}
+           "SWARMLAB_DOCKER_VERSION": docker, "SWARMLAB_CACHE": str(offline), "SWARMLAB_MEMORY": "1024",
+           "SWARMLAB_CPUS": "1", **settings}
     stamp = home / "swarmlab-box-recipe"
     t0 = time.monotonic()
     if not stamp.exists() or stamp.read_text().strip() != built.directory.name:
