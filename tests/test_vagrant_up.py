@@ -35,7 +35,7 @@ def state_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
-def kit() -> Iterator[object]:
+def vagrant_kit() -> Iterator[object]:
     from swarmlab.rig import RigError
     from swarmlab.testing import vagrant as v
 
@@ -55,33 +55,38 @@ def kit() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def inv(kit: object) -> Inventory:
+def inv(vagrant_kit: object) -> Inventory:
     from swarmlab.testing.vagrant import Kit
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     t0 = time.monotonic()
     found = inventory.from_vagrant(kit.project)
     kit.timings["swarmlab_nodes"] = round(time.monotonic() - t0, 1)
     return found
 
 
-def test_up_provisions_the_three_machines(kit: object, inv: Inventory) -> None:
+def test_up_provisions_the_three_machines(vagrant_kit: object, inv: Inventory) -> None:
     from swarmlab.testing.vagrant import Kit
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     log = kit.logs["up"]
     assert "swarm initialised on 192.168.56.10" in log
     assert log.count("joined the swarm at 192.168.56.10:2377") == 2
     assert "made the lab images" in log and "SWMTKN" not in log, "the token never shows in the output"
+    assert log.count("installed from the classroom cache: bridge-utils busybox-static") == 3, \
+        "what the box lacks came from the classroom cache (the machines have no route out)"
     assert [n.name for n in inv] == MACHINES and {n.user for n in inv} == {"vagrant"}
 
 
-def test_the_real_ssh_config_is_the_inventory_fixture(kit: object, inv: Inventory) -> None:
+def test_the_real_ssh_config_is_the_inventory_fixture(vagrant_kit: object, inv: Inventory) -> None:
     """`vagrant ssh-config` as it really printed (tests/fixtures/vagrant/ssh-config-3-machines.txt is a copy
     of it, with this machine's paths): the parser reads both the same way."""
     from swarmlab.testing.vagrant import Kit
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     real = kit.vagrant("ssh-config", timeout=300).stdout
     fixture = inventory.from_vagrant_ssh_config(FIXTURE.read_text())
     live = inventory.from_vagrant_ssh_config(real)
@@ -103,10 +108,11 @@ def test_no_route_out_of_the_machines(inv: Inventory) -> None:
         assert "<network" in xml and "<forward" not in xml, f"{net} forwards: {xml}"
 
 
-def test_doctor_passes(kit: object, inv: Inventory) -> None:
+def test_doctor_passes(vagrant_kit: object, inv: Inventory) -> None:
     from swarmlab.testing.vagrant import Kit
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     t0 = time.monotonic()
     with SSHTransport(inv) as t:
         checks = doctor.run(t, inv)
@@ -115,35 +121,36 @@ def test_doctor_passes(kit: object, inv: Inventory) -> None:
     assert checks and bad == [], doctor.report(checks)
 
 
-def test_the_chapter_runs_live_as_user_vagrant(kit: object, inv: Inventory) -> None:
+def test_the_chapter_runs_live_as_user_vagrant(vagrant_kit: object, inv: Inventory) -> None:
     """The chapter end to end over Vagrant's SSH (user vagrant; sudo where the chapter uses it): the VIP chain is
     complete and 100 requests through the VIP reach both replicas."""
     from swarmlab.lab import Lab
     from swarmlab.lab.walk import walk
     from swarmlab.testing.vagrant import Kit
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     lines: list[str] = []
     t0 = time.monotonic()
-    with SSHTransport(inv) as t:
-        lab = Lab(t, inv)
+    with Lab.connect("live", inventory=inv) as lab:
         ok = walk(lab, out=lines.append, requests=100)
         lab.reset()
     kit.timings["chapter"] = round(time.monotonic() - t0, 1)
     assert ok, "\n".join(lines[-40:])
 
 
-def test_one_lesson_executes_live(kit: object, inv: Inventory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_lesson_executes_live(vagrant_kit: object, inv: Inventory, monkeypatch: pytest.MonkeyPatch) -> None:
     from swarmlab.testing.vagrant import Kit
     from tests.test_notebooks import error_outputs, execute_all, notebooks, shown_problems
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     monkeypatch.setenv("SWARMLAB_MODE", "live")
-    monkeypatch.chdir(kit.project)  # the lesson finds the machines from `vagrant ssh-config` there
-    monkeypatch.setenv("VAGRANT_CWD", str(kit.project))
-    for key in ("VAGRANT_HOME", "VAGRANT_DEFAULT_PROVIDER", "SWARMLAB_BOX", "SWARMLAB_LIBVIRT_DRIVER",
-                "SWARMLAB_LIBVIRT_ISOLATED", "SWARMLAB_DOCKER_PACKAGE", "SWARMLAB_DOCKER_VERSION"):
-        monkeypatch.setenv(key, kit.env[key])
+    # the notebook runs in labs/en, not next to the Vagrantfile: the machines as `vagrant ssh-config` gave them
+    toml = kit.state / "vagrant-inventory.toml"
+    toml.write_text("".join(f'[[nodes]]\nname = "{n.name}"\nhost = "{n.host}"\nport = {n.port}\n'
+                            f'user = "{n.user}"\nkey_file = "{n.key_file}"\n\n' for n in inv))
+    monkeypatch.setenv("SWARMLAB_INVENTORY", str(toml))
     monkeypatch.delenv("MPLBACKEND", raising=False)
     t0 = time.monotonic()
     done, _, failed = execute_all([p for p in notebooks("en") if p.stem.startswith("01")], timeout=900, workers=1)
@@ -153,10 +160,11 @@ def test_one_lesson_executes_live(kit: object, inv: Inventory, monkeypatch: pyte
     assert len(done) == 1 and problems == []
 
 
-def test_provision_again_changes_nothing(kit: object, inv: Inventory) -> None:
+def test_provision_again_changes_nothing(vagrant_kit: object, inv: Inventory) -> None:
     from swarmlab.testing.vagrant import Kit
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     with SSHTransport(inv) as t:
         before = t.run("swarm-manager", "docker node ls -q | sort", timeout=60, check=True).stdout
     out = kit.vagrant("provision", phase="provision_again", timeout=1200).stdout
@@ -167,10 +175,11 @@ def test_provision_again_changes_nothing(kit: object, inv: Inventory) -> None:
     assert before == after and len(after.split()) == 3
 
 
-def test_destroy_leaves_nothing_behind(kit: object) -> None:
+def test_destroy_leaves_nothing_behind(vagrant_kit: object) -> None:
     from swarmlab.testing.vagrant import Kit, libvirt_names, write_results
 
-    assert isinstance(kit, Kit)
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
     kit.vagrant("destroy", "-f", phase="destroy", timeout=900)
     assert [d for d in libvirt_names("domain") if d.startswith("project_")] == []
     assert [v for v in libvirt_names("volume") if v.startswith("project_")] == []

@@ -25,9 +25,13 @@ use_cache() {  # the cache's .debs as a local apt repository, listed before any 
 }
 
 install_packages() {  # apt-get install "$@": from the cache alone if it holds them all, else after apt-get update
-    if use_cache && apt-get install -y -qq --no-download "$@" >/dev/null 2>&1; then
-        echo "installed from the classroom cache: $*"
-        return 0
+    local out
+    if use_cache; then
+        if out=$(apt-get install -y -qq --no-download "$@" 2>&1); then
+            echo "installed from the classroom cache: $*"
+            return 0
+        fi
+        echo "the classroom cache could not serve $*: $(echo "$out" | tail -n 3)" >&2
     fi
     if [ "$DOCKER_PACKAGE" = docker-ce ] && [ ! -f /etc/apt/sources.list.d/docker.list ]; then
         apt-get update -qq
@@ -61,6 +65,7 @@ else
     echo "$DOCKER_PACKAGE $DOCKER_VERSION, ipvsadm, bridge-utils, busybox-static: already installed"
 fi
 rm -f /etc/apt/sources.list.d/00-swarmlab-cache.list
+[ -z "$CACHE" ] || rm -rf "$CACHE"  # uploaded again by each provisioning run
 
 for module in ip_vs ip_vs_rr xt_ipvs; do
     modprobe "$module"
