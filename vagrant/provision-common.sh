@@ -72,6 +72,12 @@ for module in ip_vs ip_vs_rr xt_ipvs; do
     grep -qxF "$module" /etc/modules || echo "$module" >> /etc/modules
 done
 usermod -aG docker vagrant 2>/dev/null || true
+# ipvsadm and nsenter live in /usr/sbin: on the PATH of every user, as Ubuntu has it (Debian's sshd gives users
+# none of the sbin folders; pam_env reads /etc/environment)
+if ! grep -q '^PATH=.*/usr/sbin' /etc/environment 2>/dev/null; then
+    sed -i '/^PATH=/d' /etc/environment 2>/dev/null || true
+    echo 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"' >> /etc/environment
+fi
 systemctl is-active -q docker || systemctl start docker
 
 # The lab's images, made from busybox-static like the rig's (swarmlab/rig/guest/node-init): a whoami look-alike
@@ -82,9 +88,14 @@ if ! docker image inspect "$WEB_IMAGE" "$CLIENT_IMAGE" >/dev/null 2>&1; then
     mkdir -p "$img"/{bin,etc,tmp,root,www/cgi-bin,proc,sys,dev}
     chmod 1777 "$img/tmp"
     cp /bin/busybox "$img/bin/busybox"
-    for applet in $(/bin/busybox --list); do
-        [ "$applet" = busybox ] || [ -e "$img/bin/$applet" ] || ln -s busybox "$img/bin/$applet"
-    done
+    # one process for every applet's link (a fork per link costs minutes under software emulation); the links
+    # point where this busybox really lives (/usr/bin/busybox on a merged-/usr system): put it there too
+    /bin/busybox --install -s "$img/bin"
+    target=$(readlink "$img/bin/sh")
+    if [ ! -e "$img$target" ]; then
+        mkdir -p "$img$(dirname "$target")"
+        cp /bin/busybox "$img$target"
+    fi
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$img/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' > "$img/etc/group"
     install -m 0755 "$GUEST_FILES/whoami-server" "$img/bin/whoami-server"

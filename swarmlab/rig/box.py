@@ -34,7 +34,10 @@ PACKAGES = ("linux-image-amd64", "systemd-sysv", "udev", "dbus", "openssh-server
 # Left out on purpose: bridge-utils and busybox-static, which the provisioning installs, so the bring-up test
 # installs them from a classroom cache with no route out (the cache's path, exercised for real).
 DISK_SIZE = "8G"
-CMDLINE = "root=/dev/vda rw console=ttyS0 net.ifnames=0 biosdevname=0"
+# apparmor=0: Debian's kernel enables AppArmor, and Docker then refuses to start any container without the apparmor
+# package ("AppArmor enabled on system but the docker-default profile could not be loaded"); the rig's kernel runs
+# without it too. Ubuntu's boxes ship the apparmor package, so they need nothing.
+CMDLINE = "root=/dev/vda rw console=ttyS0 net.ifnames=0 biosdevname=0 apparmor=0"
 INTERFACES = """\
 auto lo
 iface lo inet loopback
