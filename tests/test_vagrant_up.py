@@ -140,8 +140,9 @@ def test_the_chapter_runs_live_as_user_vagrant(vagrant_kit: object, inv: Invento
 
 
 def test_one_lesson_executes_live(vagrant_kit: object, inv: Inventory, monkeypatch: pytest.MonkeyPatch) -> None:
+    from swarmlab.testing.notebooks import error_outputs, execute_all, notebooks
+    from swarmlab.testing.notebooks import problems as shown_problems
     from swarmlab.testing.vagrant import Kit
-    from tests.test_notebooks import error_outputs, execute_all, notebooks, shown_problems
 
     assert isinstance(vagrant_kit, Kit)
     kit = vagrant_kit
