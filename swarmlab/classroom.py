@@ -88,7 +88,7 @@ def parse_packages(text: str, source: str) -> list[dict[str, str]]:
             if not key:
                 raise ParseError("apt Packages index", f"{source}: a continuation line before any field",
                                  line_no=number, line=line)
-            current[key] += "\n" + line.strip()
+            current[key] += "\n" + line  # kept as written: a continuation line starts with a space
         else:
             name, sep, value = line.partition(":")
             if not sep:
