@@ -52,6 +52,8 @@ def vagrant_kit() -> Iterator[object]:
     finally:
         if os.environ.get("SWARMLAB_KEEP_VAGRANT") != "1":
             k.vagrant("destroy", "-f", timeout=600, check=False)
+        v.write_results(k, RESULTS, {"tests": "tests/test_vagrant_up.py", "runs": 1,
+                                     "phases_measured": sorted(k.timings)})
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +179,7 @@ def test_provision_again_changes_nothing(vagrant_kit: object, inv: Inventory) ->
 
 
 def test_destroy_leaves_nothing_behind(vagrant_kit: object) -> None:
-    from swarmlab.testing.vagrant import Kit, libvirt_names, write_results
+    from swarmlab.testing.vagrant import Kit, libvirt_names
 
     assert isinstance(vagrant_kit, Kit)
     kit = vagrant_kit
@@ -186,4 +188,3 @@ def test_destroy_leaves_nothing_behind(vagrant_kit: object) -> None:
     assert [v for v in libvirt_names("volume") if v.startswith("project_")] == []
     assert [n for n in libvirt_names("network") if n in ("swarmlab-mgmt", "project0")] == []
     assert not (kit.project / ".vagrant" / "swarmlab" / "worker-token").exists()
-    write_results(kit, RESULTS, {"tests": "tests/test_vagrant_up.py"})
