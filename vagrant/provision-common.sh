@@ -27,7 +27,8 @@ use_cache() {  # the cache's .debs as a local apt repository, listed before any 
 install_packages() {  # apt-get install "$@": from the cache alone if it holds them all, else after apt-get update
     local out
     if use_cache; then
-        if out=$(apt-get install -y -qq --no-download -o Dir::Etc::sourceparts=- \
+        # the cache as the only source (not --no-download: apt counts copying from a file: source as a download)
+        if out=$(apt-get install -y -qq -o Dir::Etc::sourceparts=- \
                 -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/00-swarmlab-cache.list "$@" 2>&1); then
             echo "installed from the classroom cache: $*"
             return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -196,6 +197,10 @@ def _configure(root: Path, work: Path) -> None:
     chroot("chown", "-R", "vagrant:vagrant", "/home/vagrant/.ssh")
     (root / "home/vagrant/.ssh").chmod(0o700)
     _write(root, "etc/modules-load.d/swarmlab.conf", "ip_vs\nip_vs_rr\nxt_ipvs\n")
+    # the box boots the kernel and initrd it carries, never the one in /boot: rebuilding that after a package
+    # install (busybox-static triggers it) only costs minutes under software emulation
+    conf = root / "etc/initramfs-tools/update-initramfs.conf"
+    conf.write_text(re.sub(r"(?m)^update_initramfs=.*$", "update_initramfs=no", conf.read_text()))
     shutil.copy(max((root / "boot").glob("vmlinuz-*")), work / "vmlinuz")
     shutil.copy(max((root / "boot").glob("initrd.img-*")), work / "initrd.img")
     (work / "vmlinuz").chmod(0o644)
