@@ -47,12 +47,10 @@ def on_debian13_rig(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order: everything else, then tests marked rig_last (they stop the shared Debian 12 rig), then the real
-    `vagrant up` (tests/test_vagrant_up.py: three more VMs, destroyed at the module's end), then the tests on the
-    Debian 13 rig (so only one set of VMs runs at a time; see docs/testing.md). Tests on a rig get a generous
+    """Order: everything else, then tests marked rig_last (they stop the shared Debian 12 rig), then the tests
+    on the Debian 13 rig (so only one rig runs at a time; see docs/testing.md). Tests on a rig get a generous
     timeout of their own (the global 300 s guards everything else against hangs)."""
-    items.sort(key=lambda item: (on_debian13_rig(item), "vagrant_kit" in getattr(item, "fixturenames", ()),
-                                 item.get_closest_marker("rig_last") is not None))
+    items.sort(key=lambda item: (on_debian13_rig(item), item.get_closest_marker("rig_last") is not None))
     for item in items:
         if RIG_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(HEAVY_TIMEOUT))

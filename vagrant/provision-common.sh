@@ -12,7 +12,7 @@ CACHE=${CACHE:-}
 WEB_IMAGE=swarmlab/whoami:1      # swarmlab/commands/chapter.py LAB_IMAGES
 CLIENT_IMAGE=swarmlab/client:1
 
-installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^install ok installed //p'; }
+installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
 
 use_cache() {  # the cache's .debs as a local apt repository, listed before any other source; 1 if no cache
     [ -n "$CACHE" ] && compgen -G "$CACHE/debs/*.deb" >/dev/null || return 1
