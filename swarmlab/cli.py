@@ -140,6 +140,19 @@ def _rig(args: argparse.Namespace) -> int:
     return 0
 
 
+def _classroom(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from swarmlab import classroom
+
+    info = classroom.cache(Path(args.folder), target=args.target, arch=args.arch, docker_version=args.docker_version,
+                           mirror=args.mirror, progress=lambda m: print(m, flush=True))
+    print(f"{len(info['packages'])} packages, {info['bytes'] / 1e6:.1f} MB in {args.folder}/debs "
+          f"({info['downloaded_bytes'] / 1e6:.1f} MB downloaded, {info['seconds']} s). "
+          f"Use it: SWARMLAB_CACHE={Path(args.folder).resolve()} vagrant up")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swarmlab", description=(
         "A hands-on lab: how Docker Swarm load-balances an overlay network through a virtual IP."))
@@ -212,6 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recording", help=f"replay this recording (default: {'rig-trace-debian13'})")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="the hop table's language")
     p.set_defaults(func=_trace)
+
+    classroom = sub.add_parser("classroom", help="prepare a classroom: `classroom cache DIR` the day before")
+    classroom_sub = classroom.add_subparsers(dest="classroom_command", required=True)
+    p = classroom_sub.add_parser("cache", help="save the packages every classroom machine installs into DIR "
+                                               "(SWARMLAB_CACHE=DIR vagrant up uses them before any download)")
+    p.add_argument("folder", metavar="DIR")
+    p.add_argument("--target", default="ubuntu-jammy", choices=("ubuntu-jammy", "debian-bookworm"),
+                   help="the machines' distribution (default ubuntu-jammy, the classroom boxes)")
+    p.add_argument("--arch", default="amd64", choices=("amd64", "arm64"), help="the machines' architecture")
+    p.add_argument("--docker-version", default="5:29.3.0-1~ubuntu.22.04~jammy",
+                   help="the pinned Docker version (the Vagrantfile's SWARMLAB_DOCKER_VERSION)")
+    p.add_argument("--mirror", help="the distribution's archive (default: its main archive)")
+    p.set_defaults(func=_classroom)
 
     p = sub.add_parser("forget-host", help="forget a node's remembered SSH host key (after a VM was rebuilt)")
     p.add_argument("address", help="host name or address, or [host]:port")

@@ -144,7 +144,7 @@ def _checked(t: Transport, node: Node, images: Iterable[str], expect_manager: bo
 
 def run(t: Transport, inv: Inventory, images: Iterable[str] | None = None) -> list[Check]:
     """Every check on every swarm node. The lab images to look for: `images`, else the inventory's (a classroom
-    uses containous/whoami and net-box), else the rig's."""
+    makes the chapter's, like the rig), else the chapter's."""
     if images is None:
         images = list((inv.extra.get("images") or {}).values()) or list(LAB_IMAGES)
     nodes = swarm_nodes(inv)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from swarmlab import paths
+from swarmlab.commands.chapter import LAB_IMAGES
 from swarmlab.commands.names import validate
 from swarmlab.errors import InvalidName, InventoryError, ParseError
 from swarmlab.parsers import vagrant_ssh_config
@@ -39,8 +40,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FIELDS = ("name", "host", "port", "user", "key_file", "jump", "role")
-# the classroom's images (pulled by vagrant/provision-common.sh); the rig imports its own look-alikes
-CLASSROOM_IMAGES = {"web": "containous/whoami:latest", "client": "xiaopeng163/net-box:latest"}
+# the classroom's images: made on every node by vagrant/provision-common.sh from busybox, as the rig makes them
+# (nothing is pulled; the names are the chapter's, swarmlab/commands/chapter.py LAB_IMAGES)
+CLASSROOM_IMAGES = dict(LAB_IMAGES)
 LOCAL_FILES = ("swarmlab-inventory.toml", "swarmlab-inventory.yaml", "swarmlab-inventory.yml")
 
 

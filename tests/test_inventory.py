@@ -18,11 +18,11 @@ def test_vagrant_ssh_config_three_machines() -> None:
     inv = inventory.from_vagrant_ssh_config((FIXTURES / "vagrant" / "ssh-config-3-machines.txt").read_text())
     assert inv.names == ["swarm-manager", "swarm-worker1", "swarm-worker2"]
     manager = inv["swarm-manager"]
-    assert (manager.host, manager.port, manager.user) == ("127.0.0.1", 2222, "vagrant")
-    assert manager.key_file.endswith(".vagrant/machines/swarm-manager/virtualbox/private_key")
-    assert [n.port for n in inv] == [2222, 2200, 2201]
+    assert (manager.host, manager.port, manager.user) == ("192.168.123.23", 22, "vagrant")
+    assert manager.key_file.endswith(".vagrant/machines/swarm-manager/libvirt/private_key")
+    assert [n.host for n in inv] == ["192.168.123.23", "192.168.123.81", "192.168.123.54"]
     assert inv.manager.name == "swarm-manager" and inv["swarm-worker2"].role == "worker"
-    assert inv.extra["images"] == {"web": "containous/whoami:latest", "client": "xiaopeng163/net-box:latest"}
+    assert inv.extra["images"] == {"web": "swarmlab/whoami:1", "client": "swarmlab/client:1"}
 
 
 def test_vagrant_ssh_config_quoted_paths_and_proxyjump() -> None:

@@ -95,40 +95,43 @@ def test_lab_snapshot_kill_task_and_reset(rig: Inventory) -> None:
 
 def test_vagrant_provisioning_forms_the_swarm_on_real_nodes(rig: Inventory) -> None:
     """The classroom's provisioning (vagrant/provision-*.sh) run on the rig's three dockerd nodes, their swarm
-    dissolved first: the manager inits and writes the token to a shared folder, the workers join by themselves."""
+    dissolved first: the manager inits; each worker joins with the token handed to it in a file (the Vagrantfile's
+    trigger + file provisioner do that in a classroom: tools/vagrant_up_check.py), which it then removes."""
     from swarmlab.rig import NODES
     from swarmlab.rig.swarm import transport
 
     root = Path(__file__).resolve().parent.parent / "vagrant"
-    shared = "/srv/swarmlab-shared"  # /srv is the VM's, seen by every node: the synced folder's stand-in
     with transport(rig) as t:
         for name, _ in reversed(NODES):
             t.run(name, "docker swarm leave --force", timeout=60)
-        t.run("rig", f"rm -rf {shared}", timeout=30, check=True)
         for name, _ in NODES:
             for script in ("provision-manager.sh", "provision-worker.sh"):
                 body = (root / script).read_text()
                 t.run(name, f"cat > /tmp/{script} <<'SWARMLAB_EOF'\n{body}SWARMLAB_EOF\nchmod +x /tmp/{script}",
                       timeout=30, check=True)
         (manager, manager_ip), workers = NODES[0], NODES[1:]
-        out = t.run(manager, f"ADVERTISE_ADDR={manager_ip} SHARED={shared} /tmp/provision-manager.sh",
+        out = t.run(manager, f"ADVERTISE_ADDR={manager_ip} /tmp/provision-manager.sh",
                     timeout=120, check=True).stdout
         assert f"swarm initialised on {manager_ip}" in out
+        token = t.run(manager, "docker swarm join-token -q worker", timeout=60, check=True).stdout.strip()
+        first = workers[0]
+        empty = t.run(first[0], f"rm -f /tmp/tok; touch /tmp/tok; ADVERTISE_ADDR={first[1]} "
+                                f"MANAGER_ADDR={manager_ip} TOKEN_FILE=/tmp/tok /tmp/provision-worker.sh", timeout=60)
+        assert empty.exit_code == 1 and "no worker join token" in empty.stderr, "an empty token is refused"
         for name, ip in workers:
-            joined = t.run(name, f"ADVERTISE_ADDR={ip} MANAGER_ADDR={manager_ip} SHARED={shared} "
-                                 "/tmp/provision-worker.sh", timeout=120, check=True).stdout
+            joined = t.run(name, f"echo {token} > /tmp/tok; ADVERTISE_ADDR={ip} MANAGER_ADDR={manager_ip} "
+                                 "TOKEN_FILE=/tmp/tok /tmp/provision-worker.sh", timeout=120, check=True).stdout
             assert f"joined the swarm at {manager_ip}:2377" in joined and "SWMTKN" not in joined
+            assert t.run(name, "test -e /tmp/tok", timeout=30).exit_code == 1, "the token file is removed"
         nodes = t.run(manager, "docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'",
                       timeout=60, check=True).stdout.split("\n")
         assert sorted(x for x in nodes if x) == ["swarm-manager Ready Leader", "swarm-worker1 Ready ",
                                                 "swarm-worker2 Ready "]
-        mode = t.run(manager, f"stat -c %a {shared}/worker-token", timeout=30, check=True).stdout.strip()
-        assert mode == "600", "the join token is readable by its owner only"
-        again = t.run(manager, f"ADVERTISE_ADDR={manager_ip} SHARED={shared} /tmp/provision-manager.sh",
+        again = t.run(manager, f"ADVERTISE_ADDR={manager_ip} /tmp/provision-manager.sh",
                       timeout=120, check=True).stdout
         assert "already active" in again
         for name, ip in workers:
-            rerun = t.run(name, f"ADVERTISE_ADDR={ip} MANAGER_ADDR={manager_ip} SHARED={shared} "
+            rerun = t.run(name, f"ADVERTISE_ADDR={ip} MANAGER_ADDR={manager_ip} TOKEN_FILE=/tmp/tok "
                                 "/tmp/provision-worker.sh", timeout=120, check=True).stdout
             assert "already in the swarm" in rerun
         count = t.run(manager, "docker node ls -q | wc -l", timeout=30, check=True).stdout.strip()

@@ -1,31 +1,113 @@
 #!/usr/bin/env bash
-# Every node: a pinned Docker CE, ipvsadm, bridge-utils, the IPVS modules; the lab's images pulled ahead.
-# Idempotent. Env: DOCKER_VERSION (apt version string), LAB_IMAGES (space separated).
+# Every node: a pinned Docker (docker-ce from Docker's repository, or the distribution's docker.io), ipvsadm,
+# bridge-utils, busybox-static, the IPVS modules, and the lab's two images made here from busybox with
+# `docker import` (as the rig does: nothing is pulled, Docker Hub is never needed).
+# A classroom cache (CACHE, made by `swarmlab classroom cache`: .debs in CACHE/debs) is used before any download.
+# Idempotent. Env: DOCKER_PACKAGE (docker-ce | docker.io), DOCKER_VERSION (its apt version string),
+# GUEST_FILES (a folder with whoami-server and index.cgi), CACHE (optional).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-: "${DOCKER_VERSION:?}" "${LAB_IMAGES:?}"
+: "${DOCKER_PACKAGE:?}" "${DOCKER_VERSION:?}" "${GUEST_FILES:?}"
+CACHE=${CACHE:-}
+WEB_IMAGE=swarmlab/whoami:1      # swarmlab/commands/chapter.py LAB_IMAGES
+CLIENT_IMAGE=swarmlab/client:1
 
-if ! dpkg-query -W -f='${Version}' docker-ce 2>/dev/null | grep -qxF "${DOCKER_VERSION}"; then
-    apt-get update -qq
-    apt-get install -y -qq ca-certificates curl gnupg
-    install -m 0755 -d /etc/apt/keyrings
-    if [ ! -f /etc/apt/keyrings/docker.gpg ]; then
-        curl -fsSL https://download.docker.com/linux/ubuntu/gpg | gpg --dearmor -o /etc/apt/keyrings/docker.gpg
+installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
+
+use_cache() {  # the cache's .debs as a local apt repository, listed before any other source; 1 if no cache
+    [ -n "$CACHE" ] && compgen -G "$CACHE/debs/*.deb" >/dev/null || return 1
+    if [ ! -f "$CACHE/debs/Packages" ]; then
+        (cd "$CACHE/debs" && apt-ftparchive packages . > Packages)
     fi
-    codename=$(sed -n "s/^VERSION_CODENAME=//p" /etc/os-release)
-    echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.gpg] \
-https://download.docker.com/linux/ubuntu ${codename} stable" > /etc/apt/sources.list.d/docker.list
+    echo "deb [trusted=yes] file:$CACHE/debs ./" > /etc/apt/sources.list.d/00-swarmlab-cache.list
+    apt-get update -qq -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/00-swarmlab-cache.list \
+        -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
+}
+
+install_packages() {  # apt-get install "$@": from the cache alone if it holds them all, else after apt-get update
+    local out
+    if use_cache; then
+        # the cache as the only source (not --no-download: apt counts copying from a file: source as a download)
+        if out=$(apt-get install -y -qq -o Dir::Etc::sourceparts=- \
+                -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/00-swarmlab-cache.list "$@" 2>&1); then
+            echo "installed from the classroom cache: $*"
+            return 0
+        fi
+        echo "the classroom cache could not serve $*: $(echo "$out" | tail -n 3)" >&2
+    fi
+    if [ "$DOCKER_PACKAGE" = docker-ce ] && [ ! -f /etc/apt/sources.list.d/docker.list ]; then
+        apt-get update -qq
+        apt-get install -y -qq ca-certificates curl gnupg >/dev/null
+        install -m 0755 -d /etc/apt/keyrings
+        curl -fsSL https://download.docker.com/linux/ubuntu/gpg | gpg --dearmor --yes -o /etc/apt/keyrings/docker.gpg
+        codename=$(sed -n "s/^VERSION_CODENAME=//p" /etc/os-release)
+        echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.gpg]" \
+            "https://download.docker.com/linux/ubuntu ${codename} stable" > /etc/apt/sources.list.d/docker.list
+    fi
     apt-get update -qq
-    apt-get install -y -qq --allow-downgrades "docker-ce=${DOCKER_VERSION}" "docker-ce-cli=${DOCKER_VERSION}" \
-        containerd.io
-    apt-mark hold docker-ce docker-ce-cli
+    apt-get install -y -qq --allow-downgrades "$@" >/dev/null
+}
+
+wanted=()
+if [ "$(installed "$DOCKER_PACKAGE")" != "$DOCKER_VERSION" ]; then
+    if [ "$DOCKER_PACKAGE" = docker-ce ]; then
+        wanted+=("docker-ce=${DOCKER_VERSION}" "docker-ce-cli=${DOCKER_VERSION}" containerd.io)
+    else
+        wanted+=("docker.io=${DOCKER_VERSION}")
+    fi
 fi
-apt-get install -y -qq ipvsadm bridge-utils >/dev/null
+for p in ipvsadm bridge-utils busybox-static; do
+    [ -n "$(installed "$p")" ] || wanted+=("$p")
+done
+if [ "${#wanted[@]}" -gt 0 ]; then
+    install_packages "${wanted[@]}"
+    apt-mark hold "$DOCKER_PACKAGE" >/dev/null
+    echo "installed: ${wanted[*]}"
+else
+    echo "$DOCKER_PACKAGE $DOCKER_VERSION, ipvsadm, bridge-utils, busybox-static: already installed"
+fi
+rm -f /etc/apt/sources.list.d/00-swarmlab-cache.list
+[ -z "$CACHE" ] || rm -rf "$CACHE"  # uploaded again by each provisioning run
+
 for module in ip_vs ip_vs_rr xt_ipvs; do
     modprobe "$module"
     grep -qxF "$module" /etc/modules || echo "$module" >> /etc/modules
 done
 usermod -aG docker vagrant 2>/dev/null || true
-for image in ${LAB_IMAGES}; do
-    docker image inspect "$image" >/dev/null 2>&1 || docker pull -q "$image"
-done
+# ipvsadm and nsenter live in /usr/sbin: on the PATH of every user, as Ubuntu has it (Debian's sshd gives users
+# none of the sbin folders; pam_env reads /etc/environment)
+if ! grep -q '^PATH=.*/usr/sbin' /etc/environment 2>/dev/null; then
+    sed -i '/^PATH=/d' /etc/environment 2>/dev/null || true
+    echo 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"' >> /etc/environment
+fi
+systemctl is-active -q docker || systemctl start docker
+
+# The lab's images, made from busybox-static like the rig's (swarmlab/rig/guest/node-init): a whoami look-alike
+# and a client with busybox wget, ping and nslookup.
+if ! docker image inspect "$WEB_IMAGE" "$CLIENT_IMAGE" >/dev/null 2>&1; then
+    img=$(mktemp -d)
+    trap 'rm -rf "$img"' EXIT
+    mkdir -p "$img"/{bin,etc,tmp,root,www/cgi-bin,proc,sys,dev}
+    chmod 1777 "$img/tmp"
+    cp /bin/busybox "$img/bin/busybox"
+    # one process for every applet's link (a fork per link costs minutes under software emulation); the links
+    # point where this busybox really lives (/usr/bin/busybox on a merged-/usr system): put it there too
+    /bin/busybox --install -s "$img/bin"
+    target=$(readlink "$img/bin/sh")
+    if [ ! -e "$img$target" ]; then
+        mkdir -p "$img$(dirname "$target")"
+        cp /bin/busybox "$img$target"
+    fi
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$img/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' > "$img/etc/group"
+    install -m 0755 "$GUEST_FILES/whoami-server" "$img/bin/whoami-server"
+    install -m 0755 "$GUEST_FILES/index.cgi" "$img/www/cgi-bin/index.cgi"
+    tar -C "$img" -c . | docker import --change 'CMD ["/bin/whoami-server"]' --change 'EXPOSE 80' - \
+        "$WEB_IMAGE" >/dev/null
+    tar -C "$img" -c . | docker import \
+        --change 'CMD ["/bin/sh", "-c", "trap \"exit 0\" TERM INT; while :; do sleep 3600 & wait $!; done"]' - \
+        "$CLIENT_IMAGE" >/dev/null
+    echo "made the lab images: $WEB_IMAGE $CLIENT_IMAGE"
+else
+    echo "the lab images are there: $WEB_IMAGE $CLIENT_IMAGE"
+fi
