@@ -11,7 +11,7 @@ from swarmlab.errors import SwarmlabError
 class Lesson:
     id: str
     slug: str
-    checks: tuple[str, ...]  # names in swarmlab.checks.ALL (+ "no_ipvs"), run by course.check(id)
+    checks: tuple[str, ...]  # names in swarmlab.checks.ALL, DIAGNOSES or TRACES, run by course.check(id)
     recording: str = "rig-session"  # bundled recording replayed by default
     replay_only: bool = False  # a lesson about a broken swarm: replays its recording unless MODE says otherwise
 

@@ -15,7 +15,7 @@ def check(lesson_id: str, *, lab: Lab | None = None, lang: str | None = None) ->
     lab = lab or session.current_lab()
     if lab is None:
         raise SwarmlabError("no lab yet: run `course.start(...)` first")
-    found = {**checks.ALL, **checks.DIAGNOSES}
+    found = {**checks.ALL, **checks.DIAGNOSES, **checks.TRACES}
     reports = [found[name](lab) for name in lesson(lesson_id).checks]
     report = reports[0]
     for other in reports[1:]:  # one report per lesson, whatever number of checks it runs
