@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 
 COLUMNS = {"en": ["fact", "node", "CLI command", "CLI reading", "API request", "API reading", "agree"],
            "zh": ["事实", "节点", "CLI 命令", "CLI 读数", "API 请求", "API 读数", "一致"]}
+# the cross-check's field names, in the zh table (the patterns of swarmlab/model/crosscheck.py)
+FIELDS_ZH = (
+    (r"^vip of (\S+) on (\S+)$", r"\1 在 \2 上的 VIP"),
+    (r"^vip of (\S+) \(network -v\)$", r"\1 的 VIP（network -v）"),
+    (r"^node of task (\S+)$", r"任务 \1 所在的节点"),
+    (r"^ip of task (\S+) on (\S+)$", r"任务 \1 在 \2 上的 IP"),
+    (r"^mark of (\S+) \((\w+)\)$", r"\1 的标记（\2）"),
+    (r"^lb endpoint in the lb namespace$", "lb_ 命名空间里的负载均衡端点"),
+    (r"^lb endpoint$", "负载均衡端点"),
+)
 NO_API = {"en": "this recording holds no Docker Engine API answers: run live, or replay a recording made with them",
           "zh": "这份录制不含 Docker Engine API 的回答：请在真实集群上运行，或回放含 API 回答的录制"}
 
@@ -35,6 +45,17 @@ def side_by_side(lab: Lab, service: str = "web", lang: str = "en", nodes: list[s
         note = NO_API.get(lang, NO_API["en"])
         return pd.DataFrame([[note, "", "", "", "", "", None]], columns=cols)
     checks = lab.cross_check(service)
-    rows = [[c.field, c.node, c.cli_source, c.cli, c.api_source, c.api, c.agree] for c in checks
+    rows = [[_field(c.field, lang), c.node, c.cli_source, c.cli, c.api_source, c.api, c.agree] for c in checks
             if (nodes is None or c.node in nodes) and (not facts or any(f in c.field for f in facts))]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _field(name: str, lang: str) -> str:
+    """A cross-check field in `lang` (the English name when no pattern fits)."""
+    import re
+
+    if lang == "zh":
+        for pattern, replacement in FIELDS_ZH:
+            if re.match(pattern, name):
+                return re.sub(pattern, replacement, name)
+    return name
