@@ -183,10 +183,6 @@ def versions() -> dict[str, str]:
 def ipvsadm_all_lb(stats: bool = False) -> str:
     """Every lb_ namespace's IPVS table in one command (read with parsers.ipvsadm.parse_per_namespace). Shell syntax
     is fine for a privileged step: the transport runs every command as `sudo -n -- sh -c '...'`."""
-    return ipvsadm_all_lb_loop(stats)
-
-
-def ipvsadm_all_lb_loop(stats: bool = False) -> str:
     return (f"for ns in $(ls -d {NETNS_DIR}/lb_* 2>/dev/null); do echo $ns; "
             f"nsenter --net=$ns ipvsadm -Ln{' --stats' if stats else ''}; done")
 

@@ -437,10 +437,8 @@ def _lab_rm(tokens: list[str]) -> Args | None:
 def _ipvs_all(tokens: list[str]) -> Args | None:
     joined = " ".join(tokens)
     for stats in (True, False):
-        loop = c.ipvsadm_all_lb_loop(stats)
-        for form in (loop, f"sh -c {shlex.quote(loop)}"):  # recordings of 2026-11-27 hold the loop in `sh -c`
-            if joined == " ".join(shlex.split(form)):
-                return {"stats": stats}
+        if joined == " ".join(shlex.split(c.ipvsadm_all_lb(stats))):
+            return {"stats": stats}
     return None
 
 
