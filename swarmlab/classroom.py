@@ -1,8 +1,8 @@
-"""`swarmlab classroom cache DIR`: the day before a lesson, save the packages every classroom machine installs
-(the pinned Docker and its dependencies, ipvsadm, bridge-utils, busybox-static) into DIR/debs as a local apt
-repository (the .debs and a Packages index), with DIR/cache.json saying what came from where. The provisioning
-(vagrant/provision-common.sh, `SWARMLAB_CACHE=DIR vagrant up`) installs from it before any download. The lab's
-images need no cache: every node makes them from busybox-static (nothing is pulled from Docker Hub).
+"""`swarmlab classroom cache DIR`: the day before a lesson, save the packages every classroom machine installs (the
+pinned Docker and its dependencies, ipvsadm, bridge-utils, busybox-static, tcpdump, conntrack) into DIR/debs as a
+local apt repository (the .debs and a Packages index), with DIR/cache.json saying what came from where. The
+provisioning (vagrant/provision-common.sh, `SWARMLAB_CACHE=DIR vagrant up`) installs from it before any download. The
+lab's images need no cache: every node makes them from busybox-static (nothing is pulled from Docker Hub).
 
 How: read the repositories' Packages indexes, take the wanted packages at their pinned versions, add their
 dependencies (the first alternative; found in the same indexes) except those every Debian/Ubuntu system has
@@ -27,7 +27,7 @@ from swarmlab.errors import SwarmlabError
 
 Progress = Callable[[str], None]
 TIMEOUT = 60.0
-EXTRAS = ("ipvsadm", "bridge-utils", "busybox-static")
+EXTRAS = ("ipvsadm", "bridge-utils", "busybox-static", "tcpdump", "conntrack")  # the last two: lesson 10
 
 
 class CacheError(SwarmlabError):

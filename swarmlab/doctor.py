@@ -1,9 +1,10 @@
 """`swarmlab doctor`: is this swarm ready for the lab? One line per check and node, with the fix on failure.
 
-Checks, for any live swarm (rig, Vagrant, own inventory): SSH; docker running; swarm active with the expected
-role; IPVS in the kernel (what silently breaks VIP load balancing, e.g. on some WSL2 kernels); ipvsadm and
-nsenter installed; the lab images present; the swarm's TCP ports (2377 on managers, 7946 on every node) open
-between nodes (probed from each node with bash's /dev/tcp; the UDP ports 7946/4789 cannot be probed this way).
+Checks, for any live swarm (rig, Vagrant, own inventory): SSH; docker running; swarm active with the expected role;
+IPVS in the kernel (what silently breaks VIP load balancing, e.g. on some WSL2 kernels); ipvsadm and nsenter
+installed, and tcpdump and conntrack (lesson 10 follows one request with them); the lab images present; the swarm's
+TCP ports (2377 on managers, 7946 on every node) open between nodes (probed from each node with bash's /dev/tcp; the
+UDP ports 7946/4789 cannot be probed this way).
 """
 
 from __future__ import annotations
@@ -94,11 +95,13 @@ def check_node(t: Transport, node: Node, images: Iterable[str], expect_manager: 
                          "xt_ipvs`; if there is no such module (some WSL2 kernels), use another kernel, or "
                          "`--endpoint-mode dnsrr`"))
 
-    tools = t.run(node, "for c in ipvsadm nsenter; do command -v $c >/dev/null 2>&1 || echo $c; done", timeout=15)
-    missing = tools.stdout.split()
-    out.append(Check(name, "ipvsadm+nsenter", not missing,
-                     "installed" if not missing else f"missing {' '.join(missing)}",
-                     "" if not missing else "`sudo apt-get install ipvsadm util-linux`"))
+    for tools, why, packages in ((("ipvsadm", "nsenter"), "", "ipvsadm util-linux"),
+                                 (("tcpdump", "conntrack"), " (lesson 10)", "tcpdump conntrack")):
+        absent_tools = t.run(node, f"for c in {' '.join(tools)}; do command -v $c >/dev/null 2>&1 || echo $c; done",
+                             timeout=15).stdout.split()
+        out.append(Check(name, "+".join(tools), not absent_tools,
+                         f"installed{why}" if not absent_tools else f"missing {' '.join(absent_tools)}{why}",
+                         "" if not absent_tools else f"`sudo apt-get install {packages}`"))
 
     wanted = list(images)
     present = t.run(node, "docker image ls --format '{{.Repository}}:{{.Tag}}'", timeout=20).stdout.split()

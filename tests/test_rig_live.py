@@ -307,12 +307,26 @@ def test_a_non_root_student_reaches_the_namespaces_through_sudo(t: SSHTransport,
         assert lab.ipvs(chapter["client_node"]).value.available
 
 
+def test_doctor_names_a_missing_tcpdump(t: SSHTransport, both_rigs: Inventory) -> None:
+    """The rig's nodes share the VM's files: tcpdump moved aside is missing on every node, and doctor says so."""
+    where = run(t, MANAGER, "command -v tcpdump").strip()
+    run(t, MANAGER, f"mv {where} /root/tcpdump.away")
+    try:
+        checks = doctor.run(t, both_rigs)
+    finally:
+        run(t, MANAGER, f"mv /root/tcpdump.away {where}")
+    failed = [x for x in checks if not x.ok]
+    assert {(x.name, x.detail) for x in failed} == {("tcpdump+conntrack", "missing tcpdump (lesson 10)")}
+    assert len(failed) == len(NODES) and "apt-get install tcpdump conntrack" in failed[0].fix
+
+
 # last: it stops and restarts a worker's dockerd, which may move tasks
 def test_doctor_passes_then_names_a_stopped_dockerd(t: SSHTransport, both_rigs: Inventory) -> None:
     checks = doctor.run(t, both_rigs)
     assert all(x.ok for x in checks), doctor.report(checks)
     names = {x.name for x in checks}
-    assert {"ssh", "docker", "swarm", "ipvs", "ipvsadm+nsenter", "lab images", "swarm ports"} <= names
+    assert {"ssh", "docker", "swarm", "ipvs", "ipvsadm+nsenter", "tcpdump+conntrack", "lab images",
+            "swarm ports"} <= names
     victim = NODES[2][0]
     from swarmlab.errors import DockerUnavailable
     from swarmlab.lab import Lab

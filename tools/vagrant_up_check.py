@@ -88,7 +88,7 @@ def test_up_provisions_the_three_machines(vagrant_kit: object, inv: Inventory) -
     assert "swarm initialised on 192.168.56.10" in log
     assert log.count("joined the swarm at 192.168.56.10:2377") == 2
     assert "made the lab images" in log and "SWMTKN" not in log, "the token never shows in the output"
-    assert log.count("installed from the classroom cache: bridge-utils busybox-static") == 3, \
+    assert log.count("installed from the classroom cache: bridge-utils busybox-static tcpdump conntrack") == 3, \
         "what the box lacks came from the classroom cache (the machines have no route out)"
     assert [n.name for n in inv] == MACHINES and {n.user for n in inv} == {"vagrant"}
 

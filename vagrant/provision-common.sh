@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every node: a pinned Docker (docker-ce from Docker's repository, or the distribution's docker.io), ipvsadm,
-# bridge-utils, busybox-static, the IPVS modules, and the lab's two images made here from busybox with
-# `docker import` (as the rig does: nothing is pulled, Docker Hub is never needed).
+# bridge-utils, busybox-static, tcpdump and conntrack (lesson 10 follows one request with them), the IPVS
+# modules, and the lab's two images made here from busybox with `docker import` (as the rig does: nothing is
+# pulled, Docker Hub is never needed).
 # A classroom cache (CACHE, made by `swarmlab classroom cache`: .debs in CACHE/debs) is used before any download.
 # Idempotent. Env: DOCKER_PACKAGE (docker-ce | docker.io), DOCKER_VERSION (its apt version string),
 # GUEST_FILES (a folder with whoami-server and index.cgi), CACHE (optional).
@@ -56,7 +57,7 @@ if [ "$(installed "$DOCKER_PACKAGE")" != "$DOCKER_VERSION" ]; then
         wanted+=("docker.io=${DOCKER_VERSION}")
     fi
 fi
-for p in ipvsadm bridge-utils busybox-static; do
+for p in ipvsadm bridge-utils busybox-static tcpdump conntrack; do
     [ -n "$(installed "$p")" ] || wanted+=("$p")
 done
 if [ "${#wanted[@]}" -gt 0 ]; then
@@ -64,7 +65,7 @@ if [ "${#wanted[@]}" -gt 0 ]; then
     apt-mark hold "$DOCKER_PACKAGE" >/dev/null
     echo "installed: ${wanted[*]}"
 else
-    echo "$DOCKER_PACKAGE $DOCKER_VERSION, ipvsadm, bridge-utils, busybox-static: already installed"
+    echo "$DOCKER_PACKAGE $DOCKER_VERSION, ipvsadm, bridge-utils, busybox-static, tcpdump, conntrack: already installed"
 fi
 rm -f /etc/apt/sources.list.d/00-swarmlab-cache.list
 [ -z "$CACHE" ] || rm -rf "$CACHE"  # uploaded again by each provisioning run
