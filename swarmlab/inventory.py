@@ -15,7 +15,8 @@ Inventory file (TOML)::
     jump = "swarm-manager"      # reached through swarm-manager (ProxyJump)
 
 The same keys in YAML under `nodes:`. `discover()` looks, in order, at `$SWARMLAB_INVENTORY`,
-`./swarmlab-inventory.{toml,yaml,yml}`, the rig's inventory, and `vagrant ssh-config` when a Vagrantfile is here.
+`./swarmlab-inventory.{toml,yaml,yml}`, the rig's inventory, and `vagrant ssh-config` when a Vagrantfile is here
+and `vagrant up` has created its machines.
 """
 
 from __future__ import annotations
@@ -157,7 +158,9 @@ def from_vagrant(directory: str | Path | None = None, timeout: float = 120) -> I
     except subprocess.TimeoutExpired:
         raise InventoryError(f"`vagrant ssh-config` took more than {timeout:g} s") from None
     if proc.returncode != 0 and "Host " not in proc.stdout:
-        raise InventoryError(f"`vagrant ssh-config` failed: {proc.stderr.strip()[-500:]} (are the VMs up?)")
+        said = " ".join(proc.stderr.split())  # Vagrant wraps its messages over many lines: one line here
+        said = said if len(said) <= 400 else said[:400] + " ..."
+        raise InventoryError(f"`vagrant ssh-config` failed: {said} (are the VMs up? `vagrant status` says)")
     return from_vagrant_ssh_config(proc.stdout, source=f"vagrant ssh-config in {directory or os.getcwd()}")
 
 
@@ -207,6 +210,14 @@ def discover(directory: str | Path | None = None) -> Inventory | None:
             return load(base / name)
     if rig_inventory_file().exists():
         return load(rig_inventory_file())
-    if (base / "Vagrantfile").exists() and shutil.which("vagrant"):
+    if (base / "Vagrantfile").exists() and shutil.which("vagrant") and vagrant_machines_created(base):
         return from_vagrant(base)
     return None
+
+
+def vagrant_machines_created(base: Path) -> bool:
+    """Has `vagrant up` created a machine here? Vagrant writes `.vagrant/machines/<name>/<provider>/id` (or under
+    $VAGRANT_DOTFILE_PATH) when it creates one and removes it on destroy. A checkout with a Vagrantfile and no
+    machine (before `vagrant up`) is then no live swarm, not an error; a created but stopped machine still is."""
+    dotfile = Path(os.environ.get("VAGRANT_DOTFILE_PATH") or ".vagrant")
+    return any((base / dotfile).glob("machines/*/*/id"))

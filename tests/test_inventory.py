@@ -91,6 +91,32 @@ def test_discover_prefers_the_environment_then_local_file(tmp_path: Path, monkey
     assert inventory.discover(tmp_path).names == ["fromenv"]
 
 
+@pytest.mark.real
+def test_a_vagrantfile_without_machines_is_no_swarm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository's own Vagrantfile before `vagrant up`: no live swarm (auto mode replays), not an error; once
+    Vagrant has created a machine, `vagrant ssh-config` is asked (real Vagrant), and a machine it cannot reach
+    is a clear error."""
+    import shutil
+
+    if shutil.which("vagrant") is None:
+        pytest.skip("needs vagrant (`./run tests` installs it as root on Debian)")
+    monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
+    monkeypatch.delenv("VAGRANT_DOTFILE_PATH", raising=False)
+    monkeypatch.setenv("SWARMLAB_RIG_HOME", str(tmp_path / "no-rig"))
+    project = tmp_path / "checkout"
+    project.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "Vagrantfile", project / "Vagrantfile")
+    assert inventory.discover(project) is None
+    machine = project / ".vagrant" / "machines" / "swarm-manager" / "virtualbox"
+    machine.mkdir(parents=True)
+    (machine / "id").write_text("0b5c8d4e-0000-4000-8000-000000000000")
+    monkeypatch.setenv("VAGRANT_HOME", str(tmp_path / "vagrant.d"))
+    monkeypatch.setenv("VAGRANT_CHECKPOINT_DISABLE", "1")
+    with pytest.raises(InventoryError, match=r"vagrant ssh-config` failed: .*VirtualBox.*are the VMs up") as err:
+        inventory.discover(project)
+    assert "\n" not in str(err.value)
+
+
 def test_cli_nodes_prints_the_inventory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "inv.toml"
     path.write_text('[[nodes]]\nname = "swarm-manager"\nhost = "192.168.200.10"\nuser = "vagrant"\n')
