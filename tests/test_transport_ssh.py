@@ -333,3 +333,56 @@ def test_output_streams_to_a_callback_while_the_command_runs(transport: SSHTrans
                       on_output=lambda out: seen.append(out.count(b"swarmlab-request ")))
     assert r.stdout.count("swarmlab-request") == 3
     assert seen == sorted(seen) and {1, 2, 3} <= set(seen), "the callback saw the markers one by one"
+
+
+BATCH = ["printf 'a\\n'; echo err >&2", "printf 'no newline'", "exit 3", "cd / && pwd", "pwd", "cat; echo after",
+         "printf '\\nswl-rc 0\\n'; printf '\\nswl-err\\n' >&2", "true"]
+
+
+def test_run_many_answers_each_command_as_if_run_alone(transport: SSHTransport) -> None:
+    """One remote command for a batch (`run_many`): every command's stdout, stderr and exit code are what it
+    gives alone, `exit` and `cd` stay inside their own command, stdin is empty, marker look-alikes are output."""
+    together = transport.run_many("n1", [(cmd, "step") for cmd in BATCH], timeout=10)
+    alone = [transport.run("n1", cmd, timeout=10) for cmd in BATCH]
+    assert [r.command for r in together] == BATCH
+    assert [(r.stdout, r.stderr, r.exit_code) for r in together] == [(r.stdout, r.stderr, r.exit_code) for r in alone]
+    assert together[2].exit_code == 3 and together[3].stdout == "/\n" and together[4].stdout != "/\n"
+
+
+def test_run_many_under_sudo_and_its_timeout(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
+    marker = "1000.7171"
+    with SSHTransport([node_of(sshd, user="swlnopw")]) as t:
+        ids = t.run_many("n1", [("id -u", None), ("id -u; echo $((1 + 1))", None)], sudo=True, timeout=10)
+        assert [r.stdout for r in ids] == ["0\n", "0\n2\n"] and {r.exit_code for r in ids} == {0}
+        t0 = time.monotonic()
+        with pytest.raises(CommandTimeout):
+            t.run_many("n1", [(f"sleep {marker}", None), ("echo never", None)], sudo=True, timeout=1)
+        assert time.monotonic() - t0 < 10
+    deadline = time.monotonic() + 3
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_with(marker) == []
+
+
+def test_a_batch_killed_midway_is_an_error_not_a_wrong_answer(transport: SSHTransport) -> None:
+    """`kill -KILL 0` kills the batch's whole process group: the later commands never answer, and the batch says
+    so instead of handing out what it has as their answers."""
+    from swarmlab.errors import TransportError
+
+    with pytest.raises(TransportError, match="a batch of 3 commands answered out of frame"):
+        transport.run_many("n1", [("echo one", None), ("kill -KILL 0", None), ("echo three", None)], timeout=10)
+    assert transport.run("n1", "echo still here").stdout == "still here\n"
+
+
+def test_run_many_is_recorded_one_entry_per_command_and_replays(sshd: LocalSSHD, tmp_path: Path) -> None:
+    from swarmlab.transport.record import RecordingTransport
+    from swarmlab.transport.replay import ReplayTransport
+
+    path = tmp_path / "batch.jsonl"
+    with RecordingTransport(SSHTransport([node_of(sshd)]), path, {"kind": "test"}) as t:
+        live = t.run_many("n1", [("echo one", "first"), ("echo two >&2; exit 4", "second")], timeout=10)
+    replay = ReplayTransport(path)
+    again = [replay.run("n1", "echo one"), replay.run("n1", "echo two >&2; exit 4")]
+    assert [(r.stdout, r.stderr, r.exit_code) for r in again] == [(r.stdout, r.stderr, r.exit_code) for r in live]
+    assert [e.step for e in replay.recording.entries] == ["first", "second"]
+    assert replay.run_many("n1", [("echo one", None)])[0].stdout == "one\n"

@@ -34,6 +34,7 @@ from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
 from swarmlab.parsers.netns_ls import NetnsEntry, find_lb_namespace, lb_namespace_for
 from swarmlab.transport.base import API_STEP, Transport
+from swarmlab.transport.result import CommandResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -219,25 +220,77 @@ class Lab:
         # by name: the step's value type is not known to the type checker (object), never claimed
         spec = cast("Step[T]", STEPS[step]) if isinstance(step, str) else step
         target = self.node(node, spec)
-        needs = _needs(spec)
-        if "container" in needs and "container" not in args and spec.where is Where.CLIENT:
-            args["container"] = self.client_container()[1]
-        if "namespace" in needs and "namespace" not in args:
-            args["namespace"] = self.lb_namespace(target)
-        command = spec.command(**args)
+        command = self._command(spec, target, args)
         try:
             r = self.transport.run(target, command, timeout=timeout or spec.timeout, sudo=spec.privileged,
                                    step=spec.name, latest=latest, on_output=on_output)
         except NotRecorded as exc:
             if self.strict:
                 raise
-            said = str(exc).split(" is not in the recording")[0]
-            missing: StepResult[T] = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
-                                                note=f"not in this recording: {said}")
-            self.log.append(missing)
-            return missing
+            return self._not_recorded(spec, target, command, exc, typed)
         if not spec.failure_is_data:
             r.check()  # CommandFailed, or SudoPasswordRequired with its hint
+        return self._result(spec, target, r, parse=parse, typed=typed)
+
+    def _run_together(self, node: str, *calls: tuple[Step[Any], dict[str, object]]) -> list[StepResult[Any]]:
+        """Several steps on one node as ONE remote command (`Transport.run_many`: one round trip; a recording
+        stores, and a replay answers, each step as if run alone). `calls`: (step, its arguments). The steps must
+        agree on `privileged`. A step that fails where failure is not data gets a result holding the error
+        (`CommandFailed`), as `snapshot` keeps them; the others are answered all the same."""
+        specs = [spec for spec, _ in calls]
+        if len({spec.privileged for spec in specs}) != 1:
+            raise SwarmlabError(f"_run_together: {', '.join(s.name for s in specs)} differ in privilege")
+        target = self.node(node)
+        commands = [(self._command(spec, target, dict(args)), spec.name) for spec, args in calls]
+        answers: list[CommandResult | NotRecorded] = []
+        if self.live:
+            answers += self.transport.run_many(target, commands, timeout=max(s.timeout for s in specs),
+                                               sudo=specs[0].privileged)
+        else:  # a recording answers each step as recorded, whether or not it ran in a batch
+            for spec, (command, _) in zip(specs, commands, strict=True):
+                try:
+                    answers.append(self.transport.run(target, command, sudo=spec.privileged, step=spec.name))
+                except NotRecorded as exc:
+                    if self.strict:
+                        raise
+                    answers.append(exc)
+        out: list[StepResult[Any]] = []
+        for spec, (command, _), r in zip(specs, commands, answers, strict=True):
+            if isinstance(r, NotRecorded):
+                out.append(self._not_recorded(spec, target, command, r, ""))
+                continue
+            try:
+                if not spec.failure_is_data:
+                    r.check()
+            except (TransportError, SwarmlabError) as exc:
+                failed: StepResult[Any] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
+                                                     note=f"could not read: {exc}", error=exc,
+                                                     replayed=not self.live, started=r.started)
+                self.log.append(failed)
+                out.append(failed)
+                continue
+            out.append(self._result(spec, target, r))
+        return out
+
+    def _command(self, spec: Step[T], target: str, args: dict[str, object]) -> str:
+        """The step's command on `target`, with the client's container and the lb namespace looked up when the
+        caller did not give them (`args` gains them)."""
+        needs = _needs(spec)
+        if "container" in needs and "container" not in args and spec.where is Where.CLIENT:
+            args["container"] = self.client_container()[1]
+        if "namespace" in needs and "namespace" not in args:
+            args["namespace"] = self.lb_namespace(target)
+        return spec.command(**args)
+
+    def _not_recorded(self, spec: Step[T], target: str, command: str, exc: NotRecorded, typed: str) -> StepResult[T]:
+        said = str(exc).split(" is not in the recording")[0]
+        missing: StepResult[T] = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
+                                            note=f"not in this recording: {said}")
+        self.log.append(missing)
+        return missing
+
+    def _result(self, spec: Step[T], target: str, r: CommandResult, *, parse: bool = True,
+                typed: str = "") -> StepResult[T]:
         result: StepResult[T] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
                                            replayed=not self.live, typed=typed, started=r.started)
         # what a failed command has to say is often on stderr only (`Can't initialize ipvs`): parse that then
@@ -740,16 +793,27 @@ class Lab:
             nets = guarded("network_ls", self.manager, lambda: self.networks(latest=True)).value or []
             return next((x.id for x in nets if x.name == self.network), None)
 
+        def together(node: str, *calls: tuple[Step[Any], dict[str, object]]) -> list[StepResult[Any]]:
+            """The node's kernel readings in one remote command (one round trip; see `_run_together`)."""
+            try:
+                return self._run_together(node, *calls)
+            except (TransportError, SwarmlabError) as exc:
+                failed: list[StepResult[Any]] = [
+                    StepResult(spec.name, node, "", "", None, note=f"could not read: {exc}", error=exc,
+                               replayed=not self.live) for spec, _ in calls]
+                self.log.extend(failed)
+                return failed
+
         def first(node: str) -> NodeState:
-            return {"netns": guarded("netns_ls", node, lambda: self.namespaces(node)),
-                    "ipvs_all": guarded("ipvs_all", node, lambda: self.run(st.IPVS_ALL, node, stats=True))}
+            netns, ipvs_all = together(node, (st.NETNS_LS, {}), (st.IPVS_ALL, {"stats": True}))
+            return {"netns": netns, "ipvs_all": ipvs_all}
 
         def rest(node: str, state: NodeState, net_id: str | None) -> NodeState:
             names = [e.name for e in state["netns"].value or []]
             namespace = lb_namespace_for(net_id) if net_id else None
             if namespace in names:
-                state["addresses"] = guarded("lb_ip_a", node, lambda: self.run(st.LB_IP_A, node, namespace=namespace))
-                state["marks"] = guarded("lb_mangle", node, lambda: self.run(st.LB_MANGLE, node, namespace=namespace))
+                state["addresses"], state["marks"] = together(node, (st.LB_IP_A, {"namespace": namespace}),
+                                                              (st.LB_MANGLE, {"namespace": namespace}))
             return state
 
         try:

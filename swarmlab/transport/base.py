@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
@@ -51,6 +51,14 @@ class Transport(ABC):
         the state at its end (a live swarm always answers with the state now). `on_output` sees the stdout
         received so far as it arrives (live only; a recording has it all at once).
         """
+
+    def run_many(self, node: NodeRef, commands: Sequence[tuple[str, str | None]], *,
+                 timeout: float = DEFAULT_TIMEOUT, sudo: bool = False) -> list[CommandResult]:
+        """Run several `(command, step)` on `node` in order, each answered as if run alone (its own stdout,
+        stderr and exit code); `timeout` is per command. Never checks: a failed command's result says so and the
+        next one still runs. Here one `run` each; `SSHTransport` sends them as ONE remote command (one round
+        trip) and splits the answers, which recordings then store one by one like any other."""
+        return [self.run(node, command, timeout=timeout, sudo=sudo, step=step) for command, step in commands]
 
     def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
             latest: bool = False) -> CommandResult:

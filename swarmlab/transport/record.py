@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,22 @@ class RecordingTransport(Transport):
             raise
         self.writer.add(result, step)
         return result.check() if check else result
+
+    def run_many(self, node: NodeRef, commands: Sequence[tuple[str, str | None]], *,
+                 timeout: float = DEFAULT_TIMEOUT, sudo: bool = False) -> list[CommandResult]:
+        """The inner transport's batch, each command written to the recording as its own entry."""
+        name = self.node(node).name
+        started = datetime.now()
+        try:
+            results = self.inner.run_many(node, commands, timeout=timeout, sudo=sudo)
+        except TransportError as exc:
+            spent = (datetime.now() - started).total_seconds()
+            for command, step in commands:
+                self.writer.add(CommandResult(name, command, started=started, duration=spent), step, exc)
+            raise
+        for result, (_, step) in zip(results, commands, strict=True):
+            self.writer.add(result, step)
+        return results
 
     def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
             latest: bool = False) -> CommandResult:
