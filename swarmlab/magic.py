@@ -118,6 +118,9 @@ def known_commands(lang: str = "en") -> list[str]:
     return [s.title.get(lang, s.title["en"]) for s in STEPS.values() if s.typed]
 
 
+ERROR_COLOR = "#c0392b"  # the left border of a failed command's block (swarmlab.testing.notebooks looks for it)
+
+
 @dataclass
 class Shown:
     """One command's terminal block: prompt + typed command, the real output with highlighted lines, a footer."""
@@ -148,7 +151,7 @@ class Shown:
             esc = html.escape(line)
             body.append(f'<span class="swarmlab-hl" style="background:#fff3a0;color:#000;font-weight:bold">{esc}'
                         "</span>" if hit else esc)
-        color = "#c0392b" if self.error else "#2e7d32"
+        color = ERROR_COLOR if self.error else "#2e7d32"
         ran = (f'<details style="font-size:85%"><summary>{html.escape(self.ran_label)}</summary>'
                f"<code>{html.escape(self.ran)}</code></details>") if self.ran else ""
         footer = f'<div style="font-size:85%;color:#555">{html.escape(self.footer)}</div>' if self.footer else ""

@@ -21,6 +21,26 @@ def test_the_course_is_complete_in_both_languages() -> None:
         assert [p.stem for p in notebooks(lang)] == [x.name for x in LESSONS.values()], lang
 
 
+def test_a_failed_commands_red_block_is_a_problem() -> None:
+    """Lesson 01 once replayed `docker service ps client` as the lab's read from before the service existed: a red
+    block the notebook run did not count as a failure. A failed command's block is one now; a good one is not."""
+    import nbformat
+
+    from swarmlab.magic import Shown
+
+    def lesson(error: bool) -> object:
+        shown = Shown("root@swarm-manager:~#", "docker service ps client",
+                      "error: [swarm-manager] command exited 1: 'docker service ps client'" if error else "client.1",
+                      error=error)
+        cell = nbformat.v4.new_code_cell('%swarm -H "client\\.1" @manager docker service ps client')
+        cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": shown._repr_html_()})]
+        return nbformat.v4.new_notebook(cells=[cell])
+
+    assert shown_problems(lesson(error=False)) == []
+    assert shown_problems(lesson(error=True)) == [
+        "a command failed (red block): '%swarm -H \"client\\\\.1\" @manager docker service ps client'"]
+
+
 def replay_problems(nb: object, name: str) -> list[str]:
     problems = [f"{name}: {e}" for e in error_outputs(nb)]
     texts = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)  # type: ignore[attr-defined]

@@ -68,6 +68,41 @@ def test_replay_answers_in_order_then_keeps_the_last(tmp_path: Path) -> None:
     assert [t.run("n1", "date").stdout for _ in range(3)] == ["one\n", "two\n", "two\n"]
 
 
+def test_the_labs_own_reads_recorded_between_commands_are_skipped(tmp_path: Path) -> None:
+    """Live, the lab reads `docker service ps client` for itself before each cell (replay answers those reads from
+    the end, `latest`), and they were recorded between the lesson's commands. A command the lab also read that way
+    answers with an entry recorded after the last answer given in order, not with one of those earlier reads."""
+    r = [CommandResult("n1", "ps", b"", b"no such service\n", 1),  # the lab's read before the service existed
+         CommandResult("n1", "create", b"created\n", b"", 0),
+         CommandResult("n1", "ps", b"running\n", b"", 0)]  # the lesson's own `ps`, after the create
+    t = ReplayTransport(write(tmp_path / "r.jsonl", *r))
+    assert t.run("n1", "ps", latest=True).stdout == "running\n"
+    assert t.run("n1", "create").stdout == "created\n"
+    assert t.run("n1", "ps").stdout == "running\n"
+    # a command the lab never read for itself keeps its own order, whatever was answered in between (a trace's
+    # captures start in threads: their recorded order is not the order of the calls)
+    t = ReplayTransport(write(tmp_path / "r2.jsonl", *r))
+    assert t.run("n1", "create").stdout == "created\n"
+    assert t.run("n1", "ps").exit_code == 1
+
+
+def test_lesson_01_replays_the_client_task_not_a_read_from_before_it_existed() -> None:
+    """The bundled recording of lesson 01 holds seven failed `docker service ps client` (the lab's reads before the
+    client service existed) before the lesson's own; the lesson's cell gets the client task."""
+    from swarmlab import recordings
+    from swarmlab.commands.steps import key_of
+
+    rec = recordings.get("lessons/01-overlay-and-services")
+    plain = ReplayTransport(rec, key=key_of)
+    assert plain.run("swarm-manager", "docker service ps client").exit_code == 1  # without the lab's reads
+
+    t = ReplayTransport(rec, key=key_of)
+    t.run("swarm-manager", "docker service ps client", latest=True)  # what course.start reads
+    t.run("swarm-manager", "docker service ls")
+    shown = t.run("swarm-manager", "docker service ps client")
+    assert shown.exit_code == 0 and "client.1" in shown.stdout and "swarm-worker2" in shown.stdout
+
+
 def test_recorded_errors_come_back_typed(tmp_path: Path) -> None:
     w = Writer(tmp_path / "r.jsonl", {"title": "t", "nodes": ["n1"]})
     w.add(CommandResult("n1", "sleep 99"), error=CommandTimeout("timed out after 1 s", node="n1"))

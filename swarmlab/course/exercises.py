@@ -587,9 +587,10 @@ define(Exercise(
      "Two backends, 100 new connections, no reused ports: with pure round robin, how many does each backend answer?"),
     ("轮询把连接一个接一个地交替分配。", "Round robin hands connections out one after the other, alternately."),
     ("A-B-A-B…… 100 个请求平分给两个后端。", "A-B-A-B… 100 requests split evenly over two backends."),
-    ("每个 50。真实记录里 1000 个请求是 496/504：复用的客户端端口会保留原来的真实服务器（conn_reuse_mode=0）。",
-     "50 each. The recorded 1,000 requests split 496/504: a reused client port keeps its real server "
-     "(conn_reuse_mode=0)."),
+    ("每个 50。真实的运行只是接近各半（看本课 1000 个请求那张图的计数）：复用的客户端端口会保留原来的真实服务器"
+     "（conn_reuse_mode=0）。",
+     "50 each. A real run is only close to that (see the counts of the lesson's 1,000 requests): a reused client "
+     "port keeps its real server (conn_reuse_mode=0)."),
     hashes=frozenset({"22631e7e63dbdc4ba25647040bc46cd5fb48a2897a239426607c94429c084bf8",
                       "d8f7cdae18a404d6182143f5828b87d618593c3d4e82c40eb158fbb566d4ccfc",
                       "bc7f86f9390abb91a6ce07ca1b217ccefb58fa8b67234a33e03d912303afcaf4",

@@ -78,7 +78,7 @@ def problems(nb: object) -> list[str]:
     line, the magic's message, zh and en), a command %swarm refused, a failed command's red block."""
     import json
 
-    from swarmlab.magic import TEXT
+    from swarmlab.magic import ERROR_COLOR, TEXT
 
     missing = ["not in this recording", "这份录制里没有",
                *(TEXT["not_recorded"][lang].split("{node}")[0].strip() for lang in ("zh", "en"))]
@@ -86,4 +86,6 @@ def problems(nb: object) -> list[str]:
     texts = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)  # type: ignore[attr-defined]
     found = [f"the recording lacks a step it shows ({m!r})" for m in missing if m in texts]
     found += [f"%swarm refused a command the lesson shows ({m!r})" for m in refused if m in texts]
+    failed = [c for c in nb.cells if f"solid {ERROR_COLOR}" in json.dumps(c.get("outputs", []))]  # type: ignore[attr-defined]
+    found += [f"a command failed (red block): {''.join(c.source).splitlines()[0][:80]!r}" for c in failed]
     return found

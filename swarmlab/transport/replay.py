@@ -6,7 +6,11 @@ key_of`, so that a command is matched by its **step and the step's key arguments
 carries, and `iptables -t mangle -nvL` the recorded `iptables -nvL -t mangle` in the same namespace. A command
 no step recognises is matched exactly. A key recorded several times answers with its recordings in
 order, then keeps answering with the last (so re-running a notebook cell works); `latest=True` answers with the
-last (the state at the end of the recording).
+last (the state at the end of the recording). The lab's own reads (the client's node before each cell: `latest`
+in replay) were recorded too, live, between the lesson's commands: for a command the lab also reads that way, the
+entries recorded before the last answer given in order are such reads and are skipped (lesson 01's
+`docker service ps client` would otherwise answer with a read made before the service existed). Other commands
+keep their own order (a trace's captures start in threads, so their recorded order is not the call order).
 
 In a *transcript* (provenance kind "transcript...", e.g. the seed chapter, whose commands were typed by a person),
 a command that matches nothing is answered by the entries of the same lab `step` on that node. A recorded failure
@@ -49,6 +53,8 @@ class ReplayTransport(Transport):
             if name and not e.error:
                 self._held[(e.node, name)].append(e)
         self._cursor: dict[Hashable, int] = defaultdict(int)
+        self._position = 0  # seq of the latest entry answered in order (any command)
+        self._read_latest: set[Hashable] = set()  # keys the lab has also read for itself (latest=True)
         self.transcript = str(self.recording.provenance.get("kind", "")).startswith("transcript")
 
     def _key(self, command: str) -> Hashable:
@@ -85,9 +91,18 @@ class ReplayTransport(Transport):
         key, found = self._entries(name, command, step)
         if not found:
             raise NotRecorded(self._not_recorded(name, command, step), node=name)
-        i = len(found) - 1 if latest else min(self._cursor[key], len(found) - 1)
-        if not latest:
-            self._cursor[key] += 1
+        if latest:
+            i = len(found) - 1
+            self._read_latest.add(key)
+        else:
+            i = min(self._cursor[key], len(found) - 1)
+            if key in self._read_latest:
+                # live, this command ran after every entry answered so far, and the lab's own reads of it (answered
+                # from the end in replay) were recorded too: its entries from before then were those reads
+                after = next((j for j, e in enumerate(found) if e.seq > self._position), None)
+                i = max(i, after) if after is not None else i
+            self._cursor[key] = i + 1
+            self._position = max(self._position, found[i].seq)
         entry = found[i]
         if entry.error:
             cls = getattr(errors, entry.error.get("type", ""), errors.TransportError)
