@@ -96,7 +96,7 @@ def test_lab_snapshot_kill_task_and_reset(rig: Inventory) -> None:
 def test_vagrant_provisioning_forms_the_swarm_on_real_nodes(rig: Inventory) -> None:
     """The classroom's provisioning (vagrant/provision-*.sh) run on the rig's three dockerd nodes, their swarm
     dissolved first: the manager inits; each worker joins with the token handed to it in a file (the Vagrantfile's
-    trigger + file provisioner do that in a classroom: tools/vagrant_up_check.py), which it then removes."""
+    trigger + file provisioner do that in a classroom: tests/test_vagrant_up.py), which it then removes."""
     from swarmlab.rig import NODES
     from swarmlab.rig.swarm import transport
 

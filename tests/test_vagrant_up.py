@@ -4,13 +4,10 @@ default): three machines come up with the provisioning running, `swarmlab nodes`
 ssh-config`, the doctor passes, the chapter and one lesson run live over Vagrant's SSH as user vagrant, `vagrant
 provision` again changes nothing, `vagrant destroy -f` leaves nothing behind. The machines have no route out.
 
-One bring-up per session (module fixture); the phases' times land in benchmarks/results/vagrant.json.
-
-A TOOL, NOT YET A TEST: run it with `.venv/bin/python -m pytest tools/vagrant_up_check.py -v` (as root; ~30 min
-here). Its one full run (2026-11-27) passed 7 of 8: `vagrant provision` again reinstalled docker.io, because the
-provisioning read a held package's status as "not installed" (fixed in vagrant/provision-common.sh afterwards,
-not re-run for lack of time). Move it back to tests/ once it passes whole.
-State: `$SWARMLAB_VAGRANT_HOME` (else <rig home>/vagrant-up); the box is cached by recipe like the rig's image.
+One bring-up per session (module fixture), ordered after every other test (marker after_rigs) with the test rigs
+stopped first: three more emulated machines on two cores. ~30 min here; the phases' times land in
+benchmarks/results/vagrant.json. State: `$SWARMLAB_VAGRANT_HOME` (else /var/tmp/swarmlab-test-vagrant); the box is
+cached by recipe like the rig's image. SWARMLAB_KEEP_VAGRANT=1 leaves the machines up.
 """
 
 from __future__ import annotations
@@ -23,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from swarmlab import doctor, inventory, paths
+from swarmlab import doctor, inventory
 from swarmlab.inventory import Inventory
 from swarmlab.transport import SSHTransport
 
-pytestmark = [pytest.mark.real, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.real, pytest.mark.after_rigs, pytest.mark.timeout(2400)]
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "vagrant.json"
 FIXTURE = ROOT / "tests" / "fixtures" / "vagrant" / "ssh-config-3-machines.txt"
@@ -35,8 +32,7 @@ MACHINES = ["swarm-manager", "swarm-worker1", "swarm-worker2"]
 
 
 def state_dir() -> Path:
-    env = os.environ.get("SWARMLAB_VAGRANT_HOME")
-    return Path(env) if env else paths.rig_home() / "vagrant-up"
+    return Path(os.environ.get("SWARMLAB_VAGRANT_HOME") or "/var/tmp/swarmlab-test-vagrant")
 
 
 @pytest.fixture(autouse=True)
@@ -49,9 +45,11 @@ def swarmlab_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 def vagrant_kit() -> Iterator[object]:
     from swarmlab.rig import RigError
     from swarmlab.testing import vagrant as v
+    from swarmlab.testing.rig import stop_test_rigs
 
     if os.geteuid() != 0 and not v.libvirt_ready():
         pytest.skip("needs root (a libvirt daemon, debootstrap for the box) or a running libvirtd")
+    stop_test_rigs(progress=lambda m: print(f"[vagrant] test rigs: {m}", flush=True))
     try:
         k = v.prepare(state_dir(), progress=lambda m: print(f"[vagrant] {m}", flush=True))
     except RigError as exc:
@@ -63,7 +61,7 @@ def vagrant_kit() -> Iterator[object]:
     finally:
         if os.environ.get("SWARMLAB_KEEP_VAGRANT") != "1":
             k.vagrant("destroy", "-f", timeout=600, check=False)
-        v.write_results(k, RESULTS, {"tests": "tools/vagrant_up_check.py", "runs": 1,
+        v.write_results(k, RESULTS, {"tests": "tests/test_vagrant_up.py", "runs": 1,
                                      "phases_measured": sorted(k.timings)})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,28 @@ def running_rig(home: str, debian: str) -> Iterator[Inventory]:
         os.environ["SWARMLAB_RIG_HOME"] = home
         if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
             vm.down(progress=progress)
+        if previous is None:
+            os.environ.pop("SWARMLAB_RIG_HOME", None)
+        else:
+            os.environ["SWARMLAB_RIG_HOME"] = previous
+
+
+def stop_test_rigs(progress: Callable[[str], None] = print) -> None:
+    """Stop the test rigs (Debian 12 and 13 homes) unless SWARMLAB_KEEP_RIG=1: for tests that bring up machines
+    of their own on the same two cores. The rig fixtures' own teardown later finds them stopped."""
+    from swarmlab.rig import vm
+
+    if os.environ.get("SWARMLAB_KEEP_RIG") == "1":
+        progress("kept (SWARMLAB_KEEP_RIG=1)")
+        return
+    previous = os.environ.get("SWARMLAB_RIG_HOME")
+    try:
+        for home in (previous or RIG_HOME_DEFAULT, os.environ.get("SWARMLAB_TEST_RIG13_HOME") or RIG13_HOME_DEFAULT):
+            os.environ["SWARMLAB_RIG_HOME"] = home
+            if vm.running():
+                progress(f"stopping the rig in {home}")
+                vm.down(progress=progress)
+    finally:
         if previous is None:
             os.environ.pop("SWARMLAB_RIG_HOME", None)
         else:

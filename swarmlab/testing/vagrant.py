@@ -1,5 +1,5 @@
 """The classroom kit brought up for real: Debian's vagrant-libvirt, a libvirt daemon, qemu, and the box built here
-(swarmlab.rig.box). Used by tools/vagrant_up_check.py and tools/vagrant_up.py.
+(swarmlab.rig.box). Used by tests/test_vagrant_up.py.
 
 Network rule: the machines' libvirt networks have no <forward> (SWARMLAB_LIBVIRT_ISOLATED=true for the management
 network, libvirt__forward_mode none for the private one): they reach the host and each other, nothing else. What
