@@ -413,8 +413,8 @@ def trace(lab: Lab, service: str = "web") -> Report:
                                     f"{len(followed.hops)} 次"),
              t("the request was not seen leaving the client", "没有看到请求离开 client"))
         for c in followed.checks:
-            r.ok(c.ok, Msg(f"{c.what}: {c.detail}", f"{c.said('zh')}：{c.detail}"),
-                 Msg(f"NOT: {c.what}: {c.detail}", f"不成立：{c.said('zh')}：{c.detail}"))
+            r.ok(c.ok, Msg(f"{c.what}: {c.detail}", f"{c.said('zh')}：{c.told('zh')}"),
+                 Msg(f"NOT: {c.what}: {c.detail}", f"不成立：{c.said('zh')}：{c.told('zh')}"))
 
     return _guard(r, run, lab)
 

@@ -85,7 +85,7 @@ def _trace(args: argparse.Namespace) -> int:
         print(trace.frame(args.lang).to_string(index=False))
     print()
     for check in trace.checks:
-        print(f"{'ok ' if check.ok else 'NO '} {check.what}: {check.detail}")
+        print(f"{'ok ' if check.ok else 'NO '} {check.said(args.lang)}: {check.told(args.lang)}")
     return 0 if trace.ok else 1
 
 

@@ -109,6 +109,25 @@ def test_each_check_fails_when_its_evidence_disagrees(traces: dict[str, Trace]) 
     assert not broken.ok and broken.hops == [] and _failed(broken) == {"the client sent a request"}
 
 
+def test_the_checks_say_what_they_found_in_chinese_too(traces: dict[str, Trace]) -> None:
+    """Lesson 10's zh self-check and table: every finding (passing or failing) has its Chinese words; the
+    addresses in it are the same as in English."""
+    import re
+
+    t = traces["web"]
+    lost = _broken(t, points=[dataclasses.replace(p, result=None) if p.role == "task" else p for p in t.points])
+    silent = _broken(t, points=[dataclasses.replace(p, result=None) if p.role == "client" else p for p in t.points])
+    wrong = _broken(t, connections=[], network=dataclasses.replace(t.network, vni=4098))
+    checks = [c for x in (t, traces["webrr"], lost, silent, wrong) for c in x.checks]
+    assert len({c.what for c in checks}) >= 10 and any(not c.ok for c in checks)
+    for c in checks:
+        zh, en = c.told("zh"), c.told("en")
+        assert re.search(r"[\u4e00-\u9fff]", zh) and zh != en, c.what
+        assert re.findall(r"\d+\.\d+\.\d+\.\d+", zh) == re.findall(r"\d+\.\d+\.\d+\.\d+", en), c.what
+    frame = t.checks_frame("zh")
+    assert not any(w in " ".join(frame["细节"]) for w in ("entr(ies)", "sighting", "delivered", "lb out"))
+
+
 def test_the_dnsrr_checks_fail_on_a_rewrite(traces: dict[str, Trace]) -> None:
     t = copy.deepcopy(traces["webrr"])
     task = next(p for p in t.points if p.role == "task" and p.packets)

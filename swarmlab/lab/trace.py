@@ -88,10 +88,15 @@ class Check:
     what: str
     ok: bool
     detail: str
+    detail_zh: str = ""  # the same facts in Chinese (addresses and counts as the captures show them)
 
     def said(self, lang: str = "en") -> str:
-        """What is checked, in `lang` (the details are addresses and counts as the captures show them)."""
+        """What is checked, in `lang`."""
         return CHECKS_ZH.get(self.what, self.what) if lang == "zh" else self.what
+
+    def told(self, lang: str = "en") -> str:
+        """What was found, in `lang`."""
+        return self.detail_zh or self.detail if lang == "zh" else self.detail
 
 
 CHECKS_ZH = {
@@ -154,7 +159,7 @@ class Trace:
         import pandas as pd
 
         columns = ["check", "ok", "detail"] if lang == "en" else ["检查", "通过", "细节"]
-        return pd.DataFrame([(c.said(lang), "✓" if c.ok else "✗", c.detail) for c in self.checks], columns=columns)
+        return pd.DataFrame([(c.said(lang), "✓" if c.ok else "✗", c.told(lang)) for c in self.checks], columns=columns)
 
     def capture_lines(self, point: CapturePoint, until_syn_ack: bool = False) -> tuple[str, int]:
         """The lines of `point`'s capture that belong to the followed connection (its ports), as tcpdump printed
@@ -415,7 +420,8 @@ def follow(trace: Trace) -> None:
     syn = next((k for k in (client.packets if client else []) if k.syn and k.direction == "Out"), None)
     if syn is None or syn.seq is None:
         trace.checks.append(Check("the client sent a request", False,
-                                  "no SYN leaving the client's namespace was captured"))
+                                  "no SYN leaving the client's namespace was captured",
+                                  "在 client 的命名空间里没有抓到发出去的 SYN"))
         return
     isn = syn.seq
 
@@ -482,50 +488,61 @@ def _checks(trace: Trace, syn: Packet) -> None:
     task_in = next((h for h in trace.hops if h.way == "request" and h.role == "task"), None)
     answer = trace.answer
     if task is None or task_in is None:
-        add(Check("a task received the request", False, "the SYN was seen in no task's namespace"))
+        add(Check("a task received the request", False, "the SYN was seen in no task's namespace",
+                  "任何一个任务的命名空间里都没有出现这个 SYN"))
         return
     task_ip = task_in.dst.rsplit(":", 1)[0]
+    ips = ", ".join(answer.ips) if answer else ""
     add(Check("the task that received it answered", answer is not None and task_ip in (answer.ips or []),
-              f"SYN delivered to {task_ip} in {_short(task)}; the answer lists IPs "
-              f"{', '.join(answer.ips) if answer else '(no answer)'}"))
+              f"SYN delivered to {task_ip} in {_short(task)}; the answer lists IPs {ips or '(no answer)'}",
+              f"SYN 送到了 {_short(task)} 的 {task_ip}；响应里列出的 IP：{ips or '（没有响应）'}"))
     if trace.mode == "vip":
-        add(Check("the client sent it to the VIP", syn.dst == trace.vip, f"client SYN to {syn.dst}, VIP {trace.vip}"))
+        add(Check("the client sent it to the VIP", syn.dst == trace.vip, f"client SYN to {syn.dst}, VIP {trace.vip}",
+                  f"client 的 SYN 发往 {syn.dst}，VIP 是 {trace.vip}"))
         lb_out = next((h for h in trace.hops if h.way == "request" and h.role == "lb" and h.direction == "Out"), None)
         add(Check("the lb namespace rewrote the destination to that task",
                   lb_out is not None and lb_out.dst.rsplit(":", 1)[0] == task_ip,
-                  f"lb out {lb_out.dst if lb_out else '(not seen)'}, task {task_ip}"))
+                  f"lb out {lb_out.dst if lb_out else '(not seen)'}, task {task_ip}",
+                  f"离开负载均衡命名空间时目的地址 {lb_out.dst if lb_out else '（没抓到）'}，任务地址 {task_ip}"))
         src = task_in.src.rsplit(":", 1)[0]
         add(Check("the task saw the lb endpoint as the client", src == trace.lb_endpoint
                   and (answer is None or answer.remote_addr == trace.lb_endpoint),
                   f"source at the task {src}, whoami RemoteAddr {answer.remote_addr if answer else '-'}, "
-                  f"lb endpoint {trace.lb_endpoint}"))
+                  f"lb endpoint {trace.lb_endpoint}",
+                  f"任务看到的源地址 {src}，whoami 的 RemoteAddr {answer.remote_addr if answer else '-'}，"
+                  f"负载均衡端点 {trace.lb_endpoint}"))
         conn = [c for c in trace.connections if c.source == syn.src and c.source_port == str(syn.sport)]
+        seen = "; ".join(f"{c.virtual}:{c.virtual_port} -> {c.destination}:{c.destination_port}" for c in conn)
         add(Check("ipvsadm -Lnc shows the same connection", len(conn) == 1 and conn[0].destination == task_ip
-                  and conn[0].virtual == trace.vip,
-                  f"{len(conn)} entr(ies) for {syn.src}:{syn.sport}: "
-                  + "; ".join(f"{c.virtual}:{c.virtual_port} -> {c.destination}:{c.destination_port}"
-                              for c in conn)))
+                  and conn[0].virtual == trace.vip, f"{len(conn)} entr(ies) for {syn.src}:{syn.sport}: {seen}",
+                  f"{syn.src}:{syn.sport} 的连接有 {len(conn)} 条：{seen}"))
         tracked = [e for e in trace.conntrack if e.src == syn.src and e.sport == syn.sport]
         add(Check("conntrack shows the same NAT", len(tracked) == 1 and tracked[0].dst == trace.vip
                   and tracked[0].reply_src == task_ip and tracked[0].reply_dst == trace.lb_endpoint,
                   f"{len(tracked)} entr(ies) for {syn.src}:{syn.sport}: "
-                  + "; ".join(f"{e.src}->{e.dst}, reply {e.reply_src}->{e.reply_dst}" for e in tracked)))
+                  + "; ".join(f"{e.src}->{e.dst}, reply {e.reply_src}->{e.reply_dst}" for e in tracked),
+                  f"{syn.src}:{syn.sport} 的条目有 {len(tracked)} 条："
+                  + "；".join(f"{e.src}->{e.dst}，回包 {e.reply_src}->{e.reply_dst}" for e in tracked)))
     else:
         add(Check("no rewrite: the task saw the packet as the client sent it",
                   (task_in.src, task_in.dst) == (_addr(syn.src, syn.sport), _addr(syn.dst, syn.dport)),
                   f"client sent {syn.src}:{syn.sport} -> {syn.dst}:{syn.dport}; task saw {task_in.src} -> "
+                  f"{task_in.dst}",
+                  f"client 发出的是 {syn.src}:{syn.sport} -> {syn.dst}:{syn.dport}；任务看到的是 {task_in.src} -> "
                   f"{task_in.dst}"))
-        add(Check("the lb namespace saw nothing of it", not any(h.role == "lb" for h in trace.hops),
-                  f"{sum(h.role == 'lb' for h in trace.hops)} sighting(s) in the lb namespace"))
+        lb_seen = sum(h.role == "lb" for h in trace.hops)
+        add(Check("the lb namespace saw nothing of it", not lb_seen, f"{lb_seen} sighting(s) in the lb namespace",
+                  f"负载均衡命名空间里抓到 {lb_seen} 次"))
     wrapped = [h for h in trace.hops if h.outer]
     if task.node != trace.client_node:
         vnis = {h.outer.rsplit(" ", 1)[-1] for h in wrapped}
         add(Check("between the nodes it travelled in VXLAN with the network's VNI",
                   bool(wrapped) and vnis == {str(trace.network.vni)},
-                  f"VNI(s) seen {', '.join(sorted(vnis)) or 'none'}; {trace.network.name} has VNI {trace.network.vni}"))
+                  f"VNI(s) seen {', '.join(sorted(vnis)) or 'none'}; {trace.network.name} has VNI {trace.network.vni}",
+                  f"抓到的 VNI：{', '.join(sorted(vnis)) or '无'}；{trace.network.name} 的 VNI 是 {trace.network.vni}"))
     else:
         add(Check("the task is on the client's node: nothing crossed the underlay", not wrapped,
-                  f"{len(wrapped)} VXLAN sighting(s)"))
+                  f"{len(wrapped)} VXLAN sighting(s)", f"抓到 {len(wrapped)} 个 VXLAN 包"))
 
 
 def _short(point: CapturePoint) -> str:

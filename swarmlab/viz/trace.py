@@ -55,7 +55,7 @@ def sequence(trace: Trace, lang: str = "en", source: str = "") -> Any:
         if not hops:
             fig, ax = figure(8, 2)
             ax.set_axis_off()
-            why = next((c.detail for c in trace.checks if not c.ok), "-")
+            why = next((c.told(lang) for c in trace.checks if not c.ok), "-")
             ax.text(0.5, 0.5, tr(lang, "seq.empty", why=why), ha="center", va="center", transform=ax.transAxes)
             return fig
         rows, bottom = _rows(hops)
