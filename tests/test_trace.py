@@ -118,12 +118,12 @@ def test_the_checks_say_what_they_found_in_chinese_too(traces: dict[str, Trace])
     lost = _broken(t, points=[dataclasses.replace(p, result=None) if p.role == "task" else p for p in t.points])
     silent = _broken(t, points=[dataclasses.replace(p, result=None) if p.role == "client" else p for p in t.points])
     wrong = _broken(t, connections=[], network=dataclasses.replace(t.network, vni=4098))
-    checks = [c for x in (t, traces["webrr"], lost, silent, wrong) for c in x.checks]
-    assert len({c.what for c in checks}) >= 10 and any(not c.ok for c in checks)
-    for c in checks:
-        zh, en = c.told("zh"), c.told("en")
-        assert re.search(r"[\u4e00-\u9fff]", zh) and zh != en, c.what
-        assert re.findall(r"\d+\.\d+\.\d+\.\d+", zh) == re.findall(r"\d+\.\d+\.\d+\.\d+", en), c.what
+    checks = [check for x in (t, traces["webrr"], lost, silent, wrong) for check in x.checks]
+    assert len({check.what for check in checks}) >= 10 and any(not check.ok for check in checks)
+    for check in checks:
+        zh, en = check.told("zh"), check.told("en")
+        assert re.search(r"[\u4e00-\u9fff]", zh) and zh != en, check.what
+        assert re.findall(r"\d+\.\d+\.\d+\.\d+", zh) == re.findall(r"\d+\.\d+\.\d+\.\d+", en), check.what
     frame = t.checks_frame("zh")
     assert not any(w in " ".join(frame["细节"]) for w in ("entr(ies)", "sighting", "delivered", "lb out"))
 
