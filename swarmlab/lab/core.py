@@ -228,9 +228,7 @@ class Lab:
             if self.strict:
                 raise
             return self._not_recorded(spec, target, command, exc, typed)
-        if not spec.failure_is_data:
-            r.check()  # CommandFailed, or SudoPasswordRequired with its hint
-        return self._result(spec, target, r, parse=parse, typed=typed)
+        return self._checked(spec, target, r, parse=parse, typed=typed)
 
     def _run_together(self, node: str, *calls: tuple[Step[Any], dict[str, object]]) -> list[StepResult[Any]]:
         """Several steps on one node as ONE remote command (`Transport.run_many`: one round trip; a recording
@@ -241,36 +239,13 @@ class Lab:
         if len({spec.privileged for spec in specs}) != 1:
             raise SwarmlabError(f"_run_together: {', '.join(s.name for s in specs)} differ in privilege")
         target = self.node(node)
+        if not self.live:  # a recording answers each step as recorded, whether or not it ran in a batch
+            return [self._or_failed(spec.name, target, partial(self.run, spec, target, **args)) for spec, args in calls]
         commands = [(self._command(spec, target, dict(args)), spec.name) for spec, args in calls]
-        answers: list[CommandResult | NotRecorded] = []
-        if self.live:
-            answers += self.transport.run_many(target, commands, timeout=max(s.timeout for s in specs),
-                                               sudo=specs[0].privileged)
-        else:  # a recording answers each step as recorded, whether or not it ran in a batch
-            for spec, (command, _) in zip(specs, commands, strict=True):
-                try:
-                    answers.append(self.transport.run(target, command, sudo=spec.privileged, step=spec.name))
-                except NotRecorded as exc:
-                    if self.strict:
-                        raise
-                    answers.append(exc)
-        out: list[StepResult[Any]] = []
-        for spec, (command, _), r in zip(specs, commands, answers, strict=True):
-            if isinstance(r, NotRecorded):
-                out.append(self._not_recorded(spec, target, command, r, ""))
-                continue
-            try:
-                if not spec.failure_is_data:
-                    r.check()
-            except (TransportError, SwarmlabError) as exc:
-                failed: StepResult[Any] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
-                                                     note=f"could not read: {exc}", error=exc,
-                                                     replayed=not self.live, started=r.started)
-                self.log.append(failed)
-                out.append(failed)
-                continue
-            out.append(self._result(spec, target, r))
-        return out
+        answers = self.transport.run_many(target, commands, timeout=max(s.timeout for s in specs),
+                                          sudo=specs[0].privileged)
+        return [self._or_failed(spec.name, target, partial(self._checked, spec, target, r), r)
+                for spec, r in zip(specs, answers, strict=True)]
 
     def _command(self, spec: Step[T], target: str, args: dict[str, object]) -> str:
         """The step's command on `target`, with the client's container and the lb namespace looked up when the
@@ -288,6 +263,31 @@ class Lab:
                                             note=f"not in this recording: {said}")
         self.log.append(missing)
         return missing
+
+    def _checked(self, spec: Step[T], target: str, r: CommandResult, *, parse: bool = True,
+                 typed: str = "") -> StepResult[T]:
+        """`r` as the step's result; a failure raises (`CommandFailed`, `SudoPasswordRequired` with its hint)
+        unless failure is data for this step."""
+        if not spec.failure_is_data:
+            r.check()
+        return self._result(spec, target, r, parse=parse, typed=typed)
+
+    def _or_failed(self, name: str, node: str, read: Callable[[], StepResult[T]],
+                   answer: CommandResult | None = None) -> StepResult[T]:
+        """`read()`; when it raises a transport or lab error, a result holding that error instead (logged), with
+        what the command printed when there was an `answer`: the snapshot and batches keep every other reading."""
+        try:
+            return read()
+        except (TransportError, SwarmlabError) as exc:
+            return self._failed(name, node, exc, answer)
+
+    def _failed(self, name: str, node: str, exc: Exception, answer: CommandResult | None = None) -> StepResult[Any]:
+        failed: StepResult[Any] = StepResult(
+            name, node, answer.command if answer else "", answer.stdout + answer.stderr if answer else "",
+            answer.exit_code if answer else None, note=f"could not read: {exc}", error=exc, replayed=not self.live,
+            started=answer.started if answer else None)
+        self.log.append(failed)
+        return failed
 
     def _result(self, spec: Step[T], target: str, r: CommandResult, *, parse: bool = True,
                 typed: str = "") -> StepResult[T]:
@@ -761,14 +761,7 @@ class Lab:
             future = pool.submit(fn, *args)
             return future.result
 
-        def guarded(name: str, node: str, fn: Callable[[], StepResult[T]]) -> StepResult[T]:
-            try:
-                return fn()
-            except (TransportError, SwarmlabError) as exc:
-                failed: StepResult[T] = StepResult(name, node, "", "", None, note=f"could not read: {exc}",
-                                                   error=exc, replayed=not self.live)
-                self.log.append(failed)
-                return failed
+        guarded = self._or_failed
 
         def swarm_state() -> dict[str, StepResult[Any]]:
             m = self.manager
@@ -798,11 +791,7 @@ class Lab:
             try:
                 return self._run_together(node, *calls)
             except (TransportError, SwarmlabError) as exc:
-                failed: list[StepResult[Any]] = [
-                    StepResult(spec.name, node, "", "", None, note=f"could not read: {exc}", error=exc,
-                               replayed=not self.live) for spec, _ in calls]
-                self.log.extend(failed)
-                return failed
+                return [self._failed(spec.name, node, exc) for spec, _ in calls]
 
         def first(node: str) -> NodeState:
             netns, ipvs_all = together(node, (st.NETNS_LS, {}), (st.IPVS_ALL, {"stats": True}))
