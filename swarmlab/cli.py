@@ -4,10 +4,65 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
 
 from swarmlab import __version__
-from swarmlab.errors import SwarmlabError
+from swarmlab.errors import RecordingError, SwarmlabError
+
+MAX_REQUESTS = 1000  # as the magic's -n: enough for any distribution the course draws
+MAX_TEXT = 200  # a recording's title, its author
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says a bad argument in one line (what, and where to read more), exit 2: no usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _bounded(lo: int, hi: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number: give {what} from {lo} to "
+                                             f"{hi}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: give {what} from {lo} to {hi}")
+        return value
+
+    return parse
+
+
+_requests = _bounded(1, MAX_REQUESTS, "a number of requests")
+_port = _bounded(1, 65535, "a TCP port")
+
+
+def _text(text: str) -> str:
+    """A recording's title or author: printable text (it is stored and shown), at most MAX_TEXT characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError("not valid UTF-8 text: give printable text") from None
+    if not text.strip() or not text.isprintable() or len(text) > MAX_TEXT:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: give printable text on one line, 1 to {MAX_TEXT} "
+                                         "characters")
+    return text
+
+
+def _recording(name: str | None, default: Callable[[], Path]) -> Path:
+    """A bundled recording by name or a recording file, checked before anything opens it."""
+    from swarmlab import paths, recordings
+
+    if name is None:
+        return default()
+    fix = "give a file written by `swarmlab record`, or a bundled recording's name (`swarmlab demo --recording " \
+          "rig-session`)"
+    if not name.strip():
+        raise RecordingError(f"no recording named (an empty name): {fix}")
+    return paths.input_file(recordings.get(name), "a swarmlab recording", fix, RecordingError)
 
 
 def _nodes(args: argparse.Namespace) -> int:
@@ -34,23 +89,28 @@ def _demo(args: argparse.Namespace) -> int:
     from swarmlab.lab import Lab
     from swarmlab.lab.walk import walk
 
-    path = recordings.get(args.recording) if args.recording else recordings.default()
+    path = _recording(args.recording, recordings.default)
     with Lab.connect(mode="replay", recording=path) as lab:
         return 0 if walk(lab, requests=args.requests) else 1
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from swarmlab import paths
     from swarmlab.lab import Lab
     from swarmlab.lab.walk import walk
 
-    with Lab.connect(mode="replay", recording=args.file) as lab:
+    fix = "give a file written by `swarmlab record` (the bundled ones: `swarmlab demo --recording NAME`)"
+    path = paths.input_file(args.file, "a swarmlab recording", fix, RecordingError)
+    with Lab.connect(mode="replay", recording=path) as lab:
         return 0 if walk(lab, requests=args.requests) else 1
 
 
 def _record(args: argparse.Namespace) -> int:
+    from swarmlab import paths
     from swarmlab.lab import Lab
     from swarmlab.lab.walk import walk
 
+    paths.output_file(args.output, "recording", "give -o a file in a folder you can write to")
     provenance = {"title": args.title, "recorded_by": args.recorded_by}
     with Lab.connect(mode="record", record_to=args.output, inventory=args.inventory, provenance=provenance) as lab:
         ok = walk(lab, requests=args.requests, full=args.full)
@@ -74,7 +134,7 @@ def _trace(args: argparse.Namespace) -> int:
     from swarmlab.lab import Lab
 
     live = args.live or args.inventory is not None
-    recording = None if live else recordings.get(args.recording or recordings.TRACE)
+    recording = None if live else _recording(args.recording, lambda: recordings.get(recordings.TRACE))
     with Lab.connect(mode="live" if live else "replay", recording=recording, inventory=args.inventory) as lab:
         if not live and args.service == "webrr":
             lab.trace_request("web")  # the bundled trace recorded web first: a replay walks it in order
@@ -141,8 +201,6 @@ def _rig(args: argparse.Namespace) -> int:
 
 
 def _classroom(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from swarmlab import classroom
 
     info = classroom.cache(Path(args.folder), target=args.target, arch=args.arch, docker_version=args.docker_version,
@@ -154,29 +212,30 @@ def _classroom(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="swarmlab", description=(
+    parser = _Parser(prog="swarmlab", description=(
         "A hands-on lab: how Docker Swarm load-balances an overlay network through a virtual IP."))
     parser.add_argument("--version", action="version", version=f"swarmlab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="walk the chapter headless on the bundled recording (no swarm needed)")
     p.add_argument("--recording", help="a bundled recording's name (default: the rig session, else the seed)")
-    p.add_argument("-n", "--requests", type=int, default=100, help="requests for the distribution (default 100)")
+    p.add_argument("-n", "--requests", type=_requests, default=100,
+                   help=f"requests for the distribution, 1 to {MAX_REQUESTS} (default 100)")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("replay", help="walk the chapter on a recording file")
     p.add_argument("file")
-    p.add_argument("-n", "--requests", type=int, default=100)
+    p.add_argument("-n", "--requests", type=_requests, default=100)
     p.set_defaults(func=_replay)
 
     p = sub.add_parser("record", help="walk the chapter live while recording every command to FILE")
     p.add_argument("-o", "--output", required=True, help="the recording to write (.jsonl)")
     p.add_argument("-i", "--inventory", help="an inventory file (default: the one `swarmlab nodes` finds)")
-    p.add_argument("-n", "--requests", type=int, default=100)
+    p.add_argument("-n", "--requests", type=_requests, default=100)
     p.add_argument("--full", action="store_true",
                    help="also scale 2->3->5->1->2, kill a task, a dnsrr service and a published port")
-    p.add_argument("--title", default="A swarmlab session")
-    p.add_argument("--recorded-by", default="swarmlab record")
+    p.add_argument("--title", type=_text, default="A swarmlab session")
+    p.add_argument("--recorded-by", type=_text, default="swarmlab record")
     p.set_defaults(func=_record)
 
     p = sub.add_parser("reset", help="remove what the lab created on the live swarm (labelled swarmlab.lab=1)")
@@ -219,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("trace", help="follow ONE request from the client to a service packet by packet (tcpdump at "
                        "every hop; the bundled trace recording unless --live)")
     p.add_argument("--service", default="web", help="the service to send the request to (default: web)")
-    p.add_argument("--port", type=int, default=80, help="the service's TCP port (default: 80)")
+    p.add_argument("--port", type=_port, default=80, help="the service's TCP port, 1-65535 (default: 80)")
     p.add_argument("--live", action="store_true", help="on the live swarm (rig, Vagrant, inventory)")
     p.add_argument("-i", "--inventory", help="a live swarm's inventory file (implies --live)")
     p.add_argument("--recording", help=f"replay this recording (default: {'rig-trace-debian13'})")
@@ -241,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("forget-host", help="forget a node's remembered SSH host key (after a VM was rebuilt)")
     p.add_argument("address", help="host name or address, or [host]:port")
-    p.add_argument("-p", "--port", type=int, help="SSH port, when not 22")
+    p.add_argument("-p", "--port", type=_port, help="SSH port, when not 22")
     p.set_defaults(func=_forget_host)
     return parser
 

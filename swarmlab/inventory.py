@@ -44,6 +44,7 @@ FIELDS = ("name", "host", "port", "user", "key_file", "jump", "role")
 # the classroom's images: made on every node by vagrant/provision-common.sh from busybox, as the rig makes them
 # (nothing is pulled; the names are the chapter's, swarmlab/commands/chapter.py LAB_IMAGES)
 CLASSROOM_IMAGES = dict(LAB_IMAGES)
+MAX_BYTES = 1_000_000
 LOCAL_FILES = ("swarmlab-inventory.toml", "swarmlab-inventory.yaml", "swarmlab-inventory.yml")
 
 
@@ -122,10 +123,16 @@ def _node(entry: dict[str, Any], source: str) -> Node:
         raise InventoryError(f"{source}: each node must be a table/mapping, got {entry!r}")
     unknown = set(entry) - set(FIELDS)
     if unknown:
-        raise InventoryError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FIELDS)}")
+        raise InventoryError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                             f"allowed: {', '.join(FIELDS)}")
     for key in ("name", "host"):
         if not entry.get(key):
             raise InventoryError(f"{source}: a node lacks {key!r}: {entry}")
+    for key in ("name", "host", "user", "key_file", "jump", "role"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, str) or not value.isprintable() or not value.strip()):
+            raise InventoryError(f"{source}: node {entry.get('name')!r}: {key} = {value!r} must be a non-empty "
+                                 f"string (in TOML: {key} = \"...\")")
     port = entry.get("port", 22)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise InventoryError(f"{source}: node {entry['name']!r} has a bad port {port!r}")
@@ -166,10 +173,16 @@ def from_vagrant(directory: str | Path | None = None, timeout: float = 120) -> I
 
 def load(path: str | Path) -> Inventory:
     """An inventory file: `.toml`, or `.yaml`/`.yml`."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise InventoryError(f"inventory file {path} does not exist")
-    text = path.read_text()
+    fix = "give an inventory file (.toml or .yaml, see `swarmlab nodes --help`)"
+    path = paths.input_file(path, "an inventory file", fix, InventoryError)
+    if path.suffix not in (".toml", ".yaml", ".yml"):
+        raise InventoryError(f"{path}: an inventory is a .toml, .yaml or .yml file")
+    if path.stat().st_size > MAX_BYTES:
+        raise InventoryError(f"{path}: {path.stat().st_size} bytes is no inventory (at most {MAX_BYTES}): {fix}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InventoryError(f"{path}: not UTF-8 text (byte {exc.start}): {fix}") from None
     try:
         if path.suffix == ".toml":
             if sys.version_info >= (3, 11):
@@ -196,7 +209,7 @@ def load(path: str | Path) -> Inventory:
 
 
 def rig_inventory_file() -> Path:
-    return paths.rig_home() / "inventory.toml"
+    return paths.rig_home(create=False) / "inventory.toml"
 
 
 def discover(directory: str | Path | None = None) -> Inventory | None:
@@ -204,7 +217,10 @@ def discover(directory: str | Path | None = None) -> Inventory | None:
     base = Path(directory or os.getcwd())
     env = os.environ.get("SWARMLAB_INVENTORY")
     if env:
-        return load(env)
+        try:
+            return load(env)
+        except InventoryError as exc:
+            raise InventoryError(f"SWARMLAB_INVENTORY={env}: {exc}") from None
     for name in LOCAL_FILES:
         if (base / name).exists():
             return load(base / name)

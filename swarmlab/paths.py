@@ -1,14 +1,30 @@
-"""Where swarmlab keeps its own state (known_hosts, rig files): `$SWARMLAB_HOME`, else `~/.swarmlab`."""
+"""Where swarmlab keeps its own state (known_hosts, rig files): `$SWARMLAB_HOME`, else `~/.swarmlab`.
+
+Reading never creates anything (a replay works with a read-only or missing home); only a writer asks for the
+folder to exist (`made`), and a home that cannot be made is one clear error naming `SWARMLAB_HOME`.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from swarmlab.errors import SwarmlabError
+
 
 def home() -> Path:
-    path = Path(os.environ.get("SWARMLAB_HOME") or Path.home() / ".swarmlab").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    """The home folder (not created: see `made`)."""
+    env = os.environ.get("SWARMLAB_HOME")
+    return Path(env or Path.home() / ".swarmlab").expanduser()
+
+
+def made(path: Path) -> Path:
+    """`path` as a folder, created if missing; a folder that cannot be made is a SwarmlabError saying what to set."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SwarmlabError(f"cannot create swarmlab's folder {path} ({exc.strerror or exc}): set SWARMLAB_HOME "
+                            "(or SWARMLAB_RIG_HOME for the rig) to a writable folder") from None
     return path
 
 
@@ -16,9 +32,60 @@ def known_hosts_file() -> Path:
     return home() / "known_hosts"
 
 
-def rig_home() -> Path:
-    """The rig's images and run state: `$SWARMLAB_RIG_HOME`, else `<swarmlab home>/rig`."""
+def rig_home(create: bool = True) -> Path:
+    """The rig's images and run state: `$SWARMLAB_RIG_HOME`, else `<swarmlab home>/rig`; created unless told not
+    to (`create=False` for a reader: is there a rig?)."""
     env = os.environ.get("SWARMLAB_RIG_HOME")
     path = Path(env).expanduser() if env else home() / "rig"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return made(path) if create else path
+
+
+SPECIAL = ("/proc", "/sys", "/dev")  # kernel files: a read may never end (/dev/zero, /proc/kmsg) or be huge
+
+
+def input_file(path: str | Path, what: str, fix: str, error: type[SwarmlabError] = SwarmlabError) -> Path:
+    """`path` as a file to read (a recording, an inventory): it must be named, exist, be a regular non-empty file
+    outside the kernel's folders; else one `error` saying what it is and `fix`."""
+    if not str(path).strip():
+        raise error(f"no file named (an empty path): {fix}")
+    p = Path(path).expanduser()
+    resolved = p.resolve()
+    if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
+        raise error(f"{p} is a kernel file, not {what}: {fix}")
+    if p.is_dir():
+        raise error(f"{p} is a folder, not {what}: {fix}")
+    if not p.exists():
+        raise error(f"{p} does not exist: {fix}")
+    if not p.is_file():
+        raise error(f"{p} is not a regular file (a device or a pipe), not {what}: {fix}")
+    try:
+        with open(p, "rb"):
+            pass
+    except OSError as exc:
+        raise error(f"cannot read {p} ({exc.strerror or exc}): {fix}") from None
+    return p
+
+
+def output_file(path: str | Path, what: str, fix: str) -> Path:
+    """`path` as a file to write: its folder must exist and take a new file, and it must not be a folder; checked
+    by making (and removing) a temporary file beside it, so a write that would fail later fails here first."""
+    import tempfile
+
+    if not str(path).strip():
+        raise SwarmlabError(f"no file named (an empty path): {fix}")
+    p = Path(path).expanduser()
+    resolved = p.resolve()
+    if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
+        raise SwarmlabError(f"{p} is in a kernel folder: {fix}")
+    if p.is_dir():
+        raise SwarmlabError(f"{p} is a folder: name a file inside it ({p}/session.jsonl)")
+    if not p.parent.is_dir():
+        raise SwarmlabError(f"the folder {p.parent} does not exist: create it first (mkdir -p {p.parent}) or {fix}")
+    if p.exists() and not p.is_file():
+        raise SwarmlabError(f"{p} is not a regular file: {fix}")
+    try:
+        with tempfile.NamedTemporaryFile(dir=p.parent, prefix=f".{p.name}.", suffix=".check"):
+            pass
+    except OSError as exc:
+        raise SwarmlabError(f"cannot write in {p.parent} ({exc.strerror or exc}): {fix}") from None
+    return p

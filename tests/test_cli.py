@@ -60,9 +60,9 @@ def _cli(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(("args", "says"), [
     (("demo", "--recording", "nope"), "no bundled recording 'nope': give one of"),
     (("demo", "--recording", "/etc/passwd"), "not a swarmlab recording header"),
-    (("replay", "missing.jsonl"), "no recording at missing.jsonl: give a file written by `swarmlab record`"),
+    (("replay", "missing.jsonl"), "missing.jsonl does not exist: give a file written by `swarmlab record`"),
     (("replay", "CORRUPT"), "damaged entry at line 2"),
-    (("nodes", "-i", "missing.toml"), "inventory file missing.toml does not exist"),
+    (("nodes", "-i", "missing.toml"), "missing.toml does not exist: give an inventory file"),
     (("nodes", "-i", "BAD_INVENTORY"), "BAD_INVENTORY"),
     (("doctor",), "no live swarm configured"),
     (("reset",), "no live swarm configured"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import paramiko
 
-from swarmlab.errors import HostKeyChanged
+from swarmlab.errors import HostKeyChanged, TransportError
 
 _write_lock = threading.Lock()
 
@@ -28,24 +28,58 @@ class TrustOnFirstUse(paramiko.MissingHostKeyPolicy):
         remember(self.path, hostname, key)
 
 
+def _unusable(path: Path, why: str) -> TransportError:
+    return TransportError(f"swarmlab's known_hosts file {path} cannot be used ({why}): move it away "
+                          f"(`mv {path} {path}.bad`; every node's key is then learnt again on first use) "
+                          "or point SWARMLAB_HOME elsewhere")
+
+
+def load(client: paramiko.SSHClient, path: Path) -> None:
+    """The remembered keys of `path` into `client`; a damaged file (bad key, not text, a folder) is one clear
+    error saying how to start afresh, never paramiko's exception."""
+    if not path.exists():
+        return
+    try:
+        client.load_host_keys(str(path))
+    except paramiko.hostkeys.InvalidHostKey as exc:
+        line = exc.args[0] if exc.args else "?"
+        raise _unusable(path, f"a damaged key on the line {str(line)[:80]!r}") from None
+    except UnicodeDecodeError:
+        raise _unusable(path, "it is not text") from None
+    except OSError as exc:
+        raise _unusable(path, exc.strerror or str(exc)) from None
+
+
 def remember(path: Path, address: str, key: paramiko.PKey) -> None:
     """Append one `address keytype base64` line, safely against parallel first connections."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = f"{address} {key.get_name()} {key.get_base64()}\n"
-    with _write_lock, open(path, "a", encoding="ascii") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        fh.write(line)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _write_lock, open(path, "a", encoding="ascii") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.write(line)
+    except OSError as exc:
+        raise _unusable(path, exc.strerror or str(exc)) from None
 
 
 def forget(path: Path, address: str) -> int:
-    """Drop every remembered key for `address` (`host` or `[host]:port`); return how many lines went."""
+    """Drop every remembered key for `address` (`host` or `[host]:port`); return how many lines went. A line that is
+    not text is kept as it is (only the address's own lines go)."""
     path = Path(path)
+    if not address or any(c.isspace() for c in address):
+        raise TransportError(f"forget-host {address!r}: give a host name or address (or [host]:port), as `swarmlab "
+                             "nodes` lists it")
     if not path.exists():
         return 0
     with _write_lock:
-        lines = path.read_text(encoding="ascii").splitlines(keepends=True)
-        keep = [ln for ln in lines if address not in ln.split(" ", 1)[0].split(",")]
-        path.write_text("".join(keep), encoding="ascii")
+        try:
+            lines = path.read_bytes().splitlines(keepends=True)
+            wanted = address.encode("utf-8", "surrogateescape")
+            keep = [ln for ln in lines if wanted not in ln.split(b" ", 1)[0].split(b",")]
+            if len(keep) != len(lines):
+                path.write_bytes(b"".join(keep))
+        except OSError as exc:
+            raise _unusable(path, exc.strerror or str(exc)) from None
     return len(lines) - len(keep)
 
 

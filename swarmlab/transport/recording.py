@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from swarmlab import paths
 from swarmlab.errors import RecordingError
 from swarmlab.transport.redact import redact
 from swarmlab.transport.result import CommandResult
@@ -126,6 +127,7 @@ def load(path: str | Path) -> Recording:
     if not path.exists():
         raise RecordingError(f"no recording at {path}: give a file written by `swarmlab record`, or a bundled "
                              "one by name (`swarmlab demo --recording rig-session`)")
+    paths.input_file(path, "a swarmlab recording", "give a file written by `swarmlab record`", RecordingError)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")

@@ -28,6 +28,7 @@ import paramiko
 
 from swarmlab import paths
 from swarmlab.errors import AuthenticationFailed, CommandTimeout, NodeUnreachable, TransportError
+from swarmlab.transport import hostkeys
 from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport, api_command
 from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
 from swarmlab.transport.hostkeys import TrustOnFirstUse, changed_key_error
@@ -121,8 +122,7 @@ class SSHTransport(Transport):
                     f"[{node.name}] jump host {node.jump!r} could not reach {node.host}:{node.port}: {exc}",
                     node=node.name) from exc
         client = new_client()
-        if self.known_hosts.exists():
-            client.load_host_keys(str(self.known_hosts))
+        hostkeys.load(client, self.known_hosts)
         client.set_missing_host_key_policy(TrustOnFirstUse(self.known_hosts))
         key = node.key_path
         try:

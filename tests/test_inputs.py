@@ -1,0 +1,141 @@
+"""Every input a user can type (issue 22.7): a bad one is one line on stderr naming the fix, exit 2, never a
+traceback; a replay needs no writable home. In-process (main()), so each case costs milliseconds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import paramiko
+import pytest
+
+from swarmlab.cli import main
+from swarmlab.errors import TransportError
+
+
+@pytest.fixture
+def clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No swarm anywhere: a fresh home, no inventory, no rig, a folder with no Vagrantfile."""
+    monkeypatch.setenv("SWARMLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SWARMLAB_RIG_HOME", str(tmp_path / "no-rig"))
+    for name in ("SWARMLAB_INVENTORY", "SWARMLAB_RECORDING", "SWARMLAB_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "user5.toml").write_text('[[nodes]]\nname = "m"\nhost = "127.0.0.1"\nuser = 5\n')
+    (tmp_path / "folder").mkdir()
+    return tmp_path
+
+
+def one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run the CLI; it must exit 2 with exactly one line on stderr and no traceback. Returns that line."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own refusals
+        code = exc.code  # type: ignore[assignment]
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("swarmlab") and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["replay", "folder"], "folder is a folder, not a swarmlab recording: give a file written by `swarmlab record`"),
+    (["replay", "/proc/self/status"], "is a kernel file, not a swarmlab recording"),
+    (["replay", "/dev/zero"], "is a kernel file"),  # would read for ever
+    (["replay", ""], "no file named (an empty path)"),  # played the default recording
+    (["demo", "--recording", ""], "no recording named (an empty name)"),
+    (["demo", "--recording", "folder"], "is a folder, not a swarmlab recording"),
+    (["trace", "--recording", "folder"], "is a folder, not a swarmlab recording"),
+    (["nodes", "-i", "folder"], "is a folder, not an inventory file: give an inventory file"),
+    (["nodes", "-i", "/proc/self/status"], "is a kernel file, not an inventory file"),
+    (["nodes", "-i", "user5.toml"], "user = 5 must be a non-empty string (in TOML: user = \"...\")"),
+    (["record", "-o", "nowhere/x.jsonl"], "the folder nowhere does not exist: create it first (mkdir -p nowhere)"),
+    (["record", "-o", "folder"], "folder is a folder: name a file inside it"),
+    (["record", "-o", "/proc/x.jsonl"], "is in a kernel folder: give -o a file in a folder you can write to"),
+    (["record", "-o", "x.jsonl", "--title", "bad\udcffbyte"], "argument --title: not valid UTF-8 text"),
+    (["record", "-o", "x.jsonl", "--title", "two\nlines"], "argument --title: 'two\\nlines': give printable text"),
+    (["record", "-o", "x.jsonl", "--recorded-by", "x" * 300], "give printable text on one line, 1 to 200"),
+    (["trace", "--port", "-1"], "argument --port: -1 is out of range: give a TCP port from 1 to 65535"),
+    (["trace", "--port", "0"], "argument --port: 0 is out of range"),
+    (["trace", "--port", "65536"], "argument --port: 65536 is out of range"),
+    (["trace", "--port", "99999999"], "argument --port: 99999999 is out of range"),
+    (["demo", "-n", "-5"], "argument -n/--requests: -5 is out of range: give a number of requests from 1 to 1000"),
+    (["demo", "-n", "1000000000000"], "1000000000000 is out of range"),
+    (["demo", "-n", "10**12"], "'10**12' is not a whole number"),
+    (["replay", "x.jsonl", "-n", "0"], "0 is out of range"),
+    (["forget-host", ""], "forget-host '': give a host name or address"),
+    (["forget-host", "a b"], "forget-host 'a b': give a host name or address"),
+    (["forget-host", "10.0.0.9", "-p", "70000"], "argument -p/--port: 70000 is out of range"),
+    (["classroom", "cache", "c", "--mirror", "not a url"], "--mirror 'not a url' is not an archive's address"),
+    (["classroom", "cache", "c", "--mirror", "ftp://x/debian"], "is not an archive's address"),
+    (["nosuch"], "invalid choice: 'nosuch'"),
+])
+def test_a_bad_input_is_one_line_naming_the_fix(argv: list[str], says: str, clean: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    line = one_line(capsys, argv)
+    assert says in line, line
+
+
+def test_swarmlab_inventory_naming_a_folder(clean: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SWARMLAB_INVENTORY", "/tmp")
+    line = one_line(capsys, ["nodes"])
+    assert line.startswith("swarmlab: SWARMLAB_INVENTORY=/tmp: /tmp is a folder, not an inventory file"), line
+
+
+@pytest.mark.parametrize("content", [b"h ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n", b"\xff\xfe\x00\n"])
+def test_a_damaged_known_hosts_is_a_clear_error(content: bytes, tmp_path: Path) -> None:
+    """It was paramiko's InvalidHostKey / UnicodeDecodeError (the doctor: "swarmlab bug")."""
+    from swarmlab.transport import hostkeys
+
+    kh = tmp_path / "known_hosts"
+    kh.write_bytes(content)
+    with pytest.raises(TransportError, match=r"known_hosts file .* cannot be used .*: move it away \(`mv "):
+        hostkeys.load(paramiko.SSHClient(), kh)
+    assert hostkeys.forget(kh, "10.0.0.9") == 0 and kh.read_bytes() == content  # nothing else is touched
+
+
+def test_forget_host_keeps_lines_that_are_not_text(tmp_path: Path) -> None:
+    from swarmlab.transport import hostkeys
+
+    kh = tmp_path / "known_hosts"
+    kh.write_bytes(b"\xff junk\n10.0.0.9 ssh-ed25519 AAAA\n[10.0.0.9]:2222 ssh-ed25519 AAAA\n")
+    assert hostkeys.forget(kh, "10.0.0.9") == 1
+    assert kh.read_bytes() == b"\xff junk\n[10.0.0.9]:2222 ssh-ed25519 AAAA\n"
+
+
+def test_replay_with_a_home_that_cannot_be_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only home: the course, the lab and the CLI replay without writing anything (as root a chmod does not
+    stop a write, so the home here is below a regular file: it can never be created)."""
+    from swarmlab import course, paths
+    from swarmlab.errors import SwarmlabError
+    from swarmlab.lab import Lab
+
+    (tmp_path / "file").write_text("")
+    home = tmp_path / "file" / "home"
+    monkeypatch.setenv("SWARMLAB_HOME", str(home))
+    monkeypatch.delenv("SWARMLAB_RIG_HOME", raising=False)
+    monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    course.start("02")
+    with Lab.connect() as lab:
+        assert lab.mode == "replay"
+    assert main(["demo", "-n", "3"]) == 0
+    assert not home.exists()
+    with pytest.raises(SwarmlabError, match=r"cannot create swarmlab's folder .*: set SWARMLAB_HOME"):
+        paths.rig_home()
+
+
+def test_an_unwritable_output_folder(tmp_path: Path) -> None:
+    """A folder that takes no new file (as root only a read-only mount refuses: /proc/self is one)."""
+    from swarmlab import paths
+    from swarmlab.errors import SwarmlabError
+
+    with pytest.raises(SwarmlabError, match="kernel folder"):
+        paths.output_file("/proc/self/x.jsonl", "recording", "elsewhere")
+    if os.geteuid() != 0:  # pragma: no cover - the suite runs as root here
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+        with pytest.raises(SwarmlabError, match=r"cannot write in .* \(Permission denied\)"):
+            paths.output_file(ro / "x.jsonl", "recording", "elsewhere")
