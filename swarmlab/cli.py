@@ -203,9 +203,12 @@ def _rig(args: argparse.Namespace) -> int:
 def _classroom(args: argparse.Namespace) -> int:
     from swarmlab import classroom
 
+    if not args.folder.strip():
+        raise SwarmlabError("classroom cache '': give the folder to fill (e.g. ~/swarmlab-cache)")
     info = classroom.cache(Path(args.folder), target=args.target, arch=args.arch, docker_version=args.docker_version,
                            mirror=args.mirror, progress=lambda m: print(m, flush=True))
-    print(f"{len(info['packages'])} packages, {info['bytes'] / 1e6:.1f} MB in {args.folder}/debs "
+    print(f"{len(info['packages'])} packages, {info['bytes'] / 1e6:.1f} MB in {args.folder}, every one verified "
+          "against the distribution's signed index "
           f"({info['downloaded_bytes'] / 1e6:.1f} MB downloaded, {info['seconds']} s). "
           f"Use it: SWARMLAB_CACHE={Path(args.folder).resolve()} vagrant up")
     return 0

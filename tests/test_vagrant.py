@@ -114,13 +114,15 @@ def test_a_missing_cache_folder_is_refused(tmp_path: Path) -> None:
 
 def test_classroom_cache_is_a_local_apt_repository(tmp_path: Path) -> None:
     """`swarmlab classroom cache` for Debian 12 (the test box's distribution; Docker's own repository and
-    Ubuntu's archive are not reachable from here) fetches docker.io at the box's version and its dependencies
-    from this machine's Debian mirror; apt reads the folder as a repository. A version the mirror lacks is a
-    one-line error naming the versions there."""
+    Ubuntu's archive are not reachable from here) fetches the mirror's signed InRelease (verified with gpgv against
+    debian-archive-keyring), its Packages index and docker.io at the box's version with its dependencies from this
+    machine's Debian mirror; a real apt reads the folder as a signed repository (signed-by the distribution's
+    keyring, no [trusted=yes]). A version the mirror lacks is a one-line error naming the versions there."""
     from swarmlab.cli import main
     from swarmlab.rig.image import mirror
 
     need("apt-get")
+    need("gpgv")
     index = subprocess.run(["apt-cache", "madison", "docker.io"], capture_output=True, text=True).stdout
     version = next((line.split("|")[1].strip() for line in index.splitlines() if "bookworm" in line), None)
     if version is None:
@@ -133,16 +135,23 @@ def test_classroom_cache_is_a_local_apt_repository(tmp_path: Path) -> None:
     info = json.loads((folder / "cache.json").read_text())
     names = {p["package"] for p in info["packages"]}
     assert {"docker.io", "containerd", "runc", "ipvsadm", "bridge-utils", "busybox-static"} <= names
-    assert all((folder / "debs" / p["file"]).exists() for p in info["packages"])
-    lists = tmp_path / "lists"
-    (lists / "partial").mkdir(parents=True)
-    (tmp_path / "cache.list").write_text(f"deb [trusted=yes] file:{folder / 'debs'} ./\n")
+    assert all((folder / p["file"]).exists() for p in info["packages"])
+    assert (folder / "debian/dists/bookworm/InRelease").exists()
+    line = (folder / "apt.list").read_text().strip()
+    assert line == ("deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] file:@CACHE@/debian bookworm "
+                    "main")
+    (tmp_path / "cache.list").write_text(line.replace("@CACHE@", str(folder)) + "\n")
     apt = ["-o", f"Dir::Etc::sourcelist={tmp_path / 'cache.list'}", "-o", "Dir::Etc::sourceparts=-",
-           "-o", f"Dir::State::Lists={lists}", "-o", f"Dir::Cache={tmp_path / 'aptcache'}"]
+           "-o", f"Dir::State={tmp_path / 'state'}", "-o", f"Dir::Cache={tmp_path / 'aptcache'}",
+           "-o", "APT::Sandbox::User=root"]
+    (tmp_path / "state" / "lists" / "partial").mkdir(parents=True)
     (tmp_path / "aptcache" / "archives" / "partial").mkdir(parents=True)
-    subprocess.run(["apt-get", *apt, "update", "-qq"], check=True, capture_output=True, timeout=120)
+    update = subprocess.run(["apt-get", *apt, "update"], capture_output=True, text=True, timeout=300)
+    assert update.returncode == 0 and "W:" not in update.stdout + update.stderr, update.stdout + update.stderr
     policy = subprocess.run(["apt-cache", *apt, "policy", "docker.io"], capture_output=True, text=True).stdout
-    assert version in policy and f"file:{folder / 'debs'}" in policy
+    assert version in policy and f"file:{folder / 'debian'}" in policy
+    got = subprocess.run(["apt-get", *apt, "download", "docker.io"], capture_output=True, text=True, cwd=tmp_path)
+    assert got.returncode == 0, got.stdout + got.stderr  # the .deb as apt checks it (SHA256 of the signed index)
     again = main(["classroom", "cache", str(folder), "--target", "debian-bookworm", "--docker-version", version,
                   "--mirror", mirror()])
     assert again == 0 and json.loads((folder / "cache.json").read_text())["downloaded_bytes"] == 0

@@ -3,7 +3,8 @@
 # bridge-utils, busybox-static, tcpdump and conntrack (lesson 10 follows one request with them), the IPVS
 # modules, and the lab's two images made here from busybox with `docker import` (as the rig does: nothing is
 # pulled, Docker Hub is never needed).
-# A classroom cache (CACHE, made by `swarmlab classroom cache`: .debs in CACHE/debs) is used before any download.
+# A classroom cache (CACHE, made by `swarmlab classroom cache`: signed repositories, CACHE/apt.list) is used before
+# any download.
 # Idempotent. Env: DOCKER_PACKAGE (docker-ce | docker.io), DOCKER_VERSION (its apt version string),
 # GUEST_FILES (a folder with whoami-server and index.cgi), CACHE (optional).
 set -euo pipefail
@@ -15,12 +16,17 @@ CLIENT_IMAGE=swarmlab/client:1
 
 installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
 
-use_cache() {  # the cache's .debs as a local apt repository, listed before any other source; 1 if no cache
-    [ -n "$CACHE" ] && compgen -G "$CACHE/debs/*.deb" >/dev/null || return 1
-    if [ ! -f "$CACHE/debs/Packages" ]; then
-        (cd "$CACHE/debs" && apt-ftparchive packages . > Packages)
-    fi
-    echo "deb [trusted=yes] file:$CACHE/debs ./" > /etc/apt/sources.list.d/00-swarmlab-cache.list
+use_cache() {  # the cache's signed repositories (apt verifies them with this machine's keyring); 1 if no cache
+    [ -n "$CACHE" ] && [ -f "$CACHE/apt.list" ] || return 1
+    # only lines signed by a keyring this machine already has: a tampered cache cannot say [trusted=yes]
+    local line keyring
+    sed "s|@CACHE@|$CACHE|g" "$CACHE/apt.list" |
+        grep -E '^deb \[signed-by=/(usr/share|etc/apt)/keyrings/[A-Za-z0-9._-]+\.gpg\] file:/[^ ]+( [A-Za-z0-9._/-]+)+$' |
+        while read -r line; do
+            keyring=${line#*signed-by=}
+            if [ -f "${keyring%%]*}" ]; then echo "$line"; fi
+        done > /etc/apt/sources.list.d/00-swarmlab-cache.list
+    [ -s /etc/apt/sources.list.d/00-swarmlab-cache.list ] || return 1
     apt-get update -qq -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/00-swarmlab-cache.list \
         -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
 }
