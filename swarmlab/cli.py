@@ -19,6 +19,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that says a bad argument in one line (what, and where to read more), exit 2: no usage block."""
 
     def error(self, message: str) -> NoReturn:
+        message = message.replace("\r", "\\r").replace("\n", "\\n")  # a typed value stays on the one line
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
@@ -62,13 +63,18 @@ def _recording(name: str | None, default: Callable[[], Path]) -> Path:
           "rig-session`)"
     if not name.strip():
         raise RecordingError(f"no recording named (an empty name): {fix}")
-    return paths.input_file(recordings.get(name), "a swarmlab recording", fix, RecordingError)
+    try:
+        path = recordings.get(name)
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long
+        raise RecordingError(f"no recording {paths.shown(name)} ({getattr(exc, 'strerror', None) or exc}): {fix}"
+                             ) from None
+    return paths.input_file(path, "a swarmlab recording", fix, RecordingError)
 
 
 def _nodes(args: argparse.Namespace) -> int:
     from swarmlab import inventory
 
-    if args.inventory:
+    if args.inventory is not None:
         inv = inventory.load(args.inventory)
     elif args.vagrant is not None:
         inv = inventory.from_vagrant(args.vagrant or None)
@@ -164,7 +170,7 @@ def _doctor(args: argparse.Namespace) -> int:
     from swarmlab import doctor, inventory
     from swarmlab.transport import SSHTransport
 
-    inv = inventory.load(args.inventory) if args.inventory else inventory.discover()
+    inv = inventory.load(args.inventory) if args.inventory is not None else inventory.discover()
     if inv is None:
         raise SwarmlabError("no live swarm configured (no inventory, no rig running, no Vagrantfile here): start one "
                             "with `swarmlab rig up` or `vagrant up`, or give `-i inventory.toml`")

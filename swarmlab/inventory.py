@@ -157,6 +157,9 @@ def from_vagrant_ssh_config(text: str, source: str = "vagrant ssh-config") -> In
 
 def from_vagrant(directory: str | Path | None = None, timeout: float = 120) -> Inventory:
     """Ask Vagrant once for every machine (`vagrant ssh-config`, one call) in `directory`."""
+    if directory is not None and not Path(directory).is_dir():
+        raise InventoryError(f"{directory!r} is not a folder: give the folder of the Vagrantfile (`swarmlab nodes "
+                             "--vagrant DIR`)")
     if shutil.which("vagrant") is None:
         raise InventoryError("`vagrant` is not installed here; give an inventory file instead")
     try:

@@ -43,26 +43,32 @@ def rig_home(create: bool = True) -> Path:
 SPECIAL = ("/proc", "/sys", "/dev")  # kernel files: a read may never end (/dev/zero, /proc/kmsg) or be huge
 
 
+def shown(path: str | Path) -> str:
+    """A path as a one-line message shows it: as typed when printable, else quoted with escapes."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
 def input_file(path: str | Path, what: str, fix: str, error: type[SwarmlabError] = SwarmlabError) -> Path:
     """`path` as a file to read (a recording, an inventory): it must be named, exist, be a regular non-empty file
     outside the kernel's folders; else one `error` saying what it is and `fix`."""
     if not str(path).strip():
         raise error(f"no file named (an empty path): {fix}")
-    p = Path(path).expanduser()
-    resolved = p.resolve()
-    if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
-        raise error(f"{p} is a kernel file, not {what}: {fix}")
-    if p.is_dir():
-        raise error(f"{p} is a folder, not {what}: {fix}")
-    if not p.exists():
-        raise error(f"{p} does not exist: {fix}")
-    if not p.is_file():
-        raise error(f"{p} is not a regular file (a device or a pipe), not {what}: {fix}")
     try:
+        p = Path(path).expanduser()
+        resolved = p.resolve()
+        if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
+            raise error(f"{shown(p)} is a kernel file, not {what}: {fix}")
+        if p.is_dir():
+            raise error(f"{shown(p)} is a folder, not {what}: {fix}")
+        if not p.exists():
+            raise error(f"{shown(p)} does not exist: {fix}")
+        if not p.is_file():
+            raise error(f"{shown(p)} is not a regular file (a device or a pipe), not {what}: {fix}")
         with open(p, "rb"):
             pass
-    except OSError as exc:
-        raise error(f"cannot read {p} ({exc.strerror or exc}): {fix}") from None
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a name too long, a symlink loop, no access
+        raise error(f"cannot read {shown(path)} ({getattr(exc, 'strerror', None) or exc}): {fix}") from None
     return p
 
 
@@ -72,20 +78,21 @@ def output_file(path: str | Path, what: str, fix: str) -> Path:
     import tempfile
 
     if not str(path).strip():
-        raise SwarmlabError(f"no file named (an empty path): {fix}")
-    p = Path(path).expanduser()
-    resolved = p.resolve()
-    if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
-        raise SwarmlabError(f"{p} is in a kernel folder: {fix}")
-    if p.is_dir():
-        raise SwarmlabError(f"{p} is a folder: name a file inside it ({p}/session.jsonl)")
-    if not p.parent.is_dir():
-        raise SwarmlabError(f"the folder {p.parent} does not exist: create it first (mkdir -p {p.parent}) or {fix}")
-    if p.exists() and not p.is_file():
-        raise SwarmlabError(f"{p} is not a regular file: {fix}")
+        raise SwarmlabError(f"no {what} named (an empty path): {fix}")
     try:
-        with tempfile.NamedTemporaryFile(dir=p.parent, prefix=f".{p.name}.", suffix=".check"):
+        p = Path(path).expanduser()
+        resolved = p.resolve()
+        if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
+            raise SwarmlabError(f"{shown(p)} is in a kernel folder: {fix}")
+        if p.is_dir():
+            raise SwarmlabError(f"{shown(p)} is a folder: name a file inside it ({shown(p / 'session.jsonl')})")
+        if not p.parent.is_dir():
+            raise SwarmlabError(f"the folder {shown(p.parent)} does not exist: create it first (mkdir -p "
+                                f"{shown(p.parent)}) or {fix}")
+        if p.exists() and not p.is_file():
+            raise SwarmlabError(f"{shown(p)} is not a regular file: {fix}")
+        with tempfile.NamedTemporaryFile(dir=p.parent, prefix=f".{p.name}."[:200], suffix=".check"):
             pass
-    except OSError as exc:
-        raise SwarmlabError(f"cannot write in {p.parent} ({exc.strerror or exc}): {fix}") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise SwarmlabError(f"cannot write {shown(path)} ({getattr(exc, 'strerror', None) or exc}): {fix}") from None
     return p
