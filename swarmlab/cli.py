@@ -19,7 +19,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that says a bad argument in one line (what, and where to read more), exit 2: no usage block."""
 
     def error(self, message: str) -> NoReturn:
-        message = message.replace("\r", "\\r").replace("\n", "\\n")  # a typed value stays on the one line
+        # a typed value stays on the one line: control characters shown escaped
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 

@@ -104,7 +104,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@settings(max_examples=int(__import__("os").environ.get("FUZZ_N", "250")), deadline=None,
+@settings(max_examples=int(__import__("os").environ.get("FUZZ_N", "400")), deadline=None,
           derandomize=not __import__("os").environ.get("FUZZ_RANDOM"),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(args=argv())
