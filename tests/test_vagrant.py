@@ -124,7 +124,7 @@ def test_classroom_cache_is_a_local_apt_repository(tmp_path: Path) -> None:
     index = subprocess.run(["apt-cache", "madison", "docker.io"], capture_output=True, text=True).stdout
     version = next((line.split("|")[1].strip() for line in index.splitlines() if "bookworm" in line), None)
     if version is None:
-        from swarmlab.rig import box
+        from swarmlab.testing import box
         version = str(box.current().info["versions"]["docker.io"]) if box.current().ready() else \
             "20.10.24+dfsg1-1+deb12u1+b6"
     folder = tmp_path / "cache"

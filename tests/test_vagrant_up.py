@@ -1,5 +1,5 @@
 """`vagrant up` for real (issue #14): the project's own Vagrantfile, Debian's vagrant-libvirt, a libvirt daemon and
-qemu (software emulation), the box built here from Debian packages (swarmlab/rig/box.py), synced folders off (the
+qemu (software emulation), the box built here from Debian packages (swarmlab/testing/box.py), synced folders off (the
 default): three machines come up with the provisioning running, `swarmlab nodes` finds them from `vagrant
 ssh-config`, the doctor passes, the chapter and one lesson run live over Vagrant's SSH as user vagrant, `vagrant
 provision` again changes nothing, `vagrant destroy -f` leaves nothing behind. The machines have no route out.

@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -138,7 +138,7 @@ class Lab:
 
             if record_to is None:
                 raise SwarmlabError("record mode needs record_to=<file.jsonl>")
-            prov = {"swarmlab": __version__, "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            prov = {"swarmlab": __version__, "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
                     "images": images or RIG_IMAGES, **json.loads(os.environ.get("SWARMLAB_PROVENANCE") or "{}"),
                     **(provenance or {})}
