@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -80,7 +81,10 @@ def test_the_license_is_a_pep639_expression() -> None:
 
 @pytest.mark.real
 def test_the_wheel_leaves_the_test_harnesses_out(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+    source = tmp_path / "source"  # a copy: a checkout's stale build/ would leak old files into the wheel
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
+                                                                ".*_cache", "screenshots", ".vagrant"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
                    check=True, timeout=300, capture_output=True)
     (wheel,) = tmp_path.glob("swarmlab-*.whl")
     with zipfile.ZipFile(wheel) as zf:
