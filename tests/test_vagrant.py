@@ -148,3 +148,144 @@ def test_classroom_cache_is_a_local_apt_repository(tmp_path: Path) -> None:
     assert again == 0 and json.loads((folder / "cache.json").read_text())["downloaded_bytes"] == 0
     assert main(["classroom", "cache", str(tmp_path / "x"), "--target", "debian-bookworm",
                  "--docker-version", "0.0-nope", "--mirror", mirror()]) == 2
+
+
+# --- Windows checkouts: line endings (issue #25) ---
+
+GUEST_FILES = ("whoami-server", "index.cgi")
+
+
+def _lf_install(script: Path) -> str:
+    """provision-common.sh's own lf_install function, as the script defines it (one line)."""
+    line = next((x for x in script.read_text().splitlines() if x.startswith("lf_install()")), None)
+    assert line is not None, f"{script.name} defines no lf_install"
+    return line
+
+
+def test_gitattributes_gives_every_file_that_reaches_a_guest_lf() -> None:
+    """Every file the Vagrantfile uploads or runs, the rig image's guest files and Binder's: eol=lf, which wins
+    over Git for Windows' core.autocrlf=true."""
+    git = need("git")
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = ["Vagrantfile", *(f"vagrant/{p.name}" for p in SCRIPTS),
+             *(f"swarmlab/rig/guest/{p.name}" for p in sorted((ROOT / "swarmlab/rig/guest").iterdir())),
+             *(f"binder/{p.name}" for p in sorted((ROOT / "binder").iterdir()))]
+    out = subprocess.run([git, "check-attr", "eol", "--", *files, "README.md"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    eol = dict(line.rsplit(": eol: ", 1) for line in out.splitlines())
+    assert {f: eol[f] for f in files} == dict.fromkeys(files, "lf")
+    assert eol["README.md"] == "unspecified", "the check itself tells the two apart"
+
+
+def test_a_crlf_checkout_still_gives_the_lab_image_lf(tmp_path: Path) -> None:
+    """A clone with core.autocrlf=true (what Git for Windows sets up) of this repository's committed tree: the
+    guest files come out LF (.gitattributes) while an ordinary text file comes out CRLF (the clone did convert)."""
+    git = need("git")
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "windows-checkout"
+    subprocess.run([git, "-c", "core.autocrlf=true", "clone", "-q", "--no-hardlinks", "--config",
+                    "core.autocrlf=true", str(ROOT), str(clone)], check=True, capture_output=True, timeout=300)
+    if not (clone / ".gitattributes").exists():
+        pytest.skip("HEAD has no .gitattributes yet (commit it first)")
+    assert b"\r\n" in (clone / "README.md").read_bytes()
+    for name in GUEST_FILES:
+        assert b"\r" not in (clone / "swarmlab" / "rig" / "guest" / name).read_bytes(), name
+    for script in ("Vagrantfile", *(f"vagrant/{p.name}" for p in SCRIPTS)):
+        assert b"\r" not in (clone / script).read_bytes(), script
+
+
+@pytest.mark.parametrize("guarded", [True, False], ids=["lf_install", "plain-install"])
+def test_provisioning_strips_cr_from_uploaded_files(tmp_path: Path, guarded: bool) -> None:
+    """The lab image's two scripts as the file provisioner would upload them from a CRLF checkout, installed
+    the way provision-common.sh installs them (its own lf_install line): they parse (`sh -n`) and index.cgi runs
+    and answers; the same files installed without the guard do not run (`#!/bin/sh\\r`: no such interpreter)."""
+    sh = need("sh")
+    upload = tmp_path / "swarmlab-guest"
+    upload.mkdir()
+    for name in GUEST_FILES:
+        text = (ROOT / "swarmlab" / "rig" / "guest" / name).read_bytes()
+        (upload / name).write_bytes(text.replace(b"\n", b"\r\n"))
+    img = tmp_path / "img"
+    img.mkdir()
+    install = _lf_install(ROOT / "vagrant" / "provision-common.sh") if guarded else \
+        'lf_install() { install -m 0755 "$1" "$2"; }'
+    script = f'{install}\nlf_install "$1/whoami-server" "$2/whoami-server"\nlf_install "$1/index.cgi" "$2/index.cgi"\n'
+    subprocess.run(["bash", "-c", script, "provision", str(upload), str(img)], check=True, timeout=30)
+    parsed = [subprocess.run([sh, "-n", str(img / name)], capture_output=True, text=True) for name in GUEST_FILES]
+    ran = subprocess.run(["bash", "-c", '"$0"', str(img / "index.cgi")], capture_output=True, timeout=30)
+    if guarded:
+        assert [p.returncode for p in parsed] == [0, 0], [p.stderr for p in parsed]
+        assert ran.stdout.startswith(b"Content-Type: text/plain\r\n\r\n"), ran
+    else:
+        assert ran.returncode in (126, 127) and ran.stdout == b"", "a CRLF shebang names no interpreter"
+        assert any(p.returncode != 0 for p in parsed), "the CRLF copies do not even parse"
+
+
+# --- a worker rejoins a rebuilt manager (issue #25) ---
+
+FAKE_DOCKER = ROOT / "tests" / "fixtures" / "fake-docker" / "docker"
+NEW_MANAGER, OLD_MANAGER = "k3p0newmanagerid00000000a", "q9z1oldmanagerid00000000b"
+TOKEN = "SWMTKN-1-0abc-def"
+
+
+def provision_worker(tmp_path: Path, state: str, managers: list[str], token_file: str | None,
+                     ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """vagrant/provision-worker.sh against the stand-in docker (tests/fixtures/fake-docker/docker says why a fake):
+    the node in `state` with `managers`, the current swarm NEW_MANAGER/TOKEN; returns the run and docker's calls."""
+    d = tmp_path / "docker-state"
+    d.mkdir(exist_ok=True)
+    (d / "state").write_text(state + "\n")
+    (d / "managers").write_text("".join(f"{m}\n" for m in managers))
+    (d / "swarm").write_text(f"{NEW_MANAGER}\n{TOKEN}\n")
+    (d / "calls").write_text("")
+    tok = tmp_path / "tok"
+    tok.unlink(missing_ok=True)
+    if token_file is not None:
+        tok.write_text(token_file)
+    env = {**os.environ, "DOCKER": str(FAKE_DOCKER), "FAKE_DOCKER": str(d), "ADVERTISE_ADDR": "192.168.56.11",
+           "MANAGER_ADDR": "192.168.56.10", "TOKEN_FILE": str(tok)}
+    out = subprocess.run(["bash", str(ROOT / "vagrant" / "provision-worker.sh")], env=env, capture_output=True,
+                         text=True, timeout=30)
+    assert not tok.exists(), "the token file is always removed"
+    return out, (d / "calls").read_text().splitlines()
+
+
+JOIN = f"swarm join --advertise-addr 192.168.56.11 --token {TOKEN} 192.168.56.10:2377"
+
+
+def test_worker_joins_the_current_swarm(tmp_path: Path) -> None:
+    out, calls = provision_worker(tmp_path, "inactive", [], f"{TOKEN}\r\n{NEW_MANAGER}\r\n")
+    assert out.returncode == 0 and "joined the swarm at 192.168.56.10:2377" in out.stdout, out.stderr
+    assert calls == ["info --format {{.Swarm.LocalNodeState}}", JOIN] and TOKEN not in out.stdout
+
+
+def test_worker_in_the_current_swarm_is_left_alone(tmp_path: Path) -> None:
+    out, calls = provision_worker(tmp_path, "active", [NEW_MANAGER], f"{TOKEN}\n{NEW_MANAGER}\n")
+    assert out.returncode == 0 and out.stdout == "already in the swarm: left as it is\n"
+    assert not any(c.startswith("swarm ") for c in calls)
+
+
+@pytest.mark.parametrize("state", ["active", "pending", "error"])
+def test_worker_of_a_rebuilt_manager_leaves_and_joins_the_current_one(tmp_path: Path, state: str) -> None:
+    """`vagrant destroy swarm-manager && vagrant up`: the worker still sees itself in its old swarm (the old
+    manager's node ID); the trigger hands it the new manager's ID with the token: it leaves and joins."""
+    out, calls = provision_worker(tmp_path, state, [OLD_MANAGER], f"{TOKEN}\n{NEW_MANAGER}\n")
+    assert out.returncode == 0, out.stderr
+    assert f"left a swarm whose managers ({OLD_MANAGER}) are not the current manager ({NEW_MANAGER}" in out.stdout
+    assert "joined the swarm at 192.168.56.10:2377" in out.stdout
+    assert calls[-2:] == ["swarm leave --force", JOIN]
+
+
+def test_worker_with_no_manager_id_is_left_as_it_is(tmp_path: Path) -> None:
+    """No second line (the script run by hand, or the rig test's token-only file): nothing to compare with, so
+    nothing is torn down."""
+    out, calls = provision_worker(tmp_path, "active", [OLD_MANAGER], None)
+    assert out.returncode == 0 and "already in the swarm" in out.stdout and "swarm leave --force" not in calls
+
+
+def test_worker_with_no_token_says_what_to_do(tmp_path: Path) -> None:
+    out, calls = provision_worker(tmp_path, "inactive", [], "")
+    assert out.returncode == 1 and "no worker join token" in out.stderr and "vagrant up swarm-manager" in out.stderr
+    assert not any(c.startswith("swarm join") for c in calls)

@@ -13,6 +13,10 @@ CACHE=${CACHE:-}
 WEB_IMAGE=swarmlab/whoami:1      # swarmlab/commands/chapter.py LAB_IMAGES
 CLIENT_IMAGE=swarmlab/client:1
 
+# A file uploaded by the file provisioner, installed without CR bytes: a Windows checkout without .gitattributes
+# gives CRLF, and `#!/bin/sh\r` does not run (Vagrant strips CR from shell provisioner scripts, not from files).
+lf_install() { tr -d '\r' < "$1" > "$2" && chmod 0755 "$2"; }  # SRC DEST
+
 installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
 
 use_cache() {  # the cache's .debs as a local apt repository, listed before any other source; 1 if no cache
@@ -101,8 +105,8 @@ if ! docker image inspect "$WEB_IMAGE" "$CLIENT_IMAGE" >/dev/null 2>&1; then
     fi
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$img/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' > "$img/etc/group"
-    install -m 0755 "$GUEST_FILES/whoami-server" "$img/bin/whoami-server"
-    install -m 0755 "$GUEST_FILES/index.cgi" "$img/www/cgi-bin/index.cgi"
+    lf_install "$GUEST_FILES/whoami-server" "$img/bin/whoami-server"
+    lf_install "$GUEST_FILES/index.cgi" "$img/www/cgi-bin/index.cgi"
     tar -C "$img" -c . | docker import --change 'CMD ["/bin/whoami-server"]' --change 'EXPOSE 80' - \
         "$WEB_IMAGE" >/dev/null
     tar -C "$img" -c . | docker import \
