@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Every node: a pinned Docker (docker-ce from Docker's repository, or the distribution's docker.io), ipvsadm,
+# Every node: Debian's docker.io at a pinned version, ipvsadm,
 # bridge-utils, busybox-static, tcpdump and conntrack (lesson 10 follows one request with them), the IPVS
 # modules, and the lab's two images made here from busybox with `docker import` (as the rig does: nothing is
 # pulled, Docker Hub is never needed).
 # A classroom cache (CACHE, made by `swarmlab classroom cache`: .debs in CACHE/debs) is used before any download.
-# Idempotent. Env: DOCKER_PACKAGE (docker-ce | docker.io), DOCKER_VERSION (its apt version string),
+# Idempotent. Env: DOCKER_VERSION (docker.io's apt version; a trailing * is apt's prefix match, for the binNMU
+# suffix that differs per architecture),
 # GUEST_FILES (a folder with whoami-server and index.cgi), CACHE (optional).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-: "${DOCKER_PACKAGE:?}" "${DOCKER_VERSION:?}" "${GUEST_FILES:?}"
+: "${DOCKER_VERSION:?}" "${GUEST_FILES:?}"
+DOCKER_PACKAGE=docker.io
 CACHE=${CACHE:-}
 WEB_IMAGE=swarmlab/whoami:1      # swarmlab/commands/chapter.py LAB_IMAGES
 CLIENT_IMAGE=swarmlab/client:1
@@ -40,26 +42,14 @@ install_packages() {  # apt-get install "$@": from the cache alone if it holds t
         fi
         echo "the classroom cache could not serve $*: $(echo "$out" | tail -n 3)" >&2
     fi
-    if [ "$DOCKER_PACKAGE" = docker-ce ] && [ ! -f /etc/apt/sources.list.d/docker.list ]; then
-        apt-get update -qq
-        apt-get install -y -qq ca-certificates curl gnupg >/dev/null
-        install -m 0755 -d /etc/apt/keyrings
-        curl -fsSL https://download.docker.com/linux/ubuntu/gpg | gpg --dearmor --yes -o /etc/apt/keyrings/docker.gpg
-        codename=$(sed -n "s/^VERSION_CODENAME=//p" /etc/os-release)
-        echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.gpg]" \
-            "https://download.docker.com/linux/ubuntu ${codename} stable" > /etc/apt/sources.list.d/docker.list
-    fi
     apt-get update -qq
     apt-get install -y -qq --allow-downgrades "$@" >/dev/null
 }
 
 wanted=()
-if [ "$(installed "$DOCKER_PACKAGE")" != "$DOCKER_VERSION" ]; then
-    if [ "$DOCKER_PACKAGE" = docker-ce ]; then
-        wanted+=("docker-ce=${DOCKER_VERSION}" "docker-ce-cli=${DOCKER_VERSION}" containerd.io)
-    else
-        wanted+=("docker.io=${DOCKER_VERSION}")
-    fi
+# shellcheck disable=SC2053  # DOCKER_VERSION unquoted on purpose: a trailing * matches as apt matches it
+if [[ "$(installed "$DOCKER_PACKAGE")" != $DOCKER_VERSION ]]; then
+    wanted+=("docker.io=${DOCKER_VERSION}")
 fi
 for p in ipvsadm bridge-utils busybox-static tcpdump conntrack; do
     [ -n "$(installed "$p")" ] || wanted+=("$p")
