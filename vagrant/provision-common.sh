@@ -54,6 +54,11 @@ fi
 for p in ipvsadm bridge-utils busybox-static tcpdump conntrack; do
     [ -n "$(installed "$p")" ] || wanted+=("$p")
 done
+# A kernel with AppArmor on and no apparmor_parser: Docker starts no container at all (found by the real
+# bring-up). docker.io only recommends apparmor, and a box's apt may skip recommends.
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [ -z "$(installed apparmor)" ]; then
+    wanted+=(apparmor)
+fi
 if [ "${#wanted[@]}" -gt 0 ]; then
     install_packages "${wanted[@]}"
     apt-mark hold "$DOCKER_PACKAGE" >/dev/null
@@ -74,6 +79,9 @@ usermod -aG docker vagrant 2>/dev/null || true
 if ! grep -q '^PATH=.*/usr/sbin' /etc/environment 2>/dev/null; then
     sed -i '/^PATH=/d' /etc/environment 2>/dev/null || true
     echo 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"' >> /etc/environment
+fi
+if [[ " ${wanted[*]} " == *" apparmor "* ]]; then
+    systemctl restart docker  # dockerd loads its docker-default profile when it starts
 fi
 systemctl is-active -q docker || systemctl start docker
 
