@@ -1,6 +1,10 @@
-"""The classroom kit as far as it can be checked here: `vagrant validate` (Debian's vagrant; no VirtualBox here,
-so providers are ignored), a misspelt setting refused with a clear message, and shellcheck on every script.
-The provisioning's swarm init/join runs for real on the rig: tests/test_rig_lifecycle.py."""
+"""The classroom kit as far as it can be checked here without a provider: `vagrant validate` (Debian's vagrant;
+no VirtualBox here, so providers are ignored; validate fetches no box metadata, runs no trigger or provisioner),
+a misspelt setting refused with a clear message, shellcheck on every script; vagrant/kit.rb's rules (boxes, Vagrant
+floors, refusals) and the Vagrantfile's before-up check run in Ruby with made-up versions; the box table against
+bento's own build table; line endings from a CRLF checkout; provision-worker.sh's decisions against a stand-in
+docker. The provisioning's swarm init/join/heal runs for real on the rig (tests/test_rig_lifecycle.py), the whole
+kit on libvirt in tests/test_vagrant_up.py."""
 
 from __future__ import annotations
 
