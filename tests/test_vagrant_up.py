@@ -83,6 +83,7 @@ def test_up_provisions_the_three_machines(vagrant_kit: object, inv: Inventory) -
     assert isinstance(vagrant_kit, Kit)
     kit = vagrant_kit
     log = kit.logs["up"]
+    assert log.count("checking the provider, Vagrant's version and the box") == 3, "vagrant/kit.rb let libvirt on"
     assert "swarm initialised on 192.168.56.10" in log
     assert log.count("joined the swarm at 192.168.56.10:2377") == 2
     assert "made the lab images" in log and "SWMTKN" not in log, "the token never shows in the output"

@@ -103,7 +103,7 @@ def prepare(state: Path, progress: Progress = print, **settings: str) -> Kit:
     home = state / "vagrant.d"
     env = {**os.environ, "VAGRANT_HOME": str(home), "VAGRANT_DEFAULT_PROVIDER": "libvirt",
            "VAGRANT_CHECKPOINT_DISABLE": "1", "SWARMLAB_BOX": BOX_NAME, "SWARMLAB_LIBVIRT_DRIVER": "qemu",
-           "SWARMLAB_LIBVIRT_ISOLATED": "true", "SWARMLAB_DOCKER_PACKAGE": "docker.io",
+           "SWARMLAB_LIBVIRT_ISOLATED": "true",
            "SWARMLAB_DOCKER_VERSION": docker, "SWARMLAB_CACHE": str(offline), "SWARMLAB_MEMORY": "1024",
            "SWARMLAB_CPUS": "1", **settings}
     stamp = home / "swarmlab-box-recipe"
