@@ -18,6 +18,7 @@ parser module. `docs/adding-a-step.md` is the recipe.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -698,10 +699,23 @@ def _recognised(command: str, *, typed_only: bool) -> tuple[Step[object], Args] 
     return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=8192)
 def key_of(command: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-    """The replay key of a command: its step and the step's key arguments (None: no step recognises it)."""
+    """The replay key of a command: its step and the step's key arguments (None: no step recognises it). Cached:
+    a recording repeats its commands (a 100 MB one holds each ~360 times)."""
     got = recognise(command)
     return None if got is None else got[0].key_of(got[1])
+
+
+def transcript_answers(recorded: str, asked: tuple[str, tuple[tuple[str, str], ...]]) -> bool:
+    """Does a transcript's command, typed inside a shell the chapter opened (`curl web` in the client's shell,
+    `ipvsadm` in an lb namespace's), answer the step and key arguments `asked`? Read with the shell's prefix put
+    back; a command no step reads that way answers nothing (a replay never answers with another question's)."""
+    args = dict(asked[1])
+    prefixes = ["", "docker exec swarmlab-transcript "]
+    if args.get("namespace"):
+        prefixes.append(f"nsenter --net={c.NETNS_DIR}/{args['namespace']} ")
+    return any(key_of(prefix + recorded) == asked for prefix in prefixes)
 
 
 _SHELLS = frozenset({"sh", "bash", "ash", "/bin/sh", "/bin/bash"})
