@@ -631,7 +631,7 @@ SANDBOX_OF: Step[None] = Step(
     forms=("docker inspect -f '{{.NetworkSettings.SandboxKey}}' CONTAINER",))
 CAPTURE_START: Step[None] = Step(
     "capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
-    _capture("start"), privileged=True, key=("capture",), typed=False, timeout=30, failure_is_data=True)
+    _capture("start"), privileged=True, key=("capture", "bpf"), typed=False, timeout=30, failure_is_data=True)
 CAPTURE_STOP: Step[list[Packet]] = Step(
     "capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
     _t("the packets a capture saw", "抓到的数据包"), _capture("stop"), parser="tcpdump", privileged=True,

@@ -575,6 +575,9 @@ class Lab:
         its checks against `ipvsadm -Lnc` and `conntrack -L` (`swarmlab.lab.trace`)."""
         from swarmlab.lab import trace
 
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise SwarmlabError(f"port {port!r}: a TCP port from 1 to 65535 (web listens on 80)")
+        validate(service, "service")
         return trace.run(self, service, port)
 
     # -- beyond the chapter: dnsrr and the routing mesh ---------------------------------------------------------
