@@ -14,8 +14,11 @@ stores the `StepResult` in NAME, `-n N` sends N requests at once. `$name` is rep
 
 Every command is recognised as one of the lab's declared steps (`swarmlab.commands.steps`) and run through
 `Lab.run`, live or from a recording alike: the builder's command runs (with its quoting and the lab's labels),
-never the typed string. A command that is no step is refused with the reason: nothing reaches outside the swarm
-(`ping 8.8.8.8` is no step), and nothing changes the swarm beyond what the lessons do.
+never the typed string. A command that is no step, or a step outside its bounds (`swarmlab.commands.bounds`: the
+lab's images and network, the lessons' services and counts), is refused with the reason and the allowed commands:
+nothing reaches outside the swarm (`ping 8.8.8.8` is no step), and nothing changes the swarm beyond what the
+lessons do. swarmlab's own words (refusals, substitutions, "already exists") are a note beside the terminal block,
+never in it.
 """
 
 from __future__ import annotations

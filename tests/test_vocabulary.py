@@ -253,3 +253,9 @@ def test_trace_refuses_a_port_outside_tcp_before_replay(port: int) -> None:
     with pytest.raises(SwarmlabError, match="1 to 65535"):
         lab.trace_request(port=port)
     assert lab.log == []  # refused before any step
+
+
+def test_a_trace_on_another_port_is_not_answered_with_port_80s_packets() -> None:
+    lab = Lab.connect("replay", recording=recordings.get("rig-trace-debian13"))
+    with pytest.raises(SwarmlabError, match="not in this recording"):
+        lab.trace_request(port=81)
