@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.commands.bounds import MAX_REQUESTS, Refused, Vocabulary
+from swarmlab.commands.bounds import CHAPTER_IMAGES, MAX_REQUESTS, Refused, Vocabulary
 from swarmlab.commands.steps import STEPS, admit, tokens_of
 from swarmlab.errors import CommandFailed, SwarmlabError
 
@@ -61,6 +61,8 @@ TEXT = {
     "ipvsadm": {"en": "ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)",
                 "zh": "实际运行 `ipvsadm -Ln`：同样的列表，地址以数字显示（-n）"},
     "swarmlab": {"en": "swarmlab", "zh": "swarmlab 提示"},
+    "image": {"en": "the chapter's {typed} is never pulled here: the lab's look-alike {image} ran",
+              "zh": "这里不会拉取章节里的 {typed}：运行的是实验中的同类镜像 {image}"},
     "not_recorded": {
         "en": "This recording does not hold this command on {node}. A replay can only show what was recorded: run the "
               "lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\").",
@@ -261,6 +263,9 @@ def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> s
         said.append(say("curl", lang, target=f"{args.get('target', 'web')}{args.get('path', '/').rstrip('/')}"))
     if tokens[-1:] == ["ipvsadm"]:
         said.append(say("ipvsadm", lang))
+    typed_image = next((t for t in tokens if t == args.get("image") or t in CHAPTER_IMAGES), None)
+    if step == "service_create" and typed_image and typed_image != args.get("image"):
+        said.append(say("image", lang, typed=typed_image, image=str(args.get("image"))))
     return "\n".join(said)
 
 

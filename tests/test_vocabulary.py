@@ -158,6 +158,22 @@ def test_the_chapters_own_lines_are_admitted(typed: str, step: str) -> None:
     assert admit(typed)[0].name == step
 
 
+def test_the_chapters_image_runs_as_the_labs_look_alike() -> None:
+    step, args = admit("docker service create --name web --network mynet --replicas 2 containous/whoami")
+    assert args["image"] == "swarmlab/whoami:1" and "containous" not in step.command(**args)
+    said = magic.substitutions("docker service create --name web --network mynet --replicas 2 containous/whoami",
+                               step.name, args, "en")
+    assert "containous/whoami" in said and "swarmlab/whoami:1" in said
+    with pytest.raises(Refused, match="a command after the image"):  # the chapter's client pings 8.8.8.8: never
+        admit("docker service create --name client --network mynet xiaopeng163/net-box:latest ping 8.8.8.8")
+
+
+def test_curl_at_the_nodes_prompt_points_to_the_client() -> None:
+    with pytest.raises(Refused, match="client's container") as caught:
+        admit("curl web")
+    assert any("wget -qO- http://SERVICE" in f for f in caught.value.allowed)
+
+
 # -- the magic's own inputs --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("line", [

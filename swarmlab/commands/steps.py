@@ -752,6 +752,9 @@ def admit(command: str, vocab: Vocabulary = b.DEFAULT) -> tuple[Step[object], Ar
             "lb 命名空间里的 `ipvsadm` 写作 `sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln`）",
             forms("docker exec") + forms("sudo nsenter x"))
     found = _recognised(command, typed_only=True)
+    if found is None and tokens[0] in ("curl", "wget") and not any("127.0.0.1" in t for t in tokens):
+        raise Refused("a request to a service goes from the client's container, where the name resolves",
+                      "访问服务的请求要从 client 容器里发出（服务名在那里才能解析）", forms("docker exec"))
     if found is None:
         raise Refused("this is not one of the course's commands", "这不是课程里的命令", forms(command))
     step, args = found
@@ -761,4 +764,6 @@ def admit(command: str, vocab: Vocabulary = b.DEFAULT) -> tuple[Step[object], Ar
         except Refused as exc:
             exc.allowed = list(step.forms)
             raise
+    if step is SERVICE_CREATE and str(args.get("image")) in b.CHAPTER_IMAGES:  # the lab's look-alike runs
+        args["image"] = vocab.images[b.CHAPTER_IMAGES[str(args["image"])]]
     return step, args
