@@ -275,3 +275,10 @@ def test_a_trace_on_another_port_is_not_answered_with_port_80s_packets() -> None
     lab = Lab.connect("replay", recording=recordings.get("rig-trace-debian13"))
     with pytest.raises(SwarmlabError, match="not in this recording"):
         lab.trace_request(port=81)
+
+
+def test_a_creation_with_other_replicas_is_not_answered_with_the_recorded_one(lab_and_shell: Any) -> None:
+    _, ip = lab_and_shell
+    ip.user_ns["web_image"] = "swarmlab/whoami:1"
+    out = shown(ip, "@manager docker service create --name web --network mynet --replicas 3 $web_image")
+    assert out.error and "not" in out.note and "converged" not in out.output

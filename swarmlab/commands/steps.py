@@ -510,7 +510,8 @@ SERVICE_LS: Step[list[Service]] = Step(
     forms=('docker service ls',))
 SERVICE_CREATE: Step[ServiceChange] = Step(
     "service_create", lambda **a: c.service_create(**a), Where.MANAGER, _t("create a service", "创建服务"),
-    _service_create, key=("name",), changes=True, timeout=300, parser="service_change",
+    _service_create, key=("name", "replicas"), changes=True, timeout=300, parser="service_change",
+    defaults={"replicas": 1},
     bound=b.service_create, forms=tuple(shape.typed(name) for name, shape in b.SHAPES.items()))
 SERVICE_PS: Step[list[Task]] = Step(
     "service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
