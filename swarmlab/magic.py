@@ -53,9 +53,9 @@ TEXT = {
     "allowed": {"en": "Allowed here, as typed (SERVICE: web, client, webrr, webpub):",
                 "zh": "这里可以输入的命令（SERVICE 为 web、client、webrr、webpub 之一）："},
     "curl": {"en": "the client image has no curl: swarmlab sent the same GET with busybox wget "
-                   "(`wget -qO- http://{target}`); below is wget's answer",
+                   "(`wget -qO- http://{target}`): the answer shown is wget's",
              "zh": "client 镜像里没有 curl：swarmlab 用 busybox wget 发送了同样的 GET 请求"
-                   "（`wget -qO- http://{target}`）；下面是 wget 的回答"},
+                   "（`wget -qO- http://{target}`）：显示的是 wget 的回答"},
     "no_tty": {"en": "-it dropped: a notebook cell has no terminal, so the command ran without one",
                "zh": "已去掉 -it：笔记本单元格没有终端，命令以非交互方式运行"},
     "ipvsadm": {"en": "ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)",
@@ -249,7 +249,7 @@ def vocabulary(lab: Lab) -> Vocabulary:
 
 
 def refusal(command: str, exc: Refused, lang: str) -> str:
-    return "\n".join([say("refused", lang), f"    {command}", f"  ({exc.said(lang)})", "", say("allowed", lang),
+    return "\n".join([say("refused", lang), f"    {command}", f"  -> {exc.said(lang)}", "", say("allowed", lang),
                       *(f"  {f}" for f in exc.allowed)])
 
 

@@ -53,7 +53,7 @@ class Shape:
             published, _, target = self.publish.partition(":")
             parts.append(f"--publish published={published},target={target}")
         parts.append(f"${self.role}_image")
-        bound = f"   (N from {low} to {high})" if high > 1 and low != high else ""
+        bound = f"   (N = {low}-{high})" if high > 1 and low != high else ""
         return " ".join(parts) + bound
 
 

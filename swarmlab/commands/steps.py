@@ -528,7 +528,7 @@ SCALE: Step[ServiceChange] = Step(
     "scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
     _t("scale a service", "扩缩服务"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
     timeout=300,
-    bound=b.scale, forms=('docker service scale web=N   (N from 1 to 3)',))
+    bound=b.scale, forms=('docker service scale web=N   (N = 1-3)',))
 CONTAINER_LS: Step[list[Container]] = Step(
     "container_ls", lambda service=None: c.container_ls(service), Where.NODE,
     _t("the containers on a node", "查看节点上的容器"), _container_ls, parser="container_ls", key=("service",),
@@ -543,12 +543,12 @@ REQUESTS: Step[list[Answer]] = Step(
     Where.CLIENT, _t("requests from the client", "从 client 发请求"), _requests, parser="whoami",
     key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"},
     bound=b.requests,
-    forms=("docker exec $client wget -qO- http://SERVICE   (-n N before the node: N requests, N from 1 to 100)",))
+    forms=("docker exec $client wget -qO- http://SERVICE   (%swarm -n N: N = 1-100)",))
 PING: Step[PingResult] = Step(
     "ping", lambda container, target="web", count=2: c.ping(container, target, count), Where.CLIENT,
     _t("ping a service name", "ping 服务名"), _ping, parser="ping", key=("target", "count"),
     failure_is_data=True, defaults={"target": "web", "count": 2},
-    bound=b.ping, forms=('docker exec $client ping -c N SERVICE   (N from 1 to 5)',))
+    bound=b.ping, forms=('docker exec $client ping -c N SERVICE   (N = 1-5)',))
 NSLOOKUP: Step[Lookup] = Step(
     "nslookup", lambda container, name="web": c.nslookup(container, name), Where.CLIENT,
     _t("ask Docker's DNS", "查询 Docker 内置 DNS"), _nslookup, parser="nslookup", key=("name",),
