@@ -282,3 +282,11 @@ def test_a_creation_with_other_replicas_is_not_answered_with_the_recorded_one(la
     ip.user_ns["web_image"] = "swarmlab/whoami:1"
     out = shown(ip, "@manager docker service create --name web --network mynet --replicas 3 $web_image")
     assert out.error and "not" in out.note and "converged" not in out.output
+
+
+@pytest.mark.parametrize("n", [-5, 0, 10**12, 2.5, True])
+def test_lab_requests_refuses_a_count_out_of_bounds_before_anything(n: Any) -> None:
+    lab = Lab.connect("replay", recording=recordings.get("rig-session"))
+    with pytest.raises(SwarmlabError, match="1 to 10000"):
+        lab.requests(n)
+    assert lab.log == []

@@ -392,7 +392,11 @@ class Lab:
     def requests(self, n: int = 3, service: str = "web",
                  progress: Callable[[int, int], None] | None = None) -> StepResult[list[whoami.Answer]]:
         """n requests from the client to `service`, in one remote command; parsed per request. `progress(i, n)`
-        is called as the answers stream in (live), or once at the end (a recording)."""
+        is called as the answers stream in (live), or once at the end (a recording). `n` from 1 to MAX_REQUESTS,
+        checked before anything runs or is replayed."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REQUESTS:
+            raise SwarmlabError(f"{n!r} requests: a whole number from 1 to {MAX_REQUESTS}")
+        validate(service, "service")
         node, container = self.client_container()
         marker = b"swarmlab-request "
         seen = [0]
@@ -873,6 +877,9 @@ def _merged(step: str, node: str, results: list[StepResult[Any]]) -> StepResult[
     merged.value = [v for r in ok for v in r.value or []]
     merged.frame = pd.concat(frames, ignore_index=True) if frames else None
     return merged
+
+
+MAX_REQUESTS = 10_000  # one remote command's requests (a lesson samples 1,000; the magic allows 100 at a time)
 
 
 def _request_target(command: str) -> str | None:
