@@ -299,8 +299,8 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
             result = lab.run(step, node, typed=command, **args)
     except CommandFailed as exc:
         if step.name == "service_create" and "already exists" in (exc.stderr or ""):
-            return Shown(prompt(lab, node), command, "", note=f"{args.get('name')}: {say('exists', lang)}",
-                         note_label=label), None
+            return Shown(prompt(lab, node), command, exc.stdout + exc.stderr,  # what docker printed, as printed
+                         note=f"{args.get('name')}: {say('exists', lang)}", note_label=label), None
         return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
                      note=f"{say('error', lang)}: {exc}", note_label=label), None
     except SwarmlabError as exc:

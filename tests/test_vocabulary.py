@@ -290,3 +290,14 @@ def test_lab_requests_refuses_a_count_out_of_bounds_before_anything(n: Any) -> N
     with pytest.raises(SwarmlabError, match="1 to 10000"):
         lab.requests(n)
     assert lab.log == []
+
+
+def test_already_exists_is_a_note_beside_what_docker_printed() -> None:
+    """Lesson 10 creates webrr, which an earlier lesson made: docker's own error is terminal output, swarmlab's
+    "already exists" is a note (never under the root prompt as if the terminal said it)."""
+    ten = Path(recordings.__file__).parent / "lessons" / "10-follow-one-request.jsonl"
+    lab = Lab.connect("replay", recording=ten)
+    out, _ = magic.run_command(lab, "@manager", "docker service create --name webrr --network mynet --replicas 2 "
+                               "--endpoint-mode dnsrr swarmlab/whoami:1")
+    assert magic.say("exists", "en") in out.note and magic.say("exists", "en") not in out.output
+    assert "AlreadyExists" in out.output and not out.error  # what docker printed, as printed
