@@ -58,6 +58,50 @@ def test_second_up_says_so(rig: Inventory) -> None:
         vm.up(progress=lambda m: None)
 
 
+def test_no_attack_form_reaches_dockerd_and_lesson_commands_run(rig: Inventory) -> None:
+    """Every attack form of tests/test_vocabulary.py sent through `%swarm` on the live swarm: each refused, and
+    dockerd's own event log on the manager shows nothing happened (no service or container created, changed or
+    removed); then a handful of the lessons' own lines run. Before the reset test (which removes the services)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from swarmlab import magic
+    from swarmlab.lab import Lab
+    from tests.test_vocabulary import ATTACKS
+
+    shown: list[magic.Shown] = []
+    ip = InteractiveShell.instance()
+    try:
+        with Lab.connect(mode="live", inventory=rig) as lab:
+            lab.create_services()
+            magic.register(ip, lab, lang="en", display=shown.append)
+            node, container = lab.client_container()
+            ip.user_ns.update(lab=lab, client=container, lb=lab.lb_namespace(node))
+            m = lab.manager
+            since = lab.transport.run(m, "date +%s", check=True).stdout.strip()
+            before = lab.transport.run(m, "docker service ls --format '{{.Name}} {{.Replicas}}'", check=True).stdout
+            for attack in ATTACKS:
+                shown.clear()
+                ip.run_line_magic("swarm", f"@manager {attack}")
+                assert shown[0].error and not shown[0].output and "Allowed here" in shown[0].note, attack
+            events = lab.transport.run(
+                m, f"docker events --since {since} --until $(date +%s) --format '{{{{.Type}}}} {{{{.Action}}}}'",
+                check=True).stdout
+            assert events.strip() == "", f"the refused commands reached dockerd: {events}"
+            after = lab.transport.run(m, "docker service ls --format '{{.Name}} {{.Replicas}}'", check=True).stdout
+            assert after == before
+            for line in ("@manager docker service ls", "-H Running @manager docker service ps web",
+                         "-n 3 @client docker exec $client wget -qO- http://web",
+                         "@client docker exec $client ping -c 2 web",
+                         "-H FWM @client sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln",
+                         "@client sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm"):
+                shown.clear()
+                ip.run_line_magic("swarm", line)
+                assert not shown[0].error and shown[0].output.strip(), (line, shown[0])
+            assert shown[-1].output.count("FWM") >= 1 and "-Ln" in shown[-1].note  # the chapter's bare ipvsadm
+    finally:
+        InteractiveShell.clear_instance()
+
+
 def test_lab_snapshot_kill_task_and_reset(rig: Inventory) -> None:
     """The lab's own verbs, live: snapshot of every node, a killed task replaced, reset removing what it made."""
     import time
