@@ -9,7 +9,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ RESULTS_DIR = Path(__file__).parent / "results"
 
 def header(what: str, **machine: Any) -> dict[str, Any]:
     """The report's opening keys: what was measured, when, and on which machine (plus any `machine` extras)."""
-    return {"what": what, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    return {"what": what, "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
                         "cpus": os.cpu_count(), **machine}}
 

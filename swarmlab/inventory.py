@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,10 +187,8 @@ def load(path: str | Path) -> Inventory:
         raise InventoryError(f"{path}: not UTF-8 text (byte {exc.start}): {fix}") from None
     try:
         if path.suffix == ".toml":
-            if sys.version_info >= (3, 11):
-                import tomllib
-            else:  # pragma: no cover
-                import tomli as tomllib
+            import tomllib
+
             data = tomllib.loads(text)
         elif path.suffix in (".yaml", ".yml"):
             import yaml

@@ -14,19 +14,25 @@ stores the `StepResult` in NAME, `-n N` sends N requests at once. `$name` is rep
 
 Every command is recognised as one of the lab's declared steps (`swarmlab.commands.steps`) and run through
 `Lab.run`, live or from a recording alike: the builder's command runs (with its quoting and the lab's labels),
-never the typed string. A command that is no step is refused with the reason: nothing reaches outside the swarm
-(`ping 8.8.8.8` is no step), and nothing changes the swarm beyond what the lessons do.
+never the typed string. A command that is no step, or a step outside its bounds (`swarmlab.commands.bounds`: the
+lab's images and network, the lessons' services and counts), is refused with the reason and the allowed commands:
+nothing reaches outside the swarm (`ping 8.8.8.8` is no step), and nothing changes the swarm beyond what the
+lessons do. swarmlab's own words (refusals, substitutions, "already exists") are a note beside the terminal block,
+never in it.
 """
 
 from __future__ import annotations
 
+import builtins
 import html
+import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.commands.steps import STEPS, recognise
+from swarmlab.commands.bounds import CHAPTER_IMAGES, MAX_REQUESTS, Refused, Vocabulary
+from swarmlab.commands.steps import STEPS, admit, tokens_of
 from swarmlab.errors import CommandFailed, SwarmlabError
 
 if TYPE_CHECKING:
@@ -44,6 +50,19 @@ TEXT = {
         "zh": "这里只运行课程里的命令：不访问集群之外的任何地址，也不做课程之外的修改。下面这条不在其中：",
     },
     "known": {"en": "Commands it knows (as in the lessons):", "zh": "可以运行的命令（与课程中的写法一致）："},
+    "allowed": {"en": "Allowed here, as typed (SERVICE: web, client, webrr, webpub):",
+                "zh": "这里可以输入的命令（SERVICE 为 web、client、webrr、webpub 之一）："},
+    "curl": {"en": "the client image has no curl: swarmlab sent the same GET with busybox wget "
+                   "(`wget -qO- http://{target}`): the answer shown is wget's",
+             "zh": "client 镜像里没有 curl：swarmlab 用 busybox wget 发送了同样的 GET 请求"
+                   "（`wget -qO- http://{target}`）：显示的是 wget 的回答"},
+    "no_tty": {"en": "-it dropped: a notebook cell has no terminal, so the command ran without one",
+               "zh": "已去掉 -it：笔记本单元格没有终端，命令以非交互方式运行"},
+    "ipvsadm": {"en": "ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)",
+                "zh": "实际运行 `ipvsadm -Ln`：同样的列表，地址以数字显示（-n）"},
+    "swarmlab": {"en": "swarmlab", "zh": "swarmlab 提示"},
+    "image": {"en": "the chapter's {typed} is never pulled here: the lab's look-alike {image} ran",
+              "zh": "这里不会拉取章节里的 {typed}：运行的是实验中的同类镜像 {image}"},
     "not_recorded": {
         "en": "This recording does not hold this command on {node}. A replay can only show what was recorded: run the "
               "lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\").",
@@ -56,6 +75,8 @@ TEXT = {
     "exists": {"en": "already exists: created earlier, nothing to do", "zh": "已经存在（之前已创建），无需重复创建"},
     "usage": {"en": "usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND",
               "zh": "用法：%swarm [-H 正则] [-f] [-o 变量名] [-n 次数] 节点 命令"},
+    "out_taken": {"en": "-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result",
+                  "zh": "-o {name}：这个名字已被占用（{what}）；请换一个名字，例如 -o {name}_result"},
 }
 
 
@@ -90,15 +111,15 @@ def parse_line(line: str) -> Invocation:
         if value[0] in "'\"":
             value = value[1:-1]
         if flag in ("-H", "--highlight"):
-            re.compile(value)
-            inv.highlight.append(value)
+            inv.highlight.append(safe_pattern(value))
         elif flag in ("-o", "--out"):
-            if not value.isidentifier():
-                raise SwarmlabError(f"-o {value!r}: not a Python name")
+            if not value.isidentifier() or keyword.iskeyword(value) or hasattr(builtins, value):
+                raise SwarmlabError(f"-o {value!r}: not a Python name of your own (a keyword or built-in such as "
+                                    "print would be overwritten); use e.g. -o result")
             inv.out = value
         else:
-            if not value.isdigit() or not 1 <= int(value) <= 1000:
-                raise SwarmlabError(f"-n {value!r}: a number of requests from 1 to 1000")
+            if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= MAX_REQUESTS:
+                raise SwarmlabError(f"-n {value!r}: a whole number of requests from 1 to {MAX_REQUESTS}, e.g. -n 20")
             inv.n = int(value)
         rest = rest[m.end():]
     parts = rest.strip().split(None, 1)
@@ -107,6 +128,53 @@ def parse_line(line: str) -> Invocation:
     inv.node = parts[0]
     inv.command = parts[1].strip() if len(parts) > 1 else ""
     return inv
+
+
+MAX_PATTERN = 200    # characters of a -H pattern
+MAX_REPEATS = 2      # unbounded repeats (* + {n,}) in one -H pattern: matching stays polynomial and small
+HIGHLIGHT_SPAN = 300  # characters of each output line a -H pattern looks at
+
+
+def safe_pattern(pattern: str) -> str:
+    """`pattern` if it is a regular expression whose matching is bounded in time on a line of output: at most
+    MAX_PATTERN characters, MAX_REPEATS unbounded repeats, and no repeated group that itself repeats or
+    alternates (`(a+)+`, `(a|a)*`: exponential backtracking). `SwarmlabError`, one line, otherwise."""
+    if len(pattern) > MAX_PATTERN:
+        raise SwarmlabError(f"-H: a pattern of {len(pattern)} characters; at most {MAX_PATTERN}")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise SwarmlabError(f"-H {pattern!r}: not a regular expression ({exc})") from None
+    stack = [False]  # per open group: does it repeat or alternate inside?
+    repeats, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 2 if nxt == "]" else 1  # `[]...]`: a literal ] first
+            continue
+        elif ch == "(":
+            stack.append(False)
+        elif ch == ")" and len(stack) > 1:
+            inner = stack.pop()
+            if nxt in "*+{" and nxt and inner:
+                raise SwarmlabError(f"-H {pattern!r}: a repeated group that repeats inside (such as (a+)+) can take "
+                                    "forever to match; write it without the outer repeat, e.g. a+")
+            stack[-1] = stack[-1] or inner or (nxt in "*+?{" and bool(nxt))
+        elif ch in "*+{?|":
+            stack[-1] = True
+            if ch in "*+" or (ch == "{" and re.match(r"\{\d*,\}", pattern[i:])):
+                repeats += 1
+        i += 1
+    if repeats > MAX_REPEATS:
+        raise SwarmlabError(f"-H {pattern!r}: {repeats} unbounded repeats (* + {{n,}}); at most {MAX_REPEATS}")
+    return pattern
 
 
 def expand(command: str, namespace: dict[str, Any]) -> str:
@@ -133,14 +201,19 @@ class Shown:
     ran: str = ""
     ran_label: str = ""
     error: bool = False
+    note: str = ""       # swarmlab's own words (a refusal, a substitution, "already exists"): never in the terminal
+    note_label: str = "swarmlab"
 
     def _marked(self) -> list[tuple[bool, str]]:
         pats = [re.compile(h) for h in self.highlight]
-        return [(any(p.search(line) for p in pats), line) for line in self.output.rstrip("\n").split("\n")]
+        lines = self.output.rstrip("\n").split("\n") if self.output else []
+        return [(any(p.search(line[:HIGHLIGHT_SPAN]) for p in pats), line) for line in lines]
 
     def __repr__(self) -> str:
         lines = [f"{self.prompt} {self.command}"]
         lines += [(">> " if hit else "   ") + line if self.highlight else line for hit, line in self._marked()]
+        if self.note:
+            lines += [f"[{self.note_label}] {x}" for x in self.note.split("\n")]
         if self.footer:
             lines.append(f"# {self.footer}")
         return "\n".join(lines)
@@ -155,11 +228,14 @@ class Shown:
         ran = (f'<details style="font-size:85%"><summary>{html.escape(self.ran_label)}</summary>'
                f"<code>{html.escape(self.ran)}</code></details>") if self.ran else ""
         footer = f'<div style="font-size:85%;color:#555">{html.escape(self.footer)}</div>' if self.footer else ""
+        note = (f'<div class="swarmlab-note" style="font-family:sans-serif;font-size:90%;white-space:pre-wrap;'
+                f'border:1px dashed {color};padding:4px 8px;margin:2px 0"><b>{html.escape(self.note_label)}</b>: '
+                f"{html.escape(self.note)}</div>") if self.note else ""
         return ('<div class="swarmlab-terminal"><pre style="background:#f6f8fa;border-left:4px solid '
                 f'{color};padding:6px 10px;white-space:pre-wrap;font-family:var(--jp-code-font-family,'
                 'ui-monospace,DejaVu Sans Mono,Noto Sans Mono CJK SC,monospace);font-size:12.5px;line-height:1.35">'
                 f'<span style="color:{color};font-weight:bold">{html.escape(self.prompt)}</span> '
-                f"<b>{html.escape(self.command)}</b>\n" + "\n".join(body) + f"</pre>{footer}{ran}</div>")
+                f"<b>{html.escape(self.command)}</b>\n" + "\n".join(body) + f"</pre>{note}{footer}{ran}</div>")
 
 
 def prompt(lab: Lab, node: str) -> str:
@@ -167,24 +243,53 @@ def prompt(lab: Lab, node: str) -> str:
     return f"{user}@{node}:~{'#' if user == 'root' else '$'}"
 
 
+def vocabulary(lab: Lab) -> Vocabulary:
+    """What this lab's students may name: its images and its overlay network."""
+    return Vocabulary(images=dict(lab.images), networks=(lab.network,))
+
+
+def refusal(command: str, exc: Refused, lang: str) -> str:
+    return "\n".join([say("refused", lang), f"    {command}", f"  -> {exc.said(lang)}", "", say("allowed", lang),
+                      *(f"  {f}" for f in exc.allowed)])
+
+
+def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> str:
+    """What swarmlab changed between the typed command and the step it ran, said in the note (never hidden)."""
+    tokens = tokens_of(command) or []
+    said = []
+    if tokens[:1] == ["docker"] and any(re.fullmatch(r"-[it]+|--interactive|--tty", t) for t in tokens[:5]):
+        said.append(say("no_tty", lang))
+    if step == "requests" and "curl" in tokens:
+        said.append(say("curl", lang, target=f"{args.get('target', 'web')}{args.get('path', '/').rstrip('/')}"))
+    if tokens[-1:] == ["ipvsadm"]:
+        said.append(say("ipvsadm", lang))
+    typed_image = next((t for t in tokens if t == args.get("image") or t in CHAPTER_IMAGES), None)
+    if step == "service_create" and typed_image and typed_image != args.get("image"):
+        said.append(say("image", lang, typed=typed_image, image=str(args.get("image"))))
+    return "\n".join(said)
+
+
 def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", highlight: list[str] | None = None,
                 n: int | None = None) -> tuple[Shown, StepResult[object] | None]:
-    """Recognise `command`, run it as its step on `node_ref`, and return what to show (and the result)."""
+    """Admit `command` (a step, within its bounds), run it as its step on `node_ref`, and return what to show
+    (and the result)."""
     highlight = highlight or []
+    label = say("swarmlab", lang)
     try:
         node = lab.node(node_ref)
     except SwarmlabError as exc:
-        return Shown(f"{node_ref}$", command, str(exc), error=True), None
-    got = recognise(command, typed_only=True)
-    if got is None:
-        text = "\n".join([say("refused", lang), f"    {command}", "", say("known", lang),
-                          *(f"  - {t}" for t in known_commands(lang))])
-        return Shown(prompt(lab, node), command, text, error=True), None
-    step, args = got
+        return Shown(f"{node_ref}$", command, "", error=True, note=str(exc), note_label=label), None
+    try:
+        step, args = admit(command, vocabulary(lab))
+    except Refused as exc:
+        return Shown(prompt(lab, node), command, "", error=True, note=refusal(command, exc, lang),
+                     note_label=label), None
     if n is not None:
         if step.name != "requests":
-            return Shown(prompt(lab, node), command, "-n goes with requests only", error=True), None
+            return Shown(prompt(lab, node), command, "", error=True, note="-n goes with requests only",
+                         note_label=label), None
         args["n"] = n
+    changed = substitutions(command, step.name, args, lang)
     result: StepResult[object]
     try:
         if step.name == "requests":  # a recording may hold these requests as part of a longer recorded run
@@ -194,12 +299,16 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
             result = lab.run(step, node, typed=command, **args)
     except CommandFailed as exc:
         if step.name == "service_create" and "already exists" in (exc.stderr or ""):
-            return Shown(prompt(lab, node), command, f"{args.get('name')}: {say('exists', lang)}"), None
-        return Shown(prompt(lab, node), command, f"{say('error', lang)}: {exc}", error=True), None
+            return Shown(prompt(lab, node), command, exc.stdout + exc.stderr,  # what docker printed, as printed
+                         note=f"{args.get('name')}: {say('exists', lang)}", note_label=label), None
+        return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
+                     note=f"{say('error', lang)}: {exc}", note_label=label), None
     except SwarmlabError as exc:
-        return Shown(prompt(lab, node), command, f"{say('error', lang)}: {exc}", error=True), None
+        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {exc}",
+                     note_label=label), None
     if result.exit_code is None and result.note.startswith("not in this recording"):
-        return Shown(prompt(lab, node), command, say("not_recorded", lang, node=node), error=True), result
+        return Shown(prompt(lab, node), command, "", error=True, note=say("not_recorded", lang, node=node),
+                     note_label=label), result
     footer = result.note
     if result.replayed and result.started:
         footer = "; ".join(x for x in (f"{say('recorded', lang)} {result.started:%Y-%m-%d %H:%M}", footer) if x)
@@ -209,8 +318,17 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     if step.name == "requests":  # the lab's per-request markers are plumbing: a blank line between answers
         output = re.sub(r"(?m)^swarmlab-request \d+\n", "", output)
     shown = Shown(prompt(lab, node), command, output, highlight, footer, ran, say("ran", lang),
-                  error=result.exit_code not in (0, None) and not step.failure_is_data)
+                  error=result.exit_code not in (0, None) and not step.failure_is_data, note=changed,
+                  note_label=label)
     return shown, result
+
+
+def _ours(value: object) -> bool:
+    """A value an earlier `%swarm -o` stored (re-running a cell may overwrite it)."""
+    from swarmlab.lab.results import StepResult
+
+    items = value if isinstance(value, list) else [value]
+    return all(x is None or isinstance(x, StepResult) for x in items)
 
 
 def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any], None] | None = None) -> None:
@@ -232,7 +350,13 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
             try:
                 inv = parse_line(line)
             except (SwarmlabError, re.error) as exc:
-                show(Shown("%swarm", line, f"{exc}\n{say('usage', lang)}", error=True))
+                show(Shown("%swarm", line, "", error=True, note=f"{exc} ({say('usage', lang)})",
+                           note_label=say("swarmlab", lang)))
+                return None
+            if inv.out and inv.out in shell.user_ns and not _ours(shell.user_ns[inv.out]):
+                what = type(shell.user_ns[inv.out]).__name__
+                show(Shown("%swarm", line, "", error=True, note=say("out_taken", lang, name=inv.out, what=what),
+                           note_label=say("swarmlab", lang)))
                 return None
             commands = [inv.command] if cell is None else \
                 [x.strip() for x in cell.splitlines() if x.strip() and not x.strip().startswith("#")]

@@ -64,12 +64,12 @@ def test_a_variable_names_the_node(shell: Any) -> None:  # a lesson computes it:
 
 def test_outside_the_swarm_is_refused_with_the_reason(shell: Any) -> None:
     out = shown(shell, "@client docker exec $client ping -c 2 8.8.8.8")
-    assert out[0].error and "不访问集群之外" in out[0].output
+    assert out[0].error and "不访问集群之外" in out[0].note and not out[0].output
 
 
 def test_not_recorded_says_which_recording_and_how_to_run_live(shell: Any) -> None:
     out = shown(shell, "@client sudo nsenter --net=/var/run/docker/netns/lb_nothere1 ipvsadm -Ln")
-    assert out[0].error and "MODE = \"live\"" in out[0].output
+    assert out[0].error and "MODE = \"live\"" in out[0].note
 
 
 def test_cell_magic_runs_each_line_and_frames(shell: Any) -> None:
@@ -85,8 +85,8 @@ def test_requests_hide_the_lab_markers(shell: Any) -> None:
 
 
 def test_unknown_node_and_bad_options_are_one_clear_line(shell: Any) -> None:
-    assert "unknown node" in shown(shell, "@nowhere docker service ls")[0].output
-    assert "-n" in shown(shell, "-n many @client docker exec x wget -qO- http://web")[0].output
+    assert "unknown node" in shown(shell, "@nowhere docker service ls")[0].note
+    assert "-n" in shown(shell, "-n many @client docker exec x wget -qO- http://web")[0].note
 
 
 @pytest.mark.parametrize(("line", "node", "command"), [

@@ -14,6 +14,7 @@ import pytest
 
 from swarmlab.inventory import Inventory
 from swarmlab.rig import RigError, vm
+from swarmlab.transport import Transport
 
 pytestmark = [pytest.mark.real, pytest.mark.rig_last]
 SWARMLAB = str(Path(sys.executable).parent / "swarmlab")
@@ -57,6 +58,50 @@ def test_second_up_says_so(rig: Inventory) -> None:
         vm.up(progress=lambda m: None)
 
 
+def test_no_attack_form_reaches_dockerd_and_lesson_commands_run(rig: Inventory) -> None:
+    """Every attack form of tests/test_vocabulary.py sent through `%swarm` on the live swarm: each refused, and
+    dockerd's own event log on the manager shows nothing happened (no service or container created, changed or
+    removed); then a handful of the lessons' own lines run. Before the reset test (which removes the services)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from swarmlab import magic
+    from swarmlab.lab import Lab
+    from tests.test_vocabulary import ATTACKS
+
+    shown: list[magic.Shown] = []
+    ip = InteractiveShell.instance()
+    try:
+        with Lab.connect(mode="live", inventory=rig) as lab:
+            lab.create_services()
+            magic.register(ip, lab, lang="en", display=shown.append)
+            node, container = lab.client_container()
+            ip.user_ns.update(lab=lab, client=container, lb=lab.lb_namespace(node))
+            m = lab.manager
+            since = lab.transport.run(m, "date +%s", check=True).stdout.strip()
+            before = lab.transport.run(m, "docker service ls --format '{{.Name}} {{.Replicas}}'", check=True).stdout
+            for attack in ATTACKS:
+                shown.clear()
+                ip.run_line_magic("swarm", f"@manager {attack}")
+                assert shown[0].error and not shown[0].output and "Allowed here" in shown[0].note, attack
+            events = lab.transport.run(
+                m, f"docker events --since {since} --until $(date +%s) --format '{{{{.Type}}}} {{{{.Action}}}}'",
+                check=True).stdout
+            assert events.strip() == "", f"the refused commands reached dockerd: {events}"
+            after = lab.transport.run(m, "docker service ls --format '{{.Name}} {{.Replicas}}'", check=True).stdout
+            assert after == before
+            for line in ("@manager docker service ls", "-H Running @manager docker service ps web",
+                         "-n 3 @client docker exec $client wget -qO- http://web",
+                         "@client docker exec $client ping -c 2 web",
+                         "-H FWM @client sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln",
+                         "@client sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm"):
+                shown.clear()
+                ip.run_line_magic("swarm", line)
+                assert not shown[0].error and shown[0].output.strip(), (line, shown[0])
+            assert shown[-1].output.count("FWM") >= 1 and "-Ln" in shown[-1].note  # the chapter's bare ipvsadm
+    finally:
+        InteractiveShell.clear_instance()
+
+
 def test_lab_snapshot_kill_task_and_reset(rig: Inventory) -> None:
     """The lab's own verbs, live: snapshot of every node, a killed task replaced, reset removing what it made."""
     import time
@@ -93,6 +138,18 @@ def test_lab_snapshot_kill_task_and_reset(rig: Inventory) -> None:
         assert lab.network not in [n.name for n in lab.networks().value]
 
 
+def upload_provisioning(t: Transport) -> None:
+    """vagrant/provision-manager.sh and provision-worker.sh to /tmp on each of the rig's nodes."""
+    from swarmlab.rig import NODES
+
+    root = Path(__file__).resolve().parent.parent / "vagrant"
+    for name, _ in NODES:
+        for script in ("provision-manager.sh", "provision-worker.sh"):
+            body = (root / script).read_text()
+            t.run(name, f"cat > /tmp/{script} <<'SWARMLAB_EOF'\n{body}SWARMLAB_EOF\nchmod +x /tmp/{script}",
+                  timeout=30, check=True)
+
+
 def test_vagrant_provisioning_forms_the_swarm_on_real_nodes(rig: Inventory) -> None:
     """The classroom's provisioning (vagrant/provision-*.sh) run on the rig's three dockerd nodes, their swarm
     dissolved first: the manager inits; each worker joins with the token handed to it in a file (the Vagrantfile's
@@ -100,15 +157,10 @@ def test_vagrant_provisioning_forms_the_swarm_on_real_nodes(rig: Inventory) -> N
     from swarmlab.rig import NODES
     from swarmlab.rig.swarm import transport
 
-    root = Path(__file__).resolve().parent.parent / "vagrant"
     with transport(rig) as t:
         for name, _ in reversed(NODES):
             t.run(name, "docker swarm leave --force", timeout=60)
-        for name, _ in NODES:
-            for script in ("provision-manager.sh", "provision-worker.sh"):
-                body = (root / script).read_text()
-                t.run(name, f"cat > /tmp/{script} <<'SWARMLAB_EOF'\n{body}SWARMLAB_EOF\nchmod +x /tmp/{script}",
-                      timeout=30, check=True)
+        upload_provisioning(t)
         (manager, manager_ip), workers = NODES[0], NODES[1:]
         out = t.run(manager, f"ADVERTISE_ADDR={manager_ip} /tmp/provision-manager.sh",
                     timeout=120, check=True).stdout
@@ -136,6 +188,51 @@ def test_vagrant_provisioning_forms_the_swarm_on_real_nodes(rig: Inventory) -> N
             assert "already in the swarm" in rerun
         count = t.run(manager, "docker node ls -q | wc -l", timeout=30, check=True).stdout.strip()
         assert count == "3", "re-provisioning is idempotent: still three nodes"
+
+
+def test_vagrant_provisioning_heals_a_worker_after_the_manager_is_rebuilt(rig: Inventory) -> None:
+    """Issue #25: `vagrant destroy swarm-manager && vagrant up` gives a new swarm on the same address; the workers
+    still see themselves in the old one. Here the manager is rebuilt the way that leaves it (`swarm leave --force`,
+    then its provisioning inits a new swarm), each worker is provisioned with what the Vagrantfile's trigger hands
+    it (the token, then the manager's node ID): it leaves the old swarm and joins the new one. Run again, nothing
+    changes. Needs the swarm the test above formed (it forms one itself if not)."""
+    from swarmlab.rig import NODES
+    from swarmlab.rig.swarm import transport
+
+    (manager, manager_ip), workers = NODES[0], NODES[1:]
+    with transport(rig) as t:
+        upload_provisioning(t)
+        state = t.run(manager, "docker info --format '{{.Swarm.LocalNodeState}}'", timeout=60).stdout.strip()
+        if state != "active":
+            t.run(manager, f"ADVERTISE_ADDR={manager_ip} /tmp/provision-manager.sh", timeout=120, check=True)
+        old_id = t.run(manager, "docker info --format '{{.Swarm.NodeID}}'", timeout=60, check=True).stdout.strip()
+        old_token = t.run(manager, "docker swarm join-token -q worker", timeout=60, check=True).stdout.strip()
+        for name, ip in workers:
+            t.run(name, f"printf '%s\\n%s\\n' {old_token} {old_id} > /tmp/tok; ADVERTISE_ADDR={ip} "
+                        f"MANAGER_ADDR={manager_ip} TOKEN_FILE=/tmp/tok /tmp/provision-worker.sh",
+                  timeout=120, check=True)
+        t.run(manager, "docker swarm leave --force", timeout=60, check=True)
+        out = t.run(manager, f"ADVERTISE_ADDR={manager_ip} /tmp/provision-manager.sh", timeout=120, check=True).stdout
+        assert f"swarm initialised on {manager_ip}" in out
+        new_id = t.run(manager, "docker info --format '{{.Swarm.NodeID}}'", timeout=60, check=True).stdout.strip()
+        token = t.run(manager, "docker swarm join-token -q worker", timeout=60, check=True).stdout.strip()
+        assert new_id and new_id != old_id
+        for name, ip in workers:
+            stale = t.run(name, "docker info --format '{{.Swarm.LocalNodeState}}'", timeout=60).stdout.strip()
+            assert stale != "inactive", f"{name} should still think it is in the old swarm"
+            healed = t.run(name, f"printf '%s\\n%s\\n' {token} {new_id} > /tmp/tok; ADVERTISE_ADDR={ip} "
+                                 f"MANAGER_ADDR={manager_ip} TOKEN_FILE=/tmp/tok /tmp/provision-worker.sh",
+                           timeout=180, check=True).stdout
+            assert "left a swarm whose managers" in healed and f"joined the swarm at {manager_ip}:2377" in healed
+            assert "SWMTKN" not in healed
+        nodes = t.run(manager, "docker node ls --format '{{.Hostname}} {{.Status}}'", timeout=60,
+                      check=True).stdout.split("\n")
+        assert sorted(x for x in nodes if x) == ["swarm-manager Ready", "swarm-worker1 Ready", "swarm-worker2 Ready"]
+        for name, ip in workers:
+            again = t.run(name, f"printf '%s\\n%s\\n' {token} {new_id} > /tmp/tok; ADVERTISE_ADDR={ip} "
+                                f"MANAGER_ADDR={manager_ip} TOKEN_FILE=/tmp/tok /tmp/provision-worker.sh",
+                          timeout=120, check=True).stdout
+            assert "already in the swarm" in again
 
 
 def test_down_leaves_no_process_overlay_or_file(rig: Inventory) -> None:

@@ -1,5 +1,5 @@
 """`vagrant up` for real (issue #14): the project's own Vagrantfile, Debian's vagrant-libvirt, a libvirt daemon and
-qemu (software emulation), the box built here from Debian packages (swarmlab/rig/box.py), synced folders off (the
+qemu (software emulation), the box built here from Debian packages (swarmlab/testing/box.py), synced folders off (the
 default): three machines come up with the provisioning running, `swarmlab nodes` finds them from `vagrant
 ssh-config`, the doctor passes, the chapter and one lesson run live over Vagrant's SSH as user vagrant, `vagrant
 provision` again changes nothing, `vagrant destroy -f` leaves nothing behind. The machines have no route out.
@@ -83,6 +83,7 @@ def test_up_provisions_the_three_machines(vagrant_kit: object, inv: Inventory) -
     assert isinstance(vagrant_kit, Kit)
     kit = vagrant_kit
     log = kit.logs["up"]
+    assert log.count("checking the provider, Vagrant's version and the box") == 3, "vagrant/kit.rb let libvirt on"
     assert "swarm initialised on 192.168.56.10" in log
     assert log.count("joined the swarm at 192.168.56.10:2377") == 2
     assert "made the lab images" in log and "SWMTKN" not in log, "the token never shows in the output"

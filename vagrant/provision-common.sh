@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Every node: a pinned Docker (docker-ce from Docker's repository, or the distribution's docker.io), ipvsadm,
+# Every node: Debian's docker.io at a pinned version, ipvsadm,
 # bridge-utils, busybox-static, tcpdump and conntrack (lesson 10 follows one request with them), the IPVS
 # modules, and the lab's two images made here from busybox with `docker import` (as the rig does: nothing is
 # pulled, Docker Hub is never needed).
 # A classroom cache (CACHE, made by `swarmlab classroom cache`: signed repositories, CACHE/apt.list) is used before
 # any download.
-# Idempotent. Env: DOCKER_PACKAGE (docker-ce | docker.io), DOCKER_VERSION (its apt version string),
+# Idempotent. Env: DOCKER_VERSION (docker.io's apt version; a trailing * is apt's prefix match, for the binNMU
+# suffix that differs per architecture),
 # GUEST_FILES (a folder with whoami-server and index.cgi), CACHE (optional).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-: "${DOCKER_PACKAGE:?}" "${DOCKER_VERSION:?}" "${GUEST_FILES:?}"
+: "${DOCKER_VERSION:?}" "${GUEST_FILES:?}"
+DOCKER_PACKAGE=docker.io
 CACHE=${CACHE:-}
 WEB_IMAGE=swarmlab/whoami:1      # swarmlab/commands/chapter.py LAB_IMAGES
 CLIENT_IMAGE=swarmlab/client:1
+
+# A file uploaded by the file provisioner, installed without CR bytes: a Windows checkout without .gitattributes
+# gives CRLF, and `#!/bin/sh\r` does not run (Vagrant strips CR from shell provisioner scripts, not from files).
+lf_install() { tr -d '\r' < "$1" > "$2" && chmod 0755 "$2"; }  # SRC DEST
 
 installed() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | sed -n 's/^[a-z]* ok installed //p'; }
 
@@ -42,30 +48,23 @@ install_packages() {  # apt-get install "$@": from the cache alone if it holds t
         fi
         echo "the classroom cache could not serve $*: $(echo "$out" | tail -n 3)" >&2
     fi
-    if [ "$DOCKER_PACKAGE" = docker-ce ] && [ ! -f /etc/apt/sources.list.d/docker.list ]; then
-        apt-get update -qq
-        apt-get install -y -qq ca-certificates curl gnupg >/dev/null
-        install -m 0755 -d /etc/apt/keyrings
-        curl -fsSL https://download.docker.com/linux/ubuntu/gpg | gpg --dearmor --yes -o /etc/apt/keyrings/docker.gpg
-        codename=$(sed -n "s/^VERSION_CODENAME=//p" /etc/os-release)
-        echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.gpg]" \
-            "https://download.docker.com/linux/ubuntu ${codename} stable" > /etc/apt/sources.list.d/docker.list
-    fi
     apt-get update -qq
     apt-get install -y -qq --allow-downgrades "$@" >/dev/null
 }
 
 wanted=()
-if [ "$(installed "$DOCKER_PACKAGE")" != "$DOCKER_VERSION" ]; then
-    if [ "$DOCKER_PACKAGE" = docker-ce ]; then
-        wanted+=("docker-ce=${DOCKER_VERSION}" "docker-ce-cli=${DOCKER_VERSION}" containerd.io)
-    else
-        wanted+=("docker.io=${DOCKER_VERSION}")
-    fi
+# shellcheck disable=SC2053  # DOCKER_VERSION unquoted on purpose: a trailing * matches as apt matches it
+if [[ "$(installed "$DOCKER_PACKAGE")" != $DOCKER_VERSION ]]; then
+    wanted+=("docker.io=${DOCKER_VERSION}")
 fi
 for p in ipvsadm bridge-utils busybox-static tcpdump conntrack; do
     [ -n "$(installed "$p")" ] || wanted+=("$p")
 done
+# A kernel with AppArmor on and no apparmor_parser: Docker starts no container at all (found by the real
+# bring-up). docker.io only recommends apparmor, and a box's apt may skip recommends.
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [ -z "$(installed apparmor)" ]; then
+    wanted+=(apparmor)
+fi
 if [ "${#wanted[@]}" -gt 0 ]; then
     install_packages "${wanted[@]}"
     apt-mark hold "$DOCKER_PACKAGE" >/dev/null
@@ -87,6 +86,9 @@ if ! grep -q '^PATH=.*/usr/sbin' /etc/environment 2>/dev/null; then
     sed -i '/^PATH=/d' /etc/environment 2>/dev/null || true
     echo 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"' >> /etc/environment
 fi
+if [[ " ${wanted[*]} " == *" apparmor "* ]]; then
+    systemctl restart docker  # dockerd loads its docker-default profile when it starts
+fi
 systemctl is-active -q docker || systemctl start docker
 
 # The lab's images, made from busybox-static like the rig's (swarmlab/rig/guest/node-init): a whoami look-alike
@@ -107,8 +109,8 @@ if ! docker image inspect "$WEB_IMAGE" "$CLIENT_IMAGE" >/dev/null 2>&1; then
     fi
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$img/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' > "$img/etc/group"
-    install -m 0755 "$GUEST_FILES/whoami-server" "$img/bin/whoami-server"
-    install -m 0755 "$GUEST_FILES/index.cgi" "$img/www/cgi-bin/index.cgi"
+    lf_install "$GUEST_FILES/whoami-server" "$img/bin/whoami-server"
+    lf_install "$GUEST_FILES/index.cgi" "$img/www/cgi-bin/index.cgi"
     tar -C "$img" -c . | docker import --change 'CMD ["/bin/whoami-server"]' --change 'EXPOSE 80' - \
         "$WEB_IMAGE" >/dev/null
     tar -C "$img" -c . | docker import \

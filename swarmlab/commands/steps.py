@@ -18,6 +18,7 @@ parser module. `docs/adding-a-step.md` is the recipe.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -25,7 +26,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from swarmlab.commands import bounds as b
 from swarmlab.commands import chapter as c
+from swarmlab.commands.bounds import Refused, Vocabulary
 from swarmlab.commands.names import validate
 
 if TYPE_CHECKING:  # the parsers' result types, for the type checker only: no runtime import against the layers
@@ -79,6 +82,8 @@ class Step(Generic[T_co]):
     timeout: float = 120.0
     typed: bool = True                           # students may type it (the %swarm magic); False: lab plumbing
     defaults: Mapping[str, object] = field(default_factory=dict)
+    bound: b.Bound | None = None                 # what a student may type of its arguments (raises `Refused`)
+    forms: tuple[str, ...] = ()                  # the step as a student types it (named in a refusal)
 
     def command(self, **args: object) -> str:
         return self.build(**{**self.defaults, **args})
@@ -185,6 +190,8 @@ def _ipvsadm(kind: str) -> Callable[[list[str]], Args | None]:
     def recognise(tokens: list[str]) -> Args | None:
         if not tokens or tokens[0] != "ipvsadm":
             return None
+        if tokens == ["ipvsadm"] and kind == "list":  # the chapter types it bare: the same listing (run as -Ln)
+            return {}
         short, values, rest = _flags(tokens[1:])
         if rest or values or not {"L", "n"} <= short:
             return None
@@ -480,42 +487,53 @@ def _t(en: str, zh: str) -> dict[str, str]:
 _NS = "namespace"
 NETWORK_LS: Step[list[Network]] = Step(
     "network_ls", lambda: c.network_ls(), Where.MANAGER, _t("the networks", "查看网络"),
-    _exact("docker", "network", "ls"), parser="network_ls")
+    _exact("docker", "network", "ls"), parser="network_ls",
+    forms=('docker network ls',))
 NETWORK_CREATE: Step[None] = Step(
     "network_create", lambda name, attachable=True: c.network_create(name, attachable), Where.MANAGER,
-    _t("create the overlay network", "创建 overlay 网络"), _network_create, key=("name",), changes=True)
+    _t("create the overlay network", "创建 overlay 网络"), _network_create, key=("name",), changes=True,
+    bound=b.network(), forms=('docker network create -d overlay --attachable mynet',))
 NETWORK_INSPECT: Step[list[NetworkInfo]] = Step(
     "network_inspect", lambda name, verbose=False: c.network_inspect(name, verbose), Where.NODE,
     _t("inspect the network", "查看网络详情"),
     _with_name(["docker", "network", "inspect"], "name",
                {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
-    parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False})
+    parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False},
+    bound=b.network(also=("ingress",)), forms=('docker network inspect [-v] mynet',))
 NODE_LS: Step[list[SwarmNode]] = Step(
     "node_ls", lambda: c.node_ls(), Where.MANAGER, _t("the swarm's nodes", "查看集群节点"),
-    _exact("docker", "node", "ls"), parser="node_ls")
+    _exact("docker", "node", "ls"), parser="node_ls",
+    forms=('docker node ls',))
 SERVICE_LS: Step[list[Service]] = Step(
     "service_ls", lambda: c.service_ls(), Where.MANAGER, _t("the services", "查看服务"),
-    _exact("docker", "service", "ls"), parser="service_ls")
+    _exact("docker", "service", "ls"), parser="service_ls",
+    forms=('docker service ls',))
 SERVICE_CREATE: Step[ServiceChange] = Step(
     "service_create", lambda **a: c.service_create(**a), Where.MANAGER, _t("create a service", "创建服务"),
-    _service_create, key=("name",), changes=True, timeout=300, parser="service_change")
+    _service_create, key=("name", "replicas"), changes=True, timeout=300, parser="service_change",
+    defaults={"replicas": 1},
+    bound=b.service_create, forms=tuple(shape.typed(name) for name, shape in b.SHAPES.items()))
 SERVICE_PS: Step[list[Task]] = Step(
     "service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
     _t("a service's tasks", "查看服务的任务"),
     _with_name(["docker", "service", "ps"], "name", {"--no-trunc": ("no_trunc", True)}),
-    parser="service_ps", key=("name",))
+    parser="service_ps", key=("name",),
+    bound=b.service("name"), forms=('docker service ps SERVICE',))
 SERVICE_INSPECT: Step[list[ServiceInfo]] = Step(
     "service_inspect", lambda name, format=None: c.service_inspect(name, format), Where.MANAGER,
     _t("inspect a service", "查看服务详情"), _service_inspect, parser="service_inspect", key=("name", "format"),
-    defaults={"format": None})
+    defaults={"format": None},
+    bound=b.service_inspect, forms=("docker service inspect [-f '{{json .Endpoint.VirtualIPs}}'] SERVICE",))
 SCALE: Step[ServiceChange] = Step(
     "scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
     _t("scale a service", "扩缩服务"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
-    timeout=300)
+    timeout=300,
+    bound=b.scale, forms=('docker service scale web=N   (N = 1-3)',))
 CONTAINER_LS: Step[list[Container]] = Step(
     "container_ls", lambda service=None: c.container_ls(service), Where.NODE,
     _t("the containers on a node", "查看节点上的容器"), _container_ls, parser="container_ls", key=("service",),
-    defaults={"service": None})
+    defaults={"service": None},
+    bound=b.service("service", optional=True), forms=('docker container ls',))
 CONTAINER_OF: Step[None] = Step(
     "container_of", lambda service: c.container_of(service), Where.NODE,
     _t("a service's container on this node", "本节点上某服务的容器"), _container_of, key=("service",),
@@ -523,42 +541,53 @@ CONTAINER_OF: Step[None] = Step(
 REQUESTS: Step[list[Answer]] = Step(
     "requests", lambda container, target="web", n=1, path="/": c.requests(container, target, n, path=path),
     Where.CLIENT, _t("requests from the client", "从 client 发请求"), _requests, parser="whoami",
-    key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"})
+    key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"},
+    bound=b.requests,
+    forms=("docker exec $client wget -qO- http://SERVICE   (%swarm -n N: N = 1-100)",))
 PING: Step[PingResult] = Step(
     "ping", lambda container, target="web", count=2: c.ping(container, target, count), Where.CLIENT,
     _t("ping a service name", "ping 服务名"), _ping, parser="ping", key=("target", "count"),
-    failure_is_data=True, defaults={"target": "web", "count": 2})
+    failure_is_data=True, defaults={"target": "web", "count": 2},
+    bound=b.ping, forms=('docker exec $client ping -c N SERVICE   (N = 1-5)',))
 NSLOOKUP: Step[Lookup] = Step(
     "nslookup", lambda container, name="web": c.nslookup(container, name), Where.CLIENT,
     _t("ask Docker's DNS", "查询 Docker 内置 DNS"), _nslookup, parser="nslookup", key=("name",),
-    failure_is_data=True, defaults={"name": "web"})
+    failure_is_data=True, defaults={"name": "web"},
+    bound=b.service("name", tasks=True), forms=('docker exec $client nslookup [tasks.]SERVICE',))
 NETNS_LS: Step[list[NetnsEntry]] = Step(
     "netns_ls", lambda: c.netns_ls(), Where.NODE, _t("the network namespaces", "查看网络命名空间"), _netns_ls,
-    parser="netns_ls", privileged=True)
+    parser="netns_ls", privileged=True,
+    forms=('sudo ls /var/run/docker/netns',))
 LB_IP_A: Step[list[Interface]] = Step(
     "lb_ip_a", lambda namespace: c.ip_addr(namespace), Where.CLIENT,
     _t("addresses in the lb namespace", "负载均衡命名空间里的地址"), _in_namespace(_ip_addr, lb=True),
-    parser="ip_addr", privileged=True, key=(_NS,))
+    parser="ip_addr", privileged=True, key=(_NS,),
+    forms=('sudo nsenter --net=/var/run/docker/netns/$lb ip addr',))
 LB_MANGLE: Step[Ruleset] = Step(
     "lb_mangle", lambda namespace: c.iptables_mangle(namespace), Where.CLIENT,
     _t("the marking rules", "打标记的规则（mangle 表）"), _in_namespace(_table("mangle", None), lb=True),
-    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True)
+    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/$lb iptables -nvL -t mangle',))
 LB_NAT: Step[Ruleset] = Step(
     "lb_nat", lambda namespace: c.iptables_nat(namespace, "POSTROUTING"), Where.CLIENT,
     _t("the SNAT rule", "源地址转换规则（nat 表）"), _in_namespace(_table("nat", "POSTROUTING"), lb=True),
-    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True)
+    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/$lb iptables -t nat -nvL POSTROUTING',))
 LB_IPVS: Step[IPVSTable] = Step(
     "lb_ipvs", lambda namespace: c.ipvsadm(namespace), Where.CLIENT, _t("the IPVS table", "IPVS 转发表"),
     _in_namespace(_ipvsadm("list"), lb=True), parser="ipvsadm", privileged=True, key=(_NS,),
-    failure_is_data=True)
+    failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln',))
 LB_IPVS_STATS: Step[IPVSTable] = Step(
     "lb_ipvs_stats", lambda namespace: c.ipvsadm(namespace, stats=True), Where.CLIENT,
     _t("IPVS counters", "IPVS 计数器"), _in_namespace(_ipvsadm("stats"), lb=True), parser="ipvsadm",
-    privileged=True, key=(_NS,), failure_is_data=True)
+    privileged=True, key=(_NS,), failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln --stats',))
 LB_IPVS_CONNS: Step[list[Connection]] = Step(
     "lb_ipvs_conns", lambda namespace: c.ipvsadm_connections(namespace), Where.CLIENT,
     _t("IPVS connections", "IPVS 连接表"), _in_namespace(_ipvsadm("conns"), lb=True),
-    parser="ipvsadm_connections", privileged=True, key=(_NS,), failure_is_data=True)
+    parser="ipvsadm_connections", privileged=True, key=(_NS,), failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Lnc',))
 IPVS_ALL: Step[dict[str, IPVSTable]] = Step(
     "ipvs_all", lambda stats=True: c.ipvsadm_all_lb(stats), Where.NODE,
     _t("every lb namespace's IPVS table", "所有负载均衡命名空间的 IPVS 表"), _ipvs_all,
@@ -567,22 +596,27 @@ IPVS_ALL: Step[dict[str, IPVSTable]] = Step(
 INGRESS_MANGLE: Step[Ruleset] = Step(
     "ingress_mangle", lambda namespace="ingress_sbox": c.iptables_mangle(namespace), Where.NODE,
     _t("the routing mesh's marks", "路由网格的标记规则"), _in_namespace(_table("mangle", None), lb=False),
-    parser="iptables", privileged=True, failure_is_data=True)
+    parser="iptables", privileged=True, failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/ingress_sbox iptables -nvL -t mangle',))
 INGRESS_IPVS: Step[IPVSTable] = Step(
     "ingress_ipvs", lambda namespace="ingress_sbox": c.ipvsadm(namespace), Where.NODE,
     _t("the routing mesh's IPVS table", "路由网格的 IPVS 表"), _in_namespace(_ipvsadm("list"), lb=False),
-    parser="ipvsadm", privileged=True, failure_is_data=True)
+    parser="ipvsadm", privileged=True, failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/ingress_sbox ipvsadm -Ln',))
 HOST_INGRESS_NAT: Step[Ruleset] = Step(
     "host_ingress_nat", lambda: c.host_ingress_nat(), Where.NODE,
     _t("the host's DOCKER-INGRESS rules", "宿主机的 DOCKER-INGRESS 规则"), _host_nat, parser="iptables",
-    privileged=True, failure_is_data=True)
+    privileged=True, failure_is_data=True,
+    forms=('sudo iptables -t nat -nvL DOCKER-INGRESS',))
 MESH_REQUEST: Step[list[Answer]] = Step(
     "mesh_request", lambda port: c.mesh_request(port), Where.NODE,
     _t("a request to the published port", "访问发布的端口"), _mesh_request, parser="whoami", key=("port",),
-    failure_is_data=True)
+    failure_is_data=True,
+    bound=b.mesh_request, forms=('wget -qO- http://127.0.0.1:8080',))
 KILL_TASK: Step[None] = Step(
     "kill_task", lambda container: c.kill(container), Where.TASK,
-    _t("kill a task's container", "杀掉一个任务的容器"), _kill, key=("container",), changes=True)
+    _t("kill a task's container", "杀掉一个任务的容器"), _kill, key=("container",), changes=True,
+    forms=('docker kill $victim_id',))
 RESET_LIST: Step[None] = Step(
     "reset_list", lambda what: c.lab_objects(what), Where.MANAGER, _t("what the lab created", "实验创建的对象"),
     _lab_list, key=("what",), typed=False)
@@ -594,10 +628,11 @@ VERSIONS: Step[None] = Step(
     typed=False)
 SANDBOX_OF: Step[None] = Step(
     "sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
-    _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",))
+    _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",),
+    forms=("docker inspect -f '{{.NetworkSettings.SandboxKey}}' CONTAINER",))
 CAPTURE_START: Step[None] = Step(
     "capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
-    _capture("start"), privileged=True, key=("capture",), typed=False, timeout=30, failure_is_data=True)
+    _capture("start"), privileged=True, key=("capture", "bpf"), typed=False, timeout=30, failure_is_data=True)
 CAPTURE_STOP: Step[list[Packet]] = Step(
     "capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
     _t("the packets a capture saw", "抓到的数据包"), _capture("stop"), parser="tcpdump", privileged=True,
@@ -606,7 +641,8 @@ LB_CONNTRACK: Step[list[ConntrackEntry]] = Step(
     "lb_conntrack", lambda namespace: c.conntrack(namespace), Where.CLIENT,
     _t("connection tracking in the lb namespace", "负载均衡命名空间的连接跟踪表"),
     _in_namespace(_exact("conntrack", "-L"), lb=True), parser="conntrack", privileged=True, key=(_NS,),
-    failure_is_data=True)
+    failure_is_data=True,
+    forms=('sudo nsenter --net=/var/run/docker/netns/$lb conntrack -L',))
 CAPTURES_RUNNING: Step[None] = Step(
     "captures_running", lambda: c.captures_running(), Where.NODE, _t("captures still running", "仍在运行的抓包"),
     _exact("pgrep", "-a", "tcpdump", "||", "true"), typed=False)
@@ -633,7 +669,17 @@ def tokens_of(command: str) -> list[str] | None:
 
 
 def recognise(command: str, *, typed_only: bool = False) -> tuple[Step[object], Args] | None:
-    """The step a command line belongs to, and its arguments; None when no declared step reads it."""
+    """The step a command line belongs to, and its arguments; None when no declared step reads it. `typed_only`:
+    only what a student may type, within the steps' bounds (`admit` says why not)."""
+    if typed_only:
+        try:
+            return admit(command)
+        except Refused:
+            return None
+    return _recognised(command, typed_only=False)
+
+
+def _recognised(command: str, *, typed_only: bool) -> tuple[Step[object], Args] | None:
     tokens = tokens_of(command)
     if not tokens:
         return None
@@ -654,7 +700,71 @@ def recognise(command: str, *, typed_only: bool = False) -> tuple[Step[object], 
     return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=8192)
 def key_of(command: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-    """The replay key of a command: its step and the step's key arguments (None: no step recognises it)."""
+    """The replay key of a command: its step and the step's key arguments (None: no step recognises it). Cached:
+    a recording repeats its commands (a 100 MB one holds each ~360 times)."""
     got = recognise(command)
     return None if got is None else got[0].key_of(got[1])
+
+
+def transcript_answers(recorded: str, asked: tuple[str, tuple[tuple[str, str], ...]]) -> bool:
+    """Does a transcript's command, typed inside a shell the chapter opened (`curl web` in the client's shell,
+    `ipvsadm` in an lb namespace's), answer the step and key arguments `asked`? Read with the shell's prefix put
+    back; a command no step reads that way answers nothing (a replay never answers with another question's)."""
+    args = dict(asked[1])
+    prefixes = ["", "docker exec swarmlab-transcript "]
+    if args.get("namespace"):
+        prefixes.append(f"nsenter --net={c.NETNS_DIR}/{args['namespace']} ")
+    return any(key_of(prefix + recorded) == asked for prefix in prefixes)
+
+
+_SHELLS = frozenset({"sh", "bash", "ash", "/bin/sh", "/bin/bash"})
+
+
+def forms(command: str = "") -> list[str]:
+    """The typed forms a refusal names: those of the steps whose first words `command` shares (`docker service
+    create` -> the four services' creations), else every typed step's."""
+    tokens = tokens_of(command) or []
+    every = [f for step in STEPS.values() if step.typed for f in step.forms]
+    for n in (3, 2):
+        head = " ".join(tokens[:n])
+        near = [f for f in every if len(tokens) >= n and f.removeprefix("sudo ").startswith(head + " ")]
+        if near:
+            return near
+    return every
+
+
+def admit(command: str, vocab: Vocabulary = b.DEFAULT) -> tuple[Step[object], Args]:
+    """The step a student's command belongs to and its arguments, within that step's bounds; `Refused` (saying
+    why, in both course languages, with the allowed typed forms) otherwise."""
+    tokens = tokens_of(command)
+    if not tokens:
+        raise Refused("no command", "没有命令", forms())
+    got = _exec(tokens) if tokens[:1] == ["docker"] else _nsenter(tokens)
+    if got is not None and got[1][:1] and got[1][0] in _SHELLS and len(got[1]) == 1:
+        raise Refused(
+            "an interactive shell needs a terminal, which a notebook cell is not: type each command the chapter "
+            "types in that shell after the same prefix (`curl web` in the client's shell is "
+            "`docker exec $client wget -qO- http://web` here, `ipvsadm` in the lb namespace's is "
+            "`sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln`)",
+            "交互式 shell 需要终端，而笔记本单元格不是终端：把章节在那个 shell 里输入的每条命令接在同样的前缀后面"
+            "（client 的 shell 里的 `curl web` 在这里写作 `docker exec $client wget -qO- http://web`，"
+            "lb 命名空间里的 `ipvsadm` 写作 `sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln`）",
+            forms("docker exec") + forms("sudo nsenter x"))
+    found = _recognised(command, typed_only=True)
+    if found is None and tokens[0] in ("curl", "wget") and not any("127.0.0.1" in t for t in tokens):
+        raise Refused("a request to a service goes from the client's container, where the name resolves",
+                      "访问服务的请求要从 client 容器里发出（服务名在那里才能解析）", forms("docker exec"))
+    if found is None:
+        raise Refused("this is not one of the course's commands", "这不是课程里的命令", forms(command))
+    step, args = found
+    if step.bound is not None:
+        try:
+            step.bound(args, vocab)
+        except Refused as exc:
+            exc.allowed = list(step.forms)
+            raise
+    if step is SERVICE_CREATE and str(args.get("image")) in b.CHAPTER_IMAGES:  # the lab's look-alike runs
+        args["image"] = vocab.images[b.CHAPTER_IMAGES[str(args["image"])]]
+    return step, args

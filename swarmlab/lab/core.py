@@ -14,11 +14,12 @@ itself does not branch on the mode: what a recording holds it asks its transport
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -27,7 +28,7 @@ from swarmlab import __version__
 from swarmlab.commands import chapter as c
 from swarmlab.commands import steps as st
 from swarmlab.commands.names import validate
-from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise
+from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise, transcript_answers
 from swarmlab.errors import CommandFailed, NotRecorded, ParseError, SwarmlabError, TransportError
 from swarmlab.lab.results import NodeState, Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
@@ -96,6 +97,8 @@ class Lab:
         self.users = users or {}
         self.inventory: Inventory | None = None
         self.log: list[StepResult[object]] = []
+        # a recording's parsed answers per (node, step): a recording never changes, so each is parsed once
+        self._parsed: dict[tuple[str, str], list[StepResult[object]]] = {}
 
     # -- connecting ----------------------------------------------------------------------------------------------
 
@@ -118,7 +121,7 @@ class Lab:
             from swarmlab.transport.replay import ReplayTransport
 
             path = Path(recording) if recording else recordings.default()
-            t = ReplayTransport(path, key=key_of)
+            t = ReplayTransport(path, key=key_of, answers=transcript_answers)
             prov = t.recording.provenance
             return cls(t, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
                        images=prov.get("images"), strict=False, users=prov.get("users"),
@@ -138,7 +141,7 @@ class Lab:
 
             if record_to is None:
                 raise SwarmlabError("record mode needs record_to=<file.jsonl>")
-            prov = {"swarmlab": __version__, "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            prov = {"swarmlab": __version__, "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
                     "images": images or RIG_IMAGES, **json.loads(os.environ.get("SWARMLAB_PROVENANCE") or "{}"),
                     **(provenance or {})}
@@ -310,17 +313,21 @@ class Lab:
         """The answers a recording holds of `step` on `node` (parsed), in recorded order; None when live."""
         spec = cast("Step[T]", STEPS[step]) if isinstance(step, str) else step  # by name: see `run`
         target = self.node(node, spec)
-        held = self.transport.holdings(target, spec.name)
-        if held is None:
-            return None
-        out: list[StepResult[T]] = []
-        for r in held:
-            res: StepResult[T] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
-                                            replayed=True, started=r.started)
-            if spec.parser and r.stdout.strip():
-                _parse_into(res, r.stdout, spec.parser)
-            out.append(res)
-        return out
+        cached = self._parsed.get((target, spec.name))
+        if cached is None:
+            held = self.transport.holdings(target, spec.name)
+            if held is None:
+                return None
+            cached = []
+            for r in held:
+                res: StepResult[object] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
+                                                     replayed=True, started=r.started)
+                if spec.parser and r.stdout.strip():
+                    _parse_into(res, r.stdout, spec.parser)
+                cached.append(res)
+            self._parsed[(target, spec.name)] = cached
+        # copies: a caller may annotate its results (note, typed); the parsed values are shared, read-only
+        return [cast("StepResult[T]", dataclasses.replace(r)) for r in cached]
 
     def logged(self, *steps: Step[T]) -> list[StepResult[T]]:
         """The results of `steps` this lab has produced (its log), oldest first, typed by their step: every log
@@ -361,7 +368,7 @@ class Lab:
 
     def client_node(self) -> str:
         """Where `docker service ps client` says the client runs (a transcript without it: the manager)."""
-        if self.recorded(st.SERVICE_PS, self.manager) == []:
+        if self.transport.holdings(self.manager, st.SERVICE_PS.name) == []:
             return self.manager
         running = [t for t in self.tasks("client", latest=True).value or [] if not t.history and t.state == "Running"]
         if not running:
@@ -374,6 +381,9 @@ class Lab:
     def client_container(self) -> tuple[str, str]:
         node = self.client_node()
         listed = self.run(st.CONTAINER_LS, node, service="client", latest=True)
+        if listed.exit_code is None and listed.note.startswith("not in this recording"):
+            self.log.remove(listed)  # a transcript listed every container (`docker container ls`): read that
+            listed = self.run(st.CONTAINER_LS, node, latest=True)
         ids = [x.id for x in listed.value or [] if x.service == "client"]
         if not ids:
             raise SwarmlabError(f"no client container on {node}")
@@ -382,7 +392,11 @@ class Lab:
     def requests(self, n: int = 3, service: str = "web",
                  progress: Callable[[int, int], None] | None = None) -> StepResult[list[whoami.Answer]]:
         """n requests from the client to `service`, in one remote command; parsed per request. `progress(i, n)`
-        is called as the answers stream in (live), or once at the end (a recording)."""
+        is called as the answers stream in (live), or once at the end (a recording). `n` from 1 to MAX_REQUESTS,
+        checked before anything runs or is replayed."""
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REQUESTS:
+            raise SwarmlabError(f"{n!r} requests: a whole number from 1 to {MAX_REQUESTS}")
+        validate(service, "service")
         node, container = self.client_container()
         marker = b"swarmlab-request "
         seen = [0]
@@ -393,10 +407,12 @@ class Lab:
                 seen[0] = done
                 progress(done, n)
 
-        held = self.recorded(st.REQUESTS, node)
+        held = self.transport.holdings(node, st.REQUESTS.name)
         exact = st.REQUESTS.key_of({"target": service, "n": n})
         if held is not None and not any(key_of(r.command) == exact for r in held):
-            result = self._recorded_requests(node, n, held)
+            # only the recorded requests to this same service answer (never another service's answers)
+            same = [r for r in held if _request_target(r.command) == service]
+            result = self._recorded_requests(node, n, service, same)
         else:
             result = self.run(st.REQUESTS, node, container=container, target=service, n=n, timeout=max(60, n * 2),
                               on_output=count if progress else None)
@@ -404,20 +420,21 @@ class Lab:
             progress(n, n)
         return result
 
-    def _recorded_requests(self, node: str, n: int, held: list[StepResult[list[whoami.Answer]]]
+    def _recorded_requests(self, node: str, n: int, service: str, held: list[CommandResult]
                            ) -> StepResult[list[whoami.Answer]]:
         """A recording asked for n requests it did not record as such: the first n recorded answers, from as many
         recorded commands as needed (their outputs shown verbatim), renumbered 1..n; fewer if it holds fewer,
         and the note says so."""
         if not held:
             if self.strict:
-                raise NotRecorded(f"[{node}] no requests in the recording {self.source}", node=node)
-            return StepResult("requests", node, "", "", None, replayed=True, note="not in this recording: requests")
+                raise NotRecorded(f"[{node}] no requests to {service} in the recording {self.source}", node=node)
+            return StepResult("requests", node, "", "", None, replayed=True,
+                              note=f"not in this recording: requests to {service}")
         answers: list[whoami.Answer] = []
-        used: list[StepResult[list[whoami.Answer]]] = []
+        used: list[CommandResult] = []
         for r in held:
             used.append(r)
-            answers += whoami.parse(r.output)
+            answers += whoami.parse(r.stdout)
             if len(answers) >= n:
                 break
         answers = answers[:n]
@@ -428,7 +445,7 @@ class Lab:
             note = (f"asked for {n} requests, but this recording holds only {len(answers)} answers: showing those "
                     "(run live, or record a longer session, for more)")
         result = StepResult("requests", node, " ; ".join(dict.fromkeys(r.command for r in used)),
-                            _first_answers("".join(r.output for r in used), n), 0, value=answers,
+                            _first_answers("".join(r.stdout + r.stderr for r in used), n), 0, value=answers,
                             frame=whoami.frame(answers), replayed=True, note=note, started=used[-1].started)
         self.log.append(result)
         return result
@@ -562,6 +579,9 @@ class Lab:
         its checks against `ipvsadm -Lnc` and `conntrack -L` (`swarmlab.lab.trace`)."""
         from swarmlab.lab import trace
 
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise SwarmlabError(f"port {port!r}: a TCP port from 1 to 65535 (web listens on 80)")
+        validate(service, "service")
         return trace.run(self, service, port)
 
     # -- beyond the chapter: dnsrr and the routing mesh ---------------------------------------------------------
@@ -857,6 +877,19 @@ def _merged(step: str, node: str, results: list[StepResult[Any]]) -> StepResult[
     merged.value = [v for r in ok for v in r.value or []]
     merged.frame = pd.concat(frames, ignore_index=True) if frames else None
     return merged
+
+
+MAX_REQUESTS = 10_000  # one remote command's requests (a lesson samples 1,000; the magic allows 100 at a time)
+
+
+def _request_target(command: str) -> str | None:
+    """The service a recorded request went to: its step's arguments, or a transcript's `curl web` read inside the
+    client's shell; None when no step reads it."""
+    for candidate in (command, f"docker exec swarmlab-transcript {command}"):
+        got = recognise(candidate)
+        if got is not None and got[0] is st.REQUESTS:
+            return str(got[1].get("target"))
+    return None
 
 
 def _first_answers(output: str, n: int) -> str:

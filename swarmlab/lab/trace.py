@@ -377,6 +377,9 @@ def _sandbox(lab: Lab, node: str, container: str) -> str:
 def _start(lab: Lab, p: CapturePoint) -> None:
     started = lab.run(S.CAPTURE_START, p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
     pid = started.output.strip().splitlines()[-1] if started.output.strip() else ""
+    if started.exit_code is None and started.note.startswith("not in this recording"):
+        raise SwarmlabError(f"[{p.node}] the capture {p.name} with this filter is not in this recording (a replay "
+                            "answers only the recorded service and port): run it live")
     if not pid.isdigit():
         raise SwarmlabError(f"[{p.node}] the capture {p.name} did not start: {started.output.strip()[:200]}")
     p.pid = int(pid)

@@ -1,5 +1,5 @@
 """The classroom kit brought up for real: Debian's vagrant-libvirt, a libvirt daemon, qemu, and the box built here
-(swarmlab.rig.box). Used by tests/test_vagrant_up.py.
+(swarmlab.testing.box). Used by tests/test_vagrant_up.py.
 
 Network rule: the machines' libvirt networks have no <forward> (SWARMLAB_LIBVIRT_ISOLATED=true for the management
 network, libvirt__forward_mode none for the private one): they reach the host and each other, nothing else. What
@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from swarmlab import classroom
-from swarmlab.rig import RigError, box
+from swarmlab.rig import RigError
 from swarmlab.rig.image import mirror
+from swarmlab.testing import box
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BOX_NAME = "swarmlab/test-debian12"
@@ -102,7 +103,7 @@ def prepare(state: Path, progress: Progress = print, **settings: str) -> Kit:
     home = state / "vagrant.d"
     env = {**os.environ, "VAGRANT_HOME": str(home), "VAGRANT_DEFAULT_PROVIDER": "libvirt",
            "VAGRANT_CHECKPOINT_DISABLE": "1", "SWARMLAB_BOX": BOX_NAME, "SWARMLAB_LIBVIRT_DRIVER": "qemu",
-           "SWARMLAB_LIBVIRT_ISOLATED": "true", "SWARMLAB_DOCKER_PACKAGE": "docker.io",
+           "SWARMLAB_LIBVIRT_ISOLATED": "true",
            "SWARMLAB_DOCKER_VERSION": docker, "SWARMLAB_CACHE": str(offline), "SWARMLAB_MEMORY": "1024",
            "SWARMLAB_CPUS": "1", **settings}
     stamp = home / "swarmlab-box-recipe"
@@ -153,7 +154,7 @@ def write_results(kit: Kit, path: Path, extra: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "what": "the classroom kit brought up for real: vagrant-libvirt, qemu software emulation (tcg), three "
-                "machines of 1 vCPU and 1 GiB, the box built here (swarmlab/rig/box.py), no route out",
+                "machines of 1 vCPU and 1 GiB, the box built here (swarmlab/testing/box.py), no route out",
         "machine": f"{os.cpu_count()} cores, shared with other engineers' VMs", "phases_s": kit.timings,
         "box": {k: info[k] for k in ("recipe", "debootstrap_s", "build_s", "versions")},
         "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra,

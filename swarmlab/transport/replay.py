@@ -13,7 +13,9 @@ entries recorded before the last answer given in order are such reads and are sk
 keep their own order (a trace's captures start in threads, so their recorded order is not the call order).
 
 In a *transcript* (provenance kind "transcript...", e.g. the seed chapter, whose commands were typed by a person),
-a command that matches nothing is answered by the entries of the same lab `step` on that node. A recorded failure
+a command that matches nothing is answered by the entries of the same lab `step` on that node whose commands, read
+inside the shell the chapter opened, have the same key arguments (`answers`): `curl web` answers a request to `web`,
+never one to another name. A recorded failure
 fails as it did live: a recorded transport error is raised again, a non-zero exit fails `check`. Anything else
 raises `NotRecorded`, naming the recording and the closest recorded commands.
 """
@@ -24,6 +26,7 @@ import difflib
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Any
 
 from swarmlab import errors
 from swarmlab.errors import NotRecorded
@@ -33,11 +36,15 @@ from swarmlab.transport.recording import Entry, Recording, load
 from swarmlab.transport.result import CommandResult
 
 KeyOf = Callable[[str], "tuple[str, Hashable] | None"]  # command -> (step name, key) or None (match exactly)
+# a transcript's command -> does it answer this (step name, key)? (`swarmlab.commands.steps.transcript_answers`)
+Answers = Callable[[str, Any], bool]
 
 
 class ReplayTransport(Transport):
-    def __init__(self, recording: str | Path | Recording, key: KeyOf | None = None) -> None:
+    def __init__(self, recording: str | Path | Recording, key: KeyOf | None = None,
+                 answers: Answers | None = None) -> None:
         self._key_of: KeyOf = key or (lambda command: None)
+        self._answers = answers
         self.recording = recording if isinstance(recording, Recording) else load(recording)
         super().__init__(Node(name=n, host="(recorded)", port=0) for n in self.recording.nodes)
         self._by_key: dict[tuple[str, Hashable], list[Entry]] = defaultdict(list)
@@ -73,7 +80,12 @@ class ReplayTransport(Transport):
         if key in self._by_key:
             return key, self._by_key[key]
         if self.transcript and step and (node, step) in self._by_step:
-            return (node, ("step", step)), self._by_step[(node, step)]
+            asked = self._key_of(command)
+            held = self._by_step[(node, step)]
+            if asked is not None and self._answers is not None:  # only the same step with the same key arguments
+                held = [e for e in held if self._answers(e.command, asked)]
+            if held:
+                return (node, ("step", step, asked)), held
         return key, []
 
     def pause(self, seconds: float) -> None:
