@@ -105,7 +105,9 @@ def test_a_vagrantfile_without_machines_is_no_swarm(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("SWARMLAB_RIG_HOME", str(tmp_path / "no-rig"))
     project = tmp_path / "checkout"
     project.mkdir()
-    shutil.copy(Path(__file__).resolve().parent.parent / "Vagrantfile", project / "Vagrantfile")
+    root = Path(__file__).resolve().parent.parent
+    shutil.copy(root / "Vagrantfile", project / "Vagrantfile")
+    shutil.copytree(root / "vagrant", project / "vagrant")  # the Vagrantfile loads vagrant/kit.rb
     assert inventory.discover(project) is None
     machine = project / ".vagrant" / "machines" / "swarm-manager" / "virtualbox"
     machine.mkdir(parents=True)
