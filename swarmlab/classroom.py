@@ -43,7 +43,9 @@ MANIFEST = "cache.json"
 SOURCES = "apt.list"  # the provisioning's apt source lines; @CACHE@ = where the folder is on the machine
 DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 UBUNTU_KEYRING = "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
-DOCKER_KEYRING = "/etc/apt/keyrings/docker.gpg"  # where Docker's install guide (and the provisioning) puts its key
+DOCKER_KEYRING = "/etc/apt/keyrings/docker.gpg"  # where Docker's install guide puts its key
+DEFAULT_TARGET = "debian-bookworm"  # the kit's boxes (vagrant/kit.rb): Debian 12 and its docker.io
+DEFAULT_DOCKER = "20.10.24+dfsg1-1+deb12u1*"  # vagrant/kit.rb DOCKER_VERSION (a trailing *: apt's prefix match)
 
 
 class CacheError(SwarmlabError):
@@ -268,7 +270,9 @@ def resolve(stanzas: Iterable[tuple[K, dict[str, str]]], wanted: dict[str, str |
 
     def pick(name: str, version: str | None) -> tuple[K, dict[str, str]] | None:
         found = by_name.get(name) or by_name.get(provides.get(name, ""), [])
-        if version is not None:
+        if version is not None and version.endswith("*"):  # apt's prefix match (the kit's pin: binNMU suffix)
+            found = [x for x in found if x[1]["Version"].startswith(version[:-1])]
+        elif version is not None:
             found = [x for x in found if x[1]["Version"] == version]
         return found[-1] if found else None
 
@@ -332,8 +336,9 @@ def _remove(folder: Path, rel: Iterable[str]) -> None:
                 parent = parent.parent
 
 
-def cache(folder: Path, target: str = "ubuntu-jammy", arch: str = "amd64", docker_version: str | None = None,
-          mirror: str | None = None, progress: Progress = print) -> dict[str, Any]:
+def cache(folder: Path, target: str = DEFAULT_TARGET, arch: str = "amd64",
+          docker_version: str | None = DEFAULT_DOCKER, mirror: str | None = None,
+          progress: Progress = print) -> dict[str, Any]:
     """Fill `folder` for `target` (see the module doc); returns what cache.json holds."""
     known = targets(mirror)
     if target not in known:

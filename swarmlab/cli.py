@@ -300,11 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = classroom_sub.add_parser("cache", help="save the packages every classroom machine installs into DIR "
                                                "(SWARMLAB_CACHE=DIR vagrant up uses them before any download)")
     p.add_argument("folder", metavar="DIR")
-    p.add_argument("--target", default="ubuntu-jammy", choices=("ubuntu-jammy", "debian-bookworm"),
-                   help="the machines' distribution (default ubuntu-jammy, the classroom boxes)")
+    p.add_argument("--target", default="debian-bookworm", choices=("debian-bookworm", "ubuntu-jammy"),
+                   help="the machines' distribution (default debian-bookworm, the kit's boxes)")
     p.add_argument("--arch", default="amd64", choices=("amd64", "arm64"), help="the machines' architecture")
-    p.add_argument("--docker-version", default="5:29.3.0-1~ubuntu.22.04~jammy",
-                   help="the pinned Docker version (the Vagrantfile's SWARMLAB_DOCKER_VERSION)")
+    p.add_argument("--docker-version", default="20.10.24+dfsg1-1+deb12u1*",
+                   help="the pinned Docker version, as the Vagrantfile's SWARMLAB_DOCKER_VERSION (a trailing * "
+                        "matches as apt matches it; default: the kit's pin)")
     p.add_argument("--mirror", help="the distribution's archive (default: its main archive)")
     p.set_defaults(func=_classroom)
 

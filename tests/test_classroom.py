@@ -328,3 +328,18 @@ def test_the_provisioning_writes_only_signed_lines_whose_keyring_the_machine_has
                            "if use_cache; then echo USED; else echo NOT; fi"], capture_output=True, text=True,
                           timeout=30)
     assert proc.stdout.strip() == "NOT" and out.read_text() == ""
+
+
+def test_the_defaults_are_the_kits_pin_and_a_trailing_star_matches_as_apt_does() -> None:
+    from swarmlab import classroom
+    from swarmlab.cli import build_parser
+
+    kit = (Path(__file__).resolve().parent.parent / "vagrant" / "kit.rb").read_text()
+    assert f'DOCKER_VERSION = "{classroom.DEFAULT_DOCKER}"' in kit
+    args = build_parser().parse_args(["classroom", "cache", "x"])
+    assert (args.target, args.docker_version) == (classroom.DEFAULT_TARGET, classroom.DEFAULT_DOCKER)
+    stanzas = [("http://mirror", s) for s in parse_packages(INDEX, "Packages")]
+    picked = resolve(stanzas, {"docker.io": "20.10.24+dfsg1-1+deb12u1*"})
+    assert [s["Version"] for _, s in picked if s["Package"] == "docker.io"] == ["20.10.24+dfsg1-1+deb12u1+b6"]
+    with pytest.raises(CacheError, match="is in none"):
+        resolve(stanzas, {"docker.io": "20.10.24+dfsg1-1+deb12u1"})  # without the star: exact, and absent
