@@ -139,3 +139,15 @@ def test_an_unwritable_output_folder(tmp_path: Path) -> None:
         ro.mkdir(mode=0o555)
         with pytest.raises(SwarmlabError, match=r"cannot write in .* \(Permission denied\)"):
             paths.output_file(ro / "x.jsonl", "recording", "elsewhere")
+
+
+@pytest.mark.parametrize("value", ["/tmp", "/proc/self/status", "/dev/zero"])
+def test_swarmlab_recording_naming_no_recording(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notebooks' way to pick a recording: a folder or a kernel file is a RecordingError, not a traceback (or
+    reading /dev/zero until memory runs out)."""
+    from swarmlab.errors import RecordingError
+    from swarmlab.lab import Lab
+
+    monkeypatch.setenv("SWARMLAB_RECORDING", value)
+    with pytest.raises(RecordingError, match="give a file written by `swarmlab record`"):
+        Lab.connect(mode="replay")
