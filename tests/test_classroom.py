@@ -72,6 +72,7 @@ import hashlib  # noqa: E402
 import lzma  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from swarmlab.classroom import MANIFEST, SOURCES, Repo, fill  # noqa: E402
@@ -85,7 +86,7 @@ def _need(tool: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def signer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def signer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """(GNUPGHOME holding a fresh signing key, the keyring file with its public key), and a second key's keyring
     (`other.gpg`) that signs nothing here."""
     _need("gpg")
@@ -101,7 +102,9 @@ def signer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         keyring = base / f"{who}.gpg"
         keyring.write_bytes(subprocess.run([*gpg, "--export"], check=True, capture_output=True).stdout)
         keyrings.append((home, keyring))
-    return keyrings[0]
+    yield keyrings[0]
+    for home, _ in keyrings:  # the gpg-agent each home started
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, timeout=30)
 
 
 def _deb(name: str) -> bytes:
