@@ -5,7 +5,8 @@ which nodes, Docker and kernel versions, swarmlab version, how it was made). Eve
 {"seq", "node", "command", "step", "stdout", "stderr", "exit_code", "started", "duration"} (output that is not
 UTF-8 is kept as "stdout_b64"/"stderr_b64"; a command that failed to run keeps "error": {"type", "message"}).
 Each line is written and flushed (and fsync-ed) as the command ends, so a crash loses at most the command in
-flight; everything is redacted (swarmlab.transport.redact) before it is written.
+flight; everything is redacted (swarmlab.transport.redact: an output's bytes, before they are encoded) before it is
+written. (`swarmlab record` writes to a temporary file beside its output and renames it only on success.)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab.errors import RecordingError
-from swarmlab.transport.redact import redact
+from swarmlab.transport.redact import redact, redact_bytes, redact_value
 from swarmlab.transport.result import CommandResult
 
 FORMAT = "swarmlab-recording"
@@ -74,9 +75,9 @@ def _entry_json(entry: Entry) -> str:
     obj: dict[str, Any] = {"seq": entry.seq, "node": entry.node, "command": redact(entry.command),
                            "step": entry.step}
     for name, data in (("stdout", entry.stdout), ("stderr", entry.stderr)):
-        encoded = _text(data)
+        encoded = _text(redact_bytes(data))  # redacted as bytes: the base64 of a non-UTF-8 output holds no secret
         if "" in encoded:
-            obj[name] = redact(encoded[""])
+            obj[name] = encoded[""]
         else:
             obj[name + "_b64"] = encoded["_b64"]
     obj.update(exit_code=entry.exit_code, started=entry.started,
@@ -91,13 +92,20 @@ class Writer:
 
     def __init__(self, path: Path, provenance: dict[str, Any]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        header = {"format": FORMAT, "version": VERSION, "provenance": redact_value(provenance)}
+        line = json.dumps(header, ensure_ascii=False)  # before the file is opened: a bad header touches nothing
+        if self.path.is_dir():
+            raise RecordingError(f"{self.path} is a folder: give a file name for the recording (e.g. "
+                                 f"{self.path / 'session.jsonl'})")
         self._lock = threading.Lock()
         self._seq = 0
-        self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        header = {"format": FORMAT, "version": VERSION,
-                  "provenance": json.loads(redact(json.dumps(provenance, ensure_ascii=False)))}
-        self._write(json.dumps(header, ensure_ascii=False))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise RecordingError(f"cannot write the recording {self.path}: {exc.strerror or exc}; choose a file in "
+                                 "a folder you can write to") from None
+        self._write(line)
 
     def _write(self, line: str) -> None:
         self._fh.write(line + "\n")
