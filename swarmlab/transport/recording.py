@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -127,6 +128,26 @@ class Writer:
         with self._lock:
             if not self._fh.closed:
                 self._fh.close()
+
+
+def partial_beside(output: Path, *, replace: bool = False) -> Path:
+    """A new, empty temporary file in `output`'s folder, to record into and then rename to `output` (atomic: same
+    folder). Refuses an `output` that is a folder, or that exists unless `replace`."""
+    if output.is_dir():
+        raise RecordingError(f"-o {output} is a folder: give a file name (e.g. -o {output / 'session.jsonl'})")
+    if output.exists() and not replace:
+        raise RecordingError(f"{output} exists: give --force to replace it, or another -o")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    except OSError as exc:
+        raise RecordingError(f"cannot write -o {output}: {exc.strerror or exc}; choose a folder you can write "
+                             "to") from None
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)  # as any new file (mkstemp makes it 0600)
+    return Path(name)
 
 
 def load(path: str | Path) -> Recording:
