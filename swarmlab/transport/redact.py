@@ -29,7 +29,9 @@ REDACTED = b"<redacted>"
 # `author`).
 _WORDS = (rb"(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?"
           rb"|authorization|auth(?![a-z]))")
-_KEY = rb"[\w.-]{0,64}" + _WORDS + rb"[\w.-]{0,64}"  # bounded: no quadratic scans of long words
+# Rules start AT a word of theirs (not before it: what precedes a key is kept as it is anyway), so a scan costs a
+# few steps per byte; spans are bounded ({0,64}) so no long run of letters is scanned twice.
+_KEY_END = rb"[\w.-]{0,64}"
 _SECRET_KEY = re.compile(rb"(?i)" + _WORDS)
 _SCHEMES = rb"(?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256)"
 # not again: a value already redacted (by an earlier rule, or an earlier run)
@@ -44,20 +46,20 @@ _PEM = re.compile(
     rb"-----).*?(?:(-----END \2-----)|\Z)")
 _RULES: list[tuple[re.Pattern[bytes], bytes]] = [
     # "key": "value" (a JSON pair inside other text; whole JSON documents are walked string by string instead)
-    (re.compile(rb'(?i)("[^"\\\n]*' + _WORDS + rb'[^"\\\n]*"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)', re.S),
+    (re.compile(rb'(?i)(' + _WORDS + rb'[^"\\\n]{0,200}"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)', re.S),
      rb'\1"<redacted>"'),
     (re.compile(rb"(?i)(SWMTKN-1-)[0-9a-z]+(?:-[0-9a-z]+)*"), rb"SWMTKN-1-<redacted>"),
     (re.compile(rb"(?i)(SWMKEY-1-)[A-Za-z0-9+/=]+"), rb"SWMKEY-1-<redacted>"),
     (re.compile(rb"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:" + _SCHEMES + rb"\s+)?+)" + _NOT_DONE + _BARE),
      rb"\1<redacted>"),
     (re.compile(rb"(?i)(bearer\s+)" + _NOT_DONE + rb"[A-Za-z0-9._~+/=-]+"), rb"\1<redacted>"),
-    (re.compile(rb"(?i)([a-z][a-z0-9+.-]{0,20}://[^\s:/@\"']{1,200}:)" + _NOT_DONE + rb"[^\s/@\"']{1,200}@"),
+    (re.compile(rb"(?i)(://[^\s:/@\"']{1,200}:)" + _NOT_DONE + rb"[^\s/@\"']{1,200}@"),
      rb"\1<redacted>@"),
     # KEY=value starting a line (env, .env files, `aws_secret_access_key = x`): the rest of the line
-    (re.compile(rb"(?im)^([ \t]*(?:export[ \t]+)?" + _KEY + rb"[ \t]*=[ \t]*)" + _NOT_DONE + rb"[^\r\n]+"),
-     rb"\1<redacted>"),
+    (re.compile(rb"(?im)^([ \t]*(?:export[ \t]+)?[\w.-]{0,64}" + _WORDS + _KEY_END + rb"[ \t]*=[ \t]*)" + _NOT_DONE +
+                rb"[^\r\n]+"), rb"\1<redacted>"),
     # KEY=value anywhere else, KEY: value, --flag value: only the value
-    (re.compile(rb"(?i)(" + _KEY + rb"(?:\\\")?[ \t]*[=:][ \t]*(?:\\\")?)" + _NOT_DONE +
+    (re.compile(rb"(?i)(" + _WORDS + _KEY_END + rb"(?:\\\")?[ \t]*[=:][ \t]*(?:\\\")?)" + _NOT_DONE +
                 rb"(?:" + _QUOTED + rb"|" + _BARE + rb")"), rb"\1<redacted>"),
     (re.compile(rb"(?i)((?<![\w-])--?[\w-]{0,64}" + _WORDS + rb"[\w-]{0,64}[ \t]+)" + _NOT_DONE +
                 rb"(?!-)(?:" + _QUOTED + rb"|" + _BARE + rb")"), rb"\1<redacted>"),
@@ -65,6 +67,31 @@ _RULES: list[tuple[re.Pattern[bytes], bytes]] = [
 # an AWS access key id, and the 40-character secret when printed right after it (credentials.csv, tables)
 _AWS = re.compile(rb"(A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}"
                   rb"(?:([\s,;:|\"']+)[A-Za-z0-9/+=]{40})?")
+# What the rules need somewhere in the data (lower-cased), and the AWS key ids' prefixes (as they are): data
+# without any of these is left alone at the cost of a few substring searches.
+_TRIGGERS = (b"-----begin ", b"swmtkn-1-", b"swmkey-1-", b"bearer", b"://", b"password", b"passwd", b"passphrase",
+             b"secret", b"token", b"apikey", b"api_key", b"api-key", b"accesskey", b"access_key", b"access-key",
+             b"privatekey", b"private_key", b"private-key", b"credential", b"auth")
+_AWS_PREFIXES = (b"A3T", b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"AIPA", b"ANPA", b"ANVA")
+
+
+_TRIGGER = re.compile(b"(?i)" + b"|".join(re.escape(t) for t in _TRIGGERS))
+_AWS_TRIGGER = re.compile(b"|".join(_AWS_PREFIXES))
+_SHORT = 4096  # below this one regex search is cheaper than many substring searches
+
+
+def _triggered(data: bytes) -> bool:
+    if len(data) < _SHORT:
+        return _TRIGGER.search(data) is not None
+    low = data.lower()
+    return any(t in low for t in _TRIGGERS)
+
+
+def _aws_triggered(data: bytes) -> bool:
+    if len(data) < _SHORT:
+        return _AWS_TRIGGER.search(data) is not None
+    return any(p in data for p in _AWS_PREFIXES)
+
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _AFTER_KEY = re.compile(rb"\s*:\s*")
 _SCALAR = re.compile(rb'"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*', re.S)
@@ -80,7 +107,11 @@ def _aws(m: re.Match[bytes]) -> bytes:
 
 def redact_text_bytes(data: bytes) -> bytes:
     """The rules on any bytes (text, a JSON fragment, or not UTF-8 at all)."""
-    data = _AWS.sub(_aws, _PEM.sub(_pem, data))
+    if _aws_triggered(data):
+        data = _AWS.sub(_aws, data)
+    if not _triggered(data):
+        return data
+    data = _PEM.sub(_pem, data)
     for pattern, replacement in _RULES:
         data = pattern.sub(replacement, data)
     return data
@@ -145,6 +176,8 @@ def _redact_string(token: bytes) -> bytes:
 
 def redact_bytes(data: bytes) -> bytes:
     """`data` with every secret replaced by `<redacted>` (a JSON document stays valid JSON)."""
+    if not _triggered(data) and not _aws_triggered(data):
+        return data
     if _is_json(data):
         return _redact_json(data)
     return redact_text_bytes(data)
