@@ -193,6 +193,10 @@ def test_a_private_key_plus_one_bad_byte_is_not_stored_whole(tmp_path: Path) -> 
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA", "-----BEGIN RSA PRIVATE KEY-----<redacted>"),
     ("AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIA<redacted> <redacted>"),
     ("docker secret ls; docker swarm join-token -q worker", "docker secret ls; docker swarm join-token -q worker"),
+    # found by the property tests: one rule's match must not hide another rule's context
+    ("swmtkn-1-API_KEY=0000000000000000", "swmtkn-1-<redacted>_KEY=<redacted>"),
+    ("swmkey-1-SWMKEY-1-000000000000000000000000", "swmkey-1-<redacted>"),
+    ('{"a": 1, "password": 123}x', '{"a": 1, "password": "<redacted>"}x'),
 ])
 def test_what_each_rule_keeps(raw: str, expected: str) -> None:
     assert redact(raw) == expected

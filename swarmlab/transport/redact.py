@@ -26,13 +26,13 @@ import re
 REDACTED = b"<redacted>"
 
 # Words that make a field's value a secret (`auth` as a word of its own: Docker's config.json, DB_AUTH=; not
-# `author`).
+# `author`, nor `authorization`: its scheme word is kept, see the Authorization rule).
 _WORDS = (rb"(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?"
-          rb"|authorization|auth(?![a-z]))")
+          rb"|auth(?![a-z]))")
 # Rules start AT a word of theirs (not before it: what precedes a key is kept as it is anyway), so a scan costs a
 # few steps per byte; spans are bounded ({0,64}) so no long run of letters is scanned twice.
 _KEY_END = rb"[\w.-]{0,64}"
-_SECRET_KEY = re.compile(rb"(?i)" + _WORDS)
+_SECRET_KEY = re.compile(rb"(?i)" + _WORDS + rb"|authorization")  # JSON keys (in text: the Authorization rule)
 _SCHEMES = rb"(?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256)"
 # not again: a value already redacted (by an earlier rule, or an earlier run)
 _NOT_DONE = rb"(?![ \t]*\\?[\"']?(?:SWM(?:TKN|KEY)-1-|" + _SCHEMES + rb"\s+)?<redacted>)"
@@ -41,32 +41,33 @@ _NOT_DONE = rb"(?![ \t]*\\?[\"']?(?:SWM(?:TKN|KEY)-1-|" + _SCHEMES + rb"\s+)?<re
 _BARE = rb"(?:[^\s\"'\\]|\\[^\s\"])+"
 _QUOTED = rb"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'"
 
-_PEM = re.compile(
-    rb"(?is)(-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?|PGP (?:PRIVATE KEY BLOCK|SECRET KEY BLOCK|MESSAGE))"
-    rb"-----).*?(?:(-----END \2-----)|\Z)")
-_RULES: list[tuple[re.Pattern[bytes], bytes]] = [
+_NOT_TOKEN = rb"(?![ \t]*\\?[\"']?SWM(?:TKN|KEY)-1-)"  # a join token as a value: its own rule hides it
+# Each rule marks the secret's bytes as group `v` (and `w`, a second secret); all rules look at the same original
+# data and every marked span is hidden, so no rule can spoil another's context. Group `n`: a JSON number, hidden
+# as the JSON string "<redacted>".
+_RULES: list[re.Pattern[bytes]] = [re.compile(rule, flags) for rule, flags in [
+    # private key blocks, also cut short before their END line (then everything after BEGIN)
+    (rb"(?i)-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?|PGP (?:PRIVATE KEY BLOCK|SECRET KEY BLOCK|MESSAGE))"
+     rb"-----(?P<v>.*?)(?:-----END \1-----|\Z)", re.S),
     # "key": "value" (a JSON pair inside other text; whole JSON documents are walked string by string instead)
-    (re.compile(rb'(?i)(' + _WORDS + rb'[^"\\\n]{0,200}"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*)', re.S),
-     rb'\1"<redacted>"'),
-    (re.compile(rb"(?i)(SWMTKN-1-)[0-9a-z]+(?:-[0-9a-z]+)*"), rb"SWMTKN-1-<redacted>"),
-    (re.compile(rb"(?i)(SWMKEY-1-)[A-Za-z0-9+/=]+"), rb"SWMKEY-1-<redacted>"),
-    (re.compile(rb"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:" + _SCHEMES + rb"\s+)?+)" + _NOT_DONE + _BARE),
-     rb"\1<redacted>"),
-    (re.compile(rb"(?i)(bearer\s+)" + _NOT_DONE + rb"[A-Za-z0-9._~+/=-]+"), rb"\1<redacted>"),
-    (re.compile(rb"(?i)(://[^\s:/@\"']{1,200}:)" + _NOT_DONE + rb"[^\s/@\"']{1,200}@"),
-     rb"\1<redacted>@"),
+    (_WORDS + rb'[^"\\\n]{0,200}"\s*:\s*(?:"(?P<v>(?:[^"\\]|\\.)*)"|(?P<n>-?\d[\d.eE+-]*))', re.I | re.S),
+    (rb"SWMTKN-1-(?P<v>[0-9a-z]+(?:-[0-9a-z]+)*)", re.I),
+    (rb"SWMKEY-1-(?P<v>[A-Za-z0-9+/=-]+)", re.I),
+    # an AWS access key id, and the 40-character secret when printed right after it (credentials.csv, tables)
+    (rb"(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)(?P<v>[A-Z0-9]{16})"
+     rb"(?:[\s,;:|\"']+(?P<w>[A-Za-z0-9/+=]{40}))?", 0),
+    (rb"authorization[\"']?\s*[:=]\s*[\"']?(?:" + _SCHEMES + rb"\s+)?+" + _NOT_DONE + rb"(?P<v>" + _BARE + rb")", re.I),
+    (rb"bearer\s+" + _NOT_DONE + rb"(?P<v>[A-Za-z0-9._~+/=-]+)", re.I),
+    (rb"://[^\s:/@\"']{1,200}:" + _NOT_DONE + rb"(?P<v>[^\s/@\"']{1,200})@", re.I),
     # KEY=value starting a line (env, .env files, `aws_secret_access_key = x`): the rest of the line
-    (re.compile(rb"(?im)^([ \t]*(?:export[ \t]+)?[\w.-]{0,64}" + _WORDS + _KEY_END + rb"[ \t]*=[ \t]*)" + _NOT_DONE +
-                rb"[^\r\n]+"), rb"\1<redacted>"),
+    (rb"^[ \t]*(?:export[ \t]+)?[\w.-]{0,64}" + _WORDS + _KEY_END + rb"[ \t]*=[ \t]*" + _NOT_DONE + _NOT_TOKEN +
+     rb"(?P<v>[^\r\n]+)", re.I | re.M),
     # KEY=value anywhere else, KEY: value, --flag value: only the value
-    (re.compile(rb"(?i)(" + _WORDS + _KEY_END + rb"(?:\\\")?[ \t]*[=:][ \t]*(?:\\\")?)" + _NOT_DONE +
-                rb"(?:" + _QUOTED + rb"|" + _BARE + rb")"), rb"\1<redacted>"),
-    (re.compile(rb"(?i)((?<![\w-])--?[\w-]{0,64}" + _WORDS + rb"[\w-]{0,64}[ \t]+)" + _NOT_DONE +
-                rb"(?!-)(?:" + _QUOTED + rb"|" + _BARE + rb")"), rb"\1<redacted>"),
-]
-# an AWS access key id, and the 40-character secret when printed right after it (credentials.csv, tables)
-_AWS = re.compile(rb"(A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}"
-                  rb"(?:([\s,;:|\"']+)[A-Za-z0-9/+=]{40})?")
+    (_WORDS + _KEY_END + rb"(?:\\\")?[ \t]*[=:][ \t]*(?:\\\")?" + _NOT_DONE + _NOT_TOKEN +
+     rb"(?P<v>" + _QUOTED + rb"|" + _BARE + rb")", re.I),
+    (rb"(?<![\w-])--?[\w-]{0,64}" + _WORDS + rb"[\w-]{0,64}[ \t]+" + _NOT_DONE + _NOT_TOKEN +
+     rb"(?!-)(?P<v>" + _QUOTED + rb"|" + _BARE + rb")", re.I),
+]]
 # What the rules need somewhere in the data (lower-cased), and the AWS key ids' prefixes (as they are): data
 # without any of these is left alone at the cost of a few substring searches.
 _TRIGGERS = (b"-----begin ", b"swmtkn-1-", b"swmkey-1-", b"bearer", b"://", b"password", b"passwd", b"passphrase",
@@ -97,24 +98,33 @@ _AFTER_KEY = re.compile(rb"\s*:\s*")
 _SCALAR = re.compile(rb'"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*', re.S)
 
 
-def _pem(m: re.Match[bytes]) -> bytes:
-    return m.group(1) + REDACTED + (m.group(3) or b"")
-
-
-def _aws(m: re.Match[bytes]) -> bytes:
-    return m.group(1) + REDACTED + (m.group(2) + REDACTED if m.group(2) else b"")
-
-
 def redact_text_bytes(data: bytes) -> bytes:
     """The rules on any bytes (text, a JSON fragment, or not UTF-8 at all)."""
-    if _aws_triggered(data):
-        data = _AWS.sub(_aws, data)
-    if not _triggered(data):
+    if not _triggered(data) and not _aws_triggered(data):
         return data
-    data = _PEM.sub(_pem, data)
-    for pattern, replacement in _RULES:
-        data = pattern.sub(replacement, data)
-    return data
+    spans: list[tuple[int, int, bytes]] = []
+    for pattern in _RULES:
+        for m in pattern.finditer(data):
+            for group, hidden in (("v", REDACTED), ("w", REDACTED), ("n", b'"<redacted>"')):
+                if group in pattern.groupindex and m.end(group) > m.start(group) >= 0:
+                    spans.append((m.start(group), m.end(group), hidden))
+    if not spans:
+        return data
+    out = bytearray()
+    pos = 0
+    spans.sort()
+    i = 0
+    while i < len(spans):
+        start, end, hidden = spans[i]
+        i += 1
+        while i < len(spans) and spans[i][0] <= end:  # overlapping or touching: one span
+            end = max(end, spans[i][1])
+            hidden = REDACTED
+            i += 1
+        out += data[pos:start] + hidden
+        pos = end
+    out += data[pos:]
+    return bytes(out)
 
 
 def _is_json(data: bytes) -> bool:
