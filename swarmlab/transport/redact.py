@@ -20,6 +20,7 @@ keeps its structure and every byte that held no secret.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 
@@ -35,39 +36,41 @@ _KEY_END = rb"[\w.-]{0,64}"
 _SECRET_KEY = re.compile(rb"(?i)" + _WORDS + rb"|authorization")  # JSON keys (in text: the Authorization rule)
 _SCHEMES = rb"(?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256)"
 # not again: a value already redacted (by an earlier rule, or an earlier run)
-_NOT_DONE = rb"(?![ \t]*\\?[\"']?(?:SWM(?:TKN|KEY)-1-|" + _SCHEMES + rb"\s+)?<redacted>)"
+_NOT_DONE = rb"(?![ \t]*\\?[\"']?(?:swm(?:tkn|key)-1-|" + _SCHEMES + rb"\s+)?<redacted>)"
 # A value without quotes: up to whitespace or a quote (so a JSON string or a shell word around it stays whole);
 # escape pairs (\") are taken whole.
 _BARE = rb"(?:[^\s\"'\\]|\\[^\s\"])+"
 _QUOTED = rb"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'"
 
-_NOT_TOKEN = rb"(?![ \t]*\\?[\"']?SWM(?:TKN|KEY)-1-)"  # a join token as a value: its own rule hides it
+_NOT_TOKEN = rb"(?![ \t]*\\?[\"']?swm(?:tkn|key)-1-)"  # a join token as a value: its own rule hides it
 # Each rule marks the secret's bytes as group `v` (and `w`, a second secret); all rules look at the same original
 # data and every marked span is hidden, so no rule can spoil another's context. Group `n`: a JSON number, hidden
-# as the JSON string "<redacted>".
+# as the JSON string "<redacted>". The rules read the data LOWER-CASED (same length, same offsets; a
+# case-sensitive scan is ~5x faster than re.I), so they are written in lower case.
 _RULES: list[re.Pattern[bytes]] = [re.compile(rule, flags) for rule, flags in [
     # private key blocks, also cut short before their END line (then everything after BEGIN)
-    (rb"(?i)-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?|PGP (?:PRIVATE KEY BLOCK|SECRET KEY BLOCK|MESSAGE))"
-     rb"-----(?P<v>.*?)(?:-----END \1-----|\Z)", re.S),
+    (rb"-----begin ((?:[a-z0-9]+ )*private key(?: block)?|pgp (?:private key block|secret key block|message))"
+     rb"-----(?P<v>.*?)(?:-----end \1-----|\Z)", re.S),
     # "key": "value" (a JSON pair inside other text; whole JSON documents are walked string by string instead)
-    (_WORDS + rb'[^"\\\n]{0,200}"\s*:\s*(?:"(?P<v>(?:[^"\\]|\\.)*)"|(?P<n>-?\d[\d.eE+-]*))', re.I | re.S),
-    (rb"SWMTKN-1-(?P<v>[0-9a-z]+(?:-[0-9a-z]+)*)", re.I),
-    (rb"SWMKEY-1-(?P<v>[A-Za-z0-9+/=-]+)", re.I),
-    # an AWS access key id, and the 40-character secret when printed right after it (credentials.csv, tables)
-    (rb"(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)(?P<v>[A-Z0-9]{16})"
-     rb"(?:[\s,;:|\"']+(?P<w>[A-Za-z0-9/+=]{40}))?", 0),
-    (rb"authorization[\"']?\s*[:=]\s*[\"']?(?:" + _SCHEMES + rb"\s+)?+" + _NOT_DONE + rb"(?P<v>" + _BARE + rb")", re.I),
-    (rb"bearer\s+" + _NOT_DONE + rb"(?P<v>[A-Za-z0-9._~+/=-]+)", re.I),
-    (rb"://[^\s:/@\"']{1,200}:" + _NOT_DONE + rb"(?P<v>[^\s/@\"']{1,200})@", re.I),
+    (_WORDS + rb'[^"\\\n]{0,200}"\s*:\s*(?:"(?P<v>(?:[^"\\]|\\.)*)"|(?P<n>-?\d[\d.e+-]*))', re.S),
+    (rb"swmtkn-1-(?P<v>[0-9a-z]+(?:-[0-9a-z]+)*)", 0),
+    (rb"swmkey-1-(?P<v>[a-z0-9+/=-]+)", 0),
+    (rb"authorization[\"']?\s*[:=]\s*[\"']?(?:" + _SCHEMES + rb"\s+)?+" + _NOT_DONE + rb"(?P<v>" + _BARE + rb")", 0),
+    (rb"bearer\s+" + _NOT_DONE + rb"(?P<v>[a-z0-9._~+/=-]+)", 0),
+    (rb"://[^\s:/@\"']{1,200}:" + _NOT_DONE + rb"(?P<v>[^\s/@\"']{1,200})@", 0),
     # KEY=value starting a line (env, .env files, `aws_secret_access_key = x`): the rest of the line
     (rb"^[ \t]*(?:export[ \t]+)?[\w.-]{0,64}" + _WORDS + _KEY_END + rb"[ \t]*=[ \t]*" + _NOT_DONE + _NOT_TOKEN +
-     rb"(?P<v>[^\r\n]+)", re.I | re.M),
+     rb"(?P<v>[^\r\n]+)", re.M),
     # KEY=value anywhere else, KEY: value, --flag value: only the value
     (_WORDS + _KEY_END + rb"(?:\\\")?[ \t]*[=:][ \t]*(?:\\\")?" + _NOT_DONE + _NOT_TOKEN +
-     rb"(?P<v>" + _QUOTED + rb"|" + _BARE + rb")", re.I),
+     rb"(?P<v>" + _QUOTED + rb"|" + _BARE + rb")", 0),
     (rb"(?<![\w-])--?[\w-]{0,64}" + _WORDS + rb"[\w-]{0,64}[ \t]+" + _NOT_DONE + _NOT_TOKEN +
-     rb"(?!-)(?P<v>" + _QUOTED + rb"|" + _BARE + rb")", re.I),
+     rb"(?!-)(?P<v>" + _QUOTED + rb"|" + _BARE + rb")", 0),
 ]]
+# an AWS access key id, and the 40-character secret when printed right after it (credentials.csv, tables): read
+# as printed (upper case is what makes a key id)
+_AWS = re.compile(rb"(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)(?P<v>[A-Z0-9]{16})"
+                  rb"(?:[\s,;:|\"']+(?P<w>[A-Za-z0-9/+=]{40}))?")
 # What the rules need somewhere in the data (lower-cased), and the AWS key ids' prefixes (as they are): data
 # without any of these is left alone at the cost of a few substring searches.
 _TRIGGERS = (b"-----begin ", b"swmtkn-1-", b"swmkey-1-", b"bearer", b"://", b"password", b"passwd", b"passphrase",
@@ -77,6 +80,7 @@ _AWS_PREFIXES = (b"A3T", b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"AIPA", b
 
 
 _TRIGGER = re.compile(b"(?i)" + b"|".join(re.escape(t) for t in _TRIGGERS))
+_TRIGGER_LOW = re.compile(b"|".join(re.escape(t) for t in _TRIGGERS))  # on lower-cased data
 _AWS_TRIGGER = re.compile(b"|".join(_AWS_PREFIXES))
 _SHORT = 4096  # below this one regex search is cheaper than many substring searches
 
@@ -103,8 +107,9 @@ def redact_text_bytes(data: bytes) -> bytes:
     if not _triggered(data) and not _aws_triggered(data):
         return data
     spans: list[tuple[int, int, bytes]] = []
-    for pattern in _RULES:
-        for m in pattern.finditer(data):
+    low = data.lower()
+    for pattern, text in [(rule, low) for rule in _RULES] + [(_AWS, data)]:
+        for m in pattern.finditer(text):
             for group, hidden in (("v", REDACTED), ("w", REDACTED), ("n", b'"<redacted>"')):
                 if group in pattern.groupindex and m.end(group) > m.start(group) >= 0:
                     spans.append((m.start(group), m.end(group), hidden))
@@ -145,17 +150,26 @@ def _is_json(data: bytes) -> bool:
 
 def _redact_json(data: bytes) -> bytes:
     """String by string: a secret-named key's value (a string or number) becomes "<redacted>"; every other
-    string is redacted as text, re-encoded only when that changed it. Everything between strings is kept."""
+    string is redacted as text, re-encoded only when that changed it. Everything between strings is kept. Only
+    strings holding a trigger (or an escape, which could hide one) are looked at closely."""
+    low = data.lower()
+    hits = sorted(m.start() for m in _TRIGGER_LOW.finditer(low))
+    hits += [m.start() for m in _AWS_TRIGGER.finditer(data)]
+    hits.sort()
     out = bytearray()
     pos = 0
     for m in _JSON_STRING.finditer(data):
         if m.start() < pos:  # the value of a secret key, already written
             continue
-        out += data[pos:m.start()]
         token = m.group()
+        at = bisect.bisect_left(hits, m.start())
+        if b"\\" not in token and not (at < len(hits) and hits[at] < m.end()):
+            continue  # nothing in it: kept as it is (copied with what follows)
+        out += data[pos:m.start()]
         pos = m.end()
         after = _AFTER_KEY.match(data, pos)
-        if after and after.group().strip() == b":" and _SECRET_KEY.search(token[1:-1]):
+        key = token[1:-1] if b"\\" not in token else json.loads(token).encode("utf-8", "surrogatepass")
+        if after and after.group().strip() == b":" and _SECRET_KEY.search(key):
             value = _SCALAR.match(data, after.end())
             if value:
                 out += token + after.group() + b'"<redacted>"'
