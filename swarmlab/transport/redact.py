@@ -35,7 +35,7 @@ _WORDS = (rb"(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?k
 _KEY_END = rb"[\w.-]{0,64}"
 _SECRET_KEY = re.compile(rb"(?i)" + _WORDS + rb"|authorization")  # JSON keys (in text: the Authorization rule)
 _SCHEMES = rb"(?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256)"
-# not again: a value already redacted (by an earlier rule, or an earlier run)
+# not again: a value redacted by an earlier run (redacting twice changes nothing)
 _NOT_DONE = rb"(?![ \t]*\\?[\"']?(?:swm(?:tkn|key)-1-|" + _SCHEMES + rb"\s+)?<redacted>)"
 # A value without quotes: up to whitespace or a quote (so a JSON string or a shell word around it stays whole);
 # escape pairs (\") are taken whole.
