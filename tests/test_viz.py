@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from swarmlab import recordings, viz
+from swarmlab.i18n import catalog
 from swarmlab.lab import Lab
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import ipvsadm, network_inspect, service_ps
@@ -257,15 +258,15 @@ def test_topology_without_ipvs_stops_at_ipvs() -> None:
 
 
 def test_both_languages_have_the_same_words() -> None:
-    assert TEXT["zh"].keys() == TEXT["en"].keys()
+    zh = {k: catalog("zh").gettext(v) for k, v in TEXT.items()}
     # terminal words and addresses only (the same in both, Chinese punctuation aside)
     commands_only = {"topo.task eth0", "topo.client eth0", "topo.ipvs", "topo.dns", "topo.lb eth0", "topo.mark"}
-    assert [k for k in TEXT["zh"] if not has_cjk(TEXT["zh"][k])] == [k for k in TEXT["zh"] if k in commands_only]
-    assert not any(has_cjk(v) for v in TEXT["en"].values())
+    assert [k for k in zh if not has_cjk(zh[k])] == [k for k in zh if k in commands_only]
+    assert not any(has_cjk(v) for v in TEXT.values())
 
 
 def test_an_unknown_language_is_one_clear_error(rig_lab: Lab) -> None:
-    with pytest.raises(UnknownLanguage, match="lang='fr': the pictures exist in 'zh' and 'en'"):
+    with pytest.raises(UnknownLanguage, match="lang='fr': the course speaks 'zh' and 'en'"):
         viz.distribution(rig_lab.sample_requests(3), lang="fr")
 
 

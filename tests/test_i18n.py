@@ -1,0 +1,41 @@
+"""One way to translate (swarmlab.i18n): gettext catalogs compiled by Babel. Every message id the code marks has its
+Chinese, the shipped .mo is the compiled .po, and a missing translation or a stale .mo is found."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from swarmlab import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import i18n as catalogs  # noqa: E402  (tools/i18n.py)
+
+
+def test_every_message_in_the_code_has_chinese_and_the_mo_is_compiled() -> None:
+    assert catalogs.problems() == []
+    assert len(catalogs.extracted()) > 100
+
+
+def test_a_missing_translation_or_a_stale_mo_is_found(tmp_path: Path) -> None:
+    po = catalogs.po_path("zh_CN")
+    copy = catalogs.po_path("zh_CN", tmp_path)
+    copy.parent.mkdir(parents=True)
+    shutil.copy(po.with_suffix(".mo"), copy.with_suffix(".mo"))
+    text = po.read_text().replace('msgstr "应答的请求数"', 'msgstr ""')
+    assert text != po.read_text()
+    copy.write_text(text)
+    assert catalogs.problems(tmp_path) == ["zh_CN: no translation of 'requests answered'",
+                                           "zh_CN: swarmlab.mo is stale: run tools/i18n.py compile"]
+
+
+def test_lookup_in_both_languages() -> None:
+    assert i18n._("requests answered", "zh") == "应答的请求数"
+    assert i18n._("requests answered", "en") == "requests answered"
+    assert i18n._("even share: {share:.1f}", "zh", share=2) == "平均份额：2.0"
+    with pytest.raises(i18n.UnknownLanguage, match="lang='fr'"):
+        i18n._("requests answered", "fr")
