@@ -17,6 +17,7 @@ Maintainers (Babel comes with the test extra, through Sphinx):
 from __future__ import annotations
 
 import gettext
+import re
 from functools import cache
 from pathlib import Path
 
@@ -55,3 +56,20 @@ def _(message: str, lang: str, **values: object) -> str:
 def N_(message: str) -> str:
     """Mark a constant for extraction: it is translated where it is shown, with `_()`."""
     return message
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """`template` as a regular expression: each {name} some text, the rest literal."""
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("^" + "".join(re.escape(x) if i % 2 == 0 else f"(?P<{x}>.+?)" for i, x in enumerate(parts))
+                      + "$", re.DOTALL)
+
+
+def matched(text: str, templates: tuple[str, ...], lang: str) -> str:
+    """`text` (English, made from one of `templates`) in `lang`: the first template that fits is translated and
+    filled with the words `text` has in its {names}; a text no template fits is returned as it is."""
+    for template in templates:
+        found = _pattern(template).match(text)
+        if found:
+            return _(template, lang, **found.groupdict())
+    return text

@@ -68,7 +68,7 @@ def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab, monkeypatch: p
                                timeout=90_000)  # the kernel is up: the menus act now
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
-        question = page.locator(".swarmlab-exercise", has_text="04.mark-decimal")
+        question = page.locator('.swarmlab-exercise[data-exercise="04.mark-decimal"]')
         question.wait_for(timeout=300_000)
         cell = page.locator(".jp-Cell", has=question)
         check = cell.get_by_role("button", name="检查")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -24,6 +25,7 @@ LOCALES = PACKAGE / "locale"
 POT = LOCALES / "swarmlab.pot"
 KEYWORDS = {"_": None, "N_": None}
 LANGS = ("zh_CN",)
+STAMP = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def po_path(lang: str, locales: Path = LOCALES) -> Path:
@@ -46,8 +48,11 @@ def read(path: Path, locale: str | None = None) -> Catalog:
 
 
 def compiled(po: Path) -> bytes:
+    """The .mo of `po`; the same bytes for the same messages (the catalog's dates fixed: the .po has no header)."""
+    cat = read(po)
+    cat.creation_date = cat.revision_date = STAMP
     out = io.BytesIO()
-    write_mo(out, read(po), use_fuzzy=False)
+    write_mo(out, cat, use_fuzzy=False)
     return out.getvalue()
 
 

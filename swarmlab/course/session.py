@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab import recordings
-from swarmlab.course import i18n
+from swarmlab.course import frames, i18n
 from swarmlab.course.lessons import lesson
 from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.lab import Lab
@@ -42,6 +42,7 @@ def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | No
     if shell is not None:
         shell.user_ns.update(names(lab))
         _register_magic(shell, lab, lang)
+        frames.register(shell, lang)  # a zh lesson's tables: Chinese headers, 是/否
         _follow_the_client(shell, lab)
     if show and shell is not None:
         from IPython.display import HTML, display

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from swarmlab.i18n import LANGS, N_, UnknownLanguage, _, check_lang
+from swarmlab.i18n import LANGS, N_, UnknownLanguage, _, check_lang, matched
 
-__all__ = ["LANGS", "TEXT", "UnknownLanguage", "check_lang", "tr", "translate"]
+__all__ = ["LANGS", "TEXT", "UnknownLanguage", "check_lang", "footer", "tr", "translate"]
 
 
 # key -> the English text, the message id of its translation in swarmlab/locale (swarmlab.i18n)
@@ -127,3 +127,16 @@ def translate(table: Mapping[str, str], lang: str, key: str, **values: object) -
 def tr(lang: str, key: str, **values: object) -> str:
     """The text `key` in `lang`, formatted with `values`."""
     return translate(TEXT, lang, key, **values)
+
+
+# the lab's label (Lab.label: its mode, then where its answers come from), written at the foot of a picture
+FOOTERS = (
+    N_("replay: {recording} ({versions}; recorded {when})"), N_("replay: {recording} (recorded {when})"),
+    N_("replay: {recording} ({versions})"), N_("replay: {recording}"),
+    N_("record: {nodes}, recording to {path}"), N_("live: {nodes}"),
+)
+
+
+def footer(source: str, lang: str) -> str:
+    """A picture's footer (`source`, usually lab.label) in `lang`; any other text as it is."""
+    return matched(source, FOOTERS, check_lang(lang))
