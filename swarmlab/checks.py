@@ -64,10 +64,15 @@ class Report:
 
     def _repr_html_(self) -> str:
         import html
+        import re
 
         colours = {True: "#009E73", False: "#D55E00", None: "#999999"}
         marks = {True: "✓", False: "✗", None: "–"}
-        rows = "".join(f'<li style="color:{colours[f]}">{marks[f]} {html.escape(x)}</li>' for f, x in self.rendered())
+        # `code` (a name, a command, a command's own words as printed) shown as code
+        def coded(text: str) -> str:
+            return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+        rows = "".join(f'<li style="color:{colours[f]}">{marks[f]} {coded(x)}</li>' for f, x in self.rendered())
         return (f"<div class='swarmlab-selfcheck'><b>{html.escape(self.title())}</b>"
                 f"<ul style='list-style:none'>{rows}</ul></div>")
 
@@ -394,8 +399,8 @@ def no_ipvs(lab: Lab) -> Report:
         table = lab.ipvs(node).value
         broken = table is not None and table.mode == "unavailable"
         error = (table.error or "") if table is not None and broken else ""
-        r.ok(broken, t(f"ipvsadm in the lb namespace on {node}: {error}",
-                       f"{node} 的 lb 命名空间里 ipvsadm 报错：{error}"),
+        r.ok(broken, t(f"ipvsadm in the lb namespace on {node}: `{error}`",
+                       f"{node} 的 lb 命名空间里 ipvsadm 报错：`{error}`"),
              t(f"ipvsadm works on {node}: this kernel has IPVS", f"{node} 上的 ipvsadm 正常：这个内核有 IPVS"))
 
     return _guard(r, run, lab)

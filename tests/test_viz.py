@@ -355,7 +355,7 @@ def test_a_chinese_pictures_footer_is_chinese(rig_lab: Lab) -> None:
     from swarmlab.viz.i18n import footer
 
     label = "replay: rig-session.jsonl (docker 26.1.5, kernel 6.12; recorded 2026-11-27)"
-    assert footer(label, "zh") == "回放：rig-session.jsonl（docker 26.1.5, kernel 6.12；录制于 2026-11-27）"
+    assert footer(label, "zh") == "回放：rig-session.jsonl（Docker 26.1.5，内核 6.12；录制于 2026-11-27）"
     assert footer(label, "en") == label and footer("live: n1, n2", "zh") == "实时：n1, n2"
     shown = texts(viz.distribution(rig_lab.sample_requests(6), source=rig_lab.label, lang="zh"))
     assert footer(rig_lab.label, "zh") in shown and rig_lab.label not in shown

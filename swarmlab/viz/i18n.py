@@ -131,6 +131,7 @@ def tr(lang: str, key: str, **values: object) -> str:
 
 # the lab's label (Lab.label: its mode, then where its answers come from), written at the foot of a picture
 FOOTERS = (
+    N_("replay: {recording} (docker {docker}, kernel {kernel}; recorded {when})"),
     N_("replay: {recording} ({versions}; recorded {when})"), N_("replay: {recording} (recorded {when})"),
     N_("replay: {recording} ({versions})"), N_("replay: {recording}"),
     N_("record: {nodes}, recording to {path}"), N_("live: {nodes}"),
