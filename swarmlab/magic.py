@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands.steps import STEPS, recognise
 from swarmlab.errors import CommandFailed, SwarmlabError
+from swarmlab.i18n import LANGS, N_, _
 
 if TYPE_CHECKING:
     from swarmlab.lab.core import Lab
@@ -37,30 +38,24 @@ _FLAG = re.compile(r"\s*(-f|--frame)(?=\s)")
 _OPTION = re.compile(r"""\s*(-H|--highlight|-o|--out|-n)\s+('[^']*'|"[^"]*"|\S+)""")
 _VAR = re.compile(r"\$([A-Za-z_]\w*)")
 
+# the magic's own words: key -> English, the message id of its Chinese in swarmlab/locale (swarmlab.i18n)
 TEXT = {
-    "refused": {
-        "en": "swarmlab runs only the course's commands here, so that nothing reaches outside the swarm and nothing "
-              "changes it beyond what the lessons do. This is not one of them:",
-        "zh": "这里只运行课程里的命令：不访问集群之外的任何地址，也不做课程之外的修改。下面这条不在其中：",
-    },
-    "known": {"en": "Commands it knows (as in the lessons):", "zh": "可以运行的命令（与课程中的写法一致）："},
-    "not_recorded": {
-        "en": "This recording does not hold this command on {node}. A replay can only show what was recorded: run the "
-              "lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\").",
-        "zh": "录制中没有 {node} 上的这条命令。回放只能显示录下来的内容：请在真实集群上运行本课"
-              "（`swarmlab rig up` 或 `vagrant up`，然后设 MODE = \"live\"）。",
-    },
-    "recorded": {"en": "recorded", "zh": "录制于"},
-    "ran": {"en": "what swarmlab ran", "zh": "swarmlab 实际执行的命令"},
-    "error": {"en": "error", "zh": "错误"},
-    "exists": {"en": "already exists: created earlier, nothing to do", "zh": "已经存在（之前已创建），无需重复创建"},
-    "usage": {"en": "usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND",
-              "zh": "用法：%swarm [-H 正则] [-f] [-o 变量名] [-n 次数] 节点 命令"},
+    "refused": N_("swarmlab runs only the course's commands here, so that nothing reaches outside the swarm and "
+                  "nothing changes it beyond what the lessons do. This is not one of them:"),
+    "known": N_("Commands it knows (as in the lessons):"),
+    "not_recorded": N_("This recording does not hold this command on {node}. A replay can only show what was "
+                       "recorded: run the lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then "
+                       "MODE = \"live\")."),
+    "recorded": N_("recorded"),
+    "ran": N_("what swarmlab ran"),
+    "error": N_("error"),
+    "exists": N_("already exists: created earlier, nothing to do"),
+    "usage": N_("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND"),
 }
 
 
 def say(key: str, lang: str, **kw: str) -> str:
-    return TEXT[key].get(lang, TEXT[key]["en"]).format(**kw)
+    return _(TEXT[key], lang if lang in LANGS else "en", **kw)
 
 
 @dataclass

@@ -13,10 +13,11 @@ import re
 import sys
 from pathlib import Path
 
+from swarmlab.i18n import LANGS
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 LABS = ROOT / "labs"
-LANGS = ("zh", "en")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]")
 FULLWIDTH_PUNCT = "。，；：！？、（）「」“”—…"

@@ -19,12 +19,14 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from swarmlab.i18n import CATALOGS as _CATALOGS
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "swarmlab"
 LOCALES = PACKAGE / "locale"
 POT = LOCALES / "swarmlab.pot"
 KEYWORDS = {"_": None, "N_": None}
-LANGS = ("zh_CN",)
+CATALOGS = tuple(sorted(set(_CATALOGS.values())))  # zh_CN
 STAMP = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -60,7 +62,7 @@ def problems(locales: Path = LOCALES) -> list[str]:
     """Stale .mo files, message ids in the code that a catalog lacks or leaves untranslated."""
     ids = {m.id for m in extracted() if m.id}
     found = []
-    for lang in LANGS:
+    for lang in CATALOGS:
         po = po_path(lang, locales)
         have = {m.id: m.string for m in read(po, lang) if m.id}
         found += [f"{lang}: no translation of {i!r}" for i in sorted(ids) if not have.get(i)]
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         POT.parent.mkdir(parents=True, exist_ok=True)
         with POT.open("wb") as f:
             write_po(f, pot, omit_header=True, sort_output=True, include_lineno=False)
-        for lang in LANGS:
+        for lang in CATALOGS:
             po = po_path(lang)
             cat = read(po, lang) if po.exists() else Catalog(locale=lang)
             cat.update(pot, no_fuzzy_matching=True)
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             with po.open("wb") as f:
                 write_po(f, cat, omit_header=True, sort_output=True, ignore_obsolete=True, include_lineno=False)
     elif args.action == "compile":
-        for lang in LANGS:
+        for lang in CATALOGS:
             po_path(lang).with_suffix(".mo").write_bytes(compiled(po_path(lang)))
     else:
         found = problems()
