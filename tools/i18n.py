@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -26,6 +26,8 @@ PACKAGE = ROOT / "swarmlab"
 LOCALES = PACKAGE / "locale"
 POT = LOCALES / "swarmlab.pot"
 KEYWORDS = {"_": None, "N_": None}
+# files with a marker of their own: swarmlab.checks.t (a message rendered when the report is shown)
+MORE_KEYWORDS = {"checks.py": {"t": None}}
 CATALOGS = tuple(sorted(set(_CATALOGS.values())))  # zh_CN
 STAMP = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -37,8 +39,10 @@ def po_path(lang: str, locales: Path = LOCALES) -> Path:
 def extracted() -> Catalog:
     """Every message id the code marks, with where it is."""
     cat = Catalog(project="swarmlab", msgid_bugs_address="", fuzzy=False)
-    for filename, lineno, message, comments, context in extract_from_dir(
-            str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS):
+    found = list(extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS))
+    for filename, keywords in MORE_KEYWORDS.items():
+        found += [(filename, *x) for x in extract_from_file("python", str(PACKAGE / filename), keywords=keywords)]
+    for filename, lineno, message, comments, context in found:
         if isinstance(message, str) and message:
             cat.add(message, None, [(f"swarmlab/{filename}", lineno)], auto_comments=comments, context=context)
     return cat
