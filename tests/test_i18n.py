@@ -4,16 +4,15 @@ Chinese, the shipped .mo is the compiled .po, and a missing translation or a sta
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from swarmlab import i18n
+from tests.conftest import tool
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import i18n as catalogs  # noqa: E402  (tools/i18n.py)
+catalogs = tool("i18n")  # tools/i18n.py
 
 
 def test_every_message_in_the_code_has_chinese_and_the_mo_is_compiled() -> None:

@@ -6,14 +6,14 @@ menus and no popup with them."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from jupyterlab.commands import get_app_dir
 
+from tests.conftest import tool
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import jupyterlab_settings as settings  # noqa: E402  (tools/jupyterlab_settings.py)
+settings = tool("jupyterlab_settings")  # tools/jupyterlab_settings.py
 
 SCHEMAS = Path(get_app_dir()) / "schemas"
 
