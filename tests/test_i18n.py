@@ -38,3 +38,17 @@ def test_lookup_in_both_languages() -> None:
     assert i18n._("even share: {share:.1f}", "zh", share=2) == "平均份额：2.0"
     with pytest.raises(i18n.UnknownLanguage, match="lang='fr'"):
         i18n._("requests answered", "fr")
+
+
+def test_the_compiled_catalog_is_package_data() -> None:
+    """An installed swarmlab (Binder installs it, not editable) finds its .mo: pyproject ships it."""
+    import fnmatch
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["swarmlab"]
+    mo = catalogs.po_path("zh_CN").with_suffix(".mo").relative_to(ROOT / "swarmlab").as_posix()
+    assert any(fnmatch.fnmatch(mo, pattern) for pattern in data), (mo, data)
