@@ -113,15 +113,43 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
+    """Record to a temporary file beside `-o`, renamed to it only once the walk has run: an existing recording is
+    never replaced unless `--force`, and never by a session that could not reach the swarm."""
+    import os
+
     from swarmlab import paths
     from swarmlab.lab import Lab
     from swarmlab.lab.walk import walk
+    from swarmlab.transport.record import RecordingTransport
+    from swarmlab.transport.recording import partial_beside
 
-    paths.output_file(args.output, "recording", "give -o a file in a folder you can write to")
+    output = Path(args.output)
+    try:
+        partial = partial_beside(output, replace=args.force)
+    except ValueError as exc:  # a NUL byte in the name
+        raise RecordingError(f"cannot write -o {paths.shown(args.output)} ({exc}): give a file name") from None
     provenance = {"title": args.title, "recorded_by": args.recorded_by}
-    with Lab.connect(mode="record", record_to=args.output, inventory=args.inventory, provenance=provenance) as lab:
-        ok = walk(lab, requests=args.requests, full=args.full)
-    print(f"\nrecorded to {args.output}")
+    walked = False
+    try:
+        with Lab.connect(mode="record", record_to=partial, inventory=args.inventory, provenance=provenance) as lab:
+            if isinstance(lab.transport, RecordingTransport):
+                down = lab.transport.unreachable(lab.swarm_nodes)
+                if down:
+                    kept = f"{output} is as it was" if output.exists() else "nothing was written"
+                    raise SwarmlabError(f"cannot record: the swarm is not reachable ({kept}): {down[0].error}")
+            walked = True
+            ok = walk(lab, requests=args.requests, full=args.full)
+    except BaseException:
+        if walked and partial.exists():
+            print(f"swarmlab: the session stopped; what it recorded is in {partial} ({output} is as it was)",
+                  file=sys.stderr)
+        else:
+            partial.unlink(missing_ok=True)
+        raise
+    if output.exists() and not args.force:
+        raise SwarmlabError(f"{output} appeared while recording; the session is in {partial}: rename it yourself")
+    os.replace(partial, output)
+    print(f"\nrecorded to {output}")
     return 0 if ok else 1
 
 
@@ -246,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also scale 2->3->5->1->2, kill a task, a dnsrr service and a published port")
     p.add_argument("--title", type=_text, default="A swarmlab session")
     p.add_argument("--recorded-by", type=_text, default="swarmlab record")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists (only once the session is done)")
     p.set_defaults(func=_record)
 
     p = sub.add_parser("reset", help="remove what the lab created on the live swarm (labelled swarmlab.lab=1)")

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from swarmlab.commands.bounds import CHAPTER_IMAGES, MAX_REQUESTS, Refused, Vocabulary
 from swarmlab.commands.steps import STEPS, admit, tokens_of
 from swarmlab.errors import CommandFailed, SwarmlabError
+from swarmlab.i18n import LANGS, N_, _
 
 if TYPE_CHECKING:
     from swarmlab.lab.core import Lab
@@ -43,45 +44,32 @@ _FLAG = re.compile(r"\s*(-f|--frame)(?=\s)")
 _OPTION = re.compile(r"""\s*(-H|--highlight|-o|--out|-n)\s+('[^']*'|"[^"]*"|\S+)""")
 _VAR = re.compile(r"\$([A-Za-z_]\w*)")
 
+# the magic's own words: key -> English, the message id of its Chinese in swarmlab/locale (swarmlab.i18n)
 TEXT = {
-    "refused": {
-        "en": "swarmlab runs only the course's commands here, so that nothing reaches outside the swarm and nothing "
-              "changes it beyond what the lessons do. This is not one of them:",
-        "zh": "这里只运行课程里的命令：不访问集群之外的任何地址，也不做课程之外的修改。下面这条不在其中：",
-    },
-    "known": {"en": "Commands it knows (as in the lessons):", "zh": "可以运行的命令（与课程中的写法一致）："},
-    "allowed": {"en": "Allowed here, as typed (SERVICE: web, client, webrr, webpub):",
-                "zh": "这里可以输入的命令（SERVICE 为 web、client、webrr、webpub 之一）："},
-    "curl": {"en": "the client image has no curl: swarmlab sent the same GET with busybox wget "
-                   "(`wget -qO- http://{target}`): the answer shown is wget's",
-             "zh": "client 镜像里没有 curl：swarmlab 用 busybox wget 发送了同样的 GET 请求"
-                   "（`wget -qO- http://{target}`）：显示的是 wget 的回答"},
-    "no_tty": {"en": "-it dropped: a notebook cell has no terminal, so the command ran without one",
-               "zh": "已去掉 -it：笔记本单元格没有终端，命令以非交互方式运行"},
-    "ipvsadm": {"en": "ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)",
-                "zh": "实际运行 `ipvsadm -Ln`：同样的列表，地址以数字显示（-n）"},
-    "swarmlab": {"en": "swarmlab", "zh": "swarmlab 提示"},
-    "image": {"en": "the chapter's {typed} is never pulled here: the lab's look-alike {image} ran",
-              "zh": "这里不会拉取章节里的 {typed}：运行的是实验中的同类镜像 {image}"},
-    "not_recorded": {
-        "en": "This recording does not hold this command on {node}. A replay can only show what was recorded: run the "
-              "lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\").",
-        "zh": "录制中没有 {node} 上的这条命令。回放只能显示录下来的内容：请在真实集群上运行本课"
-              "（`swarmlab rig up` 或 `vagrant up`，然后设 MODE = \"live\"）。",
-    },
-    "recorded": {"en": "recorded", "zh": "录制于"},
-    "ran": {"en": "what swarmlab ran", "zh": "swarmlab 实际执行的命令"},
-    "error": {"en": "error", "zh": "错误"},
-    "exists": {"en": "already exists: created earlier, nothing to do", "zh": "已经存在（之前已创建），无需重复创建"},
-    "usage": {"en": "usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND",
-              "zh": "用法：%swarm [-H 正则] [-f] [-o 变量名] [-n 次数] 节点 命令"},
-    "out_taken": {"en": "-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result",
-                  "zh": "-o {name}：这个名字已被占用（{what}）；请换一个名字，例如 -o {name}_result"},
+    "refused": N_("swarmlab runs only the course's commands here, so that nothing reaches outside the swarm and nothing"
+                  " changes it beyond what the lessons do. This is not one of them:"),
+    "known": N_("Commands it knows (as in the lessons):"),
+    "allowed": N_("Allowed here, as typed (SERVICE: web, client, webrr, webpub):"),
+    "curl": N_("the client image has no curl: swarmlab sent the same GET with busybox wget (`wget -qO- "
+               "http://{target}`): the answer shown is wget's"),
+    "no_tty": N_("-it dropped: a notebook cell has no terminal, so the command ran without one"),
+    "ipvsadm": N_("ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)"),
+    "swarmlab": N_("swarmlab"),
+    "image": N_("the chapter's {typed} is never pulled here: the lab's look-alike {image} ran"),
+    "not_recorded": N_("This recording does not hold this command on {node}. A replay can only show what was "
+                       "recorded: run the lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then "
+                       "MODE = \"live\")."),
+    "recorded": N_("recorded"),
+    "ran": N_("what swarmlab ran"),
+    "error": N_("error"),
+    "exists": N_("already exists: created earlier, nothing to do"),
+    "usage": N_("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND"),
+    "out_taken": N_("-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result"),
 }
 
 
 def say(key: str, lang: str, **kw: str) -> str:
-    return TEXT[key].get(lang, TEXT[key]["en"]).format(**kw)
+    return _(TEXT[key], lang if lang in LANGS else "en", **kw)
 
 
 @dataclass

@@ -70,29 +70,3 @@ def input_file(path: str | Path, what: str, fix: str, error: type[SwarmlabError]
     except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a name too long, a symlink loop, no access
         raise error(f"cannot read {shown(path)} ({getattr(exc, 'strerror', None) or exc}): {fix}") from None
     return p
-
-
-def output_file(path: str | Path, what: str, fix: str) -> Path:
-    """`path` as a file to write: its folder must exist and take a new file, and it must not be a folder; checked
-    by making (and removing) a temporary file beside it, so a write that would fail later fails here first."""
-    import tempfile
-
-    if not str(path).strip():
-        raise SwarmlabError(f"no {what} named (an empty path): {fix}")
-    try:
-        p = Path(path).expanduser()
-        resolved = p.resolve()
-        if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
-            raise SwarmlabError(f"{shown(p)} is in a kernel folder: {fix}")
-        if p.is_dir():
-            raise SwarmlabError(f"{shown(p)} is a folder: name a file inside it ({shown(p / 'session.jsonl')})")
-        if not p.parent.is_dir():
-            raise SwarmlabError(f"the folder {shown(p.parent)} does not exist: create it first (mkdir -p "
-                                f"{shown(p.parent)}) or {fix}")
-        if p.exists() and not p.is_file():
-            raise SwarmlabError(f"{shown(p)} is not a regular file: {fix}")
-        with tempfile.NamedTemporaryFile(dir=p.parent, prefix=f".{p.name}."[:200], suffix=".check"):
-            pass
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise SwarmlabError(f"cannot write {shown(path)} ({getattr(exc, 'strerror', None) or exc}): {fix}") from None
-    return p

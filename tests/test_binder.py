@@ -25,6 +25,10 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     subprocess.run([*pip, "-r", "binder/requirements.txt", "nbclient"], cwd=ROOT, check=True, timeout=1200)
     subprocess.run(["bash", "binder/postBuild"], cwd=ROOT, check=True, timeout=120,
                    env={**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"})
+    # JupyterLab's overrides in the environment: Chinese interface (the language pack came with swarmlab), no news popup
+    overrides = json.loads((venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
     # run from elsewhere than the checkout, so that the kernels and this script import the INSTALLED swarmlab (its
     # package data: the bundled recordings), as on Binder
     code = ("import json, sys\nfrom pathlib import Path\nimport swarmlab\n"

@@ -14,6 +14,7 @@ import pytest
 
 from swarmlab.testing.jupyter import CHROMIUM, CHROMIUM_ARGS, JupyterLab, browser_unavailable_reason
 from swarmlab.testing.notebooks import LABS
+from tests.conftest import tool
 
 pytestmark = pytest.mark.real
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -31,7 +32,9 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the kernel's inline backend draws
     env["SWARMLAB_MODE"] = "replay"
     env["IPYTHONDIR"] = str(root / ".ipython")  # a kernel of its own, sharing no IPython state
-    server = JupyterLab(root, env).start()
+    # JupyterLab as a zh student meets it (Binder, ./run lab zh): the course's settings overrides, menus in Chinese
+    settings = tool("jupyterlab_settings").write("zh", root / "app").parent
+    server = JupyterLab(root, env, settings=settings).start()
     yield server
     server.stop()
 
@@ -64,17 +67,17 @@ def test_a_graded_exercise_in_a_real_browser(jupyter: JupyterLab, monkeypatch: p
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{jupyter.url}/lab/tree/{LESSON}?token={jupyter.token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-        page.wait_for_function("document.querySelector('#jp-main-statusbar')?.innerText.includes('Idle')",
-                               timeout=90_000)  # the kernel is up: the menus act now
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_text("Run All Cells", exact=True).click()
-        question = page.locator(".swarmlab-exercise", has_text="04.mark-decimal")
+        page.wait_for_function("document.querySelector('#jp-main-statusbar')?.innerText.includes('空闲')",
+                               timeout=90_000)  # the kernel is up (Idle): the menus act now
+        page.get_by_role("menuitem", name="运行", exact=True).click()  # JupyterLab's own menus speak Chinese
+        page.get_by_text("运行所有单元格", exact=True).click()
+        question = page.locator('.swarmlab-exercise[data-exercise="04.mark-decimal"]')
         question.wait_for(timeout=300_000)
         cell = page.locator(".jp-Cell", has=question)
         check = cell.get_by_role("button", name="检查")
         check.wait_for(timeout=120_000)
         page.wait_for_timeout(1000)  # let the kernel's status leave Idle for the cells still queued
-        page.wait_for_function("document.querySelector('#jp-main-statusbar')?.innerText.includes('Idle')",
+        page.wait_for_function("document.querySelector('#jp-main-statusbar')?.innerText.includes('空闲')",
                                timeout=600_000)  # every cell ran: a click is answered at once now
         assert (page.locator(".swarmlab-badge").first.text_content() or "").strip().startswith("回放")
         box = cell.locator("input[type=text]")

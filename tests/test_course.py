@@ -303,3 +303,20 @@ def test_each_lesson_replays_its_own_recording_made_live() -> None:
         assert path == recordings.get(f"lessons/{les.name}"), les.name
         assert prov["lesson"] == les.id and prov["recorded_by"] == "tools/record_lessons.py"
         assert prov["docker"] and prov["kernel"] and prov["where"], "provenance: Docker, kernel, where"
+
+
+def test_a_zh_lesson_shows_tables_with_chinese_headers_and_no_lesson_cuts_a_cell() -> None:
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    long = "ipvsadm -Ln (lb_ namespace): the FWM whose real servers are the tasks"
+    frame = pd.DataFrame({"hostname": ["090d0674b4f6"], "count": [3], "ok": [True], "source": [long]})
+    html_of = shell.display_formatter.formatters["text/html"]
+    course.start("05", "replay", lang="zh", shell=shell, show=False)
+    shown = html_of(frame)
+    assert "<th>主机名</th>" in shown and "<th>次数</th>" in shown and "<td>是</td>" in shown
+    assert "hostname" not in shown and "True" not in shown and frame.columns[0] == "hostname"
+    course.start("05", "replay", lang="en", shell=shell, show=False)
+    assert "<th>hostname</th>" in html_of(frame) and "True" in html_of(frame) and long in html_of(frame)
+    assert long not in frame._repr_html_()  # pandas alone cuts it

@@ -123,11 +123,15 @@ def test_over_a_real_sshd_a_node_without_a_dockerd_is_a_typed_error(sshd: LocalS
 def test_the_side_by_side_view_names_its_facts_in_the_lessons_language() -> None:
     from swarmlab import recordings
     from swarmlab.lab import Lab
-    from swarmlab.viz.cli_api import FIELDS_ZH, _field, side_by_side
+    from swarmlab.viz.cli_api import FIELDS, _field, side_by_side
 
     zh = side_by_side(Lab.connect("replay", recording=recordings.get("api-debian13")), "web", lang="zh")
     en = side_by_side(Lab.connect("replay", recording=recordings.get("api-debian13")), "web", lang="en")
     assert len(zh) == len(en) > 10 and zh["一致"].all()
     assert not any(w in f for f in zh["事实"] for w in ("vip of", "mark of", "node of", "ip of", "lb endpoint"))
     assert "web 在 mynet 上的 VIP" in set(zh["事实"]) and "vip of web on mynet" in set(en["fact"])
-    assert len(FIELDS_ZH) == 7 and _field("a field nobody named", "zh") == "a field nobody named"
+    assert len(FIELDS) == 7 and _field("a field nobody named", "zh") == "a field nobody named"
+    # where each reading comes from, in Chinese too (the English ones are the cross-check's own words)
+    shown = [s for col in ("CLI 命令", "API 请求") for s in zh[col]]
+    assert not any(w in s for s in shown for w in ("namespace", " in GET", "every"))
+    assert "iptables -t mangle（lb_ 命名空间）：VIP 的 MARK set 规则" in set(zh["CLI 命令"])

@@ -15,6 +15,7 @@ from swarmlab.course import EXERCISES, LESSONS
 from tests.conftest import tool
 
 ROOT = Path(__file__).resolve().parent.parent
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 build_lessons = tool("build_lessons")
@@ -68,7 +69,10 @@ def test_both_languages_have_the_same_lessons() -> None:
 @pytest.mark.parametrize("name", lesson_names())
 def test_zh_and_en_code_cells_are_identical_but_lang(name: str) -> None:
     zh, en = _code("zh", name), _code("en", name)
-    assert zh[0].replace('LANG = "zh"', 'LANG = "en"') == en[0], "the parameters cell differs in more than LANG"
+    code = [[line.split("#")[0] for line in cell.split("\n")] for cell in (zh[0], en[0])]
+    assert [line.replace('LANG = "zh"', 'LANG = "en"') for line in code[0]] == code[1], \
+        "the parameters cell differs in more than LANG (and its comments' language)"
+    assert CJK.search(zh[0]) and not CJK.search(en[0]), "the parameters cell's comments are in the lesson's language"
     assert 'LANG = "zh"' in zh[0] and 'LANG = "en"' in en[0]
     assert zh[1:] == en[1:]
 

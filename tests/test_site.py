@@ -44,6 +44,19 @@ def test_every_lesson_has_a_page_in_both_languages_with_its_outputs(built: dict[
     zh, en = (site / "zh" / "index.html").read_text(), (site / "en" / "index.html").read_text()
     assert "动手实验课" in zh and "hands-on course" in en
     assert 'href="../en/index.html"' in zh and 'href="../zh/index.html"' in en
+    assert f"{len(notebooks('zh'))} 节实验课" in zh and f"{len(notebooks('en'))} lessons" in en
+
+
+def test_the_chinese_pages_speak_chinese_around_the_lesson_too(site: Path) -> None:
+    """Sphinx's chrome (contents, search, previous/next) and <html lang> follow the page's language."""
+    for path in notebooks("zh"):
+        html = (site / "zh" / f"{path.stem}.html").read_text()
+        assert '<html lang="zh-CN"' in html and "目录" in html and "搜索" in html, path.stem
+        assert not re.search(r"Table of Contents|>Search<|Quick search|Previous|Next|Go<", html), path.stem
+    assert "上一主题" in (site / "zh" / "02-the-vip.html").read_text()
+    en = (site / "en" / "02-the-vip.html").read_text()
+    assert '<html lang="en"' in en and "Previous topic" in en and "Next topic" in en
+    assert not (site / "jupyter_execute").exists(), "myst-nb's working copies are not part of the site"
 
 
 def test_the_site_fetches_nothing_from_elsewhere(site: Path) -> None:

@@ -386,3 +386,77 @@ def test_run_many_is_recorded_one_entry_per_command_and_replays(sshd: LocalSSHD,
     assert [(r.stdout, r.stderr, r.exit_code) for r in again] == [(r.stdout, r.stderr, r.exit_code) for r in live]
     assert [e.step for e in replay.recording.entries] == ["first", "second"]
     assert replay.run_many("n1", [("echo one", None)])[0].stdout == "one\n"
+
+
+# -- Ctrl-C (KeyboardInterrupt) during a live command ----------------------------------------------------------
+
+
+def _interrupt_when_running(marker: str) -> threading.Thread:
+    """Send this process SIGINT, as Jupyter's interrupt button does to its kernel, once the remote command with
+    `marker` runs (so the interrupt lands while the command is being waited for, never outside it)."""
+    import signal
+
+    def go() -> None:
+        deadline = time.monotonic() + 10
+        while not _processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if _processes_with(marker):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=go, daemon=True)
+    thread.start()
+    return thread
+
+
+def _gone(marker: str) -> bool:
+    deadline = time.monotonic() + 3
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _processes_with(marker) == []
+
+
+INTERRUPTED = {"sleep": "sleep {m}", "yes": "yes {m}"}  # a silent command, and one that floods the channel
+
+
+@pytest.mark.parametrize("kind", INTERRUPTED)
+def test_ctrl_c_kills_the_remote_command_and_the_next_answer_is_exact(transport: SSHTransport, kind: str) -> None:
+    marker = f"1000.{8100 + 10 * list(INTERRUPTED).index(kind) + (transport.shell == 'sh')}"
+    assert transport.run("n1", "echo before").stdout == "before\n"
+    shell_before = transport._links["n1"].shell
+    thread = _interrupt_when_running(marker)
+    with pytest.raises(KeyboardInterrupt):
+        transport.run("n1", INTERRUPTED[kind].format(m=marker), timeout=30)
+    thread.join()
+    assert _gone(marker), "the interrupted command still runs on the node"
+    r = transport.run("n1", "echo next; echo err >&2; exit 4")
+    assert (r.stdout, r.stderr, r.exit_code) == ("next\n", "err\n", 4)
+    assert [transport.run("n1", f"echo {i}").stdout for i in range(3)] == ["0\n", "1\n", "2\n"]
+    assert transport._links["n1"].shell is shell_before, "the shell was put back in step, not replaced"
+
+
+def test_ctrl_c_under_sudo_kills_the_root_command(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
+    marker = "1000.8282"
+    with SSHTransport([node_of(sshd, user="swlnopw")]) as t:
+        thread = _interrupt_when_running(marker)
+        with pytest.raises(KeyboardInterrupt):
+            t.run("n1", f"sleep {marker}", sudo=True, timeout=30)
+        thread.join()
+        assert _gone(marker), "the interrupted root command still runs on the node"
+        assert t.run("n1", "id -u", sudo=True).stdout == "0\n"
+        assert t.run("n1", "echo plain").stdout == "plain\n"
+
+
+def test_an_interrupted_command_never_reaches_a_recording(sshd: LocalSSHD, tmp_path: Path) -> None:
+    from swarmlab.transport.record import RecordingTransport
+    from swarmlab.transport.recording import load
+
+    marker = "1000.8383"
+    path = tmp_path / "r.jsonl"
+    with RecordingTransport(SSHTransport([node_of(sshd)]), path, {"kind": "test"}) as t:
+        thread = _interrupt_when_running(marker)
+        with pytest.raises(KeyboardInterrupt):
+            t.run("n1", f"yes {marker}", timeout=30)
+        thread.join()
+        t.run("n1", "echo next")
+    entries = load(path).entries
+    assert [(e.command, e.stdout, e.stderr, e.exit_code) for e in entries] == [("echo next", b"next\n", b"", 0)]

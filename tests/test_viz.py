@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from swarmlab import recordings, viz
+from swarmlab.i18n import catalog
 from swarmlab.lab import Lab
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import ipvsadm, network_inspect, service_ps
@@ -257,15 +258,15 @@ def test_topology_without_ipvs_stops_at_ipvs() -> None:
 
 
 def test_both_languages_have_the_same_words() -> None:
-    assert TEXT["zh"].keys() == TEXT["en"].keys()
+    zh = {k: catalog("zh").gettext(v) for k, v in TEXT.items()}
     # terminal words and addresses only (the same in both, Chinese punctuation aside)
     commands_only = {"topo.task eth0", "topo.client eth0", "topo.ipvs", "topo.dns", "topo.lb eth0", "topo.mark"}
-    assert [k for k in TEXT["zh"] if not has_cjk(TEXT["zh"][k])] == [k for k in TEXT["zh"] if k in commands_only]
-    assert not any(has_cjk(v) for v in TEXT["en"].values())
+    assert [k for k in zh if not has_cjk(zh[k])] == [k for k in zh if k in commands_only]
+    assert not any(has_cjk(v) for v in TEXT.values())
 
 
 def test_an_unknown_language_is_one_clear_error(rig_lab: Lab) -> None:
-    with pytest.raises(UnknownLanguage, match="lang='fr': the pictures exist in 'zh' and 'en'"):
+    with pytest.raises(UnknownLanguage, match="lang='fr': the course speaks 'zh' and 'en'"):
         viz.distribution(rig_lab.sample_requests(3), lang="fr")
 
 
@@ -348,3 +349,13 @@ def test_a_crowded_allocation_spreads_its_labels_over_four_rows() -> None:
     heights = {round(t.xyann[1], 2) for t in viz.vip_allocation(rows).axes[0].texts}
     assert heights == {0.42, -0.42, 0.7, -0.7}
     assert {round(t.xyann[1], 2) for t in viz.vip_allocation(rows[:9]).axes[0].texts} == {0.42, -0.42}
+
+
+def test_a_chinese_pictures_footer_is_chinese(rig_lab: Lab) -> None:
+    from swarmlab.viz.i18n import footer
+
+    label = "replay: rig-session.jsonl (docker 26.1.5, kernel 6.12; recorded 2026-11-27)"
+    assert footer(label, "zh") == "回放：rig-session.jsonl（Docker 26.1.5，内核 6.12；录制于 2026-11-27）"
+    assert footer(label, "en") == label and footer("live: n1, n2", "zh") == "实时：n1, n2"
+    shown = texts(viz.distribution(rig_lab.sample_requests(6), source=rig_lab.label, lang="zh"))
+    assert footer(rig_lab.label, "zh") in shown and rig_lab.label not in shown

@@ -198,7 +198,7 @@ def test_without_a_cjk_font_the_glyph_check_fails(monkeypatch: pytest.MonkeyPatc
 
 
 def test_an_unknown_language_is_one_clear_error(traces: dict[str, Trace]) -> None:
-    with pytest.raises(UnknownLanguage, match="lang='fr': the pictures exist in 'zh' and 'en'"):
+    with pytest.raises(UnknownLanguage, match="lang='fr': the course speaks 'zh' and 'en'"):
         viz.sequence(traces["vip"], lang="fr")
 
 

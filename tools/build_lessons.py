@@ -13,14 +13,25 @@ import re
 import sys
 from pathlib import Path
 
+from swarmlab.i18n import LANGS
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 LABS = ROOT / "labs"
-LANGS = ("zh", "en")
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]")
 FULLWIDTH_PUNCT = "。，；：！？、（）「」“”—…"
 NOT_PROSE = ("```", "|", "#", "<", ":", "---", "- ", "* ")
+# the parameters cell's comments in a Chinese notebook (the sources share the English ones: the code cells of both
+# languages are the same, tests/test_lessons.py)
+PARAMETER_COMMENTS_ZH = {
+    '# "live", "record" or "replay"; None: replay unless a live swarm is configured':
+        '# "live"、"record" 或 "replay"；None：没有配置真实集群时回放',
+    "# a recording file; None: this lesson's bundled recording": "# 录制文件；None：本课自带的录制",
+    "# an inventory file; None: the one `swarmlab nodes` finds": "# 节点清单文件；None：`swarmlab nodes` 找到的那个",
+    '# with MODE = "record": the file to write': '# MODE = "record" 时：录制写入的文件',
+    '# "zh" or "en"': '# "zh" 或 "en"',
+}
 
 
 def _prose(line: str) -> bool:
@@ -46,6 +57,22 @@ def join_cjk_lines(markdown: str) -> str:
     return "\n".join(out)
 
 
+def parameters_in(lang: str, source: str) -> str:
+    """The parameters cell's source with its comments in `lang` (a comment the table lacks fails the build)."""
+    if lang != "zh":
+        return source
+    lines = []
+    for line in source.split("\n"):
+        code, sep, comment = line.partition("# ")
+        if sep:
+            if f"# {comment}" not in PARAMETER_COMMENTS_ZH:
+                raise SystemExit(f"build_lessons.py: no Chinese for the parameters comment {comment!r}: add it to "
+                                 "PARAMETER_COMMENTS_ZH")
+            line = code + PARAMETER_COMMENTS_ZH[f"# {comment}"]
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def sources() -> list[Path]:
     """Every lesson source (NN-slug.md) in both languages; the glossary is a page, not a notebook."""
     return sorted(p for lang in LANGS for p in (LESSONS / lang).glob("[0-9][0-9]-*.md"))
@@ -68,6 +95,8 @@ def build(source: Path) -> str:
         cell.id = f"{source.parent.name}-{source.stem[:2]}-{i:02d}"
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = parameters_in(source.parent.name, cell.source)
         elif cell.cell_type == "markdown" and source.parent.name == "zh":
             cell.source = join_cjk_lines(cell.source)
         cell.metadata.pop("lines_to_next_cell", None)

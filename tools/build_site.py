@@ -26,18 +26,20 @@ from swarmlab.testing.notebooks import LANGS, execute_all, key, notebooks  # noq
 
 TITLES = {"zh": "Docker Swarm 内部负载均衡和 VIP：动手实验课",
           "en": "Docker Swarm internal load balancing and the VIP: a hands-on course"}
-INTRO = {
-    "zh": "九节实验课加一节“弄坏它”：跟着 client 所在的节点，从虚拟IP（VIP）、lb_ 命名空间、防火墙标记到 IPVS。"
-          "这里的每个输出都来自在真实三节点集群上录制的会话（回放）。要自己运行命令，请在 Jupyter 里打开 "
+INTRO = {  # {n}: the number of lessons, counted from labs/ (never written down)
+    "zh": "{n} 节实验课（其中一节专门“弄坏它”）：跟着 client 所在的节点，从虚拟IP（VIP）、lb_ 命名空间、防火墙标记"
+          "到 IPVS。这里的每个输出都来自在真实三节点集群上录制的会话（回放）。要自己运行命令，请在 Jupyter 里打开 "
           "`labs/zh/` 下的笔记本。",
-    "en": "Nine lessons and a break-it one: follow the client's node from the virtual IP (VIP) through the lb_ "
-          "namespace and the firewall mark to IPVS. Every output here comes from a session recorded on a real "
+    "en": "{n} lessons, one of them a break-it lesson: follow the client's node from the virtual IP (VIP) through the "
+          "lb_ namespace and the firewall mark to IPVS. Every output here comes from a session recorded on a real "
           "three-node swarm (replay). To run the commands yourself, open the notebooks in `labs/en/` in Jupyter.",
 }
-OTHER = {"zh": ("English", "../en/index"), "en": ("中文", "../zh/index")}
+OTHER = {"zh": ("English", "../en/index.html", "en"), "en": ("中文", "../zh/index.html", "zh-CN")}
+# each language is a Sphinx project of its own: its pages say <html lang="zh-CN"> and Sphinx's chrome (contents,
+# search, previous/next) speaks the language
+SPHINX_LANGUAGE = {"zh": "zh_CN", "en": "en"}
 
 CONF = '''
-project = "swarmlab"
 extensions = ["myst_nb"]
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
@@ -46,8 +48,8 @@ html_css_files = ["course.css"]
 html_theme_options = {"font_family": "sans-serif", "head_font_family": "sans-serif"}
 html_show_sphinx = False
 html_show_copyright = False
-html_sidebars = {"**": ["localtoc.html", "relations.html"]}
-language = "en"
+html_sidebars = {"**": ["localtoc.html", "prevnext.html", "searchbox.html"]}
+templates_path = ["_templates"]
 nb_execution_mode = "off"          # the notebooks come executed (replay of the bundled recordings)
 nb_ipywidgets_js = {}              # no CDN scripts: a static page cannot run widgets anyway
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None),
@@ -56,6 +58,14 @@ nb_output_stderr = "remove-warn"
 myst_enable_extensions = ["colon_fence"]
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure"]
 '''
+
+# previous/next in Sphinx's own words (its catalogs translate them; alabaster's relations.html says "Previous:" in
+# every language)
+PREVNEXT = """{%- if prev %}<h4>{{ _('Previous topic') }}</h4>
+<p class="topless"><a href="{{ prev.link|e }}">{{ prev.title }}</a></p>{%- endif %}
+{%- if next %}<h4>{{ _('Next topic') }}</h4>
+<p class="topless"><a href="{{ next.link|e }}">{{ next.title }}</a></p>{%- endif %}
+"""
 
 CSS = """
 .alert { padding: .6em 1em; margin: .8em 0; border-left: 4px solid; border-radius: 3px; }
@@ -69,15 +79,19 @@ div.document { width: 1300px; }
 
 
 def index(lang: str, names: list[str]) -> str:
-    label, link = OTHER[lang]
+    label, link, other = OTHER[lang]
     toc = "\n".join(names + (["glossary"] if (ROOT / "lessons" / lang / "glossary.md").exists() else []))
-    return (f"# {TITLES[lang]}\n\n{INTRO[lang]}\n\n[{label}]({link})\n\n"
+    return (f"# {TITLES[lang]}\n\n{INTRO[lang].format(n=len(notebooks(lang)))}\n\n"
+            f'<a href="{link}" lang="{other}">{label}</a>\n\n'
             f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n")
 
 
 def top() -> str:
-    return (f"# swarmlab\n\n* [{TITLES['zh']}](zh/index)\n* [{TITLES['en']}](en/index)\n\n"
-            "```{toctree}\n:hidden:\n\nzh/index\nen/index\n```\n")
+    """The site's first page: one link per language (static HTML, no Sphinx: each language is its own project)."""
+    links = "".join(f'<li><a href="{lang}/index.html" lang="{SPHINX_LANGUAGE[lang].replace("_", "-")}">'
+                    f"{TITLES[lang]}</a></li>" for lang in LANGS)
+    return ('<!DOCTYPE html>\n<html lang="zh-CN">\n<head><meta charset="utf-8"><title>swarmlab</title></head>\n'
+            f"<body><h1>swarmlab</h1><ul>{links}</ul></body>\n</html>\n")
 
 
 def execute_lessons(dest: Path) -> dict[str, str]:
@@ -97,13 +111,14 @@ def source_tree(src: Path, executed: Path) -> list[str]:
     """The Sphinx source folder; returns the lessons that have no executed notebook."""
     if src.exists():
         shutil.rmtree(src)
-    (src / "_static").mkdir(parents=True)
-    (src / "conf.py").write_text(CONF)
-    (src / "_static" / "course.css").write_text(CSS)
-    (src / "index.md").write_text(top())
     missing = []
     for lang in LANGS:
-        (src / lang).mkdir()
+        (src / lang / "_static").mkdir(parents=True)
+        (src / lang / "conf.py").write_text(f"project = {TITLES[lang]!r}\nhtml_title = {TITLES[lang]!r}\n"
+                                            f"language = {SPHINX_LANGUAGE[lang]!r}\n{CONF}")
+        (src / lang / "_static" / "course.css").write_text(CSS)
+        (src / lang / "_templates").mkdir()
+        (src / lang / "_templates" / "prevnext.html").write_text(PREVNEXT)
         names = []
         for path in notebooks(lang):
             done = executed / f"{key(path)}.ipynb"
@@ -134,13 +149,18 @@ def build(out: Path, executed: Path | None = None, strict: bool = True) -> dict[
         raise SystemExit(f"lessons that did not execute: {json.dumps(failed or missing, ensure_ascii=False)}")
     if out.exists():
         shutil.rmtree(out)
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", str(work), str(out)],
-                         capture_output=True, text=True)
-    if run.returncode != 0:
-        raise SystemExit(f"sphinx failed:\n{run.stderr[-3000:]}")
+    warnings = []
+    for lang in LANGS:
+        run = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", str(work / lang),
+                              str(out / lang)], capture_output=True, text=True)
+        if run.returncode != 0:
+            raise SystemExit(f"sphinx failed ({lang}):\n{run.stderr[-3000:]}")
+        warnings += [w for w in run.stderr.splitlines() if "WARNING" in w]
+    shutil.rmtree(out / "jupyter_execute", ignore_errors=True)  # myst-nb's working copies, not pages
+    (out / "index.html").write_text(top())
     return {"out": str(out), "execute_s": round(t1 - t0, 2), "sphinx_s": round(time.perf_counter() - t1, 2),
             "pages": len(list(out.rglob("*.html"))), "missing": missing, "failed": failed,
-            "warnings": [w for w in run.stderr.splitlines() if "WARNING" in w][:20]}
+            "warnings": warnings[:20]}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,9 @@ for the current language, which `course.start(..., lang=LANG)` sets."""
 from __future__ import annotations
 
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import LANGS
 
-LANGS = ("zh", "en")
+__all__ = ["LANGS", "current", "set_lang", "tr"]
 _current = ["zh"]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from swarmlab.course import i18n
 from swarmlab.course.exercises import Exercise, Params, get
 from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.i18n import _
 from swarmlab.lab import Lab
 
 GOOD, BAD, INFO = "#009E73", "#D55E00", "#0072B2"
@@ -55,10 +56,21 @@ def rich(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
+def number(exercise_id: str) -> str:
+    """'4.2': the lesson's number and the exercise's place among the lesson's exercises (its id, e.g.
+    04.mark-decimal, stays for instructors, in the header's title)."""
+    from swarmlab.course.exercises import REGISTRY
+
+    lesson = exercise_id.split(".")[0]
+    mine = [x for x in REGISTRY if x.split(".")[0] == lesson]
+    return f"{int(lesson) if lesson.isdigit() else lesson}.{mine.index(exercise_id) + 1}"
+
+
 def question_html(ex: Exercise, params: Params, lang: str) -> str:
-    label = i18n.tr("练习", "Exercise", lang)
-    return (f'<div class="swarmlab-exercise alert alert-info"><b>{label} {html.escape(ex.id)}</b>: '
-            f"{rich(ex.text(ex.question, params, lang))}</div>")
+    header = _("Exercise {number}:", lang, number=number(ex.id))
+    return (f'<div class="swarmlab-exercise alert alert-info" data-exercise="{html.escape(ex.id)}">'
+            f'<b title="{html.escape(ex.id)}">{html.escape(header)}</b> {rich(ex.text(ex.question, params, lang))}'
+            "</div>")
 
 
 def unavailable(exercise_id: str, exc: Exception, lang: str) -> str:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab import recordings
-from swarmlab.course import i18n
+from swarmlab.course import frames, i18n
 from swarmlab.course.lessons import lesson
 from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.i18n import N_, _
 from swarmlab.lab import Lab
 
 _state: dict[str, Any] = {"lab": None, "lesson": None}
@@ -42,6 +43,7 @@ def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | No
     if shell is not None:
         shell.user_ns.update(names(lab))
         _register_magic(shell, lab, lang)
+        frames.register(shell, lang)  # a zh lesson's tables: Chinese headers, 是/否
         _follow_the_client(shell, lab)
     if show and shell is not None:
         from IPython.display import HTML, display
@@ -93,18 +95,23 @@ def names(lab: Lab) -> dict[str, Any]:
     return found
 
 
+BADGES = {
+    "replay": N_("replaying {recording}: recorded {when} UTC, Docker {docker}, kernel {kernel}. Read-only: commands "
+                 "show what they really printed then."),
+    "live": N_("live: {source}. Commands run on your swarm."),
+    "record": N_("record: {source}. Commands run on your swarm."),
+}
+
+
 def badge_text(lab: Lab, lang: str | None = None) -> str:
+    lang = lang or i18n.current()
     if lab.replaying:
         rec = lab.transport.recording  # type: ignore[attr-defined]
         prov = rec.provenance
         when = str(prov.get("recorded_at", "?"))[:16].replace("T", " ")
-        return i18n.tr(f"回放（replaying）{rec.path.name}：录制于 {when} UTC，Docker {prov.get('docker', '?')}，"
-                       f"内核 {prov.get('kernel', '?')}。只读：命令显示录制时的真实输出。",
-                       f"replaying {rec.path.name}: recorded {when} UTC, Docker {prov.get('docker', '?')}, "
-                       f"kernel {prov.get('kernel', '?')}. Read-only: commands show what they really printed then.",
-                       lang)
-    return i18n.tr(f"实时（{lab.mode}）：{lab.source}。命令在你的集群上运行。",
-                   f"{lab.mode}: {lab.source}. Commands run on your swarm.", lang)
+        return _(BADGES["replay"], lang, recording=rec.path.name, when=when, docker=prov.get("docker", "?"),
+                 kernel=prov.get("kernel", "?"))
+    return _(BADGES.get(lab.mode, BADGES["live"]), lang, source=lab.source)
 
 
 def badge_html(lab: Lab, lang: str | None = None) -> str:

@@ -5,9 +5,10 @@ out (`course.capture(trace, "lb")`)."""
 from __future__ import annotations
 
 from swarmlab.commands.chapter import CAPTURE_PACKETS, CAPTURE_SECONDS
-from swarmlab.course.i18n import tr
+from swarmlab.course.i18n import current
 from swarmlab.course.session import current_lab
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import _
 from swarmlab.lab.trace import ROLES, CapturePoint, Trace
 from swarmlab.magic import Shown, prompt
 
@@ -29,14 +30,12 @@ def capture(trace: Trace, where: str = "lb", lang: str | None = None) -> Shown:
     point = point_of(trace, where)
     lab = current_lab()
     head = prompt(lab, point.node) if lab is not None else f"{point.node}$"
-    none = tr("（这个连接的包一个也没有经过这里）", "(no packet of this connection passed here)", lang)
+    lang = lang or current()
+    none = _("(no packet of this connection passed here)", lang)
     lines, more = trace.capture_lines(point, until_syn_ack=True)
-    footer = tr(f"swarmlab 在后台运行它（最多 {CAPTURE_SECONDS} 秒、{CAPTURE_PACKETS} 个包），"
-                "同时 client 只发一个请求；这里列出这个连接到 SYN-ACK 为止的行（SYN 和 SYN-ACK 已标出），"
-                f"后面还有 {more} 行（握手的最后一个 ACK、HTTP 请求和响应、关闭连接）",
-                f"swarmlab ran it in the background (at most {CAPTURE_SECONDS} s, {CAPTURE_PACKETS} packets) while the "
-                f"client sent one request; shown: this connection's lines up to the SYN-ACK (the SYN and the SYN-ACK "
-                f"picked out), then {more} more lines (the handshake's last ACK, the HTTP request and answer, the "
-                "close)", lang)
+    footer = _("swarmlab ran it in the background (at most {seconds} s, {packets} packets) while the client sent one "
+               "request; shown: this connection's lines up to the SYN-ACK (the SYN and the SYN-ACK picked out), then "
+               "{more} more lines (the handshake's last ACK, the HTTP request and answer, the close)", lang,
+               seconds=CAPTURE_SECONDS, packets=CAPTURE_PACKETS, more=more)
     lines = lines or none
     return Shown(head, trace.typed_command(point), lines, SYN_LINES, footer)

@@ -25,6 +25,7 @@ class JupyterLab:
     port: int = 0
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     proc: subprocess.Popen[bytes] | None = None
+    settings: Path | None = None  # JupyterLab's application settings (overrides.json), e.g. the course's zh ones
 
     @property
     def url(self) -> str:
@@ -37,6 +38,8 @@ class JupyterLab:
                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
                 "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 "--allow-root", "--LabApp.extension_manager=readonly"]
+        if self.settings is not None:
+            argv.append(f"--LabApp.app_settings_dir={self.settings}")
         log = open(self.root / "jupyter.log", "wb")  # noqa: SIM115 - kept open for the server's life
         self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=self.env or None)
         deadline = time.monotonic() + timeout

@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from swarmlab.i18n import LANGS
+
 LABS = Path(__file__).resolve().parent.parent.parent / "labs"
-LANGS = ("zh", "en")
+__all__ = ["LABS", "LANGS", "error_outputs", "execute", "execute_all", "key", "notebooks", "problems"]
 
 
 def notebooks(lang: str | None = None) -> list[Path]:
@@ -78,11 +80,12 @@ def problems(nb: object) -> list[str]:
     line, the magic's message, zh and en), a command %swarm refused, a failed command's red block."""
     import json
 
+    from swarmlab.i18n import _
     from swarmlab.magic import ERROR_COLOR, TEXT
 
     missing = ["not in this recording", "这份录制里没有",
-               *(TEXT["not_recorded"][lang].split("{node}")[0].strip() for lang in ("zh", "en"))]
-    refused = [TEXT["refused"][lang].split("'")[0][:30] for lang in ("zh", "en")]
+               *(_(TEXT["not_recorded"], lang).split("{node}")[0].strip() for lang in LANGS)]
+    refused = [_(TEXT["refused"], lang).split("'")[0][:30] for lang in LANGS]
     texts = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)  # type: ignore[attr-defined]
     found = [f"the recording lacks a step it shows ({m!r})" for m in missing if m in texts]
     found += [f"%swarm refused a command the lesson shows ({m!r})" for m in refused if m in texts]

@@ -63,6 +63,10 @@ class RecordingTransport(Transport):
         self.writer.add(result, API_STEP)
         return result
 
+    def unreachable(self, nodes: Sequence[str]) -> list[CommandResult]:
+        """The nodes that do not answer `true` (asked on the inner transport: nothing is recorded)."""
+        return [r for r in self.inner.run_all(nodes, "true", timeout=30) if r.error is not None]
+
     @property
     def description(self) -> str:
         return f"{self.inner.description}, recording to {self.writer.path}"

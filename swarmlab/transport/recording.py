@@ -5,7 +5,8 @@ which nodes, Docker and kernel versions, swarmlab version, how it was made). Eve
 {"seq", "node", "command", "step", "stdout", "stderr", "exit_code", "started", "duration"} (output that is not
 UTF-8 is kept as "stdout_b64"/"stderr_b64"; a command that failed to run keeps "error": {"type", "message"}).
 Each line is written and flushed (and fsync-ed) as the command ends, so a crash loses at most the command in
-flight; everything is redacted (swarmlab.transport.redact) before it is written.
+flight; everything is redacted (swarmlab.transport.redact: an output's bytes, before they are encoded) before it is
+written. (`swarmlab record` writes to a temporary file beside its output and renames it only on success.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +23,7 @@ from typing import Any
 
 from swarmlab import paths
 from swarmlab.errors import RecordingError
-from swarmlab.transport.redact import redact
+from swarmlab.transport.redact import redact, redact_bytes, redact_value
 from swarmlab.transport.result import CommandResult
 
 FORMAT = "swarmlab-recording"
@@ -75,9 +77,9 @@ def _entry_json(entry: Entry) -> str:
     obj: dict[str, Any] = {"seq": entry.seq, "node": entry.node, "command": redact(entry.command),
                            "step": entry.step}
     for name, data in (("stdout", entry.stdout), ("stderr", entry.stderr)):
-        encoded = _text(data)
+        encoded = _text(redact_bytes(data))  # redacted as bytes: the base64 of a non-UTF-8 output holds no secret
         if "" in encoded:
-            obj[name] = redact(encoded[""])
+            obj[name] = encoded[""]
         else:
             obj[name + "_b64"] = encoded["_b64"]
     obj.update(exit_code=entry.exit_code, started=entry.started,
@@ -92,13 +94,20 @@ class Writer:
 
     def __init__(self, path: Path, provenance: dict[str, Any]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        header = {"format": FORMAT, "version": VERSION, "provenance": redact_value(provenance)}
+        line = json.dumps(header, ensure_ascii=False)  # before the file is opened: a bad header touches nothing
+        if self.path.is_dir():
+            raise RecordingError(f"{self.path} is a folder: give a file name for the recording (e.g. "
+                                 f"{self.path / 'session.jsonl'})")
         self._lock = threading.Lock()
         self._seq = 0
-        self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        header = {"format": FORMAT, "version": VERSION,
-                  "provenance": json.loads(redact(json.dumps(provenance, ensure_ascii=False)))}
-        self._write(json.dumps(header, ensure_ascii=False))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise RecordingError(f"cannot write the recording {self.path}: {exc.strerror or exc}; choose a file in "
+                                 "a folder you can write to") from None
+        self._write(line)
 
     def _write(self, line: str) -> None:
         self._fh.write(line + "\n")
@@ -120,6 +129,26 @@ class Writer:
         with self._lock:
             if not self._fh.closed:
                 self._fh.close()
+
+
+def partial_beside(output: Path, *, replace: bool = False) -> Path:
+    """A new, empty temporary file in `output`'s folder, to record into and then rename to `output` (atomic: same
+    folder). Refuses an `output` that is a folder, or that exists unless `replace`."""
+    if output.is_dir():
+        raise RecordingError(f"-o {output} is a folder: give a file name (e.g. -o {output / 'session.jsonl'})")
+    if output.exists() and not replace:
+        raise RecordingError(f"{output} exists: give --force to replace it, or another -o")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    except OSError as exc:
+        raise RecordingError(f"cannot write -o {output}: {exc.strerror or exc}; choose a folder you can write "
+                             "to") from None
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)  # as any new file (mkstemp makes it 0600)
+    return Path(name)
 
 
 def load(path: str | Path) -> Recording:

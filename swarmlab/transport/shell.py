@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import paramiko
 
-from swarmlab.errors import CommandTimeout, NodeUnreachable
+from swarmlab.errors import CommandTimeout, NodeUnreachable, TransportError
 from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
 from swarmlab.transport.result import decode
 
@@ -56,6 +56,32 @@ class ShellAnswer:
     stdout: bytes
     stderr: bytes
     exit_code: int
+
+
+class _Frame:
+    """One command's answer as it arrives: its stdout and stderr so far, cut at its nonce's markers."""
+
+    def __init__(self, nonce: str) -> None:
+        self.pid_prefix = f"{nonce}-pid ".encode()
+        self.end_out = f"{nonce}-end ".encode()
+        self.end_err = f"{nonce}-end\n".encode()
+        self.out, self.err = bytearray(), bytearray()
+
+    def pgid(self) -> int | None:
+        """The command's process group, once its pid line is in."""
+        if self.out.startswith(self.pid_prefix) and b"\n" in self.out:
+            return int(self.out[len(self.pid_prefix): self.out.index(b"\n")])
+        return None
+
+    def answer(self) -> ShellAnswer | None:
+        """The whole answer once both end markers are in, else None."""
+        out, err = self.out, self.err
+        at = out.find(self.end_out)
+        if at < 0 or not out.endswith(b"\n") or not err.endswith(self.end_err):
+            return None
+        body_start = out.index(b"\n") + 1 if out.startswith(self.pid_prefix) else 0
+        code = int(out[at + len(self.end_out):].strip())
+        return ShellAnswer(bytes(out[body_start:at]), bytes(err[: -len(self.end_err)]), code)
 
 
 class FastShell:
@@ -111,7 +137,11 @@ class FastShell:
 
     def run(self, command: str, timeout: float,
             on_output: Callable[[bytes], None] | None = None) -> ShellAnswer:
-        """`on_output` sees the stdout received so far, each time more arrives (progress of long commands)."""
+        """`on_output` sees the stdout received so far, each time more arrives (progress of long commands).
+
+        Interrupted (Ctrl-C: KeyboardInterrupt, or any exception from `on_output`), the command's process group
+        is killed and its answer read to the end markers, so the shell is in step again for the next command
+        (closed when that fails: the next command opens a new one); then the interruption goes on up."""
         if not self.usable:
             raise RuntimeError("fast shell is closed")
         nonce = "swl" + secrets.token_hex(12)
@@ -123,40 +153,41 @@ class FastShell:
             start, err_fd = f"setsid sh -c {shlex.quote(script)} {nonce}-pid {quoted} </dev/null", 2
         line = (f"{start} & wait $!; printf '%s %d\\n' {nonce}-end \"$?\"; "
                 f"printf '%s\\n' {nonce}-end >&{err_fd}\n")
+        frame = _Frame(nonce)
         try:
             self.chan.sendall(line.encode())
         except (OSError, EOFError, paramiko.SSHException) as exc:
             self.close()
             raise NotSent(f"[{self.node}] connection lost before the command was sent: {exc}",
                           node=self.node) from exc
-        return self._read(nonce, command, timeout, on_output)
+        except BaseException:  # interrupted while sending: what reached the shell is unknown
+            self.close()
+            raise
+        try:
+            return self._read(frame, command, timeout, on_output)
+        except TransportError:
+            raise
+        except BaseException:
+            self._abandon(frame)
+            raise
 
-    def _read(self, nonce: str, command: str, timeout: float,
+    def _read(self, frame: _Frame, command: str, timeout: float,
               on_output: Callable[[bytes], None] | None = None) -> ShellAnswer:
-        pid_prefix = f"{nonce}-pid ".encode()
-        end_out = f"{nonce}-end ".encode()
-        end_err = f"{nonce}-end\n".encode()
-        out, err = bytearray(), bytearray()
+        out, err = frame.out, frame.err
         deadline = time.monotonic() + timeout
         killed = False
-        pgid: int | None = None
         while True:
             if drain(self.chan, out, err) and on_output is not None:
                 on_output(bytes(out))
-            if pgid is None and out.startswith(pid_prefix) and b"\n" in out:
-                pgid = int(out[len(pid_prefix): out.index(b"\n")])
-            at = out.find(end_out)
-            if at >= 0 and out.endswith(b"\n") and err.endswith(end_err):
-                body_start = out.index(b"\n") + 1 if out.startswith(pid_prefix) else 0
-                code = int(out[at + len(end_out):].strip())
-                stdout, stderr = bytes(out[body_start:at]), bytes(err[: -len(end_err)])
+            answer = frame.answer()
+            if answer is not None:
                 if killed:
                     raise CommandTimeout(
                         f"[{self.node}] command timed out after {timeout:g} s and was killed: {command!r}",
                         node=self.node, command=command, timeout=timeout,
-                        stdout=decode(stdout), stderr=decode(stderr))
-                return ShellAnswer(stdout, stderr, code)
-            if self.chan.closed or self.chan.exit_status_ready() or connection_lost(self.chan):
+                        stdout=decode(answer.stdout), stderr=decode(answer.stderr))
+                return answer
+            if self._gone():
                 drain(self.chan, out, err)
                 self.close()
                 if not out and not err:
@@ -171,10 +202,40 @@ class FastShell:
                         f"[{self.node}] command timed out after {timeout:g} s: {command!r}; "
                         "its shell did not answer after the kill and was closed",
                         node=self.node, command=command, timeout=timeout)
-                self._kill(pgid)
+                self._kill(frame.pgid())
                 killed = True
                 deadline = time.monotonic() + KILL_GRACE
             wait_readable(self.chan, deadline)
+
+    def _gone(self) -> bool:
+        return self.chan.closed or self.chan.exit_status_ready() or connection_lost(self.chan)
+
+    def _abandon(self, frame: _Frame) -> None:
+        """After an interruption: kill the command's process group (its pid line is printed before the command
+        starts, so wait for it if it is not in yet) and read what is left up to the end markers, which puts the
+        shell back in step. The shell is closed instead when that does not work out within KILL_GRACE, or when
+        interrupted again meanwhile."""
+        deadline = time.monotonic() + KILL_GRACE
+        try:
+            while frame.answer() is None and frame.pgid() is None and not self._gone() \
+                    and time.monotonic() < deadline:
+                wait_readable(self.chan, deadline)
+                drain(self.chan, frame.out, frame.err)
+            if frame.answer() is not None:
+                return
+            pgid = frame.pgid()
+            if pgid is None:
+                self.close()
+                return
+            self._kill(pgid)
+            while self.usable and not self._gone() and time.monotonic() < deadline:
+                drain(self.chan, frame.out, frame.err)
+                if frame.answer() is not None:
+                    return
+                wait_readable(self.chan, deadline)
+            self.close()
+        except BaseException:
+            self.close()
 
     def _kill(self, pgid: int | None) -> None:
         """Kill the command's process group from a second channel; the shell itself is left alone."""

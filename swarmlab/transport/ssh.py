@@ -34,7 +34,7 @@ from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
 from swarmlab.transport.hostkeys import TrustOnFirstUse, changed_key_error
 from swarmlab.transport.node import Node
 from swarmlab.transport.result import CommandResult, decode
-from swarmlab.transport.shell import SHELLS, FastShell, NotSent, ShellAnswer
+from swarmlab.transport.shell import KILL_GRACE, SHELLS, FastShell, NotSent, ShellAnswer
 
 if TYPE_CHECKING:
     from swarmlab.transport.docker_api import NodeDockerClient
@@ -292,6 +292,16 @@ class SSHTransport(Transport):
         # group kills the command and its children. The header line is stripped from stdout below.
         chan.exec_command(f"printf 'swarmlab-pgid %d\\n' $$; exec {prefix}sh -c {shlex.quote(command)}")
         out, err = bytearray(), bytearray()
+        try:
+            return self._wait_channel(node, link, chan, command, timeout, sudo, out, err)
+        except TransportError:
+            raise
+        except BaseException:  # Ctrl-C (KeyboardInterrupt): the command must not live on without us
+            self._abandon_channel(node, chan, out, err, sudo)
+            raise
+
+    def _wait_channel(self, node: Node, link: _NodeLink, chan: paramiko.Channel, command: str, timeout: float,
+                      sudo: bool, out: bytearray, err: bytearray) -> tuple[bytes, bytes, int]:
         deadline = time.monotonic() + timeout
         while True:
             drain(chan, out, err)
@@ -319,6 +329,23 @@ class SSHTransport(Transport):
             link.drop()
             raise NodeUnreachable(f"[{node.name}] connection lost while running {command!r}", node=node.name)
         return _strip_header(bytes(out)), bytes(err), code
+
+    def _abandon_channel(self, node: Node, chan: paramiko.Channel, out: bytearray, err: bytearray,
+                         sudo: bool) -> None:
+        """After an interruption: kill the command's process group (waiting up to KILL_GRACE for its pgid line if
+        it is not in yet), then close its channel. Interrupted again meanwhile, the channel is just closed."""
+        deadline = time.monotonic() + KILL_GRACE
+        try:
+            while not (out.startswith(PGID_HEADER) and b"\n" in out) and not chan.closed \
+                    and not chan.exit_status_ready() and time.monotonic() < deadline:
+                wait_readable(chan, deadline)
+                drain(chan, out, err)
+            if not chan.exit_status_ready():
+                self._kill_group(node, out, sudo)
+        except BaseException:  # the interruption already on its way up is what the caller sees
+            pass
+        finally:
+            chan.close()
 
     def _kill_group(self, node: Node, out: bytearray, sudo: bool) -> None:
         if not out.startswith(PGID_HEADER) or b"\n" not in out:

@@ -12,7 +12,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import tr
+from swarmlab.viz.i18n import footer, tr
 from swarmlab.viz.palette import GREY, ROLE, YELLOW, figure, language
 
 if TYPE_CHECKING:
@@ -122,6 +122,6 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
             fig.text(0.99, 0.01, tr(lang, "alloc.nodes", nodes=", ".join(nodes), network=network), fontsize=7,
                      color=GREY, ha="right")
         if source:
-            fig.text(0.01, 0.01, source, fontsize=7, color=GREY)
+            fig.text(0.01, 0.01, footer(source, lang), fontsize=7, color=GREY)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         return fig

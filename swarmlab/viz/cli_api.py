@@ -12,25 +12,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from swarmlab.i18n import N_, _, check_lang, matched
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from swarmlab.lab import Lab
 
-COLUMNS = {"en": ["fact", "node", "CLI command", "CLI reading", "API request", "API reading", "agree"],
-           "zh": ["事实", "节点", "CLI 命令", "CLI 读数", "API 请求", "API 读数", "一致"]}
-# the cross-check's field names, in the zh table (the patterns of swarmlab/model/crosscheck.py)
-FIELDS_ZH = (
-    (r"^vip of (\S+) on (\S+)$", r"\1 在 \2 上的 VIP"),
-    (r"^vip of (\S+) \(network -v\)$", r"\1 的 VIP（network -v）"),
-    (r"^node of task (\S+)$", r"任务 \1 所在的节点"),
-    (r"^ip of task (\S+) on (\S+)$", r"任务 \1 在 \2 上的 IP"),
-    (r"^mark of (\S+) \((\w+)\)$", r"\1 的标记（\2）"),
-    (r"^lb endpoint in the lb namespace$", "lb_ 命名空间里的负载均衡端点"),
-    (r"^lb endpoint$", "负载均衡端点"),
+COLUMNS = [N_("fact"), N_("node"), N_("CLI command"), N_("CLI reading"), N_("API request"), N_("API reading"),
+           N_("agree")]
+# the cross-check's field names and sources (swarmlab/model/crosscheck.py): a {name} stands for one word
+FIELDS = (
+    N_("vip of {service} on {network}"), N_("vip of {service} (network -v)"), N_("node of task {task}"),
+    N_("ip of task {task} on {network}"), N_("mark of {service} ({tool})"), N_("lb endpoint in the lb namespace"),
+    N_("lb endpoint"),
 )
-NO_API = {"en": "this recording holds no Docker Engine API answers: run live, or replay a recording made with them",
-          "zh": "这份录制不含 Docker Engine API 的回答：请在真实集群上运行，或回放含 API 回答的录制"}
+SOURCES = (
+    N_("iptables -t mangle (lb_ namespace): MARK set for the VIP"),
+    N_("ipvsadm -Ln (lb_ namespace): the FWM whose real servers are the tasks"),
+    N_("ip addr (lb_ namespace)"), N_("docker network inspect -v {network} (every node)"),
+    N_("LocalLBIndex in GET /networks?verbose=true"),
+)
+NO_API = N_("this recording holds no Docker Engine API answers: run live, or replay a recording made with them")
 
 
 def side_by_side(lab: Lab, service: str = "web", lang: str = "en", nodes: list[str] | None = None,
@@ -40,22 +43,21 @@ def side_by_side(lab: Lab, service: str = "web", lang: str = "en", nodes: list[s
     (`("vip",)` for lesson 02, `("mark",)` for lesson 04; default: all)."""
     import pandas as pd
 
-    cols = COLUMNS.get(lang, COLUMNS["en"])
+    cols = [_(c, check_lang(lang)) for c in COLUMNS]
     if not lab.api_ready:
-        note = NO_API.get(lang, NO_API["en"])
-        return pd.DataFrame([[note, "", "", "", "", "", None]], columns=cols)
+        return pd.DataFrame([[_(NO_API, lang), "", "", "", "", "", None]], columns=cols)
     checks = lab.cross_check(service)
-    rows = [[_field(c.field, lang), c.node, c.cli_source, c.cli, c.api_source, c.api, c.agree] for c in checks
+    rows = [[_field(c.field, lang), c.node, _said(c.cli_source, lang), c.cli, _said(c.api_source, lang), c.api,
+             c.agree] for c in checks
             if (nodes is None or c.node in nodes) and (not facts or any(f in c.field for f in facts))]
     return pd.DataFrame(rows, columns=cols)
 
 
 def _field(name: str, lang: str) -> str:
-    """A cross-check field in `lang` (the English name when no pattern fits)."""
-    import re
+    """A cross-check field in `lang` (the English name when no template fits)."""
+    return matched(name, FIELDS, lang)
 
-    if lang == "zh":
-        for pattern, replacement in FIELDS_ZH:
-            if re.match(pattern, name):
-                return re.sub(pattern, replacement, name)
-    return name
+
+def _said(source: str, lang: str) -> str:
+    """Where a reading comes from (the command or request and what in it), in `lang`."""
+    return matched(source, SOURCES, lang)

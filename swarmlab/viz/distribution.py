@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import tr
+from swarmlab.viz.i18n import footer, tr
 from swarmlab.viz.palette import BLUE, GREY, ORANGE, PURPLE, SKY, VERMILION, figure, language
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def distribution(summary: Any, title: str | None = None, source: str = "", *, an
         else:
             fig = _with_strip(ok, rows, letter, colour, lang, title, window)
         if source:
-            fig.text(0.01, 0.005, source, fontsize=7, color=GREY)
+            fig.text(0.01, 0.005, footer(source, lang), fontsize=7, color=GREY)
         if fig.get_layout_engine() is None:
             fig.tight_layout(rect=(0, 0.02, 1, 1))
         return fig

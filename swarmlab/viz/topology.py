@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import tr
+from swarmlab.viz.i18n import footer, tr
 from swarmlab.viz.palette import BLUE, GREEN, GREY, LIGHT, ORANGE, SKY, VERMILION, YELLOW, figure, language
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
             fig.text(0.5, 0.055 - i * 0.03, note, ha="center", fontsize=10 if i == 0 and step_on else 8.5,
                      color=VERMILION if i == 0 and step_on else GREY)
         if source:
-            fig.text(0.99, 0.005, source, fontsize=7, color=GREY, ha="right")
+            fig.text(0.99, 0.005, footer(source, lang), fontsize=7, color=GREY, ha="right")
         fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.08 + 0.03 * max(len(notes) - 1, 0))
         return fig
 

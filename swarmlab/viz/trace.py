@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import tr
+from swarmlab.viz.i18n import footer, tr
 from swarmlab.viz.palette import BLUE, GREEN, GREY, LIGHT, ORANGE, SKY, VERMILION, figure, language
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def sequence(trace: Trace, lang: str = "en", source: str = "") -> Any:
             _hop(ax, trace, r, lang, VXLAN_PORT)
         _legend(ax, lang)
         if source:
-            ax.text(WIDTH - 0.1, 0.06, source, fontsize=7, color=GREY, ha="right", va="bottom")
+            ax.text(WIDTH - 0.1, 0.06, footer(source, lang), fontsize=7, color=GREY, ha="right", va="bottom")
         return fig
 
 

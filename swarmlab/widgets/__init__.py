@@ -9,7 +9,8 @@ which recording, and a control whose data the recording lacks says so instead of
     widgets.service_picker(lab)          # choose a service -> its VIP chain
 
 Every label a student sees exists in both languages of the course (`lang="zh"|"en"`, as the pictures take it):
-`TEXT` below, in the chapter's words (服务, 副本, 请求, 回放 ...). Errors from the lab are shown as the lab words them.
+`TEXT` below holds the English, swarmlab/locale the Chinese in the chapter's words (服务, 副本, 请求, 回放 ...).
+Errors from the lab are shown as the lab words them.
 """
 
 from __future__ import annotations
@@ -18,41 +19,26 @@ from collections.abc import Callable
 from typing import Any
 
 from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.i18n import N_
 from swarmlab.lab import Lab
 from swarmlab.lab.results import StepResult
 from swarmlab.viz.i18n import check_lang, translate
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "badge.replay": "replaying {source}",
-        "badge.live": "live: {source}",
-        "badge.record": "live, recording: {source}",
-        "not recorded": "not in this recording: {error}",
-        "failed": "failed: {error}",
-        "requests": "requests",
-        "send": "Send",
-        "sent": "sent",
-        "answers": "{answered} answers",
-        "no scaling": "this recording has no scaling: record a session with `swarmlab record --full` to explore it",
-        "replicas": "replicas",
-        "scale": "Scale",
-        "service": "service",
-    },
-    "zh": {
-        "badge.replay": "回放录制：{source}",
-        "badge.live": "实时：{source}",
-        "badge.record": "实时，录制中：{source}",
-        "not recorded": "这份录制里没有：{error}",
-        "failed": "失败：{error}",
-        "requests": "请求数",
-        "send": "发送",
-        "sent": "已发送",
-        "answers": "{answered} 个应答",
-        "no scaling": "这份录制里没有扩缩：先用 `swarmlab record --full` 录制一次会话，再来这里探索",
-        "replicas": "副本数",
-        "scale": "扩缩",
-        "service": "服务",
-    },
+# key -> the English label, translated by swarmlab.i18n (its zh_CN catalog)
+TEXT: dict[str, str] = {
+    "badge.replay": N_("replaying {source}"),
+    "badge.live": N_("live: {source}"),
+    "badge.record": N_("live, recording: {source}"),
+    "not recorded": N_("not in this recording: {error}"),
+    "failed": N_("failed: {error}"),
+    "requests": N_("requests"),
+    "send": N_("Send"),
+    "sent": N_("sent"),
+    "answers": N_("{answered} answers"),
+    "no scaling": N_("this recording has no scaling: record a session with `swarmlab record --full` to explore it"),
+    "replicas": N_("replicas"),
+    "scale": N_("Scale"),
+    "service": N_("service"),
 }
 
 
