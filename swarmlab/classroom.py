@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from swarmlab.errors import SwarmlabError
+from swarmlab.paths import shown
 
 Progress = Callable[[str], None]
 K = TypeVar("K")
@@ -360,12 +361,13 @@ def fill(folder: Path, repos: Iterable[Repo], arch: str, wanted: dict[str, str |
     its apt.list and cache.json (the manifest); returns cache.json's content. Nothing unverified is ever kept: a
     failure leaves the folder as the last good run left it."""
     folder = Path(folder).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise CacheError(f"{folder} is a file: give a folder for the cache (it is created if missing)")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise CacheError(f"{shown(folder)} is a file: give a folder for the cache (it is created if missing)")
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CacheError(f"cannot create {folder} ({exc.strerror or exc}): give a folder you can write to") from None
+    except (OSError, ValueError) as exc:  # no access, a name too long, a NUL byte
+        raise CacheError(f"cannot create {shown(folder)} ({getattr(exc, 'strerror', None) or exc}): give a folder "
+                         "you can write to") from None
     t0 = time.monotonic()
     fetched = [index(repo, arch, progress) for repo in repos]
     picked = resolve([(f.repo, s) for f in fetched for s in f.stanzas], wanted)

@@ -67,6 +67,9 @@ def one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     (["forget-host", ""], "forget-host '': give a host name or address"),
     (["forget-host", "a b"], "forget-host 'a b': give a host name or address"),
     (["forget-host", "10.0.0.9", "-p", "70000"], "argument -p/--port: 70000 is out of range"),
+    (["classroom", "cache", "x" * 300], "cannot create xxx"),  # a name too long
+    (["classroom", "cache", "nul\x00byte"], "cannot create 'nul\\x00byte' (embedded null byte)"),
+    (["classroom", "cache", "user5.toml"], "user5.toml is a file: give a folder for the cache"),
     (["classroom", "cache", "c", "--mirror", "not a url"], "--mirror 'not a url' is not an archive's address"),
     (["classroom", "cache", "c", "--mirror", "ftp://x/debian"], "is not an archive's address"),
     (["nosuch"], "invalid choice: 'nosuch'"),
