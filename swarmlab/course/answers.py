@@ -61,6 +61,8 @@ def _strip_front(text: str, words: tuple[str, ...]) -> str:
         for w in sorted(words, key=len, reverse=True):
             if text.startswith(w) and len(text) > len(w):
                 rest = text[len(w):].lstrip(SEPARATORS)
+                if rest.startswith("is") and len(rest) > 2:  # `the vni is 4097`
+                    rest = rest[2:].lstrip(SEPARATORS)
                 if rest:
                     text, changed = rest, True
                     break
@@ -113,8 +115,8 @@ def as_number(text: str) -> str | None:
     `没有`; None when `text` is not a count."""
     core = _strip_back(text, NOUNS).rstrip(COUNTERS) if text not in NONE_WORDS else text
     core = _strip_front(core, ("共", "各", "each"))
-    if core in NONE_WORDS:
-        return NONE_WORDS[core]
+    if core in NONE_WORDS or re.fullmatch(rf"一[{COUNTERS}]?也没有", core):
+        return "0"
     if re.fullmatch(r"\d+", core):
         return str(int(core))
     n = zh_number(core)
