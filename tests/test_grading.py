@@ -461,3 +461,18 @@ def test_an_answer_given_later_is_graded_against_what_the_question_was_asked_abo
     assert not course.exercise("01.replicas", answer="3", lab=lab).correct
     course.exercise("01.replicas", lab=lab)  # its cell run again: asked about what the lesson shows now
     assert course.exercise("01.replicas", answer="3", lab=lab).correct
+
+
+def test_a_sessions_attempts_keep_no_finished_lab_alive() -> None:
+    import gc
+    import weakref
+
+    lab = Lab.connect("replay", recording=recordings.get("lessons/04-marks-and-ipvs"))
+    att = quiz.attempt(exercises.get("04.mark-decimal"), lab, shown=True)
+    assert att.accepted() == {"256"}
+    gone = weakref.ref(lab)
+    del lab
+    gc.collect()
+    assert gone() is None
+    with pytest.raises(exercises.SwarmlabError, match="lab is gone"):
+        _ = att.lab

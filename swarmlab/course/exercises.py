@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -145,14 +146,22 @@ def not_evidence(lab: Lab) -> Iterator[None]:
         _HIDDEN.setdefault(lab, []).append(range(start, len(lab.log)))
 
 
-@dataclass
 class Evidence:
     """What a question is about: the lab's log as it was when the question was shown (`upto` entries), plus what
-    the checker itself had to run for it (`own`), without what a self-check ran."""
+    the checker itself had to run for it (`own`), without what a self-check ran. It holds its lab weakly: a session's
+    attempts keep no finished lab alive."""
 
-    lab: Lab
-    upto: int
-    own: list[range] = field(default_factory=list)
+    def __init__(self, lab: Lab, upto: int) -> None:
+        self._lab = weakref.ref(lab)
+        self.upto = upto
+        self.own: list[range] = []
+
+    @property
+    def lab(self) -> Lab:
+        lab = self._lab()
+        if lab is None:
+            raise SwarmlabError("this exercise's lab is gone: run `course.start(...)` and its cell again")
+        return lab
 
     @classmethod
     def now(cls, lab: Lab) -> Evidence:
@@ -164,14 +173,15 @@ class Evidence:
     @contextmanager
     def active(self) -> Iterator[None]:
         """Checkers called inside read this evidence only; what they run is added to it."""
+        lab = self.lab
         token = _ACTIVE.set(self)
-        start = len(self.lab.log)
+        start = len(lab.log)
         try:
             yield
         finally:
             _ACTIVE.reset(token)
-            if len(self.lab.log) > start:
-                self.own.append(range(start, len(self.lab.log)))
+            if len(lab.log) > start:
+                self.own.append(range(start, len(lab.log)))
 
 
 _ACTIVE: ContextVar[Evidence | None] = ContextVar("swarmlab_evidence", default=None)
@@ -182,7 +192,7 @@ def evidence(lab: Lab) -> list[StepResult[object]]:
     active = _ACTIVE.get()
     hidden = _HIDDEN.get(lab, [])
     indexed = [(i, r) for i, r in enumerate(lab.log)]
-    if active is not None and active.lab is lab:
+    if active is not None and active._lab() is lab:
         keep = {id(r) for r in active.entries()}
         indexed = [(i, r) for i, r in indexed if id(r) in keep]
     return [r for i, r in indexed if not any(i in h for h in hidden)]

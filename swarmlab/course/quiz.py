@@ -49,11 +49,14 @@ class Attempt:
     """One exercise in one session: what its question is about and how the student has fared."""
 
     exercise: Exercise
-    lab: Lab | None
+    evidence: Evidence | None  # None: no lab (an exercise with stored answers only)
     params: Params
-    evidence: Evidence | None
     tries: int = 0  # wrong answers so far
     _expected: set[str] | None = field(default=None, repr=False)
+
+    @property
+    def lab(self) -> Lab | None:
+        return self.evidence.lab if self.evidence is not None else None
 
     def bound(self) -> Any:
         return self.evidence.active() if self.evidence is not None else nullcontext()
@@ -64,10 +67,11 @@ class Attempt:
         if ex.expected is None:
             return None
         if self._expected is None:
-            if self.lab is None:
+            lab = self.lab
+            if lab is None:
                 raise SwarmlabError(f"exercise {ex.id} needs the lab: run `course.start(...)` first")
             with self.bound():
-                self._expected = set(ex.expected(self.lab, self.params))
+                self._expected = set(ex.expected(lab, self.params))
         return self._expected
 
     def accepted(self) -> set[str] | None:
@@ -89,7 +93,7 @@ def attempt(ex: Exercise, lab: Lab | None, *, shown: bool = False) -> Attempt:
     evidence = Evidence.now(lab) if lab is not None else None
     with evidence.active() if evidence is not None else nullcontext():
         params = ex.values(lab)
-    new = Attempt(ex, lab, params, evidence, tries=old.tries if old else 0)
+    new = Attempt(ex, evidence, params, tries=old.tries if old else 0)
     store[ex.id] = new
     return new
 
