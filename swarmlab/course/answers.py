@@ -53,31 +53,30 @@ def normalize(answer: object) -> str:
     return text.rstrip(TRAILING)
 
 
-def _strip_front(text: str, words: tuple[str, ...]) -> str:
-    """`words` (and a separator after one) stripped from the front, as long as something is left."""
+def _strip(text: str, words: tuple[str, ...], *, front: bool) -> str:
+    """`words` stripped from the front (with a separator or `is` after one: `是，`, `vni is`) or from the back,
+    repeatedly, as long as something is left."""
     changed = True
     while changed:
         changed = False
         for w in sorted(words, key=len, reverse=True):
-            if text.startswith(w) and len(text) > len(w):
-                rest = text[len(w):].lstrip(SEPARATORS)
-                if rest.startswith("is") and len(rest) > 2:  # `the vni is 4097`
-                    rest = rest[2:].lstrip(SEPARATORS)
-                if rest:
-                    text, changed = rest, True
-                    break
+            if len(text) <= len(w) or not (text.startswith(w) if front else text.endswith(w)):
+                continue
+            rest = text[len(w):].lstrip(SEPARATORS) if front else text[: -len(w)].rstrip(TRAILING)
+            if front and rest.startswith("is") and len(rest) > 2:  # `the vni is 4097`
+                rest = rest[2:].lstrip(SEPARATORS)
+            if rest:
+                text, changed = rest, True
+                break
     return text
+
+
+def _strip_front(text: str, words: tuple[str, ...]) -> str:
+    return _strip(text, words, front=True)
 
 
 def _strip_back(text: str, words: tuple[str, ...]) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for w in sorted(words, key=len, reverse=True):
-            if text.endswith(w) and len(text) > len(w):
-                text, changed = text[: -len(w)].rstrip(TRAILING), True
-                break
-    return text
+    return _strip(text, words, front=False)
 
 
 def zh_number(text: str) -> int | None:
