@@ -34,7 +34,7 @@ VALUES = {
     "05.next-task": "090d0674b4f6", "05.repeats": "33", "05.even-share": "50",
     "06.after-scale": "3", "06.mark-after-scale": "256", "06.weight-zero": "0", "06.exit-signal": "SIGKILL",
     "07.dnsrr-count": "2", "07.dnsrr-marks": "0", "07.fwm-count": "2",
-    "08.ingress-chain": "PREROUTING", "08.host-chain": "DOCKER-INGRESS", "08.ingress-fwm": "259",
+    "08.ingress-chain": "PREROUTING", "08.host-chain": "DOCKER-INGRESS", "08.ingress-fwm": "261",
     "09.vip-allocated": "10.0.1.2", "09.module": "ip_vs", "09.diagnosis": "C",
     "10.syn-dst": "10.0.1.2", "10.lb-src": "10.0.1.9", "10.vni": "4097", "10.dnsrr-dst": "10.0.1.13",
 }
@@ -476,3 +476,15 @@ def test_a_sessions_attempts_keep_no_finished_lab_alive() -> None:
     assert gone() is None
     with pytest.raises(exercises.SwarmlabError, match="lab is gone"):
         _ = att.lab
+
+
+def test_a_prediction_is_graded_against_what_the_lesson_shows_right_after_it() -> None:
+    """Lesson 03 asks how many /32 addresses eth0 has, then shows `ip addr`: the answer is graded against that
+    showing, not against a reading the checker makes of its own (a recording's next answer, or a later state)."""
+    lab = course.start("03", "replay", lang="en", show=False)
+    att = quiz.attempt(exercises.get("03.vip-count"), lab, shown=True)  # the question, before the cell that shows
+    shown = lab.addresses(lab.client_node())  # the lesson's next cell: `ip addr` in the lb namespace
+    eth0 = next(i for i in shown.value or [] if i.name == "eth0")
+    assert course.exercise("03.vip-count", answer=str(len(eth0.vips)), lab=lab).correct
+    own = [lab.log[i].step for r in (att.evidence.own if att.evidence else []) for i in r]
+    assert "lb_ip_a" not in own, "the checker read `ip addr` itself instead of grading what the lesson showed"

@@ -167,9 +167,6 @@ class Evidence:
     def now(cls, lab: Lab) -> Evidence:
         return cls(lab, len(lab.log))
 
-    def entries(self) -> list[StepResult[object]]:
-        return [r for i, r in enumerate(self.lab.log) if i < self.upto or any(i in o for o in self.own)]
-
     @contextmanager
     def active(self) -> Iterator[None]:
         """Checkers called inside read this evidence only; what they run is added to it."""
@@ -189,13 +186,28 @@ _ACTIVE: ContextVar[Evidence | None] = ContextVar("swarmlab_evidence", default=N
 
 def evidence(lab: Lab) -> list[StepResult[object]]:
     """The results a checker may grade against: the active Evidence's (else the whole log), never a self-check's."""
+    return [r for _, r in _visible(lab, before=True)]
+
+
+def shown_next(lab: Lab) -> list[StepResult[object]]:
+    """What the lesson showed after the active question, oldest first (never a self-check's): for a prediction
+    ("predict, then look"), the evidence is the showing right after the question."""
+    active = _ACTIVE.get()
+    if active is None or active._lab() is not lab:
+        return []
+    return [r for _, r in _visible(lab, before=False)]
+
+
+def _visible(lab: Lab, *, before: bool) -> list[tuple[int, StepResult[object]]]:
     active = _ACTIVE.get()
     hidden = _HIDDEN.get(lab, [])
-    indexed = [(i, r) for i, r in enumerate(lab.log)]
-    if active is not None and active._lab() is lab:
-        keep = {id(r) for r in active.entries()}
-        indexed = [(i, r) for i, r in indexed if id(r) in keep]
-    return [r for i, r in indexed if not any(i in h for h in hidden)]
+    indexed = [(i, r) for i, r in enumerate(lab.log) if not any(i in h for h in hidden)]
+    if active is None or active._lab() is not lab:
+        return indexed
+    own = {i for i, _ in indexed if any(i in o for o in active.own)}
+    if before:
+        return [(i, r) for i, r in indexed if i < active.upto or i in own]
+    return [(i, r) for i, r in indexed if i >= active.upto and i not in own]
 
 
 # -- the lab's data the checkers use -----------------------------------------------------------------------------
@@ -206,15 +218,19 @@ def seen(lab: Lab, steps: Step[T] | tuple[Step[T], ...], run: Callable[[], StepR
     """The latest result of `steps` (on `node`, its command naming `token`, its value passing `where`) in the
     evidence (`evidence(lab)`: what the lesson had shown when the question was shown), so a checker grades what the
     student saw: a recording answers a repeated command with its next recorded output (a later state of the swarm),
-    and a self-check runs its own. When the lesson has not shown it: `run()` (and that reading joins the question's
+    and a self-check runs its own. When the lesson showed it only after the question (a prediction: predict, then
+    look), that first showing; when it has not shown it at all: `run()` (and that reading joins the question's
     evidence)."""
     names = {s.name for s in (steps if isinstance(steps, tuple) else (steps,))}
-    for r in reversed(evidence(lab)):
-        if (r.step in names and r.value is not None and (node is None or r.node == node)
+
+    def wanted(r: StepResult[object]) -> bool:
+        return (r.step in names and r.value is not None and (node is None or r.node == node)
                 and (token is None or token in r.command.split())
-                and (where is None or where(cast("T", r.value)))):
-            return cast("StepResult[T]", r)
-    return run()
+                and (where is None or where(cast("T", r.value))))
+
+    found = next((r for r in reversed(evidence(lab)) if wanted(r)), None)
+    found = found or next((r for r in shown_next(lab) if wanted(r)), None)
+    return cast("StepResult[T]", found) if found is not None else run()
 
 
 def _running(lab: Lab, service: str) -> list[Task]:
@@ -228,7 +244,9 @@ def client_node(lab: Lab) -> str:
 
 
 def _network(lab: Lab, node: str | None = None) -> NetworkInfo:
-    nets = seen(lab, st.NETWORK_INSPECT, lambda: lab.inspect_network(node), node or lab.manager).value or []
+    """The lab network as `docker network inspect -v` on `node` showed it; without a node, on whichever node the
+    lesson inspected it (its id, VIPs and VNI are the same on every node), else on the manager."""
+    nets = seen(lab, st.NETWORK_INSPECT, lambda: lab.inspect_network(node or lab.manager), node).value or []
     if not nets:
         raise SwarmlabError(f"`docker network inspect -v {lab.network}` shows nothing")
     return nets[0]
@@ -893,11 +911,12 @@ define(Exercise(
 
 
 def _ingress_mark_params(lab: Lab) -> Params:
-    rules = seen(lab, st.INGRESS_MANGLE, lambda: lab.ingress_marks(), lab.manager).value
+    shown = seen(lab, st.INGRESS_MANGLE, lambda: lab.ingress_marks(lab.manager))  # on the node the lesson read
+    rules = shown.value
     rule = next((r for r in (rules.marks() if rules else []) if r.chain == "PREROUTING" and r.dport), None)
     if rule is None:
-        raise SwarmlabError(f"{lab.manager}: no PREROUTING mark in ingress_sbox (no published port yet)")
-    return {"node": lab.manager, "mark_hex": str(rule.mark_hex), "port": str(rule.dport)}
+        raise SwarmlabError(f"{shown.node}: no PREROUTING mark in ingress_sbox (no published port yet)")
+    return {"node": shown.node, "mark_hex": str(rule.mark_hex), "port": str(rule.dport)}
 
 
 define(Exercise(
