@@ -108,12 +108,15 @@ def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab, traced
     right = course.exercise(exercise_id, answer=RIGHT[exercise_id], lab=use, lang="en")
     assert right.correct and str(right) == "✓ Right!"
     assert course.exercise(exercise_id, answer=f"  {RIGHT[exercise_id].upper()} ", lab=use).correct
-    wrong = course.exercise(exercise_id, answer=WRONG[exercise_id], lab=use, lang="en")
     ex = exercises.get(exercise_id)
-    assert not wrong.correct and "Hint:" in wrong.message and "Why:" in wrong.message
-    assert ex.text(ex.reason, ex.values(use), "en") in wrong.message
+    hint, why = (ex.text(ex.hint, ex.values(use), "en"), ex.text(ex.explanation, ex.values(use), "en"))
+    tries = course.exercise(exercise_id, answer=WRONG[exercise_id], lab=use, lang="en").tries
+    wrong = course.exercise(exercise_id, answer=WRONG[exercise_id], lab=use, lang="en")
+    assert not wrong.correct and wrong.tries == tries + 1 >= 2  # a second wrong answer: hint and explanation
+    assert wrong.message == f"Not quite. Hint: {hint} Explanation: {why}"
     zh = course.exercise(exercise_id, answer=WRONG[exercise_id], lab=use, lang="zh")
     assert zh.message.startswith("不对。提示：") and ex.text(ex.hint, ex.values(use), "zh") in zh.message
+    assert "解析：" in zh.message and "原因" not in zh.message
     assert not course.exercise(exercise_id, answer="", lab=use).correct
 
 
@@ -162,21 +165,26 @@ def test_no_answer_is_readable_in_the_question_or_the_module(lab: Lab) -> None:
         assert exercises.answer_hash(fixed_id, RIGHT[fixed_id]) in source
 
 
-def test_the_widget_checks_hints_and_shows_the_solution_in_its_language(lab: Lab) -> None:
+def test_the_widget_checks_hints_and_shows_the_solution_in_its_language() -> None:
+    lab = course.start("04", "replay", recording=SESSION, lang="zh", show=False)  # a session of its own: no tries yet
     box = course.exercise("04.mark-decimal", lab=lab, lang="zh")
     row, out = box.children
-    text, check, reveal = row.children
-    assert (check.description, reveal.description) == ("检查", "显示答案")
+    text, check, explain, reveal = row.children
+    assert (check.description, explain.description, reveal.description) == ("检查", "解析", "显示答案")
     text.value = "0x106"
     check.click()
-    assert "不对" in out.value and "十六进制" in out.value
-    text.value = "262"
+    assert "不对" in out.value and "十六进制" in out.value and "解析" not in out.value
+    check.click()
+    assert "解析：" in out.value and "256、16、1" in out.value  # the second wrong answer: the explanation too
+    text.value = "２６２"
     check.click()
     assert "正确" in out.value
+    explain.click()
+    assert out.value.count("解析：") == 1 and "256、16、1" in out.value
     reveal.click()
     assert "0x106 = 262" in out.value
     en = course.exercise("04.mark-decimal", lab=lab, lang="en").children[0].children
-    assert (en[1].description, en[2].description) == ("Check", "Show solution")
+    assert [b.description for b in en[1:]] == ["Check", "Explanation", "Show solution"]
 
 
 def test_next_backend_is_round_robins_cycle() -> None:
@@ -270,9 +278,13 @@ def test_distribution_fails_a_99_1_split_that_repeats_like_a_coin() -> None:
     assert not checks.few_repeats(100, 1, 0)
 
 
-def test_05_repeats_counts_the_lessons_own_sample(lab: Lab) -> None:
+def test_05_repeats_counts_the_lessons_own_sample() -> None:
+    lab = course.start("05", "replay", recording=SESSION, lang="en", show=False)
     assert exercises._sample_params(lab) == {"n": "100"}  # no batch yet: 100 requests now
     sample = lab.sample_requests(60)  # the lesson's picture: the checker counts this batch, not a new one
+    assert exercises._sample_params(lab) == {"n": "60"}
+    course.exercise("05.repeats", lab=lab)  # the question, shown under the picture
+    course.check("05", lab=lab)  # the self-check's own 100 requests come later
     assert exercises._sample_params(lab) == {"n": "60"}
     assert course.exercise("05.repeats", answer=str(sample.repeats), lab=lab).correct
 

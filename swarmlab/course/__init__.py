@@ -2,8 +2,9 @@
 
     from swarmlab import course
     lab = course.start("04", MODE, recording=RECORDING, inventory=INVENTORY, record_to=RECORD_TO, lang=LANG)
-    course.exercise("04.mark-decimal")            # question, input box, Check, Show solution
-    course.exercise("04.mark-decimal", answer="262")   # a Verdict (tests)
+    course.exercise("04.mark-decimal")            # question, input box, Check, Explanation, Show solution
+    course.exercise("04.mark-decimal", answer="262")   # a Verdict (hint first; 解析/Explanation from the 2nd try)
+    course.exercise("04.mark-decimal", reveal="explanation")   # or "solution"
     course.check("04")                            # the lesson's self-check of the swarm, in LANG
     course.capture(lab.trace_request("web"), "lb")   # one capture of a traced request, as a terminal shows it
     course.lang                                   # "zh" or "en"

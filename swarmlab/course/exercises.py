@@ -1,9 +1,14 @@
 """Graded exercises, by id (`course.exercise("04.mark-decimal")`).
 
-Each exercise has a question in both languages, a hint, a reason shown on a wrong answer and a solution. Where the
-answer depends on the swarm, a checker computes it from the lab's own data when the student checks (the question
-names the swarm's own values: an address, a network id, a mark); a fixed answer is stored only as a salted SHA-256
-hash. Either way the answer never appears in the notebook.
+Each exercise has a question in both languages, a hint (shown on the first wrong answer), an explanation (解析: on
+the second wrong answer, or on request) and a solution (on request). Where the answer depends on the swarm, a checker
+computes it from the lab's own data (the question names the swarm's own values: an address, a network id, a mark); a
+fixed answer is stored only as a salted SHA-256 hash. Either way the answer never appears in the notebook.
+
+A checker grades the evidence its question is about: what the lesson had shown when the question was shown
+(`Evidence`: the lab's log up to then), never a later reading and never what a self-check ran (`not_evidence`), so
+Run All, re-running a cell and answering later all grade alike. What the student typed is read by
+`swarmlab.course.answers.readings` (full-width forms, counters, Chinese numerals, a leading 是/选 ...).
 
 Texts are `(zh, en)` pairs and may name `{params}` that `params(lab)` computes.
 """
@@ -13,12 +18,17 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
+from weakref import WeakKeyDictionary
 
 from swarmlab.commands import steps as st
 from swarmlab.commands.steps import Step
+from swarmlab.course.answers import canonical, normalize, readings
 from swarmlab.errors import SwarmlabError
 from swarmlab.lab import Lab
 from swarmlab.lab.results import Sample, StepResult
@@ -33,28 +43,14 @@ T = TypeVar("T")
 Text = tuple[str, str]  # (zh, en)
 Params = dict[str, str]
 
+__all__ = ["REGISTRY", "Evidence", "Exercise", "Params", "answer_hash", "define", "get", "normalize", "not_evidence",
+           "seen"]
 
-def normalize(answer: object) -> str:
-    """Case, spaces, quotes and backticks do not count; `0X106` == `0x106`."""
-    return re.sub(r"[\s`'\"“”‘’]+", "", str(answer)).rstrip(".。,，").lower()
-
-
-def address(answer: object) -> str:
-    """An address as the lesson printed it, reduced to the IPv4 address: `10.0.1.2/24`, `[::ffff:10.0.1.9]:59920`,
-    `10.0.1.9:59920` all give the bare address."""
-    text = normalize(answer)
-    bare = re.fullmatch(r"\[?(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})\]?(?::\d+)?(?:/\d+)?", text)
-    return bare.group(1) if bare else text
-
-
-NUMBER_WORDS = {"zero": "0", "none": "0", "零": "0", "没有": "0", "无": "0", "one": "1", "一": "1", "two": "2",
-                "二": "2", "两": "2", "three": "3", "三": "3", "four": "4", "四": "4"}
-
-
-def number(answer: object) -> str:
-    """A small count as a digit: `three`, `三`, `3个` and `3` are the same answer."""
-    text = re.sub(r"(个|条|個)$", "", normalize(answer))
-    return NUMBER_WORDS.get(text, text)
+# words an answer may put around the value (`FWM 262`, `vni=4097`, `在 swarm-worker2 上`): see answers.readings
+MARK_LABELS = ("fwmark", "fwm", "mark", "标记", "防火墙标记", "markset", "set")
+ADDRESS_LABELS = ("ip地址", "ip", "vip", "地址", "address", "addr", "ipv4address")
+NODE_LABELS = ("在", "on", "节点", "node", "上")
+DESTINATION_LABELS = ("目的地址", "目的ip", "目标地址", "目标ip", "destination", "dst", *ADDRESS_LABELS)
 
 
 def answer_hash(exercise_id: str, answer: str) -> str:
@@ -65,13 +61,13 @@ def answer_hash(exercise_id: str, answer: str) -> str:
 class Exercise:
     id: str
     question: Text
-    hint: Text
-    reason: Text  # why an answer is wrong / how to get it right (shown on a wrong answer)
-    solution: Text  # shown by "show solution"; may name {answer}
+    hint: Text  # where to look (shown on the first wrong answer)
+    explanation: Text  # the concept behind the answer (解析: on the second wrong answer, or on request)
+    solution: Text  # shown on request; may name {answer}
     params: Callable[[Lab], Params] | None = None
     expected: Callable[[Lab, Params], set[str]] | None = None  # computed from the lab's data
     hashes: frozenset[str] = field(default_factory=frozenset)  # or: fixed answers, hashed
-    clean: Callable[[object], str] = normalize  # how an answer is reduced before comparing (address, number)
+    labels: tuple[str, ...] = ()  # words an answer may put before or after the value (answers.readings)
 
     def values(self, lab: Lab | None) -> Params:
         if self.params is None:
@@ -86,13 +82,26 @@ class Exercise:
             return None
         if lab is None:
             raise SwarmlabError(f"exercise {self.id} needs the lab: run `course.start(...)` first")
-        return {self.clean(a) for a in self.expected(lab, params)}
+        return {canonical(a) for a in self.expected(lab, params)}
+
+    def matches(self, answer: str, accepted: set[str] | None) -> bool:
+        """Whether `answer` is right, given the accepted answers (None: the stored hashes). A bracketed or `=` form
+        (`SIGKILL (9)`, `0x100 (= 256)`) is right when each of its parts is."""
+        def right(text: str) -> bool:
+            forms = readings(text, self.labels)
+            if accepted is not None:
+                return any(f in accepted for f in forms)
+            return any(answer_hash(self.id, f) in self.hashes for f in forms)
+
+        if not normalize(answer):
+            return False
+        if right(answer):
+            return True
+        parts = [p for p in re.split(r"[()=]", normalize(answer)) if p]
+        return 1 < len(parts) <= 3 and all(right(p) for p in parts)
 
     def is_right(self, answer: str, lab: Lab | None, params: Params) -> bool:
-        accepted = self.accepted(lab, params)
-        if accepted is not None:
-            return bool(normalize(answer)) and self.clean(answer) in accepted
-        return answer_hash(self.id, self.clean(answer)) in self.hashes
+        return self.matches(answer, self.accepted(lab, params))
 
     def text(self, which: Text, params: Params, lang: str, **extra: str) -> str:
         return (which[0] if lang == "zh" else which[1]).format(**params, **extra)
@@ -117,23 +126,111 @@ def get(exercise_id: str) -> Exercise:
 
 
 def fixed(*answers: str, exercise_id: str) -> frozenset[str]:
-    """Hashes of fixed answers (used by tools/hash_answer.py's output; kept here for tests)."""
+    """Hashes of fixed answers (kept here for tests)."""
     return frozenset(answer_hash(exercise_id, a) for a in answers)
+
+
+# -- the evidence a question is about ------------------------------------------------------------------------------
+
+_HIDDEN: WeakKeyDictionary[Lab, list[range]] = WeakKeyDictionary()  # log entries a self-check made, per lab
+
+
+@contextmanager
+def not_evidence(lab: Lab) -> Iterator[None]:
+    """What runs inside (a self-check: `course.check`) is no evidence for any question: its requests and readings
+    come after the lesson's and are not what a question asks about."""
+    start = len(lab.log)
+    try:
+        yield
+    finally:
+        _HIDDEN.setdefault(lab, []).append(range(start, len(lab.log)))
+
+
+class Evidence:
+    """What a question is about: the lab's log as it was when the question was shown (`upto` entries), plus what
+    the checker itself had to run for it (`own`), without what a self-check ran. It holds its lab weakly: a session's
+    attempts keep no finished lab alive."""
+
+    def __init__(self, lab: Lab, upto: int) -> None:
+        self._lab = weakref.ref(lab)
+        self.upto = upto
+        self.own: list[range] = []
+
+    @property
+    def lab(self) -> Lab:
+        lab = self._lab()
+        if lab is None:
+            raise SwarmlabError("this exercise's lab is gone: run `course.start(...)` and its cell again")
+        return lab
+
+    @classmethod
+    def now(cls, lab: Lab) -> Evidence:
+        return cls(lab, len(lab.log))
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Checkers called inside read this evidence only; what they run is added to it."""
+        lab = self.lab
+        token = _ACTIVE.set(self)
+        start = len(lab.log)
+        try:
+            yield
+        finally:
+            _ACTIVE.reset(token)
+            if len(lab.log) > start:
+                self.own.append(range(start, len(lab.log)))
+
+
+_ACTIVE: ContextVar[Evidence | None] = ContextVar("swarmlab_evidence", default=None)
+
+
+def evidence(lab: Lab) -> list[StepResult[object]]:
+    """The results a checker may grade against: the active Evidence's (else the whole log), never a self-check's."""
+    return [r for _, r in _visible(lab, before=True)]
+
+
+def shown_next(lab: Lab) -> list[StepResult[object]]:
+    """What the lesson showed after the active question, oldest first (never a self-check's): for a prediction
+    ("predict, then look"), the evidence is the showing right after the question."""
+    active = _ACTIVE.get()
+    if active is None or active._lab() is not lab:
+        return []
+    return [r for _, r in _visible(lab, before=False)]
+
+
+def _visible(lab: Lab, *, before: bool) -> list[tuple[int, StepResult[object]]]:
+    active = _ACTIVE.get()
+    hidden = _HIDDEN.get(lab, [])
+    indexed = [(i, r) for i, r in enumerate(lab.log) if not any(i in h for h in hidden)]
+    if active is None or active._lab() is not lab:
+        return indexed
+    own = {i for i, _ in indexed if any(i in o for o in active.own)}
+    if before:
+        return [(i, r) for i, r in indexed if i < active.upto or i in own]
+    return [(i, r) for i, r in indexed if i >= active.upto and i not in own]
 
 
 # -- the lab's data the checkers use -----------------------------------------------------------------------------
 
 
 def seen(lab: Lab, steps: Step[T] | tuple[Step[T], ...], run: Callable[[], StepResult[T]], node: str | None = None,
-         token: str | None = None) -> StepResult[T]:
-    """The latest result of `steps` (on `node`, its command naming `token`) that this session already showed, so a
-    checker grades what the student just saw: a recording answers a repeated command with its next recorded output
-    (a later state of the swarm). When the lesson has not shown it yet: `run()`."""
-    for r in reversed(lab.logged(*(steps if isinstance(steps, tuple) else (steps,)))):
-        if (r.value is not None and (node is None or r.node == node)
-                and (token is None or token in r.command.split())):
-            return r
-    return run()
+         token: str | None = None, where: Callable[[T], bool] | None = None) -> StepResult[T]:
+    """The latest result of `steps` (on `node`, its command naming `token`, its value passing `where`) in the
+    evidence (`evidence(lab)`: what the lesson had shown when the question was shown), so a checker grades what the
+    student saw: a recording answers a repeated command with its next recorded output (a later state of the swarm),
+    and a self-check runs its own. When the lesson showed it only after the question (a prediction: predict, then
+    look), that first showing; when it has not shown it at all: `run()` (and that reading joins the question's
+    evidence)."""
+    names = {s.name for s in (steps if isinstance(steps, tuple) else (steps,))}
+
+    def wanted(r: StepResult[object]) -> bool:
+        return (r.step in names and r.value is not None and (node is None or r.node == node)
+                and (token is None or token in r.command.split())
+                and (where is None or where(cast("T", r.value))))
+
+    found = next((r for r in reversed(evidence(lab)) if wanted(r)), None)
+    found = found or next((r for r in shown_next(lab) if wanted(r)), None)
+    return cast("StepResult[T]", found) if found is not None else run()
 
 
 def _running(lab: Lab, service: str) -> list[Task]:
@@ -147,7 +244,9 @@ def client_node(lab: Lab) -> str:
 
 
 def _network(lab: Lab, node: str | None = None) -> NetworkInfo:
-    nets = seen(lab, st.NETWORK_INSPECT, lambda: lab.inspect_network(node), node or lab.manager).value or []
+    """The lab network as `docker network inspect -v` on `node` showed it; without a node, on whichever node the
+    lesson inspected it (its id, VIPs and VNI are the same on every node), else on the manager."""
+    nets = seen(lab, st.NETWORK_INSPECT, lambda: lab.inspect_network(node or lab.manager), node).value or []
     if not nets:
         raise SwarmlabError(f"`docker network inspect -v {lab.network}` shows nothing")
     return nets[0]
@@ -163,7 +262,7 @@ def _service(lab: Lab, node: str, name: str = "web") -> NetworkService:
 def _web_mark_rule(lab: Lab, node: str) -> Rule:
     """The MARK rule for web's VIP in the lb namespace of `node` (the VIP from inspect)."""
     vip = _service(lab, node).vip
-    ruleset = lab.marks(node).value
+    ruleset = seen(lab, st.LB_MANGLE, lambda: lab.marks(node), node).value
     rule = next((r for r in (ruleset.marks() if ruleset else []) if r.destination == vip), None)
     if rule is None:
         raise SwarmlabError(f"{node}: no MARK rule for web's VIP {vip}")
@@ -178,7 +277,9 @@ def _lb_endpoint(lab: Lab, node: str) -> str:
 
 
 def _answers(lab: Lab, n: int = 6) -> list[str]:
-    shown = seen(lab, st.REQUESTS, lambda: lab.requests(n))
+    """The hostnames of the lesson's short run of requests (`%swarm -n 6 ...`: two to ten answers), not of a long
+    sample shown later."""
+    shown = seen(lab, st.REQUESTS, lambda: lab.requests(n), where=lambda answers: 2 <= len(answers) <= 10)
     return [str(a.hostname) for a in shown.value or [] if a.ok and a.hostname][-n:]
 
 
@@ -205,7 +306,7 @@ define(Exercise(
     ("数一数节点：一个管理节点（manager）加上工作节点（worker）。", "Count the nodes: one manager plus the workers."),
     ("{answer} 个节点：swarm-manager、swarm-worker1、swarm-worker2。",
      "{answer} nodes: swarm-manager, swarm-worker1, swarm-worker2."),
-    expected=lambda lab, p: {str(len(lab.swarm_nodes))}, clean=number,
+    expected=lambda lab, p: {str(len(lab.swarm_nodes))},
 ))
 
 define(Exercise(
@@ -217,6 +318,7 @@ define(Exercise(
      "The whole course follows the client's node: the lb_ namespace there handles the client's packets."),
     ("client 运行在 {answer} 上。", "The client runs on {answer}."),
     expected=lambda lab, p: _node_names(client_node(lab)),
+    labels=NODE_LABELS,
 ))
 
 define(Exercise(
@@ -227,7 +329,7 @@ define(Exercise(
     ("只数 CURRENT STATE 为 Running 的任务，不算历史行（\\_ 开头）。",
      "Count only tasks whose CURRENT STATE is Running, not the history rows (starting with \\_)."),
     ("{answer} 个任务。", "{answer} tasks."),
-    expected=lambda lab, p: {str(len(_running(lab, "web")))}, clean=number,
+    expected=lambda lab, p: {str(len(_running(lab, "web")))},
 ))
 
 define(Exercise(
@@ -239,7 +341,8 @@ define(Exercise(
      "Only one driver spans the swarm's hosts: it wraps the containers' packets in VXLAN."),
     ("overlay（覆盖网络）：`docker network create -d overlay --attachable mynet`。",
      "overlay: `docker network create -d overlay --attachable mynet`."),
-    hashes=frozenset({"50a3da5658b07b296196cadd10952685dc2c7f08dcf000f0ef31d82e2162031f"}),
+    hashes=frozenset({"ea1b852d8a1cf706a1ac3af31f44d8b294a139213a993a341f4315dffedf47ba",
+                      "50a3da5658b07b296196cadd10952685dc2c7f08dcf000f0ef31d82e2162031f"}),
 ))
 
 
@@ -283,7 +386,7 @@ define(Exercise(
     ("`web` 解析成一个地址，它不是任何任务的地址：那是服务的虚拟IP（VIP）。`tasks.web` 才解析成任务的地址。",
      "`web` resolves to one address that is no task's: the service's virtual IP (VIP). `tasks.web` gives the tasks."),
     ("`web` 解析成 VIP {answer}。", "`web` resolves to the VIP {answer}."),
-    expected=_web_vip, clean=address,
+    expected=_web_vip, labels=ADDRESS_LABELS,
 ))
 
 
@@ -304,6 +407,7 @@ define(Exercise(
      "\"lb_\" takes 3 characters and 12 − 3 = 9: lb_ plus the Id's first 9 characters (the Id, not the name)."),
     ("{answer}", "{answer}"),
     params=_net_id, expected=lambda lab, p: {f"lb_{p['net_id'][:9]}"},
+    labels=("命名空间", "namespace", "netns", "叫"),
 ))
 
 define(Exercise(
@@ -317,7 +421,7 @@ define(Exercise(
     ("{answer}：{node} 上 lb-mynet 端点的地址（源地址转换 SNAT）。",
      "{answer}: the address of the lb-mynet endpoint on {node} (SNAT)."),
     params=lambda lab: {"node": client_node(lab)},
-    expected=lambda lab, p: {_lb_endpoint(lab, p["node"])}, clean=address,
+    expected=lambda lab, p: {_lb_endpoint(lab, p["node"])}, labels=("remoteaddr", *ADDRESS_LABELS),
 ))
 
 
@@ -336,6 +440,7 @@ define(Exercise(
      "Convert hexadecimal to decimal: weigh the hex digits by 256, 16 and 1 and add them up."),
     ("{mark_hex} = {answer}：`FWM  {answer}`。", "{mark_hex} = {answer}: `FWM  {answer}`."),
     params=_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
+    labels=MARK_LABELS,
 ))
 
 
@@ -359,6 +464,7 @@ define(Exercise(
      "Convert decimal to hexadecimal: divide by 256, then 16; the quotients and the rest are the digits, after 0x."),
     ("{answer}（= {index}）。", "{answer} (= {index})."),
     params=_lbindex_params, expected=lambda lab, p: {hex(int(p["index"]))},
+    labels=MARK_LABELS,
 ))
 
 
@@ -387,7 +493,8 @@ define(Exercise(
      "bridge, host and none belong to one host (local); an overlay network belongs to the whole swarm, every node "
      "knows it."),
     ("swarm：整个集群范围的网络。", "swarm: a network of the whole swarm."),
-    hashes=frozenset({"a9d83b405772ce326db49b47edb55abb52f474946e2ce20667792e0beed69230"}),
+    hashes=frozenset({"a2a08050608d7e712cf8044ca60f295ab67173d3e6118401fb8586c95f2122b7",
+                      "a9d83b405772ce326db49b47edb55abb52f474946e2ce20667792e0beed69230"}),
 ))
 
 
@@ -414,6 +521,7 @@ define(Exercise(
      "client, and so still be on mynet)."),
     ("{answer}：上面没有 web 任务。", "{answer}: no web task runs there."),
     params=lambda lab: {"nodes": ", ".join(lab.swarm_nodes)}, expected=_nodes_without_web,
+    labels=NODE_LABELS,
 ))
 
 
@@ -432,7 +540,7 @@ define(Exercise(
     ("`tasks.web` 为每个运行中的任务返回一个地址，有几个副本就有几个；`web` 只返回一个 VIP。",
      "`tasks.web` returns one address per running task, one per replica; `web` returns a single VIP."),
     ("{answer} 个：每个 web 任务一个。", "{answer}: one per web task."),
-    expected=_task_addresses, clean=number,
+    expected=_task_addresses,
 ))
 
 
@@ -453,7 +561,7 @@ define(Exercise(
     ("mynet 上每个有 VIP 的服务一个 /32：不只是 web，client 也是一个服务，也有自己的 VIP。",
      "One /32 per service with a VIP on mynet: not only web; the client is a service too, with a VIP of its own."),
     ("{answer} 个：每个服务的 VIP 一个。", "{answer}: one VIP per service."),
-    params=lambda lab: {"node": client_node(lab)}, expected=_vip_count, clean=number,
+    params=lambda lab: {"node": client_node(lab)}, expected=_vip_count,
 ))
 
 
@@ -475,7 +583,7 @@ define(Exercise(
     ("每个节点有自己的 lb 端点，但只有在该网络上运行着任务的节点才会分到一个。",
      "Each node has its own lb endpoint, but only a node that runs a task on the network gets one."),
     ("{answer} 个：每个运行着 mynet 任务的节点一个。", "{answer}: one per node that runs a task on mynet."),
-    params=lambda lab: {"node": client_node(lab)}, expected=_mynet_nodes, clean=number,
+    params=lambda lab: {"node": client_node(lab)}, expected=_mynet_nodes,
 ))
 
 define(Exercise(
@@ -490,7 +598,9 @@ define(Exercise(
      "of the nat POSTROUTING rule `-m ipvs --ipvs -j SNAT`, not because of IPVS."),
     ("目的地址：VIP → 任务地址。源地址由 SNAT 规则改成 lb 端点。",
      "The destination: VIP → the task's address. The source is rewritten to the lb endpoint by the SNAT rule."),
-    hashes=frozenset({"014b80aba63991fbd246028a6d220c56ad2a61e625591f982636fefc870d8ff2",
+    hashes=frozenset({"c508cd6a7506f9d82681a130819c9c50b8aae0921216063cbc93c77d6f85a544",
+                      "cd6cb2fe0aa62f3554e9e78a2ebcb4c23cce61f619d74c0ea7c3859db0ba6cb3",
+                      "014b80aba63991fbd246028a6d220c56ad2a61e625591f982636fefc870d8ff2",
                       "0aee7b710db96d2d2f149b53b13f5367b5cb8d32a1f5264a8e131f9345dc30ec",
                       "459c9c1d3bbc9be017cd5b257fb7de5c672e88c0283d86b10ce1dfa955f8b1c4",
                       "5f8fb4292192ee74d02a467a10a3b22cf4a860cb9cbca66cc15c7a4c3f4b11c1",
@@ -517,6 +627,7 @@ define(Exercise(
      "0x100 (= 256): not reused while dockerd runs, and counted again from 0x100 after a restart."),
     hashes=frozenset({"30976d55798690993bec78f628ed544ad65cf8fe6c2b18cb908568ca7ccd84a0",
                       "3d69bb3f3ef01fcf39534994379b12a94faad97ece318364d670e1dfefba0303"}),
+    labels=MARK_LABELS,
 ))
 
 define(Exercise(
@@ -579,6 +690,7 @@ define(Exercise(
      "port is not scheduled, and when it lands on the other task it looks like alternation, so when the sequence "
      "shows no visible repeat every task that answered counts as right."),
     params=_sequence, expected=_next_scheduled,
+    labels=("hostname", "主机名"),
 ))
 
 define(Exercise(
@@ -609,7 +721,8 @@ define(Exercise(
     ("权重为 0 的真实服务器不会被 rr 选中。", "A real server with weight 0 is never chosen by rr."),
     ("0（moby service_linux.go 的 rmLBBackend：d.Weight = 0）。",
      "0 (moby service_linux.go, rmLBBackend: d.Weight = 0)."),
-    clean=number, hashes=frozenset({"ddf6f13e56cc8d2dd99e3a718839095df6bfa0795ce77cff2424dba48faf3e2b"}),
+    labels=("weight", "权重", "权重是", "权重为"),
+    hashes=frozenset({"ddf6f13e56cc8d2dd99e3a718839095df6bfa0795ce77cff2424dba48faf3e2b"}),
 ))
 
 define(Exercise(
@@ -621,7 +734,7 @@ define(Exercise(
     ("IPVS 跟着副本数走：新任务加入同一个标记后面。",
      "IPVS follows the replicas: a new task joins behind the same mark."),
     ("3 个。", "3."),
-    clean=number, hashes=frozenset({"15d08f8c5d46d3b53b48214842ba8e591c5ca95704dfd5ca18c0ce163bd4dc0f"}),
+    hashes=frozenset({"15d08f8c5d46d3b53b48214842ba8e591c5ca95704dfd5ca18c0ce163bd4dc0f"}),
 ))
 
 
@@ -639,7 +752,7 @@ define(Exercise(
      "the create command."),
     ("dnsrr 模式没有 VIP：DNS 直接返回每个任务的地址。", "dnsrr has no VIP: DNS returns every task's address itself."),
     ("{answer} 个：每个任务一个，没有 VIP。", "{answer}: one per task, no VIP."),
-    expected=_dnsrr_count, clean=number,
+    expected=_dnsrr_count,
 ))
 
 define(Exercise(
@@ -650,7 +763,7 @@ define(Exercise(
     ("没有 VIP，就没有要标记的目的地址，也没有 IPVS FWM 服务。",
      "No VIP: no destination to mark, and no IPVS FWM service."),
     ("0 条。", "None (0)."),
-    clean=number, hashes=frozenset({"f5f3a4798e683733729898d4a8562c7d1aba5df1440adad0cbdd430c8d8aecd3"}),
+    hashes=frozenset({"f5f3a4798e683733729898d4a8562c7d1aba5df1440adad0cbdd430c8d8aecd3"}),
 ))
 
 define(Exercise(
@@ -689,7 +802,7 @@ define(Exercise(
     ("VIP 由管理节点分配，与节点内核有没有 IPVS 无关。",
      "The manager allocates the VIP, whatever the nodes' kernels can do."),
     ("{answer}：分配了，也编了号，但从未生效。", "{answer}: allocated, and numbered, but never programmed."),
-    expected=_allocated_vip, clean=address,
+    expected=_allocated_vip, labels=("分配了", "allocated", *ADDRESS_LABELS),
 ))
 
 define(Exercise(
@@ -705,7 +818,11 @@ define(Exercise(
      "`Can't initialize ipvs`."),
     ("C：内核没有 IPVS（ip_vs 模块）。`swarmlab doctor` 会检查这一点。",
      "C: the kernel has no IPVS (the ip_vs module). `swarmlab doctor` checks for it."),
-    hashes=frozenset({"cc509bdc3ed2250bb848b26f112ca861ba7724805e363ac241c314e43ff04531"}),
+    hashes=frozenset({"2ecc98fa6201d57b3a60020b2b17aa68576abf51e1cdac72db8394a7d5916c5f",
+                      "471f479741aa3b84ff88fe2c4447d45fb78b7a3b535c4403f1dade18decee0ae",
+                      "88fd664a91627a114b0533d266b6ffcbe4f90037ac3a74d358478f32d6e412fd",
+                      "743347a7b013b9e1fe0d436074253d8a27b876c36ade5f437c974b3844cfcbd5",
+                      "cc509bdc3ed2250bb848b26f112ca861ba7724805e363ac241c314e43ff04531"}),
 ))
 
 
@@ -713,13 +830,11 @@ define(Exercise(
 
 
 def _sample(lab: Lab) -> Sample:
-    """The latest batch of at least 50 requests the lab sent (the lesson's picture) as a Sample; when there is none
-    yet, 100 requests now."""
+    """The sample the lesson's picture shows: the latest batch of at least 50 requests in the question's evidence (a
+    self-check's batch never is one); when there is none yet, 100 requests now."""
     import pandas as pd
 
-    batch = next((r for r in reversed(lab.logged(st.REQUESTS)) if r.value and len(r.value) >= 50), None)
-    if batch is None:
-        batch = lab.requests(100)
+    batch = seen(lab, st.REQUESTS, lambda: lab.requests(100), where=lambda answers: len(answers) >= 50)
     return Sample(batch, batch.frame if batch.frame is not None else pd.DataFrame(), pd.DataFrame())
 
 
@@ -757,6 +872,7 @@ define(Exercise(
     ("{answer}：和扩容之前一样。", "{answer}: the same as before scaling."),
     params=lambda lab: {"node": client_node(lab)},
     expected=lambda lab, p: {str(_service(lab, p["node"]).mark)},
+    labels=MARK_LABELS,
 ))
 
 define(Exercise(
@@ -771,6 +887,7 @@ define(Exercise(
     hashes=frozenset({"71856e024561f5314a66eaa4d3c7f369a8576e2b5588515aa27a8f6ab93d8331",
                       "a0e7fa50c645eacd8b53d7aebd1895ac67eaad5001791fdbd2f2ce95a7d76f4b",
                       "0920bb597f6760a3492f64275f62bdbead34fedf6c39178f7a8d92bf7aa0a1be"}),
+    labels=("signal", "信号", "号信号", "号"),
 ))
 
 
@@ -789,16 +906,17 @@ define(Exercise(
     ("每个有 VIP 的服务一个 FWM；dnsrr 服务没有 VIP，所以不增加 FWM。",
      "One FWM per service with a VIP; a dnsrr service has no VIP, so it adds none."),
     ("{answer} 个：web 和 client，没有 webrr。", "{answer}: web's and client's, none for webrr."),
-    params=lambda lab: {"node": client_node(lab)}, expected=_fwm_count, clean=number,
+    params=lambda lab: {"node": client_node(lab)}, expected=_fwm_count,
 ))
 
 
 def _ingress_mark_params(lab: Lab) -> Params:
-    rules = lab.ingress_marks().value
+    shown = seen(lab, st.INGRESS_MANGLE, lambda: lab.ingress_marks(lab.manager))  # on the node the lesson read
+    rules = shown.value
     rule = next((r for r in (rules.marks() if rules else []) if r.chain == "PREROUTING" and r.dport), None)
     if rule is None:
-        raise SwarmlabError(f"{lab.manager}: no PREROUTING mark in ingress_sbox (no published port yet)")
-    return {"node": lab.manager, "mark_hex": str(rule.mark_hex), "port": str(rule.dport)}
+        raise SwarmlabError(f"{shown.node}: no PREROUTING mark in ingress_sbox (no published port yet)")
+    return {"node": shown.node, "mark_hex": str(rule.mark_hex), "port": str(rule.dport)}
 
 
 define(Exercise(
@@ -813,6 +931,7 @@ define(Exercise(
      "Convert hexadecimal to decimal: weigh the hex digits by 256, 16 and 1 and add them up."),
     ("{mark_hex} = {answer}：`FWM  {answer}`。", "{mark_hex} = {answer}: `FWM  {answer}`."),
     params=_ingress_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
+    labels=MARK_LABELS,
 ))
 
 define(Exercise(
@@ -825,6 +944,7 @@ define(Exercise(
     ("ip_vs：系统被配置成拒绝加载它（install ip_vs /bin/false）。",
      "ip_vs: the system is configured to refuse it (install ip_vs /bin/false)."),
     hashes=frozenset({"463a2c8764b3aa962540c62bd325e0d3c933c8a4b6477aeaaee306834c8f1f37"}),
+    labels=("内核模块", "模块", "kernelmodule", ".ko"),
 ))
 
 
@@ -844,7 +964,7 @@ define(Exercise(
      "The client does not know the tasks: it sends to web's VIP, and choosing a task is the lb namespace's job."),
     ("{answer}：web 的 VIP（`docker network inspect -v mynet` 的 Services.web.VIP）。",
      "{answer}: web's VIP (Services.web.VIP in `docker network inspect -v mynet`)."),
-    params=_client, expected=lambda lab, p: {str(_service(lab, p["node"]).vip)}, clean=address,
+    params=_client, expected=lambda lab, p: {str(_service(lab, p["node"]).vip)}, labels=DESTINATION_LABELS,
 ))
 
 define(Exercise(
@@ -858,7 +978,8 @@ define(Exercise(
      "the reply comes back here."),
     ("{answer}：{node} 上 lb-mynet 端点的地址（第 02 课里 whoami 显示的 RemoteAddr 也是它）。",
      "{answer}: the lb-mynet endpoint's address on {node} (also the RemoteAddr whoami showed in lesson 02)."),
-    params=_client, expected=lambda lab, p: {_lb_endpoint(lab, p["node"])}, clean=address,
+    params=_client, expected=lambda lab, p: {_lb_endpoint(lab, p["node"])},
+    labels=("源地址", "源ip", "source", "src", *ADDRESS_LABELS),
 ))
 
 
@@ -878,7 +999,7 @@ define(Exercise(
     ("每个 overlay 网络有自己的 VXLAN ID（VNI），同一网络的所有节点都用它。",
      "Each overlay network has its own VXLAN id (VNI), the same on every node of that network."),
     ("{answer}：mynet 的 vxlanid_list。", "{answer}: mynet's vxlanid_list."),
-    params=_client, expected=_vni, clean=number,
+    params=_client, expected=_vni, labels=("vni", "vxlanid", "vxlan", "id"),
 ))
 
 
@@ -899,5 +1020,5 @@ define(Exercise(
      "No VIP, no IPVS: the client connects straight to a task address DNS gave it, and nothing rewrites it."),
     ("例如 {answer}：`nslookup webrr` 返回的任务地址之一（DNS 每次会打乱顺序）。",
      "For example {answer}: one of the task addresses `nslookup webrr` returned (DNS shuffles them)."),
-    expected=_webrr_addresses, clean=address,
+    expected=_webrr_addresses, labels=DESTINATION_LABELS,
 ))

@@ -1,20 +1,29 @@
 """Showing and checking a graded exercise: the question (static HTML, so it survives in the static site), an input
-box, Check (a verdict with a hint and a reason on a wrong answer) and Show solution (computed when pressed)."""
+box, Check, Explanation and Show solution.
+
+Each exercise has one `Attempt` per session (per lab): the evidence its question is about (bound when the question is
+shown; re-running the question's cell binds it again), its parameters, and the student's tries, which the widget and
+`course.exercise(id, answer=...)` share. A wrong answer gets the hint; the explanation (解析) comes with the second
+wrong answer or on request (`reveal="explanation"`), the solution on request (`reveal="solution"`)."""
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from swarmlab.course import i18n
-from swarmlab.course.exercises import Exercise, Params, get
+from swarmlab.course.answers import canonical
+from swarmlab.course.exercises import Evidence, Exercise, Params, get
 from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.i18n import _
 from swarmlab.lab import Lab
 
 GOOD, BAD, INFO = "#009E73", "#D55E00", "#0072B2"
+REVEALS = ("explanation", "solution")
 
 
 @dataclass
@@ -23,6 +32,7 @@ class Verdict:
     answer: str
     correct: bool
     message: str
+    tries: int = 0  # wrong answers so far, this one included
 
     def __bool__(self) -> bool:
         return self.correct
@@ -35,20 +45,83 @@ class Verdict:
         return f'<div class="swarmlab-verdict" style="color:{colour}">{rich(str(self))}</div>'
 
 
-def grade(ex: Exercise, answer: str, lab: Lab | None, params: Params, lang: str) -> Verdict:
+@dataclass
+class Attempt:
+    """One exercise in one session: what its question is about and how the student has fared."""
+
+    exercise: Exercise
+    evidence: Evidence | None  # None: no lab (an exercise with stored answers only)
+    params: Params
+    tries: int = 0  # wrong answers so far
+    _expected: set[str] | None = field(default=None, repr=False)
+
+    @property
+    def lab(self) -> Lab | None:
+        return self.evidence.lab if self.evidence is not None else None
+
+    def bound(self) -> Any:
+        return self.evidence.active() if self.evidence is not None else nullcontext()
+
+    def expected(self) -> set[str] | None:
+        """The checker's answers (None: the exercise's stored hashes), computed once, from the bound evidence."""
+        ex = self.exercise
+        if ex.expected is None:
+            return None
+        if self._expected is None:
+            lab = self.lab
+            if lab is None:
+                raise SwarmlabError(f"exercise {ex.id} needs the lab: run `course.start(...)` first")
+            with self.bound():
+                self._expected = set(ex.expected(lab, self.params))
+        return self._expected
+
+    def accepted(self) -> set[str] | None:
+        expected = self.expected()
+        return None if expected is None else {canonical(a) for a in expected}
+
+
+_ATTEMPTS: WeakKeyDictionary[Lab, dict[str, Attempt]] = WeakKeyDictionary()
+_WITHOUT_LAB: dict[str, Attempt] = {}
+
+
+def attempt(ex: Exercise, lab: Lab | None, *, shown: bool = False) -> Attempt:
+    """The exercise's attempt in this session. `shown` (the question is being shown): bind its evidence now, keeping
+    the tries; otherwise the attempt of the question shown last, or a new one bound now."""
+    store = _WITHOUT_LAB if lab is None else _ATTEMPTS.setdefault(lab, {})
+    old = store.get(ex.id)
+    if old is not None and not shown:
+        return old
+    evidence = Evidence.now(lab) if lab is not None else None
+    with evidence.active() if evidence is not None else nullcontext():
+        params = ex.values(lab)
+    new = Attempt(ex, evidence, params, tries=old.tries if old else 0)
+    store[ex.id] = new
+    return new
+
+
+def grade(att: Attempt, answer: str, lang: str) -> Verdict:
+    ex = att.exercise
     if not str(answer).strip():
-        return Verdict(ex.id, answer, False, i18n.tr("请先写一个答案。", "Write an answer first.", lang))
-    if ex.is_right(answer, lab, params):
-        return Verdict(ex.id, answer, True, i18n.tr("正确！", "Right!", lang))
-    msg = i18n.tr(f"不对。提示：{ex.text(ex.hint, params, lang)} 原因：{ex.text(ex.reason, params, lang)}",
-                  f"Not quite. Hint: {ex.text(ex.hint, params, lang)} Why: {ex.text(ex.reason, params, lang)}", lang)
-    return Verdict(ex.id, answer, False, msg)
+        return Verdict(ex.id, answer, False, i18n.tr("请先写一个答案。", "Write an answer first.", lang), att.tries)
+    if ex.matches(answer, att.accepted()):
+        return Verdict(ex.id, answer, True, i18n.tr("正确！", "Right!", lang), att.tries)
+    att.tries += 1
+    hint = ex.text(ex.hint, att.params, lang)
+    msg = i18n.tr(f"不对。提示：{hint}", f"Not quite. Hint: {hint}", lang)
+    if att.tries >= 2:
+        msg += " " + explanation(att, lang)
+    return Verdict(ex.id, answer, False, msg, att.tries)
 
 
-def solution(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> str:
-    accepted = ex.expected(lab, params) if ex.expected is not None and lab is not None else set()
-    answer = sorted(accepted, key=len)[-1] if accepted else ""
-    return ex.text(ex.solution, params, lang, answer=answer)
+def explanation(att: Attempt, lang: str) -> str:
+    text = att.exercise.text(att.exercise.explanation, att.params, lang)
+    return i18n.tr(f"解析：{text}", f"Explanation: {text}", lang)
+
+
+def solution(att: Attempt, lang: str) -> str:
+    expected = att.expected() or set()
+    answer = max(expected, key=lambda a: (len(a), a)) if expected else ""
+    return att.exercise.text(att.exercise.solution, att.params, lang, answer=answer)
 
 
 def rich(text: str) -> str:
@@ -78,70 +151,89 @@ def unavailable(exercise_id: str, exc: Exception, lang: str) -> str:
                    f"Exercise {exercise_id} needs data this lab does not have: {exc}", lang)
 
 
-def exercise(exercise_id: str, answer: str | None = None, *, lab: Lab | None = None,
-             lang: str | None = None) -> Any:
-    """Show the exercise (question, input, Check, Show solution); with `answer`, check it and return a Verdict."""
+def exercise(exercise_id: str, answer: str | None = None, *, lab: Lab | None = None, lang: str | None = None,
+             reveal: str | None = None) -> Any:
+    """Show the exercise (question, input, Check, Explanation, Show solution); with `answer`, check it and return a
+    Verdict; with `reveal="explanation"` or `"solution"`, that text."""
     from swarmlab.course import session
 
     lang = lang or i18n.current()
     lab = lab or session.current_lab()
     ex = get(exercise_id)
+    if reveal is not None and reveal not in REVEALS:
+        raise SwarmlabError(f"reveal={reveal!r}: one of {', '.join(repr(r) for r in REVEALS)}")
     try:
-        params = ex.values(lab)
+        att = attempt(ex, lab, shown=answer is None and reveal is None)
     except (SwarmlabError, NotRecorded) as exc:
-        if answer is not None:
+        if answer is not None or reveal is not None:
             raise
         return _Message(unavailable(exercise_id, exc, lang))
     if answer is not None:
-        return grade(ex, answer, lab, params, lang)
-    return _widget(ex, lab, params, lang)
+        return grade(att, answer, lang)
+    if reveal is not None:
+        text = explanation(att, lang) if reveal == "explanation" else \
+            i18n.tr("答案：", "Solution: ", lang) + solution(att, lang)
+        return _Message(text, INFO)
+    return _widget(att, lang)
 
 
 @dataclass
 class _Message:
     text: str
+    colour: str = ""
 
     def __str__(self) -> str:
         return self.text
 
     def _repr_html_(self) -> str:
+        if self.colour:
+            return f'<div style="color:{self.colour}">{rich(self.text)}</div>'
         return f'<div class="alert alert-warning">{html.escape(self.text)}</div>'
 
 
-def _widget(ex: Exercise, lab: Lab | None, params: Params, lang: str) -> Any:
+def _widget(att: Attempt, lang: str) -> Any:
     import ipywidgets as w
     from IPython.display import HTML, display
 
-    display(HTML(question_html(ex, params, lang)))
+    ex = att.exercise
+    display(HTML(question_html(ex, att.params, lang)))
     box = w.Text(placeholder=i18n.tr("你的答案", "your answer", lang), layout=w.Layout(width="22em"))
     check = w.Button(description=i18n.tr("检查", "Check", lang), button_style="primary")
+    explain = w.Button(description=i18n.tr("解析", "Explanation", lang))
     reveal = w.Button(description=i18n.tr("显示答案", "Show solution", lang))
     out = w.HTML()
 
+    def shown(text: str) -> str:
+        return f'<div style="color:{INFO}">{rich(text)}</div>'
+
     def on_check(_: Any = None) -> None:
         try:
-            v = grade(ex, box.value, lab, params, lang)
-            out.value = v._repr_html_()
+            out.value = grade(att, box.value, lang)._repr_html_()
         except (SwarmlabError, NotRecorded) as exc:
             out.value = html.escape(unavailable(ex.id, exc, lang))
 
+    def on_explain(_: Any) -> None:
+        out.value = shown(explanation(att, lang))
+
     def on_reveal(_: Any) -> None:
         try:
-            text = solution(ex, lab, params, lang)
+            text = i18n.tr("答案：", "Solution: ", lang) + solution(att, lang)
         except (SwarmlabError, NotRecorded) as exc:
             text = unavailable(ex.id, exc, lang)
-        out.value = f'<div style="color:{INFO}">{rich(i18n.tr("答案：", "Solution: ", lang) + text)}</div>'
+        out.value = shown(text)
 
     check.on_click(on_check)
+    explain.on_click(on_explain)
     reveal.on_click(on_reveal)
-    return _exercise_box(lang)([w.HBox([box, check, reveal]), out])
+    return _exercise_box(lang)([w.HBox([box, check, explain, reveal]), out])
 
 
 def static_note(lang: str) -> str:
     """What a page without a kernel (the static site) shows in place of the input box."""
     return ('<div class="swarmlab-exercise-static"><i>' + i18n.tr(
-        "在 Jupyter 里打开这一课来作答：输入框、“检查”和“显示答案”需要运行中的内核。",
-        "Open this lesson in Jupyter to answer: the input box, Check and Show solution need a running kernel.",
+        "在 Jupyter 里打开这一课来作答：输入框、“检查”“解析”和“显示答案”需要运行中的内核。",
+        "Open this lesson in Jupyter to answer: the input box, Check, Explanation and Show solution need a running "
+        "kernel.",
         lang) + "</i></div>")
 
 

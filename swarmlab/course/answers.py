@@ -1,0 +1,178 @@
+"""What a student typed, read the way a teacher reads it: the readings of an answer that mean the same thing.
+
+A Chinese input method types full-width characters (`２５６`, `０ｘ１０６`, `１０．０．１．２`, `Ｃ`) and Chinese
+punctuation (`10。0。1。2`, `是，…`); students write counters and nouns after a number (`50个`, `33 次`, `三个节点`,
+`3 nodes`), Chinese or English number words (`两`, `十二`, `three`), and a lead-in (`是`, `对`, `选C`, `the answer
+is`). `readings(answer)` lists the forms such an answer stands for, most literal first; an exercise accepts the
+answer when one of them is an accepted answer. Every rule keeps the meaning: nothing is guessed, added or rounded,
+so `0x106` never reads as `106`, nor `10.0.1.20` as `10.0.1.2`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+QUOTES = "`'\"“”‘’「」『』《》〈〉"
+TRAILING = ".。,，;；:：!！?？、…~～"
+SEPARATORS = ",:=、是为"  # between a lead-in and the answer (after NFKC: `，` is `,`, `：` is `:`)
+
+# a lead-in that only says "my answer is": stripped, repeatedly, from the front
+LEAD_INS = ("theansweris", "answeris", "answer", "myansweris", "itis", "it's", "its", "yes", "option", "choice",
+            "the", "我的答案是", "答案是", "答案为", "答案", "我觉得是", "我认为是", "应该是", "我选择", "我选", "选择",
+            "选项", "选", "是的", "是", "对的", "对", "一共有", "一共", "总共", "共有", "共", "有", "各", "每个后端",
+            "每个", "each")
+# what may follow a number: a counter (个 次 条 台 …), then a noun the questions count; or a noun after a name
+COUNTERS = "个次条台项位只行处"
+NOUNS = ("真实服务器", "服务器", "fwm服务", "负载均衡端点", "lb端点", "端点", "节点", "任务", "副本", "ip地址", "地址",
+         "服务", "mark规则", "标记规则", "规则", "后端", "请求", "回答", "重复", "连接", "链", "模块", "网络", "驱动",
+         "范围", "scope", "realservers", "realserver", "servers", "server", "fwmservices", "fwmservice",
+         "endpoints", "endpoint", "nodes", "node", "tasks", "task", "replicas", "replica", "addresses", "address",
+         "ips", "services", "service", "markrules", "rules", "rule", "backends", "backend", "requests", "request",
+         "answers", "answer", "repeats", "repeat", "times", "connections", "chain", "module", "network", "driver",
+         "each", "intotal", "total")
+TRAILERS = ("吧", "啊", "呀", "呢", "了")
+
+ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+EN_NUMBERS = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"))}
+EN_NUMBERS |= {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+NONE_WORDS = {"none": "0", "no": "0", "nothing": "0", "没有": "0", "无": "0", "一个也没有": "0"}
+
+IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+
+
+def normalize(answer: object) -> str:
+    """NFKC (full-width to half-width, the ideographic space to a space), a Chinese full stop between digits read as
+    the dot it was meant to be, no case, spaces or quotes, no trailing punctuation in either script."""
+    text = unicodedata.normalize("NFKC", str(answer))
+    text = re.sub(r"(?<=\d)[。．·](?=\d)", ".", text)
+    text = re.sub(rf"[\s{re.escape(QUOTES)}]+", "", text).lower()
+    return text.rstrip(TRAILING)
+
+
+def _strip(text: str, words: tuple[str, ...], *, front: bool) -> str:
+    """`words` stripped from the front (with a separator or `is` after one: `是，`, `vni is`) or from the back,
+    repeatedly, as long as something is left."""
+    changed = True
+    while changed:
+        changed = False
+        for w in sorted(words, key=len, reverse=True):
+            if len(text) <= len(w) or not (text.startswith(w) if front else text.endswith(w)):
+                continue
+            rest = text[len(w):].lstrip(SEPARATORS) if front else text[: -len(w)].rstrip(TRAILING)
+            if front and rest.startswith("is") and len(rest) > 2:  # `the vni is 4097`
+                rest = rest[2:].lstrip(SEPARATORS)
+            if rest:
+                text, changed = rest, True
+                break
+    return text
+
+
+def _strip_front(text: str, words: tuple[str, ...]) -> str:
+    return _strip(text, words, front=True)
+
+
+def _strip_back(text: str, words: tuple[str, ...]) -> str:
+    return _strip(text, words, front=False)
+
+
+def zh_number(text: str) -> int | None:
+    """一 … 九千九百九十九 (两, 〇 and 零 too; 十二 and 二十 as written): the number, or None when `text` is not one."""
+    if not text or any(c not in ZH_DIGITS and c not in ZH_UNITS for c in text):
+        return None
+    if len(text) > 1 and all(c in ZH_DIGITS for c in text):  # 二五六: digit by digit
+        return int("".join(str(ZH_DIGITS[c]) for c in text))
+    total, digit, last_unit = 0, None, 10_000
+    for c in text:
+        if c in ZH_DIGITS:
+            if digit is not None and ZH_DIGITS[c] != 0:
+                return None  # two digits without a unit between them
+            digit = ZH_DIGITS[c] if ZH_DIGITS[c] else None
+        else:
+            unit = ZH_UNITS[c]
+            if unit >= last_unit:
+                return None
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+    return total + (digit or 0)
+
+
+def en_number(text: str) -> int | None:
+    """zero … ninety-nine (`twenty-one`, `twentyone`)."""
+    if text in EN_NUMBERS:
+        return EN_NUMBERS[text]
+    m = re.fullmatch(r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-?(one|two|three|four|five|six|seven|"
+                     r"eight|nine)", text)
+    return EN_NUMBERS[m.group(1)] + EN_NUMBERS[m.group(2)] if m else None
+
+
+def as_number(text: str) -> str | None:
+    """A count written any of the usual ways, as digits: `50`, `50个`, `33次`, `三个节点`, `3nodes`, `two`, `两个`,
+    `没有`; None when `text` is not a count."""
+    core = _strip_back(text, NOUNS).rstrip(COUNTERS) if text not in NONE_WORDS else text
+    core = _strip_front(core, ("共", "各", "each"))
+    if core in NONE_WORDS or re.fullmatch(rf"一[{COUNTERS}]?也没有", core):
+        return "0"
+    if re.fullmatch(r"\d+", core):
+        return str(int(core))
+    n = zh_number(core)
+    if n is None:
+        n = en_number(core)
+    return None if n is None else str(n)
+
+
+def as_address(text: str) -> str | None:
+    """An IPv4 address as a lesson prints it: `10.0.1.2/24`, `[::ffff:10.0.1.9]:59920`, `10.0.1.9:59920`."""
+    m = re.fullmatch(rf"\[?(?:::ffff:)?({IPV4})\]?(?::\d+)?(?:/\d+)?", text)
+    return m.group(1) if m else None
+
+
+def as_hex(text: str) -> str | None:
+    """A mark as iptables prints it, `0x107` (`0x0107`, `0x107/0xffffffff` too), in its canonical form."""
+    m = re.fullmatch(r"0x0*([0-9a-f]+)(?:/0xf{8})?", text)
+    return hex(int(m.group(1), 16)) if m else None
+
+
+def as_letters(text: str) -> str | None:
+    """Letters picked (`C`, `(C)`, `C)`, `B→D→A→C→E`, `B, D, A, C, E`): the letters, in order."""
+    core = text.strip("()[]")
+    if re.fullmatch(r"[a-h]\)?", core):
+        return core[0]
+    parts = [p for p in re.split(r"->|→|[-,、>/|;]+", core) if p]
+    if len(parts) > 1 and all(re.fullmatch(r"[a-h]", p) for p in parts):
+        return "".join(parts)
+    return None
+
+
+def readings(answer: object, labels: tuple[str, ...] = ()) -> list[str]:
+    """The forms `answer` stands for, the literal one first. `labels`: words an answer to this question may put
+    before or after the value (`FWM 262`, `权重为0`, `vni=4097`, `在swarm-worker2上`)."""
+    base = normalize(answer)
+    out = [base]
+    core = _strip_back(_strip_front(base, LEAD_INS), TRAILERS)
+    if labels:
+        core = _strip_back(_strip_front(core, labels), labels)
+    out.append(core)
+    if core.startswith("/") and "/" in core[1:]:  # /var/run/docker/netns/lb_…: the name
+        out.append(core.rsplit("/", 1)[1])
+    named = _strip_back(core, NOUNS)
+    out.append(named)
+    for read in (as_number, as_address, as_hex, as_letters):
+        for form in (core, named):
+            value = read(form)
+            if value is not None:
+                out.append(value)
+    return list(dict.fromkeys(r for r in out if r))
+
+
+def canonical(answer: object) -> str:
+    """An accepted answer (a checker's value or a stored one) in the form readings() produce."""
+    text = normalize(answer)
+    for read in (as_address, as_hex):
+        value = read(text)
+        if value is not None:
+            return value
+    return text
