@@ -112,3 +112,16 @@ def test_an_unknown_id_a_claim_without_evidence_and_a_duplicate_are_caught() -> 
     assert "C06.nodest: no evidence (a source line, a recording or another claim)" in problems(bare, pages)
     with pytest.raises(ValueError, match=r"C06\.nodest is defined twice"):
         claims(text + "\n| C06.nodest | again | C04.snat |\n")
+
+
+
+def test_the_site_index_counts_the_lessons_it_lists() -> None:
+    from tests.conftest import tool
+
+    build_site = tool("build_site")
+    names = sorted(p.stem for p in (LESSONS / "en").glob("[0-9][0-9]-*.md"))
+    for lang, unit in (("en", "lessons"), ("zh", "节实验课")):
+        for listed in (names, names[:-1]):
+            page = build_site.index(lang, listed)
+            assert f"{len(listed)} {unit}" in page and "{n}" not in page
+        assert "nine" not in page.lower() and "九节" not in page

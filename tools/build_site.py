@@ -27,11 +27,13 @@ from swarmlab.testing.notebooks import LANGS, execute_all, key, notebooks  # noq
 TITLES = {"zh": "Docker Swarm 内部负载均衡和 VIP：动手实验课",
           "en": "Docker Swarm internal load balancing and the VIP: a hands-on course"}
 INTRO = {
-    "zh": "九节实验课加一节“弄坏它”：跟着 client 所在的节点，从虚拟IP（VIP）、lb_ 命名空间、防火墙标记到 IPVS。"
+    "zh": "{n} 节实验课，从准备实验环境、亲手“弄坏它”，到逐个数据包跟踪一个请求：跟着 client 所在的节点，"
+          "从虚拟IP（VIP）、lb_ 命名空间、防火墙标记到 IPVS。"
           "这里的每个输出都来自在真实三节点集群上录制的会话（回放）。要自己运行命令，请在 Jupyter 里打开 "
           "`labs/zh/` 下的笔记本。",
-    "en": "Nine lessons and a break-it one: follow the client's node from the virtual IP (VIP) through the lb_ "
-          "namespace and the firewall mark to IPVS. Every output here comes from a session recorded on a real "
+    "en": "{n} lessons, from setting up the lab to breaking it on purpose and following one request packet by "
+          "packet: follow the client's node from the virtual IP (VIP) through the lb_ namespace and the firewall "
+          "mark to IPVS. Every output here comes from a session recorded on a real "
           "three-node swarm (replay). To run the commands yourself, open the notebooks in `labs/en/` in Jupyter.",
 }
 OTHER = {"zh": ("English", "../en/index"), "en": ("中文", "../zh/index")}
@@ -71,7 +73,7 @@ div.document { width: 1300px; }
 def index(lang: str, names: list[str]) -> str:
     label, link = OTHER[lang]
     toc = "\n".join(names + (["glossary"] if (ROOT / "lessons" / lang / "glossary.md").exists() else []))
-    return (f"# {TITLES[lang]}\n\n{INTRO[lang]}\n\n[{label}]({link})\n\n"
+    return (f"# {TITLES[lang]}\n\n{INTRO[lang].format(n=len(names))}\n\n[{label}]({link})\n\n"
             f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n")
 
 
