@@ -26,12 +26,14 @@ from swarmlab.testing.notebooks import LANGS, execute_all, key, notebooks  # noq
 
 TITLES = {"zh": "Docker Swarm 内部负载均衡和 VIP：动手实验课",
           "en": "Docker Swarm internal load balancing and the VIP: a hands-on course"}
-INTRO = {  # {n}: the number of lessons, counted from labs/ (never written down)
-    "zh": "{n} 节实验课（其中一节专门“弄坏它”）：跟着 client 所在的节点，从虚拟IP（VIP）、lb_ 命名空间、防火墙标记"
-          "到 IPVS。这里的每个输出都来自在真实三节点集群上录制的会话（回放）。要自己运行命令，请在 Jupyter 里打开 "
+INTRO = {
+    "zh": "{n} 节实验课，从准备实验环境、亲手“弄坏它”，到逐个数据包跟踪一个请求：跟着 client 所在的节点，"
+          "从虚拟IP（VIP）、lb_ 命名空间、防火墙标记到 IPVS。"
+          "这里的每个输出都来自在真实三节点集群上录制的会话（回放）。要自己运行命令，请在 Jupyter 里打开 "
           "`labs/zh/` 下的笔记本。",
-    "en": "{n} lessons, one of them a break-it lesson: follow the client's node from the virtual IP (VIP) through the "
-          "lb_ namespace and the firewall mark to IPVS. Every output here comes from a session recorded on a real "
+    "en": "{n} lessons, from setting up the lab to breaking it on purpose and following one request packet by "
+          "packet: follow the client's node from the virtual IP (VIP) through the lb_ namespace and the firewall "
+          "mark to IPVS. Every output here comes from a session recorded on a real "
           "three-node swarm (replay). To run the commands yourself, open the notebooks in `labs/en/` in Jupyter.",
 }
 OTHER = {"zh": ("English", "../en/index.html", "en"), "en": ("中文", "../zh/index.html", "zh-CN")}
@@ -81,7 +83,7 @@ div.document { width: 1300px; }
 def index(lang: str, names: list[str]) -> str:
     label, link, other = OTHER[lang]
     toc = "\n".join(names + (["glossary"] if (ROOT / "lessons" / lang / "glossary.md").exists() else []))
-    return (f"# {TITLES[lang]}\n\n{INTRO[lang].format(n=len(notebooks(lang)))}\n\n"
+    return (f"# {TITLES[lang]}\n\n{INTRO[lang].format(n=len(names))}\n\n"
             f'<a href="{link}" lang="{other}">{label}</a>\n\n'
             f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n")
 

@@ -812,9 +812,9 @@ define(Exercise(
      "D) a firewall blocks port 80. Pick a letter."),
     ("`sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln` 说了什么？",
      "What does `sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln` say?"),
-    ("任务在运行、名字也能解析，但 lb 命名空间里没有 /32 VIP、没有 MARK 规则，ipvsadm 报 "
+    ("任务在运行，VIP 也分配了，但 lb 命名空间里没有 /32 VIP、没有 MARK 规则，ipvsadm 报 "
      "`Can't initialize ipvs`。",
-     "The tasks run and the name resolves, but the lb namespace has no /32 VIP, no MARK rule, and ipvsadm says "
+     "The tasks run and the VIP is allocated, but the lb namespace has no /32 VIP, no MARK rule, and ipvsadm says "
      "`Can't initialize ipvs`."),
     ("C：内核没有 IPVS（ip_vs 模块）。`swarmlab doctor` 会检查这一点。",
      "C: the kernel has no IPVS (the ip_vs module). `swarmlab doctor` checks for it."),
@@ -852,9 +852,11 @@ define(Exercise(
      "Of the {n} answers above, how many came from the same backend as the answer just before?"),
     ("在条带图里数同一行上相邻的两个点，或者用 `sample.repeats`。",
      "Count two neighbouring dots on the same row of the strip, or use `sample.repeats`."),
-    ("纯轮询从不重复；每一次重复都是一个复用的客户端端口（conn_reuse_mode=0）把连接送回了原来的真实服务器。",
-     "Pure round robin never repeats; each repeat is a reused client port (conn_reuse_mode=0) that took its "
-     "connection back to its earlier real server."),
+    ("纯轮询从不重复；每一次重复都来自一个复用的客户端端口（conn_reuse_mode=0）：它的连接不经调度、回到原来的"
+     "真实服务器，轮询的位置也不动，所以重复出现在这个请求上，或者出现在它的下一个请求上。",
+     "Pure round robin never repeats; each repeat comes from a reused client port (conn_reuse_mode=0): its "
+     "connection goes back to its earlier real server unscheduled and the round-robin position stays, so the "
+     "repeat shows on that request or on the one after it."),
     ("{answer} 次重复。", "{answer} repeats."),
     params=_sample_params, expected=lambda lab, p: {str(_sample(lab).repeats)},
 ))
