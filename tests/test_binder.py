@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
     # package data: the bundled recordings), as on Binder
     code = ("import json, sys\nfrom pathlib import Path\nimport swarmlab\n"
             "from swarmlab import recordings\n"
-            "from swarmlab.testing.notebooks import execute_all, error_outputs\n"
+            "from notebooks_harness import execute_all, error_outputs\n"
             "done, _, failed = execute_all([Path(p) for p in sys.argv[1:]])\n"
             "errors = {k: error_outputs(nb) for k, nb in done.items()}\n"
             "print(json.dumps({'from': swarmlab.__file__, 'recordings': sorted(str(p.relative_to(recordings.folder()))"
@@ -41,6 +42,11 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
             "failed.items()}}}))")
     env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "SWARMLAB_MODE", "SWARMLAB_INVENTORY")}
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
+    # the harness is test code, left out of the wheel: a copy beside the script, importing only the installed swarmlab
+    harness = tmp_path / "harness"
+    harness.mkdir()
+    shutil.copy(ROOT / "swarmlab" / "testing" / "notebooks.py", harness / "notebooks_harness.py")
+    env["PYTHONPATH"] = str(harness)
     env["IPYTHONDIR"] = str(tmp_path / "ipython")  # a kernel of its own, sharing no IPython state
     paths = [str(p) for p in notebooks()]
     out = subprocess.run([str(ROOT / "binder" / "start"), str(venv / "bin" / "python"), "-c", code, *paths],

@@ -25,6 +25,7 @@ PROJECT = PYPROJECT["project"]
 USED_WITHOUT_IMPORT = {
     "jupyterlab": "the UI the lessons open in (README: jupyter lab labs/zh)",
     "ipykernel": "the kernel the lessons run on",
+    "jupyterlab-language-pack-zh-cn": "JupyterLab's own menus in Chinese (tools/jupyterlab_settings.py sets zh_CN)",
 }
 IMPORT_NAME = {"pyyaml": "yaml"}
 # The replay suite: no swarm, no sshd, no browser; what a Binder visitor runs.
