@@ -9,27 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
-from swarmlab.i18n import _
+from swarmlab.i18n import Msg
 from swarmlab.lab import Lab
 from swarmlab.parsers.netns_ls import lb_namespace_for
-
-
-class Msg(str):
-    """A message: the English text (what str() gives) made from a message id of the course's catalog
-    (swarmlab.i18n) and its values; `render(lang)` looks the id up and fills in the same values (a value that is
-    itself a Msg in the same language)."""
-
-    message: str
-    values: dict[str, object]
-
-    def __new__(cls, message: str, **values: object) -> Msg:
-        obj = super().__new__(cls, message.format(**values) if values else message)
-        obj.message, obj.values = message, values
-        return obj
-
-    def render(self, lang: str) -> str:
-        values = {k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.values.items()}
-        return _(self.message, lang, **values)
 
 
 class Given(Msg):

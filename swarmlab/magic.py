@@ -24,6 +24,7 @@ never in it.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import html
 import keyword
 import re
@@ -231,9 +232,11 @@ def prompt(lab: Lab, node: str) -> str:
     return f"{user}@{node}:~{'#' if user == 'root' else '$'}"
 
 
-def vocabulary(lab: Lab) -> Vocabulary:
-    """What this lab's students may name: its images and its overlay network."""
-    return Vocabulary(images=dict(lab.images), networks=(lab.network,))
+def vocabulary(lab: Lab, node: str | None = None) -> Vocabulary:
+    """What this lab's students may name: its images, its overlay network, and on `node` the containers of the
+    lessons' services (read from the swarm only when a command names a container)."""
+    vocab = Vocabulary(images=dict(lab.images), networks=(lab.network,))
+    return dataclasses.replace(vocab, containers=lambda: lab.owned_containers(node, vocab.services))
 
 
 def refusal(command: str, exc: Refused, lang: str) -> str:
@@ -268,7 +271,7 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     except SwarmlabError as exc:
         return Shown(f"{node_ref}$", command, "", error=True, note=str(exc), note_label=label), None
     try:
-        step, args = admit(command, vocabulary(lab))
+        step, args = admit(command, vocabulary(lab, node))
     except Refused as exc:
         return Shown(prompt(lab, node), command, "", error=True, note=refusal(command, exc, lang),
                      note_label=label), None

@@ -22,6 +22,8 @@ LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 # what the lessons' notebooks hold in these variables (any real values of the same kind)
 VARIABLES = {"client": "3f2a9c1b7d4e", "lb": "lb_yz6bq8kx1", "victim_id": "0123456789ab",
              "web_image": "swarmlab/whoami:1", "client_image": "swarmlab/client:1"}
+# a lab whose swarm reports the lessons' containers on the node (`docker kill $victim_id`)
+LAB_VOCAB = bounds.Vocabulary(containers=lambda: {VARIABLES["victim_id"], VARIABLES["client"]})
 
 
 def lesson_lines() -> list[tuple[str, str]]:
@@ -45,7 +47,7 @@ def test_the_lessons_have_swarm_lines() -> None:
 def test_every_lesson_command_is_admitted(where: str, line: str) -> None:
     inv = magic.parse_line(line)  # its -H patterns are bounded, its -n within the limit
     command = magic.expand(inv.command, VARIABLES)
-    step, _ = admit(command)
+    step, _ = admit(command, LAB_VOCAB)
     assert step.typed, where
 
 
@@ -110,6 +112,12 @@ ATTACKS = [
     "docker swarm leave --force",
     "docker run --rm --network host busybox",
     "ping 8.8.8.8",
+    # any other mode than replicated; a container the lab does not own (no lab: none is)
+    "docker service create --name web --network mynet --mode global-job swarmlab/whoami:1",
+    "docker service create --name web --network mynet --mode=global swarmlab/whoami:1",
+    "docker kill 0123456789ab",
+    "docker container kill deadbeefcafe",
+    "docker inspect -f '{{.NetworkSettings.SandboxKey}}' 0123456789ab",
 ]
 
 
@@ -123,6 +131,8 @@ def test_an_attack_form_is_refused_naming_what_is_allowed(typed: str) -> None:
         admit(typed)
     exc = caught.value
     assert exc.said("en") and exc.said("zh") and exc.said("en") != exc.said("zh")
+    assert "\n" not in exc.said("en") and "\n" not in exc.said("zh")  # one clear line
+    assert re.search(r"[\u4e00-\u9fff]", exc.said("zh")), exc.said("zh")  # said in Chinese (the catalog)
     assert exc.allowed and all(" " in form for form in exc.allowed)  # typed commands, not titles
     assert recognise(typed, typed_only=True) is None
 
@@ -301,3 +311,38 @@ def test_already_exists_is_a_note_beside_what_docker_printed() -> None:
                                "--endpoint-mode dnsrr swarmlab/whoami:1")
     assert magic.say("exists", "en") in out.note and magic.say("exists", "en") not in out.output
     assert "AlreadyExists" in out.output and not out.error  # what docker printed, as printed
+
+
+# -- docker kill: only a container of the lab's services on that node --------------------------------------------
+
+SIX = Path(recordings.__file__).parent / "lessons" / "06-scaling-and-failure.jsonl"  # kills 4cbc0337525c
+
+
+def test_kill_is_bounded_to_the_containers_the_lab_owns() -> None:
+    owned = bounds.Vocabulary(containers=lambda: {"4cbc0337525c"})
+    assert admit("docker kill 4cbc0337525c", owned)[0].name == "kill_task"
+    assert admit("docker kill " + "4cbc0337525c" + "0" * 52, owned)[0].name == "kill_task"  # its full id
+    for other in ("4cbc", "4cbc03375", "0123456789ab"):  # a short prefix could name another container too
+        with pytest.raises(Refused) as caught:
+            admit(f"docker kill {other}", owned)
+        assert caught.value.allowed == ["docker kill 4cbc0337525c"]
+        assert "not a container of the lessons' services" in caught.value.said("en")
+        assert "不是本节点上课程服务" in caught.value.said("zh")
+
+
+def test_kill_in_a_lesson_replay_names_the_nodes_own_containers() -> None:
+    lab = Lab.connect("replay", recording=SIX)
+    assert lab.owned_containers("swarm-worker1", bounds.DEFAULT.services) == {"4cbc0337525c"}
+    out, _ = magic.run_command(lab, "swarm-worker1", "docker kill 0123456789ab", lang="zh")
+    assert out.error and "docker kill 4cbc0337525c" in out.note and "不是本节点上课程服务" in out.note
+    assert not any(r.step == "kill_task" for r in lab.log)  # refused before anything ran or was replayed
+    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 4cbc0337525c")
+    assert not out.error and result is not None and result.output.strip() == "4cbc0337525c"
+
+
+def test_a_refusal_is_said_in_the_notebooks_language() -> None:
+    with pytest.raises(Refused) as caught:
+        admit("docker service scale web=100000")
+    assert caught.value.said("en") == "replicas 100000: from 1 to 3 here (what the lessons need)"
+    assert caught.value.said("zh") == "副本数 100000：这里只允许 1 到 3（课程所需的范围）"
+    assert str(caught.value) == caught.value.said("en")

@@ -393,6 +393,16 @@ class Lab:
     def containers(self, node: str | None = None, service: str | None = None) -> StepResult[list[Container]]:
         return self.run(st.CONTAINER_LS, node, service=service)
 
+    def owned_containers(self, node: str | None = None, services: Iterable[str] = ()) -> set[str]:
+        """The ids of the containers of `services` on `node`, as the swarm reports them now (`docker container ls`,
+        the lab's own read: `latest`); a replay: as any listing the recording holds on that node reported them.
+        What `docker kill` may name through the `%swarm` magic (`swarmlab.commands.bounds.container`)."""
+        target = self.node(node, st.CONTAINER_LS)
+        wanted = set(services)
+        now = self.run(st.CONTAINER_LS, target, latest=True)
+        listings = [now, *(self.recorded(st.CONTAINER_LS, target) or [])]
+        return {x.id for r in listings for x in r.value or [] if x.service in wanted}
+
     def client_container(self) -> tuple[str, str]:
         node = self.client_node()
         listed = self.run(st.CONTAINER_LS, node, service="client", latest=True)
