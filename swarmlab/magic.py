@@ -65,6 +65,7 @@ TEXT = {
     "error": N_("error"),
     "exists": N_("already exists: created earlier, nothing to do"),
     "usage": N_("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND"),
+    "empty_cell": N_("this cell holds no command: write one command per line under %%swarm NODE"),
     "out_taken": N_("-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result"),
 }
 
@@ -351,6 +352,10 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
                 return None
             commands = [inv.command] if cell is None else \
                 [x.strip() for x in cell.splitlines() if x.strip() and not x.strip().startswith("#")]
+            if not commands:  # a %%swarm cell with only comments or blank lines: said, not silently nothing
+                show(Shown("%%swarm", line, "", error=True, note=say("empty_cell", lang),
+                           note_label=say("swarmlab", lang)))
+                return None
             results = []
             for typed in commands:
                 node = expand(inv.node, shell.user_ns)  # a lesson may compute the node: `%swarm $victim_node ...`

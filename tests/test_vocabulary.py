@@ -346,3 +346,13 @@ def test_a_refusal_is_said_in_the_notebooks_language() -> None:
     assert caught.value.said("en") == "replicas 100000: from 1 to 3 here (what the lessons need)"
     assert caught.value.said("zh") == "副本数 100000：这里只允许 1 到 3（课程所需的范围）"
     assert str(caught.value) == caught.value.said("en")
+
+
+@pytest.mark.parametrize("typed", ["docker exec $client \"Chain wget -qO- http://web",
+                                   "docker service inspect -f '{{json .Endpoint.VirtualIPs}} web", "docker ps \\"])
+def test_an_unclosed_quote_is_said_as_such(typed: str) -> None:
+    """Found by tests/test_magic_fuzz.py: a command shlex cannot split was refused as "no command"."""
+    with pytest.raises(Refused) as caught:
+        admit(typed)
+    assert "unclosed quote" in caught.value.said("en") and "引号" in caught.value.said("zh")
+    assert caught.value.allowed

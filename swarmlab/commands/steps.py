@@ -740,6 +740,9 @@ def admit(command: str, vocab: Vocabulary = b.DEFAULT) -> tuple[Step[object], Ar
     """The step a student's command belongs to and its arguments, within that step's bounds; `Refused` (saying
     why, in both course languages, with the allowed typed forms) otherwise."""
     tokens = tokens_of(command)
+    if tokens is None:  # shlex could not split it (the magic's fuzz found this said as "no command")
+        raise Refused(Msg(N_("an unclosed quote or a trailing backslash in {command}: close the quote (or leave "
+                             "the quotes out)"), command=repr(command)), forms(command.replace("'", " ")))
     if not tokens:
         raise Refused(Msg(N_("no command")), forms())
     got = _exec(tokens) if tokens[:1] == ["docker"] else _nsenter(tokens)
