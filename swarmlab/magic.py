@@ -28,6 +28,7 @@ import dataclasses
 import html
 import keyword
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,8 @@ TEXT = {
     "error": N_("error"),
     "exists": N_("already exists: created earlier, nothing to do"),
     "usage": N_("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND"),
+    "cut": N_("-H: highlighting stopped at line {line} after {budget} s; the lines after it are shown without "
+              "highlights"),
     "empty_cell": N_("this cell holds no command: write one command per line under %%swarm NODE"),
     "out_taken": N_("-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result"),
 }
@@ -121,8 +124,10 @@ def parse_line(line: str) -> Invocation:
 
 
 MAX_PATTERN = 200    # characters of a -H pattern
-MAX_REPEATS = 2      # unbounded repeats (* + {n,}) in one -H pattern: matching stays polynomial and small
+MAX_REPEATS = 2      # large repeats (* + {n,} {n,m} with m > 9) in one -H pattern: matching stays polynomial
 HIGHLIGHT_SPAN = 300  # characters of each output line a -H pattern looks at
+HIGHLIGHT_BUDGET = 2.0  # seconds of matching for one block: the lines after it are shown without highlights
+_clock = time.monotonic  # (tests/test_vocabulary.py gives a clock that runs fast, to see the budget run out)
 
 
 def safe_pattern(pattern: str) -> str:
@@ -159,11 +164,13 @@ def safe_pattern(pattern: str) -> str:
             stack[-1] = stack[-1] or inner or (nxt in "*+?{" and bool(nxt))
         elif ch in "*+{?|":
             stack[-1] = True
-            if ch in "*+" or (ch == "{" and re.match(r"\{\d*,\}", pattern[i:])):
+            large = re.match(r"\{\d*,(\d*)\}", pattern[i:]) if ch == "{" else None
+            if ch in "*+" or (large and (not large[1] or int(large[1]) > 9)):  # a{1,300}a{1,300}a{1,300}a{1,300}b
                 repeats += 1
         i += 1
     if repeats > MAX_REPEATS:
-        raise SwarmlabError(f"-H {pattern!r}: {repeats} unbounded repeats (* + {{n,}}); at most {MAX_REPEATS}")
+        raise SwarmlabError(f"-H {pattern!r}: {repeats} unbounded or large repeats (* + {{n,}} {{n,m}} with m > 9); "
+                            f"at most {MAX_REPEATS}")
     return pattern
 
 
@@ -193,17 +200,39 @@ class Shown:
     error: bool = False
     note: str = ""       # swarmlab's own words (a refusal, a substitution, "already exists"): never in the terminal
     note_label: str = "swarmlab"
+    lang: str = "en"
+    cut: int | None = None  # the line (from 0) where highlighting stopped: its time budget ran out
+    _marks: list[tuple[bool, str]] | None = field(default=None, repr=False, compare=False)
 
     def _marked(self) -> list[tuple[bool, str]]:
-        pats = [re.compile(h) for h in self.highlight]
-        lines = self.output.rstrip("\n").split("\n") if self.output else []
-        return [(any(p.search(line[:HIGHLIGHT_SPAN]) for p in pats), line) for line in lines]
+        """Each output line, and whether a -H pattern matches it: matched until HIGHLIGHT_BUDGET seconds are
+        spent (a pattern `safe_pattern` admits costs at most a fraction of a second on one line), the lines after
+        that unmarked and said in the note (`cut`). Computed once per block."""
+        if self._marks is None:
+            pats = [re.compile(h) for h in self.highlight]
+            lines = self.output.rstrip("\n").split("\n") if self.output else []
+            marks: list[tuple[bool, str]] = []
+            deadline = _clock() + HIGHLIGHT_BUDGET
+            for no, line in enumerate(lines):
+                if pats and _clock() > deadline:
+                    self.cut = no
+                    marks += [(False, rest) for rest in lines[no:]]
+                    break
+                marks.append((any(p.search(line[:HIGHLIGHT_SPAN]) for p in pats), line))
+            self._marks = marks
+        return self._marks
+
+    def _said(self) -> str:
+        """The note, with the highlighting's own word when it stopped early."""
+        cut = say("cut", self.lang, line=str(self.cut + 1), budget=f"{HIGHLIGHT_BUDGET:g}") \
+            if self.cut is not None else ""
+        return "\n".join(x for x in (self.note, cut) if x)
 
     def __repr__(self) -> str:
         lines = [f"{self.prompt} {self.command}"]
         lines += [(">> " if hit else "   ") + line if self.highlight else line for hit, line in self._marked()]
-        if self.note:
-            lines += [f"[{self.note_label}] {x}" for x in self.note.split("\n")]
+        if self._said():
+            lines += [f"[{self.note_label}] {x}" for x in self._said().split("\n")]
         if self.footer:
             lines.append(f"# {self.footer}")
         return "\n".join(lines)
@@ -220,7 +249,7 @@ class Shown:
         footer = f'<div style="font-size:85%;color:#555">{html.escape(self.footer)}</div>' if self.footer else ""
         note = (f'<div class="swarmlab-note" style="font-family:sans-serif;font-size:90%;white-space:pre-wrap;'
                 f'border:1px dashed {color};padding:4px 8px;margin:2px 0"><b>{html.escape(self.note_label)}</b>: '
-                f"{html.escape(self.note)}</div>") if self.note else ""
+                f"{html.escape(self._said())}</div>") if self._said() else ""
         return ('<div class="swarmlab-terminal"><pre style="background:#f6f8fa;border-left:4px solid '
                 f'{color};padding:6px 10px;white-space:pre-wrap;font-family:var(--jp-code-font-family,'
                 'ui-monospace,DejaVu Sans Mono,Noto Sans Mono CJK SC,monospace);font-size:12.5px;line-height:1.35">'
@@ -311,7 +340,7 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
         output = re.sub(r"(?m)^swarmlab-request \d+\n", "", output)
     shown = Shown(prompt(lab, node), command, output, highlight, footer, ran, say("ran", lang),
                   error=result.exit_code not in (0, None) and not step.failure_is_data, note=changed,
-                  note_label=label)
+                  note_label=label, lang=lang)
     return shown, result
 
 

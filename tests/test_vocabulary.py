@@ -5,7 +5,6 @@ same key arguments."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -201,11 +200,33 @@ def test_bad_magic_options_are_one_line(line: str) -> None:
 
 
 def test_a_catastrophic_pattern_never_runs() -> None:
-    start = time.monotonic()
+    """Refused by its shape, before it matches anything (the old check ran `(a+)+$` for over 20 s)."""
     with pytest.raises(SwarmlabError, match="forever"):
         magic.safe_pattern("(a+)+$")
     assert magic.safe_pattern("Preparing|Starting|Running") and magic.safe_pattern("inet .*/24")
-    assert time.monotonic() - start < 60  # (a bound, not a timing assert: the old check ran for over 20 s)
+    assert magic.safe_pattern("a{1,9}b{2,3}") and magic.safe_pattern(".*x{1,300}")
+
+
+def test_large_bounded_repeats_count_as_repeats() -> None:
+    """`a{1,300}` four times took 108 s on one 300-character line: a bounded repeat above 9 counts."""
+    with pytest.raises(SwarmlabError, match="unbounded or large repeats"):
+        magic.safe_pattern("a{1,300}a{1,300}a{1,300}a{1,300}b")
+    with pytest.raises(SwarmlabError, match="unbounded or large repeats"):
+        magic.safe_pattern("a{10,}a{0,10}.*b")
+
+
+def test_highlighting_stops_when_its_time_budget_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget's failure path, with a clock that runs fast (no timing assert): the lines after the budget are
+    shown unmarked and the note says where highlighting stopped, in the notebook's language."""
+    ticks = iter(range(0, 10**6))
+    monkeypatch.setattr(magic, "_clock", lambda: float(next(ticks)))  # one second per look at the clock
+    out = magic.Shown("$", "x", "".join(f"web {i}\n" for i in range(10)), ["web"], lang="zh")
+    marks = out._marked()
+    assert [hit for hit, _ in marks] == [True] * out.cut + [False] * (10 - out.cut) and 0 < out.cut < 10
+    assert f"第 {out.cut + 1} 行停止" in repr(out) and f"第 {out.cut + 1} 行停止" in out._repr_html_()
+    monkeypatch.setattr(magic, "_clock", lambda: 0.0)  # a clock that stands still: every line is looked at
+    out = magic.Shown("$", "x", "".join(f"web {i}\n" for i in range(10)), ["web"])
+    assert all(hit for hit, _ in out._marked()) and out.cut is None and "stopped" not in repr(out)
 
 
 @pytest.fixture(scope="module")
