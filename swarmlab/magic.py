@@ -305,6 +305,9 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     except Refused as exc:
         return Shown(prompt(lab, node), command, "", error=True, note=refusal(command, exc, lang),
                      note_label=label), None
+    except SwarmlabError as exc:  # the swarm could not say what the command names (the node's containers)
+        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {exc}",
+                     note_label=label), None
     if n is not None:
         if step.name != "requests":
             return Shown(prompt(lab, node), command, "", error=True, note="-n goes with requests only",

@@ -377,3 +377,19 @@ def test_an_unclosed_quote_is_said_as_such(typed: str) -> None:
         admit(typed)
     assert "unclosed quote" in caught.value.said("en") and "引号" in caught.value.said("zh")
     assert caught.value.allowed
+
+
+def test_kill_when_the_swarm_cannot_list_the_containers_is_an_error_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live, the node may not answer the lab's `docker container ls`: the kill is not admitted, and the note says
+    why (no traceback out of the magic)."""
+    from swarmlab.errors import NodeUnreachable
+
+    lab = Lab.connect("replay", recording=SIX)
+
+    def unreachable(node: str | None = None, services: Any = ()) -> set[str]:
+        raise NodeUnreachable("[swarm-worker1] connection refused", node="swarm-worker1")
+
+    monkeypatch.setattr(lab, "owned_containers", unreachable)
+    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 4cbc0337525c")
+    assert out.error and "connection refused" in out.note and result is None
+    assert not any(r.step == "kill_task" for r in lab.log)
