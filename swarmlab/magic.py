@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands.bounds import CHAPTER_IMAGES, MAX_REQUESTS, Refused, Vocabulary
 from swarmlab.commands.steps import STEPS, admit, tokens_of
-from swarmlab.errors import CommandFailed, SwarmlabError
+from swarmlab.errors import CommandFailed, SudoPasswordRequired, SwarmlabError
 from swarmlab.i18n import LANGS, N_, _
 
 if TYPE_CHECKING:
@@ -274,6 +274,11 @@ def refusal(command: str, exc: Refused, lang: str) -> str:
                       *(f"  {f}" for f in exc.allowed)])
 
 
+def one_line(exc: BaseException) -> str:
+    """An error as one line of a note (a failed command's stderr follows its summary on the same line)."""
+    return "; ".join(x.strip() for x in str(exc).splitlines() if x.strip())
+
+
 def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> str:
     """What swarmlab changed between the typed command and the step it ran, said in the note (never hidden)."""
     tokens = tokens_of(command) or []
@@ -299,14 +304,14 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     try:
         node = lab.node(node_ref)
     except SwarmlabError as exc:
-        return Shown(f"{node_ref}$", command, "", error=True, note=str(exc), note_label=label), None
+        return Shown(f"{node_ref}$", command, "", error=True, note=one_line(exc), note_label=label), None
     try:
         step, args = admit(command, vocabulary(lab, node))
     except Refused as exc:
         return Shown(prompt(lab, node), command, "", error=True, note=refusal(command, exc, lang),
                      note_label=label), None
     except SwarmlabError as exc:  # the swarm could not say what the command names (the node's containers)
-        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {exc}",
+        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {one_line(exc)}",
                      note_label=label), None
     if n is not None:
         if step.name != "requests":
@@ -325,10 +330,13 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
         if step.name == "service_create" and "already exists" in (exc.stderr or ""):
             return Shown(prompt(lab, node), command, exc.stdout + exc.stderr,  # what docker printed, as printed
                          note=f"{args.get('name')}: {say('exists', lang)}", note_label=label), None
+        said = str(exc).split("\n")[0]  # what the command printed is the block itself, as printed: not again
+        if isinstance(exc, SudoPasswordRequired):
+            said += f" {exc.HINT}"
         return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
-                     note=f"{say('error', lang)}: {exc}", note_label=label), None
+                     note=f"{say('error', lang)}: {said}", note_label=label), None
     except SwarmlabError as exc:
-        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {exc}",
+        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {one_line(exc)}",
                      note_label=label), None
     if result.exit_code is None and result.note.startswith("not in this recording"):
         return Shown(prompt(lab, node), command, "", error=True, note=say("not_recorded", lang, node=node),
@@ -374,7 +382,7 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
             try:
                 inv = parse_line(line)
             except (SwarmlabError, re.error) as exc:
-                show(Shown("%swarm", line, "", error=True, note=f"{exc} ({say('usage', lang)})",
+                show(Shown("%swarm", line, "", error=True, note=f"{one_line(exc)} ({say('usage', lang)})",
                            note_label=say("swarmlab", lang)))
                 return None
             if inv.out and inv.out in shell.user_ns and not _ours(shell.user_ns[inv.out]):

@@ -1,16 +1,18 @@
 """A fuzz test over the `%swarm` magic (issue 22, "Measured"): random typed lines made from the vocabulary's own
 words (every lesson's `%swarm` line, mutated token by token: words of other steps, hostile values, options with
-hostile values), run through a real IPython shell on a replayed lab. Whatever is typed: no exception escapes the
-magic, everything it shows renders, and a refusal or error is swarmlab's note whose reason is one line.
+hostile values), run through a real IPython shell. Whatever is typed: no exception escapes the magic, everything
+it shows renders, and a refusal or error is swarmlab's note whose reason is one line.
 
-Replay only: nothing is sent anywhere. (Live, the same lines would reach a real swarm's dockerd through the lab;
-the live path differs from this one only below `Lab.run`, where the commands are the builders' own, and the rig
-tests run the lessons' commands live.)"""
+Three labs: two replays (the rig session; lesson 06, whose `docker kill` asks which containers the lab owns) and a
+live lab on the loopback sshd (`LocalSSHD`: this machine as a node, without a dockerd, so every docker command
+fails there as on a node whose dockerd is down; the admitted commands are the builders' read-only listings,
+nothing else runs). A live swarm is the rig tests' part (tests/test_rig_lifecycle.py sends the attack forms)."""
 
 from __future__ import annotations
 
 import os
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,17 +73,30 @@ def typed_line(draw: st.DrawFn) -> str:
 SHOWN: list[Any] = []
 
 
-@pytest.fixture(scope="module")
-def shell() -> Any:
+SIX = Path(recordings.__file__).parent / "lessons" / "06-scaling-and-failure.jsonl"
+
+
+@pytest.fixture(scope="module", params=["rig-session", "lesson-06", "live-sshd"])
+def shell(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     from IPython.core.interactiveshell import InteractiveShell
 
     ip = InteractiveShell.instance()
-    lab = Lab.connect("replay", recording=recordings.get("rig-session"))
+    if request.param == "live-sshd":
+        sshd = request.getfixturevalue("sshd")
+        inv = tmp_path_factory.mktemp("fuzz") / "inventory.toml"
+        inv.write_text(f'[[nodes]]\nname = "swarm-manager"\nhost = "{sshd.host}"\nport = {sshd.port}\n'
+                       f'user = "root"\nkey_file = "{sshd.client_key}"\nrole = "manager"\n')
+        lab = Lab.connect("live", inventory=inv)
+        ip.user_ns.update(lb="lb_abcdefghi", client="3f2a9c1b7d4e")
+    else:
+        lab = Lab.connect("replay", recording=recordings.get("rig-session") if request.param == "rig-session"
+                          else SIX)
+        ip.user_ns.update(lb=lab.lb_namespace("@client"), client=lab.client_container()[1])
     magic.register(ip, lab, lang="zh", display=SHOWN.append)
-    ip.user_ns.update(lab=lab, lb=lab.lb_namespace("@client"), client=lab.client_container()[1],
-                      victim_id="4cbc0337525c", victim_node="swarm-worker1", web_image="swarmlab/whoami:1",
-                      client_image="swarmlab/client:1")
+    ip.user_ns.update(lab=lab, victim_id="4cbc0337525c", victim_node="swarm-worker1",
+                      web_image="swarmlab/whoami:1", client_image="swarmlab/client:1")
     yield ip
+    lab.close()
     InteractiveShell.clear_instance()
 
 
@@ -105,7 +120,7 @@ def check(shown: list[Any], line: str) -> None:
             assert "Traceback" not in out.note and "swarmlab bug" not in out.note, (line, out.note)
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_N", "300")), deadline=None,
+@settings(max_examples=int(os.environ.get("FUZZ_N", "150")), deadline=None,
           derandomize=not os.environ.get("FUZZ_RANDOM"),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(line=typed_line(), cell=st.booleans())
@@ -135,3 +150,17 @@ def test_a_cell_without_a_command_is_said(shell: Any, cell: str) -> None:
     shell.run_cell_magic("swarm", "@manager", cell)
     [out] = SHOWN
     assert out.error and "没有命令" in out.note
+
+
+def test_a_live_failure_is_one_line_beside_what_the_node_printed(sshd: Any, tmp_path: Path) -> None:
+    """Found by this fuzz on the live lab: a failed command's note repeated its stderr on a second line, and a node
+    that could not be found (`@client`: `docker service ps client` failed) gave a two-line note."""
+    inv = tmp_path / "inventory.toml"
+    inv.write_text(f'[[nodes]]\nname = "swarm-manager"\nhost = "{sshd.host}"\nport = {sshd.port}\nuser = "root"\n'
+                   f'key_file = "{sshd.client_key}"\nrole = "manager"\n')
+    with Lab.connect("live", inventory=inv) as lab:
+        out, _ = magic.run_command(lab, "@manager", "docker network ls")
+        assert out.error and "Cannot connect to the Docker daemon" in out.output  # as the node printed it
+        assert "\n" not in out.note and "Cannot connect" not in out.note and "exited 1" in out.note
+        out, _ = magic.run_command(lab, "@client", "docker network ls")
+        assert out.error and "\n" not in out.note and "Cannot connect to the Docker daemon" in out.note
