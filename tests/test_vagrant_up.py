@@ -154,7 +154,7 @@ def test_the_chapter_runs_live_as_user_vagrant(vagrant_kit: object, inv: Invento
 def test_one_lesson_executes_live(vagrant_kit: object, inv: Inventory, monkeypatch: pytest.MonkeyPatch) -> None:
     from swarmlab.testing.notebooks import error_outputs, execute_all, notebooks
     from swarmlab.testing.notebooks import problems as shown_problems
-    from swarmlab.testing.vagrant import Kit
+    from swarmlab.testing.vagrant import Kit, volume_allocations_mib
 
     assert isinstance(vagrant_kit, Kit)
     kit = vagrant_kit
@@ -171,6 +171,15 @@ def test_one_lesson_executes_live(vagrant_kit: object, inv: Inventory, monkeypat
     problems = [f"{name}: {why}" for name, why in failed.items()]
     problems += [f"{name}: {e}" for name, nb in done.items() for e in error_outputs(nb) + shown_problems(nb)]
     assert len(done) == 1 and problems == []
+    # laptop sizing (docs/instructor-guide.md): each machine's memory and disk after a lesson ran, the host's volumes
+    with SSHTransport(inv) as t:
+        for node in inv.names():
+            mem = t.run(node, "free -m | awk '/^Mem:/ {print $3, $7}'", timeout=60, check=True).stdout.split()
+            disk = t.run(node, "df -m --output=used / | tail -1", timeout=60, check=True).stdout.split()
+            kit.sizes[node] = {"mem_used_mib": int(mem[0]), "mem_available_mib": int(mem[1]),
+                               "root_used_mib": int(disk[0])}
+    kit.sizes["host_volumes_mib"] = volume_allocations_mib()
+    assert kit.sizes["host_volumes_mib"], "no libvirt volume measured"
 
 
 def test_provision_again_changes_nothing(vagrant_kit: object, inv: Inventory) -> None:
