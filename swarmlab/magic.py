@@ -214,12 +214,14 @@ class Shown:
 
     def _kept(self, marked: list[tuple[bool, str]]) -> set[int] | None:
         """The lines a folded output shows (None: all of them): the first lines (headers), the highlighted ones with a
-        line either side; without highlights, the head and the tail."""
+        line either side (up to ten of them); without highlights, the head and the tail."""
         if not self.fold_label or len(marked) <= FOLD_OVER:
             return None
         hits = [i for i, (hit, _) in enumerate(marked) if hit]
         if hits:
-            keep = set(range(FOLD_HEAD)) | {j for i in hits for j in range(i - 1, i + 2) if 0 <= j < len(marked)}
+            around = 1 if len(hits) <= 10 else 0  # many hits (a loop of answers): the hits alone
+            keep = set(range(FOLD_HEAD)) | {j for i in hits for j in range(i - around, i + around + 1)
+                                            if 0 <= j < len(marked)}
         else:
             keep = set(range(FOLD_OVER - 5)) | set(range(len(marked) - 5, len(marked)))
         return keep if len(marked) - len(keep) >= 5 else None

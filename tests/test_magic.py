@@ -147,3 +147,12 @@ def test_a_long_output_without_highlights_keeps_its_head_and_tail() -> None:
     visible, fold = _folded(shown._repr_html_())
     assert f"line {FOLD_OVER - 6}\n" in visible and "line 99" in visible and "line 50\n" not in visible
     assert "show all 100 lines" in fold and "line 50\n" in fold
+
+
+def test_a_long_loop_of_answers_keeps_only_the_highlighted_lines() -> None:
+    from swarmlab.magic import Shown, say
+
+    answers = "\n".join(f"Hostname: {'ab' if i % 2 else 'cd'}\nIP: 127.0.0.1\nIP: 10.0.1.{i}\n" for i in range(20))
+    visible, _ = _folded(Shown("$", "loop", answers, ["Hostname"], fold_label=say("fold", "en"),
+                               gap_label=say("gap", "en"))._repr_html_())
+    assert visible.count("Hostname: ") == 20 and "IP: 10.0.1.5" not in visible and "IP: 127.0.0.1" in visible
