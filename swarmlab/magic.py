@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 _FLAG = re.compile(r"\s*(-f|--frame)(?=\s)")
 _OPTION = re.compile(r"""\s*(-H|--highlight|-o|--out|-n)\s+('[^']*'|"[^"]*"|\S+)""")
 _VAR = re.compile(r"\$([A-Za-z_]\w*)")
+FOLD_OVER = 30  # an output longer than this many lines is folded in the notebook (Shown._kept)
+FOLD_HEAD = 3   # header lines a folded output keeps
 
 # the magic's own words: key -> English, the message id of its Chinese in swarmlab/locale (swarmlab.i18n)
 TEXT = {
@@ -69,6 +71,8 @@ TEXT = {
     "cut": N_("-H: highlighting stopped at line {line} after {budget} s; the lines after it are shown without "
               "highlights"),
     "empty_cell": N_("this cell holds no command: write one command per line under %%swarm NODE"),
+    "fold": N_("show all {n} lines"),
+    "gap": N_("{n} lines not shown"),
     "out_taken": N_("-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result"),
 }
 
@@ -203,6 +207,8 @@ class Shown:
     lang: str = "en"
     cut: int | None = None  # the line (from 0) where highlighting stopped: its time budget ran out
     _marks: list[tuple[bool, str]] | None = field(default=None, repr=False, compare=False)
+    fold_label: str = ""  # "show all {n} lines": set, a long output shows the lines that matter, the rest a click away
+    gap_label: str = ""   # "{n} lines not shown"
 
     def _marked(self) -> list[tuple[bool, str]]:
         """Each output line, and whether a -H pattern matches it: matched until HIGHLIGHT_BUDGET seconds are
@@ -237,12 +243,47 @@ class Shown:
             lines.append(f"# {self.footer}")
         return "\n".join(lines)
 
+    def _kept(self, marked: list[tuple[bool, str]]) -> set[int] | None:
+        """The lines a folded output shows (None: all of them): the first lines (headers), the highlighted ones with a
+        line either side (up to ten of them); without highlights, the head and the tail."""
+        if not self.fold_label or len(marked) <= FOLD_OVER:
+            return None
+        hits = [i for i, (hit, _) in enumerate(marked) if hit]
+        if hits:
+            around = 1 if len(hits) <= 10 else 0  # many hits (a loop of answers): the hits alone
+            keep = set(range(FOLD_HEAD)) | {j for i in hits for j in range(i - around, i + around + 1)
+                                            if 0 <= j < len(marked)}
+        else:
+            keep = set(range(FOLD_OVER - 5)) | set(range(len(marked) - 5, len(marked)))
+        return keep if len(marked) - len(keep) >= 5 else None
+
     def _repr_html_(self) -> str:
-        body = []
-        for hit, line in self._marked():
+        marked = self._marked()
+        keep = self._kept(marked)
+
+        def line_html(hit: bool, line: str) -> str:
             esc = html.escape(line)
-            body.append(f'<span class="swarmlab-hl" style="background:#fff3a0;color:#000;font-weight:bold">{esc}'
-                        "</span>" if hit else esc)
+            return (f'<span class="swarmlab-hl" style="background:#fff3a0;color:#000;font-weight:bold">{esc}</span>'
+                    if hit else esc)
+
+        def gap(n: int) -> str:
+            return f'<span class="swarmlab-gap" style="color:#777">⋯ {html.escape(self.gap_label.format(n=n))}</span>'
+
+        body: list[str] = []
+        hidden = 0
+        for i, (hit, line) in enumerate(marked):
+            if keep is not None and i not in keep:
+                hidden += 1
+                continue
+            if hidden:
+                body.append(gap(hidden))
+                hidden = 0
+            body.append(line_html(hit, line))
+        if hidden:
+            body.append(gap(hidden))
+        whole = (f'<details class="swarmlab-fold" style="font-size:85%"><summary>'
+                 f"{html.escape(self.fold_label.format(n=len(marked)))}</summary><pre style=\"white-space:pre-wrap\">"
+                 + "\n".join(line_html(hit, line) for hit, line in marked) + "</pre></details>") if keep else ""
         color = ERROR_COLOR if self.error else "#2e7d32"
         ran = (f'<details style="font-size:85%"><summary>{html.escape(self.ran_label)}</summary>'
                f"<code>{html.escape(self.ran)}</code></details>") if self.ran else ""
@@ -254,7 +295,7 @@ class Shown:
                 f'{color};padding:6px 10px;white-space:pre-wrap;font-family:var(--jp-code-font-family,'
                 'ui-monospace,DejaVu Sans Mono,Noto Sans Mono CJK SC,monospace);font-size:12.5px;line-height:1.35">'
                 f'<span style="color:{color};font-weight:bold">{html.escape(self.prompt)}</span> '
-                f"<b>{html.escape(self.command)}</b>\n" + "\n".join(body) + f"</pre>{note}{footer}{ran}</div>")
+                f"<b>{html.escape(self.command)}</b>\n" + "\n".join(body) + f"</pre>{whole}{note}{footer}{ran}</div>")
 
 
 def prompt(lab: Lab, node: str) -> str:
@@ -351,7 +392,7 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
         output = re.sub(r"(?m)^swarmlab-request \d+\n", "", output)
     shown = Shown(prompt(lab, node), command, output, highlight, footer, ran, say("ran", lang),
                   error=result.exit_code not in (0, None) and not step.failure_is_data, note=changed,
-                  note_label=label, lang=lang)
+                  note_label=label, lang=lang, fold_label=say("fold", lang), gap_label=say("gap", lang))
     return shown, result
 
 
