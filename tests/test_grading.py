@@ -22,8 +22,8 @@ from swarmlab.lab import Lab
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The answers on each lesson's own recording (swarmlab/recordings/lessons/NN-*.jsonl; 09: rig-no-ipvs.jsonl). A lesson
-# recorded again may change them: then look at what the lesson now shows and update the value here.
+# The answers on each lesson's own recording (swarmlab/recordings/lessons/NN-*.jsonl; 09's made on the rig without
+# IPVS). A lesson recorded again may change them: then look at what the lesson now shows and update the value here.
 VALUES = {
     "00.builtin-overlay": "ingress", "00.scope": "swarm", "00.nodes": "3",
     "01.network-driver": "overlay", "01.node-without-web": "swarm-worker2", "01.replicas": "2",
