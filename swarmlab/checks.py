@@ -5,7 +5,7 @@ one that handles the client's packets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
@@ -44,6 +44,12 @@ class Given(Msg):
 
     def render(self, lang: str) -> str:
         return self.zh if lang == "zh" else str(self)
+
+
+def listed(items: Iterable[object]) -> Given:
+    """A list as a value of a message: `a, b` in English, `a、b` in Chinese."""
+    words = [str(x) for x in items]
+    return Given(", ".join(words), "、".join(words))
 
 
 def t(message: str, **values: object) -> Msg:
@@ -128,7 +134,7 @@ def setup(lab: Lab) -> Report:
 
     def run() -> None:
         nodes = list(lab.swarm_nodes)
-        r.ok(len(nodes) >= 2, t("the swarm has {n_nodes} nodes: {nodes}", n_nodes=len(nodes), nodes=', '.join(nodes)),
+        r.ok(len(nodes) >= 2, t("the swarm has {n_nodes} nodes: {nodes}", n_nodes=len(nodes), nodes=listed(nodes)),
              t("the swarm has {n_nodes} node(s): load balancing across nodes needs at least two (the chapter uses "
                "three)", n_nodes=len(nodes)))
         nets = {n.name: n for n in lab.networks().value or []}
@@ -207,7 +213,7 @@ def lb_namespace(lab: Lab) -> Report:
              t("{ns} does not match lb_ + 9 characters of {net_id}", ns=ns, net_id=net_id))
         eth0 = next((i for i in lab.addresses(node).value or [] if i.name == "eth0"), None)
         vips = eth0.vips if eth0 else []
-        r.ok(bool(vips), t("the namespace holds the VIPs as /32 addresses: {vips}", vips=', '.join(vips)),
+        r.ok(bool(vips), t("the namespace holds the VIPs as /32 addresses: {vips}", vips=listed(vips)),
              t("no /32 VIP in the lb namespace: is IPVS missing on this kernel (swarmlab doctor)?"))
 
     return _guard(r, run, lab)
@@ -233,7 +239,7 @@ def marks_and_ipvs(lab: Lab) -> Report:
         reals = chain.real_server.dropna().tolist()
         r.ok(bool(reals) and row.scheduler == "rr",
              t("IPVS FWM {mark} sends round robin to {n_reals} real servers: {reals}",
-               mark=row.mark, n_reals=len(reals), reals=', '.join(reals)),
+               mark=row.mark, n_reals=len(reals), reals=listed(reals)),
              t("no IPVS service for the mark"))
         if reals:
             r.ok(set(chain.forward.dropna()) == {"Masq"},
@@ -330,9 +336,9 @@ def dnsrr(lab: Lab, name: str = "webrr") -> Report:
         names = set(by_name.addresses) if by_name else set()
         tasks = set(by_tasks.addresses) if by_tasks else set()
         r.ok(len(names) >= 2 and names == tasks,
-             t("`{name}` resolves to the task IPs themselves: {names}", name=name, names=sorted(names)),
+             t("`{name}` resolves to the task IPs themselves: {names}", name=name, names=listed(sorted(names))),
              t("`{name}` resolved to {names}, tasks.{name} to {tasks}",
-               name=name, names=sorted(names), tasks=sorted(tasks)))
+               name=name, names=listed(sorted(names)), tasks=listed(sorted(tasks))))
         vip = lab.ping("web").value
         dest = vip.destination_ip if vip else ""
         r.ok(vip is not None and vip.destination_ip not in names,
