@@ -193,8 +193,8 @@ def vip(lab: Lab) -> Report:
         remote = {a.remote_addr for a in answers}
         first = next(iter(remote))
         r.ok(len(remote) == 1,
-             t("every task saw the same client address {first}: the lb endpoint, written by the SNAT rule in the lb "
-               "namespace's nat POSTROUTING chain", first=first),
+             t("every task saw the same client address {first}, not the client's own (lesson 03 shows whose it is)",
+               first=first),
              t("tasks saw different client addresses"))
     return _guard(r, run, lab)
 
@@ -342,8 +342,8 @@ def dnsrr(lab: Lab, name: str = "webrr") -> Report:
         vip = lab.ping("web").value
         dest = vip.destination_ip if vip else ""
         r.ok(vip is not None and vip.destination_ip not in names,
-             t("while the VIP service `web` answers from one address, its VIP {dest}", dest=dest),
-             t("`web` did not answer from a VIP of its own"))
+             t("while the VIP service `web` resolves to one address, its VIP {dest}", dest=dest),
+             t("`web` did not resolve to a VIP of its own"))
 
     return _guard(r, run, lab)
 
@@ -352,6 +352,7 @@ def mesh(lab: Lab, port: int = 8080) -> Report:
     r = Report(t("the ingress routing mesh"))
 
     def run() -> None:
+        node = _client_node(lab)
         names = [e.name for e in lab.namespaces().value or []]
         r.ok("ingress_sbox" in names, t("the node has the ingress_sbox namespace"),
              t("no ingress_sbox namespace"))
@@ -359,8 +360,8 @@ def mesh(lab: Lab, port: int = 8080) -> Report:
         marks = rules.marks() if rules else []
         rule = next((x for x in marks if x.chain == "PREROUTING" and x.dport == str(port)), None)
         hexmark = rule.mark_hex if rule else ""
-        r.ok(rule is not None, t("ingress_sbox marks packets to port {port} in PREROUTING ({hexmark})",
-                                 port=port, hexmark=hexmark),
+        r.ok(rule is not None, t("ingress_sbox on {node} marks packets to port {port} in PREROUTING ({hexmark})",
+                                 node=node, port=port, hexmark=hexmark),
              t("no PREROUTING mark for port {port}", port=port))
         table = lab.ingress_ipvs().value
         service = table.service(rule.mark) if table and rule and rule.mark is not None else None
