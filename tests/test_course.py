@@ -213,6 +213,14 @@ def test_each_lessons_self_check_passes_on_the_recording_in_both_languages(lesso
     assert len(en.lines) == len(zh.lines) and str(en) != str(zh)
 
 
+def test_a_self_checks_list_reads_as_a_list_in_each_language(lab: Lab) -> None:
+    """Lists in a check's words are joined as each language writes them: `a, b` in English, `a、b` in Chinese,
+    never a Python list."""
+    for lesson_id in ("00", "07"):
+        en, zh = str(course.check(lesson_id, lab=lab, lang="en")), str(course.check(lesson_id, lab=lab, lang="zh"))
+        assert "['" not in en + zh and ", " in en and "、" in zh and ", swarm" not in zh and ", 10." not in zh, zh
+
+
 def test_lesson_10s_trace_check_passes_on_its_recording_and_fails_on_a_dropped_request(
         traced: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     import copy
