@@ -96,7 +96,9 @@ def test_the_wheel_leaves_the_test_harnesses_out(tmp_path: Path) -> None:
     assert [n for n in names if n.startswith("swarmlab/testing/")] == []  # sshd harness, box builder, Playwright
     assert "License-Expression: MIT" in metadata
     assert "Requires-Python: >=3.11" in metadata
-    assert not re.search(r"^Requires-Dist: jc\b", metadata, re.M)
+    # jc is a test-only second opinion: in the test extra, never a runtime requirement
+    assert not re.search(r"^Requires-Dist: jc\b(?!.*extra ==)", metadata, re.M)
+    assert re.search(r"^Requires-Dist: jc\b.*extra == \"test\"", metadata, re.M)
 
 
 @pytest.mark.real
