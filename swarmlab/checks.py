@@ -9,50 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
-from swarmlab.i18n import _
+from swarmlab.i18n import Msg, _, rendered, t
 from swarmlab.lab import Lab
 from swarmlab.parsers.netns_ls import lb_namespace_for
-
-
-class Msg(str):
-    """A message: the English text (what str() gives) made from a message id of the course's catalog
-    (swarmlab.i18n) and its values; `render(lang)` looks the id up and fills in the same values (a value that is
-    itself a Msg in the same language)."""
-
-    message: str
-    values: dict[str, object]
-
-    def __new__(cls, message: str, **values: object) -> Msg:
-        obj = super().__new__(cls, message.format(**values) if values else message)
-        obj.message, obj.values = message, values
-        return obj
-
-    def render(self, lang: str) -> str:
-        values = {k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.values.items()}
-        return _(self.message, lang, **values)
-
-
-class Given(Msg):
-    """A text the lab already words in both languages (a trace check's own facts), used as a value of a Msg."""
-
-    zh: str
-
-    def __new__(cls, en: str, zh: str) -> Given:
-        obj = str.__new__(cls, en)
-        obj.message, obj.values, obj.zh = en, {}, zh
-        return obj
-
-    def render(self, lang: str) -> str:
-        return self.zh if lang == "zh" else str(self)
-
-
-def t(message: str, **values: object) -> Msg:
-    """A message of the catalog (English, with {names} for `values`), translated when the report is shown."""
-    return Msg(message, **values)
-
-
-def _render(text: str, lang: str) -> str:
-    return text.render(lang) if isinstance(text, Msg) else str(text)
 
 
 @dataclass
@@ -73,10 +32,10 @@ class Report:
         return all(flag is not False for flag, _ in self.lines)
 
     def rendered(self) -> list[tuple[bool | None, str]]:
-        return [(flag, _render(text, self.lang)) for flag, text in self.lines]
+        return [(flag, rendered(text, self.lang)) for flag, text in self.lines]
 
     def title(self) -> str:
-        return ("自检：" if self.lang == "zh" else "Self-check: ") + _render(self.topic, self.lang)
+        return _("Self-check: {topic}", self.lang, topic=rendered(self.topic, self.lang))
 
     def __str__(self) -> str:
         marks = {True: "✓", False: "✗", None: "–"}
@@ -107,8 +66,8 @@ def _guard(report: Report, action: Callable[[], None], lab: Lab | None = None) -
         what = str(exc).split(" is not in the recording")[0]
         report.skip(t("not in this recording: {what}", what=what))
     except SwarmlabError as exc:
-        first = str(exc).splitlines()[0]
-        report.ok(False, "", t("{error}", error=first))  # the lab's own words, after 出错： in Chinese
+        said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc).splitlines()[0]
+        report.ok(False, "", t("{error}", error=said))  # the lab's own words, after 出错： in Chinese
     finally:
         if lab is not None and strict is not None:
             lab.strict = strict
@@ -156,7 +115,7 @@ def services(lab: Lab) -> Report:
             r.ok(s is not None and s.running == s.desired and (s.running or 0) > 0,
                  t("{name}: {replicas} tasks running", name=name, replicas=s.replicas if s else ''),
                  t("{name} is missing or not converged ({replicas})",
-                   name=name, replicas=s.replicas if s else 'absent', replicas2=s.replicas if s else '不存在'))
+                   name=name, replicas=s.replicas if s else t('absent')))
 
     return _guard(r, run, lab)
 
@@ -404,9 +363,8 @@ def trace(lab: Lab, service: str = "web") -> Report:
                                     n_hops=len(followed.hops)),
              t("the request was not seen leaving the client"))
         for c in followed.checks:
-            what, detail = Given(c.what, c.said("zh")), Given(c.detail, c.told("zh"))
-            r.ok(c.ok, t("{what}: {detail}", what=what, detail=detail),
-                 t("NOT: {what}: {detail}", what=what, detail=detail))
+            r.ok(c.ok, t("{what}: {detail}", what=c.what, detail=c.detail),
+                 t("NOT: {what}: {detail}", what=c.what, detail=c.detail))
 
     return _guard(r, run, lab)
 

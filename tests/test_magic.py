@@ -85,8 +85,14 @@ def test_requests_hide_the_lab_markers(shell: Any) -> None:
 
 
 def test_unknown_node_and_bad_options_are_one_clear_line(shell: Any) -> None:
-    assert "unknown node" in shown(shell, "@nowhere docker service ls")[0].note
-    assert "-n" in shown(shell, "-n many @client docker exec x wget -qO- http://web")[0].note
+    """In the language of the lesson (this shell's: zh): the lab's error, the magic's own, one line each."""
+    unknown = shown(shell, "@nowhere docker service ls")[0].note
+    assert unknown.startswith("未知节点 '@nowhere'：") and "\n" not in unknown
+    bad = shown(shell, "-n many @client docker exec x wget -qO- http://web")[0].note
+    assert bad.startswith("-n 'many'：请求数是 1 到") and "用法：" in bad and "\n" not in bad
+    lab = Lab.connect(mode="replay", recording=recordings.get("seed-docker-tips"))
+    english, _ = magic.run_command(lab, "@nowhere", "docker service ls", lang="en")
+    assert english.note.startswith("unknown node '@nowhere': one of ")
 
 
 @pytest.mark.parametrize(("line", "node", "command"), [

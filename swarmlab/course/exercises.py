@@ -30,6 +30,7 @@ from swarmlab.commands import steps as st
 from swarmlab.commands.steps import Step
 from swarmlab.course.answers import canonical, normalize, readings
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import t
 from swarmlab.lab import Lab
 from swarmlab.lab.results import Sample, StepResult
 
@@ -73,7 +74,7 @@ class Exercise:
         if self.params is None:
             return {}
         if lab is None:
-            raise SwarmlabError(f"exercise {self.id} needs the lab: run `course.start(...)` first")
+            raise SwarmlabError(t("exercise {id} needs the lab: run `course.start(...)` first", id=self.id))
         return self.params(lab)
 
     def accepted(self, lab: Lab | None, params: Params) -> set[str] | None:
@@ -81,7 +82,7 @@ class Exercise:
         if self.expected is None:
             return None
         if lab is None:
-            raise SwarmlabError(f"exercise {self.id} needs the lab: run `course.start(...)` first")
+            raise SwarmlabError(t("exercise {id} needs the lab: run `course.start(...)` first", id=self.id))
         return {canonical(a) for a in self.expected(lab, params)}
 
     def matches(self, answer: str, accepted: set[str] | None) -> bool:
@@ -112,16 +113,17 @@ REGISTRY: dict[str, Exercise] = {}
 
 def define(ex: Exercise) -> Exercise:
     if ex.id in REGISTRY:
-        raise SwarmlabError(f"exercise {ex.id} is defined twice")
+        raise SwarmlabError(t("exercise {id} is defined twice", id=ex.id))
     if (ex.expected is None) == (not ex.hashes):
-        raise SwarmlabError(f"exercise {ex.id}: give either a checker (expected) or hashed answers")
+        raise SwarmlabError(t("exercise {id}: give either a checker (expected) or hashed answers", id=ex.id))
     REGISTRY[ex.id] = ex
     return ex
 
 
 def get(exercise_id: str) -> Exercise:
     if exercise_id not in REGISTRY:
-        raise SwarmlabError(f"no exercise {exercise_id!r}; defined: {', '.join(sorted(REGISTRY))}")
+        raise SwarmlabError(t("no exercise {id}; defined: {choices}", id=repr(exercise_id),
+                              choices=", ".join(sorted(REGISTRY))))
     return REGISTRY[exercise_id]
 
 
@@ -160,7 +162,7 @@ class Evidence:
     def lab(self) -> Lab:
         lab = self._lab()
         if lab is None:
-            raise SwarmlabError("this exercise's lab is gone: run `course.start(...)` and its cell again")
+            raise SwarmlabError(t("this exercise's lab is gone: run `course.start(...)` and its cell again"))
         return lab
 
     @classmethod
@@ -248,14 +250,15 @@ def _network(lab: Lab, node: str | None = None) -> NetworkInfo:
     lesson inspected it (its id, VIPs and VNI are the same on every node), else on the manager."""
     nets = seen(lab, st.NETWORK_INSPECT, lambda: lab.inspect_network(node or lab.manager), node).value or []
     if not nets:
-        raise SwarmlabError(f"`docker network inspect -v {lab.network}` shows nothing")
+        raise SwarmlabError(t("`docker network inspect -v {network}` shows nothing", network=lab.network))
     return nets[0]
 
 
 def _service(lab: Lab, node: str, name: str = "web") -> NetworkService:
     svc = next((s for s in _network(lab, node).services if s.name == name), None)
     if svc is None:
-        raise SwarmlabError(f"{node}: `docker network inspect -v {lab.network}` lists no service {name}")
+        raise SwarmlabError(t("{node}: `docker network inspect -v {network}` lists no service {name}", node=node,
+                              network=lab.network, name=name))
     return svc
 
 
@@ -265,14 +268,15 @@ def _web_mark_rule(lab: Lab, node: str) -> Rule:
     ruleset = seen(lab, st.LB_MANGLE, lambda: lab.marks(node), node).value
     rule = next((r for r in (ruleset.marks() if ruleset else []) if r.destination == vip), None)
     if rule is None:
-        raise SwarmlabError(f"{node}: no MARK rule for web's VIP {vip}")
+        raise SwarmlabError(t("{node}: no MARK rule for web's VIP {vip}", node=node, vip=vip))
     return rule
 
 
 def _lb_endpoint(lab: Lab, node: str) -> str:
     ep = next((e for e in _network(lab, node).endpoints if e.key == f"lb-{lab.network}"), None)
     if ep is None or not ep.ip:
-        raise SwarmlabError(f"{node}: no lb-{lab.network} endpoint in `docker network inspect`")
+        raise SwarmlabError(t("{node}: no lb-{network} endpoint in `docker network inspect`", node=node,
+                              network=lab.network))
     return str(ep.ip)
 
 
@@ -288,7 +292,7 @@ def next_backend(sequence: list[str]) -> str:
     order they first answered in). Repeats (a reused client port) do not move the cycle."""
     order = list(dict.fromkeys(sequence))
     if len(order) < 2:
-        raise SwarmlabError("fewer than two backends answered: nothing to predict")
+        raise SwarmlabError(t("fewer than two backends answered: nothing to predict"))
     return order[(order.index(sequence[-1]) + 1) % len(order)]
 
 
@@ -350,7 +354,7 @@ def _owner_params(lab: Lab) -> Params:
     """web's VIP: the address lesson 02 shows (`nslookup web`, `docker service inspect ... web`)."""
     web = next((s for s in _network(lab).services if s.name == "web" and s.vip), None)
     if web is None:
-        raise SwarmlabError(f"web has no VIP on {lab.network} yet")
+        raise SwarmlabError(t("web has no VIP on {network} yet", network=lab.network))
     return {"addr": str(web.vip)}
 
 
@@ -393,7 +397,7 @@ define(Exercise(
 def _net_id(lab: Lab) -> Params:
     net = _network(lab)
     if not net.id:
-        raise SwarmlabError(f"`docker network inspect` shows no Id for {lab.network}")
+        raise SwarmlabError(t("`docker network inspect` shows no Id for {network}", network=lab.network))
     return {"net_id": str(net.id)}
 
 
@@ -448,7 +452,7 @@ def _lbindex_params(lab: Lab) -> Params:
     node = client_node(lab)
     mark = _service(lab, node, "client").mark
     if mark is None:
-        raise SwarmlabError(f"{node}: `docker network inspect -v` shows no LocalLBIndex for client")
+        raise SwarmlabError(t("{node}: `docker network inspect -v` shows no LocalLBIndex for client", node=node))
     return {"node": node, "index": str(mark)}
 
 
@@ -528,7 +532,7 @@ define(Exercise(
 def _task_addresses(lab: Lab, p: Params) -> set[str]:
     lookup = seen(lab, st.NSLOOKUP, lambda: lab.nslookup("tasks.web"), token="tasks.web").value
     if lookup is None or not lookup.addresses:
-        raise SwarmlabError("`nslookup tasks.web` returned no address")
+        raise SwarmlabError(t("`nslookup tasks.web` returned no address"))
     return {str(len(set(lookup.addresses)))}
 
 
@@ -548,7 +552,7 @@ def _vip_count(lab: Lab, p: Params) -> set[str]:
     shown = seen(lab, st.LB_IP_A, lambda: lab.addresses(p["node"]), p["node"])
     eth0 = next((i for i in shown.value or [] if i.name == "eth0"), None)
     if eth0 is None:
-        raise SwarmlabError(f"{p['node']}: no eth0 in the lb namespace (`ip addr`)")
+        raise SwarmlabError(t("{node}: no eth0 in the lb namespace (`ip addr`)", node=p['node']))
     return {str(len(eth0.vips))}
 
 
@@ -568,7 +572,8 @@ define(Exercise(
 def _mynet_nodes(lab: Lab, p: Params) -> set[str]:
     hosts = {t.host_ip for s in _network(lab, p["node"]).services for t in s.tasks if t.host_ip}
     if not hosts:
-        raise SwarmlabError(f"`docker network inspect -v {lab.network}` lists no task with a Host IP")
+        raise SwarmlabError(t("`docker network inspect -v {network}` lists no task with a Host IP",
+                              network=lab.network))
     return {str(len(hosts))}
 
 
@@ -661,7 +666,7 @@ define(Exercise(
 def _sequence(lab: Lab) -> Params:
     seq = _answers(lab, 6)
     if len(seq) < 2:
-        raise SwarmlabError("no answered requests to reason about")
+        raise SwarmlabError(t("no answered requests to reason about"))
     return {"sequence": " → ".join(seq)}
 
 
@@ -842,7 +847,7 @@ def _sample_params(lab: Lab) -> Params:
     answers = _sample(lab).answers
     ok = answers[answers["ok"]] if len(answers) else answers
     if len(ok) == 0 or ok["hostname"].nunique() < 2:
-        raise SwarmlabError("fewer than two backends answered the sample: nothing to count")
+        raise SwarmlabError(t("fewer than two backends answered the sample: nothing to count"))
     return {"n": str(len(ok))}
 
 
@@ -896,7 +901,7 @@ define(Exercise(
 def _fwm_count(lab: Lab, p: Params) -> set[str]:
     table = seen(lab, (st.LB_IPVS, st.LB_IPVS_STATS), lambda: lab.ipvs(p["node"]), p["node"]).value
     if table is None or not table.available:
-        raise SwarmlabError(f"{p['node']}: no IPVS table to count")
+        raise SwarmlabError(t("{node}: no IPVS table to count", node=p['node']))
     return {str(len(table.services))}
 
 
@@ -917,7 +922,7 @@ def _ingress_mark_params(lab: Lab) -> Params:
     rules = shown.value
     rule = next((r for r in (rules.marks() if rules else []) if r.chain == "PREROUTING" and r.dport), None)
     if rule is None:
-        raise SwarmlabError(f"{shown.node}: no PREROUTING mark in ingress_sbox (no published port yet)")
+        raise SwarmlabError(t("{node}: no PREROUTING mark in ingress_sbox (no published port yet)", node=shown.node))
     return {"node": shown.node, "mark_hex": str(rule.mark_hex), "port": str(rule.dport)}
 
 
@@ -988,7 +993,7 @@ define(Exercise(
 def _vni(lab: Lab, p: Params) -> set[str]:
     vni = _network(lab, p["node"]).vni
     if vni is None:
-        raise SwarmlabError(f"`docker network inspect -v {lab.network}` shows no vxlanid_list")
+        raise SwarmlabError(t("`docker network inspect -v {network}` shows no vxlanid_list", network=lab.network))
     return {str(vni)}
 
 
@@ -1008,7 +1013,7 @@ define(Exercise(
 def _webrr_addresses(lab: Lab, p: Params) -> set[str]:
     lookup = seen(lab, st.NSLOOKUP, lambda: lab.nslookup("webrr"), token="webrr").value
     if lookup is None or not lookup.addresses:
-        raise SwarmlabError("`nslookup webrr` returned no address")
+        raise SwarmlabError(t("`nslookup webrr` returned no address"))
     return set(lookup.addresses)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import t
 
 
 @dataclass(frozen=True)
@@ -47,5 +48,6 @@ LESSONS: dict[str, Lesson] = {x.id: x for x in (
 def lesson(lesson_id: str) -> Lesson:
     key = str(lesson_id).split("-")[0].zfill(2)
     if key not in LESSONS:
-        raise SwarmlabError(f"lesson {lesson_id!r}: the course has lessons {', '.join(LESSONS)}")
+        raise SwarmlabError(t("lesson {lesson}: the course has lessons {choices}", lesson=repr(lesson_id),
+                              choices=", ".join(LESSONS)))
     return LESSONS[key]

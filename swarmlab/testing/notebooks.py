@@ -81,11 +81,11 @@ def problems(nb: object) -> list[str]:
     import json
 
     from swarmlab.i18n import _
-    from swarmlab.magic import ERROR_COLOR, TEXT
+    from swarmlab.magic import ERROR_COLOR, NOT_RECORDED, REFUSED
 
     missing = ["not in this recording", "这份录制里没有",
-               *(_(TEXT["not_recorded"], lang).split("{node}")[0].strip() for lang in LANGS)]
-    refused = [_(TEXT["refused"], lang).split("'")[0][:30] for lang in LANGS]
+               *(_(NOT_RECORDED, lang).split("{node}")[0].strip() for lang in LANGS)]
+    refused = [_(REFUSED, lang).split("'")[0][:30] for lang in LANGS]
     texts = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)  # type: ignore[attr-defined]
     found = [f"the recording lacks a step it shows ({m!r})" for m in missing if m in texts]
     found += [f"%swarm refused a command the lesson shows ({m!r})" for m in refused if m in texts]
