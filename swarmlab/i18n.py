@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -88,7 +89,7 @@ class Joined(Msg):
 
     items: list[str]
 
-    def __new__(cls, items: list[str]) -> Joined:
+    def __new__(cls, items: Sequence[str]) -> Joined:
         obj = str.__new__(cls, "; ".join(items))
         obj.message, obj.values, obj.items = "; ".join(items), {}, list(items)
         return obj

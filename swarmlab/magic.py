@@ -238,7 +238,7 @@ def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> s
                       "http://{target}`): the answer shown is wget's", lang, target=target))
     if tokens[-1:] == ["ipvsadm"]:
         said.append(_("ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)", lang))
-    typed_image = next((t for t in tokens if t == args.get("image") or t in CHAPTER_IMAGES), None)
+    typed_image = next((x for x in tokens if x == args.get("image") or x in CHAPTER_IMAGES), None)
     if step == "service_create" and typed_image and typed_image != args.get("image"):
         said.append(_("the chapter's {typed} is never pulled here: the lab's look-alike {image} ran", lang,
                       typed=typed_image, image=str(args.get("image"))))
@@ -276,7 +276,8 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     except CommandFailed as exc:
         if step.name == "service_create" and "already exists" in (exc.stderr or ""):
             return Shown(prompt(lab, node), command, exc.stdout + exc.stderr,  # what docker printed, as printed
-                         note=f"{args.get('name')}: {_(EXISTS, lang)}", note_label=label), None
+                         note=_("{name}: {exists}", lang, name=args.get("name"), exists=_(EXISTS, lang)),
+                         note_label=label), None
         return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
                      note=_("error: {error}", lang, error=rendered(exc, lang)), note_label=label), None
     except SwarmlabError as exc:
@@ -329,8 +330,8 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
                 inv = parse_line(line)
             except (SwarmlabError, re.error) as exc:
                 usage = _("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND", lang)
-                show(Shown("%swarm", line, "", error=True, note=f"{rendered(exc, lang)} ({usage})",
-                           note_label=_("swarmlab", lang)))
+                note = _("{error} ({usage})", lang, error=rendered(exc, lang), usage=usage)
+                show(Shown("%swarm", line, "", error=True, note=note, note_label=_("swarmlab", lang)))
                 return None
             if inv.out and inv.out in shell.user_ns and not _ours(shell.user_ns[inv.out]):
                 what = type(shell.user_ns[inv.out]).__name__

@@ -242,7 +242,7 @@ class Lab:
         (`CommandFailed`), as `snapshot` keeps them; the others are answered all the same."""
         specs = [spec for spec, _ in calls]
         if len({spec.privileged for spec in specs}) != 1:
-            raise SwarmlabError(f"_run_together: {', '.join(s.name for s in specs)} differ in privilege")
+            raise SwarmlabError(t("_run_together: {steps} differ in privilege", steps=", ".join(s.name for s in specs)))
         target = self.node(node)
         if not self.live:  # a recording answers each step as recorded, whether or not it ran in a batch
             return [self._or_failed(spec.name, target, partial(self.run, spec, target, **args)) for spec, args in calls]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands import steps as S
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import N_, Joined, Msg, _, t
+from swarmlab.i18n import LANGS, N_, Joined, Msg, _, t
 from swarmlab.lab.results import StepResult
 from swarmlab.parsers.conntrack import Entry as ConntrackEntry
 from swarmlab.parsers.ipvs_connections import Connection
@@ -172,7 +172,7 @@ class Trace:
     def table(self, lang: str = "en") -> Any:
         """The hop table for a notebook: every text whole (no `...`), left-aligned, the changed addresses marked."""
         frame = self.frame(lang)
-        changed = [{f for f, _, _ in h.changed} for h in self.hops]
+        changed = [{f for f, _before, _after in h.changed} for h in self.hops]
         src, dst = columns(lang)[6], columns(lang)[7]
 
         def mark(row: Any) -> list[str]:
@@ -529,7 +529,7 @@ def _short(point: CapturePoint) -> str:
 
 def _whole(styler: Any) -> Any:
     """Every text whole and left-aligned; the short columns never broken one character per line."""
-    names = {_(c, lang) for c in SHORT_COLUMNS for lang in ("en", "zh")}
+    names = {_(c, lang) for c in SHORT_COLUMNS for lang in LANGS}
     short = [c for c in styler.data.columns if c in names]
     return (styler.hide(axis="index")
             .set_properties(**{"text-align": "left", "white-space": "normal", "font-size": "12px"})

@@ -38,8 +38,9 @@ def replay_badge(lab: Lab, lang: str = "en") -> Any:
     import ipywidgets as w
 
     if lab.replaying:
+        replaying = _("replaying {source}", lang, source=lab.source)
         return w.HTML(f'<span style="background:#56B4E9;color:black;padding:3px 8px;border-radius:4px">'
-                      f"{html.escape(_('replaying {source}', lang, source=lab.source))}</span>")
+                      f"{html.escape(replaying)}</span>")
     text = (_("live, recording: {source}", lang, source=lab.source) if lab.mode == "record" else
             _("live: {source}", lang, source=lab.source))
     return w.HTML(f'<span style="background:#009E73;color:white;padding:3px 8px;border-radius:4px">'
