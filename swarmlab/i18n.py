@@ -80,7 +80,7 @@ class Msg(str):
         return obj
 
     def render(self, lang: str) -> str:
-        values = {k: rendered(v, lang) for k, v in self.values.items()}
+        values = {k: rendered(v, lang) if isinstance(v, (Msg, BaseException)) else v for k, v in self.values.items()}
         return _(self.message, lang, **values)
 
 

@@ -205,3 +205,4 @@ def test_a_message_is_rendered_where_it_is_shown() -> None:
     assert i18n.rendered(nested, "zh") == "已跳过：swarm-worker1 上没有 web.1 的容器"
     assert i18n.rendered(i18n.Joined([i18n.t("reply"), "x"]), "zh") == "响应；x"
     assert i18n.rendered(ValueError("terminal words"), "zh") == "terminal words"  # not a message: as it is
+    assert i18n.rendered(i18n.t("even share: {share:.1f}", share=2), "zh") == "平均份额：2.0"  # a value keeps its type

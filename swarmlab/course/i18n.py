@@ -5,7 +5,8 @@ widget labels, badges) is translated into it by the one mechanism, swarmlab.i18n
 
 from __future__ import annotations
 
-from swarmlab.i18n import LANGS, check_lang
+from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import LANGS, t
 
 __all__ = ["LANGS", "current", "set_lang"]
 _current = ["zh"]
@@ -16,5 +17,7 @@ def current() -> str:
 
 
 def set_lang(lang: str) -> str:
-    _current[0] = check_lang(lang)
+    if lang not in LANGS:
+        raise SwarmlabError(t("LANG = {lang}: the course speaks 'zh' or 'en'", lang=repr(lang)))
+    _current[0] = lang
     return lang
