@@ -2,6 +2,18 @@
 md:myst) -> labs/{zh,en}/NN-slug.ipynb, with stable cell ids (`<lang>-NN-<index>`) so a rebuild changes only what
 changed. Outputs are never stored: a built notebook holds the source's cells only.
 
+An exercise's texts are written in its lesson, beside the cell that asks it, one block per exercise and language:
+
+    ```{exercise} 04.mark-decimal
+    :question: ...
+    :hint: ...
+    :explanation: ...
+    :solution: ...
+    ```
+
+The build takes the blocks out of the notebook (a student sees the question when the cell shows it, the rest when
+asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises).
+
     .venv/bin/python tools/build_lessons.py           # (re)build every lesson
     .venv/bin/python tools/build_lessons.py --check   # exit 1 and name each notebook that differs from its source
 """
@@ -9,6 +21,7 @@ changed. Outputs are never stored: a built notebook holds the source's cells onl
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -18,6 +31,10 @@ from swarmlab.i18n import LANGS
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 LABS = ROOT / "labs"
+EXERCISE_TEXTS = Path("swarmlab") / "course" / "exercises.json"  # under ROOT
+FIELDS = ("question", "hint", "explanation", "solution")
+EXERCISE_BLOCK = re.compile(r"^```\{exercise\}[ \t]+(?P<id>\S+)[ \t]*\n(?P<body>.*?)^```[ \t]*$\n?",
+                            re.DOTALL | re.MULTILINE)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]")
 FULLWIDTH_PUNCT = "。，；：！？、（）「」“”—…"
@@ -73,6 +90,39 @@ def parameters_in(lang: str, source: str) -> str:
     return "\n".join(lines)
 
 
+def exercise_blocks(markdown: str, where: str = "") -> tuple[str, dict[str, dict[str, str]]]:
+    """`markdown` without its exercise blocks, and the blocks' texts (id -> field -> text). A block must give each
+    field once, on one line (`:hint: ...`); anything else fails the build with the block's name."""
+    found: dict[str, dict[str, str]] = {}
+    for m in EXERCISE_BLOCK.finditer(markdown):
+        fields: dict[str, str] = {}
+        for line in m["body"].strip().split("\n"):
+            key = re.match(r":(\w+):[ \t]*(.*)$", line.strip())
+            if key is None or key[1] not in FIELDS or key[1] in fields or not key[2].strip():
+                raise SystemExit(f"build_lessons.py: {where} exercise {m['id']}: {line.strip()!r} is not one of "
+                                 f"{', '.join(f':{f}: text' for f in FIELDS)}, each once")
+            fields[key[1]] = key[2].strip()
+        missing = [f for f in FIELDS if f not in fields]
+        if missing or m["id"] in found:
+            raise SystemExit(f"build_lessons.py: {where} exercise {m['id']}: "
+                             + (f"no {', '.join(missing)}" if missing else "written twice"))
+        found[m["id"]] = fields
+    return re.sub(r"\n{3,}", "\n\n", EXERCISE_BLOCK.sub("", markdown)).strip("\n"), found
+
+
+def exercise_texts() -> str:
+    """swarmlab/course/exercises.json as the lesson sources make it: lang -> exercise id -> field -> text."""
+    out: dict[str, dict[str, dict[str, str]]] = {lang: {} for lang in LANGS}
+    for source in sources():
+        lang = source.parent.name
+        _, found = exercise_blocks(source.read_text(encoding="utf-8"), str(source.relative_to(ROOT)))
+        twice = set(found) & set(out[lang])
+        if twice:
+            raise SystemExit(f"build_lessons.py: {source.relative_to(ROOT)}: exercise {sorted(twice)} written twice")
+        out[lang].update(found)
+    return json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
 def sources() -> list[Path]:
     """Every lesson source (NN-slug.md) in both languages; the glossary is a page, not a notebook."""
     return sorted(p for lang in LANGS for p in (LESSONS / lang).glob("[0-9][0-9]-*.md"))
@@ -88,6 +138,10 @@ def build(source: Path) -> str:
     import nbformat
 
     nb = jupytext.read(source, fmt="md:myst")
+    for cell in nb.cells:  # the exercises' texts go to exercises.json, not into the notebook
+        if cell.cell_type == "markdown":
+            cell.source = exercise_blocks(cell.source)[0]
+    nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
                    "swarmlab": {"lesson": source.stem[:2], "lang": source.parent.name,
                                 "source": str(source.relative_to(ROOT))}}
@@ -112,6 +166,9 @@ def stale() -> list[str]:
     built = {target(s) for s in sources()}
     out += [f"{p.relative_to(ROOT)} has no source in lessons/" for lang in LANGS
             for p in sorted((LABS / lang).glob("*.ipynb")) if p not in built]
+    texts = ROOT / EXERCISE_TEXTS
+    if not texts.exists() or texts.read_text(encoding="utf-8") != exercise_texts():
+        out.append(f"{EXERCISE_TEXTS} differs from the exercise blocks in lessons/")
     return out
 
 
@@ -133,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(path.relative_to(ROOT))
+    texts, path = exercise_texts(), ROOT / EXERCISE_TEXTS
+    if not path.exists() or path.read_text(encoding="utf-8") != texts:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(texts, encoding="utf-8")
+        print(EXERCISE_TEXTS)
     return 0
 
 
