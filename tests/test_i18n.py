@@ -28,7 +28,7 @@ def test_a_missing_translation_or_a_stale_mo_is_found(tmp_path: Path) -> None:
     copy = catalogs.po_path("zh_CN", tmp_path)
     copy.parent.mkdir(parents=True)
     shutil.copy(po.with_suffix(".mo"), copy.with_suffix(".mo"))
-    text = po.read_text().replace('msgstr "应答的请求数"', 'msgstr ""')
+    text = po.read_text().replace('msgstr "得到响应的请求数"', 'msgstr ""')
     assert text != po.read_text()
     copy.write_text(text)
     assert catalogs.problems(tmp_path) == ["zh_CN: no translation of 'requests answered'",
@@ -36,7 +36,7 @@ def test_a_missing_translation_or_a_stale_mo_is_found(tmp_path: Path) -> None:
 
 
 def test_lookup_in_both_languages() -> None:
-    assert i18n._("requests answered", "zh") == "应答的请求数"
+    assert i18n._("requests answered", "zh") == "得到响应的请求数"
     assert i18n._("requests answered", "en") == "requests answered"
     assert i18n._("even share: {share:.1f}", "zh", share=2) == "平均份额：2.0"
     with pytest.raises(i18n.UnknownLanguage, match="lang='fr'"):

@@ -72,7 +72,7 @@ def test_the_request_explorer_reports_in_its_language(shown_in_outputs: list[obj
     lab = Lab.connect(mode="replay", recording=recordings.get("seed-docker-tips"))
     box = widgets.request_explorer(lab, start=3, lang="zh")
     box.send.click()
-    assert box.status.value.startswith("3 个应答")
+    assert box.status.value.startswith("3 个响应")
     figure = shown_in_outputs[-1]
     title = figure.axes[0].get_title() + figure.get_suptitle()  # type: ignore[attr-defined]
     assert CJK.search(title), title  # the picture in the same language
