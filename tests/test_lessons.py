@@ -173,3 +173,11 @@ def test_the_exercise_texts_are_package_data() -> None:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["swarmlab"]
     path = build_lessons.EXERCISE_TEXTS.relative_to("swarmlab").as_posix()
     assert any(fnmatch.fnmatch(path, pattern) for pattern in data), (path, data)
+
+
+def test_the_parameters_comments_are_written_in_the_notebooks_language() -> None:
+    line = 'LANG = "zh"  # "zh" or "en"'
+    assert build_lessons.parameters_in("zh", line) == 'LANG = "zh"  # "zh" 或 "en"'
+    assert build_lessons.parameters_in("en", line) == line
+    with pytest.raises(SystemExit, match="'a new comment' is not one of"):
+        build_lessons.parameters_in("zh", "X = 1  # a new comment")

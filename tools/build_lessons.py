@@ -26,7 +26,8 @@ import re
 import sys
 from pathlib import Path
 
-from swarmlab.i18n import LANGS
+from swarmlab.course.lessons import PARAMETER_COMMENTS
+from swarmlab.i18n import LANGS, _
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -39,18 +40,6 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]")
 FULLWIDTH_PUNCT = "。，；：！？、（）「」“”—…"
 NOT_PROSE = ("```", "|", "#", "<", ":", "---", "- ", "* ")
-# the parameters cell's comments in a Chinese notebook (the sources share the English ones: the code cells of both
-# languages are the same, tests/test_lessons.py)
-PARAMETER_COMMENTS_ZH = {
-    '# "live", "record" or "replay"; None: replay unless a live swarm is configured':
-        '# "live"、"record" 或 "replay"；None：没有配置真实集群时回放',
-    "# a recording file; None: this lesson's bundled recording": "# 录制文件；None：本课自带的录制",
-    "# an inventory file; None: the one `swarmlab nodes` finds": "# 节点清单文件；None：`swarmlab nodes` 找到的那个",
-    '# with MODE = "record": the file to write': '# MODE = "record" 时：录制写入的文件',
-    '# "zh" or "en"': '# "zh" 或 "en"',
-}
-
-
 def _prose(line: str) -> bool:
     text = line.strip()
     return bool(text) and not text.startswith(NOT_PROSE) and re.match(r"\d+\. ", text) is None
@@ -75,17 +64,17 @@ def join_cjk_lines(markdown: str) -> str:
 
 
 def parameters_in(lang: str, source: str) -> str:
-    """The parameters cell's source with its comments in `lang` (a comment the table lacks fails the build)."""
-    if lang != "zh":
-        return source
+    """The parameters cell's source with its comments in `lang`, through the catalog (swarmlab.i18n); a comment that
+    swarmlab.course.lessons.PARAMETER_COMMENTS does not declare fails the build."""
     lines = []
     for line in source.split("\n"):
         code, sep, comment = line.partition("# ")
         if sep:
-            if f"# {comment}" not in PARAMETER_COMMENTS_ZH:
-                raise SystemExit(f"build_lessons.py: no Chinese for the parameters comment {comment!r}: add it to "
-                                 "PARAMETER_COMMENTS_ZH")
-            line = code + PARAMETER_COMMENTS_ZH[f"# {comment}"]
+            if comment not in PARAMETER_COMMENTS:
+                raise SystemExit(f"build_lessons.py: the parameters comment {comment!r} is not one of "
+                                 "swarmlab.course.lessons.PARAMETER_COMMENTS: add it there (and its Chinese to the "
+                                 "catalog, tools/i18n.py)")
+            line = code + "# " + _(comment, lang)
         lines.append(line)
     return "\n".join(lines)
 
