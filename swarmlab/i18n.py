@@ -6,7 +6,7 @@ The English text is the message id; `swarmlab/locale/zh_CN/LC_MESSAGES/swarmlab.
 self-check's line, an error the lab raises), and Babel finds them:
 
     from swarmlab.i18n import _, rendered, t
-    _("requests answered", "zh")                    # -> 应答的请求数
+    _("requests answered", "zh")                    # -> 得到响应的请求数
     _("{n} requests", "zh", n=3)                    # values are formatted after the lookup
     exc = SwarmlabError(t("{service} has no running task", service="web"))
     str(exc)                                        # -> the English, as any exception's text
