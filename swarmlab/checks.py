@@ -5,42 +5,13 @@ one that handles the client's packets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
-from swarmlab.i18n import Msg
+from swarmlab.i18n import Listed, Msg, _, rendered, t
 from swarmlab.lab import Lab
 from swarmlab.parsers.netns_ls import lb_namespace_for
-
-
-class Given(Msg):
-    """A text the lab already words in both languages (a trace check's own facts), used as a value of a Msg."""
-
-    zh: str
-
-    def __new__(cls, en: str, zh: str) -> Given:
-        obj = str.__new__(cls, en)
-        obj.message, obj.values, obj.zh = en, {}, zh
-        return obj
-
-    def render(self, lang: str) -> str:
-        return self.zh if lang == "zh" else str(self)
-
-
-def listed(items: Iterable[object]) -> Given:
-    """A list as a value of a message: `a, b` in English, `a、b` in Chinese."""
-    words = [str(x) for x in items]
-    return Given(", ".join(words), "、".join(words))
-
-
-def t(message: str, **values: object) -> Msg:
-    """A message of the catalog (English, with {names} for `values`), translated when the report is shown."""
-    return Msg(message, **values)
-
-
-def _render(text: str, lang: str) -> str:
-    return text.render(lang) if isinstance(text, Msg) else str(text)
 
 
 @dataclass
@@ -61,10 +32,10 @@ class Report:
         return all(flag is not False for flag, _ in self.lines)
 
     def rendered(self) -> list[tuple[bool | None, str]]:
-        return [(flag, _render(text, self.lang)) for flag, text in self.lines]
+        return [(flag, rendered(text, self.lang)) for flag, text in self.lines]
 
     def title(self) -> str:
-        return ("自检：" if self.lang == "zh" else "Self-check: ") + _render(self.topic, self.lang)
+        return _("Self-check: {topic}", self.lang, topic=rendered(self.topic, self.lang))
 
     def __str__(self) -> str:
         marks = {True: "✓", False: "✗", None: "–"}
@@ -95,8 +66,8 @@ def _guard(report: Report, action: Callable[[], None], lab: Lab | None = None) -
         what = str(exc).split(" is not in the recording")[0]
         report.skip(t("not in this recording: {what}", what=what))
     except SwarmlabError as exc:
-        first = str(exc).splitlines()[0]
-        report.ok(False, "", t("{error}", error=first))  # the lab's own words, after 出错： in Chinese
+        said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc).splitlines()[0]
+        report.ok(False, "", t("{error}", error=said))  # the lab's own words, after 出错： in Chinese
     finally:
         if lab is not None and strict is not None:
             lab.strict = strict
@@ -116,7 +87,7 @@ def setup(lab: Lab) -> Report:
 
     def run() -> None:
         nodes = list(lab.swarm_nodes)
-        r.ok(len(nodes) >= 2, t("the swarm has {n_nodes} nodes: {nodes}", n_nodes=len(nodes), nodes=listed(nodes)),
+        r.ok(len(nodes) >= 2, t("the swarm has {n_nodes} nodes: {nodes}", n_nodes=len(nodes), nodes=Listed(nodes)),
              t("the swarm has {n_nodes} node(s): load balancing across nodes needs at least two (the chapter uses "
                "three)", n_nodes=len(nodes)))
         nets = {n.name: n for n in lab.networks().value or []}
@@ -144,7 +115,7 @@ def services(lab: Lab) -> Report:
             r.ok(s is not None and s.running == s.desired and (s.running or 0) > 0,
                  t("{name}: {replicas} tasks running", name=name, replicas=s.replicas if s else ''),
                  t("{name} is missing or not converged ({replicas})",
-                   name=name, replicas=s.replicas if s else 'absent', replicas2=s.replicas if s else '不存在'))
+                   name=name, replicas=s.replicas if s else t('absent')))
 
     return _guard(r, run, lab)
 
@@ -195,7 +166,7 @@ def lb_namespace(lab: Lab) -> Report:
              t("{ns} does not match lb_ + 9 characters of {net_id}", ns=ns, net_id=net_id))
         eth0 = next((i for i in lab.addresses(node).value or [] if i.name == "eth0"), None)
         vips = eth0.vips if eth0 else []
-        r.ok(bool(vips), t("the namespace holds the VIPs as /32 addresses: {vips}", vips=listed(vips)),
+        r.ok(bool(vips), t("the namespace holds the VIPs as /32 addresses: {vips}", vips=Listed(vips)),
              t("no /32 VIP in the lb namespace: is IPVS missing on this kernel (swarmlab doctor)?"))
 
     return _guard(r, run, lab)
@@ -221,7 +192,7 @@ def marks_and_ipvs(lab: Lab) -> Report:
         reals = chain.real_server.dropna().tolist()
         r.ok(bool(reals) and row.scheduler == "rr",
              t("IPVS FWM {mark} sends round robin to {n_reals} real servers: {reals}",
-               mark=row.mark, n_reals=len(reals), reals=listed(reals)),
+               mark=row.mark, n_reals=len(reals), reals=Listed(reals)),
              t("no IPVS service for the mark"))
         if reals:
             r.ok(set(chain.forward.dropna()) == {"Masq"},
@@ -318,9 +289,9 @@ def dnsrr(lab: Lab, name: str = "webrr") -> Report:
         names = set(by_name.addresses) if by_name else set()
         tasks = set(by_tasks.addresses) if by_tasks else set()
         r.ok(len(names) >= 2 and names == tasks,
-             t("`{name}` resolves to the task IPs themselves: {names}", name=name, names=listed(sorted(names))),
+             t("`{name}` resolves to the task IPs themselves: {names}", name=name, names=Listed(sorted(names))),
              t("`{name}` resolved to {names}, tasks.{name} to {tasks}",
-               name=name, names=listed(sorted(names)), tasks=listed(sorted(tasks))))
+               name=name, names=Listed(sorted(names)), tasks=Listed(sorted(tasks))))
         vip = lab.ping("web").value
         dest = vip.destination_ip if vip else ""
         r.ok(vip is not None and vip.destination_ip not in names,
@@ -393,9 +364,8 @@ def trace(lab: Lab, service: str = "web") -> Report:
                                     n_hops=len(followed.hops)),
              t("the request was not seen leaving the client"))
         for c in followed.checks:
-            what, detail = Given(c.what, c.said("zh")), Given(c.detail, c.told("zh"))
-            r.ok(c.ok, t("{what}: {detail}", what=what, detail=detail),
-                 t("NOT: {what}: {detail}", what=what, detail=detail))
+            r.ok(c.ok, t("{what}: {detail}", what=c.what, detail=c.detail),
+                 t("NOT: {what}: {detail}", what=c.what, detail=c.detail))
 
     return _guard(r, run, lab)
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from swarmlab.commands.bounds import CHAPTER_IMAGES, MAX_REQUESTS, Refused, Vocabulary
 from swarmlab.commands.steps import STEPS, admit, tokens_of
 from swarmlab.errors import CommandFailed, SudoPasswordRequired, SwarmlabError
-from swarmlab.i18n import LANGS, N_, _
+from swarmlab.i18n import N_, _, rendered, t
 
 if TYPE_CHECKING:
     from swarmlab.lab.core import Lab
@@ -48,37 +48,12 @@ _VAR = re.compile(r"\$([A-Za-z_]\w*)")
 FOLD_OVER = 30  # an output longer than this many lines is folded in the notebook (Shown._kept)
 FOLD_HEAD = 3   # header lines a folded output keeps
 
-# the magic's own words: key -> English, the message id of its Chinese in swarmlab/locale (swarmlab.i18n)
-TEXT = {
-    "refused": N_("swarmlab runs only the course's commands here, so that nothing reaches outside the swarm and nothing"
-                  " changes it beyond what the lessons do. This is not one of them:"),
-    "known": N_("Commands it knows (as in the lessons):"),
-    "allowed": N_("Allowed here, as typed (SERVICE: web, client, webrr, webpub):"),
-    "curl": N_("the client image has no curl: swarmlab sent the same GET with busybox wget (`wget -qO- "
-               "http://{target}`): the answer shown is wget's"),
-    "no_tty": N_("-it dropped: a notebook cell has no terminal, so the command ran without one"),
-    "ipvsadm": N_("ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)"),
-    "swarmlab": N_("swarmlab"),
-    "image": N_("the chapter's {typed} is never pulled here: the lab's look-alike {image} ran"),
-    "not_recorded": N_("This recording does not hold this command on {node}. A replay can only show what was "
-                       "recorded: run the lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then "
-                       "MODE = \"live\")."),
-    "recorded": N_("recorded"),
-    "ran": N_("what swarmlab ran"),
-    "error": N_("error"),
-    "exists": N_("already exists: created earlier, nothing to do"),
-    "usage": N_("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND"),
-    "cut": N_("-H: highlighting stopped at line {line} after {budget} s; the lines after it are shown without "
-              "highlights"),
-    "empty_cell": N_("this cell holds no command: write one command per line under %%swarm NODE"),
-    "fold": N_("show all {n} lines"),
-    "gap": N_("{n} lines not shown"),
-    "out_taken": N_("-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result"),
-}
-
-
-def say(key: str, lang: str, **kw: str) -> str:
-    return _(TEXT[key], lang if lang in LANGS else "en", **kw)
+# the magic's words that other modules look for (testing.notebooks: a lesson must never show them)
+REFUSED = N_("swarmlab runs only the course's commands here, so that nothing reaches outside the swarm and nothing "
+             "changes it beyond what the lessons do. This is not one of them:")
+NOT_RECORDED = N_("This recording does not hold this command on {node}. A replay can only show what was recorded: run "
+                  "the lesson live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\").")
+EXISTS = N_("already exists: created earlier, nothing to do")
 
 
 @dataclass
@@ -103,7 +78,7 @@ def parse_line(line: str) -> Invocation:
             continue
         m = _OPTION.match(rest)
         if m is None:
-            raise SwarmlabError(f"unknown option in {rest.strip().split()[0]!r}")
+            raise SwarmlabError(t("unknown option in {option}", option=repr(rest.strip().split()[0])))
         flag, value = m.group(1), m.group(2)
         if value[0] in "'\"":
             value = value[1:-1]
@@ -111,17 +86,18 @@ def parse_line(line: str) -> Invocation:
             inv.highlight.append(safe_pattern(value))
         elif flag in ("-o", "--out"):
             if not value.isidentifier() or keyword.iskeyword(value) or hasattr(builtins, value):
-                raise SwarmlabError(f"-o {value!r}: not a Python name of your own (a keyword or built-in such as "
-                                    "print would be overwritten); use e.g. -o result")
+                raise SwarmlabError(t("-o {value}: not a Python name of your own (a keyword or built-in such as "
+                                      "print would be overwritten); use e.g. -o result", value=repr(value)))
             inv.out = value
         else:
             if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= MAX_REQUESTS:
-                raise SwarmlabError(f"-n {value!r}: a whole number of requests from 1 to {MAX_REQUESTS}, e.g. -n 20")
+                raise SwarmlabError(t("-n {value}: a whole number of requests from 1 to {most}, e.g. -n 20",
+                                      value=repr(value), most=MAX_REQUESTS))
             inv.n = int(value)
         rest = rest[m.end():]
     parts = rest.strip().split(None, 1)
     if not parts:
-        raise SwarmlabError("no node given")
+        raise SwarmlabError(t("no node given"))
     inv.node = parts[0]
     inv.command = parts[1].strip() if len(parts) > 1 else ""
     return inv
@@ -139,11 +115,12 @@ def safe_pattern(pattern: str) -> str:
     MAX_PATTERN characters, MAX_REPEATS unbounded repeats, and no repeated group that itself repeats or
     alternates (`(a+)+`, `(a|a)*`: exponential backtracking). `SwarmlabError`, one line, otherwise."""
     if len(pattern) > MAX_PATTERN:
-        raise SwarmlabError(f"-H: a pattern of {len(pattern)} characters; at most {MAX_PATTERN}")
+        raise SwarmlabError(t("-H: a pattern of {n} characters; at most {most}", n=len(pattern), most=MAX_PATTERN))
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise SwarmlabError(f"-H {pattern!r}: not a regular expression ({exc})") from None
+        raise SwarmlabError(t("-H {pattern}: not a regular expression ({error})", pattern=repr(pattern),
+                              error=str(exc))) from None
     stack = [False]  # per open group: does it repeat or alternate inside?
     repeats, i, in_class = 0, 0, False
     while i < len(pattern):
@@ -163,8 +140,9 @@ def safe_pattern(pattern: str) -> str:
         elif ch == ")" and len(stack) > 1:
             inner = stack.pop()
             if nxt in "*+{" and nxt and inner:
-                raise SwarmlabError(f"-H {pattern!r}: a repeated group that repeats inside (such as (a+)+) can take "
-                                    "forever to match; write it without the outer repeat, e.g. a+")
+                raise SwarmlabError(t("-H {pattern}: a repeated group that repeats inside (such as (a+)+) can take "
+                                      "forever to match; write it without the outer repeat, e.g. a+",
+                                      pattern=repr(pattern)))
             stack[-1] = stack[-1] or inner or (nxt in "*+?{" and bool(nxt))
         elif ch in "*+{?|":
             stack[-1] = True
@@ -173,8 +151,8 @@ def safe_pattern(pattern: str) -> str:
                 repeats += 1
         i += 1
     if repeats > MAX_REPEATS:
-        raise SwarmlabError(f"-H {pattern!r}: {repeats} unbounded or large repeats (* + {{n,}} {{n,m}} with m > 9); "
-                            f"at most {MAX_REPEATS}")
+        raise SwarmlabError(t("-H {pattern}: {repeats} unbounded or large repeats (* + {{n,}} {{n,m}} with m > 9); "
+                              "at most {most}", pattern=repr(pattern), repeats=repeats, most=MAX_REPEATS))
     return pattern
 
 
@@ -184,7 +162,7 @@ def expand(command: str, namespace: dict[str, Any]) -> str:
 
 
 def known_commands(lang: str = "en") -> list[str]:
-    return [s.title.get(lang, s.title["en"]) for s in STEPS.values() if s.typed]
+    return [_(s.title, lang) for s in STEPS.values() if s.typed]
 
 
 ERROR_COLOR = "#c0392b"  # the left border of a failed command's block (swarmlab.testing.notebooks looks for it)
@@ -230,8 +208,9 @@ class Shown:
 
     def _said(self) -> str:
         """The note, with the highlighting's own word when it stopped early."""
-        cut = say("cut", self.lang, line=str(self.cut + 1), budget=f"{HIGHLIGHT_BUDGET:g}") \
-            if self.cut is not None else ""
+        budget = f"{HIGHLIGHT_BUDGET:g}"
+        cut = _("-H: highlighting stopped at line {line} after {budget} s; the lines after it are shown without "
+                "highlights", self.lang, line=str(self.cut + 1), budget=budget) if self.cut is not None else ""
         return "\n".join(x for x in (self.note, cut) if x)
 
     def __repr__(self) -> str:
@@ -248,7 +227,7 @@ class Shown:
         line either side (up to ten of them); without highlights, the head and the tail."""
         if not self.fold_label or len(marked) <= FOLD_OVER:
             return None
-        hits = [i for i, (hit, _) in enumerate(marked) if hit]
+        hits = [i for i, (hit, _line) in enumerate(marked) if hit]
         if hits:
             around = 1 if len(hits) <= 10 else 0  # many hits (a loop of answers): the hits alone
             keep = set(range(FOLD_HEAD)) | {j for i in hits for j in range(i - around, i + around + 1)
@@ -311,13 +290,14 @@ def vocabulary(lab: Lab, node: str | None = None) -> Vocabulary:
 
 
 def refusal(command: str, exc: Refused, lang: str) -> str:
-    return "\n".join([say("refused", lang), f"    {command}", f"  -> {exc.said(lang)}", "", say("allowed", lang),
+    return "\n".join([_(REFUSED, lang), f"    {command}", f"  -> {exc.said(lang)}", "",
+                      _("Allowed here, as typed (SERVICE: web, client, webrr, webpub):", lang),
                       *(f"  {f}" for f in exc.allowed)])
 
 
-def one_line(exc: BaseException) -> str:
+def one_line(text: object) -> str:
     """An error as one line of a note (a failed command's stderr follows its summary on the same line)."""
-    return "; ".join(x.strip() for x in str(exc).splitlines() if x.strip())
+    return "; ".join(x.strip() for x in str(text).splitlines() if x.strip())
 
 
 def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> str:
@@ -325,14 +305,17 @@ def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> s
     tokens = tokens_of(command) or []
     said = []
     if tokens[:1] == ["docker"] and any(re.fullmatch(r"-[it]+|--interactive|--tty", t) for t in tokens[:5]):
-        said.append(say("no_tty", lang))
+        said.append(_("-it dropped: a notebook cell has no terminal, so the command ran without one", lang))
     if step == "requests" and "curl" in tokens:
-        said.append(say("curl", lang, target=f"{args.get('target', 'web')}{args.get('path', '/').rstrip('/')}"))
+        target = f"{args.get('target', 'web')}{args.get('path', '/').rstrip('/')}"
+        said.append(_("the client image has no curl: swarmlab sent the same GET with busybox wget (`wget -qO- "
+                      "http://{target}`): the answer shown is wget's", lang, target=target))
     if tokens[-1:] == ["ipvsadm"]:
-        said.append(say("ipvsadm", lang))
-    typed_image = next((t for t in tokens if t == args.get("image") or t in CHAPTER_IMAGES), None)
+        said.append(_("ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)", lang))
+    typed_image = next((x for x in tokens if x == args.get("image") or x in CHAPTER_IMAGES), None)
     if step == "service_create" and typed_image and typed_image != args.get("image"):
-        said.append(say("image", lang, typed=typed_image, image=str(args.get("image"))))
+        said.append(_("the chapter's {typed} is never pulled here: the lab's look-alike {image} ran", lang,
+                      typed=typed_image, image=str(args.get("image"))))
     return "\n".join(said)
 
 
@@ -341,22 +324,23 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     """Admit `command` (a step, within its bounds), run it as its step on `node_ref`, and return what to show
     (and the result)."""
     highlight = highlight or []
-    label = say("swarmlab", lang)
+    label = _("swarmlab", lang)
     try:
         node = lab.node(node_ref)
     except SwarmlabError as exc:
-        return Shown(f"{node_ref}$", command, "", error=True, note=one_line(exc), note_label=label), None
+        return Shown(f"{node_ref}$", command, "", error=True, note=one_line(rendered(exc, lang)),
+                     note_label=label), None
     try:
         step, args = admit(command, vocabulary(lab, node))
     except Refused as exc:
         return Shown(prompt(lab, node), command, "", error=True, note=refusal(command, exc, lang),
                      note_label=label), None
     except SwarmlabError as exc:  # the swarm could not say what the command names (the node's containers)
-        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {one_line(exc)}",
-                     note_label=label), None
+        note = _("error: {error}", lang, error=one_line(rendered(exc, lang)))
+        return Shown(prompt(lab, node), command, "", error=True, note=note, note_label=label), None
     if n is not None:
         if step.name != "requests":
-            return Shown(prompt(lab, node), command, "", error=True, note="-n goes with requests only",
+            return Shown(prompt(lab, node), command, "", error=True, note=_("-n goes with requests only", lang),
                          note_label=label), None
         args["n"] = n
     changed = substitutions(command, step.name, args, lang)
@@ -370,29 +354,33 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     except CommandFailed as exc:
         if step.name == "service_create" and "already exists" in (exc.stderr or ""):
             return Shown(prompt(lab, node), command, exc.stdout + exc.stderr,  # what docker printed, as printed
-                         note=f"{args.get('name')}: {say('exists', lang)}", note_label=label), None
-        said = str(exc).split("\n")[0]  # what the command printed is the block itself, as printed: not again
+                         note=_("{name}: {exists}", lang, name=args.get("name"), exists=_(EXISTS, lang)),
+                         note_label=label), None
+        said = rendered(exc, lang).split("\n")[0]  # what the command printed is the block itself, as printed: not again
         if isinstance(exc, SudoPasswordRequired):
             said += f" {exc.HINT}"
         return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
-                     note=f"{say('error', lang)}: {said}", note_label=label), None
+                     note=_("error: {error}", lang, error=said), note_label=label), None
     except SwarmlabError as exc:
-        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {one_line(exc)}",
-                     note_label=label), None
+        return Shown(prompt(lab, node), command, "", error=True,
+                     note=_("error: {error}", lang, error=one_line(rendered(exc, lang))), note_label=label), None
     if result.exit_code is None and result.note.startswith("not in this recording"):
-        return Shown(prompt(lab, node), command, "", error=True, note=say("not_recorded", lang, node=node),
+        return Shown(prompt(lab, node), command, "", error=True, note=_(NOT_RECORDED, lang, node=node),
                      note_label=label), result
     footer = result.note
     if result.replayed and result.started:
-        footer = "; ".join(x for x in (f"{say('recorded', lang)} {result.started:%Y-%m-%d %H:%M}", footer) if x)
+        stamp = f"{result.started:%Y-%m-%d %H:%M}"
+        when = _("recorded {when}", lang, when=stamp)
+        footer = _("; ", lang).join(x for x in (when, rendered(footer, lang)) if x)
     ran = result.command if " ".join(result.command.split()) != " ".join(command.removeprefix("sudo ").split()) \
         else ""
     output = result.output
     if step.name == "requests":  # the lab's per-request markers are plumbing: a blank line between answers
         output = re.sub(r"(?m)^swarmlab-request \d+\n", "", output)
-    shown = Shown(prompt(lab, node), command, output, highlight, footer, ran, say("ran", lang),
+    shown = Shown(prompt(lab, node), command, output, highlight, footer, ran, _("what swarmlab ran", lang),
                   error=result.exit_code not in (0, None) and not step.failure_is_data, note=changed,
-                  note_label=label, lang=lang, fold_label=say("fold", lang), gap_label=say("gap", lang))
+                  note_label=label, lang=lang, fold_label=_("show all {n} lines", lang),
+                  gap_label=_("{n} lines not shown", lang))
     return shown, result
 
 
@@ -423,19 +411,21 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
             try:
                 inv = parse_line(line)
             except (SwarmlabError, re.error) as exc:
-                show(Shown("%swarm", line, "", error=True, note=f"{one_line(exc)} ({say('usage', lang)})",
-                           note_label=say("swarmlab", lang)))
+                usage = _("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND", lang)
+                note = _("{error} ({usage})", lang, error=one_line(rendered(exc, lang)), usage=usage)
+                show(Shown("%swarm", line, "", error=True, note=note, note_label=_("swarmlab", lang)))
                 return None
             if inv.out and inv.out in shell.user_ns and not _ours(shell.user_ns[inv.out]):
                 what = type(shell.user_ns[inv.out]).__name__
-                show(Shown("%swarm", line, "", error=True, note=say("out_taken", lang, name=inv.out, what=what),
-                           note_label=say("swarmlab", lang)))
+                taken = _("-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result", lang,
+                          name=inv.out, what=what)
+                show(Shown("%swarm", line, "", error=True, note=taken, note_label=_("swarmlab", lang)))
                 return None
             commands = [inv.command] if cell is None else \
                 [x.strip() for x in cell.splitlines() if x.strip() and not x.strip().startswith("#")]
             if not commands:  # a %%swarm cell with only comments or blank lines: said, not silently nothing
-                show(Shown("%%swarm", line, "", error=True, note=say("empty_cell", lang),
-                           note_label=say("swarmlab", lang)))
+                empty = _("this cell holds no command: write one command per line under %%swarm NODE", lang)
+                show(Shown("%%swarm", line, "", error=True, note=empty, note_label=_("swarmlab", lang)))
                 return None
             results = []
             for typed in commands:

@@ -1,5 +1,6 @@
 """The lessons' text sources and the notebooks built from them: built == source, both languages alike, the format's
-first two cells, exercises that exist, no answer readable in a notebook."""
+first two cells, exercises that exist, no answer readable in a notebook; the exercises' texts written in their
+lessons (one block per exercise and language), gathered by the build, never in a notebook."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def test_every_built_notebook_matches_its_source() -> None:
 def test_an_edited_source_or_a_stray_notebook_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for folder in ("lessons", "labs"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / build_lessons.EXERCISE_TEXTS).parent.mkdir(parents=True)
+    shutil.copy(ROOT / build_lessons.EXERCISE_TEXTS, tmp_path / build_lessons.EXERCISE_TEXTS)
     monkeypatch.setattr(build_lessons, "ROOT", tmp_path)
     monkeypatch.setattr(build_lessons, "LESSONS", tmp_path / "lessons")
     monkeypatch.setattr(build_lessons, "LABS", tmp_path / "labs")
@@ -120,3 +123,61 @@ def test_no_built_chinese_paragraph_breaks_between_two_chinese_characters(name: 
             if not fenced and a.strip() and b.strip() and build_lessons._prose(b):
                 assert not (build_lessons.CJK.match(a.rstrip()[-1]) and build_lessons.CJK.match(b.strip()[0])), \
                     f"{name}: a line break between Chinese characters renders as a space: {a[-20:]!r} / {b[:20]!r}"
+
+
+def test_every_exercise_has_its_texts_in_its_own_lesson_in_both_languages() -> None:
+    """The texts are written in the lesson whose number the exercise's id starts with, in each language; the built
+    notebooks carry none of them (the hint, explanation and solution come when asked)."""
+    where = {}
+    for source in build_lessons.sources():
+        _, found = build_lessons.exercise_blocks(source.read_text(encoding="utf-8"))
+        for exercise_id in found:
+            where[(source.parent.name, exercise_id)] = source.stem[:2]
+    assert {(lang, x) for lang in ("zh", "en") for x in EXERCISES} == set(where)
+    assert all(x.split(".")[0] == lesson for (_, x), lesson in where.items())
+    texts = json.loads((ROOT / build_lessons.EXERCISE_TEXTS).read_text(encoding="utf-8"))
+    built = "".join((ROOT / "labs" / lang / f"{name}.ipynb").read_text() for lang in ("zh", "en")
+                    for name in lesson_names())
+    assert "{exercise}" not in built and ":hint:" not in built
+    hints = [texts[lang][x]["hint"] for lang in ("zh", "en") for x in EXERCISES]
+    assert len(hints) == 2 * len(EXERCISES) and not [h for h in hints if h in built]
+
+
+def test_an_exercise_block_is_read_strictly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    block = "```{exercise} 04.x\n:question: Q {node}?\n:hint: H\n:explanation: E\n:solution: {answer}\n```\n"
+    text, found = build_lessons.exercise_blocks(f"Before.\n\n{block}\nAfter.")
+    assert text == "Before.\n\nAfter." and found == {"04.x": {"question": "Q {node}?", "hint": "H",
+                                                                "explanation": "E", "solution": "{answer}"}}
+    for broken, said in ((block.replace(":hint: H\n", ""), "no hint"), (block + "\n" + block, "written twice"),
+                         (block.replace(":hint:", ":hnit:"), "':hnit: H'"),
+                         (block.replace(":hint: H", ":hint: "), "':hint:'")):
+        with pytest.raises(SystemExit, match=said):
+            build_lessons.exercise_blocks(broken, "lessons/en/04-x.md")
+    # a changed text: exercises.json is stale until the build writes it again
+    shutil.copytree(ROOT / "lessons", tmp_path / "lessons")
+    (tmp_path / "labs").symlink_to(ROOT / "labs")
+    monkeypatch.setattr(build_lessons, "ROOT", tmp_path)
+    monkeypatch.setattr(build_lessons, "LESSONS", tmp_path / "lessons")
+    (tmp_path / build_lessons.EXERCISE_TEXTS).parent.mkdir(parents=True)
+    shutil.copy(ROOT / build_lessons.EXERCISE_TEXTS, tmp_path / build_lessons.EXERCISE_TEXTS)
+    source = next(p for p in build_lessons.sources() if p.parent.name == "en" and p.stem.startswith("04"))
+    source.write_text(source.read_text().replace(":hint: iptables", ":hint: Remember: iptables", 1))
+    assert build_lessons.stale() == ["swarmlab/course/exercises.json differs from the exercise blocks in lessons/"]
+
+
+def test_the_exercise_texts_are_package_data() -> None:
+    """An installed swarmlab (Binder installs it, not editable) finds the texts the course reads."""
+    import fnmatch
+    import tomllib
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["swarmlab"]
+    path = build_lessons.EXERCISE_TEXTS.relative_to("swarmlab").as_posix()
+    assert any(fnmatch.fnmatch(path, pattern) for pattern in data), (path, data)
+
+
+def test_the_parameters_comments_are_written_in_the_notebooks_language() -> None:
+    line = 'LANG = "zh"  # "zh" or "en"'
+    assert build_lessons.parameters_in("zh", line) == 'LANG = "zh"  # "zh" 或 "en"'
+    assert build_lessons.parameters_in("en", line) == line
+    with pytest.raises(SystemExit, match="'a new comment' is not one of"):
+        build_lessons.parameters_in("zh", "X = 1  # a new comment")

@@ -85,8 +85,14 @@ def test_requests_hide_the_lab_markers(shell: Any) -> None:
 
 
 def test_unknown_node_and_bad_options_are_one_clear_line(shell: Any) -> None:
-    assert "unknown node" in shown(shell, "@nowhere docker service ls")[0].note
-    assert "-n" in shown(shell, "-n many @client docker exec x wget -qO- http://web")[0].note
+    """In the language of the lesson (this shell's: zh): the lab's error, the magic's own, one line each."""
+    unknown = shown(shell, "@nowhere docker service ls")[0].note
+    assert unknown.startswith("未知节点 '@nowhere'：") and "\n" not in unknown
+    bad = shown(shell, "-n many @client docker exec x wget -qO- http://web")[0].note
+    assert bad.startswith("-n 'many'：请求数是 1 到") and "用法：" in bad and "\n" not in bad
+    lab = Lab.connect(mode="replay", recording=recordings.get("seed-docker-tips"))
+    english, _ = magic.run_command(lab, "@nowhere", "docker service ls", lang="en")
+    assert english.note.startswith("unknown node '@nowhere': one of ")
 
 
 @pytest.mark.parametrize(("line", "node", "command"), [
@@ -113,13 +119,14 @@ def _folded(html_text: str) -> tuple[str, str]:
 
 
 def test_a_long_output_shows_the_lines_that_matter_and_the_rest_one_click_away() -> None:
-    from swarmlab.magic import Shown, say
+    from swarmlab.i18n import _
+    from swarmlab.magic import Shown
 
     lines = ["Chain PREROUTING (policy ACCEPT)", "target prot opt source destination"]
     lines += [f"rule {i} for 10.0.1.{i}" for i in range(60)] + ["MARK all -- 0.0.0.0/0 10.0.1.2 MARK set 0x106"]
     lines += [f"tail {i}" for i in range(20)]
     shown = Shown("root@swarm-manager:~#", "iptables -t mangle -L", "\n".join(lines), ["MARK set"],
-                  fold_label=say("fold", "zh"), gap_label=say("gap", "zh"))
+                  fold_label=_("show all {n} lines", "zh"), gap_label=_("{n} lines not shown", "zh"))
     visible, fold = _folded(shown._repr_html_())
     assert "MARK set 0x106" in visible and "Chain PREROUTING" in visible  # the hit and the header
     assert "rule 59 for 10.0.1.59" in visible and "tail 0" in visible      # a line either side of the hit
@@ -130,29 +137,32 @@ def test_a_long_output_shows_the_lines_that_matter_and_the_rest_one_click_away()
 
 
 def test_a_short_output_or_one_without_a_fold_label_is_shown_whole() -> None:
-    from swarmlab.magic import Shown, say
+    from swarmlab.i18n import _
+    from swarmlab.magic import Shown
 
     short = Shown("$", "docker service ls", "\n".join(f"line {i}" for i in range(30)), ["line 3"],
-                  fold_label=say("fold", "en"), gap_label=say("gap", "en"))
+                  fold_label=_("show all {n} lines", "en"), gap_label=_("{n} lines not shown", "en"))
     assert "swarmlab-fold" not in short._repr_html_() and "line 29" in short._repr_html_()
     unlabelled = Shown("$", "x", "\n".join(f"line {i}" for i in range(100)), ["line 3"])
     assert "swarmlab-fold" not in unlabelled._repr_html_() and "line 99" in unlabelled._repr_html_()
 
 
 def test_a_long_output_without_highlights_keeps_its_head_and_tail() -> None:
-    from swarmlab.magic import FOLD_OVER, Shown, say
+    from swarmlab.i18n import _
+    from swarmlab.magic import FOLD_OVER, Shown
 
     shown = Shown("$", "x", "\n".join(f"line {i}" for i in range(100)), [],
-                  fold_label=say("fold", "en"), gap_label=say("gap", "en"))
+                  fold_label=_("show all {n} lines", "en"), gap_label=_("{n} lines not shown", "en"))
     visible, fold = _folded(shown._repr_html_())
     assert f"line {FOLD_OVER - 6}\n" in visible and "line 99" in visible and "line 50\n" not in visible
     assert "show all 100 lines" in fold and "line 50\n" in fold
 
 
 def test_a_long_loop_of_answers_keeps_only_the_highlighted_lines() -> None:
-    from swarmlab.magic import Shown, say
+    from swarmlab.i18n import _
+    from swarmlab.magic import Shown
 
     answers = "\n".join(f"Hostname: {'ab' if i % 2 else 'cd'}\nIP: 127.0.0.1\nIP: 10.0.1.{i}\n" for i in range(20))
-    visible, _ = _folded(Shown("$", "loop", answers, ["Hostname"], fold_label=say("fold", "en"),
-                               gap_label=say("gap", "en"))._repr_html_())
+    visible, _ = _folded(Shown("$", "loop", answers, ["Hostname"], fold_label=_("show all {n} lines", "en"),
+                               gap_label=_("{n} lines not shown", "en"))._repr_html_())
     assert visible.count("Hostname: ") == 20 and "IP: 10.0.1.5" not in visible and "IP: 127.0.0.1" in visible

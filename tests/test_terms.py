@@ -1,5 +1,6 @@
 """docs/terms.md enforced on the Chinese lessons: one term per concept, none of the listed variants in the prose of
-lessons/zh (code, HTML comments and quotations of the chapter's own words are not prose)."""
+lessons/zh (code, HTML comments and quotations of the chapter's own words are not prose), in the exercises' texts
+(their blocks in lessons/zh) and in the Chinese of the code's messages (the gettext catalog)."""
 
 from __future__ import annotations
 
@@ -101,3 +102,25 @@ def test_code_comments_chapter_quotes_and_the_glossary_alias_are_not_prose() -> 
     # a quotation that is not the chapter's is prose, and the alias is allowed only in the glossary's term cell
     assert problems(TERMS.read_text(), {"03-lb-namespace.md": "他说：“覆盖网络很好”。\n"}, seed)
     assert problems(TERMS.read_text(), {"glossary.md": "| 网络 | network | 即覆盖网络。 |\n"}, seed)
+
+
+def exercise_texts() -> dict[str, str]:
+    """The zh exercise blocks' texts, one line each (the blocks are fenced: the prose scan leaves them out)."""
+    import json
+
+    texts = json.loads((ROOT / "swarmlab" / "course" / "exercises.json").read_text(encoding="utf-8"))["zh"]
+    return {f"exercise {x}": "\n".join(fields.values()) for x, fields in texts.items()}
+
+
+def catalog_texts(po: Path = ROOT / "swarmlab" / "locale" / "zh_CN" / "LC_MESSAGES" / "swarmlab.po") -> dict[str, str]:
+    """The Chinese of every message of the code (tables, notes, errors, pictures, self-checks)."""
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        return {"swarmlab.po": "\n".join(" ".join(str(m.string).split("\n")) for m in read_po(f) if m.id)}
+
+
+def test_the_exercises_and_the_codes_messages_use_the_same_terms() -> None:
+    assert problems(TERMS.read_text(), {**exercise_texts(), **catalog_texts()}, SEED.read_text()) == []
+    found = problems(TERMS.read_text(), {"swarmlab.po": "每个后端应答的请求数\n覆盖网络 {network}"}, SEED.read_text())
+    assert [p.split("variant ")[-1] for p in found] == ["应答)", "后端)", "覆盖网络)"], found

@@ -155,7 +155,7 @@ def test_allocation_of_a_lab_asks_every_node() -> None:
 def test_empty_inputs_draw_a_message() -> None:
     assert "no answered requests" in texts(viz.distribution(pd.DataFrame()))
     assert "no addresses" in texts(viz.vip_allocation([]))
-    assert "没有得到应答的请求" in texts(viz.distribution(pd.DataFrame(), lang="zh"))
+    assert "没有得到响应的请求" in texts(viz.distribution(pd.DataFrame(), lang="zh"))
     assert "没有 VIP 链" in texts(viz.topology(pd.DataFrame(), lang="zh"))
 
 
@@ -193,7 +193,7 @@ def test_topology_in_chinese(rig_topology_args: dict[str, object]) -> None:
     shown = texts(viz.topology(**rig_topology_args, lang="zh", highlight="mark"))  # type: ignore[arg-type]
     assert "节点 swarm-worker2（客户端所在）" in shown and "客户端容器 client.1" in shown
     assert "lb_1yrvy526i（负载均衡命名空间）" in shown and "IPVS FWM 262 rr（轮询） -> 10.0.4.3, 10.0.4.4" in shown
-    assert "覆盖网络 mynet 10.0.4.0/24：节点之间走 VXLAN" in shown and "任务 web.1" in shown
+    assert "overlay 网络 mynet 10.0.4.0/24：节点之间走 VXLAN" in shown and "任务 web.1" in shown
     assert "第 5 步：mangle 表 INPUT 链给发往 10.0.4.2 的数据包打上防火墙标记 0x106 = 262" in shown
     assert "不在此路径上" in shown
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from swarmlab import recordings, viz
+from swarmlab.i18n import t
 from swarmlab.lab import Lab
 from swarmlab.lab.trace import Check, Trace
 from swarmlab.viz import fonts
@@ -204,6 +205,6 @@ def test_an_unknown_language_is_one_clear_error(traces: dict[str, Trace]) -> Non
 
 def test_a_trace_that_followed_nothing_says_why(traces: dict[str, Trace]) -> None:
     lost = dataclasses.replace(traces["vip"], hops=[], checks=[
-        Check("the client sent a request", False, "no SYN leaving the client's namespace was captured")])
+        Check(t("the client sent a request"), False, t("no SYN leaving the client's namespace was captured"))])
     assert "no packet followed: no SYN leaving the client's namespace was captured" in texts(viz.sequence(lost))
     assert "没有跟踪到数据包" in texts(viz.sequence(lost, lang="zh"))

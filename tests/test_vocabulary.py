@@ -330,7 +330,7 @@ def test_already_exists_is_a_note_beside_what_docker_printed() -> None:
     lab = Lab.connect("replay", recording=ten)
     out, _ = magic.run_command(lab, "@manager", "docker service create --name webrr --network mynet --replicas 2 "
                                "--endpoint-mode dnsrr swarmlab/whoami:1")
-    assert magic.say("exists", "en") in out.note and magic.say("exists", "en") not in out.output
+    assert magic.EXISTS in out.note and magic.EXISTS not in out.output
     assert "AlreadyExists" in out.output and not out.error  # what docker printed, as printed
 
 

@@ -1,40 +1,27 @@
 """The widgets speak both languages of the course (issue #11): every label exists in zh and en with the same
 placeholders, and each widget built with `lang="zh"` shows the Chinese labels and no English one. Built on the
-bundled recordings (ipywidgets objects, no browser: what a student sees is each widget's description and HTML)."""
+bundled recordings (ipywidgets objects, no browser: what a student sees is each widget's description and HTML).
+Labels are message ids of swarmlab.i18n, like every text of the course (tests/test_i18n.py checks their catalog)."""
 
 from __future__ import annotations
 
 import html
 import re
-import string
 
 import pytest
 
 from swarmlab import recordings, widgets
-from swarmlab.i18n import catalog
+from swarmlab.i18n import UnknownLanguage, _
 from swarmlab.lab import Lab
-from swarmlab.viz.i18n import UnknownLanguage
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+NO_SCALING = "this recording has no scaling: record a session with `swarmlab record --full` to explore it"
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-
-
-def test_every_label_exists_in_both_languages() -> None:
-    en = widgets.TEXT
-    zh = {k: catalog("zh").gettext(v) for k, v in en.items()}
-    for key in en:
-        assert _placeholders(en[key]) == _placeholders(zh[key]), key
-        assert CJK.search(zh[key]) and not CJK.search(en[key]), key
-
-
-def test_a_missing_label_or_language_is_an_error() -> None:
-    with pytest.raises(KeyError):
-        widgets.tr("zh", "no such label")
+def test_a_language_the_course_does_not_have_is_an_error() -> None:
+    lab = Lab.connect(mode="replay", recording=recordings.get("seed-docker-tips"))
     with pytest.raises(UnknownLanguage, match="'fr'"):
-        widgets.tr("fr", "send")
+        widgets.replay_badge(lab, "fr")
 
 
 def _shown(widget: object) -> list[str]:
@@ -70,14 +57,14 @@ def test_the_widgets_show_their_labels_in_the_language_asked(recording: str,
     lab = Lab.connect(mode="replay", recording=recordings.get(recording))
     texts = {lang: "\n".join(t for w in _all_widgets(lab, lang) for t in _shown(w)) for lang in ("zh", "en")}
     for lang in texts:
-        assert html.escape(widgets.tr(lang, "badge.replay", source=lab.source)) in texts[lang]
+        assert html.escape(_("replaying {source}", lang, source=lab.source)) in texts[lang]
         texts[lang] = texts[lang].replace(html.escape(lab.source), "")  # the recording's title is data, in English
     for lang, other in (("zh", "en"), ("en", "zh")):
-        for key in ("requests", "send", "sent", "service"):
-            assert widgets.tr(lang, key) in texts[lang], (lang, key)
-            assert widgets.tr(other, key) not in texts[lang], (lang, key)
-        scaling = "replicas" if lab.scale_states() else "no scaling"
-        assert widgets.tr(lang, scaling) in texts[lang] and widgets.tr(other, scaling) not in texts[lang]
+        for label in ("requests", "Send", "sent", "service"):
+            assert _(label, lang) in texts[lang], (lang, label)
+            assert _(label, other) not in texts[lang], (lang, label)
+        scaling = "replicas" if lab.scale_states() else NO_SCALING
+        assert _(scaling, lang) in texts[lang] and _(scaling, other) not in texts[lang]
     assert not CJK.search(texts["en"])
 
 
@@ -85,7 +72,7 @@ def test_the_request_explorer_reports_in_its_language(shown_in_outputs: list[obj
     lab = Lab.connect(mode="replay", recording=recordings.get("seed-docker-tips"))
     box = widgets.request_explorer(lab, start=3, lang="zh")
     box.send.click()
-    assert box.status.value.startswith("3 个应答")
+    assert box.status.value.startswith("3 个响应")
     figure = shown_in_outputs[-1]
     title = figure.axes[0].get_title() + figure.get_suptitle()  # type: ignore[attr-defined]
     assert CJK.search(title), title  # the picture in the same language

@@ -2,6 +2,18 @@
 md:myst) -> labs/{zh,en}/NN-slug.ipynb, with stable cell ids (`<lang>-NN-<index>`) so a rebuild changes only what
 changed. Outputs are never stored: a built notebook holds the source's cells only.
 
+An exercise's texts are written in its lesson, beside the cell that asks it, one block per exercise and language:
+
+    ```{exercise} 04.mark-decimal
+    :question: ...
+    :hint: ...
+    :explanation: ...
+    :solution: ...
+    ```
+
+The build takes the blocks out of the notebook (a student sees the question when the cell shows it, the rest when
+asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises).
+
     .venv/bin/python tools/build_lessons.py           # (re)build every lesson
     .venv/bin/python tools/build_lessons.py --check   # exit 1 and name each notebook that differs from its source
 """
@@ -9,31 +21,25 @@ changed. Outputs are never stored: a built notebook holds the source's cells onl
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
 
-from swarmlab.i18n import LANGS
+from swarmlab.course.lessons import PARAMETER_COMMENTS
+from swarmlab.i18n import LANGS, _
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 LABS = ROOT / "labs"
+EXERCISE_TEXTS = Path("swarmlab") / "course" / "exercises.json"  # under ROOT
+FIELDS = ("question", "hint", "explanation", "solution")
+EXERCISE_BLOCK = re.compile(r"^```\{exercise\}[ \t]+(?P<id>\S+)[ \t]*\n(?P<body>.*?)^```[ \t]*$\n?",
+                            re.DOTALL | re.MULTILINE)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…]")
 FULLWIDTH_PUNCT = "。，；：！？、（）「」“”—…"
 NOT_PROSE = ("```", "|", "#", "<", ":", "---", "- ", "* ")
-# the parameters cell's comments in a Chinese notebook (the sources share the English ones: the code cells of both
-# languages are the same, tests/test_lessons.py)
-PARAMETER_COMMENTS_ZH = {
-    '# "live", "record" or "replay"; None: replay unless a live swarm is configured':
-        '# "live"、"record" 或 "replay"；None：没有配置真实集群时回放',
-    "# a recording file; None: this lesson's bundled recording": "# 录制文件；None：本课自带的录制",
-    "# an inventory file; None: the one `swarmlab nodes` finds": "# 节点清单文件；None：`swarmlab nodes` 找到的那个",
-    '# with MODE = "record": the file to write': '# MODE = "record" 时：录制写入的文件',
-    '# "zh" or "en"': '# "zh" 或 "en"',
-}
-
-
 def _prose(line: str) -> bool:
     text = line.strip()
     return bool(text) and not text.startswith(NOT_PROSE) and re.match(r"\d+\. ", text) is None
@@ -58,19 +64,52 @@ def join_cjk_lines(markdown: str) -> str:
 
 
 def parameters_in(lang: str, source: str) -> str:
-    """The parameters cell's source with its comments in `lang` (a comment the table lacks fails the build)."""
-    if lang != "zh":
-        return source
+    """The parameters cell's source with its comments in `lang`, through the catalog (swarmlab.i18n); a comment that
+    swarmlab.course.lessons.PARAMETER_COMMENTS does not declare fails the build."""
     lines = []
     for line in source.split("\n"):
         code, sep, comment = line.partition("# ")
         if sep:
-            if f"# {comment}" not in PARAMETER_COMMENTS_ZH:
-                raise SystemExit(f"build_lessons.py: no Chinese for the parameters comment {comment!r}: add it to "
-                                 "PARAMETER_COMMENTS_ZH")
-            line = code + PARAMETER_COMMENTS_ZH[f"# {comment}"]
+            if comment not in PARAMETER_COMMENTS:
+                raise SystemExit(f"build_lessons.py: the parameters comment {comment!r} is not one of "
+                                 "swarmlab.course.lessons.PARAMETER_COMMENTS: add it there (and its Chinese to the "
+                                 "catalog, tools/i18n.py)")
+            line = code + "# " + _(comment, lang)
         lines.append(line)
     return "\n".join(lines)
+
+
+def exercise_blocks(markdown: str, where: str = "") -> tuple[str, dict[str, dict[str, str]]]:
+    """`markdown` without its exercise blocks, and the blocks' texts (id -> field -> text). A block must give each
+    field once, on one line (`:hint: ...`); anything else fails the build with the block's name."""
+    found: dict[str, dict[str, str]] = {}
+    for m in EXERCISE_BLOCK.finditer(markdown):
+        fields: dict[str, str] = {}
+        for line in m["body"].strip().split("\n"):
+            key = re.match(r":(\w+):[ \t]*(.*)$", line.strip())
+            if key is None or key[1] not in FIELDS or key[1] in fields or not key[2].strip():
+                raise SystemExit(f"build_lessons.py: {where} exercise {m['id']}: {line.strip()!r} is not one of "
+                                 f"{', '.join(f':{f}: text' for f in FIELDS)}, each once")
+            fields[key[1]] = key[2].strip()
+        missing = [f for f in FIELDS if f not in fields]
+        if missing or m["id"] in found:
+            raise SystemExit(f"build_lessons.py: {where} exercise {m['id']}: "
+                             + (f"no {', '.join(missing)}" if missing else "written twice"))
+        found[m["id"]] = fields
+    return re.sub(r"\n{3,}", "\n\n", EXERCISE_BLOCK.sub("", markdown)).strip("\n"), found
+
+
+def exercise_texts() -> str:
+    """swarmlab/course/exercises.json as the lesson sources make it: lang -> exercise id -> field -> text."""
+    out: dict[str, dict[str, dict[str, str]]] = {lang: {} for lang in LANGS}
+    for source in sources():
+        lang = source.parent.name
+        _, found = exercise_blocks(source.read_text(encoding="utf-8"), str(source.relative_to(ROOT)))
+        twice = set(found) & set(out[lang])
+        if twice:
+            raise SystemExit(f"build_lessons.py: {source.relative_to(ROOT)}: exercise {sorted(twice)} written twice")
+        out[lang].update(found)
+    return json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 def sources() -> list[Path]:
@@ -88,6 +127,10 @@ def build(source: Path) -> str:
     import nbformat
 
     nb = jupytext.read(source, fmt="md:myst")
+    for cell in nb.cells:  # the exercises' texts go to exercises.json, not into the notebook
+        if cell.cell_type == "markdown":
+            cell.source = exercise_blocks(cell.source)[0]
+    nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
                    "swarmlab": {"lesson": source.stem[:2], "lang": source.parent.name,
                                 "source": str(source.relative_to(ROOT))}}
@@ -112,6 +155,9 @@ def stale() -> list[str]:
     built = {target(s) for s in sources()}
     out += [f"{p.relative_to(ROOT)} has no source in lessons/" for lang in LANGS
             for p in sorted((LABS / lang).glob("*.ipynb")) if p not in built]
+    texts = ROOT / EXERCISE_TEXTS
+    if not texts.exists() or texts.read_text(encoding="utf-8") != exercise_texts():
+        out.append(f"{EXERCISE_TEXTS} differs from the exercise blocks in lessons/")
     return out
 
 
@@ -133,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(path.relative_to(ROOT))
+    texts, path = exercise_texts(), ROOT / EXERCISE_TEXTS
+    if not path.exists() or path.read_text(encoding="utf-8") != texts:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(texts, encoding="utf-8")
+        print(EXERCISE_TEXTS)
     return 0
 
 

@@ -3,13 +3,16 @@
     .venv/bin/python tools/i18n.py extract   # every _()/N_() string of swarmlab/ -> swarmlab/locale/swarmlab.pot,
                                              # merged into each language's .po (new ids come with an empty msgstr)
     .venv/bin/python tools/i18n.py compile   # each .po -> its .mo (the compiled catalog the package ships)
-    .venv/bin/python tools/i18n.py check     # exit 1 when a .mo is stale or a message has no translation
+    .venv/bin/python tools/i18n.py check     # exit 1 when a .mo is stale or a message has no
+                                             # translation or a fuzzy one
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import re
+import string
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "swarmlab"
 LOCALES = PACKAGE / "locale"
 POT = LOCALES / "swarmlab.pot"
-KEYWORDS = {"_": None, "N_": None}
-# files with a marker of their own: swarmlab.checks.t (a message rendered when the report is shown)
-MORE_KEYWORDS = {"checks.py": {"t": None}}
+KEYWORDS = {"_": None, "N_": None}  # swarmlab.i18n: translate now, mark a constant
+# swarmlab.i18n.t (translate when shown), in the modules that import it (others have a t of their own)
+LAZY = {"t": None}
+IMPORTS_LAZY = re.compile(r"^from swarmlab\.i18n import [^\n]*\bt\b", re.MULTILINE)
 CATALOGS = tuple(sorted(set(_CATALOGS.values())))  # zh_CN
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -40,8 +44,10 @@ def extracted() -> Catalog:
     """Every message id the code marks, with where it is."""
     cat = Catalog(project="swarmlab", msgid_bugs_address="", fuzzy=False)
     found = list(extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS))
-    for filename, keywords in MORE_KEYWORDS.items():
-        found += [(filename, *x) for x in extract_from_file("python", str(PACKAGE / filename), keywords=keywords)]
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if IMPORTS_LAZY.search(path.read_text(encoding="utf-8")):
+            found += [(path.relative_to(PACKAGE).as_posix(), *x)
+                      for x in extract_from_file("python", str(path), keywords=LAZY)]
     for filename, lineno, message, comments, context in found:
         if isinstance(message, str) and message:
             cat.add(message, None, [(f"swarmlab/{filename}", lineno)], auto_comments=comments, context=context)
@@ -62,14 +68,25 @@ def compiled(po: Path) -> bytes:
     return out.getvalue()
 
 
+def names(text: str) -> list[str]:
+    """The {names} a message fills in (each once, sorted): a translation must fill in the same."""
+    return sorted({name for _, name, _, _ in string.Formatter().parse(text) if name is not None})
+
+
 def problems(locales: Path = LOCALES) -> list[str]:
-    """Stale .mo files, message ids in the code that a catalog lacks or leaves untranslated."""
+    """Stale .mo files, message ids in the code that a catalog lacks, leaves untranslated or marks fuzzy."""
     ids = {m.id for m in extracted() if m.id}
     found = []
     for lang in CATALOGS:
         po = po_path(lang, locales)
-        have = {m.id: m.string for m in read(po, lang) if m.id}
-        found += [f"{lang}: no translation of {i!r}" for i in sorted(ids) if not have.get(i)]
+        messages = {m.id: m for m in read(po, lang) if m.id}
+        found += [f"{lang}: no translation of {i!r}" for i in sorted(ids)
+                  if i not in messages or not messages[i].string]
+        found += [f"{lang}: fuzzy (unchecked) translation of {i!r}" for i in sorted(ids)
+                  if i in messages and messages[i].fuzzy]
+        found += [f"{lang}: the translation of {i!r} has other {{names}}: {names(str(messages[i].string))}"
+                  for i in sorted(ids) if i in messages and messages[i].string
+                  and names(str(messages[i].string)) != names(i)]
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != compiled(po):
             found.append(f"{lang}: {mo.name} is stale: run tools/i18n.py compile")

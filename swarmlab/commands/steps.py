@@ -2,8 +2,8 @@
 
 A `Step` ties a command builder (`swarmlab.commands.chapter`) to the node it runs on (`Where`), whether it needs
 root (`privileged`: run with `sudo -n` for a non-root user, as the chapter types `sudo`), the parser kind that
-reads its output (`swarmlab.parsers.dispatch`), a title in both course languages, and a *recogniser*: a
-function that reads a command line (as the builder wrote it, or as a student types it) back into the step's
+reads its output (`swarmlab.parsers.dispatch`), a title (a message id of the catalog), and a *recogniser*: a function
+that reads a command line (as the builder wrote it, or as a student types it) back into the step's
 arguments. Two consequences:
 
 * Replay matches a command by its step and the step's key arguments (`key_of`), not by its exact string, so an
@@ -73,7 +73,7 @@ class Step(Generic[T_co]):
     name: str
     build: Callable[..., str]
     where: Where
-    title: Mapping[str, str]                     # {"en": ..., "zh": ...}
+    title: str                                   # English, a message id of the catalog (shown with `_(title, lang)`)
     recognise: Callable[[list[str]], Args | None]  # tokens (sudo stripped) -> arguments, or None
     parser: str | None = None                    # parser kind (swarmlab.parsers.dispatch.PARSERS); None: raw
     privileged: bool = False                     # root needed: `sudo -n` for a non-root user
@@ -481,171 +481,167 @@ def _capture(kind: str) -> Callable[[list[str]], Args | None]:
     return recognise
 
 
-def _t(en: str, zh: str) -> dict[str, str]:
-    return {"en": en, "zh": zh}
-
-
 _NS = "namespace"
 NETWORK_LS: Step[list[Network]] = Step(
-    "network_ls", lambda: c.network_ls(), Where.MANAGER, _t("the networks", "查看网络"),
+    "network_ls", lambda: c.network_ls(), Where.MANAGER, N_("the networks"),
     _exact("docker", "network", "ls"), parser="network_ls",
     forms=('docker network ls',))
 NETWORK_CREATE: Step[None] = Step(
     "network_create", lambda name, attachable=True: c.network_create(name, attachable), Where.MANAGER,
-    _t("create the overlay network", "创建 overlay 网络"), _network_create, key=("name",), changes=True,
+    N_("create the overlay network"), _network_create, key=("name",), changes=True,
     bound=b.network(), forms=('docker network create -d overlay --attachable mynet',))
 NETWORK_INSPECT: Step[list[NetworkInfo]] = Step(
     "network_inspect", lambda name, verbose=False: c.network_inspect(name, verbose), Where.NODE,
-    _t("inspect the network", "查看网络详情"),
+    N_("inspect the network"),
     _with_name(["docker", "network", "inspect"], "name",
                {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
     parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False},
     bound=b.network(also=("ingress",)), forms=('docker network inspect [-v] mynet',))
 NODE_LS: Step[list[SwarmNode]] = Step(
-    "node_ls", lambda: c.node_ls(), Where.MANAGER, _t("the swarm's nodes", "查看集群节点"),
+    "node_ls", lambda: c.node_ls(), Where.MANAGER, N_("the swarm's nodes"),
     _exact("docker", "node", "ls"), parser="node_ls",
     forms=('docker node ls',))
 SERVICE_LS: Step[list[Service]] = Step(
-    "service_ls", lambda: c.service_ls(), Where.MANAGER, _t("the services", "查看服务"),
+    "service_ls", lambda: c.service_ls(), Where.MANAGER, N_("the services"),
     _exact("docker", "service", "ls"), parser="service_ls",
     forms=('docker service ls',))
 SERVICE_CREATE: Step[ServiceChange] = Step(
-    "service_create", lambda **a: c.service_create(**a), Where.MANAGER, _t("create a service", "创建服务"),
+    "service_create", lambda **a: c.service_create(**a), Where.MANAGER, N_("create a service"),
     _service_create, key=("name", "replicas"), changes=True, timeout=300, parser="service_change",
     defaults={"replicas": 1},
     bound=b.service_create, forms=tuple(shape.typed(name) for name, shape in b.SHAPES.items()))
 SERVICE_PS: Step[list[Task]] = Step(
     "service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
-    _t("a service's tasks", "查看服务的任务"),
+    N_("a service's tasks"),
     _with_name(["docker", "service", "ps"], "name", {"--no-trunc": ("no_trunc", True)}),
     parser="service_ps", key=("name",),
     bound=b.service("name"), forms=('docker service ps SERVICE',))
 SERVICE_INSPECT: Step[list[ServiceInfo]] = Step(
     "service_inspect", lambda name, format=None: c.service_inspect(name, format), Where.MANAGER,
-    _t("inspect a service", "查看服务详情"), _service_inspect, parser="service_inspect", key=("name", "format"),
+    N_("inspect a service"), _service_inspect, parser="service_inspect", key=("name", "format"),
     defaults={"format": None},
     bound=b.service_inspect, forms=("docker service inspect [-f '{{json .Endpoint.VirtualIPs}}'] SERVICE",))
 SCALE: Step[ServiceChange] = Step(
     "scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
-    _t("scale a service", "服务扩缩容"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
+    N_("scale a service"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
     timeout=300,
     bound=b.scale, forms=('docker service scale web=N   (N = 1-3)',))
 CONTAINER_LS: Step[list[Container]] = Step(
     "container_ls", lambda service=None: c.container_ls(service), Where.NODE,
-    _t("the containers on a node", "查看节点上的容器"), _container_ls, parser="container_ls", key=("service",),
+    N_("the containers on a node"), _container_ls, parser="container_ls", key=("service",),
     defaults={"service": None},
     bound=b.service("service", optional=True), forms=('docker container ls',))
 CONTAINER_OF: Step[None] = Step(
     "container_of", lambda service: c.container_of(service), Where.NODE,
-    _t("a service's container on this node", "本节点上某服务的容器"), _container_of, key=("service",),
+    N_("a service's container on this node"), _container_of, key=("service",),
     typed=False)
 REQUESTS: Step[list[Answer]] = Step(
     "requests", lambda container, target="web", n=1, path="/": c.requests(container, target, n, path=path),
-    Where.CLIENT, _t("requests from the client", "从 client 发请求"), _requests, parser="whoami",
+    Where.CLIENT, N_("requests from the client"), _requests, parser="whoami",
     key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"},
     bound=b.requests,
     forms=("docker exec $client wget -qO- http://SERVICE   (%swarm -n N: N = 1-100)",))
 PING: Step[PingResult] = Step(
     "ping", lambda container, target="web", count=2: c.ping(container, target, count), Where.CLIENT,
-    _t("ping a service name", "ping 服务名"), _ping, parser="ping", key=("target", "count"),
+    N_("ping a service name"), _ping, parser="ping", key=("target", "count"),
     failure_is_data=True, defaults={"target": "web", "count": 2},
     bound=b.ping, forms=('docker exec $client ping -c N SERVICE   (N = 1-5)',))
 NSLOOKUP: Step[Lookup] = Step(
     "nslookup", lambda container, name="web": c.nslookup(container, name), Where.CLIENT,
-    _t("ask Docker's DNS", "查询 Docker 内置 DNS"), _nslookup, parser="nslookup", key=("name",),
+    N_("ask Docker's DNS"), _nslookup, parser="nslookup", key=("name",),
     failure_is_data=True, defaults={"name": "web"},
     bound=b.service("name", tasks=True), forms=('docker exec $client nslookup [tasks.]SERVICE',))
 NETNS_LS: Step[list[NetnsEntry]] = Step(
-    "netns_ls", lambda: c.netns_ls(), Where.NODE, _t("the network namespaces", "查看网络命名空间"), _netns_ls,
+    "netns_ls", lambda: c.netns_ls(), Where.NODE, N_("the network namespaces"), _netns_ls,
     parser="netns_ls", privileged=True,
     forms=('sudo ls /var/run/docker/netns',))
 LB_IP_A: Step[list[Interface]] = Step(
     "lb_ip_a", lambda namespace: c.ip_addr(namespace), Where.CLIENT,
-    _t("addresses in the lb namespace", "负载均衡命名空间里的地址"), _in_namespace(_ip_addr, lb=True),
+    N_("addresses in the lb namespace"), _in_namespace(_ip_addr, lb=True),
     parser="ip_addr", privileged=True, key=(_NS,),
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ip addr',))
 LB_MANGLE: Step[Ruleset] = Step(
     "lb_mangle", lambda namespace: c.iptables_mangle(namespace), Where.CLIENT,
-    _t("the marking rules", "打标记的规则（mangle 表）"), _in_namespace(_table("mangle", None), lb=True),
+    N_("the marking rules"), _in_namespace(_table("mangle", None), lb=True),
     parser="iptables", privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb iptables -nvL -t mangle',))
 LB_NAT: Step[Ruleset] = Step(
     "lb_nat", lambda namespace: c.iptables_nat(namespace, "POSTROUTING"), Where.CLIENT,
-    _t("the SNAT rule", "源地址转换规则（nat 表）"), _in_namespace(_table("nat", "POSTROUTING"), lb=True),
+    N_("the SNAT rule"), _in_namespace(_table("nat", "POSTROUTING"), lb=True),
     parser="iptables", privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb iptables -t nat -nvL POSTROUTING',))
 LB_IPVS: Step[IPVSTable] = Step(
-    "lb_ipvs", lambda namespace: c.ipvsadm(namespace), Where.CLIENT, _t("the IPVS table", "IPVS 转发表"),
+    "lb_ipvs", lambda namespace: c.ipvsadm(namespace), Where.CLIENT, N_("the IPVS table"),
     _in_namespace(_ipvsadm("list"), lb=True), parser="ipvsadm", privileged=True, key=(_NS,),
     failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln',))
 LB_IPVS_STATS: Step[IPVSTable] = Step(
     "lb_ipvs_stats", lambda namespace: c.ipvsadm(namespace, stats=True), Where.CLIENT,
-    _t("IPVS counters", "IPVS 计数器"), _in_namespace(_ipvsadm("stats"), lb=True), parser="ipvsadm",
+    N_("IPVS counters"), _in_namespace(_ipvsadm("stats"), lb=True), parser="ipvsadm",
     privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln --stats',))
 LB_IPVS_CONNS: Step[list[Connection]] = Step(
     "lb_ipvs_conns", lambda namespace: c.ipvsadm_connections(namespace), Where.CLIENT,
-    _t("IPVS connections", "IPVS 连接表"), _in_namespace(_ipvsadm("conns"), lb=True),
+    N_("IPVS connections"), _in_namespace(_ipvsadm("conns"), lb=True),
     parser="ipvsadm_connections", privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Lnc',))
 IPVS_ALL: Step[dict[str, IPVSTable]] = Step(
     "ipvs_all", lambda stats=True: c.ipvsadm_all_lb(stats), Where.NODE,
-    _t("every lb namespace's IPVS table", "所有负载均衡命名空间的 IPVS 表"), _ipvs_all,
+    N_("every lb namespace's IPVS table"), _ipvs_all,
     parser="ipvsadm_per_namespace", privileged=True, key=("stats",), failure_is_data=True, typed=False,
     defaults={"stats": True})
 INGRESS_MANGLE: Step[Ruleset] = Step(
     "ingress_mangle", lambda namespace="ingress_sbox": c.iptables_mangle(namespace), Where.NODE,
-    _t("the routing mesh's marks", "路由网格的标记规则"), _in_namespace(_table("mangle", None), lb=False),
+    N_("the routing mesh's marks"), _in_namespace(_table("mangle", None), lb=False),
     parser="iptables", privileged=True, failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/ingress_sbox iptables -nvL -t mangle',))
 INGRESS_IPVS: Step[IPVSTable] = Step(
     "ingress_ipvs", lambda namespace="ingress_sbox": c.ipvsadm(namespace), Where.NODE,
-    _t("the routing mesh's IPVS table", "路由网格的 IPVS 表"), _in_namespace(_ipvsadm("list"), lb=False),
+    N_("the routing mesh's IPVS table"), _in_namespace(_ipvsadm("list"), lb=False),
     parser="ipvsadm", privileged=True, failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/ingress_sbox ipvsadm -Ln',))
 HOST_INGRESS_NAT: Step[Ruleset] = Step(
     "host_ingress_nat", lambda: c.host_ingress_nat(), Where.NODE,
-    _t("the host's DOCKER-INGRESS rules", "宿主机的 DOCKER-INGRESS 规则"), _host_nat, parser="iptables",
+    N_("the host's DOCKER-INGRESS rules"), _host_nat, parser="iptables",
     privileged=True, failure_is_data=True,
     forms=('sudo iptables -t nat -nvL DOCKER-INGRESS',))
 MESH_REQUEST: Step[list[Answer]] = Step(
     "mesh_request", lambda port: c.mesh_request(port), Where.NODE,
-    _t("a request to the published port", "访问发布的端口"), _mesh_request, parser="whoami", key=("port",),
+    N_("a request to the published port"), _mesh_request, parser="whoami", key=("port",),
     failure_is_data=True,
     bound=b.mesh_request, forms=('wget -qO- http://127.0.0.1:8080',))
 KILL_TASK: Step[None] = Step(
     "kill_task", lambda container: c.kill(container), Where.TASK,
-    _t("kill a task's container", "杀掉一个任务的容器"), _kill, key=("container",), changes=True,
+    N_("kill a task's container"), _kill, key=("container",), changes=True,
     bound=b.container, forms=('docker kill $victim_id',))
 RESET_LIST: Step[None] = Step(
-    "reset_list", lambda what: c.lab_objects(what), Where.MANAGER, _t("what the lab created", "实验创建的对象"),
+    "reset_list", lambda what: c.lab_objects(what), Where.MANAGER, N_("what the lab created"),
     _lab_list, key=("what",), typed=False)
 RESET: Step[None] = Step(
-    "reset", lambda what, id: c.lab_remove(what, id), Where.MANAGER, _t("remove it", "删除"), _lab_rm,
+    "reset", lambda what, id: c.lab_remove(what, id), Where.MANAGER, N_("remove it"), _lab_rm,
     key=("what", "id"), changes=True, typed=False, failure_is_data=True)
 VERSIONS: Step[None] = Step(
-    "versions", lambda which: c.versions()[which], Where.MANAGER, _t("versions", "版本"), _versions,
+    "versions", lambda which: c.versions()[which], Where.MANAGER, N_("versions"), _versions,
     typed=False)
 SANDBOX_OF: Step[None] = Step(
     "sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
-    _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",),
+    N_("a container's network namespace"), _sandbox_of, key=("container",),
     bound=b.container, forms=("docker inspect -f '{{.NetworkSettings.SandboxKey}}' CONTAINER",))
 CAPTURE_START: Step[None] = Step(
-    "capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
+    "capture_start", lambda **a: c.capture_start(**a), Where.NODE, N_("start a capture"),
     _capture("start"), privileged=True, key=("capture", "bpf"), typed=False, timeout=30, failure_is_data=True)
 CAPTURE_STOP: Step[list[Packet]] = Step(
     "capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
-    _t("the packets a capture saw", "抓到的数据包"), _capture("stop"), parser="tcpdump", privileged=True,
+    N_("the packets a capture saw"), _capture("stop"), parser="tcpdump", privileged=True,
     key=("capture",), typed=False, failure_is_data=True, timeout=30)
 LB_CONNTRACK: Step[list[ConntrackEntry]] = Step(
     "lb_conntrack", lambda namespace: c.conntrack(namespace), Where.CLIENT,
-    _t("connection tracking in the lb namespace", "负载均衡命名空间的连接跟踪表"),
+    N_("connection tracking in the lb namespace"),
     _in_namespace(_exact("conntrack", "-L"), lb=True), parser="conntrack", privileged=True, key=(_NS,),
     failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb conntrack -L',))
 CAPTURES_RUNNING: Step[None] = Step(
-    "captures_running", lambda: c.captures_running(), Where.NODE, _t("captures still running", "仍在运行的抓包"),
+    "captures_running", lambda: c.captures_running(), Where.NODE, N_("captures still running"),
     _exact("pgrep", "-a", "tcpdump", "||", "true"), typed=False)
 
 # every step declared above, in declaration order: the module's `Step` constants (no second list to forget one in)

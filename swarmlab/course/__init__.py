@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from swarmlab.course.exercises import REGISTRY as EXERCISES
-from swarmlab.course.i18n import LANGS, set_lang, tr
+from swarmlab.course.i18n import LANGS, set_lang
 from swarmlab.course.lessons import LESSONS, lesson
 from swarmlab.course.quiz import Verdict, exercise
 from swarmlab.course.selfcheck import check
@@ -23,7 +23,7 @@ from swarmlab.course.session import badge_html, badge_text, current_lab, names, 
 from swarmlab.course.trace_view import capture
 
 __all__ = ["EXERCISES", "LANGS", "LESSONS", "Verdict", "badge_html", "badge_text", "capture", "check", "current_lab",
-           "exercise", "lesson", "names", "refresh", "set_lang", "start", "tr"]
+           "exercise", "lesson", "names", "refresh", "set_lang", "start"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,14 +1,14 @@
-"""The course's language: Simplified Chinese ("zh", the chapter's own) or English ("en").
+"""The course's current language: Simplified Chinese ("zh", the chapter's own) or English ("en").
 
-Everything a lesson's code prints in words (self-checks, exercise feedback, widget labels, badges) asks `tr()`
-for the current language, which `course.start(..., lang=LANG)` sets."""
+`course.start(..., lang=LANG)` sets it; everything a lesson's code prints in words (self-checks, exercise feedback,
+widget labels, badges) is translated into it by the one mechanism, swarmlab.i18n (gettext)."""
 
 from __future__ import annotations
 
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import LANGS
+from swarmlab.i18n import LANGS, t
 
-__all__ = ["LANGS", "current", "set_lang", "tr"]
+__all__ = ["LANGS", "current", "set_lang"]
 _current = ["zh"]
 
 
@@ -18,11 +18,6 @@ def current() -> str:
 
 def set_lang(lang: str) -> str:
     if lang not in LANGS:
-        raise SwarmlabError(f"LANG = {lang!r}: the course speaks {' or '.join(repr(x) for x in LANGS)}")
+        raise SwarmlabError(t("LANG = {lang}: the course speaks 'zh' or 'en'", lang=repr(lang)))
     _current[0] = lang
     return lang
-
-
-def tr(zh: str, en: str, lang: str | None = None) -> str:
-    """The text in `lang` (default: the course's current language)."""
-    return zh if (lang or current()) == "zh" else en

@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import N_, t
+
+# the comments of every lesson's parameters cell (the sources share the English ones; tools/build_lessons.py writes
+# each in the notebook's language, through the catalog)
+PARAMETER_COMMENTS = (
+    N_('"live", "record" or "replay"; None: replay unless a live swarm is configured'),
+    N_("a recording file; None: this lesson's bundled recording"),
+    N_("an inventory file; None: the one `swarmlab nodes` finds"),
+    N_('with MODE = "record": the file to write'),
+    N_('"zh" or "en"'),
+)
 
 
 @dataclass(frozen=True)
@@ -47,5 +58,6 @@ LESSONS: dict[str, Lesson] = {x.id: x for x in (
 def lesson(lesson_id: str) -> Lesson:
     key = str(lesson_id).split("-")[0].zfill(2)
     if key not in LESSONS:
-        raise SwarmlabError(f"lesson {lesson_id!r}: the course has lessons {', '.join(LESSONS)}")
+        raise SwarmlabError(t("lesson {lesson}: the course has lessons {choices}", lesson=repr(lesson_id),
+                              choices=", ".join(LESSONS)))
     return LESSONS[key]

@@ -19,7 +19,7 @@ from swarmlab.course import i18n
 from swarmlab.course.answers import canonical
 from swarmlab.course.exercises import Evidence, Exercise, Params, get
 from swarmlab.errors import NotRecorded, SwarmlabError
-from swarmlab.i18n import _
+from swarmlab.i18n import _, rendered, t
 from swarmlab.lab import Lab
 
 GOOD, BAD, INFO = "#009E73", "#D55E00", "#0072B2"
@@ -70,7 +70,7 @@ class Attempt:
         if self._expected is None:
             lab = self.lab
             if lab is None:
-                raise SwarmlabError(f"exercise {ex.id} needs the lab: run `course.start(...)` first")
+                raise SwarmlabError(t("exercise {id} needs the lab: run `course.start(...)` first", id=ex.id))
             with self.bound():
                 self._expected = set(ex.expected(lab, self.params))
         return self._expected
@@ -102,12 +102,12 @@ def attempt(ex: Exercise, lab: Lab | None, *, shown: bool = False) -> Attempt:
 def grade(att: Attempt, answer: str, lang: str) -> Verdict:
     ex = att.exercise
     if not str(answer).strip():
-        return Verdict(ex.id, answer, False, i18n.tr("请先写一个答案。", "Write an answer first.", lang), att.tries)
+        return Verdict(ex.id, answer, False, _("Write an answer first.", lang), att.tries)
     if ex.matches(answer, att.accepted()):
-        return Verdict(ex.id, answer, True, i18n.tr("正确！", "Right!", lang), att.tries)
+        return Verdict(ex.id, answer, True, _("Right!", lang), att.tries)
     att.tries += 1
     hint = ex.text(ex.hint, att.params, lang)
-    msg = i18n.tr(f"不对。提示：{hint}", f"Not quite. Hint: {hint}", lang)
+    msg = _("Not quite. Hint: {hint}", lang, hint=hint)
     if att.tries >= 2:
         msg += " " + explanation(att, lang)
     return Verdict(ex.id, answer, False, msg, att.tries)
@@ -115,7 +115,7 @@ def grade(att: Attempt, answer: str, lang: str) -> Verdict:
 
 def explanation(att: Attempt, lang: str) -> str:
     text = att.exercise.text(att.exercise.explanation, att.params, lang)
-    return i18n.tr(f"解析：{text}", f"Explanation: {text}", lang)
+    return _("Explanation: {text}", lang, text=text)
 
 
 def solution(att: Attempt, lang: str) -> str:
@@ -147,8 +147,8 @@ def question_html(ex: Exercise, params: Params, lang: str) -> str:
 
 
 def unavailable(exercise_id: str, exc: Exception, lang: str) -> str:
-    return i18n.tr(f"练习 {exercise_id} 需要的数据这里没有：{exc}",
-                   f"Exercise {exercise_id} needs data this lab does not have: {exc}", lang)
+    return _("Exercise {number} needs data this lab does not have: {error}", lang, number=number(exercise_id),
+             error=rendered(exc, lang))
 
 
 def exercise(exercise_id: str, answer: str | None = None, *, lab: Lab | None = None, lang: str | None = None,
@@ -161,7 +161,8 @@ def exercise(exercise_id: str, answer: str | None = None, *, lab: Lab | None = N
     lab = lab or session.current_lab()
     ex = get(exercise_id)
     if reveal is not None and reveal not in REVEALS:
-        raise SwarmlabError(f"reveal={reveal!r}: one of {', '.join(repr(r) for r in REVEALS)}")
+        raise SwarmlabError(t("reveal={reveal}: one of {choices}", reveal=repr(reveal),
+                              choices=", ".join(repr(r) for r in REVEALS)))
     try:
         att = attempt(ex, lab, shown=answer is None and reveal is None)
     except (SwarmlabError, NotRecorded) as exc:
@@ -172,7 +173,7 @@ def exercise(exercise_id: str, answer: str | None = None, *, lab: Lab | None = N
         return grade(att, answer, lang)
     if reveal is not None:
         text = explanation(att, lang) if reveal == "explanation" else \
-            i18n.tr("答案：", "Solution: ", lang) + solution(att, lang)
+            _("Solution: {answer}", lang, answer=solution(att, lang))
         return _Message(text, INFO)
     return _widget(att, lang)
 
@@ -197,27 +198,27 @@ def _widget(att: Attempt, lang: str) -> Any:
 
     ex = att.exercise
     display(HTML(question_html(ex, att.params, lang)))
-    box = w.Text(placeholder=i18n.tr("你的答案", "your answer", lang), layout=w.Layout(width="22em"))
-    check = w.Button(description=i18n.tr("检查", "Check", lang), button_style="primary")
-    explain = w.Button(description=i18n.tr("解析", "Explanation", lang))
-    reveal = w.Button(description=i18n.tr("显示答案", "Show solution", lang))
+    box = w.Text(placeholder=_("your answer", lang), layout=w.Layout(width="22em"))
+    check = w.Button(description=_("Check", lang), button_style="primary")
+    explain = w.Button(description=_("Explanation", lang))
+    reveal = w.Button(description=_("Show solution", lang))
     out = w.HTML()
 
     def shown(text: str) -> str:
         return f'<div style="color:{INFO}">{rich(text)}</div>'
 
-    def on_check(_: Any = None) -> None:
+    def on_check(event: Any = None) -> None:
         try:
             out.value = grade(att, box.value, lang)._repr_html_()
         except (SwarmlabError, NotRecorded) as exc:
             out.value = html.escape(unavailable(ex.id, exc, lang))
 
-    def on_explain(_: Any) -> None:
+    def on_explain(event: Any) -> None:
         out.value = shown(explanation(att, lang))
 
-    def on_reveal(_: Any) -> None:
+    def on_reveal(event: Any) -> None:
         try:
-            text = i18n.tr("答案：", "Solution: ", lang) + solution(att, lang)
+            text = _("Solution: {answer}", lang, answer=solution(att, lang))
         except (SwarmlabError, NotRecorded) as exc:
             text = unavailable(ex.id, exc, lang)
         out.value = shown(text)
@@ -230,11 +231,9 @@ def _widget(att: Attempt, lang: str) -> Any:
 
 def static_note(lang: str) -> str:
     """What a page without a kernel (the static site) shows in place of the input box."""
-    return ('<div class="swarmlab-exercise-static"><i>' + i18n.tr(
-        "在 Jupyter 里打开这一课来作答：输入框、“检查”“解析”和“显示答案”需要运行中的内核。",
+    return ('<div class="swarmlab-exercise-static"><i>' + html.escape(_(
         "Open this lesson in Jupyter to answer: the input box, Check, Explanation and Show solution need a running "
-        "kernel.",
-        lang) + "</i></div>")
+        "kernel.", lang)) + "</i></div>")
 
 
 def _exercise_box(lang: str) -> Any:

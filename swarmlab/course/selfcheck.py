@@ -7,6 +7,7 @@ from swarmlab.course import i18n
 from swarmlab.course.exercises import not_evidence
 from swarmlab.course.lessons import lesson
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import t
 from swarmlab.lab import Lab
 
 
@@ -15,7 +16,7 @@ def check(lesson_id: str, *, lab: Lab | None = None, lang: str | None = None) ->
 
     lab = lab or session.current_lab()
     if lab is None:
-        raise SwarmlabError("no lab yet: run `course.start(...)` first")
+        raise SwarmlabError(t("no lab yet: run `course.start(...)` first"))
     found = {**checks.ALL, **checks.DIAGNOSES, **checks.TRACES}
     with not_evidence(lab):  # its requests and readings are no answer to a question the lesson asked before
         reports = [found[name](lab) for name in lesson(lesson_id).checks]

@@ -16,7 +16,7 @@ from swarmlab import recordings
 from swarmlab.course import frames, i18n
 from swarmlab.course.lessons import lesson
 from swarmlab.errors import NotRecorded, SwarmlabError
-from swarmlab.i18n import N_, _
+from swarmlab.i18n import N_, _, t
 from swarmlab.lab import Lab
 
 _state: dict[str, Any] = {"lab": None, "lesson": None}
@@ -70,7 +70,7 @@ def refresh(shell: Any = None, lab: Lab | None = None) -> dict[str, Any]:
     """Recompute the lesson's names (after the lesson created the services) and put them into the notebook."""
     lab = lab or current_lab()
     if lab is None:
-        raise SwarmlabError("no lab yet: run `course.start(...)` first")
+        raise SwarmlabError(t("no lab yet: run `course.start(...)` first"))
     found = names(lab)
     shell = shell if shell is not None else _ipython()
     if shell is not None:
@@ -134,7 +134,7 @@ def _follow_the_client(shell: Any, lab: Lab) -> None:
         _state["hook"] = None
         return
 
-    def hook(*_: Any) -> None:
+    def hook(*event: Any) -> None:
         if shell.user_ns.get("client") is None and current_lab() is lab:
             shell.user_ns.update(names(lab))
 

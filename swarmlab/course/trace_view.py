@@ -8,7 +8,7 @@ from swarmlab.commands.chapter import CAPTURE_PACKETS, CAPTURE_SECONDS
 from swarmlab.course.i18n import current
 from swarmlab.course.session import current_lab
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import _
+from swarmlab.i18n import _, t
 from swarmlab.lab.trace import ROLES, CapturePoint, Trace
 from swarmlab.magic import Shown, prompt
 
@@ -18,10 +18,10 @@ SYN_LINES = [r"Flags \[S\]", r"Flags \[S\.\]"]
 def point_of(trace: Trace, where: str) -> CapturePoint:
     """The capture point `where` names: client, lb, underlay, or task (the task that answered)."""
     if where not in ROLES:
-        raise SwarmlabError(f"capture {where!r}: one of {', '.join(ROLES)}")
+        raise SwarmlabError(t("capture {where}: one of {choices}", where=repr(where), choices=", ".join(ROLES)))
     if where == "task":
         if trace.answered_by is None:
-            raise SwarmlabError("no task saw the request: nothing to show")
+            raise SwarmlabError(t("no task saw the request: nothing to show"))
         return trace.answered_by
     return next(p for p in trace.points if p.role == where)
 

@@ -31,6 +31,7 @@ from swarmlab.commands import steps as st
 from swarmlab.commands.names import validate
 from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise, transcript_answers
 from swarmlab.errors import CommandFailed, NotRecorded, ParseError, SwarmlabError, TransportError
+from swarmlab.i18n import Joined, t
 from swarmlab.lab.results import NodeState, Sample, StepResult
 from swarmlab.model.chain import NodeView, vip_chain
 from swarmlab.parsers import whoami
@@ -117,27 +118,27 @@ class Lab:
             inv = inv or (None if recording else inv_mod.discover())
             mode = "live" if inv is not None else "replay"
         if mode not in MODES:
-            raise SwarmlabError(f"mode {mode!r}: one of {', '.join(MODES)}")
+            raise SwarmlabError(t("mode {mode}: one of {modes}", mode=repr(mode), modes=", ".join(MODES)))
         if mode == "replay":
             from swarmlab.transport.replay import ReplayTransport
 
             path = Path(recording) if recording else recordings.default()
-            t = ReplayTransport(path, key=key_of, answers=transcript_answers)
-            prov = t.recording.provenance
-            return cls(t, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
+            replay = ReplayTransport(path, key=key_of, answers=transcript_answers)
+            prov = replay.recording.provenance
+            return cls(replay, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
                        images=prov.get("images"), strict=False, users=prov.get("users"),
-                       source=f"{t.recording.title} ({t.description})")
+                       source=f"{replay.recording.title} ({replay.description})")
         if mode == "record":
             from swarmlab.transport.recording import writable
 
             if record_to is None:
-                raise SwarmlabError("record mode needs record_to=<file.jsonl>")
+                raise SwarmlabError(t("record mode needs record_to=<file.jsonl>"))
             # before any connection: an existing recording is kept
             writable(Path(record_to), replace=replace, fix="give replace=True to replace it, or another record_to")
         inv = inv or inv_mod.discover()
         if inv is None:
-            raise SwarmlabError("no live swarm configured: start one (`swarmlab rig up`, `vagrant up`) or give an "
-                                "inventory (`-i inventory.toml`); or replay a recording")
+            raise SwarmlabError(t("no live swarm configured: start one (`swarmlab rig up`, `vagrant up`) or give an "
+                                  "inventory (`-i inventory.toml`); or replay a recording"))
         from swarmlab.transport.ssh import SSHTransport
 
         live: Transport = SSHTransport(inv, known_hosts=inv.extra.get("known_hosts"))
@@ -209,9 +210,10 @@ class Lab:
         if ref == "@client" or (ref is None and step is not None and step.where is Where.CLIENT):
             return self.client_node()
         if ref is None:
-            raise SwarmlabError(f"step {step.name if step else '?'} needs a node")
+            raise SwarmlabError(t("step {step} needs a node", step=step.name if step else "?"))
         if ref not in self.swarm_nodes:
-            raise SwarmlabError(f"unknown node {ref!r}: one of {', '.join([*self.swarm_nodes, *NODE_ALIASES])}")
+            raise SwarmlabError(t("unknown node {node}: one of {nodes}", node=repr(ref),
+                                  nodes=", ".join([*self.swarm_nodes, *NODE_ALIASES])))
         return ref
 
     # -- running one step ----------------------------------------------------------------------------------------
@@ -255,7 +257,7 @@ class Lab:
         (`CommandFailed`), as `snapshot` keeps them; the others are answered all the same."""
         specs = [spec for spec, _ in calls]
         if len({spec.privileged for spec in specs}) != 1:
-            raise SwarmlabError(f"_run_together: {', '.join(s.name for s in specs)} differ in privilege")
+            raise SwarmlabError(t("_run_together: {steps} differ in privilege", steps=", ".join(s.name for s in specs)))
         target = self.node(node)
         if not self.live:  # a recording answers each step as recorded, whether or not it ran in a batch
             return [self._or_failed(spec.name, target, partial(self.run, spec, target, **args)) for spec, args in calls]
@@ -278,7 +280,7 @@ class Lab:
     def _not_recorded(self, spec: Step[T], target: str, command: str, exc: NotRecorded, typed: str) -> StepResult[T]:
         said = str(exc).split(" is not in the recording")[0]
         missing: StepResult[T] = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
-                                            note=f"not in this recording: {said}")
+                                            note=t("not in this recording: {error}", error=said))
         self.log.append(missing)
         return missing
 
@@ -302,7 +304,8 @@ class Lab:
     def _failed(self, name: str, node: str, exc: Exception, answer: CommandResult | None = None) -> StepResult[Any]:
         failed: StepResult[Any] = StepResult(
             name, node, answer.command if answer else "", answer.stdout + answer.stderr if answer else "",
-            answer.exit_code if answer else None, note=f"could not read: {exc}", error=exc, replayed=not self.live,
+            answer.exit_code if answer else None, note=t("could not read: {error}", error=exc), error=exc,
+            replayed=not self.live,
             started=answer.started if answer else None)
         self.log.append(failed)
         return failed
@@ -372,7 +375,7 @@ class Lab:
         for name, n in (("web", replicas), ("client", 1)):
             if name in existing:
                 out.append(StepResult("service_create", self.manager, f"# docker service create --name {name} ...",
-                                      "", 0, note=f"service {name} exists: reused"))
+                                      "", 0, note=t("service {name} exists: reused", name=name)))
                 continue
             out.append(self.run(st.SERVICE_CREATE, name=name, image=self.images[name], network=self.network,
                                 replicas=n))
@@ -385,9 +388,9 @@ class Lab:
         """Where `docker service ps client` says the client runs (a transcript without it: the manager)."""
         if self.transport.holdings(self.manager, st.SERVICE_PS.name) == []:
             return self.manager
-        running = [t for t in self.tasks("client", latest=True).value or [] if not t.history and t.state == "Running"]
+        running = [x for x in self.tasks("client", latest=True).value or [] if not x.history and x.state == "Running"]
         if not running:
-            raise SwarmlabError("the client service has no running task: `lab.create_services()` first")
+            raise SwarmlabError(t("the client service has no running task: `lab.create_services()` first"))
         return running[0].node
 
     def containers(self, node: str | None = None, service: str | None = None) -> StepResult[list[Container]]:
@@ -411,7 +414,7 @@ class Lab:
             listed = self.run(st.CONTAINER_LS, node, latest=True)
         ids = [x.id for x in listed.value or [] if x.service == "client"]
         if not ids:
-            raise SwarmlabError(f"no client container on {node}")
+            raise SwarmlabError(t("no client container on {node}", node=node))
         return node, ids[0]
 
     def requests(self, n: int = 3, service: str = "web",
@@ -420,7 +423,7 @@ class Lab:
         is called as the answers stream in (live), or once at the end (a recording). `n` from 1 to MAX_REQUESTS,
         checked before anything runs or is replayed."""
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REQUESTS:
-            raise SwarmlabError(f"{n!r} requests: a whole number from 1 to {MAX_REQUESTS}")
+            raise SwarmlabError(t("{n} requests: a whole number from 1 to {most}", n=repr(n), most=MAX_REQUESTS))
         validate(service, "service")
         node, container = self.client_container()
         marker = b"swarmlab-request "
@@ -452,9 +455,10 @@ class Lab:
         and the note says so."""
         if not held:
             if self.strict:
-                raise NotRecorded(f"[{node}] no requests to {service} in the recording {self.source}", node=node)
+                raise NotRecorded(t("[{node}] no requests to {service} in the recording {source}", node=node,
+                                    service=service, source=self.source), node=node)
             return StepResult("requests", node, "", "", None, replayed=True,
-                              note=f"not in this recording: requests to {service}")
+                              note=t("not in this recording: requests to {service}", service=service))
         answers: list[whoami.Answer] = []
         used: list[CommandResult] = []
         for r in held:
@@ -465,10 +469,11 @@ class Lab:
         answers = answers[:n]
         for i, a in enumerate(answers, 1):
             a.seq = i
-        note = f"the first {len(answers)} of the recorded answers ({len(used)} recorded command(s))"
+        note = t("the first {n} of the recorded answers ({commands} recorded command(s))", n=len(answers),
+                 commands=len(used))
         if len(answers) < n:
-            note = (f"asked for {n} requests, but this recording holds only {len(answers)} answers: showing those "
-                    "(run live, or record a longer session, for more)")
+            note = t("asked for {n} requests, but this recording holds only {held} answers: showing those (run live, "
+                     "or record a longer session, for more)", n=n, held=len(answers))
         result = StepResult("requests", node, " ; ".join(dict.fromkeys(r.command for r in used)),
                             _first_answers("".join(r.stdout + r.stderr for r in used), n), 0, value=answers,
                             frame=whoami.frame(answers), replayed=True, note=note, started=used[-1].started)
@@ -497,11 +502,11 @@ class Lab:
         """The network's lb_ namespace among `entries` (a node's netns listing), from `nets` (network ls)."""
         net_id = next((x.id for x in nets if x.name == self.network), None)
         if net_id is None:
-            raise SwarmlabError(f"network {self.network} not found")
+            raise SwarmlabError(t("network {network} not found", network=self.network))
         found = find_lb_namespace(net_id, entries)
         if found is None:
-            raise SwarmlabError(f"{node} has no {lb_namespace_for(net_id)} namespace: it has no task on "
-                                f"{self.network}")
+            raise SwarmlabError(t("{node} has no {namespace} namespace: it has no task on {network}", node=node,
+                                  namespace=lb_namespace_for(net_id), network=self.network))
         return found
 
     def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult[list[Interface]]:
@@ -563,7 +568,7 @@ class Lab:
             except (SwarmlabError, NotRecorded) as exc:
                 if nodes is not None:
                     raise
-                self.log.append(StepResult("vip_chain", node, "", "", None, note=f"skipped: {exc}"))
+                self.log.append(StepResult("vip_chain", node, "", "", None, note=t("skipped: {error}", error=exc)))
         return vip_chain(service, views)
 
     def sample_requests(self, n: int = 100, service: str = "web",
@@ -605,7 +610,7 @@ class Lab:
         from swarmlab.lab import trace
 
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise SwarmlabError(f"port {port!r}: a TCP port from 1 to 65535 (web listens on 80)")
+            raise SwarmlabError(t("port {port}: a TCP port from 1 to 65535 (web listens on 80)", port=repr(port)))
         validate(service, "service")
         return trace.run(self, service, port)
 
@@ -614,7 +619,8 @@ class Lab:
     def _create_once(self, name: str, image: str, replicas: int, network: str | None = None,
                      endpoint_mode: str | None = None, publish: str | None = None) -> StepResult[ServiceChange]:
         if self.live and name in [s.name for s in self.services(latest=True).value or []]:
-            return StepResult("service_create", self.manager, "", "", 0, note=f"service {name} exists: reused")
+            return StepResult("service_create", self.manager, "", "", 0,
+                              note=t("service {name} exists: reused", name=name))
         return self.run(st.SERVICE_CREATE, name=name, image=image, replicas=replicas, network=network,
                         endpoint_mode=endpoint_mode, publish=publish)
 
@@ -661,14 +667,14 @@ class Lab:
 
     def kill_task(self, service: str = "web") -> StepResult[None]:
         """Kill one task's container (the failure lesson): the swarm starts a replacement."""
-        tasks = [t for t in self.tasks(service).value or [] if not t.history and t.state == "Running"]
+        tasks = [x for x in self.tasks(service).value or [] if not x.history and x.state == "Running"]
         if not tasks:
-            raise SwarmlabError(f"{service} has no running task")
+            raise SwarmlabError(t("{service} has no running task", service=service))
         victim = tasks[0]
         listed = self.containers(victim.node, service).value or []
         target = next((x for x in listed if x.slot == victim.slot or (x.task_id and victim.id in x.task_id)), None)
         if target is None:
-            raise SwarmlabError(f"no container of {victim.name} on {victim.node}")
+            raise SwarmlabError(t("no container of {task} on {node}", task=victim.name, node=victim.node))
         return self.run(st.KILL_TASK, victim.node, container=target.id, parse=False)
 
     def reset(self) -> list[StepResult[None]]:
@@ -741,7 +747,7 @@ class Lab:
         hosts = {n.id: n.hostname for n in nodes.value or []}
 
         def convert(body: bytes) -> list[engine_api.ApiTask]:
-            return [t for t in engine_api.tasks(body, names, hosts) if service is None or t.service == service]
+            return [x for x in engine_api.tasks(body, names, hosts) if service is None or x.service == service]
 
         return self._api_step("api_tasks", self.manager, "/tasks", convert, engine_api.tasks_frame, latest)
 
@@ -766,7 +772,7 @@ class Lab:
                 raise
             absent: StepResult[list[NetworkInfo]] = StepResult(
                 "network_inspect", node, exc.command, exc.stderr, exc.exit_code, replayed=not self.live,
-                note=f"{node} has no task on {self.network}")
+                note=t("{node} has no task on {network}", node=node, network=self.network))
             self.log.append(absent)
             return absent
 
@@ -897,7 +903,7 @@ def _merged(step: str, node: str, results: list[StepResult[Any]]) -> StepResult[
     merged: StepResult[Any] = StepResult(
         step, node, " ; ".join(r.command for r in results), "".join(r.output for r in results),
         0 if all(r.ok for r in results) else next((r.exit_code for r in results if not r.ok), None),
-        replayed=any(r.replayed for r in results), note="; ".join(r.note for r in results if r.note),
+        replayed=any(r.replayed for r in results), note=Joined([r.note for r in results if r.note]),
         error=next((r.error for r in results if r.error), None))
     merged.value = [v for r in ok for v in r.value or []]
     merged.frame = pd.concat(frames, ignore_index=True) if frames else None
@@ -939,11 +945,11 @@ def _parse_into(result: StepResult[T], text: str, kind: str) -> None:
         result.note = str(exc)
 
 
-def _versions(t: Transport, manager: str) -> dict[str, str]:
+def _versions(transport: Transport, manager: str) -> dict[str, str]:
     out = {}
     for key, command in c.versions().items():
         try:
-            out[key] = t.run(manager, command, timeout=30).stdout.strip()
+            out[key] = transport.run(manager, command, timeout=30).stdout.strip()
         except SwarmlabError:
             out[key] = "unknown"
     return out

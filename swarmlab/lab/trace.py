@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands import steps as S
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import LANGS, N_, Joined, Msg, _, t
 from swarmlab.lab.results import StepResult
 from swarmlab.parsers.conntrack import Entry as ConntrackEntry
 from swarmlab.parsers.ipvs_connections import Connection
@@ -85,34 +86,17 @@ class Hop:
 
 @dataclass
 class Check:
-    what: str
+    what: Msg    # what is checked (its English is the check's name)
     ok: bool
-    detail: str
-    detail_zh: str = ""  # the same facts in Chinese (addresses and counts as the captures show them)
+    detail: Msg  # what was found: addresses and counts as the captures show them
 
     def said(self, lang: str = "en") -> str:
         """What is checked, in `lang`."""
-        return CHECKS_ZH.get(self.what, self.what) if lang == "zh" else self.what
+        return self.what.render(lang)
 
     def told(self, lang: str = "en") -> str:
         """What was found, in `lang`."""
-        return self.detail_zh or self.detail if lang == "zh" else self.detail
-
-
-CHECKS_ZH = {
-    "the client sent a request": "client 发出了请求",
-    "a task received the request": "有一个任务收到了请求",
-    "the task that received it answered": "收到请求的任务就是作出响应的任务",
-    "the client sent it to the VIP": "client 把请求发往 VIP",
-    "the lb namespace rewrote the destination to that task": "负载均衡命名空间把目的地址改写成这个任务的地址",
-    "the task saw the lb endpoint as the client": "任务看到的客户端地址是负载均衡端点",
-    "ipvsadm -Lnc shows the same connection": "ipvsadm -Lnc 显示的是同一个连接",
-    "conntrack shows the same NAT": "conntrack 显示的是同样的地址转换",
-    "no rewrite: the task saw the packet as the client sent it": "没有改写：任务收到的包和 client 发出的一样",
-    "the lb namespace saw nothing of it": "负载均衡命名空间完全没有看到它",
-    "between the nodes it travelled in VXLAN with the network's VNI": "节点之间用该网络的 VNI 做 VXLAN 封装传输",
-    "the task is on the client's node: nothing crossed the underlay": "任务和 client 在同一节点：没有经过底层网络",
-}
+        return self.detail.render(lang)
 
 
 @dataclass
@@ -144,22 +128,22 @@ class Trace:
         """The hop table: one row per sighting, in path order, with what changed and why, in `lang`."""
         import pandas as pd
 
-        node_ns = {"en": "(node)", "zh": "（节点本身）"}[lang]
-        rows = [(i, say(h.way, lang), self.where(h, lang), h.node,
+        node_ns = _("(node)", lang)
+        rows = [(i, _(WORDS[h.way], lang), self.where(h, lang), h.node,
                  node_ns if h.namespace == "(node)" else h.namespace, f"{h.interface} {h.direction}",
                  h.src, h.dst, h.protocol + (f" [VXLAN {h.outer}]" if h.outer else ""), changes_text(h, lang),
                  rule_text(h.rule, self.rules, lang)) for i, h in enumerate(self.hops, 1)]
-        return pd.DataFrame(rows, columns=COLUMNS[lang])
+        return pd.DataFrame(rows, columns=columns(lang))
 
     def where(self, hop: Hop, lang: str = "en") -> str:
         """The capture point's role in words; a task point names the service (`web task`, `webrr 任务`)."""
-        return f"{self.service} {say('task', lang)}" if hop.role == "task" else say(hop.role, lang)
+        return _("{service} task", lang, service=self.service) if hop.role == "task" else _(WORDS[hop.role], lang)
 
     def checks_frame(self, lang: str = "en") -> pd.DataFrame:
         import pandas as pd
 
-        columns = ["check", "ok", "detail"] if lang == "en" else ["检查", "通过", "细节"]
-        return pd.DataFrame([(c.said(lang), "✓" if c.ok else "✗", c.told(lang)) for c in self.checks], columns=columns)
+        return pd.DataFrame([(c.said(lang), "✓" if c.ok else "✗", c.told(lang)) for c in self.checks],
+                            columns=[_(c, lang) for c in CHECK_COLUMNS])
 
     def capture_lines(self, point: CapturePoint, until_syn_ack: bool = False) -> tuple[str, int]:
         """The lines of `point`'s capture that belong to the followed connection (its ports), as tcpdump printed
@@ -188,8 +172,8 @@ class Trace:
     def table(self, lang: str = "en") -> Any:
         """The hop table for a notebook: every text whole (no `...`), left-aligned, the changed addresses marked."""
         frame = self.frame(lang)
-        changed = [{f for f, _, _ in h.changed} for h in self.hops]
-        src, dst = COLUMNS[lang][6], COLUMNS[lang][7]
+        changed = [{f for f, _before, _after in h.changed} for h in self.hops]
+        src, dst = columns(lang)[6], columns(lang)[7]
 
         def mark(row: Any) -> list[str]:
             got = changed[row.name]
@@ -216,67 +200,61 @@ class Trace:
 
 # -- words (hop table and pictures) -----------------------------------------------------------------------------
 
-WORDS: dict[str, dict[str, str]] = {
-    "request": {"en": "request", "zh": "请求"},
-    "reply": {"en": "reply", "zh": "回包"},
-    "client": {"en": "client task", "zh": "client 任务"},
-    "lb": {"en": "lb namespace", "zh": "负载均衡命名空间"},
-    "underlay": {"en": "underlay (VXLAN)", "zh": "底层网络（VXLAN）"},
-    "task": {"en": "task", "zh": "任务"},
-    "src": {"en": "source", "zh": "源地址"},
-    "dst": {"en": "destination", "zh": "目的地址"},
-    "wrapped": {"en": "wrapped in VXLAN", "zh": "封装进 VXLAN"},
-    "unwrapped": {"en": "VXLAN header removed", "zh": "去掉 VXLAN 封装"},
-    "nothing": {"en": "nothing", "zh": "无变化"},
+WORDS = {  # a hop's way, a capture point's role, a change: key -> the English, a message id (swarmlab.i18n)
+    "request": N_("request"),
+    "reply": N_("reply"),
+    "client": N_("client task"),
+    "lb": N_("lb namespace"),
+    "underlay": N_("underlay (VXLAN)"),
+    "task": N_("task"),
+    "src": N_("source"),
+    "dst": N_("destination"),
+    "wrapped": N_("wrapped in VXLAN"),
+    "unwrapped": N_("VXLAN header removed"),
+    "nothing": N_("nothing"),
 }
 
-COLUMNS = {"en": ["#", "leg", "capture point", "node", "namespace", "interface", "source", "destination", "packet",
-                  "what changed", "why"],
-           "zh": ["#", "去/回", "抓包点", "节点", "命名空间", "接口", "源地址", "目的地址", "数据包", "变化", "原因"]}
+COLUMNS = ("#", N_("leg"), N_("capture point"), N_("node"), N_("namespace"), N_("interface"), N_("source"),
+           N_("destination"), N_("packet"), N_("what changed"), N_("why"))
+CHECK_COLUMNS = (N_("check"), N_("ok"), N_("detail"))
+SHORT_COLUMNS = ("#", N_("leg"), N_("node"), N_("interface"), N_("ok"))  # never broken one character per line
 
-RULES: dict[str, dict[str, str]] = {
-    "sent": {"en": "the client sends it", "zh": "client 发出"},
-    "mark": {"en": "the VIP is an address of this namespace; mangle INPUT ({mark}) marks the packet (a mark "
-                   "tcpdump does not show)",
-             "zh": "VIP 是这个命名空间自己的地址；mangle 表 INPUT 链（{mark}）给数据包打上标记（tcpdump 看不到标记）"},
-    "ipvs+snat": {"en": "IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT); then nat "
-                        "POSTROUTING ({snat}): source rewritten to the lb endpoint",
-                  "zh": "IPVS（FWM {fwm}，rr 轮询）选中一个真实服务器，改写目的地址（Masq 即 DNAT）；随后 nat 表 "
-                        "POSTROUTING（{snat}）把源地址改写为负载均衡端点"},
-    "ipvs": {"en": "IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT)",
-             "zh": "IPVS（FWM {fwm}，rr 轮询）选中一个真实服务器，改写目的地址（Masq 即 DNAT）"},
-    "unnat": {"en": "the reply of a NATed connection: conntrack first undoes the SNAT (destination back to the "
-                    "client), then IPVS undoes the DNAT (source back to the VIP)",
-              "zh": "这是经过 NAT 的连接的回包：conntrack 先撤销 SNAT（目的地址改回 client），IPVS 再撤销 DNAT"
-                    "（源地址改回 VIP）"},
-    "vxlan": {"en": "the overlay's vxlan0: VXLAN, VNI {vni}, UDP {port} between the nodes",
-              "zh": "overlay 网络的 vxlan0：VXLAN 封装，VNI {vni}，节点之间走 UDP {port}"},
-    "unvxlan": {"en": "the receiving node's vxlan0 removed the VXLAN header",
-                "zh": "接收节点的 vxlan0 去掉 VXLAN 封装"},
-    "arrived": {"en": "delivered unchanged", "zh": "原样送达"},
-    "answer": {"en": "the task answers", "zh": "任务作出响应"},
+RULES = {  # Hop.rule -> the English, a message id
+    "sent": N_("the client sends it"),
+    "mark": N_("the VIP is an address of this namespace; mangle INPUT ({mark}) marks the packet (a mark tcpdump does "
+               "not show)"),
+    "ipvs+snat": N_("IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT); then nat "
+                    "POSTROUTING ({snat}): source rewritten to the lb endpoint"),
+    "ipvs": N_("IPVS (FWM {fwm}, rr) chose a real server: destination rewritten (Masq = DNAT)"),
+    "unnat": N_("the reply of a NATed connection: conntrack first undoes the SNAT (destination back to the client), "
+                "then IPVS undoes the DNAT (source back to the VIP)"),
+    "vxlan": N_("the overlay's vxlan0: VXLAN, VNI {vni}, UDP {port} between the nodes"),
+    "unvxlan": N_("the receiving node's vxlan0 removed the VXLAN header"),
+    "arrived": N_("delivered unchanged"),
+    "answer": N_("the task answers"),
 }
 
 
-def say(word: str, lang: str = "en") -> str:
-    return WORDS.get(word, {}).get(lang, word)
+def columns(lang: str = "en") -> list[str]:
+    """The hop table's headers in `lang`."""
+    return [_(c, lang) for c in COLUMNS]
 
 
 def rule_text(rule: str, rules: dict[str, str], lang: str = "en") -> str:
-    template = RULES.get(rule, {}).get(lang, rule)
-    return template.format(**{"mark": "?", "fwm": "?", "snat": "?", "vni": "?", "port": VXLAN_PORT, **rules})
+    values = {"mark": "?", "fwm": "?", "snat": "?", "vni": "?", "port": VXLAN_PORT, **rules}
+    return _(RULES[rule], lang, **values) if rule in RULES else rule
 
 
 def changes_text(hop: Hop, lang: str = "en") -> str:
     if not hop.changed:
-        return say("nothing", lang)
+        return _(WORDS["nothing"], lang)
     parts = []
     for what, before, after in hop.changed:
         if what in ("wrapped", "unwrapped"):
-            parts.append(say(what, lang))
+            parts.append(_(WORDS[what], lang))
         else:
-            parts.append(f"{say(what, lang)} {before} → {after}")
-    return ("；" if lang == "zh" else "; ").join(parts)
+            parts.append(_("{what} {before} → {after}", lang, what=_(WORDS[what], lang), before=before, after=after))
+    return _("; ", lang).join(parts)
 
 
 # -- running it -------------------------------------------------------------------------------------------------
@@ -301,18 +279,18 @@ def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
         asked_sandbox = pool.submit(_sandbox, lab, client_node, client_container)
         inspected = asked_inspect.result().value or []
         if not inspected:
-            raise SwarmlabError(f"network {lab.network} not found on {client_node}")
+            raise SwarmlabError(t("network {network} not found on {node}", network=lab.network, node=client_node))
         net: NetworkInfo = inspected[0]
-        running = [t for t in asked_tasks.result().value or [] if not t.history and t.state == "Running"]
+        running = [x for x in asked_tasks.result().value or [] if not x.history and x.state == "Running"]
         if not running:
-            raise SwarmlabError(f"{service} has no running task to answer: create it first")
+            raise SwarmlabError(t("{service} has no running task to answer: create it first", service=service))
         overlay = f"tcp port {int(port)} and net {net.subnet}"
 
         def task_point(task: Task) -> CapturePoint:
             listed = lab.run(S.CONTAINER_LS, task.node, service=service, latest=True).value or []
             container = next((x for x in listed if x.slot == task.slot), None)
             if container is None:
-                raise SwarmlabError(f"no container of {task.name} on {task.node}")
+                raise SwarmlabError(t("no container of {task} on {node}", task=task.name, node=task.node))
             return CapturePoint(f"task-{task.slot}", "task", task.node, _sandbox(lab, task.node, container.id),
                                 overlay, task=container.names)
 
@@ -321,7 +299,7 @@ def run(lab: Lab, service: str = "web", port: int = 80) -> Trace:
         client_sandbox = asked_sandbox.result()
     svc = next((s for s in net.services if s.name == service), None)
     client_ep = next((e for e in net.endpoints if e.service == "client" and e.kind == "task"), None)
-    client_host = next((t.host_ip for s in net.services if s.name == "client" for t in s.tasks if t.host_ip), None)
+    client_host = next((x.host_ip for s in net.services if s.name == "client" for x in s.tasks if x.host_ip), None)
     underlay = f"udp port {VXLAN_PORT}" + (f" and host {client_host}" if client_host else "")
     points = [
         CapturePoint("client", "client", client_node, client_sandbox, overlay),
@@ -370,7 +348,8 @@ def _sandbox(lab: Lab, node: str, container: str) -> str:
     key = lab.run(S.SANDBOX_OF, node, container=container).output.strip()
     name = key.rsplit("/", 1)[-1]
     if not key.startswith("/var/run/docker/netns/") or not name:
-        raise SwarmlabError(f"[{node}] no network namespace for container {container}: {key!r}")
+        raise SwarmlabError(t("[{node}] no network namespace for container {container}: {key}", node=node,
+                              container=container, key=repr(key)))
     return name
 
 
@@ -378,10 +357,11 @@ def _start(lab: Lab, p: CapturePoint) -> None:
     started = lab.run(S.CAPTURE_START, p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
     pid = started.output.strip().splitlines()[-1] if started.output.strip() else ""
     if started.exit_code is None and started.note.startswith("not in this recording"):
-        raise SwarmlabError(f"[{p.node}] the capture {p.name} with this filter is not in this recording (a replay "
-                            "answers only the recorded service and port): run it live")
+        raise SwarmlabError(t("[{node}] the capture {capture} with this filter is not in this recording (a replay "
+                              "answers only the recorded service and port): run it live", node=p.node, capture=p.name))
     if not pid.isdigit():
-        raise SwarmlabError(f"[{p.node}] the capture {p.name} did not start: {started.output.strip()[:200]}")
+        raise SwarmlabError(t("[{node}] the capture {capture} did not start: {output}", node=p.node, capture=p.name,
+                              output=started.output.strip()[:200]))
     p.pid = int(pid)
 
 
@@ -422,9 +402,8 @@ def follow(trace: Trace) -> None:
     client = by_role["client"][0] if by_role["client"] else None
     syn = next((k for k in (client.packets if client else []) if k.syn and k.direction == "Out"), None)
     if syn is None or syn.seq is None:
-        trace.checks.append(Check("the client sent a request", False,
-                                  "no SYN leaving the client's namespace was captured",
-                                  "在 client 的命名空间里没有抓到发出去的 SYN"))
+        trace.checks.append(Check(t("the client sent a request"), False,
+                                  t("no SYN leaving the client's namespace was captured")))
         return
     isn = syn.seq
 
@@ -491,61 +470,56 @@ def _checks(trace: Trace, syn: Packet) -> None:
     task_in = next((h for h in trace.hops if h.way == "request" and h.role == "task"), None)
     answer = trace.answer
     if task is None or task_in is None:
-        add(Check("a task received the request", False, "the SYN was seen in no task's namespace",
-                  "任何一个任务的命名空间里都没有出现这个 SYN"))
+        add(Check(t("a task received the request"), False, t("the SYN was seen in no task's namespace")))
         return
     task_ip = task_in.dst.rsplit(":", 1)[0]
     ips = ", ".join(answer.ips) if answer else ""
-    add(Check("the task that received it answered", answer is not None and task_ip in (answer.ips or []),
-              f"SYN delivered to {task_ip} in {_short(task)}; the answer lists IPs {ips or '(no answer)'}",
-              f"SYN 送到了 {_short(task)} 的 {task_ip}；响应里列出的 IP：{ips or '（没有响应）'}"))
+    add(Check(t("the task that received it answered"), answer is not None and task_ip in (answer.ips or []),
+              t("SYN delivered to {ip} in {task}; the answer lists IPs {ips}", ip=task_ip, task=_short(task),
+                ips=ips or t("(no answer)"))))
     if trace.mode == "vip":
-        add(Check("the client sent it to the VIP", syn.dst == trace.vip, f"client SYN to {syn.dst}, VIP {trace.vip}",
-                  f"client 的 SYN 发往 {syn.dst}，VIP 是 {trace.vip}"))
+        add(Check(t("the client sent it to the VIP"), syn.dst == trace.vip,
+                  t("client SYN to {dst}, VIP {vip}", dst=syn.dst, vip=trace.vip)))
         lb_out = next((h for h in trace.hops if h.way == "request" and h.role == "lb" and h.direction == "Out"), None)
-        add(Check("the lb namespace rewrote the destination to that task",
+        add(Check(t("the lb namespace rewrote the destination to that task"),
                   lb_out is not None and lb_out.dst.rsplit(":", 1)[0] == task_ip,
-                  f"lb out {lb_out.dst if lb_out else '(not seen)'}, task {task_ip}",
-                  f"离开负载均衡命名空间时目的地址 {lb_out.dst if lb_out else '（没抓到）'}，任务地址 {task_ip}"))
+                  t("lb out {dst}, task {ip}", dst=lb_out.dst if lb_out else t("(not seen)"), ip=task_ip)))
         src = task_in.src.rsplit(":", 1)[0]
-        add(Check("the task saw the lb endpoint as the client", src == trace.lb_endpoint
+        add(Check(t("the task saw the lb endpoint as the client"), src == trace.lb_endpoint
                   and (answer is None or answer.remote_addr == trace.lb_endpoint),
-                  f"source at the task {src}, whoami RemoteAddr {answer.remote_addr if answer else '-'}, "
-                  f"lb endpoint {trace.lb_endpoint}",
-                  f"任务看到的源地址 {src}，whoami 的 RemoteAddr {answer.remote_addr if answer else '-'}，"
-                  f"负载均衡端点 {trace.lb_endpoint}"))
+                  t("source at the task {src}, whoami RemoteAddr {remote}, lb endpoint {endpoint}", src=src,
+                    remote=answer.remote_addr if answer else "-", endpoint=trace.lb_endpoint)))
+        client = f"{syn.src}:{syn.sport}"
         conn = [c for c in trace.connections if c.source == syn.src and c.source_port == str(syn.sport)]
         seen = "; ".join(f"{c.virtual}:{c.virtual_port} -> {c.destination}:{c.destination_port}" for c in conn)
-        add(Check("ipvsadm -Lnc shows the same connection", len(conn) == 1 and conn[0].destination == task_ip
-                  and conn[0].virtual == trace.vip, f"{len(conn)} entr(ies) for {syn.src}:{syn.sport}: {seen}",
-                  f"{syn.src}:{syn.sport} 的连接有 {len(conn)} 条：{seen}"))
+        add(Check(t("ipvsadm -Lnc shows the same connection"), len(conn) == 1 and conn[0].destination == task_ip
+                  and conn[0].virtual == trace.vip,
+                  t("{n} entr(ies) for {client}: {seen}", n=len(conn), client=client, seen=seen)))
         tracked = [e for e in trace.conntrack if e.src == syn.src and e.sport == syn.sport]
-        add(Check("conntrack shows the same NAT", len(tracked) == 1 and tracked[0].dst == trace.vip
+        entries = [t("{src}->{dst}, reply {reply_src}->{reply_dst}", src=e.src, dst=e.dst, reply_src=e.reply_src,
+                     reply_dst=e.reply_dst) for e in tracked]
+        add(Check(t("conntrack shows the same NAT"), len(tracked) == 1 and tracked[0].dst == trace.vip
                   and tracked[0].reply_src == task_ip and tracked[0].reply_dst == trace.lb_endpoint,
-                  f"{len(tracked)} entr(ies) for {syn.src}:{syn.sport}: "
-                  + "; ".join(f"{e.src}->{e.dst}, reply {e.reply_src}->{e.reply_dst}" for e in tracked),
-                  f"{syn.src}:{syn.sport} 的条目有 {len(tracked)} 条："
-                  + "；".join(f"{e.src}->{e.dst}，回包 {e.reply_src}->{e.reply_dst}" for e in tracked)))
+                  t("{n} conntrack entr(ies) for {client}: {seen}", n=len(tracked), client=client,
+                    seen=Joined(entries))))
     else:
-        add(Check("no rewrite: the task saw the packet as the client sent it",
+        sent, seen = f"{syn.src}:{syn.sport} -> {syn.dst}:{syn.dport}", f"{task_in.src} -> {task_in.dst}"
+        add(Check(t("no rewrite: the task saw the packet as the client sent it"),
                   (task_in.src, task_in.dst) == (_addr(syn.src, syn.sport), _addr(syn.dst, syn.dport)),
-                  f"client sent {syn.src}:{syn.sport} -> {syn.dst}:{syn.dport}; task saw {task_in.src} -> "
-                  f"{task_in.dst}",
-                  f"client 发出的是 {syn.src}:{syn.sport} -> {syn.dst}:{syn.dport}；任务看到的是 {task_in.src} -> "
-                  f"{task_in.dst}"))
+                  t("client sent {sent}; task saw {seen}", sent=sent, seen=seen)))
         lb_seen = sum(h.role == "lb" for h in trace.hops)
-        add(Check("the lb namespace saw nothing of it", not lb_seen, f"{lb_seen} sighting(s) in the lb namespace",
-                  f"负载均衡命名空间里抓到 {lb_seen} 次"))
+        add(Check(t("the lb namespace saw nothing of it"), not lb_seen,
+                  t("{n} sighting(s) in the lb namespace", n=lb_seen)))
     wrapped = [h for h in trace.hops if h.outer]
     if task.node != trace.client_node:
         vnis = {h.outer.rsplit(" ", 1)[-1] for h in wrapped}
-        add(Check("between the nodes it travelled in VXLAN with the network's VNI",
+        add(Check(t("between the nodes it travelled in VXLAN with the network's VNI"),
                   bool(wrapped) and vnis == {str(trace.network.vni)},
-                  f"VNI(s) seen {', '.join(sorted(vnis)) or 'none'}; {trace.network.name} has VNI {trace.network.vni}",
-                  f"抓到的 VNI：{', '.join(sorted(vnis)) or '无'}；{trace.network.name} 的 VNI 是 {trace.network.vni}"))
+                  t("VNI(s) seen {vnis}; {network} has VNI {vni}", vnis=", ".join(sorted(vnis)) or t("none"),
+                    network=trace.network.name, vni=trace.network.vni)))
     else:
-        add(Check("the task is on the client's node: nothing crossed the underlay", not wrapped,
-                  f"{len(wrapped)} VXLAN sighting(s)", f"抓到 {len(wrapped)} 个 VXLAN 包"))
+        add(Check(t("the task is on the client's node: nothing crossed the underlay"), not wrapped,
+                  t("{n} VXLAN sighting(s)", n=len(wrapped))))
 
 
 def _short(point: CapturePoint) -> str:
@@ -555,8 +529,8 @@ def _short(point: CapturePoint) -> str:
 
 def _whole(styler: Any) -> Any:
     """Every text whole and left-aligned; the short columns never broken one character per line."""
-    short = [c for c in styler.data.columns if c in ("#", "leg", "去/回", "node", "节点", "interface", "接口", "ok",
-                                                      "通过")]
+    names = {_(c, lang) for c in SHORT_COLUMNS for lang in LANGS}
+    short = [c for c in styler.data.columns if c in names]
     return (styler.hide(axis="index")
             .set_properties(**{"text-align": "left", "white-space": "normal", "font-size": "12px"})
             .set_properties(subset=short, **{"white-space": "nowrap"})

@@ -69,9 +69,9 @@ def execute_all(paths: list[Path], timeout: int = 600, workers: int = 2) -> tupl
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
         results = list(pool.map(one, paths))
-    done = {key(p): nb for p, (nb, _, _) in zip(paths, results, strict=True) if nb is not None}
-    seconds = {key(p): took for p, (_, took, _) in zip(paths, results, strict=True)}
-    failed = {key(p): why for p, (_, _, why) in zip(paths, results, strict=True) if why is not None}
+    done = {key(p): nb for p, (nb, _took, _why) in zip(paths, results, strict=True) if nb is not None}
+    seconds = {key(p): took for p, (_nb, took, _why) in zip(paths, results, strict=True)}
+    failed = {key(p): why for p, (_nb, _took, why) in zip(paths, results, strict=True) if why is not None}
     return done, seconds, failed
 
 
@@ -81,11 +81,11 @@ def problems(nb: object) -> list[str]:
     import json
 
     from swarmlab.i18n import _
-    from swarmlab.magic import ERROR_COLOR, TEXT
+    from swarmlab.magic import ERROR_COLOR, NOT_RECORDED, REFUSED
 
-    missing = ["not in this recording", "这份录制里没有",
-               *(_(TEXT["not_recorded"], lang).split("{node}")[0].strip() for lang in LANGS)]
-    refused = [_(TEXT["refused"], lang).split("'")[0][:30] for lang in LANGS]
+    missing = [*(_("not in this recording: {error}", lang).split("{error}")[0] for lang in LANGS),
+               *(_(NOT_RECORDED, lang).split("{node}")[0].strip() for lang in LANGS)]
+    refused = [_(REFUSED, lang).split("'")[0][:30] for lang in LANGS]
     texts = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)  # type: ignore[attr-defined]
     found = [f"the recording lacks a step it shows ({m!r})" for m in missing if m in texts]
     found += [f"%swarm refused a command the lesson shows ({m!r})" for m in refused if m in texts]

@@ -12,7 +12,8 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import footer, tr
+from swarmlab.i18n import _
+from swarmlab.viz.i18n import TEXT, footer
 from swarmlab.viz.palette import GREY, ROLE, YELLOW, figure, language
 
 if TYPE_CHECKING:
@@ -73,11 +74,11 @@ def allocation_rows(net: NetworkInfo | Mapping[str, NetworkInfo] | Iterable[Netw
 def _text(r: dict[str, Any], lang: str) -> str:
     role = r.get("role", "other")
     if role == "gateway":
-        return tr(lang, "gateway")
+        return _(TEXT["gateway"], lang)
     if role == "vip" and r.get("service"):
-        return tr(lang, "alloc.vip", service=r["service"])
+        return _(TEXT["alloc.vip"], lang, service=r["service"])
     if role == "lb endpoint" and isinstance(r.get("node"), str):
-        return f"{r['label']}\n" + tr(lang, "alloc.lb", node=r["node"])
+        return f"{r['label']}\n" + _(TEXT["alloc.lb"], lang, node=r["node"])
     return str(r.get("label", ""))
 
 
@@ -90,7 +91,7 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
     with language(lang):
         fig, ax = figure(min(max(9.0, 1.25 * len(records) + 1), 13.0), 3.4 if len(records) <= 10 else 4.2)
         if not records:
-            ax.text(0.5, 0.5, tr(lang, "no addresses"), ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, _(TEXT["no addresses"], lang), ha="center", va="center", transform=ax.transAxes)
             ax.set_axis_off()
             return fig
         hosts = [int(ipaddress.ip_address(r["address"])) for r in records]
@@ -110,16 +111,16 @@ def vip_allocation(rows: list[dict[str, str]] | pd.DataFrame, subnet: str | None
         for role in ROLES:
             if any(r["role"] == role for r in records):
                 ax.plot([], [], marker="o", linestyle="", color=ROLE[role], markeredgecolor="black",
-                        label=tr(lang, role))
+                        label=_(TEXT[role], lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=5, fontsize=8.5, frameon=False)
         ax.set_xlim(0.3, len(records) + 0.7)
         ax.set_ylim(-0.95, 0.95) if len(records) > 10 else ax.set_ylim(-0.85, 0.85)
         ax.set_axis_off()
-        ax.set_title(tr(lang, "alloc.title", subnet=subnet or tr(lang, "the overlay subnet")), fontsize=10.5)
+        ax.set_title(_(TEXT["alloc.title"], lang, subnet=subnet or _(TEXT["the overlay subnet"], lang)), fontsize=10.5)
         nodes = [str(r["node"]) for r in records if r["role"] == "lb endpoint" and isinstance(r.get("node"), str)]
         network = next((str(r["network"]) for r in records if isinstance(r.get("network"), str)), "")
         if nodes:
-            fig.text(0.99, 0.01, tr(lang, "alloc.nodes", nodes=", ".join(nodes), network=network), fontsize=7,
+            fig.text(0.99, 0.01, _(TEXT["alloc.nodes"], lang, nodes=", ".join(nodes), network=network), fontsize=7,
                      color=GREY, ha="right")
         if source:
             fig.text(0.01, 0.01, footer(source, lang), fontsize=7, color=GREY)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import string
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import footer, tr
+from swarmlab.i18n import _
+from swarmlab.viz.i18n import TEXT, footer
 from swarmlab.viz.palette import BLUE, GREY, ORANGE, PURPLE, SKY, VERMILION, figure, language
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def distribution(summary: Any, title: str | None = None, source: str = "", *, an
     with language(lang):
         if summary is None or summary.empty:
             fig, ax = figure(8, 4)
-            ax.text(0.5, 0.5, tr(lang, "no answered requests"), ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, _(TEXT["no answered requests"], lang), ha="center", va="center", transform=ax.transAxes)
             ax.set_axis_off()
             return fig
         ok = answers[answers["ok"]] if answers is not None and not answers.empty else None
@@ -93,19 +94,19 @@ def _counts(ax: Any, rows: list[dict[str, Any]], letter: dict[str, str], colour:
     share = total / len(counts)
     bars = ax.bar(range(len(counts)), counts, color=[colour[r["hostname"]] for r in rows], edgecolor="black",
                   linewidth=0.6)
-    ax.axhline(share, color=GREY, linestyle="--", linewidth=1.2, label=tr(lang, "dist.even share", share=share))
+    ax.axhline(share, color=GREY, linestyle="--", linewidth=1.2, label=_(TEXT["dist.even share"], lang, share=share))
     for bar, count in zip(bars, counts, strict=True):
         ax.annotate(f"{count}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
                     fontsize=9)
     worst = max(abs(c - share) for c in counts) / share
     ax.set_xticks(range(len(counts)), [_label(r, letter) for r in rows], fontsize=8)
-    ax.set_ylabel(tr(lang, "dist.requests answered"))
+    ax.set_ylabel(_(TEXT["dist.requests answered"], lang))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0, max(counts) * 1.22)
     ax.legend(loc="upper right", fontsize=8)
-    main = title or tr(lang, "dist.title", total=total, worst=worst)
+    main = title or _(TEXT["dist.title"], lang, total=total, worst=worst)
     if panel:
-        ax.set_title(tr(lang, "dist.counts.title"), fontsize=10)
+        ax.set_title(_(TEXT["dist.counts.title"], lang), fontsize=10)
         ax.figure.suptitle(main, fontsize=12)
     else:
         ax.set_title(main)
@@ -126,7 +127,7 @@ def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, 
     repeats = repeats_at(ok)
     lo, hi = _window(seqs, repeats, window)
     shown = [(s, h) for s, h in zip(seqs, hosts, strict=True) if lo <= s <= hi]
-    xs, ys = [s for s, _ in shown], [level[h] for _, h in shown]
+    xs, ys = [s for s, _h in shown], [level[h] for _s, h in shown]
     strip.plot(xs, ys, color=GREY, linewidth=0.8, zorder=1)
     for h in letter:
         pts = [(s, level[h]) for s, hh in shown if hh == h]
@@ -135,18 +136,18 @@ def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, 
     in_view = [r for r in repeats if lo <= r <= hi]
     if in_view:
         strip.scatter(in_view, [level[hosts[seqs.index(r)]] for r in in_view], s=140, facecolor="none",
-                      edgecolor=VERMILION, linewidth=1.8, zorder=3, label=tr(lang, "dist.repeat"))
+                      edgecolor=VERMILION, linewidth=1.8, zorder=3, label=_(TEXT["dist.repeat"], lang))
         for r in in_view:
             strip.axvspan(r - 1, r, color=VERMILION, alpha=0.12, linewidth=0)
         strip.legend(loc="upper right", fontsize=8, bbox_to_anchor=(1, 1.0), framealpha=0.9)
     n = len(seqs)
-    span = (tr(lang, "dist.window.all", n=n) if (lo, hi) == (min(seqs), max(seqs))
-            else tr(lang, "dist.window.part", lo=lo, hi=hi, n=n))
-    strip.set_title(tr(lang, "dist.strip.title", window=span), fontsize=10)
+    span = (_(TEXT["dist.window.all"], lang, n=n) if (lo, hi) == (min(seqs), max(seqs))
+            else _(TEXT["dist.window.part"], lang, lo=lo, hi=hi, n=n))
+    strip.set_title(_(TEXT["dist.strip.title"], lang, window=span), fontsize=10)
     strip.set_yticks(range(len(letter)), [f"{letter[h]}  {h}" for h in letter], fontsize=8)
     strip.set_ylim(-0.6, len(letter) - 0.4 + (0.5 if in_view else 0))
     strip.set_xlim(lo - 0.8, hi + 0.8)
-    strip.set_ylabel(tr(lang, "dist.backend"))
+    strip.set_ylabel(_(TEXT["dist.backend"], lang))
     strip.grid(axis="x", color="#dddddd", linewidth=0.5)
     # the rug: the whole run, every repeat a tick, the strip's window shaded
     from matplotlib.ticker import MaxNLocator
@@ -160,9 +161,9 @@ def _with_strip(ok: pd.DataFrame, rows: list[dict[str, Any]], letter: dict[str, 
     if repeats:
         rug.vlines(repeats, 0.1, 0.9, color=VERMILION, linewidth=1.2)
         where = ", ".join(str(r) for r in repeats[:8]) + (", ..." if len(repeats) > 8 else "")
-        rug.set_title(tr(lang, "dist.repeats", count=len(repeats), n=n, where=where), fontsize=9, color=VERMILION)
+        rug.set_title(_(TEXT["dist.repeats"], lang, count=len(repeats), n=n, where=where), fontsize=9, color=VERMILION)
     else:
-        rug.set_title(tr(lang, "dist.no repeats", n=n), fontsize=9)
-    rug.set_xlabel(tr(lang, "dist.request number"))
+        rug.set_title(_(TEXT["dist.no repeats"], lang, n=n), fontsize=9)
+    rug.set_xlabel(_(TEXT["dist.request number"], lang))
     _counts(counts, rows, letter, colour, lang, title, panel=True)
     return fig

@@ -1,20 +1,18 @@
 """The pictures' words in the two languages of the course: Simplified Chinese (the chapter's own) and English.
 
-Chinese follows the chapter's vocabulary: 虚拟IP（VIP）, 负载均衡命名空间, 防火墙标记, 轮询, 真实服务器, 覆盖网络, 任务,
-节点, 请求序号, 后端, 底层网络, VXLAN 封装, 源地址, 目的地址, 请求, 响应. Command words (`iptables`, `ipvsadm`, `MARK`,
-`FWM`, `SNAT`, `eth0`, `VNI`) stay as the terminal prints them in both languages.
+Chinese follows the chapter's vocabulary and docs/terms.md: 虚拟IP（VIP）, 负载均衡命名空间, 防火墙标记, 轮询,
+真实服务器, overlay 网络, 任务, 节点, 请求序号, 底层网络, VXLAN 封装, 源地址, 目的地址, 请求, 响应. Command words
+(`iptables`, `ipvsadm`, `MARK`, `FWM`, `SNAT`, `eth0`, `VNI`) stay as the terminal prints them in both languages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from swarmlab.i18n import LANGS, N_, UnknownLanguage, check_lang, matched
 
-from swarmlab.i18n import LANGS, N_, UnknownLanguage, _, check_lang, matched
-
-__all__ = ["LANGS", "TEXT", "UnknownLanguage", "check_lang", "footer", "tr", "translate"]
+__all__ = ["LANGS", "TEXT", "UnknownLanguage", "check_lang", "footer"]
 
 
-# key -> the English text, the message id of its translation in swarmlab/locale (swarmlab.i18n)
+# key -> the English text, the message id of its translation in swarmlab/locale: `_(TEXT[key], lang, ...)`
 TEXT: dict[str, str] = {
     "gateway": N_("gateway"),
     "vip": N_("VIP"),
@@ -66,6 +64,7 @@ TEXT: dict[str, str] = {
     "topo.task eth0": N_("eth0 {ip}"),
     "topo.remote": N_("sees RemoteAddr {ep}"),
     "topo.other lb": N_("{ns}\neth0 {ep}\nMARK {hex} (= {dec})\nnot on this path"),
+    "topo.other lb.unmarked": N_("{ns}\neth0 {ep}\nLocalLBIndex {dec}, no MARK\nnot on this path"),
     "topo.idle": N_("no task of {service}, no client: not on this path"),
     "topo.unknown": N_("real servers whose task the outputs do not show: {ips}"),
     "topo.unknown task": N_("task ? (not shown)"),
@@ -115,18 +114,6 @@ TEXT: dict[str, str] = {
     "seq.legend.changed": N_("bold orange: rewritten at this hop (small orange: the VXLAN wrapping)"),
     "seq.legend.arrow": N_("each arrow: the packet as tcpdump saw it where the arrow ends (source → destination)"),
 }
-
-
-def translate(table: Mapping[str, str], lang: str, key: str, **values: object) -> str:
-    """The text `key` of `table` (key -> English message id) in `lang` through the course's gettext catalog
-    (swarmlab.i18n), formatted with `values`: the pictures' words (`tr`) and the widgets' labels
-    (`swarmlab.widgets.tr`) are looked up alike."""
-    return _(table[key], check_lang(lang), **values)
-
-
-def tr(lang: str, key: str, **values: object) -> str:
-    """The text `key` in `lang`, formatted with `values`."""
-    return translate(TEXT, lang, key, **values)
 
 
 # the lab's label (Lab.label: its mode, then where its answers come from), written at the foot of a picture

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import footer, tr
+from swarmlab.i18n import _
+from swarmlab.viz.i18n import TEXT, footer
 from swarmlab.viz.palette import BLUE, GREEN, GREY, LIGHT, ORANGE, SKY, VERMILION, YELLOW, figure, language
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         fig, ax = figure(12.5, 7.4)
         ax.set_axis_off()
         if chain is None or chain.empty:
-            ax.text(0.5, 0.5, tr(lang, "no VIP chain"), ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, _(TEXT["no VIP chain"], lang), ha="center", va="center", transform=ax.transAxes)
             return fig
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 100)
@@ -132,17 +133,17 @@ def topology(chain: pd.DataFrame, client: str | None = None, source: str = "", *
         network = str(r0.network) if _present(r0.network) else "?"
         # the overlay between the nodes, and the way up to each task
         cv.box(1, 3, 98, 7, SKY, step="overlay")
-        cv.text(50, 6.5, tr(lang, "topo.overlay", network=f"{network} {subnet or ''}".strip()), ha="center",
-                fontsize=9.5)
+        where = f"{network} {subnet or ''}".strip()
+        cv.text(50, 6.5, _(TEXT["topo.overlay"], lang, network=where), ha="center", fontsize=9.5)
         for bus_x, left, mid in task_boxes:
             ax.plot([bus_x, bus_x], [10, mid], color=VERMILION, lw=3.0 if step_on == "overlay" else 1.6, zorder=3)
             cv.arrow((bus_x, mid), (left, mid), step="task")
         title = "topo.title" if with_client else "topo.title.noclient"
-        ax.set_title(tr(lang, title, service=service), fontsize=13)
+        ax.set_title(_(TEXT[title], lang, service=service), fontsize=13)
         notes = []
         unknown = chain[chain.task_node.isna() & chain.real_server.notna()].drop_duplicates("real_server")
         if len(unknown):
-            notes.append(tr(lang, "topo.unknown", ips=", ".join(f"{ip} (?)" for ip in unknown.real_server)))
+            notes.append(_(TEXT["topo.unknown"], lang, ips=", ".join(f"{ip} (?)" for ip in unknown.real_server)))
         if step_on:
             notes.insert(0, _caption(lang, step_on, r0, service))
         for i, note in enumerate(notes):
@@ -178,14 +179,14 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
     known = chain.real_server.notna().any() and chain[chain.real_server.notna()].task_node.notna().all()
     idle = bool(known) and node != client and not len(tasks)  # only when every real server's node is known
     cv.box(x + 0.4, 13, w - 0.8, 80, GREY if idle else "black", grey=idle, lw=1.4)
-    head = tr(lang, "topo.client node" if node == client else "topo.node", node=node)
+    head = _(TEXT["topo.client node" if node == client else "topo.node"], lang, node=node)
     cv.text(x + 1.6, 90, head, fontsize=10.5, weight="bold", color=GREY if idle else "black")
     if node_ip and on_path:  # the wide column: beside the name, clear of the client box
-        cv.text(x + w - 1.6, 90, tr(lang, "topo.host", ip=node_ip), fontsize=8, color="#555555", ha="right")
+        cv.text(x + w - 1.6, 90, _(TEXT["topo.host"], lang, ip=node_ip), fontsize=8, color="#555555", ha="right")
     elif node_ip:
-        cv.text(x + 1.6, 86.8, tr(lang, "topo.host", ip=node_ip), fontsize=8, color="#555555")
+        cv.text(x + 1.6, 86.8, _(TEXT["topo.host"], lang, ip=node_ip), fontsize=8, color="#555555")
     if idle:
-        cv.text(x + 1.6, 83.8 if node_ip else 86, tr(lang, "topo.idle", service=service), fontsize=8, color=GREY)
+        cv.text(x + 1.6, 83.8 if node_ip else 86, _(TEXT["topo.idle"], lang, service=service), fontsize=8, color=GREY)
     left = x + 2.2
     inner = (w * 0.58 if len(tasks) else w - 4.4) if on_path else w - 4.4
     if on_path:
@@ -195,11 +196,9 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
         r = rows.iloc[0]
         hexa, dec = _mark_text(r)
         cv.box(left, 67, inner, 17, GREY, grey=True)
-        other = tr(lang, "topo.other lb", ns=r.lb_namespace, ep=_with_prefix(r.lb_endpoint_ip, subnet), hex=hexa,
-                   dec=dec)
-        if not _marked(r):  # the number is LocalLBIndex alone: no MARK rule carries it
-            other = other.replace(f"MARK {hexa}", f"LocalLBIndex {dec}, no MARK").replace(f"(= {dec})", "")
-            other = other.replace(f"（= {dec}）", "")
+        # unmarked: the number is LocalLBIndex alone, no MARK rule carries it
+        other = _(TEXT["topo.other lb" if _marked(r) else "topo.other lb.unmarked"], lang, ns=r.lb_namespace,
+                  ep=_with_prefix(r.lb_endpoint_ip, subnet), hex=hexa, dec=dec)
         cv.text(left + 1, 75.5, other, fontsize=8, color="#666666")
     # tasks: stacked from y=56 down, reached from a bus on their left; more than 3 get one line each
     tx = x + w * 0.64 + 1.0 if on_path else left + 2.0
@@ -209,7 +208,7 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
     pitch = min(15.0, 42.0 / max(len(tasks), 1))
     height = pitch - 2.5 if compact else 12.0
     ep = chain[chain.node == path_node].iloc[0].lb_endpoint_ip if client == path_node else None
-    for j, (_, t) in enumerate(tasks.iterrows()):
+    for j, (_i, t) in enumerate(tasks.iterrows()):
         top = 56 - j * pitch
         cv.box(tx, top - height, tw, height, BLUE, step="task", badge=not compact or j == 0)
         name = ".".join(str(t.task).split(".")[:2]) if _present(t.task) else "?"
@@ -217,10 +216,10 @@ def _column(cv: _Canvas, chain: pd.DataFrame, node: str, x: float, w: float, pat
             cv.text(tx + 1.2, top - height / 2, f"{name}  {_with_prefix(t.real_server, subnet)}", color=BLUE,
                     fontsize=8)
         else:
-            cv.text(tx + 1.2, top - 3, tr(lang, "topo.task", name=name), weight="bold", color=BLUE, fontsize=9)
-            cv.text(tx + 1.2, top - 6.5, tr(lang, "topo.task eth0", ip=_with_prefix(t.real_server, subnet)))
+            cv.text(tx + 1.2, top - 3, _(TEXT["topo.task"], lang, name=name), weight="bold", color=BLUE, fontsize=9)
+            cv.text(tx + 1.2, top - 6.5, _(TEXT["topo.task eth0"], lang, ip=_with_prefix(t.real_server, subnet)))
             if _present(ep):
-                cv.text(tx + 1.2, top - 9.8, tr(lang, "topo.remote", ep=ep), fontsize=7.5, color="#444444")
+                cv.text(tx + 1.2, top - 9.8, _(TEXT["topo.remote"], lang, ep=ep), fontsize=7.5, color="#444444")
         boxes.append((tx - 1.2, tx, top - height / 2))
     return boxes
 
@@ -234,7 +233,7 @@ def _path(cv: _Canvas, r: Any, left: float, width: float, lang: str, service: st
     if not with_client:  # no client known: the chain from the VIP on
         cv.arrow((mid, 84), (mid, 64.5), step="vip")
         cv.badge(mid - 2.2, 74, "vip")
-        cv.text(mid + 1.2, 74, tr(lang, "topo.to vip", vip=vip), color=VERMILION, fontsize=8.5)
+        cv.text(mid + 1.2, 74, _(TEXT["topo.to vip"], lang, vip=vip), color=VERMILION, fontsize=8.5)
     else:
         _client(cv, left, width, mid, lang, service, vip, subnet, client_ip, client_task)
     _lb(cv, r, left, width, mid, lang, vip, ep, hexa, dec, subnet, reals)
@@ -244,37 +243,37 @@ def _client(cv: _Canvas, left: float, width: float, mid: float, lang: str, servi
             subnet: str | None, client_ip: str | None, client_task: str | None) -> None:
     # 1-2 the client container and its DNS
     cv.box(left, 70, width, 16, ORANGE, step="client")
-    cv.text(left + 1.5, 82.5, tr(lang, "topo.client box", name=client_task or "client"), weight="bold",
+    cv.text(left + 1.5, 82.5, _(TEXT["topo.client box"], lang, name=client_task or "client"), weight="bold",
             color="#8a5a00", fontsize=9.5)
     if client_ip:
-        cv.text(left + 1.5, 78.8, tr(lang, "topo.client eth0", ip=_with_prefix(client_ip, subnet)))
+        cv.text(left + 1.5, 78.8, _(TEXT["topo.client eth0"], lang, ip=_with_prefix(client_ip, subnet)))
     cv.box(left + 3, 71.5, width - 5, 5, ORANGE, step="dns", lw=0.8)
-    cv.text(left + 4.5, 74, tr(lang, "topo.dns", service=service, vip=vip))
+    cv.text(left + 4.5, 74, _(TEXT["topo.dns"], lang, service=service, vip=vip))
     # 3 to the VIP
     cv.arrow((mid, 70), (mid, 64.5), step="vip")
     cv.badge(mid - 2.2, 67.3, "vip")
-    cv.text(mid + 1.2, 67.3, tr(lang, "topo.to vip", vip=vip), color=VERMILION, fontsize=8.5)
+    cv.text(mid + 1.2, 67.3, _(TEXT["topo.to vip"], lang, vip=vip), color=VERMILION, fontsize=8.5)
 
 
 def _lb(cv: _Canvas, r: Any, left: float, width: float, mid: float, lang: str, vip: str, ep: str, hexa: str,
         dec: str, subnet: str | None, reals: pd.DataFrame) -> None:
     # 4-7 the lb namespace: MARK, IPVS, SNAT
     cv.box(left, 18, width, 46.5, GREEN, step="lb")
-    cv.text(left + 1.5, 61.3, tr(lang, "topo.lb box", ns=r.lb_namespace), weight="bold", color="#006b4f",
+    cv.text(left + 1.5, 61.3, _(TEXT["topo.lb box"], lang, ns=r.lb_namespace), weight="bold", color="#006b4f",
             fontsize=9.5)
-    cv.text(left + 1.5, 57.6, tr(lang, "topo.lb eth0", ip=_with_prefix(ep, subnet), vip=vip))
+    cv.text(left + 1.5, 57.6, _(TEXT["topo.lb eth0"], lang, ip=_with_prefix(ep, subnet), vip=vip))
     marked, reached = _marked(r), _present(r.ipvs_service)
-    sub = [("mark", 44, tr(lang, "topo.mark", vip=vip, hex=hexa, dec=dec) if marked
-            else tr(lang, "topo.no mark", vip=vip))]
+    sub = [("mark", 44, _(TEXT["topo.mark"], lang, vip=vip, hex=hexa, dec=dec) if marked
+            else _(TEXT["topo.no mark"], lang, vip=vip))]
     known = [str(a) for a in reals.real_server if _present(a)]
     shown = 3 if width > 30 else 2  # a path column that shares its node with tasks is narrower
-    addresses = ", ".join(known[:shown]) + (" " + tr(lang, "topo.more", n=len(known) - shown)
+    addresses = ", ".join(known[:shown]) + (" " + _(TEXT["topo.more"], lang, n=len(known) - shown)
                                              if len(known) > shown else "")
     sched = str(r.scheduler) if _present(r.scheduler) else "?"
-    ipvs = (tr(lang, "topo.ipvs", ipvs=r.ipvs_service, sched=tr(lang, "topo.rr") if sched == "rr" else sched,
+    ipvs = (_(TEXT["topo.ipvs"], lang, ipvs=r.ipvs_service, sched=_(TEXT["topo.rr"], lang) if sched == "rr" else sched,
                reals=addresses or "?")
-            if reached else tr(lang, "topo.no ipvs"))
-    snat = tr(lang, "topo.snat", ep=ep) if reached else tr(lang, "topo.not reached", what="nat POSTROUTING")
+            if reached else _(TEXT["topo.no ipvs"], lang))
+    snat = _(TEXT["topo.snat"], lang, ep=ep) if reached else _(TEXT["topo.not reached"], lang, what="nat POSTROUTING")
     sub += [("ipvs", 33, ipvs), ("snat", 22, snat)]
     for i, (step, y, label) in enumerate(sub):
         cv.box(left + 3, y, width - 5, 7.5, GREEN, step=step, lw=0.9, grey=step == "snat" and not reached)
@@ -294,12 +293,12 @@ def _marked(r: Any) -> bool:
 def _caption(lang: str, step: str, r: Any, service: str) -> str:
     hexa, dec = _mark_text(r)
     if step == "mark" and not _marked(r):
-        return tr(lang, "topo.step", n=5, text=tr(lang, "topo.no mark", vip=r.vip))
+        return _(TEXT["topo.step"], lang, n=5, text=_(TEXT["topo.no mark"], lang, vip=r.vip))
     if step in ("ipvs", "snat", "overlay", "task") and not _present(r.ipvs_service):
-        text = tr(lang, "topo.no ipvs") if step == "ipvs" else tr(lang, "topo.not reached", what={
-            "snat": "SNAT", "overlay": "VXLAN", "task": tr(lang, "task")}[step])
-        return tr(lang, "topo.step", n=STEPS.index(step) + 1, text=text)
-    text = tr(lang, f"topo.step.{step}", service=service, vip=r.vip, ns=r.lb_namespace, ep=r.lb_endpoint_ip,
+        text = _(TEXT["topo.no ipvs"], lang) if step == "ipvs" else _(TEXT["topo.not reached"], lang, what={
+            "snat": "SNAT", "overlay": "VXLAN", "task": _(TEXT["task"], lang)}[step])
+        return _(TEXT["topo.step"], lang, n=STEPS.index(step) + 1, text=text)
+    text = _(TEXT[f"topo.step.{step}"], lang, service=service, vip=r.vip, ns=r.lb_namespace, ep=r.lb_endpoint_ip,
               hex=hexa, dec=dec, sched=r.scheduler if _present(r.scheduler) else "rr",
               network=r.network)
-    return tr(lang, "topo.step", n=STEPS.index(step) + 1, text=text)
+    return _(TEXT["topo.step"], lang, n=STEPS.index(step) + 1, text=text)

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.viz.i18n import footer, tr
+from swarmlab.i18n import _
+from swarmlab.viz.i18n import TEXT, footer
 from swarmlab.viz.palette import BLUE, GREEN, GREY, LIGHT, ORANGE, SKY, VERMILION, figure, language
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def sequence(trace: Trace, lang: str = "en", source: str = "") -> Any:
             fig, ax = figure(8, 2)
             ax.set_axis_off()
             why = next((c.told(lang) for c in trace.checks if not c.ok), "-")
-            ax.text(0.5, 0.5, tr(lang, "seq.empty", why=why), ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, _(TEXT["seq.empty"], lang, why=why), ha="center", va="center", transform=ax.transAxes)
             return fig
         rows, bottom = _rows(hops)
         height = bottom + 0.75
@@ -71,9 +72,9 @@ def sequence(trace: Trace, lang: str = "en", source: str = "") -> Any:
         ax.set_ylim(0, height)
         ax.set_axis_off()
         title = "seq.title.vip" if trace.mode == "vip" else "seq.title.dnsrr"
-        fig.suptitle(tr(lang, title, service=trace.service, vip=trace.vip), y=1 - 0.08 / height, va="top",
+        fig.suptitle(_(TEXT[title], lang, service=trace.service, vip=trace.vip), y=1 - 0.08 / height, va="top",
                      fontsize=12)
-        ax.text(WIDTH / 2, height - 0.4, tr(lang, "seq.subtitle"), ha="center", va="top", fontsize=FS_SMALL,
+        ax.text(WIDTH / 2, height - 0.4, _(TEXT["seq.subtitle"], lang), ha="center", va="top", fontsize=FS_SMALL,
                 color="#555555")
         seen = {h.role for h in hops}
         low = min(r.y for r in rows) - 0.25
@@ -135,32 +136,35 @@ def _head(trace: Trace, role: str, on: bool, lang: str, port: int) -> list[str]:
     task_in = next((h for h in trace.hops if h.role == "task" and h.way == "request"), None)
     if role == "client":
         ns = at[0].namespace if at else "?"
-        return [tr(lang, "seq.client"), f"{trace.client_node} · {tr(lang, 'seq.ns', ns=ns)}",
+        return [_(TEXT["seq.client"], lang), f"{trace.client_node} · {_(TEXT['seq.ns'], lang, ns=ns)}",
                 f"{ifs} {trace.client_ip or '?'}"]
     if role == "lb":
-        lines = [tr(lang, "seq.lb", ns=trace.lb_namespace or "lb_?"), tr(lang, "seq.on", node=trace.client_node)]
+        lines = [_(TEXT["seq.lb"], lang, ns=trace.lb_namespace or "lb_?"),
+                 _(TEXT["seq.on"], lang, node=trace.client_node)]
         if trace.mode != "vip":
-            return [*lines, tr(lang, "seq.off.vip")]
+            return [*lines, _(TEXT["seq.off.vip"], lang)]
         if not on:
-            return [*lines, tr(lang, "seq.off.none")]
-        return [*lines, tr(lang, "seq.vip", vip=trace.vip), tr(lang, "seq.endpoint", ip=trace.lb_endpoint or "?")]
+            return [*lines, _(TEXT["seq.off.none"], lang)]
+        return [*lines, _(TEXT["seq.vip"], lang, vip=trace.vip),
+                _(TEXT["seq.endpoint"], lang, ip=trace.lb_endpoint or "?")]
     if role == "underlay":
         task_node = trace.answered_by.node if trace.answered_by else "?"
-        lines = [tr(lang, "seq.underlay"), f"{trace.client_node} ↔ {task_node}"]
+        lines = [_(TEXT["seq.underlay"], lang), f"{trace.client_node} ↔ {task_node}"]
         if not on:
             same = trace.answered_by is not None and task_node == trace.client_node
-            return [*lines, tr(lang, "seq.off.node" if same else "seq.off.none")]
+            return [*lines, _(TEXT["seq.off.node" if same else "seq.off.none"], lang)]
         outer = next((h.outer for h in at if h.outer), "")
         ends = [part.strip().split(" ")[0].rsplit(":", 1)[0] for part in outer.split("→")]
         hosts = f"{ifs} {ends[0]} ↔ {ends[1]}" if len(ends) == 2 else ifs
-        return [*lines, hosts, tr(lang, "seq.vni", vni=trace.rules.get("vni", "?"), port=port)]
+        return [*lines, hosts, _(TEXT["seq.vni"], lang, vni=trace.rules.get("vni", "?"), port=port)]
     # the task that answered
     point = trace.answered_by
     name = ".".join((point.task or "?").split(".")[:2]) if point else "?"
     ns = at[0].namespace if at else "?"
     ip = task_in.dst.rsplit(":", 1)[0] if task_in else "?"
     key = "seq.task.real" if trace.mode == "vip" else "seq.task"
-    return [tr(lang, key, service=trace.service), f"{point.node if point else '?'} · {tr(lang, 'seq.ns', ns=ns)}",
+    where = _(TEXT["seq.ns"], lang, ns=ns)
+    return [_(TEXT[key], lang, service=trace.service), f"{point.node if point else '?'} · {where}",
             f"{name} · {ifs} {ip}"]
 
 
@@ -172,7 +176,7 @@ def _ways(ax: Any, rows: list[_Row], lang: str) -> None:
             continue
         hi, lo = max(ys) + 0.15, min(ys) - 0.15
         ax.plot([0.2, 0.2], [lo, hi], color=GREY, lw=1.0)
-        ax.text(0.12, (hi + lo) / 2, tr(lang, f"seq.{way}"), rotation=90, ha="right", va="center",
+        ax.text(0.12, (hi + lo) / 2, _(TEXT[f"seq.{way}"], lang), rotation=90, ha="right", va="center",
                 fontsize=FS_SMALL, color="#555555")
         if way == "reply":
             ax.plot([0.3, WIDTH - 0.15], [hi + 0.17, hi + 0.17], color="#cccccc", lw=0.8, zorder=0)
@@ -189,7 +193,7 @@ def _hop(ax: Any, trace: Trace, r: _Row, lang: str, port: int) -> None:
     arrow_colour = "#444444"
     ax.plot([x], [r.y], marker="o", markersize=6, color=colour, markeredgecolor="white", zorder=6)
     if r.prev is None:  # the way starts here
-        _note(ax, r.y, tr(lang, "seq.rule.answer" if reply else "seq.rule.sent"))
+        _note(ax, r.y, _(TEXT["seq.rule.answer" if reply else "seq.rule.sent"], lang))
         return
     x0 = X[r.prev.role]
     if x0 == x:  # the same point, In then Out: what happened inside it
@@ -217,7 +221,7 @@ def _head_arrow(ax: Any, tail: tuple[float, float], head: tuple[float, float], c
 def _packet(ax: Any, hop: Hop, x: float, y: float, va: str, lang: str) -> None:
     """source → destination as seen at this hop, each field on its own Text (bold red when this hop changed it);
     for VXLAN the outer header below it."""
-    changed = {what for what, _, _ in hop.changed}
+    changed = {what for what, _before, _after in hop.changed}
     box = {"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none"}
     src = ax.text(x, y, hop.src, ha="left", va=va, fontsize=FS, zorder=7, bbox=box, gid="seq.packet.src",
                   **(CHANGED if "src" in changed else {"color": INK}))
@@ -226,8 +230,8 @@ def _packet(ax: Any, hop: Hop, x: float, y: float, va: str, lang: str) -> None:
     ax.annotate(hop.dst, xy=(1, 0), xycoords=arrow, ha="left", va="bottom", fontsize=FS, zorder=7, bbox=box,
                 gid="seq.packet.dst", **(CHANGED if "dst" in changed else {"color": INK}))
     if hop.outer:
-        hosts, _, vni = hop.outer.partition(" VNI ")
-        text = f"{tr(lang, 'seq.outer', vni=vni or '?')}\n{hosts}"
+        hosts, _sep, vni = hop.outer.partition(" VNI ")
+        text = f"{_(TEXT['seq.outer'], lang, vni=vni or '?')}\n{hosts}"
         ax.text(x, y - 0.12 if va == "bottom" else y - 0.2, text, ha="left", va="top", fontsize=FS_SMALL, zorder=7,
                 bbox=box, linespacing=1.25, gid="seq.packet.outer",
                 **(CHANGED if "wrapped" in changed else {"color": INK}))
@@ -240,7 +244,7 @@ def _rule(hop: Hop, rules: dict[str, str], lang: str, port: int) -> str:
     to = next((w for w in snat.split() if w.startswith("to:")), snat or "?")
     key = f"seq.rule.{hop.rule}"
     try:
-        return tr(lang, key, mark=mark, fwm=rules.get("fwm", "?"), to=to, vni=rules.get("vni", "?"), port=port)
+        return _(TEXT[key], lang, mark=mark, fwm=rules.get("fwm", "?"), to=to, vni=rules.get("vni", "?"), port=port)
     except KeyError:
         return hop.rule
 
@@ -254,9 +258,9 @@ def _legend(ax: Any, lang: str) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color="#444444", lw=1.3), Line2D([], [], color="#444444", lw=1.3, ls=(0, (5, 3)))]
-    legend = ax.legend(handles, [tr(lang, "seq.legend.request"), tr(lang, "seq.legend.reply")], ncol=2,
+    legend = ax.legend(handles, [_(TEXT["seq.legend.request"], lang), _(TEXT["seq.legend.reply"], lang)], ncol=2,
                        loc="center left", bbox_to_anchor=(0.25, 0.36), bbox_transform=ax.transData, frameon=False,
                        fontsize=FS_SMALL, handlelength=2.6, borderaxespad=0, borderpad=0)
-    ax.annotate(tr(lang, "seq.legend.changed"), xy=(1, 0.5), xycoords=legend, xytext=(14, 0),
+    ax.annotate(_(TEXT["seq.legend.changed"], lang), xy=(1, 0.5), xycoords=legend, xytext=(14, 0),
                 textcoords="offset points", va="center", fontsize=FS_SMALL, gid="seq.legend", **CHANGED)
-    ax.text(0.3, 0.14, tr(lang, "seq.legend.arrow"), va="center", fontsize=FS_SMALL, color="#555555")
+    ax.text(0.3, 0.14, _(TEXT["seq.legend.arrow"], lang), va="center", fontsize=FS_SMALL, color="#555555")

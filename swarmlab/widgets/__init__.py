@@ -9,8 +9,8 @@ which recording, and a control whose data the recording lacks says so instead of
     widgets.service_picker(lab)          # choose a service -> its VIP chain
 
 Every label a student sees exists in both languages of the course (`lang="zh"|"en"`, as the pictures take it):
-`TEXT` below holds the English, swarmlab/locale the Chinese in the chapter's words (服务, 副本, 请求, 回放 ...).
-Errors from the lab are shown as the lab words them.
+the English is the message id of swarmlab.i18n, swarmlab/locale holds the Chinese in the chapter's words. Errors
+from the lab are shown in the same language (`swarmlab.i18n.rendered`).
 """
 
 from __future__ import annotations
@@ -19,32 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from swarmlab.errors import NotRecorded, SwarmlabError
-from swarmlab.i18n import N_
+from swarmlab.i18n import _, check_lang, rendered
 from swarmlab.lab import Lab
 from swarmlab.lab.results import StepResult
-from swarmlab.viz.i18n import check_lang, translate
-
-# key -> the English label, translated by swarmlab.i18n (its zh_CN catalog)
-TEXT: dict[str, str] = {
-    "badge.replay": N_("replaying {source}"),
-    "badge.live": N_("live: {source}"),
-    "badge.record": N_("live, recording: {source}"),
-    "not recorded": N_("not in this recording: {error}"),
-    "failed": N_("failed: {error}"),
-    "requests": N_("requests"),
-    "send": N_("Send"),
-    "sent": N_("sent"),
-    "answers": N_("{answered} answers"),
-    "no scaling": N_("this recording has no scaling: record a session with `swarmlab record --full` to explore it"),
-    "replicas": N_("replicas"),
-    "scale": N_("Scale"),
-    "service": N_("service"),
-}
-
-
-def tr(lang: str, key: str, **values: object) -> str:
-    """The widget label `key` in `lang` ("zh" or "en"), formatted with `values`."""
-    return translate(TEXT, lang, key, **values)
 
 
 def _show(out: Any, value: Any) -> None:
@@ -61,9 +38,11 @@ def replay_badge(lab: Lab, lang: str = "en") -> Any:
     import ipywidgets as w
 
     if lab.replaying:
+        replaying = _("replaying {source}", lang, source=lab.source)
         return w.HTML(f'<span style="background:#56B4E9;color:black;padding:3px 8px;border-radius:4px">'
-                      f"{html.escape(tr(lang, 'badge.replay', source=lab.source))}</span>")
-    text = tr(lang, "badge.record" if lab.mode == "record" else "badge.live", source=lab.source)
+                      f"{html.escape(replaying)}</span>")
+    text = (_("live, recording: {source}", lang, source=lab.source) if lab.mode == "record" else
+            _("live: {source}", lang, source=lab.source))
     return w.HTML(f'<span style="background:#009E73;color:white;padding:3px 8px;border-radius:4px">'
                   f"{html.escape(text)}</span>")
 
@@ -79,13 +58,13 @@ def step_buttons(lab: Lab, steps: dict[str, Callable[[], object]], lang: str = "
     for label, action in steps.items():
         button, out = w.Button(description=label, layout=w.Layout(width="auto")), w.Output()
 
-        def run(_: Any, action: Callable[[], object] = action, out: Any = out) -> None:
+        def run(event: Any, action: Callable[[], object] = action, out: Any = out) -> None:
             try:
                 _show(out, action())
             except NotRecorded as exc:
-                _show(out, tr(lang, "not recorded", error=exc))
+                _show(out, _("not in this recording: {error}", lang, error=rendered(exc, lang)))
             except SwarmlabError as exc:
-                _show(out, tr(lang, "failed", error=exc))
+                _show(out, _("failed: {error}", lang, error=rendered(exc, lang)))
 
         button.on_click(run)
         rows.append(w.VBox([button, out]))
@@ -101,24 +80,24 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
 
     from swarmlab import viz
 
-    slider = w.IntSlider(value=start, min=1, max=maximum, step=1, description=tr(lang, "requests"))
-    send = w.Button(description=tr(lang, "send"), button_style="primary")
+    slider = w.IntSlider(value=start, min=1, max=maximum, step=1, description=_("requests", lang))
+    send = w.Button(description=_("Send", lang), button_style="primary")
     status = w.HTML()
-    bar = w.IntProgress(value=0, min=0, max=slider.value, description=tr(lang, "sent"), bar_style="info")
+    bar = w.IntProgress(value=0, min=0, max=slider.value, description=_("sent", lang), bar_style="info")
     out = w.Output()
 
     def advance(done: int, total: int) -> None:
         bar.max, bar.value = total, done
 
-    def go(_: Any = None) -> None:
+    def go(event: Any = None) -> None:
         try:
             sample = lab.sample_requests(slider.value, service, progress=advance)
         except (NotRecorded, SwarmlabError) as exc:
-            status.value = f"<i>{html.escape(str(exc))}</i>"
+            status.value = f"<i>{html.escape(rendered(exc, lang))}</i>"
             return
         answered = int(sample.summary["count"].sum()) if len(sample.summary) else 0
-        note = f" — {sample.requests.note}" if sample.requests.note else ""
-        status.value = html.escape(tr(lang, "answers", answered=answered) + note)
+        note = f" — {rendered(sample.requests.note, lang)}" if sample.requests.note else ""
+        status.value = html.escape(_("{answered} answers", lang, answered=answered) + note)
         _show(out, viz.distribution(sample.summary, source=lab.label, lang=lang))
 
     send.on_click(go)
@@ -143,20 +122,22 @@ def replicas_explorer(lab: Lab, service: str = "web", lang: str = "en") -> Any:
     if lab.replaying:
         states = recorded_scale_states(lab)
         if not states:
-            return w.VBox([replay_badge(lab, lang), w.HTML(f"<i>{html.escape(tr(lang, 'no scaling'))}</i>")])
-        picker = w.SelectionSlider(options=sorted(states), description=tr(lang, "replicas"))
+            none = _("this recording has no scaling: record a session with `swarmlab record --full` to explore it",
+                     lang)
+            return w.VBox([replay_badge(lab, lang), w.HTML(f"<i>{html.escape(none)}</i>")])
+        picker = w.SelectionSlider(options=sorted(states), description=_("replicas", lang))
 
-        def show(_: Any = None) -> None:
+        def show(event: Any = None) -> None:
             text = "\n\n".join(f"$ {e.command}\n{e.output}" for e in states[picker.value])
             _show(out, w.HTML(f"<pre>{html.escape(text)}</pre>"))
 
         picker.observe(show, names="value")
         show()
         return w.VBox([replay_badge(lab, lang), picker, out])
-    slider = w.IntSlider(value=2, min=1, max=6, description=tr(lang, "replicas"))
-    apply = w.Button(description=tr(lang, "scale"), button_style="warning")
+    slider = w.IntSlider(value=2, min=1, max=6, description=_("replicas", lang))
+    apply = w.Button(description=_("Scale", lang), button_style="warning")
 
-    def scale(_: Any = None) -> None:
+    def scale(event: Any = None) -> None:
         lab.scale(service, slider.value)
         _show(out, lab.vip_chain(service))
 
@@ -171,14 +152,14 @@ def service_picker(lab: Lab, lang: str = "en") -> Any:
     check_lang(lang)
     names = [s.name for s in lab.services(latest=True).value or []] or ["web"]
     dropdown = w.Dropdown(options=names, value="web" if "web" in names else names[0],
-                          description=tr(lang, "service"))
+                          description=_("service", lang))
     out = w.Output()
 
-    def show(_: Any = None) -> None:
+    def show(event: Any = None) -> None:
         try:
             _show(out, lab.vip_chain(dropdown.value))
         except (NotRecorded, SwarmlabError) as exc:
-            _show(out, tr(lang, "not recorded", error=exc))
+            _show(out, _("not in this recording: {error}", lang, error=rendered(exc, lang)))
 
     dropdown.observe(show, names="value")
     show()
