@@ -123,6 +123,7 @@ def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 STUDENTS = ["swlt-ann", "swlt-bob"]
 INSTRUCTOR = "swlt-teach"
+OUTSIDER = "swlt-eve"  # a class account of this host with a known password, not in this class's roster
 LESSON = "01-overlay-and-services.ipynb"
 
 
@@ -137,9 +138,13 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     except Exception as exc:
         pytest.skip(f"{exc}")
     tmp = tmp_path_factory.mktemp("class")
-    users = [INSTRUCTOR, *STUDENTS]
+    users = [INSTRUCTOR, *STUDENTS, OUTSIDER]
     classhub.remove_accounts(users)  # a run killed before its teardown
     home = tmp / "home"
+    from swarmlab.classhub import accounts
+
+    accounts.ensure([OUTSIDER], ROOT / "labs" / "en", tmp / "outsider.tsv")
+    outsider = (tmp / "outsider.tsv").read_text().split()
     path = tmp / "class.toml"
     port = __import__("swarmlab.ports", fromlist=["free_port"]).free_port()
     path.write_text(f'name = "swlt"\nlanguage = "en"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
@@ -155,6 +160,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
             assert main(["class", "start", str(path)]) == 0
         passwords = dict(line.split("\t") for line in
                          (home / "classes" / "swlt" / "passwords.tsv").read_text().splitlines())
+        passwords[OUTSIDER] = outsider[1]
         yield SimpleNamespace(cf=cf, path=path, url=f"http://127.0.0.1:{port}", passwords=passwords,
                               folder=home / "classes" / "swlt", home=home, said=out.getvalue(), clients={})
     finally:
@@ -193,7 +199,7 @@ def _server_pid(user: str) -> int:
 def test_start_made_the_accounts_and_homes(live: Any) -> None:
     hub = live
     assert f"{hub.url}/hub/login" in hub.said and "3 new account(s)" in hub.said
-    assert sorted(hub.passwords) == sorted([INSTRUCTOR, *STUDENTS])
+    assert sorted(hub.passwords) == sorted([INSTRUCTOR, *STUDENTS, OUTSIDER])
     assert (hub.folder / "passwords.tsv").stat().st_mode & 0o777 == 0o600
     import pwd
 
@@ -217,8 +223,8 @@ def test_only_the_roster_logs_in_with_its_own_password(live: Any) -> None:
 
     assert HubClient(hub.url).login(STUDENTS[0], hub.passwords[STUDENTS[0]]).status_code == 302
     assert HubClient(hub.url).login(STUDENTS[0], hub.passwords[STUDENTS[1]]).status_code == 403  # bob's password
-    assert HubClient(hub.url).login("root", "whatever").status_code == 403  # a system account outside the roster
-    assert HubClient(hub.url).login("nobody", "").status_code == 403
+    assert HubClient(hub.url).login(OUTSIDER, hub.passwords[OUTSIDER]).status_code == 403  # the right password,
+    assert HubClient(hub.url).login("root", "whatever").status_code == 403  # ... but not in the roster
 
 
 @pytest.mark.real
