@@ -3,11 +3,14 @@
 The hub starts each student's server as that student; their Python must be one every account can execute. A venv
 made from a Python under /root (pyenv) is not: then `students_python` makes a small venv from the system's Python
 of the same version whose .pth adds this venv's site-packages (and links its Jupyter data and config), in
-/var/tmp (checkout-only; a class host installs swarmlab where every user can read it, docs/class.md).
+/var/tmp. When this venv itself is out of the accounts' reach (a checkout under /root), it installs swarmlab with
+the `class` extra into a venv of the system's Python in /var/tmp instead (pip: the first time takes a while).
+Checkout-only; a class host installs swarmlab where every user can read it (docs/class.md).
 """
 
 from __future__ import annotations
 
+import os
 import pwd
 import subprocess
 import sys
@@ -21,6 +24,8 @@ import requests
 from swarmlab.classhub import accounts
 
 SHIM = Path("/var/tmp/swarmlab-test-class-python")
+VENV = Path("/var/tmp/swarmlab-test-class-venv")
+ROOT = Path(__file__).resolve().parent.parent.parent
 PROBE = "import jupyterhub, jupyterlab, swarmlab"
 
 
@@ -33,22 +38,31 @@ def students_python(user: str = "nobody") -> str:
     if not base.exists():
         raise RuntimeError(f"{sys.executable} is not runnable by other users and there is no {base} to make a "
                            "shim venv from")
-    python = SHIM / "bin" / "python"
+    if os.environ.get("SWARMLAB_TEST_CLASS_VENV") != "1":  # =1: go straight to the installed venv (to test it)
+        python = SHIM / "bin" / "python"
+        if not python.exists():
+            subprocess.run([str(base), "-m", "venv", "--without-pip", str(SHIM)], check=True, timeout=120)
+        purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+        ours = sysconfig.get_paths()["purelib"]
+        (Path(purelib) / "swarmlab-test.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+        for name in ("etc", "share"):  # Jupyter's config (server extensions enabled) and data (JupyterLab's assets)
+            link = SHIM / name
+            if not link.is_symlink():
+                link.symlink_to(Path(sys.prefix) / name)
+        if accounts.can_run(user, [str(python), "-c", PROBE]) is None:
+            return str(python)
+    python = VENV / "bin" / "python"
     if not python.exists():
-        subprocess.run([str(base), "-m", "venv", "--without-pip", str(SHIM)], check=True, timeout=120)
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True, timeout=60).stdout.strip()
-    ours = sysconfig.get_paths()["purelib"]
-    (Path(purelib) / "swarmlab-test.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
-    for name in ("etc", "share"):  # Jupyter's config (server extensions enabled) and data (JupyterLab's assets)
-        link = SHIM / name
-        if not link.is_symlink():
-            link.symlink_to(Path(sys.prefix) / name)
+        subprocess.run([str(base), "-m", "venv", "--without-pip", str(VENV)], check=True, timeout=120)
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                                f"{ROOT}[class]"], timeout=900, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(f"cannot install swarmlab[class] into {VENV}: {installed.stderr[-500:]}")
     why = accounts.can_run(user, [str(python), "-c", PROBE])
     if why is not None:
-        raise RuntimeError(f"the shim {python} is not runnable by {user}: {why}")
+        raise RuntimeError(f"{python} is not runnable by {user}: {why}")
     return str(python)
-
 
 def remove_accounts(users: list[str]) -> None:
     """Delete the test's class accounts and their homes (only accounts of the class group)."""
