@@ -98,6 +98,25 @@ def test_replay_provider_and_the_ones_not_yet() -> None:
             providers.get(name)
 
 
+def test_stop_never_signals_a_pid_that_is_not_the_class_hub(tmp_path: Path) -> None:
+    """A state.json whose pid is now another process (a reboot, a crash) is left alone: `stop` signals only a
+    process whose command line is this class's hub."""
+    cf = classfile.load(write(tmp_path, GOOD))
+    where = server.folder(cf)
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (where / "state.json").write_text(json.dumps({"pid": other.pid, "url": "http://127.0.0.1:1"}))
+        assert server.running(cf) is None
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["class", "stop", str(cf.path)]) == 0
+        assert "was not running" in out.getvalue() and other.poll() is None
+        assert not (where / "state.json").exists()
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cf = classfile.load(write(tmp_path, GOOD))
     (tmp_path / "service-token").write_text("t0k3n\n")
@@ -324,3 +343,16 @@ def test_stop_leaves_nothing_running(live: Any) -> None:
     with contextlib.redirect_stdout(out):
         assert main(["class", "status", str(hub.path)]) == 0
     assert json.loads(out.getvalue()) == {"name": "swlt", "running": False}
+
+
+@pytest.mark.real
+def test_a_hub_that_cannot_start_is_one_line_and_leaves_no_state(live: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = live
+    server.stop(hub.cf, progress=lambda _m: None)  # after test_stop...; alone (-k) the hub still runs
+    monkeypatch.setenv("SWARMLAB_CHP", "/bin/false")  # the proxy exits at once: so does the hub
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "start", str(hub.path)]) == 2
+    assert "the hub exited (1)" in err.getvalue() and "Proxy failed to start" in err.getvalue()
+    assert err.getvalue().count("\n") == 1
+    assert not (hub.folder / "state.json").exists() and server.running(hub.cf) is None

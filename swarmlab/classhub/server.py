@@ -77,10 +77,22 @@ def _state(where: Path) -> dict[str, Any] | None:
     return state
 
 
+def _hub_alive(state: dict[str, Any] | None, where: Path) -> bool:
+    """The state's pid is alive AND is this class's hub (a pid reused after a reboot is never signalled)."""
+    if not state or not isinstance(state.get("pid"), int) or not _alive(state["pid"]):
+        return False
+    try:
+        cmdline = Path(f"/proc/{state['pid']}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return "jupyterhub" in cmdline and str(where / "jupyterhub_config.py") in cmdline
+
+
 def running(cf: ClassFile) -> dict[str, Any] | None:
     """The state of the class's hub if it runs, else None."""
-    state = _state(folder(cf, create=False))
-    return state if state and _alive(int(state["pid"])) else None
+    where = folder(cf, create=False)
+    state = _state(where)
+    return state if state and _hub_alive(state, where) else None
 
 
 def _get(url: str, token: str | None = None, timeout: float = 5.0) -> tuple[int, Any]:
@@ -111,7 +123,8 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
     where = folder(cf)
     url = f"http://{hubconfig.LOOPBACK}:{cf.port}"
     try:
-        with socket.socket() as sock:
+        with socket.socket() as sock:  # as the proxy (node) binds: connections in TIME_WAIT do not count
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((hubconfig.LOOPBACK, cf.port))
     except OSError:
         raise SwarmlabError(f"port {cf.port} on {hubconfig.LOOPBACK} is taken: set another port in {cf.path}") from None
@@ -191,7 +204,7 @@ def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
     Returns whether a hub was running."""
     where = folder(cf, create=False)
     state = _state(where)
-    was = bool(state and _alive(int(state["pid"])))
+    was = _hub_alive(state, where)
     if state and was:
         pid = int(state["pid"])
         os.kill(pid, signal.SIGTERM)
