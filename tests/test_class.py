@@ -80,12 +80,13 @@ def test_a_bad_class_file_is_one_line_naming_the_fix(tmp_path: Path, change: Any
     assert err.getvalue().count("\n") == 1 and said in err.getvalue()
 
 
-def test_start_refuses_without_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("command", ["start", "stop"])
+def test_start_and_stop_refuse_without_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        assert main(["class", "start", str(write(tmp_path, GOOD))]) == 2
-    assert "needs root" in err.getvalue() and err.getvalue().count("\n") == 1
+        assert main(["class", command, str(write(tmp_path, GOOD))]) == 2
+    assert f"class {command} needs root" in err.getvalue() and err.getvalue().count("\n") == 1
 
 
 def test_replay_provider_and_the_ones_not_yet() -> None:
@@ -98,14 +99,16 @@ def test_replay_provider_and_the_ones_not_yet() -> None:
             providers.get(name)
 
 
-def test_stop_never_signals_a_pid_that_is_not_the_class_hub(tmp_path: Path) -> None:
+def test_stop_never_signals_a_pid_that_is_not_the_class_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A state.json whose pid is now another process (a reboot, a crash) is left alone: `stop` signals only a
-    process whose command line is this class's hub."""
+    process whose command line is this class's hub; nor a proxy.pid that is not a proxy."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # the process to spare is our own child: no root needed
     cf = classfile.load(write(tmp_path, GOOD))
     where = server.folder(cf)
     other = subprocess.Popen(["sleep", "60"])
     try:
         (where / "state.json").write_text(json.dumps({"pid": other.pid, "url": "http://127.0.0.1:1"}))
+        (where / "proxy.pid").write_text(f"{other.pid}\n")
         assert server.running(cf) is None
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
@@ -337,7 +340,7 @@ def test_stop_leaves_nothing_running(live: Any) -> None:
     for user in [*STUDENTS, INSTRUCTOR]:
         assert processes_of(user) == []
     for pid in (proxy, hub_pid):
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3]
+        assert not server._alive(pid)
     assert not (hub.folder / "state.json").exists() and not (hub.folder / "hub.pid").exists()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -356,3 +359,36 @@ def test_a_hub_that_cannot_start_is_one_line_and_leaves_no_state(live: Any, monk
     assert "the hub exited (1)" in err.getvalue() and "Proxy failed to start" in err.getvalue()
     assert err.getvalue().count("\n") == 1
     assert not (hub.folder / "state.json").exists() and server.running(hub.cf) is None
+
+
+@pytest.mark.real
+def test_stop_after_the_hub_crashed_kills_what_it_left(live: Any) -> None:
+    """The hub killed (SIGKILL: no cleanup) while a student's server and the proxy run: `class stop` finds them
+    (proxy.pid, the class accounts' single-user servers) and stops them."""
+    import signal
+
+    from swarmlab.testing.classhub import processes_of
+
+    hub = live
+    server.stop(hub.cf, progress=lambda _m: None)  # alone (-k) the hub still runs
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["class", "start", str(hub.path)]) == 0, out.getvalue()
+    hub.clients.clear()  # a new hub: new tokens (the database kept the old ones, but log in again as a student does)
+    client = _login(hub, STUDENTS[0])
+    assert client.form_post(f"/hub/api/users/{STUDENTS[0]}/server").status_code in (201, 202)
+    client.wait_ready(STUDENTS[0])
+    proxy = int((hub.folder / "proxy.pid").read_text())
+    state = server.running(hub.cf)
+    assert state is not None
+    os.kill(state["pid"], signal.SIGKILL)
+    for _ in range(100):  # until it is gone (reaped: it is this process's child)
+        if not server._alive(state["pid"]):
+            break
+        __import__("time").sleep(0.1)
+    assert processes_of(STUDENTS[0]) and Path(f"/proc/{proxy}").exists()  # orphans
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["class", "stop", str(hub.path)]) == 0
+    assert "was not running; 2 leftover process(es) killed" in out.getvalue()
+    assert processes_of(STUDENTS[0]) == [] and not server._alive(proxy)

@@ -176,32 +176,42 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
                         f"in {log})")
 
 
-def _class_processes(cf: ClassFile) -> list[int]:
-    """Processes the class left: single-user servers of its accounts, the proxy of its folder."""
+def _class_processes(cf: ClassFile, where: Path) -> list[int]:
+    """Processes the class left (a hub killed, a crash): its hub, its proxy (proxy.pid, if it is a proxy), the
+    single-user servers of its accounts. Nothing else is ever matched."""
     import pwd
 
     uids = set()
     for user in cf.users:
         with contextlib.suppress(KeyError):
             uids.add(pwd.getpwnam(user).pw_uid)
-    where = str(folder(cf, create=False))
+    try:
+        proxy_pid = int((where / "proxy.pid").read_text().strip())
+    except (OSError, ValueError):
+        proxy_pid = None
+    config = str(where / "jupyterhub_config.py")
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             owner = entry.stat().st_uid
         except OSError:
             continue
-        if (owner in uids and "jupyterhub-singleuser" in cmdline) or (where in cmdline and _alive(int(entry.name))):
+        server = owner in uids and ("jupyterhub.singleuser" in cmdline or "jupyterhub-singleuser" in cmdline)
+        proxy = int(entry.name) == proxy_pid and CHP in cmdline
+        if (server or proxy or config in cmdline) and _alive(int(entry.name)):
             found.append(int(entry.name))
-    return [pid for pid in found if pid != os.getpid()]
+    return found
 
 
 def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
     """Stop the hub (it stops every server and the proxy it started), then anything of the class still left.
     Returns whether a hub was running."""
+    if os.geteuid() != 0:
+        raise SwarmlabError("swarmlab class stop needs root: the class's servers run as its students' accounts "
+                            "(run it with sudo)")
     where = folder(cf, create=False)
     state = _state(where)
     was = _hub_alive(state, where)
@@ -213,7 +223,7 @@ def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
             time.sleep(0.2)
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
-    left = _class_processes(cf)
+    left = _class_processes(cf, where)
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

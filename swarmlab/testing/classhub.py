@@ -72,7 +72,8 @@ def remove_accounts(users: list[str]) -> None:
 
 
 def processes_of(user: str) -> list[tuple[int, str]]:
-    """(pid, command line) of every process running as `user`."""
+    """(pid, command line) of every process running as `user` (zombies left to an init that does not reap them
+    are not running)."""
     try:
         uid = pwd.getpwnam(user).pw_uid
     except KeyError:
@@ -81,7 +82,8 @@ def processes_of(user: str) -> list[tuple[int, str]]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == uid:
+                zombie = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z"  # dead, not yet reaped
+                if entry.stat().st_uid == uid and not zombie:
                     found.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
             except OSError:
                 continue
