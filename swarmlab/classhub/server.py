@@ -206,6 +206,23 @@ def _class_processes(cf: ClassFile, where: Path) -> list[int]:
     return found
 
 
+def _end(pids: list[int]) -> None:
+    """SIGTERM (a server then shuts its kernels down), SIGKILL what still runs after STOP_TIMEOUT / 3, and return
+    only once every one is gone."""
+    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT / 3), (signal.SIGKILL, STOP_TIMEOUT / 3)):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pids = [p for p in pids if _alive(p)]
+        if not pids:
+            return
+    raise SwarmlabError(f"processes {', '.join(map(str, pids))} of the class survive SIGKILL: see `ps -o pid,stat,args "
+                        f"-p {','.join(map(str, pids))}`")
+
+
 def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
     """Stop the hub (it stops every server and the proxy it started), then anything of the class still left.
     Returns whether a hub was running."""
@@ -224,9 +241,7 @@ def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
     left = _class_processes(cf, where)
-    for pid in left:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    _end(left)
     for name in ("state.json", "hub.pid", "proxy.pid"):
         (where / name).unlink(missing_ok=True)
     extra = f"; {len(left)} leftover process(es) killed" if left else ""
