@@ -256,7 +256,11 @@ def status(cf: ClassFile) -> dict[str, Any]:
     if state is None:
         return {"name": cf.name, "running": False}
     token = (where / "service-token").read_text(encoding="utf-8").strip()
-    code, users = _get(f"{state['url']}/hub/api/users", token)
+    try:
+        code, users = _get(f"{state['url']}/hub/api/users", token)
+    except OSError as exc:  # the process runs but does not answer (starting, stuck)
+        return {"name": cf.name, "running": True, "pid": state["pid"], "url": state["url"],
+                "users": f"the hub does not answer ({exc}): see {where / 'hub.log'}"}
     servers = {}
     if code == 200 and isinstance(users, list):
         for u in users:
