@@ -120,6 +120,30 @@ def test_stop_never_signals_a_pid_that_is_not_the_class_hub(tmp_path: Path, monk
         other.wait()
 
 
+def test_status_of_a_hub_that_does_not_answer(tmp_path: Path) -> None:
+    """A process that is this class's hub by its command line, on a port where nothing listens: status says so."""
+    import sys
+
+    from swarmlab.ports import free_port
+
+    cf = classfile.load(write(tmp_path, GOOD))
+    where = server.folder(cf)
+    (where / "service-token").write_text("x\n")
+    fake = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "jupyterhub", "-f",
+                             str(where / "jupyterhub_config.py")])
+    try:
+        (where / "state.json").write_text(json.dumps({"pid": fake.pid, "url": f"http://127.0.0.1:{free_port()}"}))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["class", "status", str(cf.path)]) == 0
+        said = json.loads(out.getvalue())
+        assert said["running"] is True and said["pid"] == fake.pid
+        assert said["users"].startswith("the hub does not answer") and "hub.log" in said["users"]
+    finally:
+        fake.kill()
+        fake.wait()
+
+
 def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cf = classfile.load(write(tmp_path, GOOD))
     (tmp_path / "service-token").write_text("t0k3n\n")
