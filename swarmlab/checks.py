@@ -5,31 +5,13 @@ one that handles the client's packets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
-from swarmlab.i18n import _
+from swarmlab.i18n import Msg
 from swarmlab.lab import Lab
 from swarmlab.parsers.netns_ls import lb_namespace_for
-
-
-class Msg(str):
-    """A message: the English text (what str() gives) made from a message id of the course's catalog
-    (swarmlab.i18n) and its values; `render(lang)` looks the id up and fills in the same values (a value that is
-    itself a Msg in the same language)."""
-
-    message: str
-    values: dict[str, object]
-
-    def __new__(cls, message: str, **values: object) -> Msg:
-        obj = super().__new__(cls, message.format(**values) if values else message)
-        obj.message, obj.values = message, values
-        return obj
-
-    def render(self, lang: str) -> str:
-        values = {k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.values.items()}
-        return _(self.message, lang, **values)
 
 
 class Given(Msg):
@@ -44,6 +26,12 @@ class Given(Msg):
 
     def render(self, lang: str) -> str:
         return self.zh if lang == "zh" else str(self)
+
+
+def listed(items: Iterable[object]) -> Given:
+    """A list as a value of a message: `a, b` in English, `a、b` in Chinese."""
+    words = [str(x) for x in items]
+    return Given(", ".join(words), "、".join(words))
 
 
 def t(message: str, **values: object) -> Msg:
@@ -128,7 +116,7 @@ def setup(lab: Lab) -> Report:
 
     def run() -> None:
         nodes = list(lab.swarm_nodes)
-        r.ok(len(nodes) >= 2, t("the swarm has {n_nodes} nodes: {nodes}", n_nodes=len(nodes), nodes=', '.join(nodes)),
+        r.ok(len(nodes) >= 2, t("the swarm has {n_nodes} nodes: {nodes}", n_nodes=len(nodes), nodes=listed(nodes)),
              t("the swarm has {n_nodes} node(s): load balancing across nodes needs at least two (the chapter uses "
                "three)", n_nodes=len(nodes)))
         nets = {n.name: n for n in lab.networks().value or []}
@@ -187,8 +175,8 @@ def vip(lab: Lab) -> Report:
         remote = {a.remote_addr for a in answers}
         first = next(iter(remote))
         r.ok(len(remote) == 1,
-             t("every task saw the same client address {first}: the lb endpoint, written by the SNAT rule in the lb "
-               "namespace's nat POSTROUTING chain", first=first),
+             t("every task saw the same client address {first}, not the client's own (lesson 03 shows whose it is)",
+               first=first),
              t("tasks saw different client addresses"))
     return _guard(r, run, lab)
 
@@ -207,7 +195,7 @@ def lb_namespace(lab: Lab) -> Report:
              t("{ns} does not match lb_ + 9 characters of {net_id}", ns=ns, net_id=net_id))
         eth0 = next((i for i in lab.addresses(node).value or [] if i.name == "eth0"), None)
         vips = eth0.vips if eth0 else []
-        r.ok(bool(vips), t("the namespace holds the VIPs as /32 addresses: {vips}", vips=', '.join(vips)),
+        r.ok(bool(vips), t("the namespace holds the VIPs as /32 addresses: {vips}", vips=listed(vips)),
              t("no /32 VIP in the lb namespace: is IPVS missing on this kernel (swarmlab doctor)?"))
 
     return _guard(r, run, lab)
@@ -233,7 +221,7 @@ def marks_and_ipvs(lab: Lab) -> Report:
         reals = chain.real_server.dropna().tolist()
         r.ok(bool(reals) and row.scheduler == "rr",
              t("IPVS FWM {mark} sends round robin to {n_reals} real servers: {reals}",
-               mark=row.mark, n_reals=len(reals), reals=', '.join(reals)),
+               mark=row.mark, n_reals=len(reals), reals=listed(reals)),
              t("no IPVS service for the mark"))
         if reals:
             r.ok(set(chain.forward.dropna()) == {"Masq"},
@@ -330,14 +318,14 @@ def dnsrr(lab: Lab, name: str = "webrr") -> Report:
         names = set(by_name.addresses) if by_name else set()
         tasks = set(by_tasks.addresses) if by_tasks else set()
         r.ok(len(names) >= 2 and names == tasks,
-             t("`{name}` resolves to the task IPs themselves: {names}", name=name, names=sorted(names)),
+             t("`{name}` resolves to the task IPs themselves: {names}", name=name, names=listed(sorted(names))),
              t("`{name}` resolved to {names}, tasks.{name} to {tasks}",
-               name=name, names=sorted(names), tasks=sorted(tasks)))
+               name=name, names=listed(sorted(names)), tasks=listed(sorted(tasks))))
         vip = lab.ping("web").value
         dest = vip.destination_ip if vip else ""
         r.ok(vip is not None and vip.destination_ip not in names,
-             t("while the VIP service `web` answers from one address, its VIP {dest}", dest=dest),
-             t("`web` did not answer from a VIP of its own"))
+             t("while the VIP service `web` resolves to one address, its VIP {dest}", dest=dest),
+             t("`web` did not resolve to a VIP of its own"))
 
     return _guard(r, run, lab)
 
@@ -346,6 +334,7 @@ def mesh(lab: Lab, port: int = 8080) -> Report:
     r = Report(t("the ingress routing mesh"))
 
     def run() -> None:
+        node = _client_node(lab)
         names = [e.name for e in lab.namespaces().value or []]
         r.ok("ingress_sbox" in names, t("the node has the ingress_sbox namespace"),
              t("no ingress_sbox namespace"))
@@ -353,8 +342,8 @@ def mesh(lab: Lab, port: int = 8080) -> Report:
         marks = rules.marks() if rules else []
         rule = next((x for x in marks if x.chain == "PREROUTING" and x.dport == str(port)), None)
         hexmark = rule.mark_hex if rule else ""
-        r.ok(rule is not None, t("ingress_sbox marks packets to port {port} in PREROUTING ({hexmark})",
-                                 port=port, hexmark=hexmark),
+        r.ok(rule is not None, t("ingress_sbox on {node} marks packets to port {port} in PREROUTING ({hexmark})",
+                                 node=node, port=port, hexmark=hexmark),
              t("no PREROUTING mark for port {port}", port=port))
         table = lab.ingress_ipvs().value
         service = table.service(rule.mark) if table and rule and rule.mark is not None else None

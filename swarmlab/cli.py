@@ -113,42 +113,32 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
-    """Record to a temporary file beside `-o`, renamed to it only once the walk has run: an existing recording is
-    never replaced unless `--force`, and never by a session that could not reach the swarm."""
-    import os
-
+    """Record to a temporary file beside `-o`, renamed to it only once the walk has run (`RecordingTransport`): an
+    existing recording is never replaced unless `--force`, and never by a session that could not reach the
+    swarm."""
     from swarmlab import paths
     from swarmlab.lab import Lab
     from swarmlab.lab.walk import walk
     from swarmlab.transport.record import RecordingTransport
-    from swarmlab.transport.recording import partial_beside
+    from swarmlab.transport.recording import writable
 
-    output = Path(args.output)
     try:
-        partial = partial_beside(output, replace=args.force)
+        output = writable(Path(args.output), replace=args.force)  # before connecting, said as typed (--force)
     except ValueError as exc:  # a NUL byte in the name
+        if isinstance(exc, SwarmlabError):
+            raise
         raise RecordingError(f"cannot write -o {paths.shown(args.output)} ({exc}): give a file name") from None
     provenance = {"title": args.title, "recorded_by": args.recorded_by}
-    walked = False
-    try:
-        with Lab.connect(mode="record", record_to=partial, inventory=args.inventory, provenance=provenance) as lab:
-            if isinstance(lab.transport, RecordingTransport):
-                down = lab.transport.unreachable(lab.swarm_nodes)
-                if down:
-                    kept = f"{output} is as it was" if output.exists() else "nothing was written"
-                    raise SwarmlabError(f"cannot record: the swarm is not reachable ({kept}): {down[0].error}")
-            walked = True
-            ok = walk(lab, requests=args.requests, full=args.full)
-    except BaseException:
-        if walked and partial.exists():
-            print(f"swarmlab: the session stopped; what it recorded is in {partial} ({output} is as it was)",
-                  file=sys.stderr)
-        else:
-            partial.unlink(missing_ok=True)
-        raise
-    if output.exists() and not args.force:
-        raise SwarmlabError(f"{output} appeared while recording; the session is in {partial}: rename it yourself")
-    os.replace(partial, output)
+    lab = Lab.connect(mode="record", record_to=output, inventory=args.inventory, provenance=provenance,
+                      replace=args.force)
+    with lab:
+        if isinstance(lab.transport, RecordingTransport):
+            down = lab.transport.unreachable(lab.swarm_nodes)
+            if down:
+                lab.transport.discard()
+                kept = f"{output} is as it was" if output.exists() else "nothing was written"
+                raise SwarmlabError(f"cannot record: the swarm is not reachable ({kept}): {down[0].error}")
+        ok = walk(lab, requests=args.requests, full=args.full)
     print(f"\nrecorded to {output}")
     return 0 if ok else 1
 

@@ -69,6 +69,9 @@ class CommandFailed(TransportError):
 class SudoPasswordRequired(CommandFailed):
     """`sudo -n` refused because sudo wants a password on that node."""
 
+    HINT = ("sudo wants a password on this node: allow passwordless sudo for this user (a line "
+            "'USER ALL=(ALL) NOPASSWD:ALL' in /etc/sudoers.d/) or connect as root.")
+
 
 class InventoryError(SwarmlabError):
     """An inventory (file, `vagrant ssh-config`, code) that cannot be used."""

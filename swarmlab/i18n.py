@@ -53,6 +53,24 @@ def _(message: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+class Msg(str):
+    """A message: the English text (what str() gives) made from a message id of the course's catalog and its
+    values; `render(lang)` looks the id up and fills in the same values (a value that is itself a Msg in the same
+    language). The id must be marked for extraction where it is written (`N_`, or swarmlab.checks.t)."""
+
+    message: str
+    values: dict[str, object]
+
+    def __new__(cls, message: str, **values: object) -> Msg:
+        obj = super().__new__(cls, message.format(**values) if values else message)
+        obj.message, obj.values = message, values
+        return obj
+
+    def render(self, lang: str) -> str:
+        values = {k: v.render(lang) if isinstance(v, Msg) else v for k, v in self.values.items()}
+        return _(self.message, lang, **values)
+
+
 def N_(message: str) -> str:
     """Mark a constant for extraction: it is translated where it is shown, with `_()`."""
     return message

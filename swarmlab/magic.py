@@ -24,16 +24,18 @@ never in it.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import html
 import keyword
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands.bounds import CHAPTER_IMAGES, MAX_REQUESTS, Refused, Vocabulary
 from swarmlab.commands.steps import STEPS, admit, tokens_of
-from swarmlab.errors import CommandFailed, SwarmlabError
+from swarmlab.errors import CommandFailed, SudoPasswordRequired, SwarmlabError
 from swarmlab.i18n import LANGS, N_, _
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 _FLAG = re.compile(r"\s*(-f|--frame)(?=\s)")
 _OPTION = re.compile(r"""\s*(-H|--highlight|-o|--out|-n)\s+('[^']*'|"[^"]*"|\S+)""")
 _VAR = re.compile(r"\$([A-Za-z_]\w*)")
+FOLD_OVER = 30  # an output longer than this many lines is folded in the notebook (Shown._kept)
+FOLD_HEAD = 3   # header lines a folded output keeps
 
 # the magic's own words: key -> English, the message id of its Chinese in swarmlab/locale (swarmlab.i18n)
 TEXT = {
@@ -64,6 +68,11 @@ TEXT = {
     "error": N_("error"),
     "exists": N_("already exists: created earlier, nothing to do"),
     "usage": N_("usage: %swarm [-H REGEX] [-f] [-o NAME] [-n N] NODE COMMAND"),
+    "cut": N_("-H: highlighting stopped at line {line} after {budget} s; the lines after it are shown without "
+              "highlights"),
+    "empty_cell": N_("this cell holds no command: write one command per line under %%swarm NODE"),
+    "fold": N_("show all {n} lines"),
+    "gap": N_("{n} lines not shown"),
     "out_taken": N_("-o {name}: that name is taken ({what}); choose another name, e.g. -o {name}_result"),
 }
 
@@ -119,8 +128,10 @@ def parse_line(line: str) -> Invocation:
 
 
 MAX_PATTERN = 200    # characters of a -H pattern
-MAX_REPEATS = 2      # unbounded repeats (* + {n,}) in one -H pattern: matching stays polynomial and small
+MAX_REPEATS = 2      # large repeats (* + {n,} {n,m} with m > 9) in one -H pattern: matching stays polynomial
 HIGHLIGHT_SPAN = 300  # characters of each output line a -H pattern looks at
+HIGHLIGHT_BUDGET = 2.0  # seconds of matching for one block: the lines after it are shown without highlights
+_clock = time.monotonic  # (tests/test_vocabulary.py gives a clock that runs fast, to see the budget run out)
 
 
 def safe_pattern(pattern: str) -> str:
@@ -157,11 +168,13 @@ def safe_pattern(pattern: str) -> str:
             stack[-1] = stack[-1] or inner or (nxt in "*+?{" and bool(nxt))
         elif ch in "*+{?|":
             stack[-1] = True
-            if ch in "*+" or (ch == "{" and re.match(r"\{\d*,\}", pattern[i:])):
+            large = re.match(r"\{\d*,(\d*)\}", pattern[i:]) if ch == "{" else None
+            if ch in "*+" or (large and (not large[1] or int(large[1]) > 9)):  # a{1,300}a{1,300}a{1,300}a{1,300}b
                 repeats += 1
         i += 1
     if repeats > MAX_REPEATS:
-        raise SwarmlabError(f"-H {pattern!r}: {repeats} unbounded repeats (* + {{n,}}); at most {MAX_REPEATS}")
+        raise SwarmlabError(f"-H {pattern!r}: {repeats} unbounded or large repeats (* + {{n,}} {{n,m}} with m > 9); "
+                            f"at most {MAX_REPEATS}")
     return pattern
 
 
@@ -191,39 +204,98 @@ class Shown:
     error: bool = False
     note: str = ""       # swarmlab's own words (a refusal, a substitution, "already exists"): never in the terminal
     note_label: str = "swarmlab"
+    lang: str = "en"
+    cut: int | None = None  # the line (from 0) where highlighting stopped: its time budget ran out
+    _marks: list[tuple[bool, str]] | None = field(default=None, repr=False, compare=False)
+    fold_label: str = ""  # "show all {n} lines": set, a long output shows the lines that matter, the rest a click away
+    gap_label: str = ""   # "{n} lines not shown"
 
     def _marked(self) -> list[tuple[bool, str]]:
-        pats = [re.compile(h) for h in self.highlight]
-        lines = self.output.rstrip("\n").split("\n") if self.output else []
-        return [(any(p.search(line[:HIGHLIGHT_SPAN]) for p in pats), line) for line in lines]
+        """Each output line, and whether a -H pattern matches it: matched until HIGHLIGHT_BUDGET seconds are
+        spent (a pattern `safe_pattern` admits costs at most a fraction of a second on one line), the lines after
+        that unmarked and said in the note (`cut`). Computed once per block."""
+        if self._marks is None:
+            pats = [re.compile(h) for h in self.highlight]
+            lines = self.output.rstrip("\n").split("\n") if self.output else []
+            marks: list[tuple[bool, str]] = []
+            deadline = _clock() + HIGHLIGHT_BUDGET
+            for no, line in enumerate(lines):
+                if pats and _clock() > deadline:
+                    self.cut = no
+                    marks += [(False, rest) for rest in lines[no:]]
+                    break
+                marks.append((any(p.search(line[:HIGHLIGHT_SPAN]) for p in pats), line))
+            self._marks = marks
+        return self._marks
+
+    def _said(self) -> str:
+        """The note, with the highlighting's own word when it stopped early."""
+        cut = say("cut", self.lang, line=str(self.cut + 1), budget=f"{HIGHLIGHT_BUDGET:g}") \
+            if self.cut is not None else ""
+        return "\n".join(x for x in (self.note, cut) if x)
 
     def __repr__(self) -> str:
         lines = [f"{self.prompt} {self.command}"]
         lines += [(">> " if hit else "   ") + line if self.highlight else line for hit, line in self._marked()]
-        if self.note:
-            lines += [f"[{self.note_label}] {x}" for x in self.note.split("\n")]
+        if self._said():
+            lines += [f"[{self.note_label}] {x}" for x in self._said().split("\n")]
         if self.footer:
             lines.append(f"# {self.footer}")
         return "\n".join(lines)
 
+    def _kept(self, marked: list[tuple[bool, str]]) -> set[int] | None:
+        """The lines a folded output shows (None: all of them): the first lines (headers), the highlighted ones with a
+        line either side (up to ten of them); without highlights, the head and the tail."""
+        if not self.fold_label or len(marked) <= FOLD_OVER:
+            return None
+        hits = [i for i, (hit, _) in enumerate(marked) if hit]
+        if hits:
+            around = 1 if len(hits) <= 10 else 0  # many hits (a loop of answers): the hits alone
+            keep = set(range(FOLD_HEAD)) | {j for i in hits for j in range(i - around, i + around + 1)
+                                            if 0 <= j < len(marked)}
+        else:
+            keep = set(range(FOLD_OVER - 5)) | set(range(len(marked) - 5, len(marked)))
+        return keep if len(marked) - len(keep) >= 5 else None
+
     def _repr_html_(self) -> str:
-        body = []
-        for hit, line in self._marked():
+        marked = self._marked()
+        keep = self._kept(marked)
+
+        def line_html(hit: bool, line: str) -> str:
             esc = html.escape(line)
-            body.append(f'<span class="swarmlab-hl" style="background:#fff3a0;color:#000;font-weight:bold">{esc}'
-                        "</span>" if hit else esc)
+            return (f'<span class="swarmlab-hl" style="background:#fff3a0;color:#000;font-weight:bold">{esc}</span>'
+                    if hit else esc)
+
+        def gap(n: int) -> str:
+            return f'<span class="swarmlab-gap" style="color:#777">⋯ {html.escape(self.gap_label.format(n=n))}</span>'
+
+        body: list[str] = []
+        hidden = 0
+        for i, (hit, line) in enumerate(marked):
+            if keep is not None and i not in keep:
+                hidden += 1
+                continue
+            if hidden:
+                body.append(gap(hidden))
+                hidden = 0
+            body.append(line_html(hit, line))
+        if hidden:
+            body.append(gap(hidden))
+        whole = (f'<details class="swarmlab-fold" style="font-size:85%"><summary>'
+                 f"{html.escape(self.fold_label.format(n=len(marked)))}</summary><pre style=\"white-space:pre-wrap\">"
+                 + "\n".join(line_html(hit, line) for hit, line in marked) + "</pre></details>") if keep else ""
         color = ERROR_COLOR if self.error else "#2e7d32"
         ran = (f'<details style="font-size:85%"><summary>{html.escape(self.ran_label)}</summary>'
                f"<code>{html.escape(self.ran)}</code></details>") if self.ran else ""
         footer = f'<div style="font-size:85%;color:#555">{html.escape(self.footer)}</div>' if self.footer else ""
         note = (f'<div class="swarmlab-note" style="font-family:sans-serif;font-size:90%;white-space:pre-wrap;'
                 f'border:1px dashed {color};padding:4px 8px;margin:2px 0"><b>{html.escape(self.note_label)}</b>: '
-                f"{html.escape(self.note)}</div>") if self.note else ""
+                f"{html.escape(self._said())}</div>") if self._said() else ""
         return ('<div class="swarmlab-terminal"><pre style="background:#f6f8fa;border-left:4px solid '
                 f'{color};padding:6px 10px;white-space:pre-wrap;font-family:var(--jp-code-font-family,'
                 'ui-monospace,DejaVu Sans Mono,Noto Sans Mono CJK SC,monospace);font-size:12.5px;line-height:1.35">'
                 f'<span style="color:{color};font-weight:bold">{html.escape(self.prompt)}</span> '
-                f"<b>{html.escape(self.command)}</b>\n" + "\n".join(body) + f"</pre>{note}{footer}{ran}</div>")
+                f"<b>{html.escape(self.command)}</b>\n" + "\n".join(body) + f"</pre>{whole}{note}{footer}{ran}</div>")
 
 
 def prompt(lab: Lab, node: str) -> str:
@@ -231,14 +303,21 @@ def prompt(lab: Lab, node: str) -> str:
     return f"{user}@{node}:~{'#' if user == 'root' else '$'}"
 
 
-def vocabulary(lab: Lab) -> Vocabulary:
-    """What this lab's students may name: its images and its overlay network."""
-    return Vocabulary(images=dict(lab.images), networks=(lab.network,))
+def vocabulary(lab: Lab, node: str | None = None) -> Vocabulary:
+    """What this lab's students may name: its images, its overlay network, and on `node` the containers of the
+    lessons' services (read from the swarm only when a command names a container)."""
+    vocab = Vocabulary(images=dict(lab.images), networks=(lab.network,))
+    return dataclasses.replace(vocab, containers=lambda: lab.owned_containers(node, vocab.services))
 
 
 def refusal(command: str, exc: Refused, lang: str) -> str:
     return "\n".join([say("refused", lang), f"    {command}", f"  -> {exc.said(lang)}", "", say("allowed", lang),
                       *(f"  {f}" for f in exc.allowed)])
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line of a note (a failed command's stderr follows its summary on the same line)."""
+    return "; ".join(x.strip() for x in str(exc).splitlines() if x.strip())
 
 
 def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> str:
@@ -266,11 +345,14 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     try:
         node = lab.node(node_ref)
     except SwarmlabError as exc:
-        return Shown(f"{node_ref}$", command, "", error=True, note=str(exc), note_label=label), None
+        return Shown(f"{node_ref}$", command, "", error=True, note=one_line(exc), note_label=label), None
     try:
-        step, args = admit(command, vocabulary(lab))
+        step, args = admit(command, vocabulary(lab, node))
     except Refused as exc:
         return Shown(prompt(lab, node), command, "", error=True, note=refusal(command, exc, lang),
+                     note_label=label), None
+    except SwarmlabError as exc:  # the swarm could not say what the command names (the node's containers)
+        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {one_line(exc)}",
                      note_label=label), None
     if n is not None:
         if step.name != "requests":
@@ -289,10 +371,13 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
         if step.name == "service_create" and "already exists" in (exc.stderr or ""):
             return Shown(prompt(lab, node), command, exc.stdout + exc.stderr,  # what docker printed, as printed
                          note=f"{args.get('name')}: {say('exists', lang)}", note_label=label), None
+        said = str(exc).split("\n")[0]  # what the command printed is the block itself, as printed: not again
+        if isinstance(exc, SudoPasswordRequired):
+            said += f" {exc.HINT}"
         return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
-                     note=f"{say('error', lang)}: {exc}", note_label=label), None
+                     note=f"{say('error', lang)}: {said}", note_label=label), None
     except SwarmlabError as exc:
-        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {exc}",
+        return Shown(prompt(lab, node), command, "", error=True, note=f"{say('error', lang)}: {one_line(exc)}",
                      note_label=label), None
     if result.exit_code is None and result.note.startswith("not in this recording"):
         return Shown(prompt(lab, node), command, "", error=True, note=say("not_recorded", lang, node=node),
@@ -307,7 +392,7 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
         output = re.sub(r"(?m)^swarmlab-request \d+\n", "", output)
     shown = Shown(prompt(lab, node), command, output, highlight, footer, ran, say("ran", lang),
                   error=result.exit_code not in (0, None) and not step.failure_is_data, note=changed,
-                  note_label=label)
+                  note_label=label, lang=lang, fold_label=say("fold", lang), gap_label=say("gap", lang))
     return shown, result
 
 
@@ -338,7 +423,7 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
             try:
                 inv = parse_line(line)
             except (SwarmlabError, re.error) as exc:
-                show(Shown("%swarm", line, "", error=True, note=f"{exc} ({say('usage', lang)})",
+                show(Shown("%swarm", line, "", error=True, note=f"{one_line(exc)} ({say('usage', lang)})",
                            note_label=say("swarmlab", lang)))
                 return None
             if inv.out and inv.out in shell.user_ns and not _ours(shell.user_ns[inv.out]):
@@ -348,6 +433,10 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
                 return None
             commands = [inv.command] if cell is None else \
                 [x.strip() for x in cell.splitlines() if x.strip() and not x.strip().startswith("#")]
+            if not commands:  # a %%swarm cell with only comments or blank lines: said, not silently nothing
+                show(Shown("%%swarm", line, "", error=True, note=say("empty_cell", lang),
+                           note_label=say("swarmlab", lang)))
+                return None
             results = []
             for typed in commands:
                 node = expand(inv.node, shell.user_ns)  # a lesson may compute the node: `%swarm $victim_node ...`

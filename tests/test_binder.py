@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from swarmlab.course.lessons import LESSONS
 from swarmlab.testing.notebooks import key, notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +59,6 @@ def test_binder_environment_runs_the_notebooks(tmp_path: Path) -> None:
                      for p in (ROOT / "swarmlab" / "recordings").rglob("*.jsonl"))
     assert found["recordings"] == bundled, "a bundled recording is missing from the installed package data"
     errors = found["errors"]
-    assert sorted(errors) == sorted(key(p) for p in notebooks()) and len(errors) == 22, sorted(errors)
+    assert sorted(errors) == sorted(key(p) for p in notebooks()) and len(errors) == 2 * len(LESSONS), sorted(errors)
     assert {k: v for k, v in errors.items() if v} == {}
     assert (ROOT / "binder" / "apt.txt").read_text().split() == ["fonts-noto-cjk"]  # the pictures' Chinese labels

@@ -100,3 +100,42 @@ def test_a_session_stopped_midway_keeps_the_old_file_and_says_where_its_commands
     [partial] = leftovers(existing.parent)
     assert f"what it recorded is in {existing.parent / partial}" in capsys.readouterr().err
     assert [e.command for e in load(existing.parent / partial).entries] == ["echo recorded"]
+
+
+# -- Lab.connect(record_to=...): the same rule as `swarmlab record` --------------------------------------------
+
+def test_lab_connect_refuses_an_existing_record_to_before_connecting(existing: Path, tmp_path: Path) -> None:
+    from swarmlab.errors import RecordingError
+    from swarmlab.lab import Lab
+
+    inv = inventory(tmp_path, "127.0.0.1", free_port())  # nothing listens: the refusal comes first
+    with pytest.raises(RecordingError, match="exists: give replace=True to replace it, or another record_to"):
+        Lab.connect("record", inventory=inv, record_to=existing)
+    assert existing.read_bytes() == OLD and leftovers(existing.parent) == []
+
+
+def test_lab_connect_records_beside_and_renames_when_the_lab_closes(existing: Path, tmp_path: Path,
+                                                                     sshd: LocalSSHD) -> None:
+    from swarmlab.lab import Lab
+
+    inv = inventory(tmp_path, sshd.host, sshd.port, str(sshd.client_key))
+    with Lab.connect("record", inventory=inv, record_to=existing, replace=True) as lab:
+        lab.transport.run(lab.manager, "echo recorded", step="probe")
+        assert existing.read_bytes() == OLD and len(leftovers(existing.parent)) == 1
+    assert [e.command for e in load(existing).entries][-1] == "echo recorded"
+    assert leftovers(existing.parent) == []
+
+
+def test_lab_connect_stopped_by_an_error_keeps_the_old_file(existing: Path, tmp_path: Path, sshd: LocalSSHD,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from swarmlab.lab import Lab
+
+    inv = inventory(tmp_path, sshd.host, sshd.port, str(sshd.client_key))
+    with pytest.raises(KeyboardInterrupt), Lab.connect("record", inventory=inv, record_to=existing,
+                                                       replace=True) as lab:
+        lab.transport.run(lab.manager, "echo recorded", step="probe")
+        raise KeyboardInterrupt
+    assert existing.read_bytes() == OLD
+    [partial] = leftovers(existing.parent)
+    assert f"what it recorded is in {existing.parent / partial}" in capsys.readouterr().err
+    assert [e.command for e in load(existing.parent / partial).entries][-1] == "echo recorded"

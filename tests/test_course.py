@@ -8,6 +8,7 @@ import pytest
 
 from swarmlab import checks, course, recordings
 from swarmlab.course import exercises, quiz
+from swarmlab.course.lessons import LESSONS
 from swarmlab.errors import SwarmlabError
 from swarmlab.lab import Lab
 
@@ -43,7 +44,7 @@ def test_start_puts_the_lessons_names_into_the_notebook_and_registers_the_magic(
 
 
 def test_lesson_09_replays_the_no_ipvs_recording_unless_told_otherwise(broken: Lab) -> None:
-    assert broken.transport.recording.path.name == "rig-no-ipvs.jsonl"  # type: ignore[attr-defined]
+    assert broken.transport.recording.path.name == "09-break-it.jsonl"  # type: ignore[attr-defined]
     other = course.start("09", "replay", recording=recordings.get("rig-session"), lang="en", show=False)
     assert other.transport.recording.path.name == "rig-session.jsonl"  # type: ignore[attr-defined]
 
@@ -65,7 +66,7 @@ def test_the_badge_names_the_recording_versions_and_date_in_both_languages(lab: 
 
 # -- exercises: right and wrong answers -------------------------------------------------------------------------
 
-RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on rig-no-ipvs.jsonl
+RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on lessons/09-break-it.jsonl
     "00.nodes": "3", "00.client-node": "swarm-worker2", "01.replicas": "2", "01.network-driver": "overlay",
     "02.owner": "web", "02.web-vip": "10.0.4.2", "03.lb-name": "lb_1yrvy526i", "03.remote-addr": "10.0.4.9",
     "04.mark-decimal": "262", "04.lbindex-hex": "0x107", "05.next-task": "8a79c43c1f81", "05.even-share": "50",
@@ -99,7 +100,7 @@ WRONG |= {"00.builtin-overlay": "docker_gwbridge", "00.scope": "local", "01.node
 def test_every_exercise_is_tested() -> None:
     assert set(RIGHT) == set(WRONG)
     assert sorted(set(exercises.REGISTRY) - set(RIGHT)) == [], "add a right and a wrong answer to RIGHT/WRONG"
-    assert all(sum(k.startswith(f"{i:02d}.") for k in RIGHT) >= 2 for i in range(11))
+    assert all(sum(k.startswith(f"{i:02d}.") for k in RIGHT) >= 2 for i in range(len(LESSONS)))
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
@@ -149,8 +150,8 @@ def test_next_task_accepts_either_backend_unless_a_repeat_shows_the_cycle(lab: L
 
 def test_computed_answers_follow_the_swarm_not_a_stored_value(lab: Lab, broken: Lab) -> None:
     assert course.exercise("03.lb-name", answer="lb_1yrvy526i", lab=lab).correct
-    assert not course.exercise("03.lb-name", answer="lb_1yrvy526i", lab=broken).correct
-    assert not course.exercise("00.client-node", answer="swarm-worker2", lab=broken).correct  # worker1 there
+    assert course.exercise("02.web-vip", answer="10.0.4.2", lab=lab).correct
+    assert not course.exercise("02.web-vip", answer="10.0.4.2", lab=broken).correct  # 10.0.1.2 there
 
 
 def test_no_answer_is_readable_in_the_question_or_the_module(lab: Lab) -> None:
@@ -212,6 +213,14 @@ def test_each_lessons_self_check_passes_on_the_recording_in_both_languages(lesso
     assert len(en.lines) == len(zh.lines) and str(en) != str(zh)
 
 
+def test_a_self_checks_list_reads_as_a_list_in_each_language(lab: Lab) -> None:
+    """Lists in a check's words are joined as each language writes them: `a, b` in English, `a、b` in Chinese,
+    never a Python list."""
+    for lesson_id in ("00", "07"):
+        en, zh = str(course.check(lesson_id, lab=lab, lang="en")), str(course.check(lesson_id, lab=lab, lang="zh"))
+        assert "['" not in en + zh and ", " in en and "、" in zh and ", swarm" not in zh and ", 10." not in zh, zh
+
+
 def test_lesson_10s_trace_check_passes_on_its_recording_and_fails_on_a_dropped_request(
         traced: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     import copy
@@ -243,7 +252,9 @@ def test_lesson_09s_diagnosis_passes_on_the_broken_swarm_and_fails_on_a_healthy_
     assert not healthy.passed and "这个内核有 IPVS" in str(healthy)
 
 
-def test_the_no_ipvs_swarm_fails_the_chapters_checks(broken: Lab) -> None:
+def test_the_no_ipvs_swarm_fails_the_chapters_checks() -> None:
+    # the whole `swarmlab record` session on the no-IPVS rig: lesson 09's own recording holds only lesson 09's steps
+    broken = Lab.connect("replay", recording=recordings.get("rig-no-ipvs"))
     for lesson_id in ("01", "02", "03", "04", "05"):
         report = course.check(lesson_id, lab=broken, lang="zh")
         assert not report.passed and "✗" in str(report), lesson_id
@@ -309,12 +320,23 @@ def test_each_lesson_replays_its_own_recording_made_live() -> None:
         lab = course.start(les.id, "replay", lang="en", show=False)
         path = lab.transport.recording.path  # type: ignore[attr-defined]
         prov = lab.transport.recording.provenance  # type: ignore[attr-defined]
-        if les.replay_only:
-            assert path.name == "rig-no-ipvs.jsonl"
-            continue
-        assert path == recordings.get(f"lessons/{les.name}"), les.name
+        assert path == recordings.get(f"lessons/{les.name}"), les.name  # 09 too: recorded on the rig without IPVS
         assert prov["lesson"] == les.id and prov["recorded_by"] == "tools/record_lessons.py"
         assert prov["docker"] and prov["kernel"] and prov["where"], "provenance: Docker, kernel, where"
+
+
+def web_marks(recording: str) -> dict[str, int | None]:
+    lab = Lab.connect("replay", recording=recordings.get(recording))
+    return {node: next(s.mark for s in lab.inspect_network(node).value[0].services if s.name == "web")
+            for node in lab.swarm_nodes}
+
+
+def test_lesson_04_is_recorded_on_a_swarm_whose_marks_differ_between_nodes() -> None:
+    """Lesson 04 teaches that each node numbers its marks itself: its recording shows three different marks for web,
+    none the trivial 0x100 (lesson 02's recording, from a fresh swarm, has the same mark on every node)."""
+    marks = web_marks("lessons/04-marks-and-ipvs")
+    assert marks == {"swarm-manager": 262, "swarm-worker1": 268, "swarm-worker2": 271}
+    assert len(set(web_marks("lessons/02-the-vip").values())) == 1
 
 
 def test_a_zh_lesson_shows_tables_with_chinese_headers_and_no_lesson_cuts_a_cell() -> None:

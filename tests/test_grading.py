@@ -22,14 +22,14 @@ from swarmlab.lab import Lab
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The answers on each lesson's own recording (swarmlab/recordings/lessons/NN-*.jsonl; 09: rig-no-ipvs.jsonl). A lesson
-# recorded again may change them: then look at what the lesson now shows and update the value here.
+# The answers on each lesson's own recording (swarmlab/recordings/lessons/NN-*.jsonl; 09's made on the rig without
+# IPVS). A lesson recorded again may change them: then look at what the lesson now shows and update the value here.
 VALUES = {
     "00.builtin-overlay": "ingress", "00.scope": "swarm", "00.nodes": "3",
     "01.network-driver": "overlay", "01.node-without-web": "swarm-worker2", "01.replicas": "2",
     "02.web-vip": "10.0.1.2", "02.tasks-count": "2", "02.owner": "web",
     "03.endpoint-count": "3", "03.lb-name": "lb_vzydb54jd", "03.vip-count": "2", "03.remote-addr": "10.0.1.9",
-    "04.mark-decimal": "256", "04.masq-rewrites": "destination", "04.lbindex-hex": "0x101", "04.first-mark": "0x100",
+    "04.mark-decimal": "271", "04.masq-rewrites": "destination", "04.lbindex-hex": "0x110", "04.first-mark": "0x100",
     "04.chain-order": "BDACE",
     "05.next-task": "090d0674b4f6", "05.repeats": "33", "05.even-share": "50",
     "06.after-scale": "3", "06.mark-after-scale": "256", "06.weight-zero": "0", "06.exit-signal": "SIGKILL",
@@ -436,7 +436,7 @@ def test_a_wrong_answer_gets_the_hint_then_the_explanation_and_the_solution_on_r
     assert str(course.exercise("04.mark-decimal", lab=lab, lang="en", reveal="explanation")).startswith(
         "Explanation: Convert hexadecimal")
     assert str(course.exercise("04.mark-decimal", lab=lab, lang="zh", reveal="solution")) == \
-        "答案：0x100 = 256：`FWM  256`。"
+        "答案：0x10f = 271：`FWM  271`。"
     other = course.start("04", "replay", lang="zh", show=False)  # a new session counts from zero
     assert "解析" not in course.exercise("04.mark-decimal", answer="255", lab=other).message
     with pytest.raises(exercises.SwarmlabError, match="reveal='answer'"):
@@ -469,7 +469,7 @@ def test_a_sessions_attempts_keep_no_finished_lab_alive() -> None:
 
     lab = Lab.connect("replay", recording=recordings.get("lessons/04-marks-and-ipvs"))
     att = quiz.attempt(exercises.get("04.mark-decimal"), lab, shown=True)
-    assert att.accepted() == {"256"}
+    assert att.accepted() == {"271"}
     gone = weakref.ref(lab)
     del lab
     gc.collect()

@@ -104,3 +104,55 @@ def test_parse_line_errors() -> None:
         magic.parse_line("-o 1x @client ls")
     with pytest.raises(SwarmlabError):
         magic.parse_line("-Z @client ls")
+
+
+def _folded(html_text: str) -> tuple[str, str]:
+    """(what the terminal block shows, what the 'show all' fold holds)"""
+    visible, _, rest = html_text.partition('<details class="swarmlab-fold"')
+    return visible, rest
+
+
+def test_a_long_output_shows_the_lines_that_matter_and_the_rest_one_click_away() -> None:
+    from swarmlab.magic import Shown, say
+
+    lines = ["Chain PREROUTING (policy ACCEPT)", "target prot opt source destination"]
+    lines += [f"rule {i} for 10.0.1.{i}" for i in range(60)] + ["MARK all -- 0.0.0.0/0 10.0.1.2 MARK set 0x106"]
+    lines += [f"tail {i}" for i in range(20)]
+    shown = Shown("root@swarm-manager:~#", "iptables -t mangle -L", "\n".join(lines), ["MARK set"],
+                  fold_label=say("fold", "zh"), gap_label=say("gap", "zh"))
+    visible, fold = _folded(shown._repr_html_())
+    assert "MARK set 0x106" in visible and "Chain PREROUTING" in visible  # the hit and the header
+    assert "rule 59 for 10.0.1.59" in visible and "tail 0" in visible      # a line either side of the hit
+    assert "rule 30 for" not in visible and "tail 19" not in visible        # the rest is folded...
+    assert "rule 30 for" in fold and "tail 19" in fold and "显示全部 83 行" in fold  # ...one click away
+    assert "省略了 58 行" in visible and "省略了 19 行" in visible
+    assert repr(shown).count("\n") == 83  # the text form (what tests and logs read) is never folded
+
+
+def test_a_short_output_or_one_without_a_fold_label_is_shown_whole() -> None:
+    from swarmlab.magic import Shown, say
+
+    short = Shown("$", "docker service ls", "\n".join(f"line {i}" for i in range(30)), ["line 3"],
+                  fold_label=say("fold", "en"), gap_label=say("gap", "en"))
+    assert "swarmlab-fold" not in short._repr_html_() and "line 29" in short._repr_html_()
+    unlabelled = Shown("$", "x", "\n".join(f"line {i}" for i in range(100)), ["line 3"])
+    assert "swarmlab-fold" not in unlabelled._repr_html_() and "line 99" in unlabelled._repr_html_()
+
+
+def test_a_long_output_without_highlights_keeps_its_head_and_tail() -> None:
+    from swarmlab.magic import FOLD_OVER, Shown, say
+
+    shown = Shown("$", "x", "\n".join(f"line {i}" for i in range(100)), [],
+                  fold_label=say("fold", "en"), gap_label=say("gap", "en"))
+    visible, fold = _folded(shown._repr_html_())
+    assert f"line {FOLD_OVER - 6}\n" in visible and "line 99" in visible and "line 50\n" not in visible
+    assert "show all 100 lines" in fold and "line 50\n" in fold
+
+
+def test_a_long_loop_of_answers_keeps_only_the_highlighted_lines() -> None:
+    from swarmlab.magic import Shown, say
+
+    answers = "\n".join(f"Hostname: {'ab' if i % 2 else 'cd'}\nIP: 127.0.0.1\nIP: 10.0.1.{i}\n" for i in range(20))
+    visible, _ = _folded(Shown("$", "loop", answers, ["Hostname"], fold_label=say("fold", "en"),
+                               gap_label=say("gap", "en"))._repr_html_())
+    assert visible.count("Hostname: ") == 20 and "IP: 10.0.1.5" not in visible and "IP: 127.0.0.1" in visible

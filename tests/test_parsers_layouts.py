@@ -128,6 +128,21 @@ def test_rig_endpoint_fragments(name: str) -> None:
         assert svc.endpoint_mode == "vip"
 
 
+def test_the_published_ports_fragment_is_framed_as_ports_not_vips() -> None:
+    """`.Endpoint.Ports` used to get the VIP frame (always empty): its own frame now. The fragment is what
+    `{{json .Endpoint.Ports}}` prints for the captured service (its Endpoint.Ports, compact JSON)."""
+    captured = json.loads((FIXTURES / "captured/service_inspect/02-docker-labs-webapp-17.09.txt").read_text())
+    fragment = json.dumps(captured[0]["Endpoint"]["Ports"], separators=(",", ":"))
+    parsed = parse_output("docker service inspect -f '{{json .Endpoint.Ports}}' webapp", fragment)
+    frame = parsed.frame
+    assert frame is not None and list(frame.columns[:4]) == ["service", "protocol", "target", "published"]
+    assert [(r.target, r.published, r.mode) for r in frame.itertuples()] == [(8080, 8080, "ingress"),
+                                                                             (9990, 9990, "ingress")]
+    whole = parse_output("docker service inspect -f '{{json .Endpoint}}' webapp",
+                         json.dumps(captured[0]["Endpoint"])).frame
+    assert whole is not None and "vip" in whole.columns  # the whole Endpoint stays the VIPs' frame
+
+
 # --- the dispatcher -----------------------------------------------------------------------------------------
 
 def test_every_kind_the_lab_names_is_declared_by_one_module() -> None:

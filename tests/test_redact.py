@@ -46,7 +46,7 @@ def secrets_in_context(draw: st.DrawFn) -> tuple[str, list[str]]:
     if kind in ("pem", "pgp"):
         body = draw(b64_values)
         lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-        label = "PGP PRIVATE KEY BLOCK" if kind == "pgp" else draw(
+        label = draw(st.sampled_from(["PGP PRIVATE KEY BLOCK", "PGP MESSAGE"])) if kind == "pgp" else draw(
             st.sampled_from(["PRIVATE KEY", "RSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "EC PRIVATE KEY",
                              "ENCRYPTED PRIVATE KEY"]))
         end = draw(st.sampled_from(["whole", "truncated"]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from swarmlab.commands.steps import STEPS, Where, key_of, recognise
+from swarmlab.commands.bounds import Vocabulary
+from swarmlab.commands.steps import STEPS, Where, admit, key_of, recognise
 from swarmlab.errors import CommandFailed, NotRecorded
 from swarmlab.lab import Lab
 from swarmlab.transport.recording import Writer
@@ -45,6 +46,9 @@ def test_each_step_reads_its_own_command_back(name: str) -> None:
     assert step.title["en"] and step.title["zh"]
 
 
+OWNS_ABC123 = Vocabulary(containers=lambda: {"abc123"})  # a lab whose swarm reports container abc123 on the node
+
+
 @pytest.mark.parametrize(("typed", "step", "args"), [
     ("sudo nsenter --net=/var/run/docker/netns/lb_abc iptables -t mangle -nvL", "lb_mangle", {"namespace": "lb_abc"}),
     ("sudo nsenter --net=/var/run/docker/netns/lb_abc iptables -L -n -v -t mangle", "lb_mangle",
@@ -67,7 +71,7 @@ def test_each_step_reads_its_own_command_back(name: str) -> None:
     ("docker inspect -f '{{.NetworkSettings.SandboxKey}}' abc123", "sandbox_of", {"container": "abc123"}),
 ])
 def test_typed_variants_map_to_the_step(typed: str, step: str, args: dict[str, object]) -> None:
-    got = recognise(typed, typed_only=True)
+    got = admit(typed, OWNS_ABC123)
     assert got is not None and got[0].name == step
     assert {k: got[1][k] for k in args} == args
 

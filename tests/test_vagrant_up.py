@@ -154,7 +154,7 @@ def test_the_chapter_runs_live_as_user_vagrant(vagrant_kit: object, inv: Invento
 def test_one_lesson_executes_live(vagrant_kit: object, inv: Inventory, monkeypatch: pytest.MonkeyPatch) -> None:
     from swarmlab.testing.notebooks import error_outputs, execute_all, notebooks
     from swarmlab.testing.notebooks import problems as shown_problems
-    from swarmlab.testing.vagrant import Kit
+    from swarmlab.testing.vagrant import Kit, volume_allocations_mib
 
     assert isinstance(vagrant_kit, Kit)
     kit = vagrant_kit
@@ -171,6 +171,15 @@ def test_one_lesson_executes_live(vagrant_kit: object, inv: Inventory, monkeypat
     problems = [f"{name}: {why}" for name, why in failed.items()]
     problems += [f"{name}: {e}" for name, nb in done.items() for e in error_outputs(nb) + shown_problems(nb)]
     assert len(done) == 1 and problems == []
+    # laptop sizing (docs/instructor-guide.md): each machine's memory and disk after a lesson ran, the host's volumes
+    with SSHTransport(inv) as t:
+        for node in inv.names():
+            mem = t.run(node, "free -m | awk '/^Mem:/ {print $3, $7}'", timeout=60, check=True).stdout.split()
+            disk = t.run(node, "df -m --output=used / | tail -1", timeout=60, check=True).stdout.split()
+            kit.sizes[node] = {"mem_used_mib": int(mem[0]), "mem_available_mib": int(mem[1]),
+                               "root_used_mib": int(disk[0])}
+    kit.sizes["host_volumes_mib"] = volume_allocations_mib()
+    assert kit.sizes["host_volumes_mib"], "no libvirt volume measured"
 
 
 def test_provision_again_changes_nothing(vagrant_kit: object, inv: Inventory) -> None:
@@ -186,6 +195,39 @@ def test_provision_again_changes_nothing(vagrant_kit: object, inv: Inventory) ->
     with SSHTransport(inv) as t:
         after = t.run("swarm-manager", "docker node ls -q | sort", timeout=60, check=True).stdout
     assert before == after and len(after.split()) == 3
+
+
+def test_provisioning_heals_the_workers_of_a_rebuilt_manager(vagrant_kit: object, inv: Inventory) -> None:
+    """#25.5 on the libvirt bring-up. The manager loses its swarm as a rebuilt manager does (`docker swarm leave
+    --force`: the swarm state, the node ID and the tokens are gone) and its own provisioner makes a new swarm at the
+    same address; the workers still see themselves active in the old one. Provisioning the workers again must make
+    them leave it and join the new swarm. (A full `vagrant destroy swarm-manager && vagrant up swarm-manager` gives
+    the workers exactly this view, plus ~7 min of emulated boot that CI cannot spare; the scripts are the same.)"""
+    from swarmlab.testing.vagrant import Kit
+
+    assert isinstance(vagrant_kit, Kit)
+    kit = vagrant_kit
+    with SSHTransport(inv) as t:
+        old = t.run("swarm-manager", "docker info --format '{{.Swarm.NodeID}}'", timeout=60, check=True).stdout.strip()
+        t.run("swarm-manager", "docker swarm leave --force", timeout=120, check=True)
+    out = kit.vagrant("provision", "swarm-manager", "--provision-with", "manager", phase="heal_manager",
+                      timeout=600).stdout
+    assert "swarm initialised on" in out
+    out = kit.vagrant("provision", "swarm-worker1", "swarm-worker2", "--provision-with", "token,worker",
+                      phase="heal_workers", timeout=900).stdout
+    assert out.count("left a swarm whose managers") == 2 and out.count("joined the swarm at") == 2, out[-3000:]
+    assert "SWMTKN" not in out  # the token never reaches the log
+    ready = ["swarm-manager Ready", "swarm-worker1 Ready", "swarm-worker2 Ready"]
+    with SSHTransport(inv) as t:
+        new = t.run("swarm-manager", "docker info --format '{{.Swarm.NodeID}}'", timeout=60, check=True).stdout.strip()
+        for _ in range(30):  # a joined node is Unknown until its first heartbeat
+            nodes = t.run("swarm-manager", "docker node ls --format '{{.Hostname}} {{.Status}}' | sort", timeout=60,
+                          check=True).stdout.split()
+            if [" ".join(nodes[i:i + 2]) for i in range(0, len(nodes), 2)] == ready:
+                break
+            time.sleep(2)
+    assert new != old
+    assert [" ".join(nodes[i:i + 2]) for i in range(0, len(nodes), 2)] == ready
 
 
 def test_destroy_leaves_nothing_behind(vagrant_kit: object) -> None:

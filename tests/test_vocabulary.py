@@ -5,7 +5,6 @@ same key arguments."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 # what the lessons' notebooks hold in these variables (any real values of the same kind)
 VARIABLES = {"client": "3f2a9c1b7d4e", "lb": "lb_yz6bq8kx1", "victim_id": "0123456789ab",
              "web_image": "swarmlab/whoami:1", "client_image": "swarmlab/client:1"}
+# a lab whose swarm reports the lessons' containers on the node (`docker kill $victim_id`)
+LAB_VOCAB = bounds.Vocabulary(containers=lambda: {VARIABLES["victim_id"], VARIABLES["client"]})
 
 
 def lesson_lines() -> list[tuple[str, str]]:
@@ -45,7 +46,7 @@ def test_the_lessons_have_swarm_lines() -> None:
 def test_every_lesson_command_is_admitted(where: str, line: str) -> None:
     inv = magic.parse_line(line)  # its -H patterns are bounded, its -n within the limit
     command = magic.expand(inv.command, VARIABLES)
-    step, _ = admit(command)
+    step, _ = admit(command, LAB_VOCAB)
     assert step.typed, where
 
 
@@ -110,6 +111,12 @@ ATTACKS = [
     "docker swarm leave --force",
     "docker run --rm --network host busybox",
     "ping 8.8.8.8",
+    # any other mode than replicated; a container the lab does not own (no lab: none is)
+    "docker service create --name web --network mynet --mode global-job swarmlab/whoami:1",
+    "docker service create --name web --network mynet --mode=global swarmlab/whoami:1",
+    "docker kill 0123456789ab",
+    "docker container kill deadbeefcafe",
+    "docker inspect -f '{{.NetworkSettings.SandboxKey}}' 0123456789ab",
 ]
 
 
@@ -123,6 +130,8 @@ def test_an_attack_form_is_refused_naming_what_is_allowed(typed: str) -> None:
         admit(typed)
     exc = caught.value
     assert exc.said("en") and exc.said("zh") and exc.said("en") != exc.said("zh")
+    assert "\n" not in exc.said("en") and "\n" not in exc.said("zh")  # one clear line
+    assert re.search(r"[\u4e00-\u9fff]", exc.said("zh")), exc.said("zh")  # said in Chinese (the catalog)
     assert exc.allowed and all(" " in form for form in exc.allowed)  # typed commands, not titles
     assert recognise(typed, typed_only=True) is None
 
@@ -191,11 +200,33 @@ def test_bad_magic_options_are_one_line(line: str) -> None:
 
 
 def test_a_catastrophic_pattern_never_runs() -> None:
-    start = time.monotonic()
+    """Refused by its shape, before it matches anything (the old check ran `(a+)+$` for over 20 s)."""
     with pytest.raises(SwarmlabError, match="forever"):
         magic.safe_pattern("(a+)+$")
     assert magic.safe_pattern("Preparing|Starting|Running") and magic.safe_pattern("inet .*/24")
-    assert time.monotonic() - start < 60  # (a bound, not a timing assert: the old check ran for over 20 s)
+    assert magic.safe_pattern("a{1,9}b{2,3}") and magic.safe_pattern(".*x{1,300}")
+
+
+def test_large_bounded_repeats_count_as_repeats() -> None:
+    """`a{1,300}` four times took 108 s on one 300-character line: a bounded repeat above 9 counts."""
+    with pytest.raises(SwarmlabError, match="unbounded or large repeats"):
+        magic.safe_pattern("a{1,300}a{1,300}a{1,300}a{1,300}b")
+    with pytest.raises(SwarmlabError, match="unbounded or large repeats"):
+        magic.safe_pattern("a{10,}a{0,10}.*b")
+
+
+def test_highlighting_stops_when_its_time_budget_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget's failure path, with a clock that runs fast (no timing assert): the lines after the budget are
+    shown unmarked and the note says where highlighting stopped, in the notebook's language."""
+    ticks = iter(range(0, 10**6))
+    monkeypatch.setattr(magic, "_clock", lambda: float(next(ticks)))  # one second per look at the clock
+    out = magic.Shown("$", "x", "".join(f"web {i}\n" for i in range(10)), ["web"], lang="zh")
+    marks = out._marked()
+    assert [hit for hit, _ in marks] == [True] * out.cut + [False] * (10 - out.cut) and 0 < out.cut < 10
+    assert f"第 {out.cut + 1} 行停止" in repr(out) and f"第 {out.cut + 1} 行停止" in out._repr_html_()
+    monkeypatch.setattr(magic, "_clock", lambda: 0.0)  # a clock that stands still: every line is looked at
+    out = magic.Shown("$", "x", "".join(f"web {i}\n" for i in range(10)), ["web"])
+    assert all(hit for hit, _ in out._marked()) and out.cut is None and "stopped" not in repr(out)
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +332,64 @@ def test_already_exists_is_a_note_beside_what_docker_printed() -> None:
                                "--endpoint-mode dnsrr swarmlab/whoami:1")
     assert magic.say("exists", "en") in out.note and magic.say("exists", "en") not in out.output
     assert "AlreadyExists" in out.output and not out.error  # what docker printed, as printed
+
+
+# -- docker kill: only a container of the lab's services on that node --------------------------------------------
+
+SIX = Path(recordings.__file__).parent / "lessons" / "06-scaling-and-failure.jsonl"  # kills 4cbc0337525c
+
+
+def test_kill_is_bounded_to_the_containers_the_lab_owns() -> None:
+    owned = bounds.Vocabulary(containers=lambda: {"4cbc0337525c"})
+    assert admit("docker kill 4cbc0337525c", owned)[0].name == "kill_task"
+    assert admit("docker kill " + "4cbc0337525c" + "0" * 52, owned)[0].name == "kill_task"  # its full id
+    for other in ("4cbc", "4cbc03375", "0123456789ab"):  # a short prefix could name another container too
+        with pytest.raises(Refused) as caught:
+            admit(f"docker kill {other}", owned)
+        assert caught.value.allowed == ["docker kill 4cbc0337525c"]
+        assert "not a container of the lessons' services" in caught.value.said("en")
+        assert "不是本节点上课程服务" in caught.value.said("zh")
+
+
+def test_kill_in_a_lesson_replay_names_the_nodes_own_containers() -> None:
+    lab = Lab.connect("replay", recording=SIX)
+    assert lab.owned_containers("swarm-worker1", bounds.DEFAULT.services) == {"4cbc0337525c"}
+    out, _ = magic.run_command(lab, "swarm-worker1", "docker kill 0123456789ab", lang="zh")
+    assert out.error and "docker kill 4cbc0337525c" in out.note and "不是本节点上课程服务" in out.note
+    assert not any(r.step == "kill_task" for r in lab.log)  # refused before anything ran or was replayed
+    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 4cbc0337525c")
+    assert not out.error and result is not None and result.output.strip() == "4cbc0337525c"
+
+
+def test_a_refusal_is_said_in_the_notebooks_language() -> None:
+    with pytest.raises(Refused) as caught:
+        admit("docker service scale web=100000")
+    assert caught.value.said("en") == "replicas 100000: from 1 to 3 here (what the lessons need)"
+    assert caught.value.said("zh") == "副本数 100000：这里只允许 1 到 3（课程所需的范围）"
+    assert str(caught.value) == caught.value.said("en")
+
+
+@pytest.mark.parametrize("typed", ["docker exec $client \"Chain wget -qO- http://web",
+                                   "docker service inspect -f '{{json .Endpoint.VirtualIPs}} web", "docker ps \\"])
+def test_an_unclosed_quote_is_said_as_such(typed: str) -> None:
+    """Found by tests/test_magic_fuzz.py: a command shlex cannot split was refused as "no command"."""
+    with pytest.raises(Refused) as caught:
+        admit(typed)
+    assert "unclosed quote" in caught.value.said("en") and "引号" in caught.value.said("zh")
+    assert caught.value.allowed
+
+
+def test_kill_when_the_swarm_cannot_list_the_containers_is_an_error_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live, the node may not answer the lab's `docker container ls`: the kill is not admitted, and the note says
+    why (no traceback out of the magic)."""
+    from swarmlab.errors import NodeUnreachable
+
+    lab = Lab.connect("replay", recording=SIX)
+
+    def unreachable(node: str | None = None, services: Any = ()) -> set[str]:
+        raise NodeUnreachable("[swarm-worker1] connection refused", node="swarm-worker1")
+
+    monkeypatch.setattr(lab, "owned_containers", unreachable)
+    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 4cbc0337525c")
+    assert out.error and "connection refused" in out.note and result is None
+    assert not any(r.step == "kill_task" for r in lab.log)

@@ -25,7 +25,7 @@ def main() -> int:
     tmp = out.with_suffix(".part")
     provenance = {"title": "the chapter's state read twice: docker CLI and Docker Engine API (cross-check)",
                   "recorded_by": "tools/record_api.py on swarmlab rig --debian 13"}
-    with Lab.connect(mode="record", record_to=tmp, provenance=provenance) as lab:
+    with Lab.connect(mode="record", record_to=tmp, provenance=provenance, replace=True) as lab:
         lab.create_services()
         checks = lab.cross_check("web")
     bad = disagreements(checks)

@@ -6,18 +6,22 @@ A step's recogniser reads a command line into arguments (any arguments: a replay
 `%swarm` magic admits a command only when both agree (`swarmlab.commands.steps.admit`), and its refusal names the
 commands that are allowed, as they are typed.
 
+A refusal is a `Msg` of the course's gettext catalog (swarmlab.i18n: the English is the message id, its Chinese in
+swarmlab/locale/zh_CN/LC_MESSAGES/swarmlab.po), so it is said in the notebook's language.
+
 The numbers are the lessons' own (tests/test_vocabulary.py reads every `%swarm` line of lessons/*/*.md and fails
 when a lesson needs more, or when a bound is larger than any lesson needs):
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from swarmlab.commands.chapter import LAB_IMAGES
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import N_, Msg
 
 MAX_REPLICAS = 3        # lesson 06: `docker service scale web=3`
 MAX_REQUESTS = 100      # `-n N` and a typed request loop: lessons send at most 20 at a time, a self-check 100
@@ -68,26 +72,31 @@ SHAPES: Mapping[str, Shape] = {
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What the lab holds: its images by role and its overlay networks (a lab may be configured with others)."""
+    """What the lab holds: its images by role, its overlay networks (a lab may be configured with others), the
+    lessons' services, and `containers`: asked only when a command names a container (`docker kill`), the ids of
+    the containers of those services on the node the command runs on, as the swarm (or the recording) reports
+    them. Without a lab to ask (the default), no container may be named."""
 
     images: Mapping[str, str] = field(default_factory=lambda: dict(LAB_IMAGES))
     networks: tuple[str, ...] = ("mynet",)
     services: tuple[str, ...] = tuple(SHAPES)
+    containers: Callable[[], Collection[str]] = field(default=lambda: ())
 
 
 DEFAULT = Vocabulary()
 
 
 class Refused(SwarmlabError):
-    """A typed command outside the course's vocabulary: why (en, zh), and the commands allowed instead."""
+    """A typed command outside the course's vocabulary: why (a `Msg`: English, rendered in the notebook's language),
+    and the commands allowed instead, as typed."""
 
-    def __init__(self, en: str, zh: str, allowed: list[str] | None = None) -> None:
-        super().__init__(en)
-        self.reason = {"en": en, "zh": zh}
+    def __init__(self, why: Msg, allowed: list[str] | None = None) -> None:
+        super().__init__(str(why))
+        self.why = why
         self.allowed = list(allowed or [])
 
     def said(self, lang: str) -> str:
-        return self.reason.get(lang, self.reason["en"])
+        return self.why.render(lang)
 
 
 Bound = Callable[[Mapping[str, Any], Vocabulary], None]  # raises `Refused`
@@ -97,10 +106,10 @@ def one_of(values: Iterable[object]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def _count(what_en: str, what_zh: str, value: object, low: int, high: int) -> None:
+def _count(what: str | Msg, value: object, low: int, high: int) -> None:
     if not isinstance(value, int) or not low <= value <= high:
-        raise Refused(f"{what_en} {value}: from {low} to {high} here (what the lessons need)",
-                      f"{what_zh} {value}：这里只允许 {low} 到 {high}（课程所需的范围）")
+        raise Refused(Msg(N_("{what} {value}: from {low} to {high} here (what the lessons need)"),
+                          what=what, value=value, low=low, high=high))
 
 
 def _service(name: object, vocab: Vocabulary, tasks: bool = False) -> None:
@@ -108,8 +117,8 @@ def _service(name: object, vocab: Vocabulary, tasks: bool = False) -> None:
     if tasks and base.startswith("tasks."):
         base = base[len("tasks."):]
     if base not in vocab.services:
-        raise Refused(f"{name!r} is not one of the lessons' services ({one_of(vocab.services)})",
-                      f"{name!r} 不是课程里的服务（{one_of(vocab.services)}）")
+        raise Refused(Msg(N_("{name} is not one of the lessons' services ({allowed})"),
+                          name=repr(name), allowed=one_of(vocab.services)))
 
 
 def service(arg: str, *, tasks: bool = False, optional: bool = False) -> Bound:
@@ -126,8 +135,8 @@ def network(*, also: tuple[str, ...] = ()) -> Bound:
     def bound(args: Mapping[str, Any], vocab: Vocabulary) -> None:
         allowed = (*vocab.networks, *also)
         if args.get("name") not in allowed:
-            raise Refused(f"network {args.get('name')!r}: only {one_of(allowed)} here",
-                          f"网络 {args.get('name')!r}：这里只能用 {one_of(allowed)}")
+            raise Refused(Msg(N_("network {name}: only {allowed} here"), name=repr(args.get("name")),
+                              allowed=one_of(allowed)))
     return bound
 
 
@@ -145,32 +154,29 @@ def service_create(args: Mapping[str, Any], vocab: Vocabulary) -> None:
     _service(name, vocab)
     shape = SHAPES[name]
     if args.get("command"):
-        raise Refused(f"a command after the image ({' '.join(args['command'])!r}): the lab's images run their own",
-                      f"镜像后面不能再跟命令（{' '.join(args['command'])!r}）：实验镜像运行它们自己的程序")
+        raise Refused(Msg(N_("a command after the image ({command}): the lab's images run their own"),
+                          command=repr(" ".join(args["command"]))))
     if args.get("mode") is not None:
-        raise Refused("--mode global: the lessons' services are replicated",
-                      "--mode global：课程里的服务都是 replicated 模式")
+        raise Refused(Msg(N_("--mode {mode}: the lessons' services are replicated"), mode=args["mode"]))
     image = vocab.images.get(shape.role)
     if args.get("image") != image and CHAPTER_IMAGES.get(str(args.get("image"))) != shape.role:
-        raise Refused(f"image {args.get('image')!r}: {name} runs the lab's image {image} (${shape.role}_image)",
-                      f"镜像 {args.get('image')!r}：{name} 使用实验的镜像 {image}（${shape.role}_image）")
+        raise Refused(Msg(N_("image {image}: {name} runs the lab's image {lab_image} (${role}_image)"),
+                          image=repr(args.get("image")), name=name, lab_image=image, role=shape.role))
     net = args.get("network")
     if shape.overlay and net not in vocab.networks:
-        raise Refused(f"--network {net}: {name} joins the lab's overlay network ({one_of(vocab.networks)})",
-                      f"--network {net}：{name} 加入实验的 overlay 网络（{one_of(vocab.networks)}）")
+        raise Refused(Msg(N_("--network {network}: {name} joins the lab's overlay network ({allowed})"),
+                          network=net, name=name, allowed=one_of(vocab.networks)))
     if not shape.overlay and net is not None:
-        raise Refused(f"--network {net}: {name} joins no network of its own (lesson 08)",
-                      f"--network {net}：{name} 不加入其他网络（第 08 课）")
-    _count("--replicas", "--replicas", args.get("replicas", 1), *shape.replicas)
+        raise Refused(Msg(N_("--network {network}: {name} joins no network of its own (lesson 08)"),
+                          network=net, name=name))
+    _count("--replicas", args.get("replicas", 1), *shape.replicas)
     if args.get("endpoint_mode") not in (shape.endpoint_mode, None if shape.endpoint_mode else "vip"):
-        raise Refused(f"--endpoint-mode {args.get('endpoint_mode')}: {name} uses "
-                      f"{shape.endpoint_mode or 'vip (the default)'}",
-                      f"--endpoint-mode {args.get('endpoint_mode')}：{name} 使用 "
-                      f"{shape.endpoint_mode or 'vip（默认）'}")
+        raise Refused(Msg(N_("--endpoint-mode {mode}: {name} uses {allowed}"), mode=args.get("endpoint_mode"),
+                          name=name, allowed=shape.endpoint_mode or Msg(N_("vip (the default)"))))
     if args.get("publish") != shape.publish:
-        said = f"--publish {args.get('publish')}" if args.get("publish") else "no --publish"
-        raise Refused(f"{said}: only webpub publishes a port, published=8080,target=80 (lesson 08)",
-                      f"{said}：只有 webpub 发布端口，published=8080,target=80（第 08 课）")
+        said = f"--publish {args.get('publish')}" if args.get("publish") else Msg(N_("no --publish"))
+        raise Refused(Msg(N_("{said}: only webpub publishes a port, published=8080,target=80 (lesson 08)"),
+                          said=said))
 
 
 def scale(args: Mapping[str, Any], vocab: Vocabulary) -> None:
@@ -178,31 +184,48 @@ def scale(args: Mapping[str, Any], vocab: Vocabulary) -> None:
     _service(name, vocab)
     low, high = SHAPES[name].replicas
     if low == high:
-        raise Refused(f"{name} keeps {low} replica(s) in the lessons: scale web (1 to {MAX_REPLICAS})",
-                      f"{name} 在课程里保持 {low} 个副本：请扩缩 web（1 到 {MAX_REPLICAS}）")
-    _count("replicas", "副本数", args.get("replicas"), 1, high)
+        raise Refused(Msg(N_("{name} keeps {low} replica(s) in the lessons: scale web (1 to {high})"),
+                          name=name, low=low, high=MAX_REPLICAS))
+    _count(Msg(N_("replicas")), args.get("replicas"), 1, high)
+
+
+MAX_PATH = 64  # characters of a typed URL path
 
 
 def requests(args: Mapping[str, Any], vocab: Vocabulary) -> None:
     _service(args.get("target"), vocab)
-    _count("requests", "请求数", args.get("n", 1), 1, MAX_REQUESTS)
-    if len(str(args.get("path", "/"))) > 64:
-        raise Refused("a URL path longer than 64 characters", "URL 路径超过 64 个字符")
+    _count(Msg(N_("requests")), args.get("n", 1), 1, MAX_REQUESTS)
+    if len(str(args.get("path", "/"))) > MAX_PATH:
+        raise Refused(Msg(N_("a URL path longer than {n} characters"), n=MAX_PATH))
 
 
 def ping(args: Mapping[str, Any], vocab: Vocabulary) -> None:
     _service(args.get("target"), vocab, tasks=True)
-    _count("ping -c", "ping -c", args.get("count"), 1, MAX_PING)
+    _count("ping -c", args.get("count"), 1, MAX_PING)
 
 
 def service_inspect(args: Mapping[str, Any], vocab: Vocabulary) -> None:
     _service(args.get("name"), vocab)
     if args.get("format") not in (None, VIP_FORMAT):
-        raise Refused(f"-f {args.get('format')!r}: the lessons read -f '{VIP_FORMAT}' (or no -f)",
-                      f"-f {args.get('format')!r}：课程只用 -f '{VIP_FORMAT}'（或不加 -f）")
+        raise Refused(Msg(N_("-f {format}: the lessons read -f '{allowed}' (or no -f)"),
+                          format=repr(args.get("format")), allowed=VIP_FORMAT))
 
 
 def mesh_request(args: Mapping[str, Any], vocab: Vocabulary) -> None:
     if args.get("port") not in PUBLISHED:
-        raise Refused(f"port {args.get('port')}: the published port is {one_of(PUBLISHED)} (lesson 08)",
-                      f"端口 {args.get('port')}：发布的端口是 {one_of(PUBLISHED)}（第 08 课）")
+        raise Refused(Msg(N_("port {port}: the published port is {allowed} (lesson 08)"), port=args.get("port"),
+                          allowed=one_of(PUBLISHED)))
+
+
+def container(args: Mapping[str, Any], vocab: Vocabulary) -> None:
+    """The argument `container` is (a prefix of, or the full id of) a container of the lessons' services on the
+    node, as the swarm reports them (`Vocabulary.containers`); the refusal lists those, as typed commands."""
+    typed = str(args.get("container"))
+    owned = sorted(vocab.containers())
+    # a prefix as long as the id `docker container ls` prints (12), or the full id: never one that could also
+    # name another container
+    if not any((x.startswith(typed) and len(typed) >= 12) or typed.startswith(x) for x in owned):
+        raise Refused(Msg(N_("container {container}: not a container of the lessons' services ({services}) on "
+                             "this node; list them with docker container ls"),
+                          container=typed, services=one_of(vocab.services)),
+                      [f"docker kill {x}" for x in owned])

@@ -38,6 +38,8 @@ def service_create(name: str, image: str, network: str | None = None, replicas: 
              "--no-resolve-image", "--stop-grace-period 2s"]
     if network:
         parts.append(f"--network {quoted(network, 'network')}")
+    if mode not in (None, "replicated", "global"):
+        raise ValueError("mode is 'replicated' or 'global'")
     if mode == "global":
         parts.append("--mode global")
     elif replicas is not None:

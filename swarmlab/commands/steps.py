@@ -30,6 +30,7 @@ from swarmlab.commands import bounds as b
 from swarmlab.commands import chapter as c
 from swarmlab.commands.bounds import Refused, Vocabulary
 from swarmlab.commands.names import validate
+from swarmlab.i18n import N_, Msg
 
 if TYPE_CHECKING:  # the parsers' result types, for the type checker only: no runtime import against the layers
     from swarmlab.parsers.conntrack import Entry as ConntrackEntry
@@ -327,8 +328,8 @@ def _service_create(tokens: list[str]) -> Args | None:
         if m is None:
             return None
         args["publish"] = f"{m[1] or m[3]}:{m[2] or m[4]}"
-    if values.get("--mode") == "global":
-        args["mode"] = "global"
+    if values.get("--mode", "replicated") != "replicated":  # said by the bound (a lab builds only global)
+        args["mode"] = values["--mode"]
     return args
 
 
@@ -526,7 +527,7 @@ SERVICE_INSPECT: Step[list[ServiceInfo]] = Step(
     bound=b.service_inspect, forms=("docker service inspect [-f '{{json .Endpoint.VirtualIPs}}'] SERVICE",))
 SCALE: Step[ServiceChange] = Step(
     "scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
-    _t("scale a service", "扩缩服务"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
+    _t("scale a service", "服务扩缩容"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
     timeout=300,
     bound=b.scale, forms=('docker service scale web=N   (N = 1-3)',))
 CONTAINER_LS: Step[list[Container]] = Step(
@@ -616,7 +617,7 @@ MESH_REQUEST: Step[list[Answer]] = Step(
 KILL_TASK: Step[None] = Step(
     "kill_task", lambda container: c.kill(container), Where.TASK,
     _t("kill a task's container", "杀掉一个任务的容器"), _kill, key=("container",), changes=True,
-    forms=('docker kill $victim_id',))
+    bound=b.container, forms=('docker kill $victim_id',))
 RESET_LIST: Step[None] = Step(
     "reset_list", lambda what: c.lab_objects(what), Where.MANAGER, _t("what the lab created", "实验创建的对象"),
     _lab_list, key=("what",), typed=False)
@@ -629,7 +630,7 @@ VERSIONS: Step[None] = Step(
 SANDBOX_OF: Step[None] = Step(
     "sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
     _t("a container's network namespace", "容器的网络命名空间"), _sandbox_of, key=("container",),
-    forms=("docker inspect -f '{{.NetworkSettings.SandboxKey}}' CONTAINER",))
+    bound=b.container, forms=("docker inspect -f '{{.NetworkSettings.SandboxKey}}' CONTAINER",))
 CAPTURE_START: Step[None] = Step(
     "capture_start", lambda **a: c.capture_start(**a), Where.NODE, _t("start a capture", "开始抓包"),
     _capture("start"), privileged=True, key=("capture", "bpf"), typed=False, timeout=30, failure_is_data=True)
@@ -739,31 +740,31 @@ def admit(command: str, vocab: Vocabulary = b.DEFAULT) -> tuple[Step[object], Ar
     """The step a student's command belongs to and its arguments, within that step's bounds; `Refused` (saying
     why, in both course languages, with the allowed typed forms) otherwise."""
     tokens = tokens_of(command)
+    if tokens is None:  # shlex could not split it (the magic's fuzz found this said as "no command")
+        raise Refused(Msg(N_("an unclosed quote or a trailing backslash in {command}: close the quote (or leave "
+                             "the quotes out)"), command=repr(command)), forms(command.replace("'", " ")))
     if not tokens:
-        raise Refused("no command", "没有命令", forms())
+        raise Refused(Msg(N_("no command")), forms())
     got = _exec(tokens) if tokens[:1] == ["docker"] else _nsenter(tokens)
     if got is not None and got[1][:1] and got[1][0] in _SHELLS and len(got[1]) == 1:
-        raise Refused(
+        raise Refused(Msg(N_(
             "an interactive shell needs a terminal, which a notebook cell is not: type each command the chapter "
             "types in that shell after the same prefix (`curl web` in the client's shell is "
             "`docker exec $client wget -qO- http://web` here, `ipvsadm` in the lb namespace's is "
-            "`sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln`)",
-            "交互式 shell 需要终端，而笔记本单元格不是终端：把章节在那个 shell 里输入的每条命令接在同样的前缀后面"
-            "（client 的 shell 里的 `curl web` 在这里写作 `docker exec $client wget -qO- http://web`，"
-            "lb 命名空间里的 `ipvsadm` 写作 `sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln`）",
+            "`sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln`)")),
             forms("docker exec") + forms("sudo nsenter x"))
     found = _recognised(command, typed_only=True)
     if found is None and tokens[0] in ("curl", "wget") and not any("127.0.0.1" in t for t in tokens):
-        raise Refused("a request to a service goes from the client's container, where the name resolves",
-                      "访问服务的请求要从 client 容器里发出（服务名在那里才能解析）", forms("docker exec"))
+        raise Refused(Msg(N_("a request to a service goes from the client's container, where the name resolves")),
+                      forms("docker exec"))
     if found is None:
-        raise Refused("this is not one of the course's commands", "这不是课程里的命令", forms(command))
+        raise Refused(Msg(N_("this is not one of the course's commands")), forms(command))
     step, args = found
     if step.bound is not None:
         try:
             step.bound(args, vocab)
         except Refused as exc:
-            exc.allowed = list(step.forms)
+            exc.allowed = exc.allowed or list(step.forms)  # a bound may name the allowed commands itself
             raise
     if step is SERVICE_CREATE and str(args.get("image")) in b.CHAPTER_IMAGES:  # the lab's look-alike runs
         args["image"] = vocab.images[b.CHAPTER_IMAGES[str(args["image"])]]

@@ -791,7 +791,8 @@ define(Exercise(
 
 
 def _allocated_vip(lab: Lab, p: Params) -> set[str]:
-    return {str(s.vip) for s in _network(lab).services if s.name == "web" and s.vip}
+    # read where lesson 09 reads it, on the client's node (the VIP is the same on every node)
+    return {str(s.vip) for s in _network(lab, client_node(lab)).services if s.name == "web" and s.vip}
 
 
 define(Exercise(
@@ -812,10 +813,11 @@ define(Exercise(
      "D) a firewall blocks port 80. Pick a letter."),
     ("`sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln` 说了什么？",
      "What does `sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln` say?"),
-    ("任务在运行，VIP 也分配了，但 lb 命名空间里没有 /32 VIP、没有 MARK 规则，ipvsadm 报 "
-     "`Can't initialize ipvs`。",
-     "The tasks run and the VIP is allocated, but the lb namespace has no /32 VIP, no MARK rule, and ipvsadm says "
-     "`Can't initialize ipvs`."),
+    ("任务在运行（排除 A），`nslookup web` 返回了 VIP（排除 B），VIP 也分配了；但 lb 命名空间里没有 /32 VIP、"
+     "没有 MARK 规则，ipvsadm 报 `Can't initialize ipvs`：包根本到不了 80 端口（所以也不是 D）。",
+     "The tasks run (not A), `nslookup web` returned the VIP (not B) and the VIP is allocated; but the lb namespace "
+     "has no /32 VIP, no MARK rule, and ipvsadm says `Can't initialize ipvs`: packets never get as far as port 80 "
+     "(so not D either)."),
     ("C：内核没有 IPVS（ip_vs 模块）。`swarmlab doctor` 会检查这一点。",
      "C: the kernel has no IPVS (the ip_vs module). `swarmlab doctor` checks for it."),
     hashes=frozenset({"2ecc98fa6201d57b3a60020b2b17aa68576abf51e1cdac72db8394a7d5916c5f",

@@ -39,7 +39,7 @@ LESSONS: dict[str, Lesson] = {x.id: x for x in (
     Lesson("06", "scaling-and-failure", ("scaling",)),
     Lesson("07", "dnsrr", ("dnsrr",)),
     Lesson("08", "routing-mesh", ("mesh",)),
-    Lesson("09", "break-it", ("no_ipvs",), recording="rig-no-ipvs", replay_only=True),
+    Lesson("09", "break-it", ("no_ipvs",), recording="lessons/09-break-it", replay_only=True),
     Lesson("10", "follow-one-request", ("trace",), recording="rig-trace-debian13"),
 )}
 

@@ -28,7 +28,7 @@ def current_lab() -> Lab | None:
 
 def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | None = None,
           inventory: Any = None, record_to: str | Path | None = None, lang: str = "zh",
-          shell: Any = None, show: bool = True) -> Lab:
+          shell: Any = None, show: bool = True, replace: bool = False) -> Lab:
     les = lesson(lesson_id)
     i18n.set_lang(lang)
     if les.replay_only and mode is None and recording is None:
@@ -37,7 +37,7 @@ def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | No
     if recording is None and _replays(mode, inventory):
         recording = recordings.get(les.replay_recording)  # the lesson's own recording
         mode = "replay"
-    lab = Lab.connect(mode, recording=recording, inventory=inventory, record_to=record_to)
+    lab = Lab.connect(mode, recording=recording, inventory=inventory, record_to=record_to, replace=replace)
     _state.update(lab=lab, lesson=les.id)
     shell = shell if shell is not None else _ipython()
     if shell is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -105,7 +106,7 @@ class Lab:
     @classmethod
     def connect(cls, mode: str | None = None, *, recording: str | Path | None = None,
                 inventory: Inventory | str | Path | None = None, record_to: str | Path | None = None,
-                provenance: dict[str, object] | None = None) -> Lab:
+                provenance: dict[str, object] | None = None, replace: bool = False) -> Lab:
         from swarmlab import inventory as inv_mod
         from swarmlab import recordings
 
@@ -126,6 +127,13 @@ class Lab:
             return cls(t, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
                        images=prov.get("images"), strict=False, users=prov.get("users"),
                        source=f"{t.recording.title} ({t.description})")
+        if mode == "record":
+            from swarmlab.transport.recording import writable
+
+            if record_to is None:
+                raise SwarmlabError("record mode needs record_to=<file.jsonl>")
+            # before any connection: an existing recording is kept
+            writable(Path(record_to), replace=replace, fix="give replace=True to replace it, or another record_to")
         inv = inv or inv_mod.discover()
         if inv is None:
             raise SwarmlabError("no live swarm configured: start one (`swarmlab rig up`, `vagrant up`) or give an "
@@ -139,14 +147,15 @@ class Lab:
         if mode == "record":
             from swarmlab.transport.record import RecordingTransport
 
-            if record_to is None:
-                raise SwarmlabError("record mode needs record_to=<file.jsonl>")
+            assert record_to is not None
             prov = {"swarmlab": __version__, "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
                     "images": images or RIG_IMAGES, **json.loads(os.environ.get("SWARMLAB_PROVENANCE") or "{}"),
                     **(provenance or {})}
             prov.update(_versions(live, inv.manager.name))
-            live = RecordingTransport(live, record_to, prov)
+            # written beside `record_to`, renamed to it when the lab closes well: an existing file is refused
+            # unless `replace` (as `swarmlab record --force`), and a session that stops leaves it as it was
+            live = RecordingTransport(live, record_to, prov, replace=replace)
         lab = cls(live, mode, manager=inv.manager.name, swarm_nodes=swarm_nodes, images=images, users=users)
         lab.inventory = inv
         return lab
@@ -165,7 +174,13 @@ class Lab:
     def __enter__(self) -> Lab:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        from swarmlab.transport.record import RecordingTransport
+
+        if exc_type is not None and isinstance(self.transport, RecordingTransport):
+            said = self.transport.stopped()  # the recording's destination stays as it was
+            if said:
+                print(f"swarmlab: {said}", file=sys.stderr)
         self.close()
 
     @property
@@ -377,6 +392,16 @@ class Lab:
 
     def containers(self, node: str | None = None, service: str | None = None) -> StepResult[list[Container]]:
         return self.run(st.CONTAINER_LS, node, service=service)
+
+    def owned_containers(self, node: str | None = None, services: Iterable[str] = ()) -> set[str]:
+        """The ids of the containers of `services` on `node`, as the swarm reports them now (`docker container ls`,
+        the lab's own read: `latest`); a replay: as any listing the recording holds on that node reported them.
+        What `docker kill` may name through the `%swarm` magic (`swarmlab.commands.bounds.container`)."""
+        target = self.node(node, st.CONTAINER_LS)
+        wanted = set(services)
+        now = self.run(st.CONTAINER_LS, target, latest=True)
+        listings = [now, *(self.recorded(st.CONTAINER_LS, target) or [])]
+        return {x.id for r in listings for x in r.value or [] if x.service in wanted}
 
     def client_container(self) -> tuple[str, str]:
         node = self.client_node()

@@ -192,14 +192,18 @@ def kind_of(command: str) -> str | None:
     return top[0]
 
 
-def reader(command: str, kind: str | None = None) -> Callable[[str], Any]:
-    """The function that parses `command`'s output (bound to what it needs from the command line)."""
+def declaration(command: str, kind: str | None = None) -> Reads:
+    """The declaration that reads `command`: a kind may have several (service_inspect: whole services, Endpoint
+    fragments, published ports), the most specific one that matches the command, else the kind's last."""
     kind = kind or kind_of(command)
     if kind is None or kind not in PARSERS:
         raise ParseError(command[:60], "no parser for this command" if kind is None else f"no parser {kind!r}")
-    # a kind may have several declarations (service_inspect: whole services, Endpoint fragments): the one that
-    # matches the command, else the kind's last
-    r = next((r for _, r in _candidates(command) if r.kind == kind), PARSERS[kind])
+    return next((r for _, r in _candidates(command) if r.kind == kind), PARSERS[kind])
+
+
+def reader(command: str, kind: str | None = None) -> Callable[[str], Any]:
+    """The function that parses `command`'s output (bound to what it needs from the command line)."""
+    r = declaration(command, kind)
     return r.for_command(core_command(command)) if r.for_command else r.parse
 
 
@@ -225,7 +229,8 @@ class Parsed:
 
     @property
     def frame(self) -> pd.DataFrame | None:
-        maker = PARSERS[self.kind].frame
+        """The frame of the declaration that read the command (`.Endpoint.Ports`: the ports, not the VIPs)."""
+        maker = declaration(self.command, self.kind).frame
         return None if maker is None else maker(self.value)
 
 

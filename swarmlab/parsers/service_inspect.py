@@ -220,5 +220,9 @@ READS = [Reads(parse, vips_frame, "service_inspect", (("docker", "service", "ins
                examples=("docker service inspect web",)),
          Reads(parse, vips_frame, "service_inspect", (("docker", "service", "inspect"),),
                when=(FORMAT, r"\.Endpoint"), for_command=for_command,
-               examples=("docker service inspect -f '{{json .Endpoint}}' web",
-                         "docker service inspect --format '{{json .Endpoint.Ports}}' web"))]
+               examples=("docker service inspect -f '{{json .Endpoint}}' web",)),
+         # the published ports alone: their own frame (one more condition, so the more specific declaration)
+         Reads(parse, ports_frame, "service_inspect", (("docker", "service", "inspect"),),
+               when=(FORMAT, r"\.Endpoint", r"\.Ports\b"), for_command=for_command,
+               examples=("docker service inspect --format '{{json .Endpoint.Ports}}' web",
+                         "docker service inspect -f '{{json .Endpoint.Spec.Ports}}' webpub"))]

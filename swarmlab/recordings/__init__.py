@@ -5,7 +5,8 @@
   `swarmlab rig --debian 13` (Docker 26.1, kernel 6.12): today's Docker.
 * `rig-session.jsonl`: the same session on the Debian 12 rig (Docker 20.10, kernel 6.1), kept as the second one:
   `--recording rig-session` / `SWARMLAB_RECORDING`.
-* `rig-no-ipvs.jsonl`: the Debian 12 rig without IPVS (lesson 09).
+* `rig-no-ipvs.jsonl`: the Debian 12 rig without IPVS (a `swarmlab record` session; lesson 09 now replays its own,
+  `lessons/09-break-it.jsonl`, recorded on the Debian 13 rig without IPVS).
 * `rig-trace-debian13.jsonl` (`TRACE`): one request to `web` (VIP) and one to `webrr` (dnsrr) followed packet by
   packet (`lab.trace_request`, `swarmlab trace`) on the Debian 13 rig: every capture's packets as tcpdump printed
   them.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -65,6 +66,7 @@ class Kit:
     env: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
     logs: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, object] = field(default_factory=dict)  # measured RAM and disk (docs/instructor-guide.md)
 
     def vagrant(self, *args: str, timeout: float = 1800, phase: str | None = None,
                 check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -143,6 +145,18 @@ def libvirt_names(kind: str) -> list[str]:
     return [line.strip() for line in out.stdout.splitlines() if line.strip()]
 
 
+def volume_allocations_mib() -> dict[str, int]:
+    """What each volume of libvirt's default pool really takes on the host's disk (the box, the machines' disks)."""
+    sizes = {}
+    for vol in libvirt_names("volume"):
+        out = subprocess.run([*VIRSH, "vol-info", vol, "--pool", "default", "--bytes"], capture_output=True,
+                             text=True, timeout=60)
+        found = re.search(r"^Allocation:\s+(\d+)", out.stdout, re.M)
+        if found:
+            sizes[vol] = int(found.group(1)) // 2**20
+    return sizes
+
+
 def remove_libvirt_volumes(prefix: str) -> None:
     for vol in libvirt_names("volume"):
         if vol.startswith(prefix):
@@ -156,6 +170,7 @@ def write_results(kit: Kit, path: Path, extra: dict[str, object]) -> None:
         "what": "the classroom kit brought up for real: vagrant-libvirt, qemu software emulation (tcg), three "
                 "machines of 1 vCPU and 1 GiB, the box built here (swarmlab/testing/box.py), no route out",
         "machine": f"{os.cpu_count()} cores, shared with other engineers' VMs", "phases_s": kit.timings,
+        "sizes": kit.sizes,
         "box": {k: info[k] for k in ("recipe", "debootstrap_s", "build_s", "versions")},
         "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra,
     }, indent=2) + "\n")

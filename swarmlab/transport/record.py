@@ -1,23 +1,47 @@
-"""`RecordingTransport`: a live transport whose every command is also written to a recording."""
+"""`RecordingTransport`: a live transport whose every command is also written to a recording.
+
+The recording is written to a temporary file beside its destination (`partial_beside`: an existing file is
+refused unless `replace`) and renamed to it when the session ends well (`close()`, also at the interpreter's exit:
+a notebook's kernel shutting down). A session stopped by an error (`stopped()`, from `Lab.__exit__`) leaves the
+destination as it was and what it recorded in the temporary file, which it names; nothing recorded, nothing kept.
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from swarmlab.errors import TransportError
+from swarmlab.errors import RecordingError, TransportError
 from swarmlab.transport.base import API_STEP, DEFAULT_TIMEOUT, NodeRef, Transport, api_command
-from swarmlab.transport.recording import Writer
+from swarmlab.transport.recording import Writer, partial_beside
 from swarmlab.transport.result import CommandResult
 
 
 class RecordingTransport(Transport):
-    def __init__(self, inner: Transport, path: str | Path, provenance: dict[str, Any]) -> None:
+    def __init__(self, inner: Transport, path: str | Path, provenance: dict[str, Any], *,
+                 replace: bool = False) -> None:
         super().__init__(inner.nodes.values())
         self.inner = inner
-        self.writer = Writer(Path(path), {"nodes": list(inner.nodes), **provenance})
+        self.path = Path(path)
+        self.replace = replace
+        self.partial = partial_beside(self.path, replace=replace)  # refuses an existing `path` unless `replace`
+        try:
+            self.writer = Writer(self.partial, {"nodes": list(inner.nodes), **provenance})
+        except BaseException:
+            self.partial.unlink(missing_ok=True)
+            raise
+        self.recorded = 0  # entries written
+        self._ended = False
+        atexit.register(self._at_exit)
+
+    def _add(self, result: CommandResult, step: str | None, error: Exception | None = None) -> None:
+        self.writer.add(result, step, error)
+        self.recorded += 1
 
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
             check: bool = False, step: str | None = None, latest: bool = False,
@@ -27,10 +51,10 @@ class RecordingTransport(Transport):
         try:
             result = self.inner.run(node, command, timeout=timeout, sudo=sudo, on_output=on_output)
         except TransportError as exc:
-            self.writer.add(CommandResult(name, command, started=started,
+            self._add(CommandResult(name, command, started=started,
                                           duration=(datetime.now() - started).total_seconds()), step, exc)
             raise
-        self.writer.add(result, step)
+        self._add(result, step)
         return result.check() if check else result
 
     def run_many(self, node: NodeRef, commands: Sequence[tuple[str, str | None]], *,
@@ -43,10 +67,10 @@ class RecordingTransport(Transport):
         except TransportError as exc:
             spent = (datetime.now() - started).total_seconds()
             for command, step in commands:
-                self.writer.add(CommandResult(name, command, started=started, duration=spent), step, exc)
+                self._add(CommandResult(name, command, started=started, duration=spent), step, exc)
             raise
         for result, (_, step) in zip(results, commands, strict=True):
-            self.writer.add(result, step)
+            self._add(result, step)
         return results
 
     def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
@@ -57,10 +81,10 @@ class RecordingTransport(Transport):
         try:
             result = self.inner.api(node, path, timeout=timeout)
         except TransportError as exc:
-            self.writer.add(CommandResult(name, api_command(path), started=started,
+            self._add(CommandResult(name, api_command(path), started=started,
                                           duration=(datetime.now() - started).total_seconds()), API_STEP, exc)
             raise
-        self.writer.add(result, API_STEP)
+        self._add(result, API_STEP)
         return result
 
     def unreachable(self, nodes: Sequence[str]) -> list[CommandResult]:
@@ -69,8 +93,47 @@ class RecordingTransport(Transport):
 
     @property
     def description(self) -> str:
-        return f"{self.inner.description}, recording to {self.writer.path}"
+        return f"{self.inner.description}, recording to {self.path}"
+
+    def discard(self) -> None:
+        """Nothing of this session is kept (it never ran): the temporary file goes, the destination stays."""
+        self._end()
+        self.partial.unlink(missing_ok=True)
+
+    def stopped(self) -> str:
+        """The session stopped early: the destination stays as it was; what was recorded stays in the temporary
+        file (none recorded: removed). Says which."""
+        if self._ended:
+            return ""
+        self._end()
+        if not self.recorded:
+            self.partial.unlink(missing_ok=True)
+            return ""
+        return f"the session stopped; what it recorded is in {self.partial} ({self.path} is as it was)"
+
+    def finish(self) -> None:
+        """The session ended well: the temporary file becomes the destination (an atomic rename)."""
+        if self._ended:
+            return
+        self._end()
+        if self.path.exists() and not self.replace:
+            raise RecordingError(f"{self.path} appeared while recording; the session is in {self.partial}: rename "
+                                 "it yourself")
+        os.replace(self.partial, self.path)
+
+    def _end(self) -> None:
+        self._ended = True
+        atexit.unregister(self._at_exit)
+        self.writer.close()
+
+    def _at_exit(self) -> None:
+        try:
+            self.finish()
+        except (OSError, RecordingError) as exc:  # nobody left to raise to: said on stderr, the file stays
+            print(f"swarmlab: {exc}", file=sys.stderr)
 
     def close(self) -> None:
-        self.writer.close()
-        self.inner.close()
+        try:
+            self.finish()
+        finally:
+            self.inner.close()

@@ -131,13 +131,21 @@ class Writer:
                 self._fh.close()
 
 
-def partial_beside(output: Path, *, replace: bool = False) -> Path:
+def writable(output: Path, *, replace: bool = False, fix: str = "give --force to replace it, or another -o") -> Path:
+    """`output` if a recording may be written there (`partial_beside` can make its temporary file, which it
+    removes again): checked before a session connects anywhere."""
+    partial_beside(output, replace=replace, fix=fix).unlink()
+    return output
+
+
+def partial_beside(output: Path, *, replace: bool = False,
+                   fix: str = "give --force to replace it, or another -o") -> Path:
     """A new, empty temporary file in `output`'s folder, to record into and then rename to `output` (atomic: same
-    folder). Refuses an `output` that is a folder, or that exists unless `replace`."""
+    folder). Refuses an `output` that is a folder, or that exists unless `replace` (saying `fix`)."""
     if output.is_dir():
         raise RecordingError(f"-o {output} is a folder: give a file name (e.g. -o {output / 'session.jsonl'})")
     if output.exists() and not replace:
-        raise RecordingError(f"{output} exists: give --force to replace it, or another -o")
+        raise RecordingError(f"{output} exists: {fix}")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)

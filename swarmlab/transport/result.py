@@ -61,12 +61,7 @@ class CommandResult:
         if self.exit_code != 0:
             stderr = self.stderr.strip()
             cls = SudoPasswordRequired if any(m in stderr for m in SUDO_PASSWORD_MARKERS) else CommandFailed
-            hint = (
-                " sudo wants a password on this node: allow passwordless sudo for this user "
-                "(a line 'USER ALL=(ALL) NOPASSWD:ALL' in /etc/sudoers.d/) or connect as root."
-                if cls is SudoPasswordRequired
-                else ""
-            )
+            hint = f" {SudoPasswordRequired.HINT}" if cls is SudoPasswordRequired else ""
             raise cls(
                 f"[{self.node}] command exited {self.exit_code}: {self.command!r}"
                 + (f"\nstderr: {stderr[-2000:]}" if stderr else "")
