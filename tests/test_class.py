@@ -193,7 +193,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     outsider = (tmp / "outsider.tsv").read_text().split()
     path = tmp / "class.toml"
     port = __import__("swarmlab.ports", fromlist=["free_port"]).free_port()
-    path.write_text(f'name = "swlt"\nlanguage = "en"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
+    path.write_text(f'name = "swlt"\nlanguage = "zh"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
                     f'students = {json.dumps(STUDENTS)}\nport = {port}\n')
     mp = pytest.MonkeyPatch()
     mp.setenv("SWARMLAB_HOME", str(home))
@@ -288,7 +288,7 @@ def test_students_spawn_their_own_server_and_open_a_lesson(live: Any) -> None:
         r = client.api("GET", f"/user/{user}/api/contents/course/{LESSON}")
         assert r.status_code == 200, r.text[:300]
         cells = r.json()["content"]["cells"]
-        built = json.loads((ROOT / "labs" / "en" / LESSON).read_text())["cells"]
+        built = json.loads((ROOT / "labs" / "zh" / LESSON).read_text())["cells"]
         assert [c["source"] for c in cells] == ["".join(c["source"]) for c in built]
         pid = _server_pid(user)  # the server runs as the student, with the provider's environment
         assert Path(f"/proc/{pid}").stat().st_uid == pwd.getpwnam(user).pw_uid
@@ -296,6 +296,8 @@ def test_students_spawn_their_own_server_and_open_a_lesson(live: Any) -> None:
 
         env = environ_of(pid)
         assert env["SWARMLAB_MODE"] == "replay" and env["HOME"] == pwd.getpwnam(user).pw_dir
+        r = client.api("GET", f"/user/{user}/lab/api/settings/@jupyterlab/translation-extension:plugin")
+        assert r.status_code == 200 and r.json()["settings"]["locale"] == "zh_CN"  # a zh class: JupyterLab in Chinese
     status = server.status(hub.cf)
     assert status["running"] and all(status["users"][u]["server"] == "ready" for u in STUDENTS)
     assert status["users"][INSTRUCTOR]["server"] == "none"

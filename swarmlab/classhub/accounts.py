@@ -23,6 +23,17 @@ from swarmlab.errors import SwarmlabError
 
 GROUP = "swarmlab-class"
 COURSE_DIR = "course"  # the course's folder in each home
+LOCALES = {"zh": "zh_CN", "en": "en"}
+
+
+def lab_settings(language: str) -> dict[str, dict[str, object]]:
+    """A new account's JupyterLab user settings (the same defaults `./run lab` and Binder set as overrides,
+    tools/jupyterlab_settings.py): the course's language for the menus (the zh-CN language pack is a swarmlab
+    dependency), no news popup over the first lesson. A student can change them in Settings."""
+    return {
+        "@jupyterlab/translation-extension/plugin": {"locale": LOCALES[language]},
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    }
 
 
 def _run(argv: list[str], what: str, stdin: str | None = None) -> None:
@@ -75,9 +86,27 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
 
 
-def ensure(users: Iterable[str], course: Path, passwords: Path) -> list[str]:
+def _write_settings(home: Path, language: str, uid: int, gid: int) -> None:
+    """JupyterLab's user settings in a home, each file only if absent (a student's own choice stays)."""
+    import json
+
+    root = home / ".jupyter" / "lab" / "user-settings"
+    for plugin, values in lab_settings(language).items():
+        path = root / f"{plugin}.jupyterlab-settings"
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+        folder = path
+        while folder != home:  # every folder made here, and the file, belong to the student
+            os.chown(folder, uid, gid, follow_symlinks=False)
+            folder = folder.parent
+
+
+def ensure(users: Iterable[str], course: Path, passwords: Path, language: str = "en") -> list[str]:
     """Make the missing accounts (random first password appended to `passwords`), each home 0700 holding the course
-    in ~/course (copied once: a student's edits are never overwritten). Returns the accounts created."""
+    in ~/course (copied once: a student's edits are never overwritten) and JupyterLab in the class's language.
+    Returns the accounts created."""
     users = list(users)
     check_free(users)
     ensure_group()
@@ -99,6 +128,7 @@ def ensure(users: Iterable[str], course: Path, passwords: Path) -> list[str]:
         if not target.exists():
             shutil.copytree(course, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
             _chown_tree(target, entry.pw_uid, entry.pw_gid)
+        _write_settings(home, language, entry.pw_uid, entry.pw_gid)
     return created
 
 

@@ -129,7 +129,7 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
     except OSError:
         raise SwarmlabError(f"port {cf.port} on {hubconfig.LOOPBACK} is taken: set another port in {cf.path}") from None
 
-    created = accounts.ensure(cf.users, cf.course, where / "passwords.tsv")
+    created = accounts.ensure(cf.users, cf.course, where / "passwords.tsv", cf.language)
     if created:
         progress(f"{len(created)} new account(s); their first passwords are in {where / 'passwords.tsv'}")
     python = os.environ.get("SWARMLAB_CLASS_PYTHON") or sys.executable
