@@ -239,6 +239,21 @@ def _classroom(args: argparse.Namespace) -> int:
     return 0
 
 
+def _class(args: argparse.Namespace) -> int:
+    import json
+
+    from swarmlab.classhub import classfile, server
+
+    cf = classfile.load(args.file)
+    if args.class_command == "start":
+        server.start(cf, progress=lambda m: print(m, flush=True))
+    elif args.class_command == "stop":
+        server.stop(cf, progress=lambda m: print(m, flush=True))
+    else:
+        print(json.dumps(server.status(cf), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="swarmlab", description=(
         "A hands-on lab: how Docker Swarm load-balances an overlay network through a virtual IP."))
@@ -327,6 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
                         "matches as apt matches it; default: the kit's pin)")
     p.add_argument("--mirror", help="the distribution's archive (default: its main archive)")
     p.set_defaults(func=_classroom)
+
+    klass = sub.add_parser(
+        "class", help="a JupyterHub class server on this host from CLASS.toml (loopback; start needs root)",
+        description="CLASS.toml: name, language (zh|en), provider (replay; rig and pool are not yet), instructors "
+                    "and students (login names), optional port (127.0.0.1:PORT, default 8000), course, [limits] "
+                    "active_servers, concurrent_spawns, start_timeout. Example: name = \"lb-2026\", language = "
+                    "\"zh\", provider = \"replay\", instructors = [\"teacher\"], students = [\"alice\", \"bob\"]. "
+                    "See docs/class.md.")
+    class_sub = klass.add_subparsers(dest="class_command", required=True)
+    for name, text in (("start", "make the accounts and homes, start the hub and the proxy"),
+                       ("stop", "stop the hub, every student's server and the proxy"),
+                       ("status", "is the hub up, where, each user's server")):
+        p = class_sub.add_parser(name, help=text)
+        p.add_argument("file", metavar="CLASS.toml")
+    klass.set_defaults(func=_class)
 
     p = sub.add_parser("forget-host", help="forget a node's remembered SSH host key (after a VM was rebuilt)")
     p.add_argument("address", help="host name or address, or [host]:port")

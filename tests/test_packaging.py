@@ -99,6 +99,17 @@ def test_the_wheel_leaves_the_test_harnesses_out(tmp_path: Path) -> None:
     # jc is a test-only second opinion: in the test extra, never a runtime requirement
     assert not re.search(r"^Requires-Dist: jc\b(?!.*extra ==)", metadata, re.M)
     assert re.search(r"^Requires-Dist: jc\b.*extra == \"test\"", metadata, re.M)
+    # the class server (docs/class.md) ships, and its hub comes with the `class` extra
+    assert "swarmlab/classhub/hubconfig.py" in names
+    assert re.search(r'^Requires-Dist: jupyterhub>=[\d.]+; extra == "class"$', metadata, re.M), metadata
+
+
+def test_the_class_extra_is_the_hub_the_tests_run() -> None:
+    """`swarmlab class` runs `python -m jupyterhub` (no import): the `class` extra carries it, the test extra too."""
+    extras = PROJECT["optional-dependencies"]
+    assert [requirement_name(r) for r in extras["class"]] == ["jupyterhub"]
+    assert extras["class"][0] in extras["test"]
+    assert '"-m", "jupyterhub"' in (ROOT / "swarmlab" / "classhub" / "server.py").read_text()
 
 
 @pytest.mark.real

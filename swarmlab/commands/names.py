@@ -8,7 +8,9 @@ Rules, from the Docker sources:
 * network namespace file under /var/run/docker/netns (`lb_<9>`, `1-<10>`, `ingress_sbox`, 12 hex, `default`):
   letters, digits, `_ . -`, not starting with a dot, at most 64 characters: never a path;
 * node (host) name: letters, digits, `.` and `-`;
-* object id (service, task, network, container): lowercase letters and digits.
+* object id (service, task, network, container): lowercase letters and digits;
+* a class's user (`swarmlab class`): a login name, lowercase letters, digits and `-`, starting with a letter, at
+  most 32 characters (useradd's portable names; also safe in the hub's URLs).
 
 A name like `web; rm -rf /` is refused with `InvalidName` before anything runs.
 """
@@ -34,6 +36,10 @@ _RULES: dict[str, tuple[re.Pattern[str], int, str]] = {
     "id": (re.compile(r"[a-z0-9]+"), 64, "lowercase letters and digits"),
     "chain": (re.compile(r"[A-Za-z0-9_-]+"), 28, "letters, digits, '_' and '-' (an iptables chain)"),
     "capture": (re.compile(r"[a-z0-9][a-z0-9-]*"), 64, "lowercase letters, digits and '-' (a capture's file name)"),
+    # a class's roster: a login name on the class host (useradd's portable set, lowercase) and in the hub's URLs
+    "user": (re.compile(r"[a-z][a-z0-9-]*"), 32, "lowercase letters, digits and '-', starting with a letter (a login "
+             "name)"),
+    "class": (re.compile(r"[a-z0-9][a-z0-9-]*"), 40, "lowercase letters, digits and '-' (a class's folder name)"),
     "image": (re.compile(r"[a-z0-9][a-z0-9._/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"), 255,
               "a lowercase repository path with an optional :tag"),
 }

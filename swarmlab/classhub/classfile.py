@@ -1,0 +1,165 @@
+"""The class file (`class.toml`): who is in the class, its language, where the swarms come from, its limits.
+
+    name = "lb-2026"              # the class's folder name (state under $SWARMLAB_HOME/classes/NAME)
+    language = "zh"               # zh | en: the course each student gets (labs/zh or labs/en)
+    provider = "replay"           # where each student's swarm comes from; only replay exists yet (#24 item 2)
+    instructors = ["teacher"]     # login names; a JupyterHub role that sees every student, no more
+    students = ["alice", "bob"]   # login names; each gets a system account, a home with the course, a server
+    port = 8000                   # the hub on http://127.0.0.1:PORT (loopback only)
+    course = "labs/zh"            # optional: the course folder (relative to this file); default the checkout's
+    [limits]                      # optional; each is a JupyterHub setting
+    active_servers = 60           # JupyterHub.active_server_limit (0: none)
+    concurrent_spawns = 10        # JupyterHub.concurrent_spawn_limit
+    start_timeout = 120           # Spawner.start_timeout, seconds
+
+Everything is checked before anything starts; each mistake is one line naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from swarmlab import paths
+from swarmlab.commands import names
+from swarmlab.errors import InvalidName, SwarmlabError
+
+LANGUAGES = ("zh", "en")
+PROVIDERS = ("replay", "rig", "pool")
+NOT_YET = ("rig", "pool")  # issue #24 item 2
+KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits")
+REQUIRED = ("name", "language", "provider", "instructors", "students")
+LIMITS: dict[str, tuple[int, int, int]] = {  # key: (default, lowest, highest)
+    "active_servers": (0, 0, 10000),
+    "concurrent_spawns": (10, 1, 1000),
+    "start_timeout": (120, 10, 3600),
+}
+MAX_USERS = 2000
+
+
+class ClassFileError(SwarmlabError):
+    """A class file that cannot be used: the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class ClassFile:
+    path: Path
+    name: str
+    language: str
+    provider: str
+    instructors: tuple[str, ...]
+    students: tuple[str, ...]
+    port: int
+    course: Path
+    limits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def users(self) -> tuple[str, ...]:
+        return self.instructors + self.students
+
+
+def _fix(path: Path, message: str) -> ClassFileError:
+    return ClassFileError(f"{paths.shown(path)}: {message}")
+
+
+def _users(path: Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fix(path, f"{key} must be a list of login names, e.g. {key} = [\"alice\", \"bob\"]")
+    if key == "instructors" and not value:
+        raise _fix(path, "instructors is empty: name at least one instructor (a login name)")
+    if len(value) > MAX_USERS:
+        raise _fix(path, f"{key} has {len(value)} names; at most {MAX_USERS}")
+    seen: set[str] = set()
+    for user in value:
+        try:
+            names.validate(user, "user")
+        except InvalidName as exc:
+            raise _fix(path, f"{key}: {exc}") from None
+        if user in seen:
+            raise _fix(path, f"{key}: {user!r} is listed twice: keep one")
+        seen.add(user)
+    return tuple(value)
+
+
+def _default_course(language: str) -> Path:
+    """The checkout's built course (labs/zh, labs/en), beside the swarmlab package."""
+    return Path(__file__).resolve().parent.parent.parent / "labs" / language
+
+
+def parse(path: Path, data: dict[str, Any]) -> ClassFile:
+    """A validated ClassFile from the parsed TOML `data` of `path` (relative course paths are from its folder)."""
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"the keys are {', '.join(KEYS)}"
+            raise _fix(path, f"unknown key {key!r}: {hint}")
+    for key in REQUIRED:
+        if key not in data:
+            raise _fix(path, f"missing {key!r}: add it (see `swarmlab class --help` for an example)")
+    name = data["name"]
+    if not isinstance(name, str):
+        raise _fix(path, "name must be text, e.g. name = \"lb-2026\"")
+    try:
+        names.validate(name, "class")
+    except InvalidName as exc:
+        raise _fix(path, f"name: {exc}") from None
+    language = data["language"]
+    if language not in LANGUAGES:
+        raise _fix(path, f"language {language!r}: use \"zh\" or \"en\"")
+    provider = data["provider"]
+    if provider in NOT_YET:
+        raise _fix(path, f"provider {provider!r} is not yet implemented (issue #24 item 2): use provider = "
+                         "\"replay\" for now")
+    if provider not in PROVIDERS:
+        raise _fix(path, f"provider {provider!r}: use \"replay\" (\"rig\" and \"pool\" are not yet implemented)")
+    instructors = _users(path, data, "instructors")
+    students = _users(path, data, "students")
+    both = sorted(set(instructors) & set(students))
+    if both:
+        raise _fix(path, f"{both[0]!r} is both an instructor and a student: keep them in one list")
+    port = data.get("port", 8000)
+    if not isinstance(port, int) or isinstance(port, bool) or not 1024 <= port <= 65535:
+        raise _fix(path, f"port {port!r}: give a TCP port from 1024 to 65535 (the hub listens on 127.0.0.1)")
+    course_value = data.get("course")
+    if course_value is None:
+        course = _default_course(language)
+    elif isinstance(course_value, str) and course_value.strip() and "\x00" not in course_value:
+        course = (path.parent / course_value).expanduser()
+    else:
+        raise _fix(path, "course must be a folder's path, e.g. course = \"labs/zh\"")
+    if not course.is_dir() or not any(course.glob("*.ipynb")):
+        raise _fix(path, f"course {paths.shown(course)} is not a folder of notebooks: set course to the built "
+                         "course (labs/zh or labs/en; `python tools/build_lessons.py` builds it)")
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict):
+        raise _fix(path, "limits must be a table: [limits] with active_servers, concurrent_spawns, start_timeout")
+    for key in limits:
+        if key not in LIMITS:
+            close = difflib.get_close_matches(key, LIMITS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"the limits are {', '.join(LIMITS)}"
+            raise _fix(path, f"unknown key limits.{key}: {hint}")
+    checked: dict[str, int] = {}
+    for key, (default, lo, hi) in LIMITS.items():
+        value = limits.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise _fix(path, f"limits.{key} = {value!r}: give a whole number from {lo} to {hi}")
+        checked[key] = value
+    return ClassFile(path=path, name=name, language=language, provider=provider, instructors=instructors,
+                     students=students, port=port, course=course.resolve(), limits=checked)
+
+
+def load(path: str | Path) -> ClassFile:
+    """Read and validate a class file; a ClassFileError (one line) for any mistake."""
+    fix = "give a class file (class.toml: name, language, provider, instructors, students)"
+    p = paths.input_file(path, "a class file", fix, ClassFileError)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise _fix(p, "not UTF-8 text: save the class file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _fix(p, f"not valid TOML ({exc}): {fix}") from None
+    return parse(p.resolve(), data)

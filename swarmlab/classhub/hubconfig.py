@@ -1,0 +1,94 @@
+"""The hub's configuration, from a class: `settings` (plain data, written to the class folder as settings.json by
+`swarmlab class start`) and `configure` (run inside the hub process by the generated jupyterhub_config.py).
+
+What it sets, and why:
+* loopback only: the proxy's public and API addresses, the hub, every student's server on 127.0.0.1;
+* PAMAuthenticator, with the roster as `allowed_users` (a system account outside the roster, root included, cannot
+  log in), nobody an admin;
+* LocalProcessSpawner: each server runs as the student's own account, in their home, opening the course;
+  the provider's environment (replay: SWARMLAB_MODE=replay) added per student by a pre-spawn hook;
+* an `instructor` role: list users, read their servers and activity, the admin page (read-only without more
+  scopes); students keep JupyterHub's default `user` role (their own server only);
+* a `swarmlab-class` service whose token (in the class folder, 0600) `swarmlab class status` uses;
+* state in the class folder: database, cookie secret, pid files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from swarmlab.classhub import providers
+from swarmlab.classhub.accounts import COURSE_DIR
+from swarmlab.classhub.classfile import ClassFile
+
+LOOPBACK = "127.0.0.1"
+INSTRUCTOR_SCOPES = ["list:users", "read:users", "read:users:activity", "read:servers", "admin-ui"]
+SERVICE = "swarmlab-class"
+SERVICE_SCOPES = ["list:users", "read:users:activity", "read:servers"]
+
+
+def settings(cf: ClassFile, folder: Path, *, hub_port: int, api_port: int, chp: str,
+             singleuser: list[str]) -> dict[str, Any]:
+    """Everything the hub process needs, as JSON-able data."""
+    return {
+        "name": cf.name, "language": cf.language, "provider": cf.provider,
+        "instructors": list(cf.instructors), "students": list(cf.students),
+        "port": cf.port, "hub_port": hub_port, "api_port": api_port, "folder": str(folder),
+        "chp": chp, "singleuser": singleuser, "limits": dict(cf.limits),
+    }
+
+
+def configure(c: Any, settings_file: str | Path) -> None:
+    """Set the hub's traits on `c` (a traitlets Config) from the settings file."""
+    s = json.loads(Path(settings_file).read_text(encoding="utf-8"))
+    folder = Path(s["folder"])
+    provider = providers.get(s["provider"])
+
+    c.JupyterHub.bind_url = f"http://{LOOPBACK}:{s['port']}"
+    c.JupyterHub.hub_ip = LOOPBACK
+    c.JupyterHub.hub_port = s["hub_port"]
+    c.ConfigurableHTTPProxy.api_url = f"http://{LOOPBACK}:{s['api_port']}"
+    c.ConfigurableHTTPProxy.command = [s["chp"]]
+    c.ConfigurableHTTPProxy.pid_file = str(folder / "proxy.pid")
+    c.JupyterHub.db_url = f"sqlite:///{folder / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(folder / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(folder / "hub.pid")
+    c.JupyterHub.cleanup_servers = True  # stopping the hub stops every student's server
+    c.JupyterHub.cleanup_proxy = True
+    c.JupyterHub.active_server_limit = s["limits"]["active_servers"]
+    c.JupyterHub.concurrent_spawn_limit = s["limits"]["concurrent_spawns"]
+
+    c.JupyterHub.authenticator_class = "pam"
+    c.Authenticator.allowed_users = set(s["students"]) | set(s["instructors"])
+    c.Authenticator.admin_users = set()
+    c.PAMAuthenticator.open_sessions = False
+
+    c.JupyterHub.spawner_class = "localprocess"
+    c.Spawner.cmd = s["singleuser"]
+    c.Spawner.ip = LOOPBACK
+    c.Spawner.notebook_dir = "~"
+    c.Spawner.default_url = f"/lab/tree/{COURSE_DIR}"
+    c.Spawner.start_timeout = s["limits"]["start_timeout"]
+    c.Spawner.http_timeout = s["limits"]["start_timeout"]
+
+    def pre_spawn(spawner: Any) -> None:
+        student = spawner.user.name
+        provider.start(student)
+        spawner.environment.update(provider.env(student))
+
+    def post_stop(spawner: Any) -> None:
+        provider.stop(spawner.user.name)
+
+    c.Spawner.pre_spawn_hook = pre_spawn
+    c.Spawner.post_stop_hook = post_stop
+
+    c.JupyterHub.load_roles = [
+        {"name": "instructor", "description": "sees every student of the class: who, their servers, activity",
+         "scopes": INSTRUCTOR_SCOPES, "users": sorted(s["instructors"])},
+        {"name": "swarmlab-class", "description": "`swarmlab class status`", "scopes": SERVICE_SCOPES,
+         "services": [SERVICE]},
+    ]
+    token = (folder / "service-token").read_text(encoding="utf-8").strip()
+    c.JupyterHub.services = [{"name": SERVICE, "api_token": token}]

@@ -1,0 +1,137 @@
+"""A real class hub for tests: a Python the class's accounts can run, a browser-like client of the hub.
+
+The hub starts each student's server as that student; their Python must be one every account can execute. A venv
+made from a Python under /root (pyenv) is not: then `students_python` makes a small venv from the system's Python
+of the same version whose .pth adds this venv's site-packages (and links its Jupyter data and config), in
+/var/tmp. When this venv itself is out of the accounts' reach (a checkout under /root), it installs swarmlab with
+the `class` extra into a venv of the system's Python in /var/tmp instead (pip: the first time takes a while).
+Checkout-only; a class host installs swarmlab where every user can read it (docs/class.md).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from swarmlab.classhub import accounts
+
+SHIM = Path("/var/tmp/swarmlab-test-class-python")
+VENV = Path("/var/tmp/swarmlab-test-class-venv")
+ROOT = Path(__file__).resolve().parent.parent.parent
+PROBE = "import jupyterhub, jupyterlab, swarmlab"
+
+
+def students_python(user: str = "nobody") -> str:
+    """A Python with this checkout's packages that `user` can run: this one, else a shim venv (see above)."""
+    if accounts.can_run(user, [sys.executable, "-c", PROBE]) is None:
+        return sys.executable
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    base = Path(f"/usr/bin/python{version}")
+    if not base.exists():
+        raise RuntimeError(f"{sys.executable} is not runnable by other users and there is no {base} to make a "
+                           "shim venv from")
+    if os.environ.get("SWARMLAB_TEST_CLASS_VENV") != "1":  # =1: go straight to the installed venv (to test it)
+        python = SHIM / "bin" / "python"
+        if not python.exists():
+            subprocess.run([str(base), "-m", "venv", "--without-pip", str(SHIM)], check=True, timeout=120)
+        purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+        ours = sysconfig.get_paths()["purelib"]
+        (Path(purelib) / "swarmlab-test.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+        for name in ("etc", "share"):  # Jupyter's config (server extensions enabled) and data (JupyterLab's assets)
+            link = SHIM / name
+            if not link.is_symlink():
+                link.symlink_to(Path(sys.prefix) / name)
+        if accounts.can_run(user, [str(python), "-c", PROBE]) is None:
+            return str(python)
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([str(base), "-m", "venv", "--without-pip", str(VENV)], check=True, timeout=120)
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                                f"{ROOT}[class]"], timeout=900, capture_output=True, text=True)
+    if installed.returncode != 0:
+        raise RuntimeError(f"cannot install swarmlab[class] into {VENV}: {installed.stderr[-500:]}")
+    why = accounts.can_run(user, [str(python), "-c", PROBE])
+    if why is not None:
+        raise RuntimeError(f"{python} is not runnable by {user}: {why}")
+    return str(python)
+
+def remove_accounts(users: list[str]) -> None:
+    """Delete the test's class accounts and their homes (only accounts of the class group)."""
+    for user in users:
+        if accounts.is_class_account(user):
+            subprocess.run(["userdel", "--remove", user], capture_output=True, timeout=60, check=False)
+
+
+def processes_of(user: str) -> list[tuple[int, str]]:
+    """(pid, command line) of every process running as `user` (zombies left to an init that does not reap them
+    are not running)."""
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return []
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                zombie = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z"  # dead, not yet reaped
+                if entry.stat().st_uid == uid and not zombie:
+                    found.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+            except OSError:
+                continue
+    return found
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.decode().split("=", 1) for item in raw.split(b"\0") if b"=" in item)
+
+
+class HubClient:
+    """One person's browser session on the hub (cookies, the login form with its XSRF token) plus API calls."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.token: str | None = None
+
+    def login(self, user: str, password: str) -> requests.Response:
+        self.session.get(f"{self.url}/hub/login", timeout=30)
+        return self.session.post(f"{self.url}/hub/login", timeout=60, allow_redirects=False,
+                                 data={"username": user, "password": password,
+                                       "_xsrf": self.session.cookies.get("_xsrf", "")})
+
+    def form_post(self, path: str, **kwargs: Any) -> requests.Response:
+        """A POST from the logged-in browser (cookie and XSRF header, as the hub's own pages send it)."""
+        return self.session.post(f"{self.url}{path}", timeout=60,
+                                 headers={"X-XSRFToken": self.session.cookies.get("_xsrf") or ""}, **kwargs)
+
+    def new_token(self, user: str) -> str:
+        r = self.form_post(f"/hub/api/users/{user}/tokens", json={"note": "swarmlab test", "expires_in": 600})
+        r.raise_for_status()
+        self.token = str(r.json()["token"])
+        return self.token
+
+    def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+        """A request with a token only (no cookie): what a script holding that token can do."""
+        return requests.request(method, f"{self.url}{path}", timeout=60,
+                                headers={"Authorization": f"token {token or self.token or ''}"}, **kwargs)
+
+    def wait_ready(self, user: str, timeout: float = 150) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.api("GET", f"/hub/api/users/{user}")
+            server = (r.json().get("servers") or {}).get("", {}) if r.status_code == 200 else {}
+            if server.get("ready"):
+                return dict(server)
+            time.sleep(0.5)
+        raise TimeoutError(f"{user}'s server not ready within {timeout} s")
+

@@ -1,0 +1,420 @@
+"""`swarmlab class` (issue #24 item 1, provider replay): the class file checked line by line, the hub's
+configuration, and a real JupyterHub with configurable-http-proxy on loopback: two students and an instructor log
+in through the login form, spawn their own servers (as their own system accounts), open a lesson; a student cannot
+reach another's server or files; the instructor's role sees every student but cannot enter their servers; `class
+stop` leaves no process behind."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from traitlets.config import Config
+
+from swarmlab.classhub import classfile, hubconfig, providers, server
+from swarmlab.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = """\
+name = "lb-test"
+language = "en"
+provider = "replay"
+instructors = ["teach"]
+students = ["ann", "bob"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "class.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_good_class_file(tmp_path: Path) -> None:
+    cf = classfile.load(write(tmp_path, GOOD + "port = 9000\n[limits]\nactive_servers = 5\n"))
+    assert (cf.name, cf.language, cf.provider, cf.port) == ("lb-test", "en", "replay", 9000)
+    assert cf.students == ("ann", "bob") and cf.instructors == ("teach",) and cf.users == ("teach", "ann", "bob")
+    assert cf.course == ROOT / "labs" / "en"
+    assert cf.limits == {"active_servers": 5, "concurrent_spawns": 10, "start_timeout": 120}
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda t: t + "studnets = []\n", "unknown key 'studnets': did you mean 'students'?"),
+    (lambda t: t + "zzz = 1\n", "unknown key 'zzz': the keys are name, language"),
+    (lambda t: t.replace('students = ["ann", "bob"]\n', ""), "missing 'students': add it"),
+    (lambda t: t.replace('["ann", "bob"]', '["ann", "ann"]'), "students: 'ann' is listed twice: keep one"),
+    (lambda t: t.replace('["ann", "bob"]', '["ann", "teach"]'), "'teach' is both an instructor and a student"),
+    (lambda t: t.replace('"ann"', '"Ann"'), "students: 'Ann' is not a valid user name"),
+    (lambda t: t.replace('"ann"', '"ann; rm -rf /"'), "refused characters"),
+    (lambda t: t.replace('"ann"', '"' + "a" * 40 + '"'), "at most 32"),
+    (lambda t: t.replace('"ann"', "3"), "students must be a list of login names"),
+    (lambda t: t.replace('["teach"]', "[]"), "instructors is empty"),
+    (lambda t: t.replace('"lb-test"', '"../etc"'), "name: '../etc' is not a valid class name"),
+    (lambda t: t.replace('"en"', '"fr"'), "language 'fr': use \"zh\" or \"en\""),
+    (lambda t: t.replace('"replay"', '"rig"'), "provider 'rig' is not yet implemented (issue #24 item 2)"),
+    (lambda t: t.replace('"replay"', '"pool"'), "provider 'pool' is not yet implemented"),
+    (lambda t: t.replace('"replay"', '"docker"'), "provider 'docker': use \"replay\""),
+    (lambda t: t + "port = 80\n", "port 80: give a TCP port from 1024 to 65535"),
+    (lambda t: t + 'course = "nowhere"\n', "is not a folder of notebooks"),
+    (lambda t: t + "[limits]\nstart_timout = 30\n", "unknown key limits.start_timout: did you mean 'start_timeout'?"),
+    (lambda t: t + "[limits]\nstart_timeout = 1\n", "limits.start_timeout = 1: give a whole number from 10"),
+    (lambda t: t + "[limits]\nactive_servers = true\n", "limits.active_servers = True"),
+    (lambda t: t + "limits = 3\n", "limits must be a table"),
+    (lambda t: t + "name = 'x'\n", "not valid TOML"),
+])
+def test_a_bad_class_file_is_one_line_naming_the_fix(tmp_path: Path, change: Any, said: str) -> None:
+    path = write(tmp_path, change(GOOD))
+    with pytest.raises(classfile.ClassFileError) as exc:
+        classfile.load(path)
+    assert said in str(exc.value) and "\n" not in str(exc.value)
+    err = io.StringIO()  # the CLI says the same in one line, exit 2
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "status", str(path)]) == 2
+    assert err.getvalue().count("\n") == 1 and said in err.getvalue()
+
+
+@pytest.mark.parametrize("command", ["start", "stop"])
+def test_start_and_stop_refuse_without_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", command, str(write(tmp_path, GOOD))]) == 2
+    assert f"class {command} needs root" in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+def test_replay_provider_and_the_ones_not_yet() -> None:
+    replay = providers.get("replay")
+    replay.start("ann")
+    assert replay.env("ann") == {"SWARMLAB_MODE": "replay"}
+    replay.stop("ann")
+    for name in ("rig", "pool"):
+        with pytest.raises(Exception, match="not yet implemented"):
+            providers.get(name)
+
+
+def test_stop_never_signals_a_pid_that_is_not_the_class_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A state.json whose pid is now another process (a reboot, a crash) is left alone: `stop` signals only a
+    process whose command line is this class's hub; nor a proxy.pid that is not a proxy."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # the process to spare is our own child: no root needed
+    cf = classfile.load(write(tmp_path, GOOD))
+    where = server.folder(cf)
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (where / "state.json").write_text(json.dumps({"pid": other.pid, "url": "http://127.0.0.1:1"}))
+        (where / "proxy.pid").write_text(f"{other.pid}\n")
+        assert server.running(cf) is None
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["class", "stop", str(cf.path)]) == 0
+        assert "was not running" in out.getvalue() and other.poll() is None
+        assert not (where / "state.json").exists()
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_status_of_a_hub_that_does_not_answer(tmp_path: Path) -> None:
+    """A process that is this class's hub by its command line, on a port where nothing listens: status says so."""
+    import sys
+
+    from swarmlab.ports import free_port
+
+    cf = classfile.load(write(tmp_path, GOOD))
+    where = server.folder(cf)
+    (where / "service-token").write_text("x\n")
+    fake = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "jupyterhub", "-f",
+                             str(where / "jupyterhub_config.py")])
+    try:
+        (where / "state.json").write_text(json.dumps({"pid": fake.pid, "url": f"http://127.0.0.1:{free_port()}"}))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["class", "status", str(cf.path)]) == 0
+        said = json.loads(out.getvalue())
+        assert said["running"] is True and said["pid"] == fake.pid
+        assert said["users"].startswith("the hub does not answer") and "hub.log" in said["users"]
+    finally:
+        fake.kill()
+        fake.wait()
+
+
+def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cf = classfile.load(write(tmp_path, GOOD))
+    (tmp_path / "service-token").write_text("t0k3n\n")
+    data = hubconfig.settings(cf, tmp_path, hub_port=8081, api_port=8001, chp="/x/chp", singleuser=["py", "-m", "x"])
+    (tmp_path / "settings.json").write_text(json.dumps(data))
+    c = Config()
+    hubconfig.configure(c, tmp_path / "settings.json")
+    assert c.JupyterHub.bind_url == "http://127.0.0.1:8000" and c.JupyterHub.hub_ip == "127.0.0.1"
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8001" and c.Spawner.ip == "127.0.0.1"
+    assert c.Authenticator.allowed_users == {"ann", "bob", "teach"} and c.Authenticator.admin_users == set()
+    assert c.JupyterHub.authenticator_class == "pam" and c.JupyterHub.spawner_class == "localprocess"
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert roles["instructor"]["users"] == ["teach"]
+    assert not any(s.startswith(("access:servers", "admin:", "servers")) for s in roles["instructor"]["scopes"])
+    assert c.JupyterHub.services == [{"name": "swarmlab-class", "api_token": "t0k3n"}]
+    spawner = SimpleNamespace(user=SimpleNamespace(name="ann"), environment={})
+    c.Spawner.pre_spawn_hook(spawner)
+    assert spawner.environment == {"SWARMLAB_MODE": "replay"}
+    assert str(tmp_path) in c.JupyterHub.db_url and c.JupyterHub.pid_file == str(tmp_path / "hub.pid")
+
+
+# --- a real hub ---------------------------------------------------------------------------------------------------
+
+STUDENTS = ["swlt-ann", "swlt-bob"]
+INSTRUCTOR = "swlt-teach"
+OUTSIDER = "swlt-eve"  # a class account of this host with a known password, not in this class's roster
+LESSON = "01-overlay-and-services.ipynb"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    if os.geteuid() != 0:
+        pytest.skip("the class hub needs root (system accounts, servers started as each student)")
+    from swarmlab.testing import classhub
+
+    try:
+        chp = server.find_proxy()
+    except Exception as exc:
+        pytest.skip(f"{exc}")
+    tmp = tmp_path_factory.mktemp("class")
+    users = [INSTRUCTOR, *STUDENTS, OUTSIDER]
+    classhub.remove_accounts(users)  # a run killed before its teardown
+    home = tmp / "home"
+    from swarmlab.classhub import accounts
+
+    accounts.ensure([OUTSIDER], ROOT / "labs" / "en", tmp / "outsider.tsv")
+    outsider = (tmp / "outsider.tsv").read_text().split()
+    path = tmp / "class.toml"
+    port = __import__("swarmlab.ports", fromlist=["free_port"]).free_port()
+    path.write_text(f'name = "swlt"\nlanguage = "zh"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
+                    f'students = {json.dumps(STUDENTS)}\nport = {port}\n')
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SWARMLAB_HOME", str(home))
+    mp.setenv("SWARMLAB_CHP", chp)
+    mp.setenv("SWARMLAB_CLASS_PYTHON", classhub.students_python())
+    cf = classfile.load(path)
+    try:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["class", "start", str(path)]) == 0
+        passwords = dict(line.split("\t") for line in
+                         (home / "classes" / "swlt" / "passwords.tsv").read_text().splitlines())
+        passwords[OUTSIDER] = outsider[1]
+        yield SimpleNamespace(cf=cf, path=path, url=f"http://127.0.0.1:{port}", passwords=passwords,
+                              folder=home / "classes" / "swlt", home=home, said=out.getvalue(), clients={})
+    finally:
+        server.stop(cf, progress=lambda _m: None)
+        mp.undo()
+        classhub.remove_accounts(users)
+
+
+@pytest.fixture
+def live(hub: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The running hub, with this test's SWARMLAB_HOME (conftest gives each test its own) set to the hub's."""
+    monkeypatch.setenv("SWARMLAB_HOME", str(hub.home))
+    return hub
+
+
+def _login(hub: Any, user: str) -> Any:
+    from swarmlab.testing.classhub import HubClient
+
+    if user not in hub.clients:
+        client = HubClient(hub.url)
+        r = client.login(user, hub.passwords[user])
+        assert r.status_code == 302, (user, r.status_code)
+        client.new_token(user)
+        hub.clients[user] = client
+    return hub.clients[user]
+
+
+def _server_pid(user: str) -> int:
+    from swarmlab.testing.classhub import processes_of
+
+    (pid,) = [pid for pid, cmd in processes_of(user) if "jupyterhub.singleuser" in cmd]
+    return pid
+
+
+@pytest.mark.real
+def test_start_made_the_accounts_and_homes(live: Any) -> None:
+    hub = live
+    assert f"{hub.url}/hub/login" in hub.said and "3 new account(s)" in hub.said
+    assert sorted(hub.passwords) == sorted([INSTRUCTOR, *STUDENTS, OUTSIDER])
+    assert (hub.folder / "passwords.tsv").stat().st_mode & 0o777 == 0o600
+    import pwd
+
+    for user in STUDENTS:
+        entry = pwd.getpwnam(user)
+        home = Path(entry.pw_dir)
+        assert home.stat().st_mode & 0o777 == 0o700 and home.stat().st_uid == entry.pw_uid
+        assert (home / "course" / LESSON).stat().st_uid == entry.pw_uid
+    state = server.running(hub.cf)
+    assert state is not None and state["url"] == hub.url
+    err = io.StringIO()  # a second start is refused while it runs
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "start", str(hub.path)]) == 2
+    assert "already running" in err.getvalue()
+
+
+@pytest.mark.real
+def test_only_the_roster_logs_in_with_its_own_password(live: Any) -> None:
+    hub = live
+    from swarmlab.testing.classhub import HubClient
+
+    assert HubClient(hub.url).login(STUDENTS[0], hub.passwords[STUDENTS[0]]).status_code == 302
+    assert HubClient(hub.url).login(STUDENTS[0], hub.passwords[STUDENTS[1]]).status_code == 403  # bob's password
+    assert HubClient(hub.url).login(OUTSIDER, hub.passwords[OUTSIDER]).status_code == 403  # the right password,
+    assert HubClient(hub.url).login("root", "whatever").status_code == 403  # ... but not in the roster
+
+
+@pytest.mark.real
+def test_students_spawn_their_own_server_and_open_a_lesson(live: Any) -> None:
+    hub = live
+    for user in STUDENTS:
+        client = _login(hub, user)
+        r = client.form_post(f"/hub/api/users/{user}/server")
+        assert r.status_code in (201, 202), r.text
+    import pwd
+
+    for user in STUDENTS:
+        client = hub.clients[user]
+        client.wait_ready(user)
+        r = client.api("GET", f"/user/{user}/api/contents/course/{LESSON}")
+        assert r.status_code == 200, r.text[:300]
+        cells = r.json()["content"]["cells"]
+        built = json.loads((ROOT / "labs" / "zh" / LESSON).read_text())["cells"]
+        assert [c["source"] for c in cells] == ["".join(c["source"]) for c in built]
+        pid = _server_pid(user)  # the server runs as the student, with the provider's environment
+        assert Path(f"/proc/{pid}").stat().st_uid == pwd.getpwnam(user).pw_uid
+        from swarmlab.testing.classhub import environ_of
+
+        env = environ_of(pid)
+        assert env["SWARMLAB_MODE"] == "replay" and env["HOME"] == pwd.getpwnam(user).pw_dir
+        r = client.api("GET", f"/user/{user}/lab/api/settings/@jupyterlab/translation-extension:plugin")
+        assert r.status_code == 200 and r.json()["settings"]["locale"] == "zh_CN"  # a zh class: JupyterLab in Chinese
+    status = server.status(hub.cf)
+    assert status["running"] and all(status["users"][u]["server"] == "ready" for u in STUDENTS)
+    assert status["users"][INSTRUCTOR]["server"] == "none"
+
+
+@pytest.mark.real
+def test_a_student_reaches_only_their_own_server_and_files(live: Any) -> None:
+    hub = live
+    ann, bob = STUDENTS
+    client = _login(hub, ann)
+    bob_client = _login(hub, bob)
+    bob_client.wait_ready(bob)
+    assert client.api("GET", f"/user/{bob}/api/contents/course").status_code == 403  # ann's token
+    assert client.session.get(f"{hub.url}/user/{bob}/api/contents/course", timeout=60).status_code == 403  # cookie
+    r = client.session.get(f"{hub.url}/user/{bob}/lab", timeout=60)  # the browser path: through the hub's OAuth
+    assert r.status_code == 403 and "/user/" + bob not in r.url.split("?")[0].rstrip("/").rsplit("/hub", 1)[-1]
+    assert client.api("GET", f"/hub/api/users/{bob}").status_code == 404  # another user is not even visible
+    assert client.api("GET", "/hub/api/users").status_code == 403
+    assert client.api("POST", f"/hub/api/users/{bob}/server").status_code in (403, 404)
+    assert client.api("DELETE", f"/hub/api/users/{bob}/server").status_code in (403, 404)
+    assert bob_client.api("GET", f"/hub/api/users/{bob}").json()["servers"][""]["ready"]  # still running
+    assert client.api("GET", f"/user/{ann}/api/contents/..%2F{bob}").status_code in (400, 403, 404)
+    import pwd
+
+    bob_lesson = Path(pwd.getpwnam(bob).pw_dir) / "course" / LESSON
+    denied = subprocess.run(["runuser", "-u", ann, "--", "cat", str(bob_lesson)], capture_output=True, text=True,
+                            timeout=30)
+    assert denied.returncode != 0 and "Permission denied" in denied.stderr  # ann's server runs as ann
+    own = Path(pwd.getpwnam(ann).pw_dir) / "course" / LESSON
+    assert subprocess.run(["runuser", "-u", ann, "--", "cat", str(own)], capture_output=True,
+                          timeout=30).returncode == 0
+
+
+@pytest.mark.real
+def test_the_instructor_sees_every_student_but_not_inside_their_servers(live: Any) -> None:
+    hub = live
+    client = _login(hub, INSTRUCTOR)
+    r = client.api("GET", "/hub/api/users")
+    assert r.status_code == 200
+    users = {u["name"]: u for u in r.json()}
+    assert set(STUDENTS) <= set(users)
+    r = client.api("GET", f"/hub/api/users/{STUDENTS[1]}")
+    assert r.status_code == 200 and "" in r.json()["servers"] and "last_activity" in r.json()
+    assert client.api("GET", f"/user/{STUDENTS[0]}/api/contents/course").status_code == 403
+    assert client.api("POST", f"/hub/api/users/{STUDENTS[0]}/server").status_code in (403, 404)
+    assert client.api("DELETE", f"/hub/api/users/{STUDENTS[0]}/server").status_code in (403, 404)
+    assert client.api("POST", "/hub/api/users/swlt-eve").status_code in (403, 404)  # no new users
+    assert client.api("GET", "/hub/api/users/swlt-eve").status_code == 404
+    after = client.api("GET", f"/hub/api/users/{STUDENTS[0]}").json()["servers"]
+    assert after[""]["ready"] and after[""]["started"] == users[STUDENTS[0]]["servers"][""]["started"]
+    assert client.api("GET", "/hub/api/user").json()["admin"] is False
+
+
+@pytest.mark.real
+def test_stop_leaves_nothing_running(live: Any) -> None:
+    hub = live
+    from swarmlab.testing.classhub import processes_of
+
+    proxy = int((hub.folder / "proxy.pid").read_text())
+    hub_pid = server.running(hub.cf)["pid"]  # type: ignore[index]
+    assert all(processes_of(u) for u in STUDENTS)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["class", "stop", str(hub.path)]) == 0
+    assert "stopped" in out.getvalue() and "leftover" not in out.getvalue()  # the hub stopped its own children
+    for user in [*STUDENTS, INSTRUCTOR]:
+        assert processes_of(user) == []
+    for pid in (proxy, hub_pid):
+        assert not server._alive(pid)
+    assert not (hub.folder / "state.json").exists() and not (hub.folder / "hub.pid").exists()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["class", "status", str(hub.path)]) == 0
+    assert json.loads(out.getvalue()) == {"name": "swlt", "running": False}
+
+
+@pytest.mark.real
+def test_a_hub_that_cannot_start_is_one_line_and_leaves_no_state(live: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = live
+    server.stop(hub.cf, progress=lambda _m: None)  # after test_stop...; alone (-k) the hub still runs
+    monkeypatch.setenv("SWARMLAB_CHP", "/bin/false")  # the proxy exits at once: so does the hub
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "start", str(hub.path)]) == 2
+    assert "the hub exited (1)" in err.getvalue() and "Proxy failed to start" in err.getvalue()
+    assert err.getvalue().count("\n") == 1
+    assert not (hub.folder / "state.json").exists() and server.running(hub.cf) is None
+
+
+@pytest.mark.real
+def test_stop_after_the_hub_crashed_kills_what_it_left(live: Any) -> None:
+    """The hub killed (SIGKILL: no cleanup) while a student's server and the proxy run: `class stop` finds them
+    (proxy.pid, the class accounts' single-user servers) and stops them."""
+    import signal
+
+    from swarmlab.testing.classhub import processes_of
+
+    hub = live
+    server.stop(hub.cf, progress=lambda _m: None)  # alone (-k) the hub still runs
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["class", "start", str(hub.path)]) == 0, out.getvalue()
+    hub.clients.clear()  # a new hub: new tokens (the database kept the old ones, but log in again as a student does)
+    client = _login(hub, STUDENTS[0])
+    assert client.form_post(f"/hub/api/users/{STUDENTS[0]}/server").status_code in (201, 202)
+    client.wait_ready(STUDENTS[0])
+    proxy = int((hub.folder / "proxy.pid").read_text())
+    state = server.running(hub.cf)
+    assert state is not None
+    os.kill(state["pid"], signal.SIGKILL)
+    for _ in range(100):  # until it is gone (reaped: it is this process's child)
+        if not server._alive(state["pid"]):
+            break
+        __import__("time").sleep(0.1)
+    assert processes_of(STUDENTS[0]) and Path(f"/proc/{proxy}").exists()  # orphans
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["class", "stop", str(hub.path)]) == 0
+    assert "was not running; 2 leftover process(es) killed" in out.getvalue()
+    assert processes_of(STUDENTS[0]) == [] and not server._alive(proxy)
