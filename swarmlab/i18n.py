@@ -37,6 +37,11 @@ LOCALES = Path(__file__).resolve().parent / "locale"
 CATALOGS = {"zh": "zh_CN"}  # the course's language -> its gettext catalog (English is the message ids themselves)
 
 
+def locale_of(lang: str) -> str:
+    """The locale JupyterLab (its language packs) and gettext name `lang` by: zh_CN, en."""
+    return CATALOGS.get(check_lang(lang), lang)
+
+
 class UnknownLanguage(SwarmlabError, ValueError):
     """Text was asked for in a language the course does not have."""
 

@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import locale_of
 
 GROUP = "swarmlab-class"
 COURSE_DIR = "course"  # the course's folder in each home
-LOCALES = {"zh": "zh_CN", "en": "en"}
 
 
 def lab_settings(language: str) -> dict[str, dict[str, object]]:
@@ -31,7 +31,7 @@ def lab_settings(language: str) -> dict[str, dict[str, object]]:
     tools/jupyterlab_settings.py): the course's language for the menus (the zh-CN language pack is a swarmlab
     dependency), no news popup over the first lesson. A student can change them in Settings."""
     return {
-        "@jupyterlab/translation-extension/plugin": {"locale": LOCALES[language]},
+        "@jupyterlab/translation-extension/plugin": {"locale": locale_of(language)},
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     }
 
