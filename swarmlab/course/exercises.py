@@ -35,7 +35,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from swarmlab.commands import steps as st
@@ -59,9 +59,19 @@ TEXTS = Path(__file__).with_name("exercises.json")  # lang -> id -> field -> tex
 
 
 @cache
+def _built() -> dict[str, Any]:
+    return cast("dict[str, Any]", json.loads(TEXTS.read_text(encoding="utf-8")))
+
+
+@cache
 def texts() -> dict[str, dict[str, dict[str, str]]]:
     """Every exercise's texts, per language (tools/build_lessons.py writes them from the lessons' blocks)."""
-    return cast("dict[str, dict[str, dict[str, str]]]", json.loads(TEXTS.read_text(encoding="utf-8")))
+    return {lang: v for lang, v in _built().items() if lang != "order"}
+
+
+def order() -> list[str]:
+    """The exercises the lessons ask, in the order the lessons show them (the same in every language)."""
+    return cast("list[str]", _built().get("order", []))
 
 
 @dataclass(frozen=True)
