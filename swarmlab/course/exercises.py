@@ -42,7 +42,7 @@ from swarmlab.commands import steps as st
 from swarmlab.commands.steps import Step
 from swarmlab.course.answers import canonical, normalize, readings
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import LANGS, check_lang, t
+from swarmlab.i18n import LANGS, Listed, check_lang, rendered, t
 from swarmlab.lab import Lab
 from swarmlab.lab.results import Sample, StepResult
 
@@ -157,7 +157,8 @@ class Exercise:
         return Text(self.id, "solution")
 
     def text(self, which: Text, params: Params, lang: str, **extra: str) -> str:
-        return texts()[check_lang(lang)][which.exercise][which.field].format(**params, **extra)
+        values = {k: rendered(v, lang) for k, v in params.items()}  # a Listed value: `a、b` in Chinese
+        return texts()[check_lang(lang)][which.exercise][which.field].format(**values, **extra)
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -491,7 +492,7 @@ def _nodes_without_web(lab: Lab, p: Params) -> set[str]:
 
 define(Exercise(
     "01.node-without-web",
-    params=lambda lab: {"nodes": ", ".join(lab.swarm_nodes)}, expected=_nodes_without_web,
+    params=lambda lab: {"nodes": Listed(lab.swarm_nodes)}, expected=_nodes_without_web,
     labels=NODE_LABELS,
 ))
 
