@@ -5,6 +5,7 @@ one that handles the client's packets."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -347,6 +348,8 @@ def no_ipvs(lab: Lab) -> Report:
         table = lab.ipvs(node).value
         broken = table is not None and table.mode == "unavailable"
         error = (table.error or "") if table is not None and broken else ""
+        said = re.search(r"Can't initialize ipvs: .*?(?= Are you sure|$)", error)  # ipvsadm's own words, not modprobe's
+        error = said.group(0) if said else error
         r.ok(broken, t("ipvsadm in the lb namespace on {node}: `{error}`", node=node, error=error),
              t("ipvsadm works on {node}: this kernel has IPVS", node=node))
 
