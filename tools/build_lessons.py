@@ -12,7 +12,8 @@ An exercise's texts are written in its lesson, beside the cell that asks it, one
     ```
 
 The build takes the blocks out of the notebook (a student sees the question when the cell shows it, the rest when
-asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises).
+asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises), with
+the order the lessons ask them in (`course.exercise("ID")` in the code cells: quiz.number numbers them so).
 
     .venv/bin/python tools/build_lessons.py           # (re)build every lesson
     .venv/bin/python tools/build_lessons.py --check   # exit 1 and name each notebook that differs from its source
