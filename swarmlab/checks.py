@@ -254,7 +254,7 @@ def scaling(lab: Lab) -> Report:
             if not states:
                 r.skip(t("this recording has no scaling"))
                 return
-            for replicas, entries in sorted(states.items()):
+            for replicas, entries in states.items():  # in the order the recording scaled, as the lesson does
                 tables = []
                 for e in entries:
                     try:
@@ -269,7 +269,7 @@ def scaling(lab: Lab) -> Report:
                 r.ok(replicas in reals,
                      t("after scaling to {replicas}: an IPVS service with {replicas} real servers", replicas=replicas),
                      t("after scaling to {replicas}: no IPVS service with {replicas} real servers ({reals})",
-                       replicas=replicas, reals=sorted(reals)))
+                       replicas=replicas, reals=Listed(str(n) for n in sorted(reals))))
             return
         chain = lab.vip_chain("web")
         tasks = [x for x in lab.tasks("web").value or [] if not x.history and x.state == "Running"]

@@ -286,6 +286,13 @@ def test_scaling_fails_when_ipvs_does_not_follow(lab: Lab, monkeypatch: pytest.M
     assert not report.passed and "4" in str(report)
 
 
+def test_the_scaling_check_reports_in_the_lessons_order() -> None:
+    """Lesson 06 scales web to 3, then back to 2: its self-check says so in that order (not sorted: 2, then 3)."""
+    lab = course.start("06", "replay", lang="en", show=False)
+    said = str(course.check("06", lab=lab))
+    assert said.index("after scaling to 3") < said.index("after scaling to 2"), said
+
+
 def test_distribution_fails_a_99_1_split_that_repeats_like_a_coin() -> None:
     assert checks.few_repeats(1000, 2, 21) and checks.few_repeats(300, 2, 18)
     assert not checks.few_repeats(100, 2, 98)  # 99/1 with 98 repeats: |99 - 50| <= 98 + 1 would have passed
