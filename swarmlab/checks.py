@@ -5,6 +5,7 @@ one that handles the client's packets."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -253,7 +254,7 @@ def scaling(lab: Lab) -> Report:
             if not states:
                 r.skip(t("this recording has no scaling"))
                 return
-            for replicas, entries in sorted(states.items()):
+            for replicas, entries in states.items():  # in the order the recording scaled, as the lesson does
                 tables = []
                 for e in entries:
                     try:
@@ -268,7 +269,7 @@ def scaling(lab: Lab) -> Report:
                 r.ok(replicas in reals,
                      t("after scaling to {replicas}: an IPVS service with {replicas} real servers", replicas=replicas),
                      t("after scaling to {replicas}: no IPVS service with {replicas} real servers ({reals})",
-                       replicas=replicas, reals=sorted(reals)))
+                       replicas=replicas, reals=Listed(str(n) for n in sorted(reals))))
             return
         chain = lab.vip_chain("web")
         tasks = [x for x in lab.tasks("web").value or [] if not x.history and x.state == "Running"]
@@ -347,6 +348,8 @@ def no_ipvs(lab: Lab) -> Report:
         table = lab.ipvs(node).value
         broken = table is not None and table.mode == "unavailable"
         error = (table.error or "") if table is not None and broken else ""
+        said = re.search(r"Can't initialize ipvs: .*?(?= Are you sure|$)", error)  # ipvsadm's own words, not modprobe's
+        error = said.group(0) if said else error
         r.ok(broken, t("ipvsadm in the lb namespace on {node}: `{error}`", node=node, error=error),
              t("ipvsadm works on {node}: this kernel has IPVS", node=node))
 

@@ -247,7 +247,10 @@ def test_lesson_10s_trace_check_passes_on_its_recording_and_fails_on_a_dropped_r
 
 
 def test_lesson_09s_diagnosis_passes_on_the_broken_swarm_and_fails_on_a_healthy_one(broken: Lab, lab: Lab) -> None:
-    assert course.check("09", lab=broken).passed
+    diagnosis = course.check("09", lab=broken)
+    # ipvsadm's own line, not modprobe's lines before it nor the question after it
+    assert diagnosis.passed and "`Can't initialize ipvs: Protocol not available`" in str(diagnosis)
+    assert "modprobe" not in str(diagnosis) and "Are you sure" not in str(diagnosis)
     healthy = course.check("09", lab=lab, lang="zh")
     assert not healthy.passed and "这个内核有 IPVS" in str(healthy)
 
@@ -281,6 +284,13 @@ def test_scaling_fails_when_ipvs_does_not_follow(lab: Lab, monkeypatch: pytest.M
     monkeypatch.setattr(widgets, "recorded_scale_states", lambda _lab: {4: states[5]})  # IPVS shows 5, not 4
     report = course.check("06", lab=lab)
     assert not report.passed and "4" in str(report)
+
+
+def test_the_scaling_check_reports_in_the_lessons_order() -> None:
+    """Lesson 06 scales web to 3, then back to 2: its self-check says so in that order (not sorted: 2, then 3)."""
+    lab = course.start("06", "replay", lang="en", show=False)
+    said = str(course.check("06", lab=lab))
+    assert said.index("after scaling to 3") < said.index("after scaling to 2"), said
 
 
 def test_distribution_fails_a_99_1_split_that_repeats_like_a_coin() -> None:

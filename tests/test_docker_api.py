@@ -51,7 +51,7 @@ def test_every_recorded_reading_agrees_and_the_side_by_side_says_so(lab: Lab) ->
     assert any(f.startswith("ip of task web.") for f in fields) and any(f.startswith("node of task web.")
                                                                          for f in fields)
     table = side_by_side(Lab.connect("replay", recording=API_RECORDING), lang="zh")
-    assert table.columns[0] == "事实" and table["一致"].all() and len(table) == len(checks)
+    assert table.columns[0] == "项目" and table["一致"].all() and len(table) == len(checks)
     vips = side_by_side(Lab.connect("replay", recording=API_RECORDING), facts=("vip",))
     assert len(vips) == 4 and vips["fact"].str.startswith("vip of web").all()  # the service's, and 3 nodes' -v
 
@@ -128,8 +128,8 @@ def test_the_side_by_side_view_names_its_facts_in_the_lessons_language() -> None
     zh = side_by_side(Lab.connect("replay", recording=recordings.get("api-debian13")), "web", lang="zh")
     en = side_by_side(Lab.connect("replay", recording=recordings.get("api-debian13")), "web", lang="en")
     assert len(zh) == len(en) > 10 and zh["一致"].all()
-    assert not any(w in f for f in zh["事实"] for w in ("vip of", "mark of", "node of", "ip of", "lb endpoint"))
-    assert "web 在 mynet 上的 VIP" in set(zh["事实"]) and "vip of web on mynet" in set(en["fact"])
+    assert not any(w in f for f in zh["项目"] for w in ("vip of", "mark of", "node of", "ip of", "lb endpoint"))
+    assert "web 在 mynet 上的 VIP" in set(zh["项目"]) and "vip of web on mynet" in set(en["fact"])
     assert len(FIELDS) == 7 and _field("a field nobody named", "zh") == "a field nobody named"
     # where each reading comes from, in Chinese too (the English ones are the cross-check's own words)
     shown = [s for col in ("CLI 命令", "API 请求") for s in zh[col]]

@@ -181,3 +181,18 @@ def test_the_parameters_comments_are_written_in_the_notebooks_language() -> None
     assert build_lessons.parameters_in("en", line) == line
     with pytest.raises(SystemExit, match="'a new comment' is not one of"):
         build_lessons.parameters_in("zh", "X = 1  # a new comment")
+
+
+def test_exercises_are_numbered_in_the_order_the_lesson_shows_them() -> None:
+    """A student reads 0.1, 0.2, 0.3 down the lesson, in both languages (numbering in the order the checkers were
+    defined showed 0.3, 0.4, 0.1)."""
+    from swarmlab.course import quiz
+
+    for source in build_lessons.sources():
+        asked = build_lessons.exercise_order(source.read_text(encoding="utf-8"))
+        lesson = str(int(source.stem[:2]))
+        assert [quiz.number(x) for x in asked] == [f"{lesson}.{i}" for i in range(1, len(asked) + 1)], source
+    # the build's order is the calls' order in the code cells, not the order of the exercise blocks
+    text = ('```{exercise} 04.b\n:question: q\n```\n\n```{code-cell} ipython3\ncourse.exercise("04.b")\n```\n\n'
+            '```{code-cell} ipython3\nx = 1\ncourse.exercise("04.a")\ncourse.exercise("04.b")\n```\n')
+    assert build_lessons.exercise_order(text) == ["04.b", "04.a"]

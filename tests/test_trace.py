@@ -71,7 +71,7 @@ def test_the_hop_table_speaks_both_languages(traces: dict[str, Trace], lang: str
     assert len(frame) == 10 and "{" not in "".join(frame.astype(str).values.ravel())
     assert all(_(w, "zh") != w for w in (*WORDS.values(), *RULES.values()))  # message ids, each translated
     if lang == "zh":
-        assert frame.columns[1] == "去/回" and frame.iloc[2, 10].startswith("IPVS（FWM 256")
+        assert frame.columns[1] == "方向" and frame.iloc[2, 10].startswith("IPVS（FWM 256")
 
 
 def _broken(t: Trace, **changes: object) -> Trace:

@@ -12,7 +12,8 @@ An exercise's texts are written in its lesson, beside the cell that asks it, one
     ```
 
 The build takes the blocks out of the notebook (a student sees the question when the cell shows it, the rest when
-asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises).
+asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises), with
+the order the lessons ask them in (`course.exercise("ID")` in the code cells: quiz.number numbers them so).
 
     .venv/bin/python tools/build_lessons.py           # (re)build every lesson
     .venv/bin/python tools/build_lessons.py --check   # exit 1 and name each notebook that differs from its source
@@ -99,17 +100,36 @@ def exercise_blocks(markdown: str, where: str = "") -> tuple[str, dict[str, dict
     return re.sub(r"\n{3,}", "\n\n", EXERCISE_BLOCK.sub("", markdown)).strip("\n"), found
 
 
+EXERCISE_CALL = re.compile(r"""course\.exercise\(\s*["'](?P<id>[^"']+)["']""")
+
+
+def exercise_order(markdown: str) -> list[str]:
+    """The exercises a lesson asks (`course.exercise("ID")` in its code cells), in the order it shows them."""
+    out: list[str] = []
+    for block in re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```", markdown, re.DOTALL | re.MULTILINE):
+        out += [m["id"] for m in EXERCISE_CALL.finditer(block) if m["id"] not in out]
+    return out
+
+
 def exercise_texts() -> str:
-    """swarmlab/course/exercises.json as the lesson sources make it: lang -> exercise id -> field -> text."""
+    """swarmlab/course/exercises.json as the lesson sources make it: lang -> exercise id -> field -> text, and
+    "order": every exercise the lessons ask, in the order they show them (quiz.number numbers them so)."""
     out: dict[str, dict[str, dict[str, str]]] = {lang: {} for lang in LANGS}
+    order: dict[str, list[str]] = {lang: [] for lang in LANGS}
     for source in sources():
         lang = source.parent.name
-        _, found = exercise_blocks(source.read_text(encoding="utf-8"), str(source.relative_to(ROOT)))
+        markdown = source.read_text(encoding="utf-8")
+        _, found = exercise_blocks(markdown, str(source.relative_to(ROOT)))
         twice = set(found) & set(out[lang])
         if twice:
             raise SystemExit(f"build_lessons.py: {source.relative_to(ROOT)}: exercise {sorted(twice)} written twice")
         out[lang].update(found)
-    return json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        order[lang] += [x for x in exercise_order(markdown) if x not in order[lang]]
+    orders = {tuple(o) for o in order.values()}
+    if len(orders) > 1:
+        raise SystemExit("build_lessons.py: the languages ask their exercises in different orders: "
+                         + "; ".join(f"{lang}: {', '.join(o)}" for lang, o in order.items()))
+    return json.dumps({**out, "order": order[LANGS[0]]}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 def sources() -> list[Path]:

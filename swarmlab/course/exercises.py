@@ -35,14 +35,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from swarmlab.commands import steps as st
 from swarmlab.commands.steps import Step
 from swarmlab.course.answers import canonical, normalize, readings
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import LANGS, check_lang, t
+from swarmlab.i18n import LANGS, Listed, check_lang, rendered, t
 from swarmlab.lab import Lab
 from swarmlab.lab.results import Sample, StepResult
 
@@ -59,9 +59,19 @@ TEXTS = Path(__file__).with_name("exercises.json")  # lang -> id -> field -> tex
 
 
 @cache
+def _built() -> dict[str, Any]:
+    return cast("dict[str, Any]", json.loads(TEXTS.read_text(encoding="utf-8")))
+
+
+@cache
 def texts() -> dict[str, dict[str, dict[str, str]]]:
     """Every exercise's texts, per language (tools/build_lessons.py writes them from the lessons' blocks)."""
-    return cast("dict[str, dict[str, dict[str, str]]]", json.loads(TEXTS.read_text(encoding="utf-8")))
+    return {lang: v for lang, v in _built().items() if lang != "order"}
+
+
+def order() -> list[str]:
+    """The exercises the lessons ask, in the order the lessons show them (the same in every language)."""
+    return cast("list[str]", _built().get("order", []))
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,8 @@ class Exercise:
         return Text(self.id, "solution")
 
     def text(self, which: Text, params: Params, lang: str, **extra: str) -> str:
-        return texts()[check_lang(lang)][which.exercise][which.field].format(**params, **extra)
+        values = {k: rendered(v, lang) for k, v in params.items()}  # a Listed value: `a、b` in Chinese
+        return texts()[check_lang(lang)][which.exercise][which.field].format(**values, **extra)
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -481,7 +492,7 @@ def _nodes_without_web(lab: Lab, p: Params) -> set[str]:
 
 define(Exercise(
     "01.node-without-web",
-    params=lambda lab: {"nodes": ", ".join(lab.swarm_nodes)}, expected=_nodes_without_web,
+    params=lambda lab: {"nodes": Listed(lab.swarm_nodes)}, expected=_nodes_without_web,
     labels=NODE_LABELS,
 ))
 

@@ -130,12 +130,16 @@ def rich(text: str) -> str:
 
 
 def number(exercise_id: str) -> str:
-    """'4.2': the lesson's number and the exercise's place among the lesson's exercises (its id, e.g.
-    04.mark-decimal, stays for instructors, in the header's title)."""
-    from swarmlab.course.exercises import REGISTRY
+    """'4.2': the lesson's number and the exercise's place among the lesson's exercises in the order the lesson shows
+    them (exercises.order(); one the lesson does not ask comes after them). Its id, e.g. 04.mark-decimal, stays for
+    instructors, in the header's title."""
+    from swarmlab.course.exercises import REGISTRY, order
 
     lesson = exercise_id.split(".")[0]
-    mine = [x for x in REGISTRY if x.split(".")[0] == lesson]
+    shown = [x for x in order() if x.split(".")[0] == lesson]
+    mine = shown + [x for x in REGISTRY if x.split(".")[0] == lesson and x not in shown]
+    if exercise_id not in mine:
+        mine.append(exercise_id)
     return f"{int(lesson) if lesson.isdigit() else lesson}.{mine.index(exercise_id) + 1}"
 
 

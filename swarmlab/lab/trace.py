@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands import steps as S
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import LANGS, N_, Joined, Msg, _, t
+from swarmlab.i18n import LANGS, N_, Joined, Listed, Msg, _, t
 from swarmlab.lab.results import StepResult
 from swarmlab.parsers.conntrack import Entry as ConntrackEntry
 from swarmlab.parsers.ipvs_connections import Connection
@@ -473,7 +473,7 @@ def _checks(trace: Trace, syn: Packet) -> None:
         add(Check(t("a task received the request"), False, t("the SYN was seen in no task's namespace")))
         return
     task_ip = task_in.dst.rsplit(":", 1)[0]
-    ips = ", ".join(answer.ips) if answer else ""
+    ips = Listed(answer.ips) if answer and answer.ips else ""
     add(Check(t("the task that received it answered"), answer is not None and task_ip in (answer.ips or []),
               t("SYN delivered to {ip} in {task}; the answer lists IPs {ips}", ip=task_ip, task=_short(task),
                 ips=ips or t("(no answer)"))))

@@ -145,7 +145,7 @@ def compare(service: str, network_name: str, cli: Readings, api: Readings) -> li
             set_for_vip = [r.mark for r in ruleset.marks() if cli_vip and r.destination.split("/")[0] == cli_vip]
             checks.append(Check(f"mark of {service} (iptables)", node, str(set_for_vip[0]) if set_for_vip else "",
                                 shown, "iptables -t mangle (lb_ namespace): MARK set for the VIP",
-                                "LocalLBIndex in GET /networks?verbose=true"))
+                                f"LocalLBIndex in GET /networks/{network_name}?verbose=true"))
         tables = (cli.ipvs or {}).get(node)
         if tables is not None and net_id:
             ns = f"lb_{net_id[:9]}"
@@ -157,7 +157,7 @@ def compare(service: str, network_name: str, cli: Readings, api: Readings) -> li
                     if v.mark is not None and task_ips and {r.address for r in v.reals} == task_ips]
             checks.append(Check(f"mark of {service} (ipvsadm)", node, str(fwms[0]) if len(fwms) == 1 else "", shown,
                                 "ipvsadm -Ln (lb_ namespace): the FWM whose real servers are the tasks",
-                                "LocalLBIndex in GET /networks?verbose=true"))
+                                f"LocalLBIndex in GET /networks/{network_name}?verbose=true"))
     return checks
 
 

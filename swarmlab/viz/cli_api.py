@@ -31,7 +31,7 @@ SOURCES = (
     N_("iptables -t mangle (lb_ namespace): MARK set for the VIP"),
     N_("ipvsadm -Ln (lb_ namespace): the FWM whose real servers are the tasks"),
     N_("ip addr (lb_ namespace)"), N_("docker network inspect -v {network} (every node)"),
-    N_("LocalLBIndex in GET /networks?verbose=true"),
+    N_("LocalLBIndex in GET /networks/{network}?verbose=true"),
 )
 NO_API = N_("this recording holds no Docker Engine API answers: run live, or replay a recording made with them")
 
