@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from swarmlab.commands import steps as st
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
 from swarmlab.i18n import Listed, Msg, _, rendered, t
 from swarmlab.lab import Lab
@@ -257,9 +258,9 @@ def scaling(lab: Lab) -> Report:
                 tables = []
                 for e in entries:
                     try:
-                        if e.step == "ipvs_all":
+                        if e.step == st.IPVS_ALL.name:
                             tables.append(ipvsadm.parse_per_namespace(e.output))
-                        elif e.step in ("lb_ipvs", "lb_ipvs_stats") and e.exit_code == 0:
+                        elif e.step in (st.LB_IPVS.name, st.LB_IPVS_STATS.name) and e.exit_code == 0:
                             tables.append({"lb": ipvsadm.parse(e.output)})
                     except ParseError:  # a namespace torn down while it was listed: nothing to count
                         continue

@@ -171,7 +171,7 @@ def test_the_chapters_image_runs_as_the_labs_look_alike() -> None:
     step, args = admit("docker service create --name web --network mynet --replicas 2 containous/whoami")
     assert args["image"] == "swarmlab/whoami:1" and "containous" not in step.command(**args)
     said = magic.substitutions("docker service create --name web --network mynet --replicas 2 containous/whoami",
-                               step.name, args, "en")
+                               step, args, "en")
     assert "containous/whoami" in said and "swarmlab/whoami:1" in said
     with pytest.raises(Refused, match="a command after the image"):  # the chapter's client pings 8.8.8.8: never
         admit("docker service create --name client --network mynet xiaopeng163/net-box:latest ping 8.8.8.8")
