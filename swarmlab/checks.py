@@ -64,8 +64,7 @@ def _guard(report: Report, action: Callable[[], None], lab: Lab | None = None) -
     try:
         action()
     except NotRecorded as exc:
-        what = str(exc).split(" is not in the recording")[0]
-        report.skip(t("not in this recording: {what}", what=what))
+        report.skip(t("not in this recording: {what}", what=exc.asked))
     except SwarmlabError as exc:
         said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc).splitlines()[0]
         report.ok(False, "", t("{error}", error=said))  # the lab's own words, after 出错： in Chinese

@@ -358,7 +358,7 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     except SwarmlabError as exc:
         return Shown(prompt(lab, node), command, "", error=True,
                      note=_("error: {error}", lang, error=one_line(rendered(exc, lang))), note_label=label), None
-    if result.exit_code is None and result.note.startswith("not in this recording"):
+    if result.not_recorded:
         return Shown(prompt(lab, node), command, "", error=True, note=_(NOT_RECORDED, lang, node=node),
                      note_label=label), result
     footer = result.note

@@ -64,6 +64,9 @@ def test_requests_and_sample(lab: Lab) -> None:
 def test_what_was_not_recorded_says_so(lab: Lab) -> None:
     missing = lab.scale("web", 3)  # replay is lenient by default: a notebook cell shows this note
     assert missing.exit_code is None and missing.note.startswith("not in this recording: [swarm-manager]")
+    assert missing.not_recorded and isinstance(missing.error, NotRecorded)  # the fact as data, not as the note's text
+    assert missing.note.endswith(f"{missing.error.asked}") and "(step scale)" in missing.error.asked
+    assert not lab.tasks("web").not_recorded
     lab.strict = True
     with pytest.raises(NotRecorded, match="not in the recording"):
         lab.scale("web", 3)

@@ -121,8 +121,10 @@ def test_replay_answers_by_step_and_key(tmp_path) -> None:  # type: ignore[no-un
     path = _recording(tmp_path, [("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -nvL -t mangle", "A\n", 0)])
     t = ReplayTransport(path, key=key_of)
     assert t.run("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -t mangle -L -n -v").stdout == "A\n"
-    with pytest.raises(NotRecorded, match="not in the recording"):
+    with pytest.raises(NotRecorded, match="not in the recording") as info:
         t.run("m", "nsenter --net=/var/run/docker/netns/lb_y iptables -nvL -t mangle")
+    assert info.value.asked == "[m] 'nsenter --net=/var/run/docker/netns/lb_y iptables -nvL -t mangle'"
+    assert info.value.node == "m" and str(info.value).startswith(info.value.asked + " is not in the recording")
     exact = ReplayTransport(path)  # without the step keys: exact strings only
     with pytest.raises(NotRecorded):
         exact.run("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -t mangle -L -n -v")

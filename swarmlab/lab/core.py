@@ -278,9 +278,8 @@ class Lab:
         return spec.command(**args)
 
     def _not_recorded(self, spec: Step[T], target: str, command: str, exc: NotRecorded, typed: str) -> StepResult[T]:
-        said = str(exc).split(" is not in the recording")[0]
         missing: StepResult[T] = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
-                                            note=t("not in this recording: {error}", error=said))
+                                            note=t("not in this recording: {error}", error=exc.asked), error=exc)
         self.log.append(missing)
         return missing
 
@@ -409,7 +408,7 @@ class Lab:
     def client_container(self) -> tuple[str, str]:
         node = self.client_node()
         listed = self.run(st.CONTAINER_LS, node, service="client", latest=True)
-        if listed.exit_code is None and listed.note.startswith("not in this recording"):
+        if listed.not_recorded:
             self.log.remove(listed)  # a transcript listed every container (`docker container ls`): read that
             listed = self.run(st.CONTAINER_LS, node, latest=True)
         ids = [x.id for x in listed.value or [] if x.service == "client"]
@@ -454,10 +453,11 @@ class Lab:
         recorded commands as needed (their outputs shown verbatim), renumbered 1..n; fewer if it holds fewer,
         and the note says so."""
         if not held:
-            if self.strict:
-                raise NotRecorded(t("[{node}] no requests to {service} in the recording {source}", node=node,
+            missing = NotRecorded(t("[{node}] no requests to {service} in the recording {source}", node=node,
                                     service=service, source=self.source), node=node)
-            return StepResult("requests", node, "", "", None, replayed=True,
+            if self.strict:
+                raise missing
+            return StepResult("requests", node, "", "", None, replayed=True, error=missing,
                               note=t("not in this recording: requests to {service}", service=service))
         answers: list[whoami.Answer] = []
         used: list[CommandResult] = []

@@ -356,7 +356,7 @@ def _sandbox(lab: Lab, node: str, container: str) -> str:
 def _start(lab: Lab, p: CapturePoint) -> None:
     started = lab.run(S.CAPTURE_START, p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
     pid = started.output.strip().splitlines()[-1] if started.output.strip() else ""
-    if started.exit_code is None and started.note.startswith("not in this recording"):
+    if started.not_recorded:
         raise SwarmlabError(t("[{node}] the capture {capture} with this filter is not in this recording (a replay "
                               "answers only the recorded service and port): run it live", node=p.node, capture=p.name))
     if not pid.isdigit():

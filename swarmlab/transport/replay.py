@@ -102,7 +102,7 @@ class ReplayTransport(Transport):
         name = self.node(node).name
         key, found = self._entries(name, command, step)
         if not found:
-            raise NotRecorded(self._not_recorded(name, command, step), node=name)
+            raise self._not_recorded(name, command, step)
         if latest:
             i = len(found) - 1
             self._read_latest.add(key)
@@ -129,11 +129,12 @@ class ReplayTransport(Transport):
         """The recorded answer to `GET /v1.41<path>` (matched exactly, like a command no step recognises)."""
         return self.run(node, api_command(path), timeout=timeout, step=API_STEP, latest=latest)
 
-    def _not_recorded(self, node: str, command: str, step: str | None) -> str:
+    def _not_recorded(self, node: str, command: str, step: str | None) -> NotRecorded:
         recorded = sorted({e.command for e in self.recording.entries if e.node == node})
         close = difflib.get_close_matches(command, recorded, n=3, cutoff=0.3)
         hint = ("; closest recorded: " + "; ".join(repr(c) for c in close)) if close else ""
-        return (f"[{node}] {command!r}{f' (step {step})' if step else ''} is not in the recording "
-                f"{self.recording.title} ({self.recording.path}){hint}. A replay can only show what was recorded: "
-                "run it live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\"), or record a "
-                "session that includes it (`swarmlab record`).")
+        asked = f"[{node}] {command!r}{f' (step {step})' if step else ''}"
+        return NotRecorded(f"{asked} is not in the recording {self.recording.title} ({self.recording.path}){hint}. A "
+                           "replay can only show what was recorded: run it live on a swarm (`swarmlab rig up` or "
+                           "`vagrant up`, then MODE = \"live\"), or record a session that includes it (`swarmlab "
+                           "record`).", node=node, asked=asked)
