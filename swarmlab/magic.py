@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands.bounds import MAX_REQUESTS, Refused, Vocabulary
 from swarmlab.commands.steps import STEPS, Step, admit, tokens_of
-from swarmlab.errors import CommandFailed, SudoPasswordRequired, SwarmlabError
+from swarmlab.errors import CommandFailed, NotRecorded, SudoPasswordRequired, SwarmlabError
 from swarmlab.i18n import N_, _, rendered, t
 
 if TYPE_CHECKING:
@@ -355,12 +355,12 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
             said += f" {exc.HINT}"
         return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
                      note=_("error: {error}", lang, error=said), note_label=label), None
+    except NotRecorded:  # said once, here: a replay can only show what was recorded
+        return Shown(prompt(lab, node), command, "", error=True, note=_(NOT_RECORDED, lang, node=node),
+                     note_label=label), None
     except SwarmlabError as exc:
         return Shown(prompt(lab, node), command, "", error=True,
                      note=_("error: {error}", lang, error=one_line(rendered(exc, lang))), note_label=label), None
-    if result.not_recorded:
-        return Shown(prompt(lab, node), command, "", error=True, note=_(NOT_RECORDED, lang, node=node),
-                     note_label=label), result
     footer = result.note
     if result.replayed and result.started:
         stamp = f"{result.started:%Y-%m-%d %H:%M}"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ Answers = Callable[[str, Any], bool]
 
 
 class ReplayTransport(Transport):
+    replays = True
+
     def __init__(self, recording: str | Path | Recording, key: KeyOf | None = None,
                  answers: Answers | None = None) -> None:
         self._key_of: KeyOf = key or (lambda command: None)
@@ -123,6 +125,19 @@ class ReplayTransport(Transport):
             raise cls(f"(recorded) {entry.error.get('message', '')}", node=name)
         result = entry.result()
         return result.check() if check else result
+
+    def run_many(self, node: NodeRef, commands: Sequence[tuple[str, str | None]], *,
+                 timeout: float = DEFAULT_TIMEOUT, sudo: bool = False) -> list[CommandResult]:
+        """Each command answered as recorded, as if run alone (whether or not it ran in a batch live); one the
+        recording lacks, or whose recorded run failed to reach the node, is a result holding that error
+        (`NotRecorded`, ...): the others are answered all the same."""
+        out = []
+        for command, step in commands:
+            try:
+                out.append(self.run(node, command, timeout=timeout, sudo=sudo, step=step))
+            except errors.TransportError as exc:
+                out.append(CommandResult(node=self.node(node).name, command=command, error=exc))
+        return out
 
     def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
             latest: bool = False) -> CommandResult:
