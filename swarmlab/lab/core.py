@@ -523,7 +523,7 @@ class Lab:
     def view(self, node: str, service: str = "web") -> NodeView:
         """Everything one node shows about the network's load balancing, parsed."""
         v = NodeView(node=node, network_name=self.network)
-        held = _held  # a reading a recording does not hold is None: the chain shows what there is
+        held = _held  # a reading the recording does not hold (`NotRecorded`) is None: the chain shows what there is
         v.networks = held(partial(self.networks, latest=True)) or []
         v.netns = held(partial(self.namespaces, node)) or []
         nets = held(partial(self.inspect_network, node)) or []
@@ -532,7 +532,7 @@ class Lab:
         v.lb_addresses = held(partial(self.addresses, node, namespace)) or []
         v.marks = held(partial(self.marks, node, namespace))
         v.ipvs = held(partial(self.ipvs, node, namespace=namespace))
-        v.tasks = [] if self.recorded(st.SERVICE_PS, self.manager) == [] else held(partial(self.tasks, service)) or []
+        v.tasks = held(partial(self.tasks, service)) or []  # a transcript without `docker service ps`: none
         if v.inspect is None or not any(s.name == service and s.vip for s in v.inspect.services):
             pinged = held(partial(self.ping, service))
             if pinged is not None and pinged.destination_ip:
