@@ -73,7 +73,7 @@ def _client_node(lab: Lab) -> str:
     """The node whose lb namespace handles the client's packets (the manager when the recording cannot say)."""
     try:
         return lab.client_node()
-    except (SwarmlabError, NotRecorded):
+    except SwarmlabError:
         return lab.manager
 
 

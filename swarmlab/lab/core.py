@@ -551,7 +551,7 @@ class Lab:
         for node in nodes or self.lb_nodes():
             try:
                 views.append(self.view(node, service))
-            except (SwarmlabError, NotRecorded) as exc:
+            except SwarmlabError as exc:
                 if nodes is not None:
                     raise
                 self.log.append(StepResult("vip_chain", node, "", "", None, note=t("skipped: {error}", error=exc)))
@@ -586,7 +586,7 @@ class Lab:
     def _ipvs_stats(self, node: str) -> pd.DataFrame | None:
         try:
             return self.ipvs(node, stats=True).frame
-        except (SwarmlabError, NotRecorded):
+        except SwarmlabError:
             return None
 
     def trace_request(self, service: str = "web", port: int = 80) -> Trace:
