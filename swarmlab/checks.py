@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from swarmlab.commands import steps as st
 from swarmlab.errors import NotRecorded, ParseError, SwarmlabError
 from swarmlab.i18n import Listed, Msg, _, rendered, t
 from swarmlab.lab import Lab
@@ -57,21 +58,15 @@ class Report:
                 f"<ul style='list-style:none'>{rows}</ul></div>")
 
 
-def _guard(report: Report, action: Callable[[], None], lab: Lab | None = None) -> Report:
-    strict = lab.strict if lab is not None else None
-    if lab is not None:
-        lab.strict = True  # a check must know when data is missing
+def _guard(report: Report, action: Callable[[], None]) -> Report:
+    """`action()`, its errors as lines: what a recording does not hold is skipped (`NotRecorded`), saying what."""
     try:
         action()
     except NotRecorded as exc:
-        what = str(exc).split(" is not in the recording")[0]
-        report.skip(t("not in this recording: {what}", what=what))
+        report.skip(t("not in this recording: {what}", what=exc.asked))
     except SwarmlabError as exc:
         said = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Msg) else str(exc).splitlines()[0]
         report.ok(False, "", t("{error}", error=said))  # the lab's own words, after 出错： in Chinese
-    finally:
-        if lab is not None and strict is not None:
-            lab.strict = strict
     return report
 
 
@@ -79,7 +74,7 @@ def _client_node(lab: Lab) -> str:
     """The node whose lb namespace handles the client's packets (the manager when the recording cannot say)."""
     try:
         return lab.client_node()
-    except (SwarmlabError, NotRecorded):
+    except SwarmlabError:
         return lab.manager
 
 
@@ -97,7 +92,7 @@ def setup(lab: Lab) -> Report:
              t("{manager} is in swarm mode: it has the ingress overlay network", manager=lab.manager),
              t("{manager} has no ingress network: it is not in a swarm (docker swarm init)", manager=lab.manager))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def services(lab: Lab) -> Report:
@@ -118,7 +113,7 @@ def services(lab: Lab) -> Report:
                  t("{name} is missing or not converged ({replicas})",
                    name=name, replicas=s.replicas if s else t('absent')))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def vip(lab: Lab) -> Report:
@@ -150,7 +145,7 @@ def vip(lab: Lab) -> Report:
              t("every task saw the same client address {first}, not the client's own (lesson 03 shows whose it is)",
                first=first),
              t("tasks saw different client addresses"))
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def lb_namespace(lab: Lab) -> Report:
@@ -170,7 +165,7 @@ def lb_namespace(lab: Lab) -> Report:
         r.ok(bool(vips), t("the namespace holds the VIPs as /32 addresses: {vips}", vips=Listed(vips)),
              t("no /32 VIP in the lb namespace: is IPVS missing on this kernel (swarmlab doctor)?"))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def marks_and_ipvs(lab: Lab) -> Report:
@@ -200,7 +195,7 @@ def marks_and_ipvs(lab: Lab) -> Report:
                  t("real servers are reached by NAT (Masq: the destination is rewritten), weight 1"),
                  t("unexpected forwarding method"))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def few_repeats(total: int, backends: int, repeats: int) -> bool:
@@ -239,7 +234,7 @@ def distribution(lab: Lab, n: int = 100) -> Report:
                    "{expected:.0f}); this is not round robin", reused=reused, total=total,
                    expected=(total - 1) / backends))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def scaling(lab: Lab) -> Report:
@@ -258,9 +253,9 @@ def scaling(lab: Lab) -> Report:
                 tables = []
                 for e in entries:
                     try:
-                        if e.step == "ipvs_all":
+                        if e.step == st.IPVS_ALL.name:
                             tables.append(ipvsadm.parse_per_namespace(e.output))
-                        elif e.step in ("lb_ipvs", "lb_ipvs_stats") and e.exit_code == 0:
+                        elif e.step in (st.LB_IPVS.name, st.LB_IPVS_STATS.name) and e.exit_code == 0:
                             tables.append({"lb": ipvsadm.parse(e.output)})
                     except ParseError:  # a namespace torn down while it was listed: nothing to count
                         continue
@@ -278,7 +273,7 @@ def scaling(lab: Lab) -> Report:
              t("every node's IPVS has the {n_tasks} running tasks", n_tasks=len(tasks)),
              t("IPVS and tasks disagree: {per_node}", per_node=per_node))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def dnsrr(lab: Lab, name: str = "webrr") -> Report:
@@ -299,7 +294,7 @@ def dnsrr(lab: Lab, name: str = "webrr") -> Report:
              t("while the VIP service `web` resolves to one address, its VIP {dest}", dest=dest),
              t("`web` did not resolve to a VIP of its own"))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def mesh(lab: Lab, port: int = 8080) -> Report:
@@ -325,7 +320,7 @@ def mesh(lab: Lab, port: int = 8080) -> Report:
              t("IPVS FWM {mark} spreads them over {count} tasks", mark=mark, count=count),
              t("no IPVS service for the published port's mark"))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def no_ipvs(lab: Lab) -> Report:
@@ -353,7 +348,7 @@ def no_ipvs(lab: Lab) -> Report:
         r.ok(broken, t("ipvsadm in the lb namespace on {node}: `{error}`", node=node, error=error),
              t("ipvsadm works on {node}: this kernel has IPVS", node=node))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 def trace(lab: Lab, service: str = "web") -> Report:
@@ -370,7 +365,7 @@ def trace(lab: Lab, service: str = "web") -> Report:
             r.ok(c.ok, t("{what}: {detail}", what=c.what, detail=c.detail),
                  t("NOT: {what}: {detail}", what=c.what, detail=c.detail))
 
-    return _guard(r, run, lab)
+    return _guard(r, run)
 
 
 ALL = {"setup": setup, "services": services, "vip": vip, "lb_namespace": lb_namespace,

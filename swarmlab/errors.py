@@ -91,7 +91,13 @@ class ParseError(SwarmlabError, ValueError):
 
 
 class NotRecorded(TransportError):
-    """Replay was asked for a command the recording does not hold."""
+    """Replay was asked for a command the recording does not hold. `asked`: what was asked, as one short line
+    (`[node] 'command' (step name)`), the part a note or a skipped check shows; the message adds the recording, the
+    closest recorded commands and how to run it live."""
+
+    def __init__(self, message: str, *, node: str | None = None, asked: str = "") -> None:
+        super().__init__(message, node=node)
+        self.asked = asked or message
 
 
 class RecordingError(SwarmlabError):

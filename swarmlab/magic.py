@@ -33,9 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.commands.bounds import CHAPTER_IMAGES, MAX_REQUESTS, Refused, Vocabulary
-from swarmlab.commands.steps import STEPS, admit, tokens_of
-from swarmlab.errors import CommandFailed, SudoPasswordRequired, SwarmlabError
+from swarmlab.commands.bounds import MAX_REQUESTS, Refused, Vocabulary
+from swarmlab.commands.steps import STEPS, Step, admit, tokens_of
+from swarmlab.errors import CommandFailed, NotRecorded, SudoPasswordRequired, SwarmlabError
 from swarmlab.i18n import N_, _, rendered, t
 
 if TYPE_CHECKING:
@@ -300,22 +300,16 @@ def one_line(text: object) -> str:
     return "; ".join(x.strip() for x in str(text).splitlines() if x.strip())
 
 
-def substitutions(command: str, step: str, args: dict[str, Any], lang: str) -> str:
-    """What swarmlab changed between the typed command and the step it ran, said in the note (never hidden)."""
+def substitutions(command: str, step: Step[object], args: dict[str, Any], lang: str) -> str:
+    """What swarmlab changed between the typed command and the step it ran, said in the note (never hidden): the
+    generic changes here, the step's own as it declares them (`Step.said`)."""
     tokens = tokens_of(command) or []
     said = []
     if tokens[:1] == ["docker"] and any(re.fullmatch(r"-[it]+|--interactive|--tty", t) for t in tokens[:5]):
         said.append(_("-it dropped: a notebook cell has no terminal, so the command ran without one", lang))
-    if step == "requests" and "curl" in tokens:
-        target = f"{args.get('target', 'web')}{args.get('path', '/').rstrip('/')}"
-        said.append(_("the client image has no curl: swarmlab sent the same GET with busybox wget (`wget -qO- "
-                      "http://{target}`): the answer shown is wget's", lang, target=target))
     if tokens[-1:] == ["ipvsadm"]:
         said.append(_("ran as `ipvsadm -Ln`: the same listing, addresses as numbers (-n)", lang))
-    typed_image = next((x for x in tokens if x == args.get("image") or x in CHAPTER_IMAGES), None)
-    if step == "service_create" and typed_image and typed_image != args.get("image"):
-        said.append(_("the chapter's {typed} is never pulled here: the lab's look-alike {image} ran", lang,
-                      typed=typed_image, image=str(args.get("image"))))
+    said += [rendered(msg, lang) for say in step.said if (msg := say(tokens, args)) is not None]
     return "\n".join(said)
 
 
@@ -339,20 +333,20 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
         note = _("error: {error}", lang, error=one_line(rendered(exc, lang)))
         return Shown(prompt(lab, node), command, "", error=True, note=note, note_label=label), None
     if n is not None:
-        if step.name != "requests":
+        if step.counted is None:
             return Shown(prompt(lab, node), command, "", error=True, note=_("-n goes with requests only", lang),
                          note_label=label), None
-        args["n"] = n
-    changed = substitutions(command, step.name, args, lang)
+        args[step.counted] = n
+    changed = substitutions(command, step, args, lang)
     result: StepResult[object]
     try:
-        if step.name == "requests":  # a recording may hold these requests as part of a longer recorded run
-            result = lab.requests(int(args.get("n", 1)), str(args.get("target", "web")))
+        if step.counted is not None:  # a recording may hold these requests as part of a longer recorded run
+            result = lab.requests(int(args.get(step.counted, 1)), str(args.get("target", "web")))
             result.typed = command
         else:
             result = lab.run(step, node, typed=command, **args)
     except CommandFailed as exc:
-        if step.name == "service_create" and "already exists" in (exc.stderr or ""):
+        if step.exists_is_done and "already exists" in (exc.stderr or ""):
             return Shown(prompt(lab, node), command, exc.stdout + exc.stderr,  # what docker printed, as printed
                          note=_("{name}: {exists}", lang, name=args.get("name"), exists=_(EXISTS, lang)),
                          note_label=label), None
@@ -361,12 +355,12 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
             said += f" {exc.HINT}"
         return Shown(prompt(lab, node), command, exc.stdout + exc.stderr, error=True,
                      note=_("error: {error}", lang, error=said), note_label=label), None
+    except NotRecorded:  # said once, here: a replay can only show what was recorded
+        return Shown(prompt(lab, node), command, "", error=True, note=_(NOT_RECORDED, lang, node=node),
+                     note_label=label), None
     except SwarmlabError as exc:
         return Shown(prompt(lab, node), command, "", error=True,
                      note=_("error: {error}", lang, error=one_line(rendered(exc, lang))), note_label=label), None
-    if result.exit_code is None and result.note.startswith("not in this recording"):
-        return Shown(prompt(lab, node), command, "", error=True, note=_(NOT_RECORDED, lang, node=node),
-                     note_label=label), result
     footer = result.note
     if result.replayed and result.started:
         stamp = f"{result.started:%Y-%m-%d %H:%M}"
@@ -375,8 +369,8 @@ def run_command(lab: Lab, node_ref: str, command: str, *, lang: str = "en", high
     ran = result.command if " ".join(result.command.split()) != " ".join(command.removeprefix("sudo ").split()) \
         else ""
     output = result.output
-    if step.name == "requests":  # the lab's per-request markers are plumbing: a blank line between answers
-        output = re.sub(r"(?m)^swarmlab-request \d+\n", "", output)
+    if step.plumbing is not None:  # the lab's own markers (per request): a blank line between answers
+        output = step.plumbing.sub("", output)
     shown = Shown(prompt(lab, node), command, output, highlight, footer, ran, _("what swarmlab ran", lang),
                   error=result.exit_code not in (0, None) and not step.failure_is_data, note=changed,
                   note_label=label, lang=lang, fold_label=_("show all {n} lines", lang),

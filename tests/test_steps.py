@@ -10,6 +10,7 @@ from swarmlab.commands.steps import STEPS, Where, admit, key_of, recognise
 from swarmlab.errors import CommandFailed, NotRecorded
 from swarmlab.i18n import _
 from swarmlab.lab import Lab
+from swarmlab.transport.base import Transport
 from swarmlab.transport.recording import Writer
 from swarmlab.transport.replay import ReplayTransport
 from swarmlab.transport.result import CommandResult
@@ -121,16 +122,35 @@ def test_replay_answers_by_step_and_key(tmp_path) -> None:  # type: ignore[no-un
     path = _recording(tmp_path, [("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -nvL -t mangle", "A\n", 0)])
     t = ReplayTransport(path, key=key_of)
     assert t.run("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -t mangle -L -n -v").stdout == "A\n"
-    with pytest.raises(NotRecorded, match="not in the recording"):
+    with pytest.raises(NotRecorded, match="not in the recording") as info:
         t.run("m", "nsenter --net=/var/run/docker/netns/lb_y iptables -nvL -t mangle")
+    assert info.value.asked == "[m] 'nsenter --net=/var/run/docker/netns/lb_y iptables -nvL -t mangle'"
+    assert info.value.node == "m" and str(info.value).startswith(info.value.asked + " is not in the recording")
     exact = ReplayTransport(path)  # without the step keys: exact strings only
     with pytest.raises(NotRecorded):
         exact.run("m", "nsenter --net=/var/run/docker/netns/lb_x iptables -t mangle -L -n -v")
 
 
+def test_a_replay_answers_a_batch_step_by_step_and_the_lab_takes_one_path(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The lab sends a node's readings as one batch, live or replayed alike (`Transport.run_many`): a recording
+    answers each as recorded, and one it lacks is a result holding `NotRecorded`, the others answered."""
+    from swarmlab.commands import steps as st
+
+    path = _recording(tmp_path, [("m", st.NETNS_LS.command(), "lb_abc\n", 0)])
+    t = ReplayTransport(path, key=key_of)
+    assert t.replays and not Transport.replays
+    got = t.run_many("m", [(st.IPVS_ALL.command(), "ipvs_all"), (st.NETNS_LS.command(), "netns_ls")])
+    assert isinstance(got[0].error, NotRecorded) and got[1].stdout == "lb_abc\n" and got[1].error is None
+    lab = Lab(t, "replay", manager="m", swarm_nodes=["m"])
+    assert lab.replaying and not lab.live
+    ipvs, netns = lab._run_together("m", (st.IPVS_ALL, {}), (st.NETNS_LS, {}))
+    assert ipvs.not_recorded and ipvs.note.startswith("not in this recording: [m]") and ipvs.value is None
+    assert netns.error is None and [e.name for e in netns.value or []] == ["lb_abc"]
+
+
 def test_a_recorded_failure_fails_as_it_did_live(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = _recording(tmp_path, [("m", "docker service ps web", "", 1)])
-    lab = Lab(ReplayTransport(path, key=key_of), "replay", manager="m", swarm_nodes=["m"], strict=False)
+    lab = Lab(ReplayTransport(path, key=key_of), "replay", manager="m", swarm_nodes=["m"])
     with pytest.raises(CommandFailed, match="boom"):
         lab.tasks("web")
 

@@ -14,7 +14,7 @@ from swarmlab import magic, recordings
 from swarmlab.commands import bounds
 from swarmlab.commands.bounds import Refused
 from swarmlab.commands.steps import admit, recognise
-from swarmlab.errors import SwarmlabError
+from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.lab import Lab
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
@@ -171,7 +171,7 @@ def test_the_chapters_image_runs_as_the_labs_look_alike() -> None:
     step, args = admit("docker service create --name web --network mynet --replicas 2 containous/whoami")
     assert args["image"] == "swarmlab/whoami:1" and "containous" not in step.command(**args)
     said = magic.substitutions("docker service create --name web --network mynet --replicas 2 containous/whoami",
-                               step.name, args, "en")
+                               step, args, "en")
     assert "containous/whoami" in said and "swarmlab/whoami:1" in said
     with pytest.raises(Refused, match="a command after the image"):  # the chapter's client pings 8.8.8.8: never
         admit("docker service create --name client --network mynet xiaopeng163/net-box:latest ping 8.8.8.8")
@@ -278,8 +278,8 @@ def test_a_refusal_is_swarmlabs_note_not_terminal_output(lab_and_shell: Any) -> 
 
 def test_a_request_to_another_service_is_not_answered_with_webs(lab_and_shell: Any) -> None:
     lab, ip = lab_and_shell
-    got = lab.requests(1, "nosuchservice")
-    assert got.exit_code is None and got.note.startswith("not in this recording") and not got.output
+    with pytest.raises(NotRecorded, match="no requests to nosuchservice"):
+        lab.requests(1, "nosuchservice")
     out = shown(ip, "@client docker exec $client curl nosuchservice")
     assert out.error and "Hostname" not in out.output + out.note
 
@@ -287,10 +287,13 @@ def test_a_request_to_another_service_is_not_answered_with_webs(lab_and_shell: A
 def test_a_transcript_answers_only_the_same_key() -> None:
     lab = Lab.connect("replay", recording=recordings.get("seed-docker-tips"))
     assert "Hostname" in lab.requests(1, "web").output  # the chapter's `curl web`
-    assert lab.requests(1, "client").note.startswith("not in this recording")
+    with pytest.raises(NotRecorded):
+        lab.requests(1, "client")
     assert lab.run("ping", target="web", count=2).exit_code == 0
-    assert lab.run("ping", target="web", count=5).note.startswith("not in this recording")
-    assert lab.run("network_inspect", name="mynet", verbose=True).note.startswith("not in this recording")
+    with pytest.raises(NotRecorded):
+        lab.run("ping", target="web", count=5)
+    with pytest.raises(NotRecorded):
+        lab.run("network_inspect", name="mynet", verbose=True)
     assert lab.run("network_inspect", name="mynet").exit_code == 0
 
 

@@ -80,7 +80,7 @@ def test_the_request_explorer_reports_in_its_language(shown_in_outputs: list[obj
 
 def test_step_buttons_say_not_recorded_in_their_language(shown_in_outputs: list[object]) -> None:
     lab = Lab.connect(mode="replay", recording=recordings.get("seed-docker-tips"))
-    lab.strict = True  # a step the recording lacks raises NotRecorded: the button says so
+    # a step the recording lacks raises NotRecorded (in every mode of the lab): the button says so
 
     box = widgets.step_buttons(lab, {"ipvsadm -Lnc": lambda: lab.connections("swarm-manager")}, lang="zh")
     button = box.children[1].children[0]

@@ -57,6 +57,8 @@ Args = dict[str, Any]  # recognised arguments (str, int, bool, list[str], None),
 # the raw output only). Declared beside each step and checked against the parser's own return annotation
 # (tests/test_typed_api.py), so `lab.run(SERVICE_PS)` is a `StepResult[list[Task]]` to the type checker.
 T_co = TypeVar("T_co", covariant=True)
+# a typed command's tokens (sudo stripped) and its admitted arguments -> what swarmlab says it changed, or None
+Said = Callable[[list[str], Args], "Msg | None"]
 
 
 class Where(Enum):
@@ -85,6 +87,13 @@ class Step(Generic[T_co]):
     defaults: Mapping[str, object] = field(default_factory=dict)
     bound: b.Bound | None = None                 # what a student may type of its arguments (raises `Refused`)
     forms: tuple[str, ...] = ()                  # the step as a student types it (named in a refusal)
+    # what the %swarm magic does with this step, declared here rather than decided elsewhere by its name:
+    plumbing: re.Pattern[str] | None = None      # output lines that are the lab's own markers: not shown to students
+    counted: str | None = None                   # the argument `%swarm -n N` sets; a recording answers a count it did
+    #                                              not record with the first N recorded answers (`Lab.requests`)
+    exists_is_done: bool = False                 # "already exists" on stderr: created earlier, nothing to do
+    stand_in: Callable[[Args, Vocabulary], None] | None = None  # replaces what the lab never runs (an image)
+    said: tuple[Said, ...] = ()                  # what swarmlab says when it ran a typed command differently
 
     def command(self, **args: object) -> str:
         return self.build(**{**self.defaults, **args})
@@ -482,6 +491,33 @@ def _capture(kind: str) -> Callable[[list[str]], Args | None]:
 
 
 _NS = "namespace"
+# the request loop's per-request marker lines (`echo swarmlab-request $i`): lab plumbing, cut from what students see
+_REQUEST_MARKERS = re.compile(r"(?m)^swarmlab-request \d+\n")
+
+
+def _no_curl(tokens: list[str], args: Args) -> Msg | None:
+    """A typed `curl` ran as busybox wget (the client image has no curl): said."""
+    if "curl" not in tokens:
+        return None
+    target = f"{args.get('target', 'web')}{str(args.get('path', '/')).rstrip('/')}"
+    return Msg(N_("the client image has no curl: swarmlab sent the same GET with busybox wget (`wget -qO- "
+                  "http://{target}`): the answer shown is wget's"), target=target)
+
+
+def _lab_image(args: Args, vocab: Vocabulary) -> None:
+    """The chapter's image (`containous/whoami`) is never pulled: the lab's look-alike runs in its place."""
+    if str(args.get("image")) in b.CHAPTER_IMAGES:
+        args["image"] = vocab.images[b.CHAPTER_IMAGES[str(args["image"])]]
+
+
+def _image_said(tokens: list[str], args: Args) -> Msg | None:
+    typed = next((x for x in tokens if x == args.get("image") or x in b.CHAPTER_IMAGES), None)
+    if typed is None or typed == args.get("image"):
+        return None
+    return Msg(N_("the chapter's {typed} is never pulled here: the lab's look-alike {image} ran"), typed=typed,
+               image=str(args.get("image")))
+
+
 NETWORK_LS: Step[list[Network]] = Step(
     "network_ls", lambda: c.network_ls(), Where.MANAGER, N_("the networks"),
     _exact("docker", "network", "ls"), parser="network_ls",
@@ -508,7 +544,7 @@ SERVICE_LS: Step[list[Service]] = Step(
 SERVICE_CREATE: Step[ServiceChange] = Step(
     "service_create", lambda **a: c.service_create(**a), Where.MANAGER, N_("create a service"),
     _service_create, key=("name", "replicas"), changes=True, timeout=300, parser="service_change",
-    defaults={"replicas": 1},
+    defaults={"replicas": 1}, exists_is_done=True, stand_in=_lab_image, said=(_image_said,),
     bound=b.service_create, forms=tuple(shape.typed(name) for name, shape in b.SHAPES.items()))
 SERVICE_PS: Step[list[Task]] = Step(
     "service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
@@ -539,6 +575,7 @@ REQUESTS: Step[list[Answer]] = Step(
     "requests", lambda container, target="web", n=1, path="/": c.requests(container, target, n, path=path),
     Where.CLIENT, N_("requests from the client"), _requests, parser="whoami",
     key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"},
+    plumbing=_REQUEST_MARKERS, counted="n", said=(_no_curl,),
     bound=b.requests,
     forms=("docker exec $client wget -qO- http://SERVICE   (%swarm -n N: N = 1-100)",))
 PING: Step[PingResult] = Step(
@@ -762,6 +799,6 @@ def admit(command: str, vocab: Vocabulary = b.DEFAULT) -> tuple[Step[object], Ar
         except Refused as exc:
             exc.allowed = exc.allowed or list(step.forms)  # a bound may name the allowed commands itself
             raise
-    if step is SERVICE_CREATE and str(args.get("image")) in b.CHAPTER_IMAGES:  # the lab's look-alike runs
-        args["image"] = vocab.images[b.CHAPTER_IMAGES[str(args["image"])]]
+    if step.stand_in is not None:  # e.g. the chapter's image: the lab's look-alike runs
+        step.stand_in(args, vocab)
     return step, args

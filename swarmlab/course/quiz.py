@@ -18,7 +18,7 @@ from weakref import WeakKeyDictionary
 from swarmlab.course import i18n
 from swarmlab.course.answers import canonical
 from swarmlab.course.exercises import Evidence, Exercise, Params, get
-from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import _, rendered, t
 from swarmlab.lab import Lab
 
@@ -169,7 +169,7 @@ def exercise(exercise_id: str, answer: str | None = None, *, lab: Lab | None = N
                               choices=", ".join(repr(r) for r in REVEALS)))
     try:
         att = attempt(ex, lab, shown=answer is None and reveal is None)
-    except (SwarmlabError, NotRecorded) as exc:
+    except SwarmlabError as exc:
         if answer is not None or reveal is not None:
             raise
         return _Message(unavailable(exercise_id, exc, lang))
@@ -214,7 +214,7 @@ def _widget(att: Attempt, lang: str) -> Any:
     def on_check(event: Any = None) -> None:
         try:
             out.value = grade(att, box.value, lang)._repr_html_()
-        except (SwarmlabError, NotRecorded) as exc:
+        except SwarmlabError as exc:
             out.value = html.escape(unavailable(ex.id, exc, lang))
 
     def on_explain(event: Any) -> None:
@@ -223,7 +223,7 @@ def _widget(att: Attempt, lang: str) -> Any:
     def on_reveal(event: Any) -> None:
         try:
             text = _("Solution: {answer}", lang, answer=solution(att, lang))
-        except (SwarmlabError, NotRecorded) as exc:
+        except SwarmlabError as exc:
             text = unavailable(ex.id, exc, lang)
         out.value = shown(text)
 

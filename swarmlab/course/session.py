@@ -15,7 +15,7 @@ from typing import Any
 from swarmlab import recordings
 from swarmlab.course import frames, i18n
 from swarmlab.course.lessons import lesson
-from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import N_, _, t
 from swarmlab.lab import Lab
 
@@ -83,15 +83,11 @@ def names(lab: Lab) -> dict[str, Any]:
     found: dict[str, Any] = {"net": lab.network, "web_image": lab.images.get("web"),
                              "client_image": lab.images.get("client"),
                              "client": None, "client_node": None, "lb": None}
-    strict = lab.strict
-    lab.strict = True
     try:
         found["client_node"], found["client"] = lab.client_container()
         found["lb"] = lab.lb_namespace(found["client_node"])
-    except (SwarmlabError, NotRecorded):
+    except SwarmlabError:  # not there yet (live), or not in the recording (`NotRecorded`)
         pass
-    finally:
-        lab.strict = strict
     return found
 
 

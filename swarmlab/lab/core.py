@@ -84,11 +84,9 @@ class Lab:
 
     def __init__(self, transport: Transport, mode: str, *, manager: str | None = None,
                  swarm_nodes: Iterable[str] | None = None, images: dict[str, str] | None = None,
-                 network: str = "mynet", source: str = "", strict: bool = True,
+                 network: str = "mynet", source: str = "",
                  users: dict[str, str] | None = None) -> None:
         self.transport = transport
-        # strict=False: a step a recording does not hold returns a result saying so instead of raising NotRecorded
-        self.strict = strict
         self.mode = mode
         self.network = network
         self.images = {**RIG_IMAGES, **(images or {})}
@@ -126,7 +124,7 @@ class Lab:
             replay = ReplayTransport(path, key=key_of, answers=transcript_answers)
             prov = replay.recording.provenance
             return cls(replay, "replay", manager=prov.get("manager"), swarm_nodes=prov.get("swarm_nodes"),
-                       images=prov.get("images"), strict=False, users=prov.get("users"),
+                       images=prov.get("images"), users=prov.get("users"),
                        source=f"{replay.recording.title} ({replay.description})")
         if mode == "record":
             from swarmlab.transport.recording import writable
@@ -191,13 +189,13 @@ class Lab:
 
     @property
     def live(self) -> bool:
-        """True when commands reach a swarm now (the transport holds no recorded answers)."""
-        return self.transport.holdings(self.manager, "network_ls") is None
+        """True when commands reach a swarm now (the transport says so: `Transport.replays`); for the badge."""
+        return not self.transport.replays
 
     @property
     def replaying(self) -> bool:
-        """True when the transport only holds recorded answers (it cannot change the swarm)."""
-        return not self.live
+        """True when the transport answers from a recording (it cannot change the swarm); for the badge."""
+        return self.transport.replays
 
     def user(self, node: str) -> str:
         """The login on `node` (for prompts): the inventory's, or root (the rig's)."""
@@ -241,13 +239,8 @@ class Lab:
         spec = cast("Step[T]", STEPS[step]) if isinstance(step, str) else step
         target = self.node(node, spec)
         command = self._command(spec, target, args)
-        try:
-            r = self.transport.run(target, command, timeout=timeout or spec.timeout, sudo=spec.privileged,
-                                   step=spec.name, latest=latest, on_output=on_output)
-        except NotRecorded as exc:
-            if self.strict:
-                raise
-            return self._not_recorded(spec, target, command, exc, typed)
+        r = self.transport.run(target, command, timeout=timeout or spec.timeout, sudo=spec.privileged,
+                               step=spec.name, latest=latest, on_output=on_output)
         return self._checked(spec, target, r, parse=parse, typed=typed)
 
     def _run_together(self, node: str, *calls: tuple[Step[Any], dict[str, object]]) -> list[StepResult[Any]]:
@@ -259,8 +252,6 @@ class Lab:
         if len({spec.privileged for spec in specs}) != 1:
             raise SwarmlabError(t("_run_together: {steps} differ in privilege", steps=", ".join(s.name for s in specs)))
         target = self.node(node)
-        if not self.live:  # a recording answers each step as recorded, whether or not it ran in a batch
-            return [self._or_failed(spec.name, target, partial(self.run, spec, target, **args)) for spec, args in calls]
         commands = [(self._command(spec, target, dict(args)), spec.name) for spec, args in calls]
         answers = self.transport.run_many(target, commands, timeout=max(s.timeout for s in specs),
                                           sudo=specs[0].privileged)
@@ -277,17 +268,13 @@ class Lab:
             args["namespace"] = self.lb_namespace(target)
         return spec.command(**args)
 
-    def _not_recorded(self, spec: Step[T], target: str, command: str, exc: NotRecorded, typed: str) -> StepResult[T]:
-        said = str(exc).split(" is not in the recording")[0]
-        missing: StepResult[T] = StepResult(spec.name, target, command, "", None, replayed=True, typed=typed,
-                                            note=t("not in this recording: {error}", error=said))
-        self.log.append(missing)
-        return missing
-
     def _checked(self, spec: Step[T], target: str, r: CommandResult, *, parse: bool = True,
                  typed: str = "") -> StepResult[T]:
         """`r` as the step's result; a failure raises (`CommandFailed`, `SudoPasswordRequired` with its hint)
-        unless failure is data for this step."""
+        unless failure is data for this step; a command that did not run (`r.error`: unreachable, not recorded)
+        raises its error."""
+        if r.error is not None:
+            raise r.error
         if not spec.failure_is_data:
             r.check()
         return self._result(spec, target, r, parse=parse, typed=typed)
@@ -304,7 +291,9 @@ class Lab:
     def _failed(self, name: str, node: str, exc: Exception, answer: CommandResult | None = None) -> StepResult[Any]:
         failed: StepResult[Any] = StepResult(
             name, node, answer.command if answer else "", answer.stdout + answer.stderr if answer else "",
-            answer.exit_code if answer else None, note=t("could not read: {error}", error=exc), error=exc,
+            answer.exit_code if answer else None, error=exc,
+            note=t("not in this recording: {error}", error=exc.asked) if isinstance(exc, NotRecorded) else
+            t("could not read: {error}", error=exc),
             replayed=not self.live,
             started=answer.started if answer else None)
         self.log.append(failed)
@@ -408,9 +397,9 @@ class Lab:
 
     def client_container(self) -> tuple[str, str]:
         node = self.client_node()
-        listed = self.run(st.CONTAINER_LS, node, service="client", latest=True)
-        if listed.exit_code is None and listed.note.startswith("not in this recording"):
-            self.log.remove(listed)  # a transcript listed every container (`docker container ls`): read that
+        try:
+            listed = self.run(st.CONTAINER_LS, node, service="client", latest=True)
+        except NotRecorded:  # a transcript listed every container (`docker container ls`): read that
             listed = self.run(st.CONTAINER_LS, node, latest=True)
         ids = [x.id for x in listed.value or [] if x.service == "client"]
         if not ids:
@@ -454,11 +443,8 @@ class Lab:
         recorded commands as needed (their outputs shown verbatim), renumbered 1..n; fewer if it holds fewer,
         and the note says so."""
         if not held:
-            if self.strict:
-                raise NotRecorded(t("[{node}] no requests to {service} in the recording {source}", node=node,
-                                    service=service, source=self.source), node=node)
-            return StepResult("requests", node, "", "", None, replayed=True,
-                              note=t("not in this recording: requests to {service}", service=service))
+            raise NotRecorded(t("[{node}] no requests to {service} in the recording {source}", node=node,
+                                service=service, source=self.source), node=node)
         answers: list[whoami.Answer] = []
         used: list[CommandResult] = []
         for r in held:
@@ -537,18 +523,18 @@ class Lab:
     def view(self, node: str, service: str = "web") -> NodeView:
         """Everything one node shows about the network's load balancing, parsed."""
         v = NodeView(node=node, network_name=self.network)
-        v.networks = self.networks(latest=True).value or []
-        v.netns = self.namespaces(node).value or []
-        inspected = self.inspect_network(node)
-        nets = inspected.value or []
+        held = _held  # a reading the recording does not hold (`NotRecorded`) is None: the chain shows what there is
+        v.networks = held(partial(self.networks, latest=True)) or []
+        v.netns = held(partial(self.namespaces, node)) or []
+        nets = held(partial(self.inspect_network, node)) or []
         v.inspect = nets[0] if nets else None
         namespace = self._lb_namespace_in(node, v.networks, v.netns)  # looked up once, from what we have
-        v.lb_addresses = self.addresses(node, namespace).value or []
-        v.marks = self.marks(node, namespace).value
-        v.ipvs = self.ipvs(node, namespace=namespace).value
-        v.tasks = [] if self.recorded(st.SERVICE_PS, self.manager) == [] else self.tasks(service).value or []
+        v.lb_addresses = held(partial(self.addresses, node, namespace)) or []
+        v.marks = held(partial(self.marks, node, namespace))
+        v.ipvs = held(partial(self.ipvs, node, namespace=namespace))
+        v.tasks = held(partial(self.tasks, service)) or []  # a transcript without `docker service ps`: none
         if v.inspect is None or not any(s.name == service and s.vip for s in v.inspect.services):
-            pinged = self.ping(service).value
+            pinged = held(partial(self.ping, service))
             if pinged is not None and pinged.destination_ip:
                 v.resolved_vip[service] = pinged.destination_ip
         return v
@@ -565,7 +551,7 @@ class Lab:
         for node in nodes or self.lb_nodes():
             try:
                 views.append(self.view(node, service))
-            except (SwarmlabError, NotRecorded) as exc:
+            except SwarmlabError as exc:
                 if nodes is not None:
                     raise
                 self.log.append(StepResult("vip_chain", node, "", "", None, note=t("skipped: {error}", error=exc)))
@@ -600,7 +586,7 @@ class Lab:
     def _ipvs_stats(self, node: str) -> pd.DataFrame | None:
         try:
             return self.ipvs(node, stats=True).frame
-        except (SwarmlabError, NotRecorded):
+        except SwarmlabError:
             return None
 
     def trace_request(self, service: str = "web", port: int = 80) -> Trace:
@@ -876,6 +862,14 @@ class Lab:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
+
+
+def _held(read: Callable[[], StepResult[T]]) -> T | None:
+    """`read()`'s parsed value; None when it could not be had (a recording that does not hold it)."""
+    try:
+        return read().value
+    except NotRecorded:
+        return None
 
 
 def _readings(snap: dict[str, NodeState], manager: str, kernel: bool) -> Readings:

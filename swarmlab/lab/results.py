@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 
+from swarmlab.errors import NotRecorded
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -41,6 +43,11 @@ class StepResult(Generic[T_co]):
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+    @property
+    def not_recorded(self) -> bool:
+        """True when a recording did not hold this step (`error` is the transport's `NotRecorded`)."""
+        return isinstance(self.error, NotRecorded)
 
     def text(self) -> str:
         """The step as a terminal would show it, then the parsed table."""

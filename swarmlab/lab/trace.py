@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from swarmlab.commands import steps as S
-from swarmlab.errors import SwarmlabError
+from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.i18n import LANGS, N_, Joined, Listed, Msg, _, t
 from swarmlab.lab.results import StepResult
 from swarmlab.parsers.conntrack import Entry as ConntrackEntry
@@ -354,11 +354,13 @@ def _sandbox(lab: Lab, node: str, container: str) -> str:
 
 
 def _start(lab: Lab, p: CapturePoint) -> None:
-    started = lab.run(S.CAPTURE_START, p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
-    pid = started.output.strip().splitlines()[-1] if started.output.strip() else ""
-    if started.exit_code is None and started.note.startswith("not in this recording"):
+    try:
+        started = lab.run(S.CAPTURE_START, p.node, capture=p.name, bpf=p.bpf, namespace=p.namespace, parse=False)
+    except NotRecorded:
         raise SwarmlabError(t("[{node}] the capture {capture} with this filter is not in this recording (a replay "
-                              "answers only the recorded service and port): run it live", node=p.node, capture=p.name))
+                              "answers only the recorded service and port): run it live", node=p.node,
+                              capture=p.name)) from None
+    pid = started.output.strip().splitlines()[-1] if started.output.strip() else ""
     if not pid.isdigit():
         raise SwarmlabError(t("[{node}] the capture {capture} did not start: {output}", node=p.node, capture=p.name,
                               output=started.output.strip()[:200]))

@@ -30,6 +30,10 @@ NodeRef = str | Node
 class Transport(ABC):
     """Runs shell commands on named nodes. Every command has a timeout."""
 
+    # True for a transport that answers from a recording (it reaches no swarm and cannot change one): what the lab
+    # shows as its badge. The lab's behaviour never branches on it: a recording answers each call itself.
+    replays: bool = False
+
     def __init__(self, nodes: Iterable[Node]) -> None:
         self.nodes: dict[str, Node] = {n.name: n for n in nodes}
 

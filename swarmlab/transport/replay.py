@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ Answers = Callable[[str, Any], bool]
 
 
 class ReplayTransport(Transport):
+    replays = True
+
     def __init__(self, recording: str | Path | Recording, key: KeyOf | None = None,
                  answers: Answers | None = None) -> None:
         self._key_of: KeyOf = key or (lambda command: None)
@@ -102,7 +104,7 @@ class ReplayTransport(Transport):
         name = self.node(node).name
         key, found = self._entries(name, command, step)
         if not found:
-            raise NotRecorded(self._not_recorded(name, command, step), node=name)
+            raise self._not_recorded(name, command, step)
         if latest:
             i = len(found) - 1
             self._read_latest.add(key)
@@ -124,16 +126,30 @@ class ReplayTransport(Transport):
         result = entry.result()
         return result.check() if check else result
 
+    def run_many(self, node: NodeRef, commands: Sequence[tuple[str, str | None]], *,
+                 timeout: float = DEFAULT_TIMEOUT, sudo: bool = False) -> list[CommandResult]:
+        """Each command answered as recorded, as if run alone (whether or not it ran in a batch live); one the
+        recording lacks, or whose recorded run failed to reach the node, is a result holding that error
+        (`NotRecorded`, ...): the others are answered all the same."""
+        out = []
+        for command, step in commands:
+            try:
+                out.append(self.run(node, command, timeout=timeout, sudo=sudo, step=step))
+            except errors.TransportError as exc:
+                out.append(CommandResult(node=self.node(node).name, command=command, error=exc))
+        return out
+
     def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
             latest: bool = False) -> CommandResult:
         """The recorded answer to `GET /v1.41<path>` (matched exactly, like a command no step recognises)."""
         return self.run(node, api_command(path), timeout=timeout, step=API_STEP, latest=latest)
 
-    def _not_recorded(self, node: str, command: str, step: str | None) -> str:
+    def _not_recorded(self, node: str, command: str, step: str | None) -> NotRecorded:
         recorded = sorted({e.command for e in self.recording.entries if e.node == node})
         close = difflib.get_close_matches(command, recorded, n=3, cutoff=0.3)
         hint = ("; closest recorded: " + "; ".join(repr(c) for c in close)) if close else ""
-        return (f"[{node}] {command!r}{f' (step {step})' if step else ''} is not in the recording "
-                f"{self.recording.title} ({self.recording.path}){hint}. A replay can only show what was recorded: "
-                "run it live on a swarm (`swarmlab rig up` or `vagrant up`, then MODE = \"live\"), or record a "
-                "session that includes it (`swarmlab record`).")
+        asked = f"[{node}] {command!r}{f' (step {step})' if step else ''}"
+        return NotRecorded(f"{asked} is not in the recording {self.recording.title} ({self.recording.path}){hint}. A "
+                           "replay can only show what was recorded: run it live on a swarm (`swarmlab rig up` or "
+                           "`vagrant up`, then MODE = \"live\"), or record a session that includes it (`swarmlab "
+                           "record`).", node=node, asked=asked)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.errors import SwarmlabError
 from swarmlab.viz.allocation import allocation_rows, vip_allocation
 from swarmlab.viz.topology import topology
 
@@ -28,7 +28,7 @@ def inspects(lab: Lab) -> dict[str, NetworkInfo]:
     for node in lab.swarm_nodes:
         try:
             nets = lab.inspect_network(node).value or []
-        except (SwarmlabError, NotRecorded):
+        except SwarmlabError:
             continue
         if nets:
             out[node] = nets[0]
@@ -63,7 +63,7 @@ def topology_inputs(lab: Lab, service: str = "web") -> dict[str, Any]:
     for node in lab.lb_nodes():
         try:
             views.append(lab.view(node, service))
-        except (SwarmlabError, NotRecorded):
+        except SwarmlabError:
             continue
     chain = vip_chain(service, views)
     nets = {v.node: v.inspect for v in views if v.inspect is not None}

@@ -92,7 +92,7 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
     def go(event: Any = None) -> None:
         try:
             sample = lab.sample_requests(slider.value, service, progress=advance)
-        except (NotRecorded, SwarmlabError) as exc:
+        except SwarmlabError as exc:
             status.value = f"<i>{html.escape(rendered(exc, lang))}</i>"
             return
         answered = int(sample.summary["count"].sum()) if len(sample.summary) else 0
@@ -158,7 +158,7 @@ def service_picker(lab: Lab, lang: str = "en") -> Any:
     def show(event: Any = None) -> None:
         try:
             _show(out, lab.vip_chain(dropdown.value))
-        except (NotRecorded, SwarmlabError) as exc:
+        except SwarmlabError as exc:
             _show(out, _("not in this recording: {error}", lang, error=rendered(exc, lang)))
 
     dropdown.observe(show, names="value")
