@@ -72,7 +72,7 @@ def page(s: Summary, class_name: str, lang: str, hub_url: str = "") -> str:
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;margin-bottom:1.5em}}
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:center}} td.wrong{{text-align:left}}</style></head>
 <body><h1>{title}</h1>
-<p><a href="?lang=zh" hreflang="zh-CN">中文</a> · <a href="?lang=en" hreflang="en">English</a>
+<p><a href="?lang=zh" hreflang="zh-CN">zh</a> · <a href="?lang=en" hreflang="en">en</a>
  · <a href="grades.csv">{grades}</a></p>
 <h2>{lessons}</h2>
 <p>{legend}</p>
