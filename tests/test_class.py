@@ -460,6 +460,54 @@ def test_students_kernels_send_progress_and_the_instructor_sees_it(live: Any) ->
 
 
 @pytest.mark.real
+def test_the_instructors_dashboard_in_a_real_browser(live: Any) -> None:
+    """Chromium: the instructor logs in through the hub's form and opens the dashboard (OAuth to the service, no
+    prompt): both students' rows and lesson 01's self-checks, the class's misconception; a student gets 403."""
+    from swarmlab.testing.jupyter import CHROMIUM, CHROMIUM_ARGS, browser_unavailable_reason
+
+    why = browser_unavailable_reason()
+    if why:
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    hub = live
+    ann, bob = STUDENTS
+    teach = _login(hub, INSTRUCTOR)
+    for user in STUDENTS:
+        if not teach.api("GET", f"{PROGRESS}/api/students/{user}").json()["events"]:  # alone (-k): they work first
+            from swarmlab.testing.classhub import run_in_kernel
+
+            run_in_kernel(hub.url, user, _ready(hub, user).token, CELL.format(answers=["3", "2"], driver="bridge"))
+    with sync_playwright() as p:
+        args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            for user in (INSTRUCTOR, ann):
+                page = browser.new_context().new_page()
+                page.goto(f"{hub.url}/hub/login?next={PROGRESS}/")
+                page.fill("#username_input", user)
+                page.fill("#password_input", hub.passwords[user])
+                with page.expect_navigation(timeout=60_000):
+                    page.click("#login_submit")
+                page.wait_for_load_state("load")
+                if user == ann:
+                    response = page.goto(f"{hub.url}{PROGRESS}/")
+                    assert response is not None and response.status == 403
+                    assert not page.locator("#lessons").count()
+                    continue
+                page.wait_for_selector("#lessons", timeout=60_000)
+                assert page.title() == "班级 swlt：学习进度"
+                assert page.locator(f'#lessons tr[data-student="{bob}"] td[data-lesson="01"]').inner_text() == "✓"
+                assert page.locator(f'#lessons tr[data-student="{ann}"] td.reached').inner_text() in ("01", "02")
+                wrong = page.locator('#exercises tr[data-exercise="01.replicas"] td.wrong').inner_text()
+                assert "3 ×" in wrong
+                page.click("a[href='?lang=en']")
+                page.wait_for_selector("text=Right at the first try", timeout=30_000)
+        finally:
+            browser.close()
+
+
+@pytest.mark.real
 def test_stop_leaves_nothing_running(live: Any) -> None:
     hub = live
     from swarmlab.testing.classhub import processes_of
