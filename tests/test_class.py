@@ -498,7 +498,7 @@ def test_the_instructors_dashboard_in_a_real_browser(live: Any) -> None:
                 page.wait_for_selector("#lessons", timeout=60_000)
                 assert page.title() == "班级 swlt：学习进度"
                 assert page.locator(f'#lessons tr[data-student="{bob}"] td[data-lesson="01"]').inner_text() == "✓"
-                assert page.locator(f'#lessons tr[data-student="{ann}"] td.reached').inner_text() in ("01", "02")
+                assert page.locator(f'#lessons tr[data-student="{ann}"] td.reached').inner_text() != "–"
                 wrong = page.locator('#exercises tr[data-exercise="01.replicas"] td.wrong').inner_text()
                 assert "3 ×" in wrong
                 page.click("a[href='?lang=en']")
