@@ -169,3 +169,4 @@ def test_the_store_and_what_the_instructor_sees(tmp_path: Path) -> None:
     assert 'data-student="bob" data-lesson="01"' in zh and "自检未通过：1 项失败" in zh
     en = dashboard.page(s, "lb", "en")
     assert "Right at the first try" in en and "<code>bridge</code> ×1" in en and "50%" in en
+    assert '<a href="/hub/admin">bob</a>' in en  # the hub's users page: servers, last activity

@@ -39,7 +39,7 @@ def _cell(s: Summary, student: str, lesson: str, lang: str) -> str:
             f'title="{html.escape(title)}" style="color:{colour}">{mark}</td>')
 
 
-def page(s: Summary, class_name: str, lang: str, hub_url: str = "") -> str:
+def page(s: Summary, class_name: str, lang: str, hub_base: str = "/") -> str:
     """The whole page: students × lessons, then per exercise the first-try rate and the commonest wrong answers."""
     esc = html.escape
     head = "".join(f"<th>{esc(les)}</th>" for les in s.lessons)
@@ -47,7 +47,7 @@ def page(s: Summary, class_name: str, lang: str, hub_url: str = "") -> str:
     for student in s.students:
         cells = "".join(_cell(s, student, les, lang) for les in s.lessons)
         reached = s.reached.get(student) or "–"
-        link = f'<a href="{esc(hub_url)}/hub/admin">{esc(student)}</a>' if hub_url else esc(student)
+        link = f'<a href="{esc(hub_base)}hub/admin">{esc(student)}</a>'  # the hub's users page (servers, activity)
         rows.append(f'<tr data-student="{esc(student)}"><th>{link}</th><td class="reached">{esc(reached)}</td>'
                     f"{cells}</tr>")
     ex_rows = []

@@ -14,6 +14,7 @@ Under the hub's proxy at /services/swarmlab-progress/:
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -107,7 +108,8 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
             if lang not in ("zh", "en"):
                 raise web.HTTPError(400, "lang must be zh or en")
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.finish(dashboard.page(self.summary(), self.cls["name"], lang))
+            base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
+            self.finish(dashboard.page(self.summary(), self.cls["name"], lang, hub_base=base))
 
     class Grades(Instructor):
         @web.authenticated
@@ -135,7 +137,6 @@ def app(settings: dict[str, Any], prefix: str) -> web.Application:
 
 
 def main(argv: list[str]) -> int:
-    import os
     from urllib.parse import urlparse
 
     settings = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
