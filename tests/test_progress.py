@@ -133,6 +133,8 @@ def _ev(kind: str, lesson: str = "01", **data: Any) -> dict[str, Any]:
     (_ev("attempt", exercise="01.replicas", answer="2", correct=True, attempt=0), "attempt must be the try's"),
     (_ev("attempt", exercise="01.replicas", answer=3, correct=True, attempt=1), "answer must be text"),
     (_ev("selfcheck", checks=[True, "green"]), "checks must be a list of true, false or null"),
+    (_ev("selfcheck", checks=[True] * 101), "at most 100 checks"),
+    (_ev("lesson", "11", state="opened"), "lesson must be one of the course's: 00, 01"),
 ])
 def test_a_bad_event_is_refused_naming_the_field(event: Any, said: str) -> None:
     with pytest.raises(progressdb.BadEvent, match=said.replace("(", r"\(")):

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from swarmlab.course.lessons import LESSONS
 from swarmlab.course.progress import KINDS
 
 metadata = sa.MetaData()
@@ -57,8 +58,10 @@ def row(event: Any) -> dict[str, Any]:
     when = event.get("time")
     if not isinstance(when, (int, float)) or isinstance(when, bool):
         raise BadEvent("time must be a number (seconds since the epoch)")
-    out: dict[str, Any] = {"event_id": _text(event, "id"), "kind": kind, "lesson": _text(event, "lesson", 8),
-                           "time": float(when)}
+    lesson = event.get("lesson")
+    if lesson not in LESSONS:
+        raise BadEvent(f"lesson must be one of the course's: {', '.join(LESSONS)}")
+    out: dict[str, Any] = {"event_id": _text(event, "id"), "kind": kind, "lesson": lesson, "time": float(when)}
     if kind == "attempt":
         out["exercise"] = _text(event, "exercise")
         answer = event.get("answer")
@@ -79,7 +82,9 @@ def row(event: Any) -> dict[str, Any]:
             raise BadEvent("checks must be a list of true, false or null")
         if not isinstance(texts, list) or not all(isinstance(x, str) for x in texts):
             raise BadEvent("texts must be a list of the checks' texts")
-        out["checks"] = json.dumps({"results": checks, "texts": texts}, ensure_ascii=False)[:20000]
+        if len(checks) > 100 or sum(len(x) for x in texts) > MAX_TEXT * 10:
+            raise BadEvent("a self-check has at most 100 checks and their texts 20000 characters")
+        out["checks"] = json.dumps({"results": checks, "texts": texts}, ensure_ascii=False)
         out["correct"] = all(c is not False for c in checks)
     else:
         state = event.get("state")
