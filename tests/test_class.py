@@ -68,6 +68,7 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     (lambda t: t + "[limits]\nactive_servers = true\n", "limits.active_servers = True"),
     (lambda t: t + "limits = 3\n", "limits must be a table"),
     (lambda t: t + "name = 'x'\n", "not valid TOML"),
+    (lambda t: t + "progress_db = 'progress.sqlite'\n", "progress_db must be a database URL"),
 ])
 def test_a_bad_class_file_is_one_line_naming_the_fix(tmp_path: Path, change: Any, said: str) -> None:
     path = write(tmp_path, change(GOOD))
@@ -158,10 +159,15 @@ def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert roles["instructor"]["users"] == ["teach"]
     assert not any(s.startswith(("access:servers", "admin:", "servers")) for s in roles["instructor"]["scopes"])
-    assert c.JupyterHub.services == [{"name": "swarmlab-class", "api_token": "t0k3n"}]
+    status, progress = c.JupyterHub.services
+    assert status == {"name": "swarmlab-class", "api_token": "t0k3n"}
+    assert progress["name"] == "swarmlab-progress" and progress["url"].startswith("http://127.0.0.1:")
+    assert progress["command"][1:] == ["-m", "swarmlab.classhub.progress", str(tmp_path / "settings.json")]
+    assert "access:services!service=swarmlab-progress" in roles["instructor"]["scopes"]
     spawner = SimpleNamespace(user=SimpleNamespace(name="ann"), environment={})
     c.Spawner.pre_spawn_hook(spawner)
-    assert spawner.environment == {"SWARMLAB_MODE": "replay"}
+    assert spawner.environment == {"SWARMLAB_MODE": "replay", "SWARMLAB_PROGRESS_URL":
+                                   "http://127.0.0.1:8000/services/swarmlab-progress/api/events"}
     assert str(tmp_path) in c.JupyterHub.db_url and c.JupyterHub.pid_file == str(tmp_path / "hub.pid")
 
 
@@ -351,6 +357,156 @@ def test_the_instructor_sees_every_student_but_not_inside_their_servers(live: An
     assert client.api("GET", "/hub/api/user").json()["admin"] is False
 
 
+# --- progress (items 4-5): events from the students' kernels, the instructor's dashboard --------------------------
+
+PROGRESS = "/services/swarmlab-progress"
+CELL = """
+import json
+from swarmlab import course
+from swarmlab.course import progress
+progress.TIMEOUT = 2  # the test's kernel waits 2 s, not 5, for a service that does not answer
+course.start("01", "replay", lang="zh", show=False)
+for answer in {answers!r}:
+    course.exercise("01.replicas", answer=answer)
+course.exercise("01.network-driver", answer={driver!r})
+course.check("01")
+progress.flush()
+print(json.dumps({{"enabled": progress.enabled(), "pending": len(progress.pending())}}))
+"""
+
+
+def _ready(hub: Any, user: str) -> Any:
+    client = _login(hub, user)
+    r = client.api("GET", f"/hub/api/users/{user}")
+    if not (r.json().get("servers") or {}).get("", {}).get("ready"):
+        client.form_post(f"/hub/api/users/{user}/server")
+        client.wait_ready(user)
+    return client
+
+
+def _service_pid(hub: Any) -> int:
+    from swarmlab.testing.classhub import processes_of
+
+    (pid,) = [pid for pid, cmd in processes_of("root") if "swarmlab.classhub.progress" in cmd
+              and str(hub.folder / "settings.json") in cmd]
+    return pid
+
+
+@pytest.mark.real
+def test_students_kernels_send_progress_and_the_instructor_sees_it(live: Any) -> None:
+    """Each student runs lesson 01's cells in a kernel of their own server; the events reach the service as them
+    (the hub names the token's owner); the instructor's dashboard, CSV and API show both; students get 403."""
+    import signal
+
+    from swarmlab.testing.classhub import run_in_kernel
+
+    hub = live
+    ann, bob = STUDENTS
+    said = {}
+    for user, answers, driver in ((ann, ["3", "2"], "overlay"), (bob, ["3", "2"], "bridge")):
+        client = _ready(hub, user)
+        said[user] = json.loads(run_in_kernel(hub.url, user, client.token, CELL.format(answers=answers,
+                                                                                        driver=driver)))
+        assert said[user] == {"enabled": True, "pending": 0}, user
+    teach = _login(hub, INSTRUCTOR)
+    events = {u: teach.api("GET", f"{PROGRESS}/api/students/{u}").json()["events"] for u in STUDENTS}
+    assert [e["kind"] for e in events[ann]] == ["lesson", "attempt", "attempt", "attempt", "selfcheck", "lesson"]
+    assert [(e["exercise"], e["answer"], e["correct"], e["attempt"]) for e in events[bob] if e["kind"] == "attempt"] \
+        == [("01.replicas", "3", False, 1), ("01.replicas", "2", True, 2), ("01.network-driver", "bridge", False, 1)]
+
+    # the service stops answering mid-lesson (SIGSTOP): ann's next events wait in her home, then arrive
+    pid = _service_pid(hub)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        cell = ('from swarmlab import course\nfrom swarmlab.course import progress\nprogress.TIMEOUT = 2\n'
+                'course.start("02", "replay", lang="zh", show=False)\ncourse.exercise("02.tasks-count", answer="x")\n'
+                'progress.flush()\nprint(len(progress.pending()))')
+        queued = int(run_in_kernel(hub.url, ann, hub.clients[ann].token, cell).strip())
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    import pwd
+
+    queue = Path(pwd.getpwnam(ann).pw_dir) / ".swarmlab" / "progress-queue.jsonl"
+    ids = [json.loads(line)["id"] for line in queue.read_text().splitlines()]
+    assert queued == len(ids) >= 2  # lesson 02 opened, the attempt: in ann's home, not lost
+    out = run_in_kernel(hub.url, ann, hub.clients[ann].token,
+                        "from swarmlab.course import progress\nprint(progress.flush(), len(progress.pending()))")
+    assert out.split()[1] == "0"
+    stored = teach.api("GET", f"{PROGRESS}/api/students/{ann}").json()["events"]
+    assert set(ids) <= {e["event_id"] for e in stored} and len(stored) == 6 + len(ids)  # each once: 0 lost
+
+    # the dashboard through the browser's path (the hub's login, then OAuth to the service), and the CSV
+    page = teach.session.get(f"{hub.url}{PROGRESS}/", timeout=60)
+    assert page.status_code == 200 and "班级 swlt：学习进度" in page.text  # the class's language: zh
+    assert f'data-student="{ann}" data-lesson="01"' in page.text and f'data-student="{bob}"' in page.text
+    assert '<tr data-exercise="01.replicas">' in page.text and "<code>3</code> ×2" in page.text
+    assert "Right at the first try" in teach.session.get(f"{hub.url}{PROGRESS}/?lang=en", timeout=60).text
+    csv = teach.session.get(f"{hub.url}{PROGRESS}/grades.csv", timeout=60)
+    assert csv.status_code == 200 and csv.text.splitlines()[1:] == [f"{ann},2,1,1,3,2,1", f"{bob},1,1,1,2,1,0"]
+
+    # students: their own data only, never the dashboard
+    me = hub.clients[ann]
+    assert me.api("GET", f"{PROGRESS}/api/students/{ann}").status_code == 200
+    assert me.api("GET", f"{PROGRESS}/api/students/{bob}").status_code == 403
+    assert me.api("GET", f"{PROGRESS}/").status_code == 403 and me.api("GET", f"{PROGRESS}/grades.csv").status_code \
+        == 403
+    assert me.session.get(f"{hub.url}{PROGRESS}/", timeout=60).status_code == 403  # the browser's path
+    # the payload cannot choose who it is: ann's token, an event claiming to be bob's, is stored as ann's
+    fake = {"id": "forged", "kind": "lesson", "lesson": "05", "state": "opened", "time": 1.0, "student": bob}
+    assert me.api("POST", f"{PROGRESS}/api/events", json={"events": [fake]}).status_code == 200
+    assert not [e for e in teach.api("GET", f"{PROGRESS}/api/students/{bob}").json()["events"] if e["lesson"] == "05"]
+    assert teach.api("POST", f"{PROGRESS}/api/events", json={"events": [fake]}).status_code == 403  # not a student
+    assert me.api("POST", f"{PROGRESS}/api/events", token="not-a-token", json={"events": []}).status_code == 403
+
+
+@pytest.mark.real
+def test_the_instructors_dashboard_in_a_real_browser(live: Any) -> None:
+    """Chromium: the instructor logs in through the hub's form and opens the dashboard (OAuth to the service, no
+    prompt): both students' rows and lesson 01's self-checks, the class's misconception; a student gets 403."""
+    from swarmlab.testing.jupyter import CHROMIUM, CHROMIUM_ARGS, browser_unavailable_reason
+
+    why = browser_unavailable_reason()
+    if why:
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    hub = live
+    ann, bob = STUDENTS
+    teach = _login(hub, INSTRUCTOR)
+    for user in STUDENTS:
+        if not teach.api("GET", f"{PROGRESS}/api/students/{user}").json()["events"]:  # alone (-k): they work first
+            from swarmlab.testing.classhub import run_in_kernel
+
+            run_in_kernel(hub.url, user, _ready(hub, user).token, CELL.format(answers=["3", "2"], driver="bridge"))
+    with sync_playwright() as p:
+        args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            for user in (INSTRUCTOR, ann):
+                page = browser.new_context().new_page()
+                page.goto(f"{hub.url}/hub/login?next={PROGRESS}/")
+                page.fill("#username_input", user)
+                page.fill("#password_input", hub.passwords[user])
+                with page.expect_navigation(timeout=60_000):
+                    page.click("#login_submit")
+                page.wait_for_load_state("load")
+                if user == ann:
+                    response = page.goto(f"{hub.url}{PROGRESS}/")
+                    assert response is not None and response.status == 403
+                    assert not page.locator("#lessons").count()
+                    continue
+                page.wait_for_selector("#lessons", timeout=60_000)
+                assert page.title() == "班级 swlt：学习进度"
+                assert page.locator(f'#lessons tr[data-student="{bob}"] td[data-lesson="01"]').inner_text() == "✓"
+                assert page.locator(f'#lessons tr[data-student="{ann}"] td.reached').inner_text() != "–"
+                wrong = page.locator('#exercises tr[data-exercise="01.replicas"] td.wrong').inner_text()
+                assert "3 ×" in wrong
+                page.click("a[href='?lang=en']")
+                page.wait_for_selector("text=Right at the first try", timeout=30_000)
+        finally:
+            browser.close()
+
+
 @pytest.mark.real
 def test_stop_leaves_nothing_running(live: Any) -> None:
     hub = live
@@ -416,5 +572,5 @@ def test_stop_after_the_hub_crashed_kills_what_it_left(live: Any) -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["class", "stop", str(hub.path)]) == 0
-    assert "was not running; 2 leftover process(es) killed" in out.getvalue()
+    assert "was not running; 3 leftover process(es) killed" in out.getvalue()  # + the progress service
     assert processes_of(STUDENTS[0]) == [] and not server._alive(proxy)

@@ -11,6 +11,7 @@
     active_servers = 60           # JupyterHub.active_server_limit (0: none)
     concurrent_spawns = 10        # JupyterHub.concurrent_spawn_limit
     start_timeout = 120           # Spawner.start_timeout, seconds
+    progress_db = "postgresql://progress@db/lb"  # optional: where progress is stored (default SQLite in the folder)
 
 Everything is checked before anything starts; each mistake is one line naming the key and the fix.
 """
@@ -30,7 +31,7 @@ from swarmlab.errors import InvalidName, SwarmlabError
 LANGUAGES = ("zh", "en")
 PROVIDERS = ("replay", "rig", "pool")
 NOT_YET = ("rig", "pool")  # issue #24 item 2
-KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits")
+KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits", "progress_db")
 REQUIRED = ("name", "language", "provider", "instructors", "students")
 LIMITS: dict[str, tuple[int, int, int]] = {  # key: (default, lowest, highest)
     "active_servers": (0, 0, 10000),
@@ -55,6 +56,7 @@ class ClassFile:
     port: int
     course: Path
     limits: dict[str, int] = field(default_factory=dict)
+    progress_db: str | None = None  # a SQLAlchemy URL; None: SQLite in the class folder
 
     @property
     def users(self) -> tuple[str, ...]:
@@ -148,8 +150,12 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
         if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
             raise _fix(path, f"limits.{key} = {value!r}: give a whole number from {lo} to {hi}")
         checked[key] = value
+    progress_db = data.get("progress_db")
+    if progress_db is not None and (not isinstance(progress_db, str) or "://" not in progress_db):
+        raise _fix(path, "progress_db must be a database URL, e.g. progress_db = \"postgresql://user@host/db\" "
+                         "(leave it out for SQLite in the class folder)")
     return ClassFile(path=path, name=name, language=language, provider=provider, instructors=instructors,
-                     students=students, port=port, course=course.resolve(), limits=checked)
+                     students=students, port=port, course=course.resolve(), limits=checked, progress_db=progress_db)
 
 
 def load(path: str | Path) -> ClassFile:

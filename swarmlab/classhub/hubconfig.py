@@ -9,6 +9,8 @@ What it sets, and why:
   the provider's environment (replay: SWARMLAB_MODE=replay) added per student by a pre-spawn hook;
 * an `instructor` role: list users, read their servers and activity, the admin page (read-only without more
   scopes); students keep JupyterHub's default `user` role (their own server only);
+* the `swarmlab-progress` service (progress.py), started and restarted by the hub: each student's server gets its
+  address (SWARMLAB_PROGRESS_URL), instructors its access scope (the dashboard);
 * a `swarmlab-class` service whose token (in the class folder, 0600) `swarmlab class status` uses;
 * state in the class folder: database, cookie secret, pid files.
 """
@@ -16,27 +18,32 @@ What it sets, and why:
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from swarmlab.classhub import providers
 from swarmlab.classhub.accounts import COURSE_DIR
 from swarmlab.classhub.classfile import ClassFile
+from swarmlab.course.progress import URL_ENV as PROGRESS_ENV
 
 LOOPBACK = "127.0.0.1"
-INSTRUCTOR_SCOPES = ["list:users", "read:users", "read:users:activity", "read:servers", "admin-ui"]
+PROGRESS = "swarmlab-progress"  # the progress service (progress.py): events in, the instructors' dashboard out
+INSTRUCTOR_SCOPES = ["list:users", "read:users", "read:users:activity", "read:servers", "admin-ui",
+                     f"access:services!service={PROGRESS}"]
 SERVICE = "swarmlab-class"
 SERVICE_SCOPES = ["list:users", "read:users:activity", "read:servers"]
 
 
 def settings(cf: ClassFile, folder: Path, *, hub_port: int, api_port: int, chp: str,
-             singleuser: list[str]) -> dict[str, Any]:
+             singleuser: list[str], progress_port: int = 0, python: str = "") -> dict[str, Any]:
     """Everything the hub process needs, as JSON-able data."""
     return {
         "name": cf.name, "language": cf.language, "provider": cf.provider,
         "instructors": list(cf.instructors), "students": list(cf.students),
         "port": cf.port, "hub_port": hub_port, "api_port": api_port, "folder": str(folder),
         "chp": chp, "singleuser": singleuser, "limits": dict(cf.limits),
+        "progress_port": progress_port, "progress_db": cf.progress_db, "python": python,
     }
 
 
@@ -77,10 +84,12 @@ def configure(c: Any, settings_file: str | Path) -> None:
         student = spawner.user.name
         provider.start(student)
         spawner.environment.update(provider.env(student))
+        spawner.environment[PROGRESS_ENV] = progress_events  # the course sends its progress there (course/progress.py)
 
     def post_stop(spawner: Any) -> None:
         provider.stop(spawner.user.name)
 
+    progress_events = f"http://{LOOPBACK}:{s['port']}/services/{PROGRESS}/api/events"
     c.Spawner.pre_spawn_hook = pre_spawn
     c.Spawner.post_stop_hook = post_stop
 
@@ -91,4 +100,9 @@ def configure(c: Any, settings_file: str | Path) -> None:
          "services": [SERVICE]},
     ]
     token = (folder / "service-token").read_text(encoding="utf-8").strip()
-    c.JupyterHub.services = [{"name": SERVICE, "api_token": token}]
+    c.JupyterHub.services = [
+        {"name": SERVICE, "api_token": token},
+        {"name": PROGRESS, "url": f"http://{LOOPBACK}:{s['progress_port']}", "oauth_no_confirm": True,
+         "command": [s["python"] or sys.executable, "-m", "swarmlab.classhub.progress", str(settings_file)],
+         "cwd": str(folder)},
+    ]

@@ -144,7 +144,8 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
         fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_hex(32) + "\n")
-    data = hubconfig.settings(cf, where, hub_port=free_port(), api_port=free_port(), chp=chp, singleuser=singleuser)
+    data = hubconfig.settings(cf, where, hub_port=free_port(), api_port=free_port(), chp=chp, singleuser=singleuser,
+                              progress_port=free_port(), python=sys.executable)
     (where / "settings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     config = where / "jupyterhub_config.py"
     config.write_text("# written by `swarmlab class start`; the settings are in settings.json\n"
@@ -177,8 +178,8 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
 
 
 def _class_processes(cf: ClassFile, where: Path) -> list[int]:
-    """Processes the class left (a hub killed, a crash): its hub, its proxy (proxy.pid, if it is a proxy), the
-    single-user servers of its accounts. Nothing else is ever matched."""
+    """Processes the class left (a hub killed, a crash): its hub, its proxy (proxy.pid, if it is a proxy), its
+    progress service, the single-user servers of its accounts. Nothing else is ever matched."""
     import pwd
 
     uids = set()
@@ -190,6 +191,7 @@ def _class_processes(cf: ClassFile, where: Path) -> list[int]:
     except (OSError, ValueError):
         proxy_pid = None
     config = str(where / "jupyterhub_config.py")
+    settings = str(where / "settings.json")
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -201,7 +203,8 @@ def _class_processes(cf: ClassFile, where: Path) -> list[int]:
             continue
         server = owner in uids and ("jupyterhub.singleuser" in cmdline or "jupyterhub-singleuser" in cmdline)
         proxy = int(entry.name) == proxy_pid and CHP in cmdline
-        if (server or proxy or config in cmdline) and _alive(int(entry.name)):
+        service = "swarmlab.classhub.progress" in cmdline and settings in cmdline  # the hub's progress service
+        if (server or proxy or service or config in cmdline) and _alive(int(entry.name)):
             found.append(int(entry.name))
     return found
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from swarmlab.course import i18n
+from swarmlab.course import i18n, progress
 from swarmlab.course.answers import canonical
 from swarmlab.course.exercises import Evidence, Exercise, Params, get
 from swarmlab.errors import SwarmlabError
@@ -53,6 +53,7 @@ class Attempt:
     evidence: Evidence | None  # None: no lab (an exercise with stored answers only)
     params: Params
     tries: int = 0  # wrong answers so far
+    answers: int = 0  # answers checked so far (the try number of the last one), for the class's progress
     _expected: set[str] | None = field(default=None, repr=False)
 
     @property
@@ -94,7 +95,7 @@ def attempt(ex: Exercise, lab: Lab | None, *, shown: bool = False) -> Attempt:
     evidence = Evidence.now(lab) if lab is not None else None
     with evidence.active() if evidence is not None else nullcontext():
         params = ex.values(lab)
-    new = Attempt(ex, evidence, params, tries=old.tries if old else 0)
+    new = Attempt(ex, evidence, params, tries=old.tries if old else 0, answers=old.answers if old else 0)
     store[ex.id] = new
     return new
 
@@ -103,7 +104,10 @@ def grade(att: Attempt, answer: str, lang: str) -> Verdict:
     ex = att.exercise
     if not str(answer).strip():
         return Verdict(ex.id, answer, False, _("Write an answer first.", lang), att.tries)
-    if ex.matches(answer, att.accepted()):
+    right = ex.matches(answer, att.accepted())
+    att.answers += 1
+    progress.attempt(ex.id, canonical(answer), right, att.answers)  # only in a class (course/progress.py)
+    if right:
         return Verdict(ex.id, answer, True, _("Right!", lang), att.tries)
     att.tries += 1
     hint = ex.text(ex.hint, att.params, lang)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from swarmlab import checks
-from swarmlab.course import i18n
+from swarmlab.course import i18n, progress
 from swarmlab.course.exercises import not_evidence
 from swarmlab.course.lessons import lesson
 from swarmlab.errors import SwarmlabError
@@ -24,4 +24,6 @@ def check(lesson_id: str, *, lab: Lab | None = None, lang: str | None = None) ->
     for other in reports[1:]:  # one report per lesson, whatever number of checks it runs
         report.lines += other.lines
     report.lang = lang or i18n.current()
+    progress.selfcheck(lesson(lesson_id).id, [flag for flag, _text in report.lines],  # only in a class
+                       [str(text) for _flag, text in report.lines])
     return report

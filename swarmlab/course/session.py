@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab import recordings
-from swarmlab.course import frames, i18n
+from swarmlab.course import frames, i18n, progress
 from swarmlab.course.lessons import lesson
 from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import N_, _, t
@@ -39,6 +39,7 @@ def start(lesson_id: str, mode: str | None = None, *, recording: str | Path | No
         mode = "replay"
     lab = Lab.connect(mode, recording=recording, inventory=inventory, record_to=record_to, replace=replace)
     _state.update(lab=lab, lesson=les.id)
+    progress.lesson(les.id, "opened")  # only in a class (course/progress.py)
     shell = shell if shell is not None else _ipython()
     if shell is not None:
         shell.user_ns.update(names(lab))

@@ -135,3 +135,53 @@ class HubClient:
             time.sleep(0.5)
         raise TimeoutError(f"{user}'s server not ready within {timeout} s")
 
+
+
+def run_in_kernel(url: str, user: str, token: str, code: str, timeout: float = 120) -> str:
+    """Run `code` in a new kernel of `user`'s server (through the hub's proxy, with `token`), as a notebook cell
+    does: Jupyter's REST API starts the kernel, its websocket carries the execute request. Returns what the cell
+    printed; raises with the cell's error. The kernel is shut down after."""
+    import asyncio
+    import json
+    import uuid
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    headers = {"Authorization": f"token {token}"}
+    base = f"{url}/user/{user}/api/kernels"
+    r = requests.post(base, headers=headers, json={"name": "python3"}, timeout=60)
+    r.raise_for_status()
+    kernel = r.json()["id"]
+
+    async def execute() -> str:
+        ws = await websocket_connect(HTTPRequest(f"{base.replace('http', 'ws', 1)}/{kernel}/channels",
+                                                 headers=headers, connect_timeout=60))
+        msg_id = uuid.uuid4().hex
+        ws.write_message(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": user, "session": uuid.uuid4().hex,
+                       "date": "", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out: list[str] = []
+        while True:
+            raw = await asyncio.wait_for(ws.read_message(), timeout)
+            if raw is None:
+                raise RuntimeError(f"{user}'s kernel closed its websocket")
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                out.append(content["text"])
+            elif kind == "error":
+                raise RuntimeError(f"{user}'s cell failed: {content['ename']}: {content['evalue']}")
+            elif kind == "status" and content["execution_state"] == "idle":
+                ws.close()
+                return "".join(out)
+
+    try:
+        return asyncio.run(execute())
+    finally:
+        requests.delete(f"{base}/{kernel}", headers=headers, timeout=60)

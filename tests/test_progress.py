@@ -1,0 +1,174 @@
+"""Progress for the class's instructor (issue #24 items 4-5) without a hub: the course's events (nothing outside a
+class; queued in the home and sent, kept while the service is down), the service's storage (checked events, an
+event stored once) and what the dashboard and the grades show. The real hub's service: tests/test_class.py."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from swarmlab import course
+from swarmlab.classhub import dashboard, progressdb
+from swarmlab.course import progress
+from swarmlab.course.lessons import LESSONS
+from swarmlab.ports import free_port
+
+
+class _Service(http.server.BaseHTTPRequestHandler):
+    """A stand-in on loopback that stores what it is sent (the real service, with the hub: test_class.py)."""
+
+    got: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.got.extend(body["events"])
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"stored": 1}')
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv(progress.URL_ENV, raising=False)
+    monkeypatch.delenv(progress.TOKEN_ENV, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def service() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    got: ClassVar[list[dict[str, Any]]] = []
+    handler = type("Svc", (_Service,), {"got": got})
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/services/swarmlab-progress/api/events", got
+    srv.shutdown()
+    srv.server_close()
+
+
+def _lesson_01() -> None:
+    course.start("01", "replay", lang="en", show=False, shell=None)
+    course.exercise("01.replicas", answer="3")
+    course.exercise("01.replicas", answer=" 2 ")
+    course.check("01")
+
+
+def test_outside_a_class_nothing_is_sent_nor_written(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("no network outside a class")
+
+    monkeypatch.setattr(progress.urllib.request, "urlopen", no_network)
+    _lesson_01()
+    assert progress.record("lesson", lesson="01", state="opened") is None
+    assert list(home.iterdir()) == []  # no queue, no folder
+    monkeypatch.setenv(progress.URL_ENV, "http://127.0.0.1:9/x")  # only the URL, no hub token: still outside
+    assert progress.record("lesson", lesson="01", state="opened") is None and list(home.iterdir()) == []
+
+
+def test_in_a_class_the_lesson_sends_its_events_with_the_hub_token(
+        home: Path, monkeypatch: pytest.MonkeyPatch, service: tuple[str, list[dict[str, Any]]]) -> None:
+    url, got = service
+    monkeypatch.setenv(progress.URL_ENV, url)
+    monkeypatch.setenv(progress.TOKEN_ENV, "the-servers-token")
+    monkeypatch.setattr(progress, "record", _synchronous(progress.record))
+    _lesson_01()
+    kinds = [(e["kind"], e.get("state") or e.get("answer") or e.get("passed")) for e in got]
+    assert kinds == [("lesson", "opened"), ("attempt", "3"), ("attempt", "2"), ("selfcheck", True),
+                     ("lesson", "finished")]
+    first, second = got[1], got[2]
+    assert (first["exercise"], first["correct"], first["attempt"]) == ("01.replicas", False, 1)
+    assert (second["correct"], second["attempt"], second["lesson"]) == (True, 2, "01")
+    assert all("student" not in e and "user" not in e for e in got)  # identity: the token's, never the payload's
+    assert progress.pending() == []
+
+
+def _synchronous(record: Any) -> Any:
+    def call(kind: str, **data: Any) -> Any:
+        data["background"] = False
+        return record(kind, **data)
+    return call
+
+
+def test_events_wait_in_the_home_while_the_service_is_down(
+        home: Path, monkeypatch: pytest.MonkeyPatch, service: tuple[str, list[dict[str, Any]]]) -> None:
+    url, got = service
+    monkeypatch.setenv(progress.URL_ENV, f"http://127.0.0.1:{free_port()}/down")  # nothing listens
+    monkeypatch.setenv(progress.TOKEN_ENV, "t")
+    monkeypatch.setattr(progress, "record", _synchronous(progress.record))
+    _lesson_01()
+    queued = progress.pending()
+    assert [e["kind"] for e in queued] == ["lesson", "attempt", "attempt", "selfcheck", "lesson"]
+    queue = home / ".swarmlab" / "progress-queue.jsonl"
+    assert len(queue.read_text().splitlines()) == 5
+    with queue.open("a") as out:
+        out.write('{"cut by a crash\n')  # a line cut mid-write is dropped, the rest kept
+    monkeypatch.setenv(progress.URL_ENV, url)  # the service is back
+    assert progress.flush() == 5
+    assert [e["id"] for e in got] == [e["id"] for e in queued] and progress.pending() == []
+
+
+def _ev(kind: str, lesson: str = "01", **data: Any) -> dict[str, Any]:
+    import uuid
+
+    return {"id": uuid.uuid4().hex, "kind": kind, "time": 1.0, "lesson": lesson, **data}
+
+
+@pytest.mark.parametrize(("event", "said"), [
+    ([], "an event must be a JSON object"),
+    ({"kind": "x"}, "kind must be one of attempt, selfcheck, lesson"),
+    ({**_ev("lesson", state="opened"), "time": "now"}, "time must be a number"),
+    ({**_ev("lesson", state="opened"), "id": ""}, "id must be text of 1 to 64"),
+    (_ev("lesson", state="done"), "state must be \"opened\" or \"finished\""),
+    (_ev("attempt", exercise="01.replicas", answer="2", correct="yes", attempt=1), "correct must be true or false"),
+    (_ev("attempt", exercise="01.replicas", answer="2", correct=True, attempt=0), "attempt must be the try's"),
+    (_ev("attempt", exercise="01.replicas", answer=3, correct=True, attempt=1), "answer must be text"),
+    (_ev("selfcheck", checks=[True, "green"]), "checks must be a list of true, false or null"),
+    (_ev("selfcheck", checks=[True] * 101), "at most 100 checks"),
+    (_ev("lesson", "11", state="opened"), "lesson must be one of the course's: 00, 01"),
+])
+def test_a_bad_event_is_refused_naming_the_field(event: Any, said: str) -> None:
+    with pytest.raises(progressdb.BadEvent, match=said.replace("(", r"\(")):
+        progressdb.row(event)
+
+
+def test_the_store_and_what_the_instructor_sees(tmp_path: Path) -> None:
+    store = progressdb.Store(f"sqlite:///{tmp_path / 'p.sqlite'}")
+    ann = [_ev("lesson", state="opened"),
+           _ev("attempt", exercise="01.replicas", answer="3", correct=False, attempt=1),
+           _ev("attempt", exercise="01.replicas", answer="2", correct=True, attempt=2),
+           _ev("selfcheck", checks=[True, None]), _ev("lesson", state="finished"),
+           _ev("lesson", "02", state="opened")]
+    bob = [_ev("lesson", state="opened"),
+           _ev("attempt", exercise="01.replicas", answer="2", correct=True, attempt=1),
+           _ev("attempt", exercise="01.network-driver", answer="bridge", correct=False, attempt=1),
+           _ev("selfcheck", checks=[False, True])]
+    assert store.add("ann", [progressdb.row(e) for e in ann]) == (6, 0)
+    assert store.add("ann", [progressdb.row(e) for e in ann[:2]]) == (0, 2)  # sent twice: stored once
+    assert store.add("bob", [progressdb.row(e) for e in bob]) == (4, 0)
+    assert store.add("bob", [progressdb.row(ann[0])]) == (1, 0)  # an id is per student
+    s = progressdb.summary(store.of(), ["ann", "bob", "chen"], list(LESSONS))
+    assert s.reached == {"ann": "02", "bob": "01", "chen": None}
+    assert s.cells["ann", "01"].selfcheck is True and s.cells["ann", "01"].finished
+    assert s.cells["bob", "01"].selfcheck is False and not s.cells["bob", "01"].finished
+    assert s.exercises["01.replicas"] == {"students": 2, "first_try_right": 1, "first_try_rate": 0.5,
+                                          "wrong": [("3", 1)]}
+    assert s.exercises["01.network-driver"]["wrong"] == [("bridge", 1)]
+    csv = dashboard.grades_csv(s).splitlines()
+    assert csv[0] == ",".join(dashboard.GRADE_COLUMNS)
+    assert csv[1:] == ["ann,2,1,1,1,1,0", "bob,1,0,0,2,1,1", "chen,0,0,0,0,0,0"]
+    zh = dashboard.page(s, "lb", "zh")
+    assert "班级 lb：学习进度" in zh and "首次即答对" in zh and '<html lang="zh-CN">' in zh
+    assert 'data-student="bob" data-lesson="01"' in zh and "自检未通过：1 项失败" in zh
+    en = dashboard.page(s, "lb", "en")
+    assert "Right at the first try" in en and "<code>bridge</code> ×1" in en and "50%" in en
+    assert '<a href="/hub/admin">bob</a>' in en  # the hub's users page: servers, last activity
