@@ -267,8 +267,10 @@ class Shown:
         ran = (f'<details style="font-size:85%"><summary>{html.escape(self.ran_label)}</summary>'
                f"<code>{html.escape(self.ran)}</code></details>") if self.ran else ""
         footer = f'<div style="font-size:85%;color:#555">{html.escape(self.footer)}</div>' if self.footer else ""
+        colon = _(": ", self.lang)  # "：" after a Chinese label
         note = (f'<div class="swarmlab-note" style="font-family:sans-serif;font-size:90%;white-space:pre-wrap;'
-                f'border:1px dashed {color};padding:4px 8px;margin:2px 0"><b>{html.escape(self.note_label)}</b>: '
+                f'border:1px dashed {color};padding:4px 8px;margin:2px 0"><b>{html.escape(self.note_label)}</b>'
+                f"{html.escape(colon)}"
                 f"{html.escape(self._said())}</div>") if self._said() else ""
         return ('<div class="swarmlab-terminal"><pre style="background:#f6f8fa;border-left:4px solid '
                 f'{color};padding:6px 10px;white-space:pre-wrap;font-family:var(--jp-code-font-family,'

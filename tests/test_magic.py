@@ -166,3 +166,13 @@ def test_a_long_loop_of_answers_keeps_only_the_highlighted_lines() -> None:
     visible, _ = _folded(Shown("$", "loop", answers, ["Hostname"], fold_label=_("show all {n} lines", "en"),
                                gap_label=_("{n} lines not shown", "en"))._repr_html_())
     assert visible.count("Hostname: ") == 20 and "IP: 10.0.1.5" not in visible and "IP: 127.0.0.1" in visible
+
+
+def test_a_notes_label_is_followed_by_the_languages_colon() -> None:
+    """zh-reader-2 #75: a Chinese label takes a full-width colon ("swarmlab 提示：..."), an English one ": "."""
+    from swarmlab.i18n import _
+    from swarmlab.magic import Shown
+
+    zh = Shown("$", "x", "", note="webrr: 已经存在", note_label=_("swarmlab", "zh"), lang="zh")._repr_html_()
+    en = Shown("$", "x", "", note="webrr: already exists", note_label="swarmlab", lang="en")._repr_html_()
+    assert "</b>：webrr" in zh and "</b>: webrr" in en

@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             cat.update(pot, no_fuzzy_matching=True)
             po.parent.mkdir(parents=True, exist_ok=True)
             with po.open("wb") as f:
-                write_po(f, cat, omit_header=True, sort_output=True, ignore_obsolete=True, include_lineno=False)
+                # the header kept and lines as wide as the code's: an extract changes only the entries that changed
+                write_po(f, cat, width=120, sort_output=True, ignore_obsolete=True, include_lineno=False)
     elif args.action == "compile":
         for lang in CATALOGS:
             po_path(lang).with_suffix(".mo").write_bytes(compiled(po_path(lang)))
