@@ -140,12 +140,16 @@ def test_other_forms_of_wrong_answers_stay_wrong(exercise_id: str, answer: str, 
     assert not course.exercise(exercise_id, answer=answer, lab=lab).correct
 
 
-def test_next_task_accepts_either_backend_unless_a_repeat_shows_the_cycle(lab: Lab) -> None:
-    both = exercises._next_scheduled(lab, {"sequence": "a → b → a → b"})
-    assert both == {"a", "b"}
+def test_next_task_is_round_robins_successor_and_the_other_task_is_wrong(lab: Lab) -> None:
+    """en-reader: the exercise used to accept every task when no repeat showed (it could not fail): the question
+    now says the connection is scheduled, so only round robin's successor is right."""
+    assert exercises._next_scheduled(lab, {"sequence": "a → b → a → b"}) == {"a"}
     assert exercises._next_scheduled(lab, {"sequence": "a → b → b → a"}) == {"b"}
-    assert course.exercise("05.next-task", answer="fee5343ca278", lab=lab).correct  # no repeat in rig-session's six
-    assert course.exercise("05.next-task", answer="8a79c43c1f81", lab=lab).correct
+    sequence = exercises._sequence(lab)["sequence"].split(" → ")
+    successor = exercises.next_backend(sequence)
+    (other,) = set(sequence) - {successor}
+    assert course.exercise("05.next-task", answer=successor, lab=lab).correct
+    assert not course.exercise("05.next-task", answer=other, lab=lab).correct
 
 
 def test_computed_answers_follow_the_swarm_not_a_stored_value(lab: Lab, broken: Lab) -> None:

@@ -25,7 +25,6 @@ data, like a compiled catalog); here are the checkers alone. A text may name `{p
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import re
 import weakref
@@ -580,13 +579,9 @@ def _sequence(lab: Lab) -> Params:
 
 
 def _next_scheduled(lab: Lab, p: Params) -> set[str]:
-    """The task the next connection IPVS schedules goes to. A visible repeat is a reused port that did not move the
-    scheduler; without one, a reused port that happened to land on the other task looks just like alternation, so
-    the sequence cannot tell which task is next: then every task that answered is accepted."""
-    sequence = [s.strip() for s in p["sequence"].split("→")]
-    if any(a == b for a, b in itertools.pairwise(sequence)):
-        return {next_backend(sequence)}
-    return set(sequence)
+    """The task round robin gives the next *scheduled* connection (the question says: a new client port): the one
+    after the last in the cycle order. A visible repeat (a reused port) does not move the cycle (`next_backend`)."""
+    return {next_backend([s.strip() for s in p["sequence"].split("→")])}
 
 
 define(Exercise(
