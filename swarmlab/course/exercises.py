@@ -366,12 +366,6 @@ define(Exercise(
 ))
 
 define(Exercise(
-    "00.client-node",
-    expected=lambda lab, p: _node_names(client_node(lab)),
-    labels=NODE_LABELS,
-))
-
-define(Exercise(
     "01.replicas",
     expected=lambda lab, p: {str(len(_running(lab, "web")))},
 ))
