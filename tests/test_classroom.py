@@ -135,6 +135,9 @@ def make_archive(root: Path, gpghome: Path, debs: dict[str, bytes], *, sign: boo
     for f in sorted(index.iterdir()):  # does, though only the compressed ones are served
         data = f.read_bytes()
         lines.append(f" {hashlib.sha256(data).hexdigest()} {len(data):>8} main/binary-amd64/{f.name}")
+    # listed and not served, as Debian's InRelease lists main/i18n/Translation-* (apt fetches them unless told not)
+    english = b"Package: hello\nDescription-md5: 0\nDescription-en: hello\n"
+    lines.append(f" {hashlib.sha256(english).hexdigest()} {len(english):>8} main/i18n/Translation-en")
     release = (f"Origin: Test\nLabel: Test\nSuite: oldstable\nCodename: {SUITE}\n"
                "Date: Sat, 11 Jul 2026 10:16:37 UTC\nArchitectures: amd64\nComponents: main\n"
                "Description: a test archive\nSHA256:\n" + "\n".join(lines) + "\n")
@@ -331,6 +334,61 @@ def test_the_provisioning_writes_only_signed_lines_whose_keyring_the_machine_has
                            "if use_cache; then echo USED; else echo NOT; fi"], capture_output=True, text=True,
                           timeout=30)
     assert proc.stdout.strip() == "NOT" and out.read_text() == ""
+
+
+def test_the_provisioning_reads_a_real_cache_with_apt_as_the_machines_do(
+        tmp_path: Path, signer: tuple[Path, Path]) -> None:
+    """provision-common.sh's own use_cache with the real apt-get (state of its own) on a cache `fill` made from a
+    signed archive whose InRelease lists Translation-en as Debian's does: it reads the cache (the real bring-up
+    failed here: apt fetched the translation the cache does not hold); a cache apt cannot read is dropped from
+    the sources, so the download that follows is not broken by it."""
+    _need("apt-get")
+    _need("bash")
+    home, keyring = signer
+    mirror = make_archive(tmp_path / "mirror", home, DEBS)
+    cache = tmp_path / "cache"
+    fill(cache, [_repo(mirror, keyring)], "amd64", {"hello": None})
+    script = (Path(__file__).resolve().parent.parent / "vagrant" / "provision-common.sh").read_text()
+    function = re.search(r"^use_cache\(\) \{.*?^\}", script, re.M | re.S)
+    assert function is not None
+    sources = tmp_path / "00-swarmlab-cache.list"
+    assert re.fullmatch(r"[A-Za-z0-9/_-]+", str(keyring.parent))  # no regex character in the folder's name
+    # the test's keyring folder stands for the system's keyring folders (this machine's are not touched)
+    body = (function.group(0).replace("/etc/apt/sources.list.d/00-swarmlab-cache.list", str(sources))
+            .replace("/(usr/share|etc/apt)/keyrings/", f"{keyring.parent}/"))
+    assert str(keyring.parent) in body
+    (tmp_path / "apt-state" / "lists" / "partial").mkdir(parents=True)
+    (tmp_path / "apt-cache" / "archives" / "partial").mkdir(parents=True)
+    # apt as a box has it: this machine's apt.conf.d is left out (it may say Acquire::Languages "none", as
+    # Debian's docker images do), so apt fetches what InRelease lists for English, as the real machines do
+    (tmp_path / "no-parts").mkdir()
+    (tmp_path / "apt.conf").write_text(f'Dir::Etc::parts "{tmp_path / "no-parts"}";\nAcquire::Languages {{ "en"; }};\n')
+    sandbox = (f"export APT_CONFIG={tmp_path / 'apt.conf'}; "
+               f"apt-get() {{ command apt-get -o Dir::State={tmp_path / 'apt-state'} "
+               f"-o Dir::Cache={tmp_path / 'apt-cache'} -o APT::Sandbox::User=root \"$@\"; }}")
+
+    def use(cache_dir: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", "-c", f"set -euo pipefail; {sandbox}\n{body}\nCACHE={cache_dir}\n"
+                               "if use_cache; then echo USED; else echo NOT; fi"],
+                              capture_output=True, text=True, timeout=120)
+
+    proc = use(cache)
+    assert proc.stdout.strip() == "USED", proc.stdout + proc.stderr
+    assert sources.read_text().strip() == f"deb [signed-by={keyring}] file:{cache}/test bookworm main"
+    assert "E:" not in proc.stderr, proc.stderr
+    policy = subprocess.run(["apt-cache", "-o", f"Dir::State={tmp_path / 'apt-state'}", "-o",
+                             f"Dir::Etc::sourcelist={sources}", "-o", "Dir::Etc::sourceparts=-", "policy", "hello"],
+                            capture_output=True, text=True, timeout=60)
+    assert "Candidate: 1.0" in policy.stdout, policy.stdout + policy.stderr
+    # the same cache with a tampered index: apt refuses it, the provisioning says so and drops the cache's line
+    packages = cache / "test/dists/bookworm/main/binary-amd64/Packages.xz"
+    packages.write_bytes(lzma.compress(lzma.decompress(packages.read_bytes()).replace(b"Version: 1.0", b"Version: 9")))
+    shutil.rmtree(tmp_path / "apt-state" / "lists")
+    (tmp_path / "apt-state" / "lists" / "partial").mkdir(parents=True)
+    proc = use(cache)
+    assert proc.stdout.strip() == "NOT", proc.stdout + proc.stderr
+    assert "the classroom cache could not be read by apt: downloading instead" in proc.stderr
+    assert not sources.exists()
 
 
 def test_the_defaults_are_the_kits_pin_and_a_trailing_star_matches_as_apt_does() -> None:

@@ -33,8 +33,14 @@ use_cache() {  # the cache's signed repositories (apt verifies them with this ma
             if [ -f "${keyring%%]*}" ]; then echo "$line"; fi
         done > /etc/apt/sources.list.d/00-swarmlab-cache.list
     [ -s /etc/apt/sources.list.d/00-swarmlab-cache.list ] || return 1
-    apt-get update -qq -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/00-swarmlab-cache.list \
-        -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
+    # the cache holds the binary indexes only: Debian's InRelease also lists i18n/Translation-*, which apt fetches
+    # (and fails on, from a file: source) unless told not to (found by the real bring-up)
+    if ! apt-get update -qq -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/00-swarmlab-cache.list \
+            -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 -o Acquire::Languages=none; then
+        echo "the classroom cache could not be read by apt: downloading instead" >&2
+        rm -f /etc/apt/sources.list.d/00-swarmlab-cache.list  # or the next apt-get update fails on it too
+        return 1
+    fi
 }
 
 install_packages() {  # apt-get install "$@": from the cache alone if it holds them all, else after apt-get update
