@@ -12,6 +12,9 @@
     concurrent_spawns = 10        # JupyterHub.concurrent_spawn_limit
     start_timeout = 120           # Spawner.start_timeout, seconds
     progress_db = "postgresql://progress@db/lb"  # optional: where progress is stored (default SQLite in the folder)
+    [kube]                        # optional: the same class on Kubernetes (`swarmlab class kube`; kubefile.py)
+    image = "registry.example/swarmlab-course:zh"
+    guest_image = "registry.example/swarmlab-guest:12"
 
 Everything is checked before anything starts; each mistake is one line naming the key and the fix.
 """
@@ -25,13 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab import paths
+from swarmlab.classhub import kubefile
 from swarmlab.commands import names
 from swarmlab.errors import InvalidName, SwarmlabError
 
 LANGUAGES = ("zh", "en")
 PROVIDERS = ("replay", "rig", "pool")
 NOT_YET = ("rig", "pool")  # issue #24 item 2
-KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits", "progress_db")
+KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits", "progress_db",
+        "kube")
 REQUIRED = ("name", "language", "provider", "instructors", "students")
 LIMITS: dict[str, tuple[int, int, int]] = {  # key: (default, lowest, highest)
     "active_servers": (0, 0, 10000),
@@ -57,6 +62,7 @@ class ClassFile:
     course: Path
     limits: dict[str, int] = field(default_factory=dict)
     progress_db: str | None = None  # a SQLAlchemy URL; None: SQLite in the class folder
+    kube: kubefile.KubeSettings | None = None  # [kube]: the class on Kubernetes (`swarmlab class kube`)
 
     @property
     def users(self) -> tuple[str, ...]:
@@ -154,8 +160,15 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
     if progress_db is not None and (not isinstance(progress_db, str) or "://" not in progress_db):
         raise _fix(path, "progress_db must be a database URL, e.g. progress_db = \"postgresql://user@host/db\" "
                          "(leave it out for SQLite in the class folder)")
+    kube = None
+    if "kube" in data:
+        try:
+            kube = kubefile.parse(data["kube"])
+        except kubefile.KubeTableError as exc:
+            raise _fix(path, str(exc)) from None
     return ClassFile(path=path, name=name, language=language, provider=provider, instructors=instructors,
-                     students=students, port=port, course=course.resolve(), limits=checked, progress_db=progress_db)
+                     students=students, port=port, course=course.resolve(), limits=checked, progress_db=progress_db,
+                     kube=kube)
 
 
 def load(path: str | Path) -> ClassFile:
