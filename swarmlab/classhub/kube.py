@@ -145,6 +145,22 @@ def network_policy(cf: ClassFile) -> dict[str, Any]:
     }
 
 
+def check_no_way_out(policy: dict[str, Any]) -> None:
+    """The policy denies egress by default and allows only peers inside the cluster (pods, or kube-system for DNS):
+    an egress rule without `to` (any destination) or with an ipBlock (addresses outside) is refused."""
+    spec = policy["spec"]
+    name = policy["metadata"]["name"]
+    if "Egress" not in spec.get("policyTypes", []):
+        raise KubeError(f"NetworkPolicy/{name}: policyTypes lacks Egress: the pods' egress would be unrestricted")
+    for i, rule in enumerate(spec.get("egress", [])):
+        peers = rule.get("to")
+        if not peers:
+            raise KubeError(f"NetworkPolicy/{name}: egress[{i}] has no `to`: it allows every destination")
+        for peer in peers:
+            if "ipBlock" in peer or not ({"podSelector", "namespaceSelector"} & set(peer)):
+                raise KubeError(f"NetworkPolicy/{name}: egress[{i}] reaches {peer}: only pods of the cluster")
+
+
 def runtime_class(cf: ClassFile) -> dict[str, Any]:
     """The RuntimeClass the profile names, as kata-deploy makes it (apply only where kata-deploy did not)."""
     name = _kube(cf).runtime_class
@@ -210,17 +226,22 @@ def pods(profile_list: list[dict[str, Any]], students: list[str]) -> list[dict[s
 
 
 def validate(manifest: dict[str, Any], version: str) -> str:
-    """Check `manifest` against Kubernetes `version`'s schema (strict); returns the schema version used."""
+    """Check `manifest` against Kubernetes `version`'s schema (strict: an unknown field fails); returns the schema
+    version used. Only versions whose schemas kubernetes-validate ships are accepted (it would silently use an
+    older one, or fail with an IndexError, for others)."""
     _, _, kv = _imports()
     name = f"{manifest.get('kind', '?')}/{(manifest.get('metadata') or {}).get('name', '?')}"
+    shipped = sorted({kv.utils.major_minor(v) for v in kv.utils.all_versions()}, key=lambda v: int(v.split(".")[1]))
+    if version not in shipped:
+        raise KubeError(f"{name}: no Kubernetes {version} schemas in kubernetes-validate: set kube.kubernetes to a "
+                        f"version from {shipped[0]} to {shipped[-1]}")
     try:
         used: str = kv.validate(manifest, version, strict=True)
     except kv.ValidationError as exc:
         where = ".".join(str(p) for p in exc.absolute_path) or "(top)"
         raise KubeError(f"{name}: {where}: {exc.message.splitlines()[0]} (Kubernetes {version} schema)") from None
-    except (kv.SchemaNotFoundError, kv.VersionNotSupportedError) as exc:
-        raise KubeError(f"{name}: {exc.message}: set kube.kubernetes to a version from "
-                        f"{kv.all_versions()[0]} to {kv.latest_version()}") from None
+    except kv.utils.SchemaNotFoundError as exc:
+        raise KubeError(f"{name}: {exc.message}") from None
     return used
 
 
@@ -244,6 +265,7 @@ def generate(cf: ClassFile, out: Path) -> dict[str, Any]:
     written = yaml.safe_load((made / "values.yaml").read_text(encoding="utf-8"))
     rendered = pods(written["singleuser"]["profileList"], list(cf.students))
     manifests = [network_policy(cf), runtime_class(cf)]
+    check_no_way_out(manifests[0])
     used = ""
     for m in [*manifests, *rendered]:
         used = validate(m, kube.kubernetes)
