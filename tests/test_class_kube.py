@@ -81,6 +81,8 @@ def test_the_profile_makes_a_kata_pod_with_limits_and_the_providers_env(generate
     assert values["hub"]["loadRoles"]["instructor"]["users"] == ["teach"]
     assert "access:servers" not in str(values["hub"]["loadRoles"])
     assert values["singleuser"]["networkPolicy"] == {"enabled": False}  # the chart's own (egress open) is replaced
+    assert values["prePuller"]["extraImages"]["swarmlab-guest"] == {"name": "registry.example/swarmlab-guest",
+                                                                    "tag": "12"}
     for student, pod in pods.items():
         spec = pod["spec"]
         assert spec["runtimeClassName"] == "kata-qemu"
@@ -141,6 +143,15 @@ def test_a_mutated_manifest_fails_validation(generated: Path, file: str, mutate:
                                                                                               "schema)")
     with pytest.raises(kubernetes_validate.ValidationError):  # the library agrees
         kubernetes_validate.validate(manifest, "1.30", strict=True)
+
+
+@pytest.mark.parametrize(("image", "pulled"), [
+    ("registry.example:5000/lab/guest:12", ("registry.example:5000/lab/guest", "12")),
+    ("registry.example:5000/lab/guest", ("registry.example:5000/lab/guest", "latest")),
+    ("guest@sha256:" + "0" * 64, None),  # a digest: the chart's pre-puller wants a tag
+])
+def test_the_guest_image_to_pre_pull(image: str, pulled: tuple[str, str] | None) -> None:
+    assert kube._name_and_tag(image) == pulled
 
 
 def test_each_students_env_comes_from_the_provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -100,10 +100,22 @@ def profile(cf: ClassFile) -> dict[str, Any]:
     }
 
 
+def _name_and_tag(image: str) -> tuple[str, str] | None:
+    """registry/path:tag as (registry/path, tag); None for a digest (the chart's pre-puller wants a tag)."""
+    if "@" in image:
+        return None
+    name, _, tag = image.rpartition(":")
+    return (name, tag) if name and "/" not in tag else (image, "latest")
+
+
 def values(cf: ClassFile) -> dict[str, Any]:
     """Zero to JupyterHub's values: the roster, the instructors' role, the profile; the chart's own singleuser
-    NetworkPolicy off (it allows egress to the internet by default: ours replaces it)."""
+    NetworkPolicy off (it allows egress to the internet by default: ours replaces it); the guest's image pre-pulled
+    on every node (the chart pulls the profile's image, not its extra containers'); 1 GiB homes (the course is
+    ~190 KB; the chart's default is 10 GiB each)."""
     scopes = [s for s in INSTRUCTOR_SCOPES if PROGRESS not in s]  # no progress service on Kubernetes yet
+    guest = _name_and_tag(_kube(cf).guest_image)
+    pre_pull = {"prePuller": {"extraImages": {"swarmlab-guest": {"name": guest[0], "tag": guest[1]}}}} if guest else {}
     return {
         "hub": {
             "config": {"Authenticator": {"allowed_users": sorted(cf.users), "admin_users": []}},
@@ -115,9 +127,11 @@ def values(cf: ClassFile) -> dict[str, Any]:
         },
         "singleuser": {
             "startTimeout": cf.limits["start_timeout"],
+            "storage": {"capacity": "1Gi"},
             "networkPolicy": {"enabled": False},
             "profileList": [profile(cf)],
         },
+        **pre_pull,
     }
 
 
