@@ -78,6 +78,8 @@ def test_the_profile_makes_a_kata_pod_with_limits_and_the_providers_env(generate
                                                                         pods: dict[str, dict[str, Any]]) -> None:
     values = docs(generated / "values.yaml")[0]
     assert values["hub"]["config"]["Authenticator"]["allowed_users"] == ["ann", "bob", "teach"]
+    # never the chart's default DummyAuthenticator (any password): nobody until the department names its own
+    assert values["hub"]["config"]["JupyterHub"] == {"authenticator_class": "null", "admin_access": False}
     assert values["hub"]["loadRoles"]["instructor"]["users"] == ["teach"]
     assert "access:servers" not in str(values["hub"]["loadRoles"])
     assert values["singleuser"]["networkPolicy"] == {"enabled": False}  # the chart's own (egress open) is replaced
