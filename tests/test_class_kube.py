@@ -203,3 +203,14 @@ def test_output_that_is_a_file_and_a_missing_extra_are_one_line(tmp_path: Path,
     with contextlib.redirect_stderr(err):
         assert main(["class", "kube", str(path), "-o", str(tmp_path / "out")]) == 2
     assert err.getvalue().count("\n") == 1 and "pip install 'swarmlab[kube]'" in err.getvalue()
+
+
+def test_the_kube_extra_is_what_the_tests_run() -> None:
+    """`swarmlab class kube` imports kubespawner and kubernetes_validate: the `kube` extra carries them, and the test
+    extra the same requirements (else this file would not run in CI)."""
+    import tomllib
+
+    extras = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert [r.split(">")[0] for r in extras["kube"]] == ["jupyterhub-kubespawner", "kubernetes-validate"]
+    assert set(extras["kube"]) <= set(extras["test"])
