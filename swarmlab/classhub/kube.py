@@ -226,16 +226,19 @@ def pods(profile_list: list[dict[str, Any]], students: list[str]) -> list[dict[s
         hub = SimpleNamespace(public_host="", url="http://hub:8081/hub/", base_url="/hub/",
                               api_url="http://hub:8081/hub/api")
         out = []
-        for i, student in enumerate(students, 1):
-            user = SimpleNamespace(name=student, id=i, url=f"/user/{student}/")
-            spawner = kube_spawner(_mock=True, user=user, hub=hub, profile_list=profile_list)
-            spawner.user_options = {}
-            await spawner.load_user_options()
-            pod = await spawner.get_pod_manifest()
-            client = api_client()
-            out.append(client.sanitize_for_serialization(pod))
-            await client.close()
-            await spawner.api.api_client.close()
+        serializer = api_client()  # one: each loads the system's CA certificates (~20 ms)
+        clients = set()
+        try:
+            for i, student in enumerate(students, 1):
+                user = SimpleNamespace(name=student, id=i, url=f"/user/{student}/")
+                spawner = kube_spawner(_mock=True, user=user, hub=hub, profile_list=profile_list)
+                clients.add(spawner.api.api_client)  # KubeSpawner's shared client, never used for a request
+                spawner.user_options = {}
+                await spawner.load_user_options()
+                out.append(serializer.sanitize_for_serialization(await spawner.get_pod_manifest()))
+        finally:
+            for client in [serializer, *clients]:
+                await client.close()
         return out
 
     with _offline_kubeconfig():
