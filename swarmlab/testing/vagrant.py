@@ -107,7 +107,10 @@ def prepare(state: Path, progress: Progress = print, **settings: str) -> Kit:
            "VAGRANT_CHECKPOINT_DISABLE": "1", "SWARMLAB_BOX": BOX_NAME, "SWARMLAB_LIBVIRT_DRIVER": "qemu",
            "SWARMLAB_LIBVIRT_ISOLATED": "true",
            "SWARMLAB_DOCKER_VERSION": docker, "SWARMLAB_CACHE": str(offline), "SWARMLAB_MEMORY": "1024",
-           "SWARMLAB_CPUS": "1", **settings}
+           "SWARMLAB_CPUS": "1",
+           # the workers wait for the manager's swarm as long as the whole `vagrant up` may take (Kit.vagrant's 1800
+           # s): under emulation with other work alongside, the manager alone took more than the default 15 min
+           "SWARMLAB_JOIN_WAIT": "1700", **settings}
     stamp = home / "swarmlab-box-recipe"
     t0 = time.monotonic()
     if not stamp.exists() or stamp.read_text().strip() != built.directory.name:
