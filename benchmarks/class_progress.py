@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import secrets
 import signal
 import statistics
@@ -127,9 +128,12 @@ class Student:
         del self.queue[:len(batch)]
         return True
 
-    def run(self, url: str, go: threading.Barrier) -> None:
+    def run(self, url: str, go: threading.Barrier, at: list[float]) -> None:
+        """Send the events, the i-th not before `at[i]` seconds after the start (all zero: a burst)."""
         go.wait()
-        for event in self.events:
+        start = time.perf_counter()
+        for event, when in zip(self.events, at, strict=True):
+            time.sleep(max(0.0, start + when - time.perf_counter()))
             self.queue.append({**event, "time": time.time()})  # record(): queued first, then sent
             self.queued_at[event["id"]] = time.perf_counter()
             self._post(url)
@@ -212,8 +216,10 @@ def _stats(ms: list[float]) -> dict[str, float]:
             "mean": round(statistics.fmean(ms), 1)}
 
 
-def run(n: int, folder: Path, template: list[dict[str, Any]]) -> tuple[dict[str, Any], list[float]]:
-    """One run on a fresh hub and database: the run's report and every event's delivery latency (ms)."""
+def run(n: int, folder: Path, template: list[dict[str, Any]], spread: float = 0.0) -> tuple[dict[str, Any],
+                                                                                           list[float]]:
+    """One run on a fresh hub and database: the run's report and every event's delivery latency (ms). `spread`:
+    each student's events at random moments within that many seconds (0: all at once, as fast as answered)."""
     import sqlalchemy as sa
 
     from swarmlab.classhub import progressdb
@@ -242,7 +248,9 @@ def run(n: int, folder: Path, template: list[dict[str, Any]]) -> tuple[dict[str,
         students = [Student(name, tokens[name], [{**e, "id": uuid.uuid4().hex} for e in template])
                     for name in names]
         go = threading.Barrier(n + 1)
-        threads = [threading.Thread(target=s.run, args=(url, go), daemon=True) for s in students]
+        rand = random.Random(n)  # the same schedule every run
+        threads = [threading.Thread(target=s.run, daemon=True, args=(
+            url, go, sorted(rand.uniform(0, spread) for _ in template))) for s in students]
         for t in threads:
             t.start()
         load = os.getloadavg()[0]
@@ -250,7 +258,7 @@ def run(n: int, folder: Path, template: list[dict[str, Any]]) -> tuple[dict[str,
         t0 = time.perf_counter()
         own0 = time.process_time()
         for t in threads:
-            t.join(timeout=TIMEOUT * len(template) * 3 + FLUSH_FOR + 60)
+            t.join(timeout=spread + TIMEOUT * len(template) * 3 + FLUSH_FOR + 60)
         stuck = sum(t.is_alive() for t in threads)
         wall = max(s.done for s in students) - t0
         cpu = {"service": round(_cpu_s(service) - cpu0["service"], 1) if service else None,
@@ -318,22 +326,12 @@ def _stop(hub: subprocess.Popen[bytes], folder: Path) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def commit_ms(folder: Path, wal: bool = False, n: int = 200) -> float:
-    """What one stored event costs the service's store alone on this disk (ms per `Store.add` of one event);
-    `wal`: the same with SQLite's write-ahead log (synchronous=FULL: as durable), which the service does not use."""
-    import sqlalchemy as sa
-
+def commit_ms(folder: Path, n: int = 200) -> float:
+    """What storing one event costs the service's store alone on this disk now (ms per `Store.add` of one event:
+    one SQLite transaction, its fsyncs included)."""
     from swarmlab.classhub import progressdb
 
-    store = progressdb.Store(f"sqlite:///{folder / ('wal' if wal else 'plain')}.sqlite")
-    if wal:
-        @sa.event.listens_for(store.engine, "connect")
-        def _pragma(conn: Any, _record: Any) -> None:
-            cur = conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.close()
-        store.engine.dispose()
+    store = progressdb.Store(f"sqlite:///{folder / 'commit.sqlite'}")
     event = {"kind": "lesson", "lesson": LESSON, "state": "opened", "time": time.time()}
     t0 = time.perf_counter()
     for _ in range(n):
@@ -347,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="the class's progress service under N simulated students")
     ap.add_argument("--students", type=int, default=300, help="simulated students (default 300)")
     ap.add_argument("--runs", type=int, default=3, help="runs, each on a fresh hub and database (default 3)")
+    ap.add_argument("--paced", type=float, default=120.0, metavar="S",
+                    help="then one run with each student's events at random moments within S seconds, as a class "
+                         "running the lesson together (default 120; 0: none)")
     ap.add_argument("--report", type=Path, default=None,
                     help="write the report here instead of the 'progress_service' section of results/class.json")
     args = ap.parse_args(argv)
@@ -354,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--students: give 1 to 2000 (a class file allows at most 2000 users)")
     if not 1 <= args.runs <= 20:
         ap.error("--runs: give 1 to 20")
+    if not 0 <= args.paced <= 3600:
+        ap.error("--paced: give 0 to 3600 seconds")
     template = lesson_events()
     runs, delivery = [], []
     for i in range(args.runs):
@@ -366,27 +369,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run {i + 1}: {one['events_stored']}/{one['events_sent']} stored, {one['events_lost']} lost, "
               f"p50 {one['latency_ms'].get('p50')} ms, p99 {one['latency_ms'].get('p99')} ms, "
               f"{one['throughput_events_per_s']} events/s", flush=True)
+    paced = None
+    if args.paced:
+        with tempfile.TemporaryDirectory(prefix="swarmlab-bench-class-") as tmp:
+            os.chmod(tmp, 0o700)
+            paced, _ms = run(args.students, Path(tmp), template, spread=args.paced)
+        print(f"paced over {args.paced:.0f} s: {paced['events_lost']} lost, p50 {paced['latency_ms'].get('p50')} ms, "
+              f"p99 {paced['latency_ms'].get('p99')} ms", flush=True)
     with tempfile.TemporaryDirectory(prefix="swarmlab-bench-sqlite-") as tmp:
-        commit = {"as the service stores (SQLite's default rollback journal)": commit_ms(Path(tmp)),
-                  "with journal_mode=WAL, synchronous=FULL (not what the service does)": commit_ms(Path(tmp), True)}
-    total = {key: sum(r[key] for r in runs) for key in
+        commit = commit_ms(Path(tmp))
+    total = {key: sum(r[key] for r in [*runs, *([paced] if paced else [])]) for key in
              ("events_sent", "events_stored", "events_lost", "events_stored_not_sent", "posts")}
     result = {
         **header(f"the progress service: {args.students} simulated students each send lesson {LESSON}'s events "
                  "at once through a real JupyterHub (proxy, token check) to the service, SQLite in the class "
-                 f"folder on this machine's disk; {args.runs} runs, each on a fresh hub and database"),
+                 f"folder on this machine's disk; {args.runs} runs of all at once (a burst), each on a fresh hub "
+                 "and database" + (f", then one run paced over {args.paced:.0f} s" if args.paced else "")),
         "students": args.students,
         "events_per_student": len(template),
         "lesson_events": [{k: e[k] for k in ("kind", "exercise", "answer", "correct", "attempt", "state", "checks")
                            if k in e} for e in template],
         **total,
         "latency_ms": _stats(sorted(delivery)),
-        "latency_is": "per event, every run's pooled: from queued in the student's kernel to the service's answer "
+        "latency_is": "per event, the burst runs' pooled: from queued in the student's kernel to the service's answer "
                       "that it is stored (a POST that timed out after 5 s and the resend that carried it included)",
         "throughput_events_per_s": [r["throughput_events_per_s"] for r in runs],
         "runs": runs,
+        **({"paced": {"spread_s": args.paced, "is": f"one more run: each student's {len(template)} events at "
+                      f"random moments within {args.paced:.0f} s (a class running the lesson together), not as fast "
+                      "as answered", **paced}} if paced else {}),
         "post_latency_is": "per answered POST; those that timed out are in posts_failed",
-        "sqlite_ms_per_stored_event": commit,
+        "sqlite_ms_per_stored_event_after_the_runs": commit,
+        "sqlite_is": "the store alone (progressdb.Store.add of one event, 200 times) on the same disk right after "
+                     "the runs: the service stores each POST in one transaction, in its event loop",
         "stands_in": " ".join(__doc__.split("What stands in: ", 1)[1].split("\n\nLost", 1)[0].split()),
     }
     if args.report:

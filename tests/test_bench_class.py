@@ -22,7 +22,7 @@ def test_the_progress_benchmark_in_its_small_mode(tmp_path: Path) -> None:
     except Exception as exc:
         pytest.skip(f"{exc}")
     report = tmp_path / "class.json"
-    assert class_progress.main(["--students", "5", "--runs", "1", "--report", str(report)]) == 0
+    assert class_progress.main(["--students", "5", "--runs", "1", "--paced", "0", "--report", str(report)]) == 0
     said = json.loads(report.read_text())
     kinds = [(e["kind"], e.get("state") or e.get("answer")) for e in said["lesson_events"]]
     assert kinds == [("lesson", "opened"), ("attempt", "bridge"), ("attempt", "overlay"),
