@@ -62,17 +62,20 @@ def _mb(kb: float) -> float:
 
 
 def other_vms(own: int | None) -> list[str]:
-    """The other qemu processes on this machine (their rig home from the command line when it shows)."""
+    """The other qemu processes on this machine: pid, name (-name) or overlay disk, real RSS."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != own:
             try:
-                cmd = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
+                cmd = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes().split(b"\0")]
+                if not cmd[0].endswith("qemu-system-x86_64"):
+                    continue
+                rss = _mb(_status(int(entry.name))["VmRSS"])
+            except (OSError, KeyError):
                 continue
-            if cmd and cmd[0].endswith(b"qemu-system-x86_64"):
-                where = next((a.decode() for a in cmd if b"/run/" in a and a.endswith(b".qcow2")), "")
-                found.append(f"pid {entry.name} {where}".strip())
+            name = cmd[cmd.index("-name") + 1].split(",")[0] if "-name" in cmd else \
+                next((a.split("file=")[-1].split(",")[0] for a in cmd if "overlay.qcow2" in a), "")
+            found.append(f"pid {entry.name} {name} rss {rss:.0f} MiB".replace("  ", " "))
     return found
 
 
@@ -254,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"idle after boot: {idle.report()}")
         from swarmlab.testing.notebooks import error_outputs, execute_all, notebooks
 
+        os.environ.setdefault("SWARMLAB_HOME", tempfile.mkdtemp(prefix="swarmlab-bench-home-"))
         os.environ["SWARMLAB_MODE"] = "live"
         os.environ["SWARMLAB_INVENTORY"] = str(vm.inventory_file())
         lesson = [p for p in notebooks("zh") if p.stem.startswith("01")]
