@@ -233,11 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     others_before = other_vms(None)
     load0 = os.getloadavg()[0]
     t0 = time.monotonic()
-    inv = vm.up(progress)
-    t_up = time.monotonic()
-    state = vm.running()
-    assert state is not None
     try:
+        inv = vm.up(progress)
+        t_up = time.monotonic()
+        state = vm.running()
+        assert state is not None
         attempts = 0
         with swarm.transport(inv) as t:
             while True:
@@ -252,23 +252,26 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"doctor green ({len(checks)} checks) {t_green - t0:.0f} s after up began")
         timings = json.loads((vm.run_dir() / "timings.json").read_text())
         time.sleep(SETTLE_S)
-        with Sampler(state.pid) as idle:
+        with Sampler(state.pid) as sampler:
             time.sleep(args.idle)
-        progress(f"idle after boot: {idle.report()}")
+        idle = sampler.report()
+        progress(f"idle after boot: {idle}")
         from swarmlab.testing.notebooks import error_outputs, execute_all, notebooks
 
         os.environ.setdefault("SWARMLAB_HOME", tempfile.mkdtemp(prefix="swarmlab-bench-home-"))
         os.environ["SWARMLAB_MODE"] = "live"
         os.environ["SWARMLAB_INVENTORY"] = str(vm.inventory_file())
         lesson = [p for p in notebooks("zh") if p.stem.startswith("01")]
-        with Sampler(state.pid, kernels=True) as live:
+        with Sampler(state.pid, kernels=True) as sampler:
             done, seconds, failed = execute_all(lesson, timeout=900, workers=1)
+        live = sampler.report()
         errors = [e for nb in done.values() for e in error_outputs(nb)] + list(failed.values())
-        progress(f"lesson 01 live: {seconds} {failed or ''} {live.report()}")
+        progress(f"lesson 01 live: {seconds} {failed or ''} {live}")
         time.sleep(SETTLE_S)
-        with Sampler(state.pid) as after:
+        with Sampler(state.pid) as sampler:
             time.sleep(args.idle)
-        progress(f"idle after lesson 01: {after.report()}")
+        after = sampler.report()
+        progress(f"idle after lesson 01: {after}")
         others_after = other_vms(state.pid)
     finally:
         vm.down(progress)
@@ -286,9 +289,9 @@ def main(argv: list[str] | None = None) -> int:
                      "`swarmlab doctor` with every check passing; NOT measured: the rig provider (issue #24 item 2) "
                      "does not exist, so the hub's spawn of the student's server and the provider's hand-over of "
                      "the inventory are not in this time"),
-        "idle_after_boot": idle.report(),
-        "lesson_01_live": {**live.report(), "lesson_s": seconds, "errors": errors},
-        "idle_after_lesson": after.report(),
+        "idle_after_boot": idle,
+        "lesson_01_live": {**live, "lesson_s": seconds, "errors": errors},
+        "idle_after_lesson": after,
         "memory_is": "qemu's VmRSS from /proc/PID/status, sampled each second (RssAnon: the guest's RAM it touched)",
         "cpu_is": "qemu's utime+stime from /proc/PID/stat over the window, in cores (1.0 = one core busy)",
         "other_vms_on_this_machine": {"before": others_before, "after": others_after},
