@@ -26,12 +26,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks import header, update_report
+from benchmarks import RESULTS_DIR, header, update_report
 
 TEST_HOMES = "/var/tmp/swarmlab-test-rig"  # the suite's rig homes (Debian 12, -d13) all begin so
 IDLE_S = 60.0
 SETTLE_S = 20.0
 HOST_CORES = 2
+OVERHEAD_MB = 1500.0  # the OS and the class's own processes (hub, proxy, progress service): assumed
 
 
 def host_ram_mb() -> float:
@@ -181,16 +182,21 @@ def carry(rig: dict[str, Any], lab: dict[str, Any], overhead_mb: float, ram_mb: 
     by_memory = _fits(usable_mb, per_student_mb)
     idle, busy = after["cpu_cores_mean"], live["cpu_cores_mean"]
     by_idle_cpu = _fits(HOST_CORES, idle) if idle > 0 else by_memory
-    kept_up = min(by_memory, by_idle_cpu)
-    working = max(1, _fits(HOST_CORES, busy)) if busy > 0 else kept_up
+    # n swarms up, k of them running a lesson: (n - k) * idle + k * busy <= cores, and n within memory
+    up_with = {k: min(by_memory, k + _fits(HOST_CORES - k * busy, idle) if idle > 0 else by_memory)
+               for k in range(1, _fits(HOST_CORES, busy) + 1)} if busy > 0 else {}
+    one = up_with.get(1, 0)
+    two = up_with.get(2)
+    load = live["loadavg_1min"]
     return {
         "host": f"{HOST_CORES} cores, {ram_mb / 1024:.1f} GiB RAM (MemTotal), no KVM (software emulation, tcg)",
         "per_student_memory_mb": round(per_student_mb),
         "memory_for_students_mb": round(usable_mb),
         "swarms_up_by_memory": by_memory,
-        "swarms_up_by_idle_cpu": by_idle_cpu,
-        "swarms_up": kept_up,
-        "students_working_at_once": working,
+        "swarms_up_by_idle_cpu_alone": by_idle_cpu,
+        "swarms_up_with_k_running_a_lesson": up_with,
+        "students": one,
+        "students_are": "swarms kept up on one host with one of them running a lesson at the measured pace",
         "reasoning": " ".join([
             f"Memory: a student's swarm is one qemu whose real RSS reached {vm_mb:.0f} MiB (of the",
             f"{rig['vm_memory_mib']} MiB it is given) with lesson 01 run live, and was",
@@ -200,22 +206,44 @@ def carry(rig: dict[str, Any], lab: dict[str, Any], overhead_mb: float, ram_mb: 
             f"peak during the lesson): ~{per_student_mb:.0f} MiB a student. The host's {ram_mb:.0f} MiB less",
             f"~{overhead_mb:.0f} MiB for the OS, the hub, the proxy and the progress service hold {by_memory} of",
             "them. CPU: without KVM every guest instruction is emulated; an idle swarm (lesson 01's services left",
-            f"running) still costs {idle:.2f} of a core, so 2 cores keep at most {by_idle_cpu} swarms up doing",
-            f"nothing, and a swarm running a lesson took {busy:.2f} cores on average (more at its peaks). So one",
-            f"such host keeps about {kept_up} swarms up",
-            f"({'CPU' if by_idle_cpu < by_memory else 'memory'} is the limit), of which about {working} can run",
-            "lesson commands at the same moment at the speed measured here; more at once share the 2 cores and",
-            "every command slows in proportion. With idle culling (jupyterhub-idle-culler stopping an idle",
-            "student's rig) a host serves the students working now, not the roster. A class of 300 with a swarm",
-            "each needs KVM hosts (Kata or KubeVirt, item 3) or the replay provider; what a KVM host carries is",
-            "not measured (no KVM here)."]),
+            f"running) still costs {idle:.2f} of a core ({by_idle_cpu} idle swarms would fill the 2 cores doing",
+            f"nothing), and a swarm running lesson 01 took {busy:.2f} cores on average over the lesson (measured",
+            f"at load average {load[0]:.0f}-{load[1]:.0f} with other VMs running: on a quiet host it would take",
+            f"more and finish sooner). With n swarms up and k running a lesson, (n - k) x {idle:.2f} + k x",
+            f"{busy:.2f} must stay within 2 cores: {one} swarms up with one lesson running at a time"
+            + (f", {two} with two at once" if two else "") + f"; memory alone would allow {by_memory}. So one",
+            f"host of this kind carries about {one} students with their own swarm, CPU being the limit, and only",
+            "one or two of them working at the same moment at this pace; more share the 2 cores and every command",
+            "slows in proportion. With idle culling (jupyterhub-idle-culler stopping an idle student's rig) it",
+            "serves the students working now, not the roster. A class of 300 with a swarm each needs KVM hosts",
+            "(Kata or KubeVirt, item 3) or the replay provider; what a KVM host carries is not measured (no KVM",
+            "here)."]),
     }
+
+
+def recompute(path: Path, overhead_mb: float) -> dict[str, Any]:
+    """students_per_host again from the measured sections of class.json (no rig)."""
+    report = json.loads(path.read_text())
+    return carry(report["rig_per_student"], report["jupyterlab_per_student"], overhead_mb, host_ram_mb())
+
+
+def _per_host(figures: dict[str, Any]) -> dict[str, Any]:
+    return {**figures, "host_overhead_mb_assumed": OVERHEAD_MB,
+            "host_overhead_is": "assumed, not measured: the OS ~1.1 GB plus the hub, proxy and progress service "
+                                "(~330 MiB together after 300 students: section progress_service)"}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="one rig: spawn to doctor-green, real memory and CPU, idle and live")
     ap.add_argument("--idle", type=float, default=IDLE_S, help=f"seconds of each idle sample (default {IDLE_S:.0f})")
+    ap.add_argument("--recompute", action="store_true",
+                    help="no rig: only the section students_per_host again, from the measured sections")
     args = ap.parse_args(argv)
+    if args.recompute:
+        path = update_report("class", "students_per_host", _per_host(recompute(RESULTS_DIR / "class.json",
+                                                                               OVERHEAD_MB)))
+        print(json.dumps(json.loads(path.read_text())["students_per_host"], indent=2))
+        return 0
     home = os.environ.get("SWARMLAB_RIG_HOME", "")
     if not home or os.path.realpath(home).startswith(TEST_HOMES):
         raise SystemExit("set SWARMLAB_RIG_HOME to a rig home of this benchmark's own (e.g. /var/tmp/bench-rig), "
@@ -296,14 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_is": "qemu's utime+stime from /proc/PID/stat over the window, in cores (1.0 = one core busy)",
         "other_vms_on_this_machine": {"before": others_before, "after": others_after},
     }
-    overhead_mb = 1500.0  # the OS and the class's processes (hub ~140, proxy ~100, service ~90 MB: progress_service)
     update_report("class", "rig_per_student", rig)
     update_report("class", "jupyterlab_per_student", lab)
-    path = update_report("class", "students_per_host", {
-        **carry(rig, lab, overhead_mb, host_ram_mb()),
-        "host_overhead_mb_assumed": overhead_mb,
-        "host_overhead_is": "assumed, not measured: the OS ~1.1 GB plus the hub, proxy and progress service "
-                            "(their RSS after 300 students: section progress_service)"})
+    path = update_report("class", "students_per_host", _per_host(carry(rig, lab, OVERHEAD_MB, host_ram_mb())))
     print(json.dumps(rig, indent=2))
     print(f"written to {path}")
     return 1 if errors else 0

@@ -62,10 +62,14 @@ def test_the_rig_benchmark_never_uses_the_test_rigs_home(home: str | None, monke
 def test_students_per_host_from_the_measured_figures() -> None:
     from benchmarks.class_rig import carry
 
-    rig = {"vm_memory_mib": 4096, "lesson_01_live": {"rss_mb_max": 2000.0, "cpu_cores_mean": 1.5,
-                                                     "kernel_rss_mb_max": 150.0},
+    rig = {"vm_memory_mib": 4096, "lesson_01_live": {"rss_mb_max": 2000.0, "cpu_cores_mean": 0.7,
+                                                     "kernel_rss_mb_max": 150.0, "loadavg_1min": [5.0, 7.0]},
            "idle_after_lesson": {"rss_mb_max": 2100.0, "rss_mb_at_end": 2100.0, "cpu_cores_mean": 0.2}}
     said = carry(rig, {"jupyterlab_server_rss_mb": 90.0}, overhead_mb=1500.0, ram_mb=24000.0)
     assert said["per_student_memory_mb"] == 2340  # the VM's peak (after the lesson) + server + kernel
-    assert (said["swarms_up_by_memory"], said["swarms_up_by_idle_cpu"], said["swarms_up"]) == (9, 10, 9)
-    assert said["students_working_at_once"] == 1 and "memory is the limit" in said["reasoning"]
+    assert (said["swarms_up_by_memory"], said["swarms_up_by_idle_cpu_alone"]) == (9, 10)  # 2 cores hold ten 0.2s
+    # (n - k) * 0.2 + k * 0.7 <= 2: one lesson running -> 7 up, two -> 5
+    assert said["swarms_up_with_k_running_a_lesson"] == {1: 7, 2: 5} and said["students"] == 7
+    assert "7 swarms up with one lesson running at a time, 5 with two at once" in said["reasoning"]
+    lots = carry(rig, {"jupyterlab_server_rss_mb": 90.0}, overhead_mb=1500.0, ram_mb=12000.0)
+    assert lots["swarms_up_with_k_running_a_lesson"] == {1: 4, 2: 4}  # memory the limit: 10500 MiB / 2340
