@@ -188,6 +188,7 @@ def carry(rig: dict[str, Any], lab: dict[str, Any], overhead_mb: float, ram_mb: 
     one = up_with.get(1, 0)
     two = up_with.get(2)
     load = live["loadavg_1min"]
+    limit = "memory" if one >= by_memory else "CPU"
     return {
         "host": f"{HOST_CORES} cores, {ram_mb / 1024:.1f} GiB RAM (MemTotal), no KVM (software emulation, tcg)",
         "per_student_memory_mb": round(per_student_mb),
@@ -208,11 +209,11 @@ def carry(rig: dict[str, Any], lab: dict[str, Any], overhead_mb: float, ram_mb: 
             "them. CPU: without KVM every guest instruction is emulated; an idle swarm (lesson 01's services left",
             f"running) still costs {idle:.2f} of a core ({by_idle_cpu} idle swarms would fill the 2 cores doing",
             f"nothing), and a swarm running lesson 01 took {busy:.2f} cores on average over the lesson (measured",
-            f"at load average {load[0]:.0f}-{load[1]:.0f} with other VMs running: on a quiet host it would take",
-            f"more and finish sooner). With n swarms up and k running a lesson, (n - k) x {idle:.2f} + k x",
-            f"{busy:.2f} must stay within 2 cores: {one} swarms up with one lesson running at a time"
+            f"at load average {load[0]:.0f}-{load[1]:.0f} with other VMs running; on a quiet host it would likely",
+            "take more and finish sooner: not measured). With n swarms up and k running a lesson, (n - k) x",
+            f"{idle:.2f} + k x {busy:.2f} must stay within 2 cores: {one} swarms up with one lesson running at a time"
             + (f", {two} with two at once" if two else "") + f"; memory alone would allow {by_memory}. So one",
-            f"host of this kind carries about {one} students with their own swarm, CPU being the limit, and only",
+            f"host of this kind carries about {one} students with their own swarm, {limit} being the limit, and only",
             "one or two of them working at the same moment at this pace; more share the 2 cores and every command",
             "slows in proportion. With idle culling (jupyterhub-idle-culler stopping an idle student's rig) it",
             "serves the students working now, not the roster. A class of 300 with a swarm each needs KVM hosts",

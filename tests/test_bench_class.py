@@ -71,5 +71,7 @@ def test_students_per_host_from_the_measured_figures() -> None:
     # (n - k) * 0.2 + k * 0.7 <= 2: one lesson running -> 7 up, two -> 5
     assert said["swarms_up_with_k_running_a_lesson"] == {1: 7, 2: 5} and said["students"] == 7
     assert "7 swarms up with one lesson running at a time, 5 with two at once" in said["reasoning"]
+    assert "about 7 students with their own swarm, CPU being the limit" in said["reasoning"]
     lots = carry(rig, {"jupyterlab_server_rss_mb": 90.0}, overhead_mb=1500.0, ram_mb=12000.0)
     assert lots["swarms_up_with_k_running_a_lesson"] == {1: 4, 2: 4}  # memory the limit: 10500 MiB / 2340
+    assert "about 4 students with their own swarm, memory being the limit" in lots["reasoning"]
