@@ -3,7 +3,9 @@ memory (RSS from /proc, not the 4 GiB it is given) and CPU, idle and while lesso
 JupyterLab server costs; and from those, how many students one host of this kind carries.
 
 Run:  SWARMLAB_RIG_HOME=/var/tmp/bench-rig ./run bench class_rig   (root; ~10 minutes; brings up ONE rig in that
-rig home and stops it at the end; never run it in the test rigs' homes). Writes the sections "rig_per_student",
+rig home and stops it at the end; never run it in the test rigs' homes; copy an image in to skip the build:
+`mkdir -p /var/tmp/bench-rig && cp -a /var/tmp/swarmlab-test-rig/{images,accel,debian} /var/tmp/bench-rig/`).
+`--recompute`: only students_per_host again from the measured sections (no rig). Writes the sections "rig_per_student",
 "jupyterlab_per_student" and "students_per_host" of benchmarks/results/class.json (other sections kept).
 
 Not measured: the `rig` provider of the class (issue #24 item 2) does not exist yet, so "spawn" here is the rig's
