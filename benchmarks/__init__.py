@@ -31,6 +31,17 @@ def write_report(name: str, report: dict[str, Any]) -> Path:
     return path
 
 
+def update_report(name: str, section: str, value: dict[str, Any]) -> Path:
+    """Set one section of benchmarks/results/<name>.json (a report several scripts fill), keeping the others."""
+    path = RESULTS_DIR / f"{name}.json"
+    try:
+        report: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        report = {}
+    report[section] = value
+    return write_report(name, report)
+
+
 def measure(fn: Callable[[], object], n: int, warmup: int = 2) -> dict[str, float]:
     """Call `fn` `warmup` times, then time `n` calls: median, mean, p90 and min in ms."""
     for _ in range(warmup):
