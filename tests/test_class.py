@@ -373,6 +373,15 @@ def test_the_copy_reaches_the_swarm_over_ssh(tmp_path: Path, homes: dict[str, Pa
     assert inv["swarm-manager"].key_file != str(sshd.client_key)
     with SSHTransport(inv, known_hosts=inv.extra["known_hosts"]) as t:
         assert t.run("swarm-manager", "echo from-the-swarm").stdout == "from-the-swarm\n"
+    # the instructor's dashboard: the doctor on each swarm, from the service (as root, the instructor's files)
+    ann, bob = provider.health("ann"), provider.health("bob")
+    assert ann is not None and bob is not None
+    assert not ann.ok and ann.passed >= 1 and any(f.startswith("swarm-manager docker") for f in ann.failed)
+    assert not bob.ok and bob.passed == 0 and bob.failed[0].startswith("swarm-manager ssh: ")  # nothing on port 1
+    (tmp_path / "bob.toml").unlink()
+    gone = provider.health("bob")
+    assert gone is not None and gone.failed[0].startswith("pool.bob: ") and "does not exist" in gone.failed[0]
+    assert providers.get("replay").health("ann") is None
 
 
 def test_the_hub_gives_a_pool_students_server_their_copy(tmp_path: Path, homes: dict[str, Path]) -> None:
@@ -389,6 +398,50 @@ def test_the_hub_gives_a_pool_students_server_their_copy(tmp_path: Path, homes: 
         assert spawner.environment["SWARMLAB_MODE"] == "live"
         assert spawner.environment["SWARMLAB_INVENTORY"] == str(copy) and copy.is_file()
         assert f"key-{student}" not in copy.read_text() and f"{student}.toml" in copy.read_text()
+
+
+def test_the_dashboard_shows_each_students_swarm_health() -> None:
+    """The swarm column (a class with swarms only): ✓, ✗ with the failed checks on hover, … before the first check;
+    SwarmHealth runs each provider check once a minute at most, a crash in one is a red line, not lost."""
+    import time
+
+    from swarmlab.classhub import dashboard, health, progressdb
+    from swarmlab.course.lessons import LESSONS
+
+    s = progressdb.summary([], ["ann", "bob", "chen"], list(LESSONS))
+    green = providers.Health(True, 12, (), time.time())
+    red = providers.Health(False, 10, ("swarm-worker1 docker: Cannot connect", "swarm-worker1 ipvs: no ip_vs"),
+                           time.time())
+    zh = dashboard.page(s, "lb", "zh", health={"ann": green, "bob": red, "chen": None})
+    assert "<th>集群</th>" in zh and "项检查全部通过" in zh
+    en = dashboard.page(s, "lb", "en", health={"ann": green, "bob": red, "chen": None})
+    rows = {r.split('"')[0]: r for r in en.split('<tr data-student="')[1:]}
+    assert 'data-health="green"' in rows["ann"] and "12 checks passed" in rows["ann"]
+    assert 'data-health="red"' in rows["bob"] and "✗ 2</td>" in rows["bob"]
+    assert "2 check(s) failed\nswarm-worker1 docker: Cannot connect\nswarm-worker1 ipvs: no ip_vs" in rows["bob"]
+    assert 'data-health="checking"' in rows["chen"]
+    assert "Swarm" not in dashboard.page(s, "lb", "en")  # replay: no swarms, no column
+
+    calls: list[str] = []
+
+    class Provider(providers.ReplayProvider):
+        def health(self, student: str) -> providers.Health | None:
+            calls.append(student)
+            if student == "bob":
+                raise RuntimeError("boom")
+            return green
+
+    checker = health.SwarmHealth(Provider(), ["ann", "bob"])
+    checker.refresh()
+    for _ in range(100):
+        if all(checker.snapshot().values()):
+            break
+        time.sleep(0.05)
+    got = checker.snapshot()
+    assert got["ann"] == green and got["bob"] is not None and got["bob"].failed == ("RuntimeError: boom",)
+    checker.refresh()  # younger than a minute: not checked again
+    checker._pool.shutdown(wait=True)
+    assert sorted(calls) == ["ann", "bob"]
 
 
 # --- a real hub ---------------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ their own, the suite's two rigs (Debian 12 for ann, Debian 13 for bob) as the in
 server gets their own copy of their swarm (inventory, key, known_hosts) and runs lesson 01's cells live in a kernel
 of their own server: what ann's kernel reads is rig 12's swarm (its node IDs, Docker 20.10), bob's rig 13's
 (Docker 26.1); ann's server cannot read bob's key (nor the instructor's originals), and ann's own key does not
-open bob's swarm. Only reading commands run on the rigs: the swarms are left as they were.
+open bob's swarm. The instructor's dashboard shows both at lesson 01, and each swarm's health (the doctor, run by
+the progress service). Only reading commands run on the rigs: the swarms are left as they were.
 
 Both rigs must run at once: marked `two_rigs`, conftest orders this after the Debian 12 rig's other tests and
 before the one that stops it (`rig_down`); the Debian 13 rig is booted here, once, and its tests follow.
@@ -17,6 +18,7 @@ import json
 import os
 import pwd
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,9 +150,24 @@ def test_each_student_works_on_their_own_swarm_debian12_and_debian13(pool_hub: A
                                 timeout=30)
         assert denied.returncode != 0 and "Permission denied" in denied.stderr
 
-    teach = HubClient(hub.url)  # the instructor sees both students at lesson 01 (the progress service)
+    teach = HubClient(hub.url)  # the instructor sees both students at lesson 01 (the progress service) ...
     assert teach.login(INSTRUCTOR, hub.passwords[INSTRUCTOR]).status_code == 302
     teach.new_token(INSTRUCTOR)
     for user in STUDENTS:
         events = teach.api("GET", f"{PROGRESS}/api/students/{user}").json()["events"]
         assert [(e["kind"], e["lesson"]) for e in events][:1] == [("lesson", "01")], events
+    # ... and each one's swarm health: `swarmlab doctor` on it, run by the service when an instructor looks
+    health: dict[str, Any] = {}
+    for _ in range(240):
+        health = teach.api("GET", f"{PROGRESS}/api/health").json()["health"]
+        if all(health.values()):
+            break
+        time.sleep(0.5)
+    for user in STUDENTS:
+        assert health[user]["ok"] and health[user]["passed"] >= 10 and health[user]["failed"] == [], health
+    page = teach.session.get(f"{hub.url}{PROGRESS}/", timeout=60)  # the browser's path
+    assert page.status_code == 200 and "<th>集群</th>" in page.text
+    for user in STUDENTS:
+        assert f'<tr data-student="{user}"><th><a href="/hub/admin">{user}</a></th><td class="swarm" ' \
+               'data-health="green"' in page.text
+    assert clients[ANN].api("GET", f"{PROGRESS}/api/health").status_code == 403  # not for students

@@ -25,7 +25,7 @@ import os
 import pwd
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,11 @@ class Swarm:
     inventory: Inventory
     keys: dict[str, Path]  # node name -> its key file (absolute)
     known_hosts: Path | None
+
+    def resolved(self) -> Inventory:
+        """The inventory with each node's key file as an absolute path (as found from the inventory's folder)."""
+        nodes = [replace(node, key_file=str(self.keys[node.name])) for node in self.inventory]
+        return Inventory(nodes, source=self.inventory.source, extra=dict(self.inventory.extra))
 
     def reach(self) -> dict[tuple[str, ...], str]:
         """How each swarm node is reached (the host:port of every hop, jump hosts first) -> its name. Jump hosts

@@ -9,12 +9,27 @@ start. `rig` (one rig VM per student) is refused by the class file with a one-li
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from swarmlab.classhub import pool
 from swarmlab.errors import SwarmlabError
+
+
+@dataclass(frozen=True)
+class Health:
+    """A student's swarm as `swarmlab doctor` found it (for the instructor's dashboard)."""
+
+    ok: bool
+    passed: int
+    failed: tuple[str, ...]  # each failed check, one line: "node check: detail" (or why nothing could be checked)
+    checked: float  # when (time.time())
+
+    def as_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "passed": self.passed, "failed": list(self.failed), "checked": self.checked}
 
 
 class Provider(Protocol):
@@ -28,6 +43,10 @@ class Provider(Protocol):
 
     def env(self, student: str) -> dict[str, str]:
         """The environment `student`'s server gets: how the course reaches their swarm, and only theirs."""
+
+    def health(self, student: str) -> Health | None:
+        """`swarmlab doctor` on `student`'s swarm (None: no swarm to check). Slow (SSH to every node): the
+        progress service calls it in a thread."""
 
 
 class ReplayProvider:
@@ -43,6 +62,9 @@ class ReplayProvider:
 
     def env(self, student: str) -> dict[str, str]:
         return {"SWARMLAB_MODE": "replay"}
+
+    def health(self, student: str) -> Health | None:
+        return None
 
 
 class PoolProvider:
@@ -75,6 +97,24 @@ class PoolProvider:
 
     def env(self, student: str) -> dict[str, str]:
         return {"SWARMLAB_MODE": "live", "SWARMLAB_INVENTORY": str(pool.copy_path(student))}
+
+    def health(self, student: str) -> Health | None:
+        """The doctor, as root with the instructor's inventory and keys (the same swarm the student's copy names)."""
+        from swarmlab import doctor
+        from swarmlab.transport.ssh import SSHTransport
+
+        now = time.time()
+        if student not in self.inventories:
+            return None
+        try:
+            swarm = pool.open_swarm(student, self.inventories[student])
+            inv = swarm.resolved()
+            with SSHTransport(inv, known_hosts=swarm.known_hosts) as t:
+                checks = doctor.run(t, inv)
+        except SwarmlabError as exc:
+            return Health(False, 0, (str(exc).splitlines()[0],), now)
+        failed = tuple(f"{c.node} {c.name}: {c.detail}".strip() for c in checks if not c.ok)
+        return Health(not failed, len(checks) - len(failed), failed, now)
 
 
 def get(name: str, inventories: Mapping[str, str | Path] | None = None) -> Provider:
