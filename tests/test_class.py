@@ -459,39 +459,21 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from swarmlab.testing import classhub
 
     try:
-        chp = server.find_proxy()
+        server.find_proxy()
     except Exception as exc:
         pytest.skip(f"{exc}")
     tmp = tmp_path_factory.mktemp("class")
     users = [INSTRUCTOR, *STUDENTS, OUTSIDER]
     classhub.remove_accounts(users)  # a run killed before its teardown
-    home = tmp / "home"
     from swarmlab.classhub import accounts
 
     accounts.ensure([OUTSIDER], ROOT / "labs" / "en", tmp / "outsider.tsv")
     outsider = (tmp / "outsider.tsv").read_text().split()
-    path = tmp / "class.toml"
-    port = __import__("swarmlab.ports", fromlist=["free_port"]).free_port()
-    path.write_text(f'name = "swlt"\nlanguage = "zh"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
-                    f'students = {json.dumps(STUDENTS)}\nport = {port}\n')
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SWARMLAB_HOME", str(home))
-    mp.setenv("SWARMLAB_CHP", chp)
-    mp.setenv("SWARMLAB_CLASS_PYTHON", classhub.students_python())
-    cf = classfile.load(path)
-    try:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert main(["class", "start", str(path)]) == 0
-        passwords = dict(line.split("\t") for line in
-                         (home / "classes" / "swlt" / "passwords.tsv").read_text().splitlines())
-        passwords[OUTSIDER] = outsider[1]
-        yield SimpleNamespace(cf=cf, path=path, url=f"http://127.0.0.1:{port}", passwords=passwords,
-                              folder=home / "classes" / "swlt", home=home, said=out.getvalue(), clients={})
-    finally:
-        server.stop(cf, progress=lambda _m: None)
-        mp.undo()
-        classhub.remove_accounts(users)
+    text = (f'name = "swlt"\nlanguage = "zh"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
+            f'students = {json.dumps(STUDENTS)}\n')
+    with classhub.running_class(tmp, text, users) as running:
+        running.passwords[OUTSIDER] = outsider[1]
+        yield running
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ before the one that stops it (`rig_down`); the Debian 13 rig is booted here, onc
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import pwd
@@ -24,8 +22,6 @@ from typing import Any
 
 import pytest
 
-from swarmlab.classhub import classfile, server
-from swarmlab.cli import main
 from swarmlab.inventory import Inventory
 
 pytestmark = [pytest.mark.real, pytest.mark.two_rigs]
@@ -71,38 +67,17 @@ def node_ids(inv: Inventory) -> set[str]:
 @pytest.fixture(scope="module")
 def pool_hub(rig: Inventory, rig13: Inventory, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A class of two students on the two rigs (their inventories as `swarmlab rig up` wrote them)."""
-    from types import SimpleNamespace
-
-    from swarmlab.ports import free_port
     from swarmlab.testing import classhub
 
-    chp = server.find_proxy()
     tmp = tmp_path_factory.mktemp("class-pool")
     users = [INSTRUCTOR, *STUDENTS]
     classhub.remove_accounts(users)  # a run killed before its teardown
-    home = tmp / "home"
-    path = tmp / "class.toml"
-    port = free_port()
-    path.write_text(f'name = "swlp"\nlanguage = "zh"\nprovider = "pool"\ninstructors = ["{INSTRUCTOR}"]\n'
-                    f'students = {json.dumps(STUDENTS)}\nport = {port}\n[pool]\n'
-                    f'{ANN} = "{rig.source}"\n{BOB} = "{rig13.source}"\n')
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SWARMLAB_HOME", str(home))
-    mp.setenv("SWARMLAB_CHP", chp)
-    mp.setenv("SWARMLAB_CLASS_PYTHON", classhub.students_python())
-    cf = classfile.load(path)
-    try:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert main(["class", "start", str(path)]) == 0
-        passwords = dict(line.split("\t") for line in
-                         (home / "classes" / "swlp" / "passwords.tsv").read_text().splitlines())
-        yield SimpleNamespace(cf=cf, url=f"http://127.0.0.1:{port}", passwords=passwords, home=home,
-                              rigs={ANN: rig, BOB: rig13})
-    finally:
-        server.stop(cf, progress=lambda _m: None)
-        mp.undo()
-        classhub.remove_accounts(users)
+    text = (f'name = "swlp"\nlanguage = "zh"\nprovider = "pool"\ninstructors = ["{INSTRUCTOR}"]\n'
+            f'students = {json.dumps(STUDENTS)}\n')
+    with classhub.running_class(tmp, text, users, tables=f'[pool]\n{ANN} = "{rig.source}"\n'
+                                                           f'{BOB} = "{rig13.source}"\n') as running:
+        running.rigs = {ANN: rig, BOB: rig13}  # for the test: which rig is whose
+        yield running
 
 
 def test_each_student_works_on_their_own_swarm_debian12_and_debian13(pool_hub: Any,
