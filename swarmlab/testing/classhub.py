@@ -96,15 +96,14 @@ def running_class(tmp: Path, text: str, users: list[str], tables: str = "") -> I
     path = tmp / "class.toml"
     path.write_text(f"{text}port = {port}\n{tables}")
     home = tmp / "home"
+    cf = classfile.load(path)  # before anything changes: these three may raise
+    chp, python = server.find_proxy(), students_python()
     saved = {k: os.environ.get(k) for k in ("SWARMLAB_HOME", "SWARMLAB_CHP", "SWARMLAB_CLASS_PYTHON")}
-    os.environ["SWARMLAB_CHP"] = server.find_proxy()
-    os.environ["SWARMLAB_CLASS_PYTHON"] = students_python()
-    os.environ["SWARMLAB_HOME"] = str(home)
-    cf = classfile.load(path)
+    os.environ.update(SWARMLAB_CHP=chp, SWARMLAB_CLASS_PYTHON=python, SWARMLAB_HOME=str(home))
     try:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert main(["class", "start", str(path)]) == 0, out.getvalue()
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            assert main(["class", "start", str(path)]) == 0, err.getvalue()
         folder = home / "classes" / cf.name
         passwords = dict(line.split("\t") for line in (folder / "passwords.tsv").read_text().splitlines())
         yield RunningClass(cf, path, f"http://127.0.0.1:{port}", home, folder, passwords, out.getvalue())
