@@ -245,6 +245,14 @@ def _class(args: argparse.Namespace) -> int:
     from swarmlab.classhub import classfile, server
 
     cf = classfile.load(args.file, check_swarms=args.class_command == "start")  # stop: even when a swarm is gone
+    if args.class_command == "kube":
+        from swarmlab.classhub import kube
+
+        info = kube.generate(cf, Path(args.output))
+        print(f"{', '.join(info['files'])} in {info['folder']}: the profile, the NetworkPolicy, the RuntimeClass and "
+              f"{info['students']} students' pods (KubeSpawner's) valid for Kubernetes {info['kubernetes']} "
+              f"(schema {info['schema']}). Offline only: see docs/class.md before a cluster.")
+        return 0
     if args.class_command == "start":
         server.start(cf, progress=lambda m: print(m, flush=True))
     elif args.class_command == "stop":
@@ -348,8 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="CLASS.toml: name, language (zh|en), provider (replay, or pool with a [pool] table: student = "
                     "their swarm's inventory file; rig is not yet), instructors and students (login names), optional "
                     "port (127.0.0.1:PORT, default 8000), course, [limits] active_servers, concurrent_spawns, "
-                    "start_timeout. Example: name = \"lb-2026\", language = "
-                    "\"zh\", provider = \"replay\", instructors = [\"teacher\"], students = [\"alice\", \"bob\"]. "
+                    "start_timeout; [kube] image, guest_image for `class kube`. Example: name = \"lb-2026\", "
+                    "language = \"zh\", provider = \"replay\", instructors = [\"teacher\"], students = [\"alice\", "
+                    "\"bob\"]. "
                     "See docs/class.md.")
     class_sub = klass.add_subparsers(dest="class_command", required=True)
     for name, text in (("start", "make the accounts and homes, start the hub and the proxy"),
@@ -357,6 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
                        ("status", "is the hub up, where, each user's server")):
         p = class_sub.add_parser(name, help=text)
         p.add_argument("file", metavar="CLASS.toml")
+    p = class_sub.add_parser("kube", help="the class on Kubernetes: Zero to JupyterHub values (a Kata profile) and "
+                                          "its NetworkPolicy and RuntimeClass, validated offline, into DIR")
+    p.add_argument("file", metavar="CLASS.toml")
+    p.add_argument("-o", "--output", metavar="DIR", required=True, help="the folder to write the files into")
     klass.set_defaults(func=_class)
 
     p = sub.add_parser("forget-host", help="forget a node's remembered SSH host key (after a VM was rebuilt)")

@@ -58,3 +58,37 @@ def test_a_user_without_the_docker_group_is_told_the_fix(rig13: Inventory) -> No
         with pytest.raises(DockerPermissionDenied, match=r"nodocker may not use the Docker socket.*usermod -aG "
                                                          r"docker nodocker"):
             t.api("swarm-manager", "/info", timeout=30)
+
+
+def test_ctrl_c_during_an_api_request_leaves_the_next_answers_exact(lab: Lab) -> None:
+    """#22.3 on the Engine API path: Ctrl-C in a notebook raises KeyboardInterrupt in the kernel's main thread; here
+    a timer raises it while `GET /events` is in flight (dockerd streams events until `until`, ~10 s away). The
+    interrupted request is abandoned and the next API and CLI answers are exact (not the stream's bytes)."""
+    import signal
+
+    m = lab.manager
+    def service_names() -> list[str]:
+        listed = lab.api("/services")
+        assert isinstance(listed, list)
+        return sorted(s["Spec"]["Name"] for s in listed)
+
+    before = service_names()
+    now = int(lab.transport.run(m, "date +%s", check=True).stdout)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 2.0)
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            lab.api(f"/events?since={now - 3600}&until={now + 10}")
+        assert time.monotonic() - started < 9, "the interrupt did not stop the request"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    info = lab.api("/info")
+    assert isinstance(info, dict) and info["Swarm"]["LocalNodeState"] == "active"
+    assert service_names() == before
+    assert lab.transport.run(m, "echo exact", check=True).stdout == "exact\n"

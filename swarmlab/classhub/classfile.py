@@ -14,6 +14,9 @@
     progress_db = "postgresql://progress@db/lb"  # optional: where progress is stored (default SQLite in the folder)
     [pool]                        # with provider = "pool": each student's swarm, an inventory file (pool.py)
     alice = "swarms/alice.toml"   # relative to this file
+    [kube]                        # optional: the same class on Kubernetes (`swarmlab class kube`; kubefile.py)
+    image = "registry.example/swarmlab-course:zh"
+    guest_image = "registry.example/swarmlab-guest:12"
 
 Everything is checked before anything starts; each mistake is one line naming the key and the fix.
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab import paths
+from swarmlab.classhub import kubefile
 from swarmlab.classhub import pool as pool_mod
 from swarmlab.commands import names
 from swarmlab.errors import InvalidName, SwarmlabError
@@ -34,7 +38,8 @@ from swarmlab.errors import InvalidName, SwarmlabError
 LANGUAGES = ("zh", "en")
 PROVIDERS = ("replay", "rig", "pool")
 NOT_YET = ("rig",)  # issue #24 item 2
-KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits", "progress_db", "pool")
+KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits", "progress_db",
+        "pool", "kube")
 REQUIRED = ("name", "language", "provider", "instructors", "students")
 LIMITS: dict[str, tuple[int, int, int]] = {  # key: (default, lowest, highest)
     "active_servers": (0, 0, 10000),
@@ -61,6 +66,7 @@ class ClassFile:
     limits: dict[str, int] = field(default_factory=dict)
     progress_db: str | None = None  # a SQLAlchemy URL; None: SQLite in the class folder
     pool: dict[str, Path] = field(default_factory=dict)  # provider pool: student -> their swarm's inventory file
+    kube: kubefile.KubeSettings | None = None  # [kube]: the class on Kubernetes (`swarmlab class kube`)
 
     @property
     def users(self) -> tuple[str, ...]:
@@ -158,9 +164,15 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
     if progress_db is not None and (not isinstance(progress_db, str) or "://" not in progress_db):
         raise _fix(path, "progress_db must be a database URL, e.g. progress_db = \"postgresql://user@host/db\" "
                          "(leave it out for SQLite in the class folder)")
+    kube = None
+    if "kube" in data:
+        try:
+            kube = kubefile.parse(data["kube"])
+        except kubefile.KubeTableError as exc:
+            raise _fix(path, str(exc)) from None
     return ClassFile(path=path, name=name, language=language, provider=provider, instructors=instructors,
                      students=students, port=port, course=course.resolve(), limits=checked, progress_db=progress_db,
-                     pool=_pool(path, data, provider, students))
+                     pool=_pool(path, data, provider, students), kube=kube)
 
 
 def _pool(path: Path, data: dict[str, Any], provider: str, students: tuple[str, ...]) -> dict[str, Path]:

@@ -1,0 +1,218 @@
+"""`swarmlab class kube` (issue #24 item 3), offline: the class as Zero to JupyterHub values with a Kata profile, each
+student's pod rendered by KubeSpawner's own get_pod_manifest, every manifest validated against the Kubernetes schemas
+(kubernetes-validate, strict); a mutated manifest fails; the NetworkPolicy lets nothing out of the cluster; every
+mistake in [kube] is one line. No cluster is used (none can run here)."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from swarmlab.classhub import classfile, kube, providers
+from swarmlab.cli import main
+
+KUBE = """\
+[kube]
+image = "registry.example/swarmlab-course:en"
+guest_image = "registry.example/swarmlab-guest:12"
+"""
+GOOD = """\
+name = "lb-kube"
+language = "en"
+provider = "replay"
+instructors = ["teach"]
+students = ["ann", "bob"]
+""" + KUBE
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "class.toml"
+    path.write_text(text)
+    return path
+
+
+def docs(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`swarmlab class kube` through main(), once for the module."""
+    folder = tmp_path_factory.mktemp("kube")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["class", "kube", str(write(folder, GOOD)), "-o", str(folder / "out")]) == 0
+    assert "2 students' pods (KubeSpawner's) valid for Kubernetes 1.30" in out.getvalue()
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def pods(generated: Path) -> dict[str, dict[str, Any]]:
+    """Both students' pods, as KubeSpawner renders them from the values file written."""
+    profiles = docs(generated / "values.yaml")[0]["singleuser"]["profileList"]
+    return {p["metadata"]["annotations"]["hub.jupyter.org/username"]: p for p in kube.pods(profiles, ["ann", "bob"])}
+
+
+def test_every_written_manifest_validates(generated: Path) -> None:
+    assert sorted(p.name for p in generated.iterdir()) == ["networkpolicy.yaml", "pod-ann.yaml", "runtimeclass.yaml",
+                                                           "values.yaml"]
+    kinds = []
+    for name in ("networkpolicy.yaml", "runtimeclass.yaml", "pod-ann.yaml"):
+        for manifest in docs(generated / name):
+            # kubernetes-validate itself, not only swarmlab's wrapper
+            assert kubernetes_validate.validate(manifest, "1.30", strict=True) == "1.30"
+            kinds.append(manifest["kind"])
+    assert kinds == ["NetworkPolicy", "RuntimeClass", "Pod"]
+
+
+def test_the_profile_makes_a_kata_pod_with_limits_and_the_providers_env(generated: Path,
+                                                                        pods: dict[str, dict[str, Any]]) -> None:
+    values = docs(generated / "values.yaml")[0]
+    assert values["hub"]["config"]["Authenticator"]["allowed_users"] == ["ann", "bob", "teach"]
+    # never the chart's default DummyAuthenticator (any password): nobody until the department names its own
+    assert values["hub"]["config"]["JupyterHub"] == {"authenticator_class": "null", "admin_access": False}
+    assert values["hub"]["loadRoles"]["instructor"]["users"] == ["teach"]
+    assert "access:servers" not in str(values["hub"]["loadRoles"])
+    assert values["singleuser"]["networkPolicy"] == {"enabled": False}  # the chart's own (egress open) is replaced
+    assert values["prePuller"]["extraImages"]["swarmlab-guest"] == {"name": "registry.example/swarmlab-guest",
+                                                                    "tag": "12"}
+    for student, pod in pods.items():
+        spec = pod["spec"]
+        assert spec["runtimeClassName"] == "kata-qemu"
+        notebook, swarm = spec["containers"]
+        assert notebook["image"] == "registry.example/swarmlab-course:en"
+        assert swarm["image"] == "registry.example/swarmlab-guest:12" and swarm["securityContext"]["privileged"]
+        assert notebook["resources"]["limits"] == {"cpu": 1.0, "memory": 1024**3}
+        assert notebook["resources"]["requests"] == {"cpu": 0.1, "memory": 512 * 1024**2}
+        assert swarm["resources"] == {"requests": {"memory": "2300M", "cpu": "150m"},
+                                      "limits": {"memory": "4096Mi", "cpu": "2"}}
+        env = {e["name"]: e.get("value") for e in notebook["env"]}
+        assert env["SWARMLAB_MODE"] == "replay" and env["JUPYTERHUB_USER"] == student
+        assert notebook["args"] == ["jupyterhub-singleuser"]  # the image's entrypoint starts the server
+
+
+def test_the_network_policy_selects_the_pods_and_lets_nothing_out(generated: Path,
+                                                                  pods: dict[str, dict[str, Any]]) -> None:
+    (policy,) = docs(generated / "networkpolicy.yaml")
+    for pod in pods.values():
+        labels = pod["metadata"]["labels"]
+        assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+        port = pod["spec"]["containers"][0]["ports"][0]["containerPort"]
+        assert policy["spec"]["ingress"][0]["ports"][0]["port"] == port
+    kube.check_no_way_out(policy)
+    assert {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]} == {8081, 8000, 53}
+
+
+@pytest.mark.parametrize(("mutate", "said"), [
+    (lambda p: p["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}), "egress[3] reaches"),
+    (lambda p: p["spec"]["egress"][2].pop("to"), "egress[2] has no `to`"),
+    (lambda p: p["spec"].update(policyTypes=["Ingress"]), "lacks Egress"),
+])
+def test_a_policy_with_a_way_out_is_refused(generated: Path, mutate: Any, said: str) -> None:
+    (policy,) = docs(generated / "networkpolicy.yaml")
+    mutate(policy)
+    with pytest.raises(kube.KubeError, match=re.escape(said)):
+        kube.check_no_way_out(policy)
+
+
+@pytest.mark.parametrize(("file", "mutate", "said"), [
+    ("pod-ann.yaml", lambda m: m["spec"].update(runtimeClasName="kata-qemu"),
+     "Pod/jupyter-ann: spec: Additional properties are not allowed ('runtimeClasName' was unexpected)"),
+    ("pod-ann.yaml", lambda m: m["spec"]["containers"][1]["resources"]["limits"].update(memory=["4Gi"]),
+     "Pod/jupyter-ann: spec.containers.1.resources.limits.memory: ['4Gi'] is not valid"),
+    ("pod-ann.yaml", lambda m: m["spec"]["containers"][1]["securityContext"].update(privileged="yes"),
+     "spec.containers.1.securityContext.privileged: 'yes' is not of type 'boolean'"),
+    ("networkpolicy.yaml", lambda m: m["spec"]["egress"][0]["ports"][0].update(proto="TCP"),
+     "NetworkPolicy/swarmlab-lb-kube: spec.egress.0.ports.0: Additional properties"),
+    ("runtimeclass.yaml", lambda m: m.pop("handler"), "RuntimeClass/kata-qemu: (top): 'handler' is a required"),
+])
+def test_a_mutated_manifest_fails_validation(generated: Path, file: str, mutate: Any, said: str) -> None:
+    (manifest,) = docs(generated / file)
+    assert kube.validate(copy.deepcopy(manifest), "1.30") == "1.30"  # as written: valid
+    mutate(manifest)
+    with pytest.raises(kube.KubeError) as info:
+        kube.validate(manifest, "1.30")
+    assert said in str(info.value) and "\n" not in str(info.value) and str(info.value).endswith("(Kubernetes 1.30 "
+                                                                                              "schema)")
+    with pytest.raises(kubernetes_validate.ValidationError):  # the library agrees
+        kubernetes_validate.validate(manifest, "1.30", strict=True)
+
+
+@pytest.mark.parametrize(("image", "pulled"), [
+    ("registry.example:5000/lab/guest:12", ("registry.example:5000/lab/guest", "12")),
+    ("registry.example:5000/lab/guest", ("registry.example:5000/lab/guest", "latest")),
+    ("guest@sha256:" + "0" * 64, None),  # a digest: the chart's pre-puller wants a tag
+])
+def test_the_guest_image_to_pre_pull(image: str, pulled: tuple[str, str] | None) -> None:
+    assert kube._name_and_tag(image) == pulled
+
+
+def test_each_students_env_comes_from_the_provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    class PerStudent(providers.ReplayProvider):
+        def env(self, student: str) -> dict[str, str]:
+            return {"SWARMLAB_MODE": "replay", "SWARMLAB_STUDENT": student}
+
+    monkeypatch.setattr(providers, "get", lambda name: PerStudent())
+    cf = classfile.load(write(tmp_path, GOOD))
+    rendered = kube.pods([kube.profile(cf)], ["ann", "bob"])
+    seen = [{e["name"]: e.get("value") for e in p["spec"]["containers"][0]["env"]}["SWARMLAB_STUDENT"]
+            for p in rendered]
+    assert seen == ["ann", "bob"]
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda t: t.replace(KUBE, ""), "has no [kube] table: add one with image and guest_image"),
+    (lambda t: t.replace("image =", "imge =", 1), "unknown key kube.imge: did you mean 'image'?"),
+    (lambda t: t.replace('guest_image = "registry.example/swarmlab-guest:12"\n', ""),
+     "missing kube.guest_image: add the rig's guest image"),
+    (lambda t: t.replace('"registry.example/swarmlab-course:en"', '"Not An Image"'),
+     "kube.image = 'Not An Image' is not an image reference"),
+    (lambda t: t + 'runtime_class = "Kata_QEMU"\n', "kube.runtime_class = 'Kata_QEMU': give the name of a Kata"),
+    (lambda t: t + "kubernetes = 1.30\n", "kube.kubernetes = 1.3: give the cluster's version as text"),
+    (lambda t: t + 'kubernetes = "1.99"\n', "set kube.kubernetes to a version from 1.25 to 1.37"),
+    (lambda t: t + 'kubernetes = "1.5"\n', "no Kubernetes 1.5 schemas"),
+    (lambda t: t.replace(KUBE, "kube = 3\n"), "kube must be a table"),
+    (lambda t: t.replace('"replay"', '"pool"') + '[pool]\nann = "a.toml"\nbob = "b.toml"\n',
+     "`class kube` does not take provider \"pool\""),
+])
+def test_kube_mistakes_are_one_line(tmp_path: Path, change: Any, said: str) -> None:
+    path = write(tmp_path, change(GOOD))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "kube", str(path), "-o", str(tmp_path / "out")]) == 2
+    assert err.getvalue().count("\n") == 1 and said in err.getvalue(), err.getvalue()
+
+
+def test_output_that_is_a_file_and_a_missing_extra_are_one_line(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, GOOD)
+    (tmp_path / "taken").write_text("")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "kube", str(path), "-o", str(tmp_path / "taken")]) == 2
+    assert err.getvalue().count("\n") == 1 and "is a file: give -o a folder" in err.getvalue()
+    monkeypatch.setitem(sys.modules, "kubespawner", None)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "kube", str(path), "-o", str(tmp_path / "out")]) == 2
+    assert err.getvalue().count("\n") == 1 and "pip install 'swarmlab[kube]'" in err.getvalue()
+
+
+def test_the_kube_extra_is_what_the_tests_run() -> None:
+    """`swarmlab class kube` imports kubespawner and kubernetes_validate: the `kube` extra carries them, and the test
+    extra the same requirements (else this file would not run in CI)."""
+    import tomllib
+
+    extras = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert [r.split(">")[0] for r in extras["kube"]] == ["jupyterhub-kubespawner", "kubernetes-validate"]
+    assert set(extras["kube"]) <= set(extras["test"])
