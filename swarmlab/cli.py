@@ -244,7 +244,7 @@ def _class(args: argparse.Namespace) -> int:
 
     from swarmlab.classhub import classfile, server
 
-    cf = classfile.load(args.file)
+    cf = classfile.load(args.file, check_swarms=args.class_command == "start")  # stop: even when a swarm is gone
     if args.class_command == "kube":
         from swarmlab.classhub import kube
 
@@ -353,11 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     klass = sub.add_parser(
         "class", help="a JupyterHub class server on this host from CLASS.toml (loopback; start needs root)",
-        description="CLASS.toml: name, language (zh|en), provider (replay; rig and pool are not yet), instructors "
-                    "and students (login names), optional port (127.0.0.1:PORT, default 8000), course, [limits] "
-                    "active_servers, concurrent_spawns, start_timeout; [kube] image, guest_image for `class kube`. "
-                    "Example: name = \"lb-2026\", language = \"zh\", provider = \"replay\", instructors = "
-                    "[\"teacher\"], students = [\"alice\", \"bob\"]. "
+        description="CLASS.toml: name, language (zh|en), provider (replay, or pool with a [pool] table: student = "
+                    "their swarm's inventory file; rig is not yet), instructors and students (login names), optional "
+                    "port (127.0.0.1:PORT, default 8000), course, [limits] active_servers, concurrent_spawns, "
+                    "start_timeout; [kube] image, guest_image for `class kube`. Example: name = \"lb-2026\", "
+                    "language = \"zh\", provider = \"replay\", instructors = [\"teacher\"], students = [\"alice\", "
+                    "\"bob\"]. "
                     "See docs/class.md.")
     class_sub = klass.add_subparsers(dest="class_command", required=True)
     for name, text in (("start", "make the accounts and homes, start the hub and the proxy"),

@@ -49,10 +49,17 @@ def on_debian13_rig(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Order: everything else, then tests marked rig_last (they stop the shared Debian 12 rig), then the tests
     on the Debian 13 rig (so only one rig runs at a time; see docs/testing.md), then those marked after_rigs
-    (the real `vagrant up`, which stops the test rigs first). Tests on a rig get a generous
-    timeout of their own (the global 300 s guards everything else against hangs)."""
-    items.sort(key=lambda item: (item.get_closest_marker("after_rigs") is not None, on_debian13_rig(item),
-                                 item.get_closest_marker("rig_last") is not None))
+    (the real `vagrant up`, which stops the test rigs first). Tests marked two_rigs need both rigs at once (the
+    class's pool): they come after the other rig_last tests and just before the one marked rig_down (it stops the
+    Debian 12 rig for good), so the Debian 13 rig is booted there, once, and the two run together only that long.
+    Tests on a rig get a generous timeout of their own (the global 300 s guards everything else against hangs)."""
+    def order(item: pytest.Item) -> tuple[bool, ...]:
+        two = item.get_closest_marker("two_rigs") is not None
+        down = item.get_closest_marker("rig_down") is not None
+        return (item.get_closest_marker("after_rigs") is not None, on_debian13_rig(item) and not two,
+                item.get_closest_marker("rig_last") is not None or two or down, two or down, down)
+
+    items.sort(key=order)
     for item in items:
         if RIG_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(HEAVY_TIMEOUT))

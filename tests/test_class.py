@@ -59,7 +59,6 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     (lambda t: t.replace('"lb-test"', '"../etc"'), "name: '../etc' is not a valid class name"),
     (lambda t: t.replace('"en"', '"fr"'), "language 'fr': use \"zh\" or \"en\""),
     (lambda t: t.replace('"replay"', '"rig"'), "provider 'rig' is not yet implemented (issue #24 item 2)"),
-    (lambda t: t.replace('"replay"', '"pool"'), "provider 'pool' is not yet implemented"),
     (lambda t: t.replace('"replay"', '"docker"'), "provider 'docker': use \"replay\""),
     (lambda t: t + "port = 80\n", "port 80: give a TCP port from 1024 to 65535"),
     (lambda t: t + 'course = "nowhere"\n', "is not a folder of notebooks"),
@@ -90,14 +89,13 @@ def test_start_and_stop_refuse_without_root(tmp_path: Path, monkeypatch: pytest.
     assert f"class {command} needs root" in err.getvalue() and err.getvalue().count("\n") == 1
 
 
-def test_replay_provider_and_the_ones_not_yet() -> None:
+def test_replay_provider_and_the_one_not_yet() -> None:
     replay = providers.get("replay")
     replay.start("ann")
     assert replay.env("ann") == {"SWARMLAB_MODE": "replay"}
     replay.stop("ann")
-    for name in ("rig", "pool"):
-        with pytest.raises(Exception, match="not yet implemented"):
-            providers.get(name)
+    with pytest.raises(Exception, match="not yet implemented"):
+        providers.get("rig")
 
 
 def test_stop_never_signals_a_pid_that_is_not_the_class_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,6 +169,281 @@ def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert str(tmp_path) in c.JupyterHub.db_url and c.JupyterHub.pid_file == str(tmp_path / "hub.pid")
 
 
+# --- provider pool: each student's own swarm (an inventory the instructor has) ------------------------------------
+
+def swarm_files(folder: Path, student: str, port: int) -> Path:
+    """A rig-like inventory for `student` (a jump host on 127.0.0.1:`port`, a manager behind it at 10.99.0.10, the
+    same address in every rig), its key and known_hosts; relative paths, from the inventory's folder."""
+    (folder / f"key-{student}").write_text(f"{student}'s private key\n")
+    (folder / f"kh-{student}").write_text(f"[127.0.0.1]:{port} ssh-ed25519 AAAA{student}\n")
+    path = folder / f"{student}.toml"
+    path.write_text(f'known_hosts = "kh-{student}"\n[images]\nweb = "swarmlab/whoami:1"\n'
+                    f'[[nodes]]\nname = "rig"\nhost = "127.0.0.1"\nport = {port}\nkey_file = "key-{student}"\n'
+                    f'role = "jump"\n[[nodes]]\nname = "swarm-manager"\nhost = "10.99.0.10"\nkey_file = '
+                    f'"key-{student}"\njump = "rig"\nrole = "manager"\n')
+    return path
+
+
+POOL = GOOD.replace('"replay"', '"pool"') + '[pool]\nann = "ann.toml"\nbob = "bob.toml"\n'
+
+
+def pool_class(tmp_path: Path, text: str = POOL) -> Path:
+    swarm_files(tmp_path, "ann", 2201)
+    swarm_files(tmp_path, "bob", 2202)
+    return write(tmp_path, text)
+
+
+def test_a_pool_class_file(tmp_path: Path) -> None:
+    cf = classfile.load(pool_class(tmp_path))
+    assert cf.provider == "pool" and cf.pool == {"ann": tmp_path / "ann.toml", "bob": tmp_path / "bob.toml"}
+    swarms = classfile.swarms(cf)  # the rig case: the same node addresses, behind jump hosts of their own
+    assert swarms["ann"].keys == {"rig": tmp_path / "key-ann", "swarm-manager": tmp_path / "key-ann"}
+    assert swarms["bob"].known_hosts == tmp_path / "kh-bob"
+    # a jump host (a bastion) several students share is no swarm node: accepted
+    (tmp_path / "bob.toml").write_text((tmp_path / "bob.toml").read_text().replace("2202", "2201")
+                                       .replace("10.99.0.10", "10.99.0.11"))
+    classfile.load(tmp_path / "class.toml")
+
+
+def _same(tmp_path: Path) -> None:
+    (tmp_path / "bob.toml").write_text((tmp_path / "ann.toml").read_text())
+
+
+def _edit(name: str, old: str, new: str) -> Any:
+    def change(tmp_path: Path) -> None:
+        path = tmp_path / name
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+    return change
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (_edit("class.toml", '[pool]\nann = "ann.toml"\nbob = "bob.toml"\n', ""),
+     "provider \"pool\" needs a [pool] table: each student's swarm, e.g. [pool] then ann = "),
+    (_edit("class.toml", '"pool"', '"replay"'), "[pool] is read only with provider = \"pool\""),
+    (_edit("class.toml", '[pool]\nann = "ann.toml"\nbob = "bob.toml"\n', "pool = 3\n"), "pool must be a table"),
+    (_edit("class.toml", 'bob = "bob.toml"', "bob = 5"), "pool.bob must be an inventory file's path"),
+    (_edit("class.toml", 'bob = "bob.toml"\n', ""), "pool: no inventory for student 'bob': add bob = "),
+    (_edit("class.toml", 'bob = "bob.toml"', 'bob = "bob.toml"\ncarol = "bob.toml"'),
+     "pool.carol: 'carol' is not a student of this class: remove the line or add 'carol' to students"),
+    (_edit("class.toml", 'bob = "bob.toml"', 'bob = "bob.toml"\nteach = "bob.toml"'),
+     "pool.teach: 'teach' is not a student of this class"),
+    (_edit("class.toml", 'bob = "bob.toml"', 'bob = "bob.toml"\n"x\\ny" = "bob.toml"'), "pool.'x\\ny': 'x\\ny'"),
+    (lambda p: (p / "bob.toml").unlink(), "pool.bob: " + "{tmp}/bob.toml does not exist: give an inventory file"),
+    (_edit("bob.toml", "[images]", "[images"), "pool.bob: {tmp}/bob.toml: not valid TOML"),
+    (_edit("bob.toml", 'role = "jump"', 'roll = "jump"'), "pool.bob: {tmp}/bob.toml: unknown key(s) roll"),
+    (lambda p: (p / "bob.toml").write_text("nodes = []\n"), "pool.bob: {tmp}/bob.toml has no nodes"),
+    (lambda p: (p / "key-bob").unlink(),
+     "pool.bob: node 'rig''s key file {tmp}/key-bob is missing: fix key_file in {tmp}/bob.toml"),
+    (_edit("bob.toml", 'key_file = "key-bob"\njump', "jump"),
+     "pool.bob: node 'swarm-manager' in {tmp}/bob.toml has no key_file: give each node the key"),
+    (lambda p: (p / "kh-bob").unlink(), "pool.bob: known_hosts {tmp}/kh-bob in {tmp}/bob.toml is missing"),
+    (_same, "pool: 'ann' and 'bob' are on the same swarm (node 'swarm-manager' and 'swarm-manager' are both "
+            "127.0.0.1:2201 -> 10.99.0.10:22): give each student a swarm of their own"),
+    (_edit("bob.toml", 'host = "10.99.0.10"\nkey_file = "key-bob"\njump = "rig"',
+           'host = "127.0.0.1"\nport = 2201\nkey_file = "key-bob"'),  # bob's manager is ann's jump host: allowed
+     None),
+    (lambda p: (p / "bob.toml").write_text((p / "bob.toml").read_text() + '[[nodes]]\nname = "w"\nhost = '
+                                           '"10.99.0.10"\nport = 22\nkey_file = "key-bob"\njump = "rig"\n'
+                                           .replace('"rig"', '"swarm-manager"')), None),
+    (lambda p: (p / "bob.toml").write_text((p / "ann.toml").read_text().replace('"rig"', '"gw"')  # other names,
+                                           .replace("swarm-manager", "boss")),  # the same swarm
+     "pool: 'ann' and 'bob' are on the same swarm (node 'swarm-manager' and 'boss' are both 127.0.0.1:2201 -> "
+     "10.99.0.10:22)"),
+    (lambda p: (p / "bob.toml").write_text((p / "ann.toml").read_text()  # the same jump host, another port behind
+                                           .replace('"10.99.0.10"', '"10.99.0.10"\nport = 2222')), None),
+])
+def test_a_bad_pool_is_one_line_naming_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Any,
+                                               said: str | None) -> None:
+    path = pool_class(tmp_path)
+    change(tmp_path)
+    if said is None:  # accepted
+        classfile.load(path)
+        return
+    said = said.replace("{tmp}", str(tmp_path))
+    with pytest.raises(classfile.ClassFileError) as exc:
+        classfile.load(path)
+    assert said in str(exc.value) and "\n" not in str(exc.value), str(exc.value)
+
+    def refused(*_a: object, **_k: object) -> None:
+        raise AssertionError("a class with a bad pool must not start")
+
+    monkeypatch.setattr(server, "start", refused)
+    err = io.StringIO()  # `class start` says the same in one line, exit 2
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "start", str(path)]) == 2
+    assert err.getvalue().count("\n") == 1 and said in err.getvalue()
+
+
+def test_stop_and_status_do_not_need_the_swarms(tmp_path: Path) -> None:
+    """A rig stopped before the class: its inventory is gone, yet `class stop` and `status` work."""
+    path = pool_class(tmp_path)
+    (tmp_path / "bob.toml").unlink()
+    for command in ("status", "stop"):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), pytest.MonkeyPatch.context() as mp:
+            mp.setattr(os, "geteuid", lambda: 0)  # nothing runs: stop only looks
+            assert main(["class", command, str(path)]) == 0
+        assert "not running" in out.getvalue() or '"running": false' in out.getvalue()
+
+
+@pytest.fixture
+def homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Homes (0700) for ann and bob in tmp_path: pwd answers with them, owned by `nobody` when we are root (the
+    provider chowns each copy to its student), else by us."""
+    import pwd
+
+    uid = pwd.getpwnam("nobody").pw_uid if os.geteuid() == 0 else os.getuid()
+    found = {}
+    for user in ("ann", "bob"):
+        home = tmp_path / f"home-{user}"
+        home.mkdir(mode=0o700)
+        found[user] = home
+    from swarmlab.classhub import pool
+
+    monkeypatch.setattr(pool.pwd, "getpwnam", lambda user: SimpleNamespace(
+        pw_uid=uid, pw_gid=uid if os.geteuid() else 65534, pw_dir=str(found[user])))
+    return found
+
+
+def test_pool_copies_each_students_swarm_into_their_home(tmp_path: Path, homes: dict[str, Path]) -> None:
+    from swarmlab.classhub import pool
+    from swarmlab.inventory import load
+
+    cf = classfile.load(pool_class(tmp_path))
+    provider = providers.get("pool", cf.pool)
+    folder = homes["ann"] / ".swarmlab" / "swarm"
+    folder.mkdir(parents=True)
+    (folder / "key-7").write_text("an earlier swarm's key\n")  # an earlier copy: removed
+    victim = tmp_path / "victim"
+    victim.write_text("untouched\n")
+    (folder / "inventory.toml").symlink_to(victim)  # a link the student planted: replaced, never written through
+    provider.start("ann")
+    copy = folder / "inventory.toml"
+    assert provider.env("ann") == {"SWARMLAB_MODE": "live", "SWARMLAB_INVENTORY": str(copy)}
+    assert sorted(p.name for p in folder.iterdir()) == ["inventory.toml", "key-1", "known_hosts"]
+    assert victim.read_text() == "untouched\n" and not copy.is_symlink()
+    inv = load(copy)
+    assert [n.name for n in inv] == ["rig", "swarm-manager"] and inv["rig"].port == 2201
+    assert {n.key_file for n in inv} == {str(folder / "key-1")} and inv.manager.jump == "rig"
+    assert inv.extra == {"known_hosts": str(folder / "known_hosts"), "images": {"web": "swarmlab/whoami:1"}}
+    assert (folder / "key-1").read_text() == "ann's private key\n"
+    assert (folder / "known_hosts").read_text() == (tmp_path / "kh-ann").read_text()
+    for path in (folder.parent, folder, *folder.iterdir()):
+        assert path.stat().st_uid == (pool.pwd.getpwnam("ann").pw_uid)
+        assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
+    assert "bob" not in "".join(p.read_text() for p in folder.iterdir())  # nothing of bob's
+    # bob's swarm moved onto ann's since the class started: bob's start is refused, naming both
+    (tmp_path / "bob.toml").write_text((tmp_path / "ann.toml").read_text())
+    with pytest.raises(pool.PoolError, match=r"^pool: 'bob' and 'ann' are on the same swarm"):
+        provider.start("bob")
+    assert not (homes["bob"] / ".swarmlab").exists()
+    with pytest.raises(Exception, match="'carol' has no swarm in this class's"):
+        provider.start("carol")
+
+
+def test_pool_never_writes_through_a_link_in_the_home(tmp_path: Path, homes: dict[str, Path]) -> None:
+    from swarmlab.classhub import pool
+
+    cf = classfile.load(pool_class(tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (homes["ann"] / ".swarmlab").symlink_to(elsewhere)
+    with pytest.raises(pool.PoolError) as exc:
+        providers.get("pool", cf.pool).start("ann")
+    assert str(exc.value).startswith("~/.swarmlab cannot be used (") and "move it away" in str(exc.value)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_copy_reaches_the_swarm_over_ssh(tmp_path: Path, homes: dict[str, Path], sshd: Any) -> None:
+    """A real sshd as a student's one-node swarm: the rewritten inventory, its copied key and known_hosts work."""
+    from swarmlab.inventory import load
+    from swarmlab.transport.ssh import SSHTransport
+
+    host_key = " ".join(Path(f"{sshd.host_key}.pub").read_text().split()[:2])
+    (tmp_path / "kh").write_text(f"[{sshd.host}]:{sshd.port} {host_key}\n")
+    for student, port in (("ann", sshd.port), ("bob", 1)):
+        (tmp_path / f"{student}.toml").write_text(
+            f'known_hosts = "kh"\n[[nodes]]\nname = "swarm-manager"\nhost = "{sshd.host}"\nport = {port}\n'
+            f'user = "root"\nkey_file = "{sshd.client_key}"\n')
+    cf = classfile.load(write(tmp_path, POOL))
+    provider = providers.get("pool", cf.pool)
+    provider.start("ann")
+    inv = load(provider.env("ann")["SWARMLAB_INVENTORY"])
+    assert inv["swarm-manager"].key_file != str(sshd.client_key)
+    with SSHTransport(inv, known_hosts=inv.extra["known_hosts"]) as t:
+        assert t.run("swarm-manager", "echo from-the-swarm").stdout == "from-the-swarm\n"
+    # the instructor's dashboard: the doctor on each swarm, from the service (as root, the instructor's files)
+    ann, bob = provider.health("ann"), provider.health("bob")
+    assert ann is not None and bob is not None
+    assert not ann.ok and ann.passed >= 1 and any(f.startswith("swarm-manager docker") for f in ann.failed)
+    assert not bob.ok and bob.passed == 0 and bob.failed[0].startswith("swarm-manager ssh: ")  # nothing on port 1
+    (tmp_path / "bob.toml").unlink()
+    gone = provider.health("bob")
+    assert gone is not None and gone.failed[0].startswith("pool.bob: ") and "does not exist" in gone.failed[0]
+    assert providers.get("replay").health("ann") is None
+
+
+def test_the_hub_gives_a_pool_students_server_their_copy(tmp_path: Path, homes: dict[str, Path]) -> None:
+    cf = classfile.load(pool_class(tmp_path))
+    (tmp_path / "service-token").write_text("t0k3n\n")
+    data = hubconfig.settings(cf, tmp_path, hub_port=8081, api_port=8001, chp="/x/chp", singleuser=["py"])
+    (tmp_path / "settings.json").write_text(json.dumps(data))
+    c = Config()
+    hubconfig.configure(c, tmp_path / "settings.json")
+    for student in ("ann", "bob"):
+        spawner = SimpleNamespace(user=SimpleNamespace(name=student), environment={})
+        c.Spawner.pre_spawn_hook(spawner)
+        copy = homes[student] / ".swarmlab" / "swarm" / "inventory.toml"
+        assert spawner.environment["SWARMLAB_MODE"] == "live"
+        assert spawner.environment["SWARMLAB_INVENTORY"] == str(copy) and copy.is_file()
+        assert f"key-{student}" not in copy.read_text() and f"{student}.toml" in copy.read_text()
+
+
+def test_the_dashboard_shows_each_students_swarm_health() -> None:
+    """The swarm column (a class with swarms only): ✓, ✗ with the failed checks on hover, … before the first check;
+    SwarmHealth runs each provider check once a minute at most, a crash in one is a red line, not lost."""
+    import time
+
+    from swarmlab.classhub import dashboard, health, progressdb
+    from swarmlab.course.lessons import LESSONS
+
+    s = progressdb.summary([], ["ann", "bob", "chen"], list(LESSONS))
+    green = providers.Health(True, 12, (), time.time())
+    red = providers.Health(False, 10, ("swarm-worker1 docker: Cannot connect", "swarm-worker1 ipvs: no ip_vs"),
+                           time.time())
+    zh = dashboard.page(s, "lb", "zh", health={"ann": green, "bob": red, "chen": None})
+    assert "<th>集群</th>" in zh and "项检查全部通过" in zh
+    en = dashboard.page(s, "lb", "en", health={"ann": green, "bob": red, "chen": None})
+    rows = {r.split('"')[0]: r for r in en.split('<tr data-student="')[1:]}
+    assert 'data-health="green"' in rows["ann"] and "12 checks passed" in rows["ann"]
+    assert 'data-health="red"' in rows["bob"] and "✗ 2</td>" in rows["bob"]
+    assert "2 check(s) failed\nswarm-worker1 docker: Cannot connect\nswarm-worker1 ipvs: no ip_vs" in rows["bob"]
+    assert 'data-health="checking"' in rows["chen"]
+    assert "Swarm" not in dashboard.page(s, "lb", "en")  # replay: no swarms, no column
+
+    calls: list[str] = []
+
+    class Provider(providers.ReplayProvider):
+        def health(self, student: str) -> providers.Health | None:
+            calls.append(student)
+            if student == "bob":
+                raise RuntimeError("boom")
+            return green
+
+    checker = health.SwarmHealth(Provider(), ["ann", "bob"])
+    checker.refresh()
+    for _ in range(100):
+        if all(checker.snapshot().values()):
+            break
+        time.sleep(0.05)
+    got = checker.snapshot()
+    assert got["ann"] == green and got["bob"] is not None and got["bob"].failed == ("RuntimeError: boom",)
+    checker.refresh()  # younger than a minute: not checked again
+    checker._pool.shutdown(wait=True)
+    assert sorted(calls) == ["ann", "bob"]
+
+
 # --- a real hub ---------------------------------------------------------------------------------------------------
 
 STUDENTS = ["swlt-ann", "swlt-bob"]
@@ -186,39 +459,21 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from swarmlab.testing import classhub
 
     try:
-        chp = server.find_proxy()
+        server.find_proxy()
     except Exception as exc:
         pytest.skip(f"{exc}")
     tmp = tmp_path_factory.mktemp("class")
     users = [INSTRUCTOR, *STUDENTS, OUTSIDER]
     classhub.remove_accounts(users)  # a run killed before its teardown
-    home = tmp / "home"
     from swarmlab.classhub import accounts
 
     accounts.ensure([OUTSIDER], ROOT / "labs" / "en", tmp / "outsider.tsv")
     outsider = (tmp / "outsider.tsv").read_text().split()
-    path = tmp / "class.toml"
-    port = __import__("swarmlab.ports", fromlist=["free_port"]).free_port()
-    path.write_text(f'name = "swlt"\nlanguage = "zh"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
-                    f'students = {json.dumps(STUDENTS)}\nport = {port}\n')
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SWARMLAB_HOME", str(home))
-    mp.setenv("SWARMLAB_CHP", chp)
-    mp.setenv("SWARMLAB_CLASS_PYTHON", classhub.students_python())
-    cf = classfile.load(path)
-    try:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert main(["class", "start", str(path)]) == 0
-        passwords = dict(line.split("\t") for line in
-                         (home / "classes" / "swlt" / "passwords.tsv").read_text().splitlines())
-        passwords[OUTSIDER] = outsider[1]
-        yield SimpleNamespace(cf=cf, path=path, url=f"http://127.0.0.1:{port}", passwords=passwords,
-                              folder=home / "classes" / "swlt", home=home, said=out.getvalue(), clients={})
-    finally:
-        server.stop(cf, progress=lambda _m: None)
-        mp.undo()
-        classhub.remove_accounts(users)
+    text = (f'name = "swlt"\nlanguage = "zh"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
+            f'students = {json.dumps(STUDENTS)}\n')
+    with classhub.running_class(tmp, text, users) as running:
+        running.passwords[OUTSIDER] = outsider[1]
+        yield running
 
 
 @pytest.fixture

@@ -181,6 +181,8 @@ def test_each_students_env_comes_from_the_provider(monkeypatch: pytest.MonkeyPat
     (lambda t: t + 'kubernetes = "1.99"\n', "set kube.kubernetes to a version from 1.25 to 1.37"),
     (lambda t: t + 'kubernetes = "1.5"\n', "no Kubernetes 1.5 schemas"),
     (lambda t: t.replace(KUBE, "kube = 3\n"), "kube must be a table"),
+    (lambda t: t.replace('"replay"', '"pool"') + '[pool]\nann = "a.toml"\nbob = "b.toml"\n',
+     "`class kube` does not take provider \"pool\""),
 ])
 def test_kube_mistakes_are_one_line(tmp_path: Path, change: Any, said: str) -> None:
     path = write(tmp_path, change(GOOD))

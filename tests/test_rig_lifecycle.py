@@ -235,7 +235,11 @@ def test_vagrant_provisioning_heals_a_worker_after_the_manager_is_rebuilt(rig: I
             assert "already in the swarm" in again
 
 
-def test_down_leaves_no_process_overlay_or_file(rig: Inventory) -> None:
+@pytest.mark.rig_down
+def test_down_leaves_no_process_overlay_or_file(rig: Inventory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the Debian 12 rig's home: a two_rigs test just before may have booted the Debian 13 rig, whose fixture
+    # points $SWARMLAB_RIG_HOME at its own home
+    monkeypatch.setenv("SWARMLAB_RIG_HOME", str(Path(rig.source).parent))
     state = vm.running()
     assert state is not None
     run_dir = vm.run_dir()

@@ -2,7 +2,7 @@
 
     name = "lb-2026"              # the class's folder name (state under $SWARMLAB_HOME/classes/NAME)
     language = "zh"               # zh | en: the course each student gets (labs/zh or labs/en)
-    provider = "replay"           # where each student's swarm comes from; only replay exists yet (#24 item 2)
+    provider = "replay"           # where each student's swarm comes from: replay (none) or pool (#24 item 2)
     instructors = ["teacher"]     # login names; a JupyterHub role that sees every student, no more
     students = ["alice", "bob"]   # login names; each gets a system account, a home with the course, a server
     port = 8000                   # the hub on http://127.0.0.1:PORT (loopback only)
@@ -12,6 +12,8 @@
     concurrent_spawns = 10        # JupyterHub.concurrent_spawn_limit
     start_timeout = 120           # Spawner.start_timeout, seconds
     progress_db = "postgresql://progress@db/lb"  # optional: where progress is stored (default SQLite in the folder)
+    [pool]                        # with provider = "pool": each student's swarm, an inventory file (pool.py)
+    alice = "swarms/alice.toml"   # relative to this file
     [kube]                        # optional: the same class on Kubernetes (`swarmlab class kube`; kubefile.py)
     image = "registry.example/swarmlab-course:zh"
     guest_image = "registry.example/swarmlab-guest:12"
@@ -29,14 +31,15 @@ from typing import Any
 
 from swarmlab import paths
 from swarmlab.classhub import kubefile
+from swarmlab.classhub import pool as pool_mod
 from swarmlab.commands import names
 from swarmlab.errors import InvalidName, SwarmlabError
 
 LANGUAGES = ("zh", "en")
 PROVIDERS = ("replay", "rig", "pool")
-NOT_YET = ("rig", "pool")  # issue #24 item 2
+NOT_YET = ("rig",)  # issue #24 item 2
 KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits", "progress_db",
-        "kube")
+        "pool", "kube")
 REQUIRED = ("name", "language", "provider", "instructors", "students")
 LIMITS: dict[str, tuple[int, int, int]] = {  # key: (default, lowest, highest)
     "active_servers": (0, 0, 10000),
@@ -62,6 +65,7 @@ class ClassFile:
     course: Path
     limits: dict[str, int] = field(default_factory=dict)
     progress_db: str | None = None  # a SQLAlchemy URL; None: SQLite in the class folder
+    pool: dict[str, Path] = field(default_factory=dict)  # provider pool: student -> their swarm's inventory file
     kube: kubefile.KubeSettings | None = None  # [kube]: the class on Kubernetes (`swarmlab class kube`)
 
     @property
@@ -121,9 +125,9 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
     provider = data["provider"]
     if provider in NOT_YET:
         raise _fix(path, f"provider {provider!r} is not yet implemented (issue #24 item 2): use provider = "
-                         "\"replay\" for now")
+                         "\"replay\" or \"pool\" for now")
     if provider not in PROVIDERS:
-        raise _fix(path, f"provider {provider!r}: use \"replay\" (\"rig\" and \"pool\" are not yet implemented)")
+        raise _fix(path, f"provider {provider!r}: use \"replay\" or \"pool\" (\"rig\" is not yet implemented)")
     instructors = _users(path, data, "instructors")
     students = _users(path, data, "students")
     both = sorted(set(instructors) & set(students))
@@ -168,11 +172,48 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
             raise _fix(path, str(exc)) from None
     return ClassFile(path=path, name=name, language=language, provider=provider, instructors=instructors,
                      students=students, port=port, course=course.resolve(), limits=checked, progress_db=progress_db,
-                     kube=kube)
+                     pool=_pool(path, data, provider, students), kube=kube)
 
 
-def load(path: str | Path) -> ClassFile:
-    """Read and validate a class file; a ClassFileError (one line) for any mistake."""
+def _pool(path: Path, data: dict[str, Any], provider: str, students: tuple[str, ...]) -> dict[str, Path]:
+    """The [pool] table's shape (student -> inventory path); its files are checked by `swarms`."""
+    table = data.get("pool")
+    if provider != "pool":
+        if table is not None:
+            raise _fix(path, f"[pool] is read only with provider = \"pool\" (this class has {provider!r}): remove "
+                             "the table or set provider = \"pool\"")
+        return {}
+    if table is None:
+        raise _fix(path, "provider \"pool\" needs a [pool] table: each student's swarm, e.g. [pool] then "
+                         f"{students[0] if students else 'alice'} = \"swarms/inventory.toml\"")
+    if not isinstance(table, dict):
+        raise _fix(path, "pool must be a table: [pool] then one line per student, e.g. alice = \"swarms/alice.toml\"")
+    pool = {}
+    for student, value in table.items():
+        if not isinstance(value, str) or not value.strip() or "\x00" in value:
+            raise _fix(path, f"pool.{pool_mod.label(student)} must be an inventory file's path, e.g. "
+                             f"{pool_mod.label(student)} = \"swarms/{pool_mod.label(student)}.toml\"")
+        pool[student] = (path.parent / Path(value).expanduser()).resolve()
+    try:
+        pool_mod.check_names(pool, students)
+    except pool_mod.PoolError as exc:
+        raise _fix(path, str(exc)) from None
+    return pool
+
+
+def swarms(cf: ClassFile) -> dict[str, pool_mod.Swarm]:
+    """Each student's swarm (provider pool; none otherwise), its files checked: a ClassFileError (one line)."""
+    if cf.provider != "pool":
+        return {}
+    try:
+        return pool_mod.check(cf.pool, cf.students)
+    except pool_mod.PoolError as exc:
+        raise _fix(cf.path, str(exc)) from None
+
+
+def load(path: str | Path, check_swarms: bool = True) -> ClassFile:
+    """Read and validate a class file; a ClassFileError (one line) for any mistake. With `check_swarms` (what
+    `start` needs; `stop` and `status` do not), the pool's inventories and their files too."""
     fix = "give a class file (class.toml: name, language, provider, instructors, students)"
     p = paths.input_file(path, "a class file", fix, ClassFileError)
     try:
@@ -181,4 +222,7 @@ def load(path: str | Path) -> ClassFile:
         raise _fix(p, "not UTF-8 text: save the class file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise _fix(p, f"not valid TOML ({exc}): {fix}") from None
-    return parse(p.resolve(), data)
+    cf = parse(p.resolve(), data)
+    if check_swarms:
+        swarms(cf)
+    return cf

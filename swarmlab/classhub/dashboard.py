@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import html
 import io
+import time
+from collections.abc import Mapping
 
 from swarmlab.classhub.progressdb import Summary
+from swarmlab.classhub.providers import Health
 from swarmlab.i18n import _
 
 GREEN, RED, GREY = "#009E73", "#D55E00", "#999999"
@@ -39,8 +42,25 @@ def _cell(s: Summary, student: str, lesson: str, lang: str) -> str:
             f'title="{html.escape(title)}" style="color:{colour}">{mark}</td>')
 
 
-def page(s: Summary, class_name: str, lang: str, hub_base: str = "/") -> str:
-    """The whole page: students × lessons, then per exercise the first-try rate and the commonest wrong answers."""
+def _health(h: Health | None, lang: str) -> str:
+    """A student's swarm: ✓ doctor green, ✗ red with the failed checks on hover, … not checked yet."""
+    if h is None:
+        checking = html.escape(_("checking…", lang))
+        return f'<td class="swarm" data-health="checking" title="{checking}">…</td>'
+    when = time.strftime("%H:%M:%S", time.localtime(h.checked))
+    if h.ok:
+        title = _("swarmlab doctor at {time}: {n} checks passed", lang, time=when, n=h.passed)
+        return (f'<td class="swarm" data-health="green" title="{html.escape(title)}" style="color:{GREEN}">✓</td>')
+    title = _("swarmlab doctor at {time}: {n} check(s) failed", lang, time=when, n=len(h.failed))
+    title = "\n".join([title, *h.failed])
+    return (f'<td class="swarm" data-health="red" title="{html.escape(title)}" style="color:{RED}">'
+            f"✗ {len(h.failed)}</td>")
+
+
+def page(s: Summary, class_name: str, lang: str, hub_base: str = "/",
+         health: Mapping[str, Health | None] | None = None) -> str:
+    """The whole page: students × lessons (and each student's swarm health, when the class has swarms), then per
+    exercise the first-try rate and the commonest wrong answers."""
     esc = html.escape
     head = "".join(f"<th>{esc(les)}</th>" for les in s.lessons)
     rows = []
@@ -48,7 +68,8 @@ def page(s: Summary, class_name: str, lang: str, hub_base: str = "/") -> str:
         cells = "".join(_cell(s, student, les, lang) for les in s.lessons)
         reached = s.reached.get(student) or "–"
         link = f'<a href="{esc(hub_base)}hub/admin">{esc(student)}</a>'  # the hub's users page (servers, activity)
-        rows.append(f'<tr data-student="{esc(student)}"><th>{link}</th><td class="reached">{esc(reached)}</td>'
+        swarm = _health(health.get(student), lang) if health is not None else ""
+        rows.append(f'<tr data-student="{esc(student)}"><th>{link}</th>{swarm}<td class="reached">{esc(reached)}</td>'
                     f"{cells}</tr>")
     ex_rows = []
     for ex, info in sorted(s.exercises.items()):
@@ -66,6 +87,12 @@ def page(s: Summary, class_name: str, lang: str, hub_base: str = "/") -> str:
     students_h = esc(_("Students", lang))
     first_h = esc(_("Right at the first try", lang))
     wrong_h = esc(_("Most common wrong answers", lang))
+    swarm_word = esc(_("Swarm", lang))
+    swarm_h = f"<th>{swarm_word}</th>" if health is not None else ""
+    if health is not None:
+        legend += " " + esc(_("Swarm: swarmlab doctor on each student's swarm (✓ every check passed, ✗ some failed: "
+                               "hover for which; … being checked), again at most once a minute: reload the page",
+                               lang))
     html_lang = {"zh": "zh-CN"}.get(lang, lang)
     return f"""<!doctype html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>{title}</title>
@@ -76,7 +103,7 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:center}} td.wrong{{text-
  · <a href="grades.csv">{grades}</a></p>
 <h2>{lessons}</h2>
 <p>{legend}</p>
-<table id="lessons"><tr><th>{student_h}</th><th>{reached_h}</th>{head}</tr>
+<table id="lessons"><tr><th>{student_h}</th>{swarm_h}<th>{reached_h}</th>{head}</tr>
 {"".join(rows)}</table>
 <h2>{exercises}</h2>
 <table id="exercises"><tr><th>{exercise_h}</th><th>{students_h}</th><th>{first_h}</th><th>{wrong_h}</th></tr>

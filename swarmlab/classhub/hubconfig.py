@@ -6,7 +6,8 @@ What it sets, and why:
 * PAMAuthenticator, with the roster as `allowed_users` (a system account outside the roster, root included, cannot
   log in), nobody an admin;
 * LocalProcessSpawner: each server runs as the student's own account, in their home, opening the course;
-  the provider's environment (replay: SWARMLAB_MODE=replay) added per student by a pre-spawn hook;
+  the provider's environment (replay: SWARMLAB_MODE=replay; pool: SWARMLAB_MODE=live and SWARMLAB_INVENTORY, the
+  copy of the student's own swarm the provider made in their home) added per student by a pre-spawn hook;
 * an `instructor` role: list users, read their servers and activity, the admin page (read-only without more
   scopes); students keep JupyterHub's default `user` role (their own server only);
 * the `swarmlab-progress` service (progress.py), started and restarted by the hub: each student's server gets its
@@ -44,6 +45,7 @@ def settings(cf: ClassFile, folder: Path, *, hub_port: int, api_port: int, chp: 
         "port": cf.port, "hub_port": hub_port, "api_port": api_port, "folder": str(folder),
         "chp": chp, "singleuser": singleuser, "limits": dict(cf.limits),
         "progress_port": progress_port, "progress_db": cf.progress_db, "python": python,
+        "pool": {student: str(path) for student, path in cf.pool.items()},
     }
 
 
@@ -51,7 +53,7 @@ def configure(c: Any, settings_file: str | Path) -> None:
     """Set the hub's traits on `c` (a traitlets Config) from the settings file."""
     s = json.loads(Path(settings_file).read_text(encoding="utf-8"))
     folder = Path(s["folder"])
-    provider = providers.get(s["provider"])
+    provider = providers.get(s["provider"], s.get("pool") or {})
 
     c.JupyterHub.bind_url = f"http://{LOOPBACK}:{s['port']}"
     c.JupyterHub.hub_ip = LOOPBACK

@@ -9,6 +9,8 @@ Under the hub's proxy at /services/swarmlab-progress/:
 * `GET ` (the dashboard, `?lang=zh|en`, the class's language by default) and `GET grades.csv`: instructors only
   (the scope `access:services!service=swarmlab-progress`, held by the class's `instructor` role); a browser logs in
   through the hub (HubOAuth); a student gets 403.
+* `GET api/health`: each student's swarm health (provider pool: `swarmlab doctor` on it, health.py), as JSON,
+  instructors only; it and the dashboard start the checks older than a minute, and show the latest results.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, ClassVar
 
 from tornado import ioloop, web
 
-from swarmlab.classhub import dashboard, progressdb
+from swarmlab.classhub import dashboard, health, progressdb, providers
 from swarmlab.course.lessons import LESSONS
 
 NAME = "swarmlab-progress"
@@ -101,6 +103,14 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
         def summary(self) -> progressdb.Summary:
             return progressdb.summary(self.store.of(), list(self.cls["students"]), list(LESSONS))
 
+        def swarms(self) -> dict[str, providers.Health | None] | None:
+            """The latest health of each student's swarm (the checks due are started now); None: no swarms."""
+            checker: health.SwarmHealth | None = self.settings["health"]
+            if checker is None:
+                return None
+            checker.refresh()
+            return checker.snapshot()
+
     class Dashboard(Instructor):
         @web.authenticated
         def get(self) -> None:
@@ -109,7 +119,7 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
                 raise web.HTTPError(400, "lang must be zh or en")
             self.set_header("Content-Type", "text/html; charset=utf-8")
             base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
-            self.finish(dashboard.page(self.summary(), self.cls["name"], lang, hub_base=base))
+            self.finish(dashboard.page(self.summary(), self.cls["name"], lang, hub_base=base, health=self.swarms()))
 
     class Grades(Instructor):
         @web.authenticated
@@ -118,21 +128,30 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
             self.set_header("Content-Disposition", f'attachment; filename="{self.cls["name"]}-grades.csv"')
             self.finish(dashboard.grades_csv(self.summary()))
 
-    return Dashboard, Grades
+    class Swarms(Instructor):
+        @web.authenticated
+        def get(self) -> None:
+            found = self.swarms() or {}
+            self.finish({"health": {s: h.as_json() if h else None for s, h in found.items()}})
+
+    return Dashboard, Grades, Swarms
 
 
 def app(settings: dict[str, Any], prefix: str) -> web.Application:
     from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 
     hub_auth = HubOAuth.instance(cache_max_age=60)  # the one the handlers' hub_auth finds
-    dash, grades = _instructor_handlers()
+    dash, grades, swarms = _instructor_handlers()
+    provider = providers.get(settings["provider"], settings.get("pool") or {})
+    checker = None if provider.name == "replay" else health.SwarmHealth(provider, settings["students"])
     return web.Application([
         (prefix, dash),
         (prefix + "grades.csv", grades),
+        (prefix + "api/health", swarms),
         (prefix + "api/events", EventsHandler),
         (prefix + r"api/students/([a-z][a-z0-9-]{0,31})", StudentHandler),
         (prefix + "oauth_callback", HubOAuthCallbackHandler),
-    ], swarmlab=settings, store=progressdb.Store(db_url(settings)), hub_auth=hub_auth,
+    ], swarmlab=settings, store=progressdb.Store(db_url(settings)), hub_auth=hub_auth, health=checker,
         cookie_secret=secrets.token_bytes(32), login_url=hub_auth.login_url)
 
 

@@ -2,16 +2,34 @@
 
 A provider is asked, in the hub's process, to start a student's swarm before their server spawns, for the
 environment that server gets (how the course reaches that swarm: never another student's), and to stop the swarm
-when the server stops. `replay` is the only one yet: no swarm, the course replays its bundled recordings
-read-only. `rig` (one rig VM per student) and `pool` (swarms the instructor already has) are refused by the class
-file with a one-line "not yet" (classfile.NOT_YET).
+when the server stops. `replay`: no swarm, the course replays its bundled recordings read-only. `pool`: swarms the
+instructor already has, one inventory per student (pool.py), copied with its keys into the student's home at
+start. `rig` (one rig VM per student) is refused by the class file with a one-line "not yet" (classfile.NOT_YET).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from swarmlab.classhub import pool
 from swarmlab.errors import SwarmlabError
+
+
+@dataclass(frozen=True)
+class Health:
+    """A student's swarm as `swarmlab doctor` found it (for the instructor's dashboard)."""
+
+    ok: bool
+    passed: int
+    failed: tuple[str, ...]  # each failed check, one line: "node check: detail" (or why nothing could be checked)
+    checked: float  # when (time.time())
+
+    def as_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "passed": self.passed, "failed": list(self.failed), "checked": self.checked}
 
 
 class Provider(Protocol):
@@ -25,6 +43,10 @@ class Provider(Protocol):
 
     def env(self, student: str) -> dict[str, str]:
         """The environment `student`'s server gets: how the course reaches their swarm, and only theirs."""
+
+    def health(self, student: str) -> Health | None:
+        """`swarmlab doctor` on `student`'s swarm (None: no swarm to check). Slow (SSH to every node): the
+        progress service calls it in a thread."""
 
 
 class ReplayProvider:
@@ -41,8 +63,65 @@ class ReplayProvider:
     def env(self, student: str) -> dict[str, str]:
         return {"SWARMLAB_MODE": "replay"}
 
+    def health(self, student: str) -> Health | None:
+        return None
 
-def get(name: str) -> Provider:
+
+class PoolProvider:
+    """Swarms the instructor already has: at start (in the hub, as root) the student's inventory is checked again
+    (a rig restarted since the class started has a new port) and copied with its keys into their home; their
+    server gets SWARMLAB_MODE=live and SWARMLAB_INVENTORY naming that copy. Nothing to release at stop: the swarms
+    are the instructor's."""
+
+    name = "pool"
+
+    def __init__(self, inventories: Mapping[str, str | Path]) -> None:
+        self.inventories = {student: Path(path) for student, path in inventories.items()}
+
+    def start(self, student: str) -> None:
+        if student not in self.inventories:
+            raise SwarmlabError(f"{student!r} has no swarm in this class's [pool]: ask your instructor")
+        swarm = pool.open_swarm(student, self.inventories[student])
+        others = {}
+        for other, path in self.inventories.items():  # still no two students on one swarm
+            if other != student:
+                try:
+                    others[other] = pool.open_swarm(other, path)
+                except pool.PoolError:
+                    continue  # theirs is checked when they start
+        pool.overlap({student: swarm, **others})
+        pool.install(swarm)
+
+    def stop(self, student: str) -> None:
+        return None
+
+    def env(self, student: str) -> dict[str, str]:
+        return {"SWARMLAB_MODE": "live", "SWARMLAB_INVENTORY": str(pool.copy_path(student))}
+
+    def health(self, student: str) -> Health | None:
+        """The doctor, as root with the instructor's inventory and keys (the same swarm the student's copy names)."""
+        from swarmlab import doctor
+        from swarmlab.transport.ssh import SSHTransport
+
+        now = time.time()
+        if student not in self.inventories:
+            return None
+        try:
+            swarm = pool.open_swarm(student, self.inventories[student])
+            inv = swarm.resolved()
+            with SSHTransport(inv, known_hosts=swarm.known_hosts) as t:
+                checks = doctor.run(t, inv)
+        except SwarmlabError as exc:
+            return Health(False, 0, (str(exc).splitlines()[0],), now)
+        failed = tuple(f"{c.node} {c.name}: {c.detail}".strip() for c in checks if not c.ok)
+        return Health(not failed, len(checks) - len(failed), failed, now)
+
+
+def get(name: str, inventories: Mapping[str, str | Path] | None = None) -> Provider:
+    """The provider `name`; `inventories` (student -> inventory file) for pool."""
     if name == "replay":
         return ReplayProvider()
-    raise SwarmlabError(f"provider {name!r} is not yet implemented (issue #24 item 2): use provider = \"replay\"")
+    if name == "pool":
+        return PoolProvider(inventories or {})
+    raise SwarmlabError(f"provider {name!r} is not yet implemented (issue #24 item 2): use provider = \"replay\" "
+                        "or \"pool\"")

@@ -16,12 +16,16 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from swarmlab.classhub import accounts
+from swarmlab.classhub.classfile import ClassFile
 
 SHIM = Path("/var/tmp/swarmlab-test-class-python")
 VENV = Path("/var/tmp/swarmlab-test-class-venv")
@@ -63,6 +67,56 @@ def students_python(user: str = "nobody") -> str:
     if why is not None:
         raise RuntimeError(f"{python} is not runnable by {user}: {why}")
     return str(python)
+
+@dataclass
+class RunningClass:
+    cf: ClassFile
+    path: Path  # the class file
+    url: str
+    home: Path  # its SWARMLAB_HOME
+    folder: Path  # the class folder
+    passwords: dict[str, str]  # the new accounts' first passwords (passwords.tsv)
+    said: str  # what `class start` printed
+    clients: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def running_class(tmp: Path, text: str, users: list[str], tables: str = "") -> Iterator[RunningClass]:
+    """A class started by `swarmlab class start` (through `main()`) from the class file `text`, its port (a free
+    one) and `tables` (e.g. [pool]), with SWARMLAB_HOME in `tmp`; afterwards stopped, and the accounts `users`
+    removed."""
+    import contextlib
+    import io
+
+    from swarmlab.classhub import classfile, server
+    from swarmlab.cli import main
+    from swarmlab.ports import free_port
+
+    port = free_port()
+    path = tmp / "class.toml"
+    path.write_text(f"{text}port = {port}\n{tables}")
+    home = tmp / "home"
+    cf = classfile.load(path)  # before anything changes: these three may raise
+    chp, python = server.find_proxy(), students_python()
+    saved = {k: os.environ.get(k) for k in ("SWARMLAB_HOME", "SWARMLAB_CHP", "SWARMLAB_CLASS_PYTHON")}
+    os.environ.update(SWARMLAB_CHP=chp, SWARMLAB_CLASS_PYTHON=python, SWARMLAB_HOME=str(home))
+    try:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            assert main(["class", "start", str(path)]) == 0, err.getvalue()
+        folder = home / "classes" / cf.name
+        passwords = dict(line.split("\t") for line in (folder / "passwords.tsv").read_text().splitlines())
+        yield RunningClass(cf, path, f"http://127.0.0.1:{port}", home, folder, passwords, out.getvalue())
+    finally:
+        os.environ["SWARMLAB_HOME"] = str(home)
+        server.stop(cf, progress=lambda _m: None)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        remove_accounts(users)
+
 
 def remove_accounts(users: list[str]) -> None:
     """Delete the test's class accounts and their homes (only accounts of the class group)."""
