@@ -43,7 +43,10 @@ from swarmlab.errors import CommandTimeout, NodeUnreachable, TransportError
 from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
 from swarmlab.transport.result import decode
 
-KILL_GRACE = 5.0
+# how long a killed or interrupted command's shell gets to come back in step (the output already on its way
+# drained, the end markers read) before it is closed and the next command opens a new one: 5 s was not enough for
+# a `yes` flood on a loaded 2-core machine (the shell was replaced, correctly, but needlessly)
+KILL_GRACE = 10.0
 SHELLS = ("auto", "sh")
 
 
