@@ -303,15 +303,20 @@ def test_the_mirror_must_be_an_archive_address() -> None:
     assert targets("http://deb.debian.org/debian/")["debian-bookworm"].repos[0].url == "http://deb.debian.org/debian"
 
 
+def _use_cache(sources: Path) -> str:
+    """provision-common.sh's own use_cache function, writing its sources list to `sources` (not /etc/apt)."""
+    script = (Path(__file__).resolve().parent.parent / "vagrant" / "provision-common.sh").read_text()
+    function = re.search(r"^use_cache\(\) \{.*?^\}", script, re.M | re.S)
+    assert function is not None
+    return function.group(0).replace("/etc/apt/sources.list.d/00-swarmlab-cache.list", str(sources))
+
+
 def test_the_provisioning_writes_only_signed_lines_whose_keyring_the_machine_has(tmp_path: Path) -> None:
     """vagrant/provision-common.sh's use_cache, run by bash on a cache whose apt.list was tampered with: a
     `[trusted=yes]` line, a keyring outside the system's folders and a keyring the machine lacks are all dropped."""
     _need("bash")
-    script = (Path(__file__).resolve().parent.parent / "vagrant" / "provision-common.sh").read_text()
-    function = re.search(r"^use_cache\(\) \{.*?^\}", script, re.M | re.S)
-    assert function is not None
     out = tmp_path / "00-swarmlab-cache.list"
-    body = function.group(0).replace("/etc/apt/sources.list.d/00-swarmlab-cache.list", str(out))
+    body = _use_cache(out)
     cache = tmp_path / "cache"
     cache.mkdir()
     good = "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] file:@CACHE@/debian bookworm main"
@@ -348,14 +353,10 @@ def test_the_provisioning_reads_a_real_cache_with_apt_as_the_machines_do(
     mirror = make_archive(tmp_path / "mirror", home, DEBS)
     cache = tmp_path / "cache"
     fill(cache, [_repo(mirror, keyring)], "amd64", {"hello": None})
-    script = (Path(__file__).resolve().parent.parent / "vagrant" / "provision-common.sh").read_text()
-    function = re.search(r"^use_cache\(\) \{.*?^\}", script, re.M | re.S)
-    assert function is not None
     sources = tmp_path / "00-swarmlab-cache.list"
     assert re.fullmatch(r"[A-Za-z0-9/_-]+", str(keyring.parent))  # no regex character in the folder's name
     # the test's keyring folder stands for the system's keyring folders (this machine's are not touched)
-    body = (function.group(0).replace("/etc/apt/sources.list.d/00-swarmlab-cache.list", str(sources))
-            .replace("/(usr/share|etc/apt)/keyrings/", f"{keyring.parent}/"))
+    body = _use_cache(sources).replace("/(usr/share|etc/apt)/keyrings/", f"{keyring.parent}/")
     assert str(keyring.parent) in body
     (tmp_path / "apt-state" / "lists" / "partial").mkdir(parents=True)
     (tmp_path / "apt-cache" / "archives" / "partial").mkdir(parents=True)
