@@ -1,8 +1,9 @@
 """`vagrant up` for real (issue #14): the project's own Vagrantfile, Debian's vagrant-libvirt, a libvirt daemon and
 qemu (software emulation), the box built here from Debian packages (swarmlab/testing/box.py), synced folders off (the
 default): three machines come up with the provisioning running, `swarmlab nodes` finds them from `vagrant
-ssh-config`, the doctor passes, the chapter and one lesson run live over Vagrant's SSH as user vagrant, `vagrant
-provision` again changes nothing, `vagrant destroy -f` leaves nothing behind. The machines have no route out.
+ssh-config`, the doctor passes, the chapter and one lesson run live over Vagrant's SSH as user vagrant, a rebuilt
+manager heals the workers, `vagrant provision` again changes nothing, `vagrant destroy -f` leaves nothing behind.
+The machines have no route out.
 
 One bring-up per session (module fixture), ordered after every other test (marker after_rigs) with the test rigs
 stopped first: three more emulated machines on two cores. ~30 min here; the phases' times land in
@@ -182,35 +183,37 @@ def test_one_lesson_executes_live(vagrant_kit: object, inv: Inventory, monkeypat
     assert kit.sizes["host_volumes_mib"], "no libvirt volume measured"
 
 
-def test_provisioning_again_keeps_what_is_right_and_heals_the_workers_of_a_rebuilt_manager(
+def test_a_rebuilt_manager_heals_the_workers_and_provisioning_again_keeps_what_is_right(
         vagrant_kit: object, inv: Inventory) -> None:
-    """`vagrant provision` again, as an instructor runs it after rebuilding the manager (#25.5): what was right
-    stays (the packages, the lab images: "already installed", "are there" on each machine), the manager makes a new
-    swarm and the workers, which still see themselves active in the old one, leave it and join the new one. The
-    manager loses its swarm as a rebuilt manager does (`docker swarm leave --force`: the swarm state, the node ID
-    and the tokens are gone). Every provisioner runs but `cache` (the same 161 MB uploaded again to each machine:
-    4-9 min of CI, and the scripts already hold every package); a full `vagrant destroy swarm-manager && vagrant
-    up swarm-manager` gives the workers exactly this view, plus ~7 min of emulated boot CI cannot spare. Re-running
-    the scripts on an intact swarm (left as it is) is proven on real nodes by tests/test_rig_lifecycle.py."""
+    """The manager rebuilt as an instructor does it (#25.5): `vagrant destroy -f swarm-manager && vagrant up
+    swarm-manager` (a new disk, a new swarm, new tokens, a new host key and key pair); then `vagrant provision` on the
+    workers, which still see themselves active in the old swarm: they leave it and join the new one, and what was
+    right on them stays (the packages, the lab images: "already installed", "are there"). Then `vagrant provision`
+    again on the new manager changes nothing ("swarm already active: left as it is"). Every provisioner runs but
+    `cache` on the second pass (the same 161 MB uploaded again; the scripts already hold every package)."""
     from swarmlab.testing.vagrant import Kit
 
     assert isinstance(vagrant_kit, Kit)
     kit = vagrant_kit
     with SSHTransport(inv) as t:
         old = t.run("swarm-manager", "docker info --format '{{.Swarm.NodeID}}'", timeout=60, check=True).stdout.strip()
-        t.run("swarm-manager", "docker swarm leave --force", timeout=120, check=True)
+    kit.vagrant("destroy", "-f", "swarm-manager", phase="rebuild_destroy", timeout=600)
+    assert not (kit.project / ".vagrant" / "swarmlab" / "worker-token").exists()  # the after-destroy trigger
+    out = kit.vagrant("up", "swarm-manager", phase="rebuild_up", timeout=1800).stdout
+    assert "swarm initialised on" in out, out[-3000:]
     files = "lab-image-whoami-server,lab-image-index.cgi"
-    out = kit.vagrant("provision", "swarm-manager", "--provision-with", f"{files},common,manager",
-                      phase="heal_manager", timeout=600).stdout
-    assert "already installed" in out and "the lab images are there" in out, out[-3000:]
-    assert "swarm initialised on" in out
     out = kit.vagrant("provision", "swarm-worker1", "swarm-worker2", "--provision-with", f"{files},common,token,worker",
                       phase="heal_workers", timeout=900).stdout
     assert out.count("already installed") == 2 and out.count("the lab images are there") == 2, out[-3000:]
     assert out.count("left a swarm whose managers") == 2 and out.count("joined the swarm at") == 2, out[-3000:]
     assert "SWMTKN" not in out  # the token never reaches the log
+    out = kit.vagrant("provision", "swarm-manager", "--provision-with", f"{files},common,manager",
+                      phase="provision_again", timeout=600).stdout
+    assert "already installed" in out and "the lab images are there" in out, out[-3000:]
+    assert "swarm already active: left as it is" in out and "swarm initialised on" not in out, out[-3000:]
+    rebuilt = inventory.from_vagrant(kit.project)  # the new machine's key (and maybe address)
     ready = ["swarm-manager Ready", "swarm-worker1 Ready", "swarm-worker2 Ready"]
-    with SSHTransport(inv) as t:
+    with SSHTransport(rebuilt) as t:
         new = t.run("swarm-manager", "docker info --format '{{.Swarm.NodeID}}'", timeout=60, check=True).stdout.strip()
         for _ in range(30):  # a joined node is Unknown until its first heartbeat
             nodes = t.run("swarm-manager", "docker node ls --format '{{.Hostname}} {{.Status}}' | sort", timeout=60,
@@ -218,7 +221,7 @@ def test_provisioning_again_keeps_what_is_right_and_heals_the_workers_of_a_rebui
             if [" ".join(nodes[i:i + 2]) for i in range(0, len(nodes), 2)] == ready:
                 break
             time.sleep(2)
-    assert new != old
+    assert new and new != old
     assert [" ".join(nodes[i:i + 2]) for i in range(0, len(nodes), 2)] == ready
 
 
