@@ -449,7 +449,7 @@ class Lab:
         used: list[CommandResult] = []
         for r in held:
             used.append(r)
-            answers += whoami.parse(r.stdout)
+            answers += st.REQUESTS.parse(r.stdout)  # read as the step reads its output
             if len(answers) >= n:
                 break
         answers = answers[:n]
@@ -460,9 +460,10 @@ class Lab:
         if len(answers) < n:
             note = t("asked for {n} requests, but this recording holds only {held} answers: showing those (run live, "
                      "or record a longer session, for more)", n=n, held=len(answers))
+        framed = st.REQUESTS.frame(answers) if st.REQUESTS.frame else None
         result = StepResult("requests", node, " ; ".join(dict.fromkeys(r.command for r in used)),
                             _first_answers("".join(r.stdout + r.stderr for r in used), n), 0, value=answers,
-                            frame=whoami.frame(answers), replayed=True, note=note, started=used[-1].started)
+                            frame=framed, replayed=True, note=note, started=used[-1].started)
         self.log.append(result)
         return result
 
