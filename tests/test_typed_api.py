@@ -139,3 +139,14 @@ def test_an_any_or_a_bare_generic_is_found() -> None:
 
 def test_the_chain_row_names_every_column() -> None:
     assert list(typing.get_type_hints(chain.ChainRow)) == list(chain.COLUMNS)
+
+
+def test_the_typing_proof_is_what_mypy_checks() -> None:
+    """`Step[T]` against its parse is mypy's to check (tests/typecheck/steps_typed.py): the project's mypy run reads
+    that folder, and the proof names the steps' value types."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    assert "tests/typecheck" in tomllib.loads((root / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+    proof = (root / "tests/typecheck/steps_typed.py").read_text()
+    assert "assert_type(lab.run(st.SERVICE_PS, name=\"web\").value, list[Task] | None)" in proof
