@@ -98,7 +98,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     path = _recording(args.recording, recordings.default)
     with Lab.connect(mode="replay", recording=path) as lab:
-        return 0 if walk(lab, requests=args.requests) else 1
+        return 0 if walk(lab, requests=args.requests, full=args.full) else 1
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -109,7 +109,7 @@ def _replay(args: argparse.Namespace) -> int:
     fix = "give a file written by `swarmlab record` (the bundled ones: `swarmlab demo --recording NAME`)"
     path = paths.input_file(args.file, "a swarmlab recording", fix, RecordingError)
     with Lab.connect(mode="replay", recording=path) as lab:
-        return 0 if walk(lab, requests=args.requests) else 1
+        return 0 if walk(lab, requests=args.requests, full=args.full) else 1
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -272,11 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recording", help="a bundled recording's name (default: the rig session, else the seed)")
     p.add_argument("-n", "--requests", type=_requests, default=100,
                    help=f"requests for the distribution, 1 to {MAX_REQUESTS} (default 100)")
+    p.add_argument("--full", action="store_true",
+                   help="also what a `record --full` session did (scaling, a killed task, dnsrr, a published port), "
+                        "as far as the recording holds it")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("replay", help="walk the chapter on a recording file")
     p.add_argument("file")
     p.add_argument("-n", "--requests", type=_requests, default=100)
+    p.add_argument("--full", action="store_true",
+                   help="also what a `record --full` session did (scaling, a killed task, dnsrr, a published port), "
+                        "as far as the recording holds it")
     p.set_defaults(func=_replay)
 
     p = sub.add_parser("record", help="walk the chapter live while recording every command to FILE")

@@ -41,6 +41,20 @@ def test_demo_with_the_recorded_thousand_requests() -> None:
     assert answered == "1000 answered" and answered in proc.stdout and spread in proc.stdout
 
 
+def test_demo_full_replays_what_the_full_session_recorded_and_names_what_it_did_not() -> None:
+    """The bundled rig session was recorded with `--full`: its scaling, killed task, dnsrr and published port
+    replay (the walk asks the recording, not the mode); a reading it never made is said, not failed."""
+    proc = subprocess.run([str(BIN / "swarmlab"), "demo", "--full", "-n", "10"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    out = proc.stdout
+    assert "=== scale web to 5" in out and "docker service scale --detach=false web=5" in out
+    assert "docker kill" in out and "--endpoint-mode dnsrr" in out and "ingress_sbox ipvsadm -Ln" in out
+    assert "(not in this recording:" in out and "FAILED" not in out
+    assert "=== scale web to 5" not in subprocess.run([str(BIN / "swarmlab"), "demo", "-n", "10"], capture_output=True,
+                                                      text=True, timeout=120).stdout
+
+
 def test_import_is_lazy() -> None:
     code = ("import sys, swarmlab, swarmlab.cli; "
             "print(sorted(m for m in ('pandas', 'matplotlib', 'paramiko') if m in sys.modules))")

@@ -102,3 +102,13 @@ def test_demo_is_the_readmes_main_job() -> None:
     default = load(recordings.default())
     assert default.title in out.stdout and "=== 13. the VIP chain" in out.stdout
     assert "FAILED" not in out.stdout
+
+
+def test_a_service_that_already_exists_is_reused_as_docker_answered() -> None:
+    """Lesson 10's recording holds Docker's real refusal of a second `webrr` (lesson 07 made the first): the lab
+    reuses the service, live and in a replay alike, showing what Docker said (no branch on the mode)."""
+    path = Path(recordings.__file__).parent / "lessons" / "10-follow-one-request.jsonl"
+    with Lab.connect(mode="replay", recording=path) as lab:
+        r = lab.create_dnsrr("webrr")
+    assert r.note == "service webrr exists: reused" and r.exit_code == 1
+    assert "service webrr already exists" in r.output and r in lab.log

@@ -118,8 +118,9 @@ def badge_html(lab: Lab, lang: str | None = None) -> str:
 
 
 def _follow_the_client(shell: Any, lab: Lab) -> None:
-    """Live, a lesson may create the client after start() (lesson 01): after each cell, until `client` is known,
-    look again, so `$client`, `client_node` and `$lb` work in the very next cell."""
+    """A lesson may create the client after start() (lesson 01, live): after each cell, until `client` is known,
+    look again, so `$client`, `client_node` and `$lb` work in the very next cell. A replay knows them from the
+    start (its recording answers), so there the hook only looks while a recording holds no client (lesson 00)."""
     events = getattr(shell, "events", None)
     if events is None:
         return
@@ -127,9 +128,6 @@ def _follow_the_client(shell: Any, lab: Lab) -> None:
     if old is not None:
         with contextlib.suppress(ValueError):
             events.unregister("post_run_cell", old)
-    if lab.replaying:  # a recording's names are known from the start
-        _state["hook"] = None
-        return
 
     def hook(*event: Any) -> None:
         if shell.user_ns.get("client") is None and current_lab() is lab:

@@ -605,11 +605,19 @@ class Lab:
 
     def _create_once(self, name: str, image: str, replicas: int, network: str | None = None,
                      endpoint_mode: str | None = None, publish: str | None = None) -> StepResult[ServiceChange]:
-        if self.live and name in [s.name for s in self.services(latest=True).value or []]:
-            return StepResult("service_create", self.manager, "", "", 0,
-                              note=t("service {name} exists: reused", name=name))
-        return self.run(st.SERVICE_CREATE, name=name, image=image, replicas=replicas, network=network,
-                        endpoint_mode=endpoint_mode, publish=publish)
+        """Create a service, or reuse the one of that name: Docker refuses a second (`service NAME already exists`),
+        which the step declares done (`exists_is_done`); live and in a replay alike, as the answer says."""
+        try:
+            return self.run(st.SERVICE_CREATE, name=name, image=image, replicas=replicas, network=network,
+                            endpoint_mode=endpoint_mode, publish=publish)
+        except CommandFailed as exc:
+            if not (st.SERVICE_CREATE.exists_is_done and "already exists" in exc.stderr):
+                raise
+            reused: StepResult[ServiceChange] = StepResult(
+                st.SERVICE_CREATE.name, exc.node or self.manager, exc.command, exc.stdout + exc.stderr, exc.exit_code,
+                note=t("service {name} exists: reused", name=name), replayed=not self.live)
+            self.log.append(reused)
+            return reused
 
     def create_dnsrr(self, name: str = "webrr", replicas: int = 2) -> StepResult[ServiceChange]:
         """A service like web, but `--endpoint-mode dnsrr`: no VIP, no mark, no IPVS; DNS answers task IPs."""
