@@ -89,6 +89,20 @@ def test_start_and_stop_refuse_without_root(tmp_path: Path, monkeypatch: pytest.
     assert f"class {command} needs root" in err.getvalue() and err.getvalue().count("\n") == 1
 
 
+@pytest.mark.parametrize(("db", "said"), [
+    ("postgresql://progress@/lb?host=/nonexistent", "cannot create the events table (connection is bad"),
+    ("mysql://progress@db.invalid/lb", "no driver (MySQLdb): install it into the hub's Python"),
+])
+def test_start_refuses_a_progress_db_it_cannot_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str,
+                                                   said: str) -> None:
+    """Before any account or process: the service would die on it at each of the hub's restarts."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "start", str(write(tmp_path, GOOD + f"progress_db = {db!r}\n"))]) == 2
+    assert said in err.getvalue() and err.getvalue().count("\n") == 1
+
+
 def test_replay_provider_and_the_one_not_yet() -> None:
     replay = providers.get("replay")
     replay.start("ann")
@@ -421,6 +435,8 @@ def test_the_dashboard_shows_each_students_swarm_health() -> None:
     assert "2 check(s) failed\nswarm-worker1 docker: Cannot connect\nswarm-worker1 ipvs: no ip_vs" in rows["bob"]
     assert 'data-health="checking"' in rows["chen"]
     assert "Swarm" not in dashboard.page(s, "lb", "en")  # replay: no swarms, no column
+    # a swarm checked again is a new version: the open page reloads to show it
+    assert dashboard.version([], {"ann": green, "bob": None}) != dashboard.version([], {"ann": green, "bob": red})
 
     calls: list[str] = []
 
