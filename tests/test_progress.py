@@ -212,7 +212,9 @@ def test_the_store_and_what_the_instructor_sees(db_url: str) -> None:
     # live: the page polls api/summary and reloads on a new version, which a new event (and only that) makes
     rows = store.of()
     ver = dashboard.version(rows)
-    assert f'<body data-version="{ver}">' in dashboard.page(s, "lb", "en", ver=ver) and 'fetch("api/summary"' in en
+    live = dashboard.page(s, "lb", "en", ver=ver, xsrf="x|1")
+    assert f'<body data-version="{ver}" data-xsrf="x|1">' in live and '"X-XSRFToken": document.body.dataset.xsrf' in en
+    assert 'fetch("api/summary"' in en
     assert "every 10 s" in en and "每 10 秒" in zh
     before = dashboard.as_json(s, ver)
     assert before["students"]["bob"] == {"reached": "01", "lessons": {"01": "red"}, "swarm": None}

@@ -98,10 +98,11 @@ def _server(student: str, hub_base: str, lang: str) -> str:
 
 
 def page(s: Summary, class_name: str, lang: str, hub_base: str = "/",
-         health: Mapping[str, Health | None] | None = None, ver: str = "") -> str:
+         health: Mapping[str, Health | None] | None = None, ver: str = "", xsrf: str = "") -> str:
     """The whole page: students × lessons (each student's server, their swarm's health when the class has swarms),
     then per exercise the first-try rate and the commonest wrong answers. Live: every REFRESH_S seconds it asks
-    api/summary and reloads when the version differs from `ver` (a new event, a swarm checked again)."""
+    api/summary and reloads when the version differs from `ver` (a new event, a swarm checked again). `xsrf`: the
+    service's XSRF token, which the hub's cookie auth demands of a script's request (fetch is not a navigation)."""
     esc = html.escape
     head = "".join(f"<th>{esc(les)}</th>" for les in s.lessons)
     rows = []
@@ -141,7 +142,7 @@ def page(s: Summary, class_name: str, lang: str, hub_base: str = "/",
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}} table{{border-collapse:collapse;margin-bottom:1.5em}}
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:center}} td.wrong{{text-align:left}}</style></head>
-<body data-version="{esc(ver)}"><h1>{title}</h1>
+<body data-version="{esc(ver)}" data-xsrf="{esc(xsrf)}"><h1>{title}</h1>
 <p><a href="?lang=zh" hreflang="zh-CN">zh</a> · <a href="?lang=en" hreflang="en">en</a>
  · <a href="grades.csv">{grades}</a></p>
 <h2>{lessons}</h2>
@@ -153,7 +154,8 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:center}} td.wrong{{text-
 {"".join(ex_rows) or '<tr><td colspan="4">–</td></tr>'}</table>
 <script>
 setInterval(function () {{
-  fetch("api/summary", {{credentials: "same-origin", cache: "no-store"}})
+  fetch("api/summary", {{credentials: "same-origin", cache: "no-store",
+                        headers: {{"X-XSRFToken": document.body.dataset.xsrf}}}})
     .then(function (r) {{ return r.ok ? r.json() : null; }})
     .then(function (j) {{ if (j && j.version !== document.body.dataset.version) {{ location.reload(); }} }})
     .catch(function () {{}});

@@ -129,7 +129,9 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
             self.set_header("Content-Type", "text/html; charset=utf-8")
             base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
             summary, ver, found = self.shown()
-            self.finish(dashboard.page(summary, self.cls["name"], lang, hub_base=base, health=found, ver=ver))
+            xsrf = self.xsrf_token  # the hub's: its cookie auth wants it from the page's script (fetch)
+            self.finish(dashboard.page(summary, self.cls["name"], lang, hub_base=base, health=found, ver=ver,
+                                       xsrf=xsrf.decode() if isinstance(xsrf, bytes) else str(xsrf)))
 
     class SummaryJSON(Instructor):
         @web.authenticated
