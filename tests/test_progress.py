@@ -254,3 +254,17 @@ def test_the_store_outlives_a_restart_of_postgresql(postgresql: Any) -> None:
     postgresql.start()
     assert store.add("ann", [progressdb.row(_ev("lesson", state="finished"))]) == (1, 0)
     assert [r["state"] for r in store.of("ann")] == ["opened", "finished"]
+
+
+def test_the_same_events_sent_at_once_are_stored_once(db_url: str) -> None:
+    """Two senders of the same events at the same moment (a kernel's resend while the first POST is still being
+    stored, or two service processes on one database): each event once, and no sender gets an error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    events = [progressdb.row(_ev("attempt", exercise="01.replicas", answer=str(i), correct=False, attempt=1))
+              for i in range(40)]
+    stores = [progressdb.Store(db_url) for _ in range(2)]  # two processes' engines, one database
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda i: stores[i % 2].add("ann", events), range(6)))
+    assert sum(stored for stored, _dupes in results) == 40 and all(s + d == 40 for s, d in results)
+    assert len(stores[0].of("ann")) == 40

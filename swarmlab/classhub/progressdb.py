@@ -157,11 +157,29 @@ class Store:
             raise StoreError(f"progress_db {shown}: cannot create the events table ({first}): check that the "
                              "database exists, answers and lets that user create tables") from None
 
+    def _insert_once(self) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING on (student, event_id), where the database has it (SQLite, PostgreSQL):
+        two senders of one event at once store it once, neither gets an error (a SELECT first would race)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(self.engine.dialect.name)
+        if dialect is None:
+            return None
+        return dialect.insert(events).on_conflict_do_nothing(index_elements=["student", "event_id"])
+
     def add(self, student: str, items: list[dict[str, Any]]) -> tuple[int, int]:
         """Store checked rows for `student`; returns (stored, already there)."""
         stored = dupes = 0
         now = time.time()
-        with self.engine.begin() as conn:
+        once = self._insert_once()
+        if once is not None:
+            with self.engine.begin() as conn:
+                for item in items:
+                    # RETURNING, not rowcount: psycopg's is -1 for an insert that returns the new key
+                    stored += len(conn.execute(once.values(student=student, received=now, **item)
+                                               .returning(events.c.pk)).all())
+            return stored, len(items) - stored
+        with self.engine.begin() as conn:  # another database: SQLAlchemy's portable way, which can race
             known = {r[0] for r in conn.execute(sa.select(events.c.event_id).where(
                 events.c.student == student, events.c.event_id.in_([i["event_id"] for i in items])))}
             for item in items:

@@ -96,9 +96,11 @@ def cluster() -> Iterator[Cluster]:
     where = bin_dir()
     if where is None:
         raise RuntimeError(unavailable_reason() or "no PostgreSQL")
-    folder = Path(tempfile.mkdtemp(prefix="swarmlab-pg-"))
+    root = os.geteuid() == 0
+    # as root in /tmp itself: a TMPDIR under /root would be closed to the server's account
+    folder = Path(tempfile.mkdtemp(prefix="swarmlab-pg-", dir="/tmp" if root and os.path.isdir("/tmp") else None))
     try:
-        if os.geteuid() == 0:
+        if root:
             account = pwd.getpwnam(ACCOUNT)
             os.chown(folder, account.pw_uid, account.pw_gid)
         c = Cluster(folder, where)
