@@ -91,7 +91,8 @@ def test_start_and_stop_refuse_without_root(tmp_path: Path, monkeypatch: pytest.
 
 @pytest.mark.parametrize(("db", "said"), [
     ("postgresql://progress@/lb?host=/nonexistent", "cannot create the events table (connection is bad"),
-    ("mysql://progress@db.invalid/lb", "no driver (MySQLdb): install it into the hub's Python"),
+    ("mysql://progress@db.invalid/lb", "use SQLite (the default) or PostgreSQL (postgresql://...)"),
+    ("postgresql+pg8000://progress@db.invalid/lb", "no driver (pg8000): install it into the hub's Python"),
 ])
 def test_start_refuses_a_progress_db_it_cannot_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str,
                                                    said: str) -> None:

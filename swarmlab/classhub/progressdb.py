@@ -1,7 +1,7 @@
-"""The class's progress, stored with SQLAlchemy: SQLite in the class folder by default, any database URL otherwise
-(`progress_db` in the class file, e.g. postgresql://...). One table of events; an event's id is stored once per
-student, so an event a kernel sends twice counts once. The student is the one the hub named for the token that
-sent the event (progress.py), never a field of the event."""
+"""The class's progress, stored with SQLAlchemy: SQLite in the class folder by default, PostgreSQL otherwise
+(`progress_db = "postgresql://..."` in the class file; both tested, other databases refused). One table of events;
+an event's id is stored once per student, so an event a kernel sends twice counts once. The student is the one the
+hub named for the token that sent the event (progress.py), never a field of the event."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from swarmlab.course.lessons import LESSONS
 from swarmlab.course.progress import KINDS
@@ -36,6 +37,7 @@ events = sa.Table(
     sa.UniqueConstraint("student", "event_id", name="one_event_once"),
 )
 MAX_TEXT = 2000
+DIALECTS = {"sqlite": sqlite, "postgresql": postgresql}  # the tested ones; both have INSERT ... ON CONFLICT
 MAX_ATTEMPT = 1_000_000  # the column is a 32-bit integer on PostgreSQL
 
 
@@ -142,6 +144,9 @@ class Store:
     def __init__(self, url: str) -> None:
         parsed = engine_url(url)
         shown = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() not in DIALECTS:
+            raise StoreError(f"progress_db {shown}: use SQLite (the default) or PostgreSQL (postgresql://...), the "
+                             "two databases the progress service is tested on")
         try:
             # pre_ping: a connection the server dropped (a restart, a failover) is replaced, not an error
             self.engine = sa.create_engine(parsed, pool_pre_ping=True)
@@ -157,39 +162,20 @@ class Store:
             raise StoreError(f"progress_db {shown}: cannot create the events table ({first}): check that the "
                              "database exists, answers and lets that user create tables") from None
 
-    def _insert_once(self) -> Any:
-        """INSERT ... ON CONFLICT DO NOTHING on (student, event_id), where the database has it (SQLite, PostgreSQL):
-        two senders of one event at once store it once, neither gets an error (a SELECT first would race)."""
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(self.engine.dialect.name)
-        if dialect is None:
-            return None
-        return dialect.insert(events).on_conflict_do_nothing(index_elements=["student", "event_id"])
-
     def add(self, student: str, items: list[dict[str, Any]]) -> tuple[int, int]:
-        """Store checked rows for `student`; returns (stored, already there)."""
-        stored = dupes = 0
+        """Store checked rows for `student`; returns (stored, already there). INSERT ... ON CONFLICT DO NOTHING on
+        (student, event_id): two senders of one event at once store it once, neither gets an error (a SELECT
+        first would race)."""
+        once = DIALECTS[self.engine.dialect.name].insert(events).on_conflict_do_nothing(
+            index_elements=["student", "event_id"])
+        stored = 0
         now = time.time()
-        once = self._insert_once()
-        if once is not None:
-            with self.engine.begin() as conn:
-                for item in items:
-                    # RETURNING, not rowcount: psycopg's is -1 for an insert that returns the new key
-                    stored += len(conn.execute(once.values(student=student, received=now, **item)
-                                               .returning(events.c.pk)).all())
-            return stored, len(items) - stored
-        with self.engine.begin() as conn:  # another database: SQLAlchemy's portable way, which can race
-            known = {r[0] for r in conn.execute(sa.select(events.c.event_id).where(
-                events.c.student == student, events.c.event_id.in_([i["event_id"] for i in items])))}
+        with self.engine.begin() as conn:
             for item in items:
-                if item["event_id"] in known:
-                    dupes += 1
-                    continue
-                conn.execute(events.insert().values(student=student, received=now, **item))
-                known.add(item["event_id"])
-                stored += 1
-        return stored, dupes
+                # RETURNING, not rowcount: psycopg's is -1 for an insert that returns the new key
+                stored += len(conn.execute(once.values(student=student, received=now, **item)
+                                           .returning(events.c.pk)).all())
+        return stored, len(items) - stored
 
     def of(self, student: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(events).order_by(events.c.time, events.c.pk)
