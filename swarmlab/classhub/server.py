@@ -119,6 +119,13 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
                             "system account (run it with sudo)")
     if running(cf):
         raise SwarmlabError(f"class {cf.name!r} is already running: `swarmlab class stop {cf.path}` first")
+    if cf.progress_db:  # the service would die on it at every restart: say why now, in one line
+        from swarmlab.classhub import progressdb
+
+        try:
+            progressdb.Store(cf.progress_db).engine.dispose()
+        except progressdb.StoreError as exc:
+            raise SwarmlabError(f"{exc} (in {cf.path})") from None
     chp = find_proxy()
     where = folder(cf)
     url = f"http://{hubconfig.LOOPBACK}:{cf.port}"
