@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # the parsers' result types, for the type checker only: no ru
     from swarmlab.parsers.service_inspect import ServiceInfo
     from swarmlab.parsers.service_ls import Service
     from swarmlab.parsers.service_ps import Task
+    from swarmlab.parsers.ss import Socket
     from swarmlab.parsers.tcpdump import Packet
     from swarmlab.parsers.whoami import Answer
 
@@ -333,10 +334,11 @@ def _service_create(tokens: list[str]) -> Args | None:
         args["endpoint_mode"] = values["--endpoint-mode"]
     publish = values.get("--publish", values.get("-p"))
     if publish:
-        m = re.fullmatch(r"(?:published=(\d+),target=(\d+)|(\d+):(\d+))", publish)
+        m = re.fullmatch(r"(?:published=(\d+),target=(\d+)|(\d+):(\d+)|target=(\d+)|(\d+))", publish)
         if m is None:
             return None
-        args["publish"] = f"{m[1] or m[3]}:{m[2] or m[4]}"
+        # `target=80` or `80` alone: no published port, swarm assigns one (":80")
+        args["publish"] = f"{m[1] or m[3] or ''}:{m[2] or m[4] or m[5] or m[6]}"
     if values.get("--mode", "replicated") != "replicated":  # said by the bound (a lab builds only global)
         args["mode"] = values["--mode"]
     return args
@@ -433,6 +435,12 @@ def _mesh_request(tokens: list[str]) -> Args | None:
 
 def _host_nat(tokens: list[str]) -> Args | None:
     return {} if _iptables_listing(tokens) == ("nat", "DOCKER-INGRESS") else None
+
+
+def _listening(tokens: list[str]) -> Args | None:
+    """`ss -ltnp` in any flag order (listening, TCP, numeric, processes)."""
+    short, values, rest = _flags(tokens[1:]) if tokens[:1] == ["ss"] else (set(), {"": ""}, [])
+    return {} if short == set("ltnp") and not values and not rest else None
 
 
 def _versions(tokens: list[str]) -> Args | None:
@@ -647,6 +655,9 @@ MESH_REQUEST: Step[list[Answer]] = Step(
     N_("a request to the published port"), _mesh_request, parser="whoami", key=("port",),
     failure_is_data=True,
     bound=b.mesh_request, forms=('wget -qO- http://127.0.0.1:8080',))
+LISTENING: Step[list[Socket]] = Step(
+    "listening", lambda: c.listening_sockets(), Where.NODE, N_("the node's listening sockets"),
+    _listening, parser="ss", privileged=True, forms=('sudo ss -ltnp',))
 KILL_TASK: Step[None] = Step(
     "kill_task", lambda container: c.kill(container), Where.TASK,
     N_("kill a task's container"), _kill, key=("container",), changes=True,
