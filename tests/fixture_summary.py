@@ -159,6 +159,8 @@ def summary(kind: str, v: Any) -> Any:
     if kind == "tcpdump":
         return [(k.interface, k.direction, k.src, k.sport, k.dst, k.dport, k.flags, k.seq, k.ack, k.vni) for k in v
                 if k.flags in ("S", "S.")] + [len(v)]
+    if kind == "ss":
+        return [(x.state, x.recv_q, x.address, x.port, x.process) for x in v]
     if kind == "conntrack":
         return [(e.protocol, e.state, e.src, e.dst, e.sport, e.dport, e.reply_src, e.reply_dst, e.flags) for e in v]
     if kind == "<dockerd log>":
