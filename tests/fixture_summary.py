@@ -6,6 +6,7 @@ into tuples of the values that matter, so `tests/fixture_expectations.py` can st
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -159,8 +160,6 @@ def summary(kind: str, v: Any) -> Any:
     if kind == "tcpdump":
         return [(k.interface, k.direction, k.src, k.sport, k.dst, k.dport, k.flags, k.seq, k.ack, k.vni) for k in v
                 if k.flags in ("S", "S.")] + [len(v)]
-    if kind == "ss":
-        return [(x.state, x.recv_q, x.address, x.port, x.process) for x in v]
     if kind == "conntrack":
         return [(e.protocol, e.state, e.src, e.dst, e.sport, e.dport, e.reply_src, e.reply_dst, e.flags) for e in v]
     if kind == "<dockerd log>":
@@ -169,6 +168,9 @@ def summary(kind: str, v: Any) -> Any:
         return (len(v), v[0][1][:40])
     if kind == "<docker run output>":
         return v[:2]
+    if isinstance(v, list) and v and all(dataclasses.is_dataclass(x) for x in v):
+        # a parser with no summary above: each record's fields as a tuple (a new parser needs no line here)
+        return [dataclasses.astuple(x) for x in v]  # type: ignore[arg-type]
     return v
 
 
