@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from swarmlab.commands.chapter import LAB_IMAGES
+from swarmlab.commands.chapter import LAB_IMAGES, publish_option
 from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import N_, Msg
 
@@ -33,12 +33,6 @@ FORMATS = (VIP_FORMAT, "{{json .Endpoint.Ports}}")
 # the chapter's images -> the lab's role that stands in for them (the lab never pulls: its look-alikes run)
 CHAPTER_IMAGES = {"containous/whoami": "web", "containous/whoami:latest": "web",
                   "xiaopeng163/net-box": "client", "xiaopeng163/net-box:latest": "client"}
-
-
-def publish_form(publish: str) -> str:
-    """`8080:80` -> `--publish published=8080,target=80`; `:80` (swarm assigns the port) -> `--publish target=80`."""
-    published, _, target = publish.partition(":")
-    return f"--publish published={published},target={target}" if published else f"--publish target={target}"
 
 
 @dataclass(frozen=True)
@@ -62,7 +56,7 @@ class Shape:
         if self.endpoint_mode:
             parts.append(f"--endpoint-mode {self.endpoint_mode}")
         if self.publish:
-            parts.append(publish_form(self.publish))
+            parts.append(publish_option(self.publish))
         parts.append(f"${self.role}_image")
         bound = f"   (N = {low}-{high})" if high > 1 and low != high else ""
         return " ".join(parts) + bound
@@ -183,7 +177,7 @@ def service_create(args: Mapping[str, Any], vocab: Vocabulary) -> None:
                           name=name, allowed=shape.endpoint_mode or Msg(N_("vip (the default)"))))
     if args.get("publish") != shape.publish:
         said = f"--publish {args.get('publish')}" if args.get("publish") else Msg(N_("no --publish"))
-        allowed = "; ".join(f"{n} {publish_form(s.publish)}" for n, s in SHAPES.items() if s.publish)
+        allowed = "; ".join(f"{n} {publish_option(s.publish)}" for n, s in SHAPES.items() if s.publish)
         raise Refused(Msg(N_("{said}: only these services publish a port, each its own way: {allowed}"),
                           said=said, allowed=allowed))
 

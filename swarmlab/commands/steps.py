@@ -439,7 +439,9 @@ def _host_nat(tokens: list[str]) -> Args | None:
 
 def _listening(tokens: list[str]) -> Args | None:
     """`ss -ltnp` in any flag order (listening, TCP, numeric, processes)."""
-    short, values, rest = _flags(tokens[1:]) if tokens[:1] == ["ss"] else (set(), {"": ""}, [])
+    if tokens[:1] != ["ss"]:
+        return None
+    short, values, rest = _flags(tokens[1:])
     return {} if short == set("ltnp") and not values and not rest else None
 
 
