@@ -21,7 +21,7 @@ from typing import Any
 
 from swarmlab.commands.chapter import LAB_IMAGES, publish_option
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import N_, Msg
+from swarmlab.i18n import N_, Joined, Msg
 
 MAX_REPLICAS = 3        # lesson 06: `docker service scale web=3`
 MAX_REQUESTS = 100      # `-n N` and a typed request loop: lessons send at most 20 at a time, a self-check 100
@@ -177,7 +177,7 @@ def service_create(args: Mapping[str, Any], vocab: Vocabulary) -> None:
                           name=name, allowed=shape.endpoint_mode or Msg(N_("vip (the default)"))))
     if args.get("publish") != shape.publish:
         said = f"--publish {args.get('publish')}" if args.get("publish") else Msg(N_("no --publish"))
-        allowed = "; ".join(f"{n} {publish_option(s.publish)}" for n, s in SHAPES.items() if s.publish)
+        allowed = Joined([f"{n} {publish_option(s.publish)}" for n, s in SHAPES.items() if s.publish])
         raise Refused(Msg(N_("{said}: only these services publish a port, each its own way: {allowed}"),
                           said=said, allowed=allowed))
 
