@@ -31,7 +31,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "reset_list": {"what": "service"}, "reset": {"what": "service", "id": "abc"}, "versions": {"which": "docker"},
     "sandbox_of": {"container": "abc123"}, "lb_conntrack": {"namespace": "lb_abc"}, "captures_running": {},
     "capture_start": {"capture": "web-lb", "bpf": "tcp port 80 and net 10.0.1.0/24", "namespace": "lb_abc"},
-    "capture_stop": {"capture": "web-lb", "pid": 1234},
+    "capture_stop": {"capture": "web-lb", "pid": 1234}, "listening": {},
 }
 
 
@@ -67,6 +67,12 @@ OWNS_ABC123 = Vocabulary(containers=lambda: {"abc123"})  # a lab whose swarm rep
      {"name": "web", "network": "mynet", "replicas": 2}),
     ("docker service create --name webpub --replicas 2 --publish published=8080,target=80 swarmlab/whoami:1",
      "service_create", {"name": "webpub", "publish": "8080:80"}),
+    ("docker service create --name webauto --publish target=80 swarmlab/whoami:1", "service_create",
+     {"name": "webauto", "publish": ":80"}),
+    ("docker service inspect -f '{{json .Endpoint.Ports}}' webauto", "service_inspect",
+     {"name": "webauto", "format": "{{json .Endpoint.Ports}}"}),
+    ("wget -qO- http://127.0.0.1:30001", "mesh_request", {"port": 30001}),
+    ("sudo ss -ltnp", "listening", {}), ("sudo ss -tlpn", "listening", {}),
     ("sudo ls /var/run/docker/netns/", "netns_ls", {}),
     ("docker network inspect --verbose mynet", "network_inspect", {"name": "mynet", "verbose": True}),
     ("sudo nsenter --net=/var/run/docker/netns/lb_abc conntrack -L", "lb_conntrack", {"namespace": "lb_abc"}),
@@ -88,6 +94,10 @@ def test_typed_variants_map_to_the_step(typed: str, step: str, args: dict[str, o
     "sudo nsenter --net=/var/run/docker/netns/lb_abc conntrack -F",  # flushing the table is not looking at it
     "sudo tcpdump -i any", "pgrep -a tcpdump || true",  # captures are the lab's (bounded, cleaned up), not typed
     "sh -c 'kill -INT 1 2>/dev/null; cat /tmp/swarmlab-capture-web-lb.out'",
+    "sudo ss -ltnpK", "sudo ss -ltnp dport = :22", "sudo ss -ltn",  # -K kills sockets; only the lesson's form
+    "wget -qO- http://127.0.0.1:29999", "wget -qO- http://127.0.0.1:32768",  # outside swarm's dynamic range
+    "docker service create --name webauto --publish published=8081,target=80 swarmlab/whoami:1",
+    "docker service create --name webpub --replicas 2 --publish target=80 swarmlab/whoami:1",
 ])
 def test_what_is_no_step_is_refused(typed: str) -> None:
     assert recognise(typed, typed_only=True) is None
@@ -240,3 +250,23 @@ def test_a_command_a_step_reads_is_read_by_that_step_and_the_rest_by_the_parsers
     assert recognise("ipvsadm -Ln") is None and bare.kind == "ipvsadm" and bare.value.services == []
     with pytest.raises(ParseError, match="no parser"):
         parse_output("docker run -d busybox", "abc")
+def test_the_socket_parser_reads_the_rig_capture_and_names_a_bad_line() -> None:
+    from pathlib import Path
+
+    from swarmlab.errors import ParseError
+    from swarmlab.parsers import ss
+    from swarmlab.parsers.dispatch import parse_output
+
+    text = (Path(__file__).parent / "fixtures/rig-ipvs-docker26/ss-ltnp.txt").read_text().split("\n", 1)[1]
+    parsed = parse_output("ss -ltnp", text)
+    assert parsed.kind == "ss"
+    f = parsed.frame
+    assert list(f.port) == [22, 30000, 7946] and list(f.process) == ["sshd", "dockerd", "dockerd"]
+    assert list(f.address) == ["10.99.0.11", "*", "*"] and list(f.recv_q) == [0, 0, 0] and f.pid.iloc[1] == 344
+    plain = (Path(__file__).parent / "fixtures/rig-ipvs-docker26/ss-ltn.txt").read_text().split("\n", 1)[1]
+    assert [(x.port, x.process) for x in ss.parse(plain)] == [(22, None), (30000, None), (7946, None)]
+    lines = text.splitlines()
+    for i, bad in [(1, "LISTEN 0 4096 *:30000"), (2, "LISTEN x 4096 *:30000 *:*"),
+                   (3, 'LISTEN 0 4096 *:30000 *:* users:(oops)'), (2, "LISTEN 0 4096 *:* *:*")]:
+        with pytest.raises(ParseError, match=f"line {i + 1}"):
+            ss.parse("\n".join([*lines[:i], bad]))

@@ -54,6 +54,7 @@ from swarmlab.parsers import (
     service_inspect,
     service_ls,
     service_ps,
+    ss,
     tcpdump,
     whoami,
 )
@@ -73,12 +74,12 @@ from swarmlab.parsers.ping import PingResult
 from swarmlab.parsers.service_inspect import ServiceInfo
 from swarmlab.parsers.service_ls import Service
 from swarmlab.parsers.service_ps import Task
+from swarmlab.parsers.ss import Socket
 from swarmlab.parsers.tcpdump import Packet
 from swarmlab.parsers.whoami import Answer
 
 if TYPE_CHECKING:
     import pandas as pd
-
 Args = dict[str, Any]  # recognised arguments (str, int, bool, list[str], None), given to `Lab.run` as keywords
 # What a step's parse returns (`Step[list[Task]]`: `docker service ps` read into tasks; `Step[None]`: `unparsed`,
 # the raw output only). The type checker holds it to the parse function the step names (`parse=service_ps.parse`),
@@ -394,10 +395,11 @@ def _service_create(tokens: list[str]) -> Args | None:
         args["endpoint_mode"] = values["--endpoint-mode"]
     publish = values.get("--publish", values.get("-p"))
     if publish:
-        m = re.fullmatch(r"(?:published=(\d+),target=(\d+)|(\d+):(\d+))", publish)
+        m = re.fullmatch(r"(?:published=(\d+),target=(\d+)|(\d+):(\d+)|target=(\d+)|(\d+))", publish)
         if m is None:
             return None
-        args["publish"] = f"{m[1] or m[3]}:{m[2] or m[4]}"
+        # `target=80` or `80` alone: no published port, swarm assigns one (":80")
+        args["publish"] = f"{m[1] or m[3] or ''}:{m[2] or m[4] or m[5] or m[6]}"
     if values.get("--mode", "replicated") != "replicated":  # said by the bound (a lab builds only global)
         args["mode"] = values["--mode"]
     return args
@@ -494,6 +496,14 @@ def _mesh_request(tokens: list[str]) -> Args | None:
 
 def _host_nat(tokens: list[str]) -> Args | None:
     return {} if _iptables_listing(tokens) == ("nat", "DOCKER-INGRESS") else None
+
+
+def _listening(tokens: list[str]) -> Args | None:
+    """`ss -ltnp` in any flag order (listening, TCP, numeric, processes)."""
+    if tokens[:1] != ["ss"]:
+        return None
+    short, values, rest = _flags(tokens[1:])
+    return {} if short == set("ltnp") and not values and not rest else None
 
 
 def _versions(tokens: list[str]) -> Args | None:
@@ -717,6 +727,9 @@ MESH_REQUEST: Step[list[Answer]] = Step(
     N_("a request to the published port"), _mesh_request, parse=whoami.parse, frame=whoami.frame, key=("port",),
     failure_is_data=True,
     bound=b.mesh_request, forms=('wget -qO- http://127.0.0.1:8080',))
+LISTENING: Step[list[Socket]] = Step(
+    "listening", lambda: c.listening_sockets(), Where.NODE, N_("the node's listening sockets"),
+    _listening, parse=ss.parse, frame=ss.frame, privileged=True, forms=('sudo ss -ltnp',))
 KILL_TASK: Step[None] = Step(
     "kill_task", lambda container: c.kill(container), Where.TASK,
     N_("kill a task's container"), _kill, key=("container",), changes=True,

@@ -772,3 +772,30 @@ define(Exercise(
     "10.dnsrr-dst",
     expected=_webrr_addresses, labels=DESTINATION_LABELS,
 ))
+
+
+# -- lesson 11: a port swarm assigned -------------------------------------------------------------------------------
+
+def _assigned(lab: Lab) -> Params:
+    """webauto's published port, as the lesson's `.Endpoint.Ports` showed it."""
+    fmt = "{{json .Endpoint.Ports}}"
+    shown = seen(lab, st.SERVICE_INSPECT, lambda: lab.run(st.SERVICE_INSPECT, name="webauto", format=fmt),
+                 token="webauto", where=lambda v: any(p.published for s in v for p in s.published))
+    port = next((p.published for s in shown.value or [] for p in s.published if p.published), None)
+    if port is None:
+        raise SwarmlabError(t("webauto has no published port yet: run the lesson's first cells"))
+    return {"port": str(port), "target": "80"}
+
+
+define(Exercise(
+    "11.dnat-port",
+    params=_assigned, expected=lambda lab, p: {p["port"]},
+    labels=("dpt", "dpt:", "port", "端口", "端口号"),
+))
+
+define(Exercise(
+    "11.listener",
+    params=_assigned,
+    hashes=frozenset({"93c5f9b95f409c6500519a53cfec25b914d6cf80471c4c80ef737436184ea4d5"}),
+    labels=("program", "process", "the docker daemon", "进程", "程序", "守护进程"),
+))
