@@ -165,6 +165,10 @@ def test_each_students_rig_home_shares_the_base_image(tmp_path: Path) -> None:
     assert rigs.halt(settings, "ann") is False  # nothing runs: nothing to stop
     health = providers.RigProvider(settings).health("ann")
     assert health is not None and not health.ok and health.failed[0].startswith("no rig running")
+    blocked = rigs.RigSettings(settings.base, tmp_path / "file" / "homes")
+    (tmp_path / "file").write_text("not a folder\n")
+    with pytest.raises(rigs.RigTableError, match=r"^cannot make ann's rig home .* set \[rig\] homes to a folder"):
+        rigs.prepare(blocked, "ann")
 
 
 # --- real: a hub, a student, their rig booted at spawn, culled idle ---------------------------------------------

@@ -134,8 +134,12 @@ class RigProvider:
         self.settings = settings
 
     def start(self, student: str) -> None:
-        inventory = rigs.boot(self.settings, student)
-        pool.install(pool.open_swarm(student, inventory))
+        try:
+            inventory = rigs.boot(self.settings, student)
+            pool.install(pool.open_swarm(student, inventory))
+        except BaseException:  # no server will use it: never leave a VM running for a failed spawn
+            rigs.halt(self.settings, student)
+            raise
 
     def stop(self, student: str) -> None:
         rigs.halt(self.settings, student)

@@ -119,10 +119,14 @@ def check(settings: RigSettings) -> None:
 def prepare(settings: RigSettings, student: str) -> Path:
     """The student's rig home (root's, 0700), its image a link to the base's; returns the home."""
     check(settings)
-    paths.made(settings.homes)
     home = settings.home(student)
-    home.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(home, 0o700)
+    try:
+        settings.homes.mkdir(parents=True, exist_ok=True)
+        home.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(home, 0o700)
+    except OSError as exc:
+        raise RigTableError(f"cannot make {student}'s rig home {paths.shown(home)} ({exc.strerror or exc}): set "
+                            "[rig] homes to a folder the hub (root) can write") from None
     images = home / "images"
     images.mkdir(exist_ok=True)
     img = image_dir(settings)
