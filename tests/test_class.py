@@ -6,6 +6,7 @@ stop` leaves no process behind."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -42,7 +43,7 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     assert (cf.name, cf.language, cf.provider, cf.port) == ("lb-test", "en", "replay", 9000)
     assert cf.students == ("ann", "bob") and cf.instructors == ("teach",) and cf.users == ("teach", "ann", "bob")
     assert cf.course == ROOT / "labs" / "en"
-    assert cf.limits == {"active_servers": 5, "concurrent_spawns": 10, "start_timeout": 120}
+    assert cf.limits == {"active_servers": 5, "concurrent_spawns": 10, "start_timeout": 120, "idle_minutes": 0}
 
 
 @pytest.mark.parametrize(("change", "said"), [
@@ -58,7 +59,7 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     (lambda t: t.replace('["teach"]', "[]"), "instructors is empty"),
     (lambda t: t.replace('"lb-test"', '"../etc"'), "name: '../etc' is not a valid class name"),
     (lambda t: t.replace('"en"', '"fr"'), "language 'fr': use \"zh\" or \"en\""),
-    (lambda t: t.replace('"replay"', '"rig"'), "provider 'rig' is not yet implemented (issue #24 item 2)"),
+    (lambda t: t.replace('"replay"', '"rig"'), "provider \"rig\" needs a [rig] table: at least base = "),
     (lambda t: t.replace('"replay"', '"docker"'), "provider 'docker': use \"replay\""),
     (lambda t: t + "port = 80\n", "port 80: give a TCP port from 1024 to 65535"),
     (lambda t: t + 'course = "nowhere"\n', "is not a folder of notebooks"),
@@ -104,12 +105,12 @@ def test_start_refuses_a_progress_db_it_cannot_use(tmp_path: Path, monkeypatch: 
     assert said in err.getvalue() and err.getvalue().count("\n") == 1
 
 
-def test_replay_provider_and_the_one_not_yet() -> None:
+def test_replay_provider_and_a_rig_without_its_table() -> None:
     replay = providers.get("replay")
     replay.start("ann")
     assert replay.env("ann") == {"SWARMLAB_MODE": "replay"}
     replay.stop("ann")
-    with pytest.raises(Exception, match="not yet implemented"):
+    with pytest.raises(Exception, match=r"provider \"rig\" needs its \[rig\] table"):
         providers.get("rig")
 
 
@@ -178,7 +179,7 @@ def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert progress["command"][1:] == ["-m", "swarmlab.classhub.progress", str(tmp_path / "settings.json")]
     assert "access:services!service=swarmlab-progress" in roles["instructor"]["scopes"]
     spawner = SimpleNamespace(user=SimpleNamespace(name="ann"), environment={})
-    c.Spawner.pre_spawn_hook(spawner)
+    asyncio.run(c.Spawner.pre_spawn_hook(spawner))  # the hub awaits it
     assert spawner.environment == {"SWARMLAB_MODE": "replay", "SWARMLAB_PROGRESS_URL":
                                    "http://127.0.0.1:8000/services/swarmlab-progress/api/events"}
     assert str(tmp_path) in c.JupyterHub.db_url and c.JupyterHub.pid_file == str(tmp_path / "hub.pid")
@@ -408,7 +409,7 @@ def test_the_hub_gives_a_pool_students_server_their_copy(tmp_path: Path, homes: 
     hubconfig.configure(c, tmp_path / "settings.json")
     for student in ("ann", "bob"):
         spawner = SimpleNamespace(user=SimpleNamespace(name=student), environment={})
-        c.Spawner.pre_spawn_hook(spawner)
+        asyncio.run(c.Spawner.pre_spawn_hook(spawner))
         copy = homes[student] / ".swarmlab" / "swarm" / "inventory.toml"
         assert spawner.environment["SWARMLAB_MODE"] == "live"
         assert spawner.environment["SWARMLAB_INVENTORY"] == str(copy) and copy.is_file()

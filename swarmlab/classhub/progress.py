@@ -161,7 +161,7 @@ def app(settings: dict[str, Any], prefix: str) -> web.Application:
 
     hub_auth = HubOAuth.instance(cache_max_age=60)  # the one the handlers' hub_auth finds
     dash, grades, swarms, summary = _instructor_handlers()
-    provider = providers.get(settings["provider"], settings.get("pool") or {})
+    provider = providers.from_settings(settings)
     checker = None if provider.name == "replay" else health.SwarmHealth(provider, settings["students"])
     return web.Application([
         (prefix, dash),
