@@ -323,6 +323,44 @@ def mesh(lab: Lab, port: int = 8080) -> Report:
     return _guard(r, run)
 
 
+def published(lab: Lab, service: str = "webauto") -> Report:
+    """Lesson 11: swarm assigned `service` a port from its range; the manager's DOCKER-INGRESS sends that port to
+    ingress_sbox; dockerd holds the port open, yet a request answered through it leaves nothing on that socket."""
+    from swarmlab.commands.bounds import ASSIGNED
+
+    r = Report(t("a port swarm assigned"))
+
+    def run() -> None:
+        node = lab.manager
+        ports = lab.run(st.SERVICE_INSPECT, name=service, format="{{json .Endpoint.Ports}}").value or []
+        port = next((p.published for s in ports for p in s.published if p.published), None)
+        low, high = ASSIGNED
+        r.ok(port is not None and low <= port <= high,
+             t("swarm published {service} on port {port}, in its range {low}-{high}", service=service, port=port,
+               low=low, high=high),
+             t("{service} has no published port in {low}-{high} ({port})", service=service, port=port, low=low,
+               high=high))
+        rules = lab.run(st.HOST_INGRESS_NAT, node).value
+        dnat = [x for x in (rules.rules if rules else []) if x.target == "DNAT" and x.dport == str(port)]
+        r.ok(bool(dnat), t("DOCKER-INGRESS on {node} DNATs port {port}", node=node, port=port),
+             t("no DNAT rule for port {port} in DOCKER-INGRESS on {node}", node=node, port=port))
+        answers = (lab.run(st.MESH_REQUEST, node, port=port).value or []) if port else []
+        sockets = lab.run(st.LISTENING, node).value or []
+        held = next((x for x in sockets if x.port == port), None)
+        r.ok(held is not None and held.process == "dockerd",
+             t("dockerd holds port {port} open on {node}", port=port, node=node),
+             t("port {port} on {node} is held by {process}, not dockerd", port=port, node=node,
+               process=held.process if held else "-"))
+        queued = held.recv_q if held else 0
+        r.ok(any(a.ok for a in answers) and queued == 0,
+             t("a request to port {port} was answered, and dockerd's socket on it has nothing waiting (Recv-Q 0)",
+               port=port),
+             t("port {port}: no answer, or {queued} connection(s) waiting on dockerd's socket (Recv-Q)", port=port,
+               queued=queued))
+
+    return _guard(r, run)
+
+
 def no_ipvs(lab: Lab) -> Report:
     """The break-it lesson's diagnosis: every symptom of a kernel without IPVS is there. It fails on a healthy
     swarm (that is the point: the student learns what each healthy output rules out)."""
@@ -372,6 +410,6 @@ ALL = {"setup": setup, "services": services, "vip": vip, "lb_namespace": lb_name
        "marks_and_ipvs": marks_and_ipvs, "distribution": distribution, "scaling": scaling, "dnsrr": dnsrr,
        "mesh": mesh}
 DIAGNOSES = {"no_ipvs": no_ipvs}  # they pass on a broken swarm, so they are not in ALL
-# they need a recording that holds what they run (a trace: its captures), so they are not in ALL either: ALL's checks
-# pass on every session recording
-TRACES = {"trace": trace}
+# they need a recording that holds what they run (a trace: its captures; published: lesson 11's webauto), so they
+# are not in ALL either: ALL's checks pass on every session recording
+TRACES = {"trace": trace, "published": published}

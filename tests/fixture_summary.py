@@ -6,6 +6,7 @@ into tuples of the values that matter, so `tests/fixture_expectations.py` can st
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,9 @@ def summary(kind: str, v: Any) -> Any:
         return (len(v), v[0][1][:40])
     if kind == "<docker run output>":
         return v[:2]
+    if isinstance(v, list) and v and all(dataclasses.is_dataclass(x) for x in v):
+        # a parser with no summary above: each record's fields as a tuple (a new parser needs no line here)
+        return [dataclasses.astuple(x) for x in v]  # type: ignore[arg-type]
     return v
 
 

@@ -6,6 +6,7 @@ stop` leaves no process behind."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -42,7 +43,7 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     assert (cf.name, cf.language, cf.provider, cf.port) == ("lb-test", "en", "replay", 9000)
     assert cf.students == ("ann", "bob") and cf.instructors == ("teach",) and cf.users == ("teach", "ann", "bob")
     assert cf.course == ROOT / "labs" / "en"
-    assert cf.limits == {"active_servers": 5, "concurrent_spawns": 10, "start_timeout": 120}
+    assert cf.limits == {"active_servers": 5, "concurrent_spawns": 10, "start_timeout": 120, "idle_minutes": 0}
 
 
 @pytest.mark.parametrize(("change", "said"), [
@@ -58,7 +59,7 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     (lambda t: t.replace('["teach"]', "[]"), "instructors is empty"),
     (lambda t: t.replace('"lb-test"', '"../etc"'), "name: '../etc' is not a valid class name"),
     (lambda t: t.replace('"en"', '"fr"'), "language 'fr': use \"zh\" or \"en\""),
-    (lambda t: t.replace('"replay"', '"rig"'), "provider 'rig' is not yet implemented (issue #24 item 2)"),
+    (lambda t: t.replace('"replay"', '"rig"'), "provider \"rig\" needs a [rig] table: at least base = "),
     (lambda t: t.replace('"replay"', '"docker"'), "provider 'docker': use \"replay\""),
     (lambda t: t + "port = 80\n", "port 80: give a TCP port from 1024 to 65535"),
     (lambda t: t + 'course = "nowhere"\n', "is not a folder of notebooks"),
@@ -89,12 +90,27 @@ def test_start_and_stop_refuse_without_root(tmp_path: Path, monkeypatch: pytest.
     assert f"class {command} needs root" in err.getvalue() and err.getvalue().count("\n") == 1
 
 
-def test_replay_provider_and_the_one_not_yet() -> None:
+@pytest.mark.parametrize(("db", "said"), [
+    ("postgresql://progress@/lb?host=/nonexistent", "cannot create the events table (connection is bad"),
+    ("mysql://progress@db.invalid/lb", "use SQLite (the default) or PostgreSQL (postgresql://...)"),
+    ("postgresql+pg8000://progress@db.invalid/lb", "no driver (pg8000): install it into the hub's Python"),
+])
+def test_start_refuses_a_progress_db_it_cannot_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str,
+                                                   said: str) -> None:
+    """Before any account or process: the service would die on it at each of the hub's restarts."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["class", "start", str(write(tmp_path, GOOD + f"progress_db = {db!r}\n"))]) == 2
+    assert said in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+def test_replay_provider_and_a_rig_without_its_table() -> None:
     replay = providers.get("replay")
     replay.start("ann")
     assert replay.env("ann") == {"SWARMLAB_MODE": "replay"}
     replay.stop("ann")
-    with pytest.raises(Exception, match="not yet implemented"):
+    with pytest.raises(Exception, match=r"provider \"rig\" needs its \[rig\] table"):
         providers.get("rig")
 
 
@@ -163,7 +179,7 @@ def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert progress["command"][1:] == ["-m", "swarmlab.classhub.progress", str(tmp_path / "settings.json")]
     assert "access:services!service=swarmlab-progress" in roles["instructor"]["scopes"]
     spawner = SimpleNamespace(user=SimpleNamespace(name="ann"), environment={})
-    c.Spawner.pre_spawn_hook(spawner)
+    asyncio.run(c.Spawner.pre_spawn_hook(spawner))  # the hub awaits it
     assert spawner.environment == {"SWARMLAB_MODE": "replay", "SWARMLAB_PROGRESS_URL":
                                    "http://127.0.0.1:8000/services/swarmlab-progress/api/events"}
     assert str(tmp_path) in c.JupyterHub.db_url and c.JupyterHub.pid_file == str(tmp_path / "hub.pid")
@@ -393,7 +409,7 @@ def test_the_hub_gives_a_pool_students_server_their_copy(tmp_path: Path, homes: 
     hubconfig.configure(c, tmp_path / "settings.json")
     for student in ("ann", "bob"):
         spawner = SimpleNamespace(user=SimpleNamespace(name=student), environment={})
-        c.Spawner.pre_spawn_hook(spawner)
+        asyncio.run(c.Spawner.pre_spawn_hook(spawner))
         copy = homes[student] / ".swarmlab" / "swarm" / "inventory.toml"
         assert spawner.environment["SWARMLAB_MODE"] == "live"
         assert spawner.environment["SWARMLAB_INVENTORY"] == str(copy) and copy.is_file()
@@ -421,6 +437,8 @@ def test_the_dashboard_shows_each_students_swarm_health() -> None:
     assert "2 check(s) failed\nswarm-worker1 docker: Cannot connect\nswarm-worker1 ipvs: no ip_vs" in rows["bob"]
     assert 'data-health="checking"' in rows["chen"]
     assert "Swarm" not in dashboard.page(s, "lb", "en")  # replay: no swarms, no column
+    # a swarm checked again is a new version: the open page reloads to show it
+    assert dashboard.version([], {"ann": green, "bob": None}) != dashboard.version([], {"ann": green, "bob": red})
 
     calls: list[str] = []
 
@@ -699,8 +717,19 @@ def test_students_kernels_send_progress_and_the_instructor_sees_it(live: Any) ->
     csv = teach.session.get(f"{hub.url}{PROGRESS}/grades.csv", timeout=60)
     assert csv.status_code == 200 and csv.text.splitlines()[1:] == [f"{ann},2,1,1,3,2,1", f"{bob},1,1,1,2,1,0"]
 
+    # live: api/summary's version changes with a new event (the open page polls it and reloads), and shows it
+    before = teach.api("GET", f"{PROGRESS}/api/summary").json()
+    assert before["students"][bob]["lessons"] == {"01": "green"} and before["grades"][1]["student"] == bob
+    assert teach.api("GET", f"{PROGRESS}/api/summary").json()["version"] == before["version"]  # nothing new
+    new = {"id": "live-1", "kind": "lesson", "lesson": "03", "state": "opened", "time": 2.0}
+    assert hub.clients[bob].api("POST", f"{PROGRESS}/api/events", json={"events": [new]}).status_code == 200
+    after = teach.api("GET", f"{PROGRESS}/api/summary").json()
+    assert after["version"] != before["version"] and after["students"][bob]["reached"] == "03"
+    assert f'<td class="server"><a href="/hub/admin#/?name_filter={bob}"' in page.text  # their server: hub's view
+
     # students: their own data only, never the dashboard
     me = hub.clients[ann]
+    assert me.api("GET", f"{PROGRESS}/api/summary").status_code == 403
     assert me.api("GET", f"{PROGRESS}/api/students/{ann}").status_code == 200
     assert me.api("GET", f"{PROGRESS}/api/students/{bob}").status_code == 403
     assert me.api("GET", f"{PROGRESS}/").status_code == 403 and me.api("GET", f"{PROGRESS}/grades.csv").status_code \
@@ -717,13 +746,18 @@ def test_students_kernels_send_progress_and_the_instructor_sees_it(live: Any) ->
 @pytest.mark.real
 def test_the_instructors_dashboard_in_a_real_browser(live: Any) -> None:
     """Chromium: the instructor logs in through the hub's form and opens the dashboard (OAuth to the service, no
-    prompt): both students' rows and lesson 01's self-checks, the class's misconception; a student gets 403."""
+    prompt): both students' rows and lesson 01's self-checks, the class's misconception, each student's server link;
+    a student's new event appears on the open page by itself (it polls api/summary); a student gets 403."""
     from swarmlab.testing.jupyter import CHROMIUM, CHROMIUM_ARGS, browser_unavailable_reason
 
     why = browser_unavailable_reason()
     if why:
         pytest.skip(why)
+    import time
+
     from playwright.sync_api import sync_playwright
+
+    from swarmlab.classhub import dashboard
 
     hub = live
     ann, bob = STUDENTS
@@ -756,8 +790,18 @@ def test_the_instructors_dashboard_in_a_real_browser(live: Any) -> None:
                 assert page.locator(f'#lessons tr[data-student="{ann}"] td.reached').inner_text() != "–"
                 wrong = page.locator('#exercises tr[data-exercise="01.replicas"] td.wrong').inner_text()
                 assert "3 ×" in wrong
+                server = page.locator(f'#lessons tr[data-student="{bob}"] td.server a')
+                assert server.get_attribute("href") == f"/hub/admin#/?name_filter={bob}"
                 page.click("a[href='?lang=en']")
                 page.wait_for_selector("text=Right at the first try", timeout=30_000)
+                # live: a student's new event shows up without a reload by the instructor (the page polls)
+                new = {"id": f"live-{time.time()}", "kind": "lesson", "lesson": "07", "state": "opened",
+                       "time": time.time()}
+                posted = _login(hub, ann).api("POST", f"{PROGRESS}/api/events", json={"events": [new]})
+                assert posted.status_code == 200
+                page.wait_for_selector(f'#lessons tr[data-student="{ann}"] td[data-lesson="07"]',
+                                       timeout=(dashboard.REFRESH_S + 20) * 1000)
+                assert "Right at the first try" in page.content()  # reloaded as it was: in English
         finally:
             browser.close()
 

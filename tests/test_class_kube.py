@@ -183,6 +183,8 @@ def test_each_students_env_comes_from_the_provider(monkeypatch: pytest.MonkeyPat
     (lambda t: t.replace(KUBE, "kube = 3\n"), "kube must be a table"),
     (lambda t: t.replace('"replay"', '"pool"') + '[pool]\nann = "a.toml"\nbob = "b.toml"\n',
      "`class kube` does not take provider \"pool\""),
+    (lambda t: t.replace('"replay"', '"rig"') + '[rig]\nbase = "/nonexistent"\n',
+     "`class kube` does not take provider \"rig\""),
 ])
 def test_kube_mistakes_are_one_line(tmp_path: Path, change: Any, said: str) -> None:
     path = write(tmp_path, change(GOOD))

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -146,7 +147,8 @@ def test_each_student_works_on_their_own_swarm_debian12_and_debian13(pool_hub: A
         assert health[user]["ok"] and health[user]["passed"] >= 10 and health[user]["failed"] == [], health
     page = teach.session.get(f"{hub.url}{PROGRESS}/", timeout=60)  # the browser's path
     assert page.status_code == 200 and "<th>集群</th>" in page.text
-    for user in STUDENTS:
-        assert f'<tr data-student="{user}"><th><a href="/hub/admin">{user}</a></th><td class="swarm" ' \
-               'data-health="green"' in page.text
+    for user in STUDENTS:  # each student's row: their server's link, then their swarm green
+        row = re.search(rf'<tr data-student="{user}"><th>{user}</th>(.*?)</tr>', page.text)
+        assert row and f'<td class="server"><a href="/hub/admin#/?name_filter={user}"' in row.group(1), page.text
+        assert '<td class="swarm" data-health="green"' in row.group(1), row.group(1)
     assert clients[ANN].api("GET", f"{PROGRESS}/api/health").status_code == 403  # not for students

@@ -26,6 +26,11 @@ def traced() -> Lab:
 
 
 @pytest.fixture(scope="module")
+def published() -> Lab:
+    return course.start("11", "replay", lang="en", show=False)  # its own recording, made live on the Debian 13 rig
+
+
+@pytest.fixture(scope="module")
 def broken() -> Lab:
     return course.start("09", lang="en", show=False)  # its own recording: the no-IPVS swarm
 
@@ -78,6 +83,8 @@ RIGHT = {  # on rig-session.jsonl (the client runs on swarm-worker2), 09 on less
     "08.ingress-fwm": "275", "09.module": "ip_vs",
     # lesson 10, on its own recording (lessons/10-follow-one-request.jsonl)
     "10.syn-dst": "10.0.1.2", "10.lb-src": "10.0.1.9", "10.vni": "4097", "10.dnsrr-dst": "10.0.1.13",
+    # lesson 11, on its own recording (webauto published on 30001)
+    "11.dnat-port": "30001", "11.listener": "dockerd",
 }
 WRONG = {"00.nodes": "2", "01.replicas": "1", "01.network-driver": "bridge",
          "02.owner": "client", "02.web-vip": "10.0.4.3", "03.lb-name": "lb_mynet", "03.remote-addr": "10.0.4.5",
@@ -87,7 +94,8 @@ WRONG = {"00.nodes": "2", "01.replicas": "1", "01.network-driver": "bridge",
          "09.vip-allocated": "none", "09.diagnosis": "A",
          "05.repeats": "21", "06.mark-after-scale": "0x106", "06.exit-signal": "137", "07.fwm-count": "3",
          "08.ingress-fwm": "0x113", "09.module": "ipvsadm",
-         "10.syn-dst": "10.0.1.4", "10.lb-src": "10.0.1.8", "10.vni": "4096", "10.dnsrr-dst": "10.0.1.2"}
+         "10.syn-dst": "10.0.1.4", "10.lb-src": "10.0.1.8", "10.vni": "4096", "10.dnsrr-dst": "10.0.1.2",
+         "11.dnat-port": "80", "11.listener": "sshd"}
 # lessons 00-04's other exercises (lessons/exercises-a.md)
 RIGHT |= {"00.builtin-overlay": "ingress", "00.scope": "swarm", "01.node-without-web": "swarm-worker2",
           "02.tasks-count": "2", "03.vip-count": "2", "03.endpoint-count": "3", "04.masq-rewrites": "destination",
@@ -104,8 +112,8 @@ def test_every_exercise_is_tested() -> None:
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
-def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab, traced: Lab) -> None:
-    use = broken if exercise_id.startswith("09") else traced if exercise_id.startswith("10") else lab
+def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab, traced: Lab, published: Lab) -> None:
+    use = {"09": broken, "10": traced, "11": published}.get(exercise_id[:2], lab)
     right = course.exercise(exercise_id, answer=RIGHT[exercise_id], lab=use, lang="en")
     assert right.correct and str(right) == "✓ Right!"
     assert course.exercise(exercise_id, answer=f"  {RIGHT[exercise_id].upper()} ", lab=use).correct
@@ -248,6 +256,29 @@ def test_lesson_10s_trace_check_passes_on_its_recording_and_fails_on_a_dropped_r
     monkeypatch.setattr(Lab, "trace_request", lambda self, service="web", port=80: dropped)
     failed = course.check("10", lab=trace_lab, lang="en")
     assert not failed.passed and "NOT: a task received the request" in str(failed)
+
+
+def test_lesson_11s_check_passes_on_its_recording_and_fails_when_a_connection_waits_on_dockerds_socket(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from swarmlab.commands import steps as st
+
+    en = course.check("11", lab=course.start("11", "replay", lang="en", show=False), lang="en")
+    zh = course.check("11", lab=course.start("11", "replay", lang="zh", show=False), lang="zh")
+    assert en.passed and zh.passed and len(en.lines) == len(zh.lines) == 4, str(en)
+    assert "30001" in str(en) and "dockerd" in str(zh) and str(zh).startswith("自检：集群分配的端口")
+    run = Lab.run
+
+    def queued(self: Lab, step: object, *a: object, **k: object) -> object:  # dockerd with a connection waiting
+        r = run(self, step, *a, **k)  # type: ignore[call-overload]
+        if step is st.LISTENING:
+            r.value = [dataclasses.replace(x, recv_q=1) for x in r.value]
+        return r
+
+    monkeypatch.setattr(Lab, "run", queued)
+    failed = course.check("11", lab=course.start("11", "replay", lang="en", show=False), lang="en")
+    assert not failed.passed and "1 connection(s) waiting on dockerd's socket" in str(failed)
 
 
 def test_lesson_09s_diagnosis_passes_on_the_broken_swarm_and_fails_on_a_healthy_one(broken: Lab, lab: Lab) -> None:

@@ -37,6 +37,7 @@ VALUES = {
     "08.ingress-chain": "PREROUTING", "08.host-chain": "DOCKER-INGRESS", "08.ingress-fwm": "261",
     "09.vip-allocated": "10.0.1.2", "09.module": "ip_vs", "09.diagnosis": "C",
     "10.syn-dst": "10.0.1.2", "10.lb-src": "10.0.1.9", "10.vni": "4097", "10.dnsrr-dst": "10.0.1.13",
+    "11.dnat-port": "30001", "11.listener": "dockerd",
 }
 
 ZH_DIGITS = "零一二三四五六七八九"
@@ -243,6 +244,24 @@ def forms(exercise_id: str, v: str) -> Forms:
              f" {v} ", f"The answer is {v}"],
             [str(int(v) - 1), str(int(v) + 1), v + "0", v[:-1], f"VNI {int(v) - 1}", fw(str(int(v) + 1))],
             [str(int(v) - 1), str(int(v) + 1), v + "0", v[:-1], f"VNI {int(v) - 1}"]),
+        "11.dnat-port": lambda: Forms(
+            [v, fw(v), f"dpt:{v}", fw(f"dpt:{v}"), f"端口{v}", f"{v} 端口", f"端口号 {v}", f"是{v}", f"{v}。",
+             f"“{v}”", f"答案是{v}", f"目的端口{v}", f"目的端口是{v}", f"目标端口 {v}", f"{v}号端口", f"{v}/tcp",
+             f"：{v}", f"*:{v}"],
+            [v, f"dpt:{v}", f"port {v}", f"It's {v}", f"{v}.", f"`{v}`", f"The answer is {v}", f" {v} ", f"'{v}'",
+             f"dpt {v}", f"{v}/tcp", f"port {v}/tcp", f":{v}", f"*:{v}", f"{v} (tcp)", f"tcp dpt:{v}",
+             f"dport {v}", f"--dport {v}", f"destination port {v}", f"{v[:-3]},{v[-3:]}"],
+            ["80", "dpt:80", "端口80", "8080", "30000", "32767", v + "0"],
+            ["80", "port 80", "8080", "30000", "32767", v + "0", "80/tcp", "*:80", "dport 80", "70000", "3,0001"]),
+        "11.listener": lambda: word(v, ["Dockerd", "dockerd 进程", "dockerd进程", "程序 dockerd", "守护进程dockerd",
+                                        "Docker 守护进程", "docker的守护进程", "Docker 守护进程 dockerd",
+                                        '("dockerd",pid=344,fd=23)', "dockerd（pid 344）"],
+                                    ["the dockerd process", "dockerd process", "program dockerd", "Dockerd",
+                                     "dockerd (pid 344)", "dockerd,pid=344", '("dockerd",pid=344,fd=23)',
+                                     'users:(("dockerd",pid=344,fd=23))', "docker daemon", "the Docker daemon",
+                                     "dockerd daemon", "/usr/bin/dockerd"],
+                                    ["sshd", "docker", "containerd", "whoami", "docker-proxy", "内核"],
+                                    ["sshd", "docker", "containerd", "whoami", "docker-proxy", "the kernel"]),
     }
     made = table[exercise_id]()
     assert isinstance(made, Forms)

@@ -196,3 +196,18 @@ def test_exercises_are_numbered_in_the_order_the_lesson_shows_them() -> None:
     text = ('```{exercise} 04.b\n:question: q\n```\n\n```{code-cell} ipython3\ncourse.exercise("04.b")\n```\n\n'
             '```{code-cell} ipython3\nx = 1\ncourse.exercise("04.a")\ncourse.exercise("04.b")\n```\n')
     assert build_lessons.exercise_order(text) == ["04.b", "04.a"]
+
+
+def test_the_build_runs_before_the_course_can_be_imported() -> None:
+    """A new exercise is refused at import until its texts are in exercises.json, which the build writes: so the
+    build must not import the package `swarmlab.course` (a new lesson's first build would need its own output)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import importlib.util, sys; s = importlib.util.spec_from_file_location('b', "
+         "'tools/build_lessons.py'); m = importlib.util.module_from_spec(s); s.loader.exec_module(m); "
+         "print(sorted(n for n in sys.modules if n.startswith('swarmlab.course')), len(m.PARAMETER_COMMENTS))"],
+        cwd=root, capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == ["[]", "5"], loaded.stdout + loaded.stderr

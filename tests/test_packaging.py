@@ -105,10 +105,14 @@ def test_the_wheel_leaves_the_test_harnesses_out(tmp_path: Path) -> None:
 
 
 def test_the_class_extra_is_the_hub_the_tests_run() -> None:
-    """`swarmlab class` runs `python -m jupyterhub` (no import): the `class` extra carries it, the test extra too."""
+    """`swarmlab class` runs `python -m jupyterhub` (no import): the `class` extra carries it, psycopg, which
+    SQLAlchemy loads for progress_db = "postgresql://..." (progressdb.engine_url), and jupyterhub-idle-culler, which
+    the hub runs as `python -m jupyterhub_idle_culler` for [limits] idle_minutes; the test extra all three."""
     extras = PROJECT["optional-dependencies"]
-    assert [requirement_name(r) for r in extras["class"]] == ["jupyterhub"]
-    assert extras["class"][0] in extras["test"]
+    assert [requirement_name(r) for r in extras["class"]] == ["jupyterhub", "psycopg", "jupyterhub-idle-culler"]
+    assert '"-m", "jupyterhub_idle_culler"' in (ROOT / "swarmlab" / "classhub" / "hubconfig.py").read_text()
+    assert all(r in extras["test"] for r in extras["class"])
+    assert '"postgresql+psycopg"' in (ROOT / "swarmlab" / "classhub" / "progressdb.py").read_text()
     assert '"-m", "jupyterhub"' in (ROOT / "swarmlab" / "classhub" / "server.py").read_text()
 
 

@@ -134,15 +134,48 @@ def _ev(kind: str, lesson: str = "01", **data: Any) -> dict[str, Any]:
     (_ev("attempt", exercise="01.replicas", answer=3, correct=True, attempt=1), "answer must be text"),
     (_ev("selfcheck", checks=[True, "green"]), "checks must be a list of true, false or null"),
     (_ev("selfcheck", checks=[True] * 101), "at most 100 checks"),
-    (_ev("lesson", "11", state="opened"), "lesson must be one of the course's: 00, 01"),
+    (_ev("lesson", "99", state="opened"), "lesson must be one of the course's: 00, 01"),
+    # what one database takes and another refuses (a 500 from the service): refused before either sees it
+    (_ev("attempt", exercise="01.replicas", answer="a\x00b", correct=False, attempt=1), "answer must not contain NUL"),
+    (_ev("attempt", exercise="01.replicas", answer="\ud800", correct=False, attempt=1), "answer must be valid Unicode"),
+    (_ev("attempt", exercise="01.replicas", answer="2", correct=True, attempt=2 ** 40), "at most 1000000"),
+    ({**_ev("lesson", state="opened"), "time": float("nan")}, "time must be a finite number"),
+    ({**_ev("lesson", state="opened"), "time": float("inf")}, "time must be a finite number"),
+    ({**_ev("lesson", state="opened"), "time": 10 ** 400}, "time must be a finite number"),
+    ({**_ev("lesson", state="opened"), "id": "i\x00d"}, "id must not contain NUL"),
+    (_ev("selfcheck", checks=[True], texts=["\udfff"]), "texts must be valid Unicode"),
+    (_ev("selfcheck", checks=[True], texts=["a\x00b"]), "texts must not contain NUL"),
 ])
 def test_a_bad_event_is_refused_naming_the_field(event: Any, said: str) -> None:
     with pytest.raises(progressdb.BadEvent, match=said.replace("(", r"\(")):
         progressdb.row(event)
 
 
-def test_the_store_and_what_the_instructor_sees(tmp_path: Path) -> None:
-    store = progressdb.Store(f"sqlite:///{tmp_path / 'p.sqlite'}")
+@pytest.fixture(scope="module")
+def postgresql() -> Iterator[Any]:
+    """A real PostgreSQL cluster of this machine (Debian's server, a unix socket in a temp folder), for the module."""
+    from swarmlab.testing import postgres
+
+    why = postgres.unavailable_reason()
+    if why:
+        pytest.skip(why)
+    with postgres.cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The progress service's database URL: SQLite in the class folder (the default), or PostgreSQL (a new database
+    of the module's cluster for each test), as `progress_db` in a class file names it."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'p.sqlite'}"
+    cluster = request.getfixturevalue("postgresql")
+    name = f"t{len(list(tmp_path.parent.iterdir()))}_{tmp_path.name}".lower()[:60]
+    return str(cluster.create_database(name))
+
+
+def test_the_store_and_what_the_instructor_sees(db_url: str) -> None:
+    store = progressdb.Store(db_url)
     ann = [_ev("lesson", state="opened"),
            _ev("attempt", exercise="01.replicas", answer="3", correct=False, attempt=1),
            _ev("attempt", exercise="01.replicas", answer="2", correct=True, attempt=2),
@@ -171,4 +204,67 @@ def test_the_store_and_what_the_instructor_sees(tmp_path: Path) -> None:
     assert 'data-student="bob" data-lesson="01"' in zh and "自检未通过：1 项失败" in zh
     en = dashboard.page(s, "lb", "en")
     assert "Right at the first try" in en and "<code>bridge</code> ×1" in en and "50%" in en
-    assert '<a href="/hub/admin">bob</a>' in en  # the hub's users page: servers, last activity
+    # each student's server: the hub's admin view of it (instructors cannot enter /user/NAME/ itself)
+    assert '<td class="server"><a href="/hub/admin#/?name_filter=bob"' in en and "/user/bob/: running" in en
+    assert '<td class="server"><a href="/hub/admin#/?name_filter=bob"' in zh and "服务器 ↗" in zh
+    assert "<th>Server</th>" in en and "<th>服务器</th>" in zh
+
+    # live: the page polls api/summary and reloads on a new version, which a new event (and only that) makes
+    rows = store.of()
+    ver = dashboard.version(rows)
+    live = dashboard.page(s, "lb", "en", ver=ver, xsrf="x|1")
+    assert f'<body data-version="{ver}" data-xsrf="x|1">' in live and '"X-XSRFToken": document.body.dataset.xsrf' in en
+    assert 'fetch("api/summary"' in en
+    assert "every 10 s" in en and "每 10 秒" in zh
+    before = dashboard.as_json(s, ver)
+    assert before["students"]["bob"] == {"reached": "01", "lessons": {"01": "red"}, "swarm": None}
+    assert before["exercises"]["01.replicas"]["wrong"] == [["3", 1]] and before["grades"] == s.grades
+    assert dashboard.version(store.of()) == ver  # nothing new: the page stays
+    assert store.add("bob", [progressdb.row(_ev("lesson", "03", state="opened"))]) == (1, 0)
+    rows = store.of()
+    after = dashboard.as_json(progressdb.summary(rows, ["ann", "bob", "chen"], list(LESSONS)), dashboard.version(rows))
+    assert after["version"] != ver and after["students"]["bob"]["reached"] == "03"
+    assert json.loads(json.dumps(after)) == after  # plain JSON (the service sends it as is)
+
+
+@pytest.mark.parametrize("event", [
+    _ev("attempt", exercise="01.replicas", answer="x" * 2000, correct=False, attempt=1_000_000),
+    _ev("attempt", exercise="é" * 64, answer="负载均衡 ✓", correct=False, attempt=1),
+    {**_ev("lesson", state="opened"), "time": 1765000000.123456, "id": "x" * 64},
+    _ev("selfcheck", checks=[True, None, False], texts=["a\tb", "负载 ✓", ""]),
+])
+def test_an_event_reads_back_as_sent_on_each_database(db_url: str, event: dict[str, Any]) -> None:
+    """The largest and the non-ASCII of what row() takes reads back the same on both databases, stored once (what
+    one of them would refuse, e.g. NUL in text on PostgreSQL, row() refuses first: the test above)."""
+    store = progressdb.Store(db_url)
+    checked = progressdb.row(event)
+    assert store.add("ann", [checked]) == (1, 0)
+    (back,) = store.of("ann")
+    assert {k: back[k] for k in checked} == checked
+    assert store.add("ann", [checked]) == (0, 1)
+
+
+def test_the_store_outlives_a_restart_of_postgresql(postgresql: Any) -> None:
+    """The database server restarts under a running service (an upgrade, a failover): the pooled connections are
+    dead, the next event is stored all the same (the pool checks a connection before use)."""
+    url = postgresql.create_database("restarted").replace("postgresql://", "postgres://")  # libpq's spelling too
+    store = progressdb.Store(url)
+    assert store.add("ann", [progressdb.row(_ev("lesson", state="opened"))]) == (1, 0)
+    postgresql.stop()
+    postgresql.start()
+    assert store.add("ann", [progressdb.row(_ev("lesson", state="finished"))]) == (1, 0)
+    assert [r["state"] for r in store.of("ann")] == ["opened", "finished"]
+
+
+def test_the_same_events_sent_at_once_are_stored_once(db_url: str) -> None:
+    """Two senders of the same events at the same moment (a kernel's resend while the first POST is still being
+    stored, or two service processes on one database): each event once, and no sender gets an error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    events = [progressdb.row(_ev("attempt", exercise="01.replicas", answer=str(i), correct=False, attempt=1))
+              for i in range(40)]
+    stores = [progressdb.Store(db_url) for _ in range(2)]  # two processes' engines, one database
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda i: stores[i % 2].add("ann", events), range(6)))
+    assert sum(stored for stored, _dupes in results) == 40 and all(s + d == 40 for s, d in results)
+    assert len(stores[0].of("ann")) == 40

@@ -7,7 +7,7 @@ import pytest
 
 from swarmlab.commands.bounds import Vocabulary
 from swarmlab.commands.steps import STEPS, Where, admit, key_of, recognise
-from swarmlab.errors import CommandFailed, NotRecorded
+from swarmlab.errors import CommandFailed, NotRecorded, ParseError
 from swarmlab.i18n import _
 from swarmlab.lab import Lab
 from swarmlab.transport.base import Transport
@@ -31,7 +31,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "reset_list": {"what": "service"}, "reset": {"what": "service", "id": "abc"}, "versions": {"which": "docker"},
     "sandbox_of": {"container": "abc123"}, "lb_conntrack": {"namespace": "lb_abc"}, "captures_running": {},
     "capture_start": {"capture": "web-lb", "bpf": "tcp port 80 and net 10.0.1.0/24", "namespace": "lb_abc"},
-    "capture_stop": {"capture": "web-lb", "pid": 1234},
+    "capture_stop": {"capture": "web-lb", "pid": 1234}, "listening": {},
 }
 
 
@@ -67,6 +67,12 @@ OWNS_ABC123 = Vocabulary(containers=lambda: {"abc123"})  # a lab whose swarm rep
      {"name": "web", "network": "mynet", "replicas": 2}),
     ("docker service create --name webpub --replicas 2 --publish published=8080,target=80 swarmlab/whoami:1",
      "service_create", {"name": "webpub", "publish": "8080:80"}),
+    ("docker service create --name webauto --publish target=80 swarmlab/whoami:1", "service_create",
+     {"name": "webauto", "publish": ":80"}),
+    ("docker service inspect -f '{{json .Endpoint.Ports}}' webauto", "service_inspect",
+     {"name": "webauto", "format": "{{json .Endpoint.Ports}}"}),
+    ("wget -qO- http://127.0.0.1:30001", "mesh_request", {"port": 30001}),
+    ("sudo ss -ltnp", "listening", {}), ("sudo ss -tlpn", "listening", {}),
     ("sudo ls /var/run/docker/netns/", "netns_ls", {}),
     ("docker network inspect --verbose mynet", "network_inspect", {"name": "mynet", "verbose": True}),
     ("sudo nsenter --net=/var/run/docker/netns/lb_abc conntrack -L", "lb_conntrack", {"namespace": "lb_abc"}),
@@ -88,6 +94,10 @@ def test_typed_variants_map_to_the_step(typed: str, step: str, args: dict[str, o
     "sudo nsenter --net=/var/run/docker/netns/lb_abc conntrack -F",  # flushing the table is not looking at it
     "sudo tcpdump -i any", "pgrep -a tcpdump || true",  # captures are the lab's (bounded, cleaned up), not typed
     "sh -c 'kill -INT 1 2>/dev/null; cat /tmp/swarmlab-capture-web-lb.out'",
+    "sudo ss -ltnpK", "sudo ss -ltnp dport = :22", "sudo ss -ltn",  # -K kills sockets; only the lesson's form
+    "wget -qO- http://127.0.0.1:29999", "wget -qO- http://127.0.0.1:32768",  # outside swarm's dynamic range
+    "docker service create --name webauto --publish published=8081,target=80 swarmlab/whoami:1",
+    "docker service create --name webpub --replicas 2 --publish target=80 swarmlab/whoami:1",
 ])
 def test_what_is_no_step_is_refused(typed: str) -> None:
     assert recognise(typed, typed_only=True) is None
@@ -168,13 +178,12 @@ def test_asking_a_replay_for_more_requests_than_it_holds_says_so() -> None:
 def test_the_connection_table_parser_reads_the_rig_capture() -> None:
     from pathlib import Path
 
-    from swarmlab.errors import ParseError
+    from swarmlab.commands.output import parse_output
     from swarmlab.parsers import ipvs_connections
-    from swarmlab.parsers.dispatch import parse_output
 
     text = (Path(__file__).parent / "fixtures/rig-ipvs-docker20/lb-ipvsadm-Lnc.txt").read_text().split("\n", 1)[1]
     parsed = parse_output("nsenter --net=/var/run/docker/netns/lb_7y757jodw ipvsadm -Lnc", text)
-    assert parsed.kind == "ipvsadm_connections"
+    assert parsed.kind == "lb_ipvs_conns"  # the step that reads the command line, with its own parse and frame
     f = parsed.frame
     assert list(f.state) == ["TIME_WAIT"] * 4 and set(f.source) == {"10.0.1.8"} and set(f.virtual) == {"10.0.1.2"}
     assert sorted(set(f.destination)) == ["10.0.1.3", "10.0.1.4"] and f.expire_s.iloc[0] == 24
@@ -182,3 +191,82 @@ def test_the_connection_table_parser_reads_the_rig_capture() -> None:
         broken = "\n".join(text.splitlines()[:cut]) + "\nTCP garbage"
         with pytest.raises(ParseError, match="line"):
             ipvs_connections.parse(broken)
+
+
+def test_the_published_ports_read_as_ports_through_their_step(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`docker service inspect -f '{{json .Endpoint.Ports}}'` run as a step (`Lab.run` on a replay, `Lab.recorded`)
+    and read back from its command line (`parse_output`) is framed as the published ports, not the VIPs: the
+    step's arguments choose the reading. The fragment is what `{{json .Endpoint.Ports}}` prints for a captured
+    service (its Endpoint.Ports, compact JSON); `null` is the rig's capture for a service publishing none."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from swarmlab.commands import steps as st
+    from swarmlab.commands.output import parse_output
+    from swarmlab.parsers import service_inspect
+
+    fixtures = Path(__file__).parent / "fixtures"
+    captured = json.loads((fixtures / "captured/service_inspect/02-docker-labs-webapp-17.09.txt").read_text())
+    fragment = json.dumps(captured[0]["Endpoint"]["Ports"], separators=(",", ":"))
+    fmt = "{{json .Endpoint.Ports}}"
+    webapp, web = (st.SERVICE_INSPECT.command(name=n, format=fmt) for n in ("webapp", "web"))
+    assert web == "docker service inspect -f '{{json .Endpoint.Ports}}' web"  # the rig capture's command
+    path = _recording(tmp_path, [("m", webapp, fragment + "\n", 0), ("m", web, "null\n", 0)])
+    lab = Lab(ReplayTransport(path, key=key_of), "replay", manager="m", swarm_nodes=["m"])
+    ports = lab.run(st.SERVICE_INSPECT, name="webapp", format=fmt)
+    assert ports.frame is not None and list(ports.frame.columns[:4]) == ["service", "protocol", "target", "published"]
+    assert [(r.target, r.published, r.mode) for r in ports.frame.itertuples()] == [(8080, 8080, "ingress"),
+                                                                                 (9990, 9990, "ingress")]
+    none = lab.run(st.SERVICE_INSPECT, name="web", format=fmt)  # `null`: no port, read because the format says so
+    assert none.note == "" and none.value is not None and none.value[0].published == []
+    assert none.frame is not None and list(none.frame.columns) == list(ports.frame.columns) and none.frame.empty
+    recorded = lab.recorded(st.SERVICE_INSPECT, "m") or []
+    assert [len(r.frame) for r in recorded if r.frame is not None] == [2, 0]
+    assert "published" in recorded[1].frame.columns  # type: ignore[union-attr]
+    read = parse_output(webapp, fragment)
+    assert read.kind == "service_inspect" and read.frame is not None and list(read.frame.published) == [8080, 9990]
+    # the check can fail: read without the arguments, the same output is framed as VIPs (and `null` is refused)
+    unaware = dataclasses.replace(st.SERVICE_INSPECT, reads=None).reading(webapp)
+    assert unaware.frame is service_inspect.vips_frame and "published" not in unaware.frame(unaware.parse(fragment))
+    with pytest.raises(ParseError):
+        unaware.parse("null")
+
+
+def test_a_command_a_step_reads_is_read_by_that_step_and_the_rest_by_the_parsers() -> None:
+    """One grammar per command line: a step's command is read as the step declares (the lab's version query is
+    text only, though the dispatcher would split `docker version -f` into lines); a transcript's command no step
+    covers goes to the parsers' declarations."""
+    from swarmlab.commands.output import parse_output
+    from swarmlab.parsers import dispatch
+
+    version = "docker version --format '{{.Server.Version}}'"
+    assert recognise(version) is not None and dispatch.parse_output(version, "20.10.24\n").value == ["20.10.24"]
+    stepped = parse_output(version, "20.10.24\n")
+    assert (stepped.kind, stepped.value, stepped.frame) == ("versions", None, None)
+    bare = parse_output("ipvsadm -Ln", "IP Virtual Server version 1.2.1 (size=4096)\n"
+                                        "Prot LocalAddress:Port Scheduler Flags\n"
+                                        "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n")
+    assert recognise("ipvsadm -Ln") is None and bare.kind == "ipvsadm" and bare.value.services == []
+    with pytest.raises(ParseError, match="no parser"):
+        parse_output("docker run -d busybox", "abc")
+def test_the_socket_parser_reads_the_rig_capture_and_names_a_bad_line() -> None:
+    from pathlib import Path
+
+    from swarmlab.errors import ParseError
+    from swarmlab.parsers import ss
+    from swarmlab.parsers.dispatch import parse_output
+
+    text = (Path(__file__).parent / "fixtures/rig-ipvs-docker26/ss-ltnp.txt").read_text().split("\n", 1)[1]
+    parsed = parse_output("ss -ltnp", text)
+    assert parsed.kind == "ss"
+    f = parsed.frame
+    assert list(f.port) == [22, 30000, 7946] and list(f.process) == ["sshd", "dockerd", "dockerd"]
+    assert list(f.address) == ["10.99.0.11", "*", "*"] and list(f.recv_q) == [0, 0, 0] and f.pid.iloc[1] == 344
+    plain = (Path(__file__).parent / "fixtures/rig-ipvs-docker26/ss-ltn.txt").read_text().split("\n", 1)[1]
+    assert [(x.port, x.process) for x in ss.parse(plain)] == [(22, None), (30000, None), (7946, None)]
+    lines = text.splitlines()
+    for i, bad in [(1, "LISTEN 0 4096 *:30000"), (2, "LISTEN x 4096 *:30000 *:*"),
+                   (3, 'LISTEN 0 4096 *:30000 *:* users:(oops)'), (2, "LISTEN 0 4096 *:* *:*")]:
+        with pytest.raises(ParseError, match=f"line {i + 1}"):
+            ss.parse("\n".join([*lines[:i], bad]))

@@ -1,7 +1,7 @@
-"""The notebook-facing API is typed (issue #11): each declared step names its parser's result type, that type
-agrees with the parser's own return annotation and with what the parser really returns on the bundled recordings,
-and no `Any` (nor a bare generic, which is `Any` in disguise) appears in the signatures of `Lab`, `StepResult`,
-`Sample`, `NodeState` or the chain (`swarmlab.model.chain`)."""
+"""The notebook-facing API is typed (issue #11): each declared step's parse function returns what its annotation
+says on the bundled recordings (that a step's `Step[T]` is that annotation, mypy checks: tests/typecheck/), and no
+`Any` (nor a bare generic, which is `Any` in disguise) appears in the signatures of `Lab`, `StepResult`, `Sample`,
+`NodeState` or the chain (`swarmlab.model.chain`)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 
 from swarmlab import recordings
-from swarmlab.commands import steps
 from swarmlab.commands.steps import STEPS, Step
 from swarmlab.lab import core, results
 from swarmlab.lab.core import Lab
 from swarmlab.lab.results import NodeState, Sample, StepResult
 from swarmlab.model import chain
-from swarmlab.parsers.dispatch import PARSERS
+from swarmlab.parsers.service_ps import Task
 
 
 def _type_names(module: ModuleType) -> dict[str, object]:
@@ -35,53 +34,15 @@ def _type_names(module: ModuleType) -> dict[str, object]:
     return names
 
 
-# -- each step's declared value type is its parser's -----------------------------------------------------------
+# -- what each step's parse returns ----------------------------------------------------------------------------
+# A step names its parse function (`parse=service_ps.parse`) and mypy holds `Step[T]` to that function's return type
+# (tests/typecheck/steps_typed.py); what remains to check at run time is that the parsers return what they say.
 
-def _declared(annotations: dict[str, str]) -> dict[str, object]:
-    """step name -> the value type its `NAME: Step[T] = Step(...)` declaration names (evaluated)."""
-    names = _type_names(steps)
-    out: dict[str, object] = {}
-    for const, text in annotations.items():
-        value = getattr(steps, const, None)
-        if isinstance(value, Step):
-            hint = eval(text, names)  # the module's own annotation string
-            assert typing.get_origin(hint) is Step, f"{const}: {text}"
-            (out[value.name],) = typing.get_args(hint)
-    return out
-
-
-def _mismatches(declared: dict[str, object]) -> list[str]:
-    """Steps whose declared value type is not what their parser returns (None: a step without a parser)."""
-    problems = []
-    for name, step in STEPS.items():
-        if name not in declared:
-            problems.append(f"{name}: declared without `NAME: Step[T]`")
-            continue
-        if step.parser is None:
-            want: object = type(None)
-        else:
-            parse = PARSERS[step.parser].parse
-            want = typing.get_type_hints(parse, _type_names(inspect.getmodule(parse)))["return"]
-        got = declared[name]
-        if (type(None) if got is None else got) != want:
-            problems.append(f"{name}: Step[{got}] but parser {step.parser!r} returns {want}")
-    return problems
-
-
-def test_every_step_declares_its_parser_result_type() -> None:
-    declared = _declared(steps.__annotations__)
-    assert set(declared) == set(STEPS)
-    assert _mismatches(declared) == []
-    task = _type_names(steps)["Task"]
-    assert declared["service_ps"] == list[task]  # type: ignore[valid-type]
-
-
-def test_a_wrong_declaration_is_caught() -> None:
-    doctored = {**steps.__annotations__, "NETWORK_LS": "Step[list[Task]]", "KILL_TASK": "Step[Ruleset]"}
-    problems = _mismatches(_declared(doctored))
-    assert [p.split(":")[0] for p in problems] == ["network_ls", "kill_task"]
-    missing = {k: v for k, v in steps.__annotations__.items() if k != "PING"}
-    assert _mismatches(_declared(missing)) == ["ping: declared without `NAME: Step[T]`"]
+def _returns(step: Step[object]) -> object:
+    """The return type the step's parse function declares (its own annotation, resolved in its module)."""
+    module = inspect.getmodule(step.parse)
+    assert module is not None, step.name
+    return typing.get_type_hints(step.parse, _type_names(module))["return"]
 
 
 def _conforms(value: object, hint: object) -> bool:
@@ -97,7 +58,8 @@ def _conforms(value: object, hint: object) -> bool:
 
 @pytest.mark.parametrize("recording", [str(p) for p in recordings.bundled()], ids=lambda p: Path(p).stem)
 def test_what_the_parsers_return_on_the_recordings_is_the_declared_type(recording: str) -> None:
-    declared = _declared(steps.__annotations__)
+    declared = {name: _returns(step) for name, step in STEPS.items()}
+    assert declared["service_ps"] == list[Task] and declared["kill_task"] is type(None)
     lab = Lab.connect(mode="replay", recording=recording)
     checked = 0
     for node in lab.swarm_nodes:
@@ -177,3 +139,14 @@ def test_an_any_or_a_bare_generic_is_found() -> None:
 
 def test_the_chain_row_names_every_column() -> None:
     assert list(typing.get_type_hints(chain.ChainRow)) == list(chain.COLUMNS)
+
+
+def test_the_typing_proof_is_what_mypy_checks() -> None:
+    """`Step[T]` against its parse is mypy's to check (tests/typecheck/steps_typed.py): the project's mypy run reads
+    that folder, and the proof names the steps' value types."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    assert "tests/typecheck" in tomllib.loads((root / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+    proof = (root / "tests/typecheck/steps_typed.py").read_text()
+    assert "assert_type(lab.run(st.SERVICE_PS, name=\"web\").value, list[Task] | None)" in proof

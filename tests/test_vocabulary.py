@@ -20,7 +20,7 @@ from swarmlab.lab import Lab
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 # what the lessons' notebooks hold in these variables (any real values of the same kind)
 VARIABLES = {"client": "3f2a9c1b7d4e", "lb": "lb_yz6bq8kx1", "victim_id": "0123456789ab",
-             "web_image": "swarmlab/whoami:1", "client_image": "swarmlab/client:1"}
+             "web_image": "swarmlab/whoami:1", "client_image": "swarmlab/client:1", "port": "30001"}
 # a lab whose swarm reports the lessons' containers on the node (`docker kill $victim_id`)
 LAB_VOCAB = bounds.Vocabulary(containers=lambda: {VARIABLES["victim_id"], VARIABLES["client"]})
 

@@ -22,15 +22,31 @@ the order the lessons ask them in (`course.exercise("ID")` in the code cells: qu
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 
-from swarmlab.course.lessons import PARAMETER_COMMENTS
 from swarmlab.i18n import LANGS, _
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _course_lessons() -> ModuleType:
+    """swarmlab/course/lessons.py, loaded without the package `swarmlab.course`: importing that package defines the
+    exercises, and each refuses to be defined without its texts in exercises.json, which this build writes; so a
+    new lesson's first build would otherwise need its own output."""
+    spec = importlib.util.spec_from_file_location("_built_course_lessons", ROOT / "swarmlab" / "course" / "lessons.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+PARAMETER_COMMENTS: tuple[str, ...] = _course_lessons().PARAMETER_COMMENTS
 LESSONS = ROOT / "lessons"
 LABS = ROOT / "labs"
 EXERCISE_TEXTS = Path("swarmlab") / "course" / "exercises.json"  # under ROOT

@@ -2,7 +2,7 @@
 
     name = "lb-2026"              # the class's folder name (state under $SWARMLAB_HOME/classes/NAME)
     language = "zh"               # zh | en: the course each student gets (labs/zh or labs/en)
-    provider = "replay"           # where each student's swarm comes from: replay (none) or pool (#24 item 2)
+    provider = "replay"           # where each student's swarm comes from: replay (none), pool or rig (#24 item 2)
     instructors = ["teacher"]     # login names; a JupyterHub role that sees every student, no more
     students = ["alice", "bob"]   # login names; each gets a system account, a home with the course, a server
     port = 8000                   # the hub on http://127.0.0.1:PORT (loopback only)
@@ -11,9 +11,12 @@
     active_servers = 60           # JupyterHub.active_server_limit (0: none)
     concurrent_spawns = 10        # JupyterHub.concurrent_spawn_limit
     start_timeout = 120           # Spawner.start_timeout, seconds
+    idle_minutes = 30             # jupyterhub-idle-culler stops a server idle this long (0: never; the default)
     progress_db = "postgresql://progress@db/lb"  # optional: where progress is stored (default SQLite in the folder)
     [pool]                        # with provider = "pool": each student's swarm, an inventory file (pool.py)
     alice = "swarms/alice.toml"   # relative to this file
+    [rig]                         # with provider = "rig": one rig VM per student (rigs.py)
+    base = "/var/tmp/swarmlab-rig"  # a rig home with its image built; homes, release, memory optional
     [kube]                        # optional: the same class on Kubernetes (`swarmlab class kube`; kubefile.py)
     image = "registry.example/swarmlab-course:zh"
     guest_image = "registry.example/swarmlab-guest:12"
@@ -30,21 +33,21 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab import paths
-from swarmlab.classhub import kubefile
+from swarmlab.classhub import kubefile, rigs
 from swarmlab.classhub import pool as pool_mod
 from swarmlab.commands import names
 from swarmlab.errors import InvalidName, SwarmlabError
 
 LANGUAGES = ("zh", "en")
 PROVIDERS = ("replay", "rig", "pool")
-NOT_YET = ("rig",)  # issue #24 item 2
 KEYS = ("name", "language", "provider", "instructors", "students", "port", "course", "limits", "progress_db",
-        "pool", "kube")
+        "pool", "rig", "kube")
 REQUIRED = ("name", "language", "provider", "instructors", "students")
 LIMITS: dict[str, tuple[int, int, int]] = {  # key: (default, lowest, highest)
     "active_servers": (0, 0, 10000),
     "concurrent_spawns": (10, 1, 1000),
     "start_timeout": (120, 10, 3600),
+    "idle_minutes": (0, 0, 10080),  # jupyterhub-idle-culler's --timeout, in minutes (0: no culler)
 }
 MAX_USERS = 2000
 
@@ -66,6 +69,7 @@ class ClassFile:
     limits: dict[str, int] = field(default_factory=dict)
     progress_db: str | None = None  # a SQLAlchemy URL; None: SQLite in the class folder
     pool: dict[str, Path] = field(default_factory=dict)  # provider pool: student -> their swarm's inventory file
+    rig: rigs.RigSettings | None = None  # provider rig: where each student's rig home is, the base image
     kube: kubefile.KubeSettings | None = None  # [kube]: the class on Kubernetes (`swarmlab class kube`)
 
     @property
@@ -123,11 +127,9 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
     if language not in LANGUAGES:
         raise _fix(path, f"language {language!r}: use \"zh\" or \"en\"")
     provider = data["provider"]
-    if provider in NOT_YET:
-        raise _fix(path, f"provider {provider!r} is not yet implemented (issue #24 item 2): use provider = "
-                         "\"replay\" or \"pool\" for now")
     if provider not in PROVIDERS:
-        raise _fix(path, f"provider {provider!r}: use \"replay\" or \"pool\" (\"rig\" is not yet implemented)")
+        raise _fix(path, f"provider {provider!r}: use \"replay\" (no swarm), \"pool\" (swarms you have) or \"rig\" "
+                         "(a rig VM per student)")
     instructors = _users(path, data, "instructors")
     students = _users(path, data, "students")
     both = sorted(set(instructors) & set(students))
@@ -148,7 +150,8 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
                          "course (labs/zh or labs/en; `python tools/build_lessons.py` builds it)")
     limits = data.get("limits", {})
     if not isinstance(limits, dict):
-        raise _fix(path, "limits must be a table: [limits] with active_servers, concurrent_spawns, start_timeout")
+        raise _fix(path, "limits must be a table: [limits] with active_servers, concurrent_spawns, start_timeout, "
+                         "idle_minutes")
     for key in limits:
         if key not in LIMITS:
             close = difflib.get_close_matches(key, LIMITS, n=1)
@@ -172,7 +175,24 @@ def parse(path: Path, data: dict[str, Any]) -> ClassFile:
             raise _fix(path, str(exc)) from None
     return ClassFile(path=path, name=name, language=language, provider=provider, instructors=instructors,
                      students=students, port=port, course=course.resolve(), limits=checked, progress_db=progress_db,
-                     pool=_pool(path, data, provider, students), kube=kube)
+                     pool=_pool(path, data, provider, students), rig=_rig(path, data, provider), kube=kube)
+
+
+def _rig(path: Path, data: dict[str, Any], provider: str) -> rigs.RigSettings | None:
+    """The [rig] table (provider rig only); its base image is checked by `swarms`."""
+    table = data.get("rig")
+    if provider != "rig":
+        if table is not None:
+            raise _fix(path, f"[rig] is read only with provider = \"rig\" (this class has {provider!r}): remove "
+                             "the table or set provider = \"rig\"")
+        return None
+    if table is None:
+        raise _fix(path, "provider \"rig\" needs a [rig] table: at least base = \"<a rig home with its image "
+                         "built>\" (see `swarmlab rig build`)")
+    try:
+        return rigs.parse(table, path.parent)
+    except rigs.RigTableError as exc:
+        raise _fix(path, str(exc)) from None
 
 
 def _pool(path: Path, data: dict[str, Any], provider: str, students: tuple[str, ...]) -> dict[str, Path]:
@@ -202,7 +222,13 @@ def _pool(path: Path, data: dict[str, Any], provider: str, students: tuple[str, 
 
 
 def swarms(cf: ClassFile) -> dict[str, pool_mod.Swarm]:
-    """Each student's swarm (provider pool; none otherwise), its files checked: a ClassFileError (one line)."""
+    """Each student's swarm (provider pool; none otherwise), its files checked: a ClassFileError (one line). With
+    provider rig: the base image is checked (the swarms are booted at each spawn)."""
+    if cf.rig is not None:
+        try:
+            rigs.check(cf.rig)
+        except rigs.RigTableError as exc:
+            raise _fix(cf.path, str(exc)) from None
     if cf.provider != "pool":
         return {}
     try:

@@ -6,18 +6,22 @@ What it sets, and why:
 * PAMAuthenticator, with the roster as `allowed_users` (a system account outside the roster, root included, cannot
   log in), nobody an admin;
 * LocalProcessSpawner: each server runs as the student's own account, in their home, opening the course;
-  the provider's environment (replay: SWARMLAB_MODE=replay; pool: SWARMLAB_MODE=live and SWARMLAB_INVENTORY, the
-  copy of the student's own swarm the provider made in their home) added per student by a pre-spawn hook;
+  the provider's environment (replay: SWARMLAB_MODE=replay; pool and rig: SWARMLAB_MODE=live and SWARMLAB_INVENTORY,
+  the copy of the student's own swarm the provider made in their home) added per student by a pre-spawn hook, which
+  first starts the student's swarm (rig: boots their VM) in a thread; a post-stop hook stops it;
 * an `instructor` role: list users, read their servers and activity, the admin page (read-only without more
   scopes); students keep JupyterHub's default `user` role (their own server only);
 * the `swarmlab-progress` service (progress.py), started and restarted by the hub: each student's server gets its
   address (SWARMLAB_PROGRESS_URL), instructors its access scope (the dashboard);
+* with `[limits] idle_minutes`, `jupyterhub-idle-culler` as a service the hub starts: it stops a server idle that
+  long (its post-stop hook then stops the student's swarm: the rig provider's VM), with only the scopes it needs;
 * a `swarmlab-class` service whose token (in the class folder, 0600) `swarmlab class status` uses;
 * state in the class folder: database, cookie secret, pid files.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -34,6 +38,13 @@ INSTRUCTOR_SCOPES = ["list:users", "read:users", "read:users:activity", "read:se
                      f"access:services!service={PROGRESS}"]
 SERVICE = "swarmlab-class"
 SERVICE_SCOPES = ["list:users", "read:users:activity", "read:servers"]
+CULLER = "idle-culler"
+CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]  # its README's minimum
+
+
+def cull_every(idle_minutes: int) -> int:
+    """How often the culler looks (s): a quarter of the idle time, from 15 s to 5 minutes."""
+    return max(15, min(300, idle_minutes * 60 // 4))
 
 
 def settings(cf: ClassFile, folder: Path, *, hub_port: int, api_port: int, chp: str,
@@ -46,6 +57,7 @@ def settings(cf: ClassFile, folder: Path, *, hub_port: int, api_port: int, chp: 
         "chp": chp, "singleuser": singleuser, "limits": dict(cf.limits),
         "progress_port": progress_port, "progress_db": cf.progress_db, "python": python,
         "pool": {student: str(path) for student, path in cf.pool.items()},
+        "rig": cf.rig.as_json() if cf.rig else None,
     }
 
 
@@ -53,7 +65,7 @@ def configure(c: Any, settings_file: str | Path) -> None:
     """Set the hub's traits on `c` (a traitlets Config) from the settings file."""
     s = json.loads(Path(settings_file).read_text(encoding="utf-8"))
     folder = Path(s["folder"])
-    provider = providers.get(s["provider"], s.get("pool") or {})
+    provider = providers.from_settings(s)
 
     c.JupyterHub.bind_url = f"http://{LOOPBACK}:{s['port']}"
     c.JupyterHub.hub_ip = LOOPBACK
@@ -82,29 +94,43 @@ def configure(c: Any, settings_file: str | Path) -> None:
     c.Spawner.start_timeout = s["limits"]["start_timeout"]
     c.Spawner.http_timeout = s["limits"]["start_timeout"]
 
-    def pre_spawn(spawner: Any) -> None:
+    idle = int(s["limits"].get("idle_minutes", 0))
+    if idle:  # the culler sees a server's activity as the hub has it: the server and the proxy report it this often
+        c.JupyterHub.last_activity_interval = cull_every(idle)
+
+    async def pre_spawn(spawner: Any) -> None:  # the hub awaits it; start (a rig's boot: minutes) in a thread
         student = spawner.user.name
-        provider.start(student)
+        await asyncio.to_thread(provider.start, student)
         spawner.environment.update(provider.env(student))
         spawner.environment[PROGRESS_ENV] = progress_events  # the course sends its progress there (course/progress.py)
+        if idle:
+            spawner.environment["JUPYTERHUB_ACTIVITY_INTERVAL"] = str(cull_every(idle))
 
-    def post_stop(spawner: Any) -> None:
-        provider.stop(spawner.user.name)
+    async def post_stop(spawner: Any) -> None:
+        await asyncio.to_thread(provider.stop, spawner.user.name)
 
     progress_events = f"http://{LOOPBACK}:{s['port']}/services/{PROGRESS}/api/events"
     c.Spawner.pre_spawn_hook = pre_spawn
     c.Spawner.post_stop_hook = post_stop
 
-    c.JupyterHub.load_roles = [
+    roles = [
         {"name": "instructor", "description": "sees every student of the class: who, their servers, activity",
          "scopes": INSTRUCTOR_SCOPES, "users": sorted(s["instructors"])},
         {"name": "swarmlab-class", "description": "`swarmlab class status`", "scopes": SERVICE_SCOPES,
          "services": [SERVICE]},
     ]
     token = (folder / "service-token").read_text(encoding="utf-8").strip()
-    c.JupyterHub.services = [
+    services = [
         {"name": SERVICE, "api_token": token},
         {"name": PROGRESS, "url": f"http://{LOOPBACK}:{s['progress_port']}", "oauth_no_confirm": True,
          "command": [s["python"] or sys.executable, "-m", "swarmlab.classhub.progress", str(settings_file)],
          "cwd": str(folder)},
     ]
+    if idle:
+        services.append({"name": CULLER, "command": [
+            s["python"] or sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={idle * 60}",
+            f"--cull-every={cull_every(idle)}"]})
+        roles.append({"name": CULLER, "description": "stops servers idle for [limits] idle_minutes",
+                      "scopes": CULLER_SCOPES, "services": [CULLER]})
+    c.JupyterHub.load_roles = roles
+    c.JupyterHub.services = services

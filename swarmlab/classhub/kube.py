@@ -60,9 +60,9 @@ class KubeError(SwarmlabError):
 
 
 def _kube(cf: ClassFile) -> Any:
-    if cf.provider == "pool":
-        raise KubeError(f"{paths.shown(cf.path)}: `class kube` does not take provider \"pool\" (its inventories are "
-                        "files of this host, copied into homes here by `class start`): use provider = \"replay\"")
+    if cf.provider in ("pool", "rig"):
+        raise KubeError(f"{paths.shown(cf.path)}: `class kube` does not take provider \"{cf.provider}\" (its swarms "
+                        "are on this host, handed to homes here by `class start`): use provider = \"replay\"")
     if cf.kube is None:
         raise KubeError(f"{paths.shown(cf.path)} has no [kube] table: add one with image and guest_image "
                         "(docs/class.md, \"300 students on Kubernetes\")")

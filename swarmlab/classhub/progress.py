@@ -9,6 +9,8 @@ Under the hub's proxy at /services/swarmlab-progress/:
 * `GET ` (the dashboard, `?lang=zh|en`, the class's language by default) and `GET grades.csv`: instructors only
   (the scope `access:services!service=swarmlab-progress`, held by the class's `instructor` role); a browser logs in
   through the hub (HubOAuth); a student gets 403.
+* `GET api/summary`: what the dashboard shows, as JSON, with a version that changes with each new event (the page
+  polls it every few seconds and reloads on a change), instructors only.
 * `GET api/health`: each student's swarm health (provider pool: `swarmlab doctor` on it, health.py), as JSON,
   instructors only; it and the dashboard start the checks older than a minute, and show the latest results.
 """
@@ -103,6 +105,13 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
         def summary(self) -> progressdb.Summary:
             return progressdb.summary(self.store.of(), list(self.cls["students"]), list(LESSONS))
 
+        def shown(self) -> tuple[progressdb.Summary, str, dict[str, providers.Health | None] | None]:
+            """What the dashboard shows and its version (dashboard.version): the page reloads when it changes."""
+            rows = self.store.of()
+            found = self.swarms()
+            summary = progressdb.summary(rows, list(self.cls["students"]), list(LESSONS))
+            return summary, dashboard.version(rows, found), found
+
         def swarms(self) -> dict[str, providers.Health | None] | None:
             """The latest health of each student's swarm (the checks due are started now); None: no swarms."""
             checker: health.SwarmHealth | None = self.settings["health"]
@@ -119,7 +128,17 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
                 raise web.HTTPError(400, "lang must be zh or en")
             self.set_header("Content-Type", "text/html; charset=utf-8")
             base = os.environ.get("JUPYTERHUB_BASE_URL", "/")
-            self.finish(dashboard.page(self.summary(), self.cls["name"], lang, hub_base=base, health=self.swarms()))
+            summary, ver, found = self.shown()
+            xsrf = self.xsrf_token  # the hub's: its cookie auth wants it from the page's script (fetch)
+            self.finish(dashboard.page(summary, self.cls["name"], lang, hub_base=base, health=found, ver=ver,
+                                       xsrf=xsrf.decode() if isinstance(xsrf, bytes) else str(xsrf)))
+
+    class SummaryJSON(Instructor):
+        @web.authenticated
+        def get(self) -> None:
+            summary, ver, found = self.shown()
+            self.set_header("Cache-Control", "no-store")
+            self.finish(dashboard.as_json(summary, ver, found))
 
     class Grades(Instructor):
         @web.authenticated
@@ -134,20 +153,21 @@ def _instructor_handlers() -> tuple[type[web.RequestHandler], ...]:
             found = self.swarms() or {}
             self.finish({"health": {s: h.as_json() if h else None for s, h in found.items()}})
 
-    return Dashboard, Grades, Swarms
+    return Dashboard, Grades, Swarms, SummaryJSON
 
 
 def app(settings: dict[str, Any], prefix: str) -> web.Application:
     from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 
     hub_auth = HubOAuth.instance(cache_max_age=60)  # the one the handlers' hub_auth finds
-    dash, grades, swarms = _instructor_handlers()
-    provider = providers.get(settings["provider"], settings.get("pool") or {})
+    dash, grades, swarms, summary = _instructor_handlers()
+    provider = providers.from_settings(settings)
     checker = None if provider.name == "replay" else health.SwarmHealth(provider, settings["students"])
     return web.Application([
         (prefix, dash),
         (prefix + "grades.csv", grades),
         (prefix + "api/health", swarms),
+        (prefix + "api/summary", summary),
         (prefix + "api/events", EventsHandler),
         (prefix + r"api/students/([a-z][a-z0-9-]{0,31})", StudentHandler),
         (prefix + "oauth_callback", HubOAuthCallbackHandler),
@@ -161,7 +181,11 @@ def main(argv: list[str]) -> int:
     settings = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{NAME}/")
-    application = app(settings, prefix)
+    try:
+        application = app(settings, prefix)
+    except progressdb.StoreError as exc:
+        print(f"{NAME}: {exc}", file=sys.stderr, flush=True)
+        return 1
     application.listen(url.port or 80, address=url.hostname or "127.0.0.1", max_body_size=MAX_BODY)
     print(f"{NAME}: listening on {url.geturl()}{prefix}, database {db_url(settings).split('://')[0]}", flush=True)
     ioloop.IOLoop.current().start()

@@ -1,17 +1,19 @@
-"""The class's progress, stored with SQLAlchemy: SQLite in the class folder by default, any database URL otherwise
-(`progress_db` in the class file, e.g. postgresql://...). One table of events; an event's id is stored once per
-student, so an event a kernel sends twice counts once. The student is the one the hub named for the token that
-sent the event (progress.py), never a field of the event."""
+"""The class's progress, stored with SQLAlchemy: SQLite in the class folder by default, PostgreSQL otherwise
+(`progress_db = "postgresql://..."` in the class file; both tested, other databases refused). One table of events;
+an event's id is stored once per student, so an event a kernel sends twice counts once. The student is the one the
+hub named for the token that sent the event (progress.py), never a field of the event."""
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from swarmlab.course.lessons import LESSONS
 from swarmlab.course.progress import KINDS
@@ -35,17 +37,44 @@ events = sa.Table(
     sa.UniqueConstraint("student", "event_id", name="one_event_once"),
 )
 MAX_TEXT = 2000
+DIALECTS = {"sqlite": sqlite, "postgresql": postgresql}  # the tested ones; both have INSERT ... ON CONFLICT
+MAX_ATTEMPT = 1_000_000  # the column is a 32-bit integer on PostgreSQL
 
 
 class BadEvent(ValueError):
     """An event the service refuses: the message says which field and what it must be."""
 
 
+def _storable(key: str, value: str) -> str:
+    """Text every database stores as sent: PostgreSQL refuses NUL in text, and no database takes a lone surrogate
+    (JSON's \\ud800 decodes to one; it has no UTF-8)."""
+    if "\x00" in value:
+        raise BadEvent(f"{key} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadEvent(f"{key} must be valid Unicode (a lone surrogate has no UTF-8)") from None
+    return value
+
+
 def _text(event: dict[str, Any], key: str, limit: int = 64) -> str:
     value = event.get(key)
     if not isinstance(value, str) or not value or len(value) > limit:
         raise BadEvent(f"{key} must be text of 1 to {limit} characters")
-    return value
+    return _storable(key, value)
+
+
+def _time(event: dict[str, Any]) -> float:
+    when = event.get("time")
+    if not isinstance(when, (int, float)) or isinstance(when, bool):
+        raise BadEvent("time must be a number (seconds since the epoch)")
+    try:
+        seconds = float(when)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds):  # NaN: NULL in SQLite, unequal to itself in PostgreSQL
+        raise BadEvent("time must be a finite number (seconds since the epoch)")
+    return seconds
 
 
 def row(event: Any) -> dict[str, Any]:
@@ -55,25 +84,23 @@ def row(event: Any) -> dict[str, Any]:
     kind = event.get("kind")
     if kind not in KINDS:
         raise BadEvent(f"kind must be one of {', '.join(KINDS)}")
-    when = event.get("time")
-    if not isinstance(when, (int, float)) or isinstance(when, bool):
-        raise BadEvent("time must be a number (seconds since the epoch)")
+    when = _time(event)
     lesson = event.get("lesson")
     if lesson not in LESSONS:
         raise BadEvent(f"lesson must be one of the course's: {', '.join(LESSONS)}")
-    out: dict[str, Any] = {"event_id": _text(event, "id"), "kind": kind, "lesson": lesson, "time": float(when)}
+    out: dict[str, Any] = {"event_id": _text(event, "id"), "kind": kind, "lesson": lesson, "time": when}
     if kind == "attempt":
         out["exercise"] = _text(event, "exercise")
         answer = event.get("answer")
         if not isinstance(answer, str) or len(answer) > MAX_TEXT:
             raise BadEvent(f"answer must be text of at most {MAX_TEXT} characters")
-        out["answer"] = answer
+        out["answer"] = _storable("answer", answer)
         if not isinstance(event.get("correct"), bool):
             raise BadEvent("correct must be true or false")
         out["correct"] = event["correct"]
         number = event.get("attempt")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise BadEvent("attempt must be the try's number (1, 2, ...)")
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= MAX_ATTEMPT:
+            raise BadEvent(f"attempt must be the try's number (1, 2, ... at most {MAX_ATTEMPT})")
         out["attempt"] = number
     elif kind == "selfcheck":
         checks = event.get("checks")
@@ -84,6 +111,8 @@ def row(event: Any) -> dict[str, Any]:
             raise BadEvent("texts must be a list of the checks' texts")
         if len(checks) > 100 or sum(len(x) for x in texts) > MAX_TEXT * 10:
             raise BadEvent("a self-check has at most 100 checks and their texts 20000 characters")
+        for text in texts:
+            _storable("texts", text)
         out["checks"] = json.dumps({"results": checks, "texts": texts}, ensure_ascii=False)
         out["correct"] = all(c is not False for c in checks)
     else:
@@ -94,26 +123,59 @@ def row(event: Any) -> dict[str, Any]:
     return out
 
 
+class StoreError(RuntimeError):
+    """The database named by progress_db cannot be used: the message is one line naming the fix."""
+
+
+def engine_url(url: str) -> sa.URL:
+    """The SQLAlchemy URL of `progress_db`: a bare postgresql:// or postgres:// (Heroku's and libpq's spelling, which
+    SQLAlchemy refuses) means psycopg, the driver the `class` extra installs (SQLAlchemy before 2.1 would pick
+    psycopg2)."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StoreError(f"progress_db {url!r} is not a database URL: e.g. postgresql://user@host/db") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 class Store:
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url)
-        metadata.create_all(self.engine)
+        parsed = engine_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+        if parsed.get_backend_name() not in DIALECTS:
+            raise StoreError(f"progress_db {shown}: use SQLite (the default) or PostgreSQL (postgresql://...), the "
+                             "two databases the progress service is tested on")
+        try:
+            # pre_ping: a connection the server dropped (a restart, a failover) is replaced, not an error
+            self.engine = sa.create_engine(parsed, pool_pre_ping=True)
+        except ImportError as exc:
+            raise StoreError(f"progress_db {shown}: no driver ({exc.name or exc}): install it into the hub's Python "
+                             "(pip install 'swarmlab[class]' brings psycopg for PostgreSQL)") from None
+        except sa.exc.ArgumentError as exc:
+            raise StoreError(f"progress_db {shown}: {str(exc).splitlines()[0]}") from None
+        try:
+            metadata.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StoreError(f"progress_db {shown}: cannot create the events table ({first}): check that the "
+                             "database exists, answers and lets that user create tables") from None
 
     def add(self, student: str, items: list[dict[str, Any]]) -> tuple[int, int]:
-        """Store checked rows for `student`; returns (stored, already there)."""
-        stored = dupes = 0
+        """Store checked rows for `student`; returns (stored, already there). INSERT ... ON CONFLICT DO NOTHING on
+        (student, event_id): two senders of one event at once store it once, neither gets an error (a SELECT
+        first would race)."""
+        once = DIALECTS[self.engine.dialect.name].insert(events).on_conflict_do_nothing(
+            index_elements=["student", "event_id"])
+        stored = 0
         now = time.time()
         with self.engine.begin() as conn:
-            known = {r[0] for r in conn.execute(sa.select(events.c.event_id).where(
-                events.c.student == student, events.c.event_id.in_([i["event_id"] for i in items])))}
             for item in items:
-                if item["event_id"] in known:
-                    dupes += 1
-                    continue
-                conn.execute(events.insert().values(student=student, received=now, **item))
-                known.add(item["event_id"])
-                stored += 1
-        return stored, dupes
+                # RETURNING, not rowcount: psycopg's is -1 for an insert that returns the new key
+                stored += len(conn.execute(once.values(student=student, received=now, **item)
+                                           .returning(events.c.pk)).all())
+        return stored, len(items) - stored
 
     def of(self, student: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(events).order_by(events.c.time, events.c.pk)

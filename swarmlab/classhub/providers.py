@@ -4,7 +4,8 @@ A provider is asked, in the hub's process, to start a student's swarm before the
 environment that server gets (how the course reaches that swarm: never another student's), and to stop the swarm
 when the server stops. `replay`: no swarm, the course replays its bundled recordings read-only. `pool`: swarms the
 instructor already has, one inventory per student (pool.py), copied with its keys into the student's home at
-start. `rig` (one rig VM per student) is refused by the class file with a one-line "not yet" (classfile.NOT_YET).
+start. `rig`: one rig VM per student on the class host (rigs.py), booted at start in the student's own rig home and
+handed over as pool does, stopped at stop (the server stopped by the student, the hub, or jupyterhub-idle-culler).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from swarmlab.classhub import pool
+from swarmlab.classhub import pool, rigs
 from swarmlab.errors import SwarmlabError
 
 
@@ -100,28 +101,73 @@ class PoolProvider:
 
     def health(self, student: str) -> Health | None:
         """The doctor, as root with the instructor's inventory and keys (the same swarm the student's copy names)."""
-        from swarmlab import doctor
-        from swarmlab.transport.ssh import SSHTransport
-
-        now = time.time()
         if student not in self.inventories:
             return None
+        return doctor_health(student, self.inventories[student])
+
+
+def doctor_health(student: str, inventory: Path) -> Health:
+    """`swarmlab doctor` on the swarm of `inventory` (as root, its own keys); a failure to reach it is one line."""
+    from swarmlab import doctor
+    from swarmlab.transport.ssh import SSHTransport
+
+    now = time.time()
+    try:
+        swarm = pool.open_swarm(student, inventory)
+        inv = swarm.resolved()
+        with SSHTransport(inv, known_hosts=swarm.known_hosts) as t:
+            checks = doctor.run(t, inv)
+    except SwarmlabError as exc:
+        return Health(False, 0, (str(exc).splitlines()[0],), now)
+    failed = tuple(f"{c.node} {c.name}: {c.detail}".strip() for c in checks if not c.ok)
+    return Health(not failed, len(checks) - len(failed), failed, now)
+
+
+class RigProvider:
+    """One rig VM per student (rigs.py): at start (in the hub, as root) the student's rig boots in their own rig
+    home, the base's image shared, with a key of its own, and is handed to their server as pool does (inventory,
+    key and known_hosts copied into their home); at stop the VM stops. Slow: the hub calls start in a thread."""
+
+    name = "rig"
+
+    def __init__(self, settings: rigs.RigSettings) -> None:
+        self.settings = settings
+
+    def start(self, student: str) -> None:
         try:
-            swarm = pool.open_swarm(student, self.inventories[student])
-            inv = swarm.resolved()
-            with SSHTransport(inv, known_hosts=swarm.known_hosts) as t:
-                checks = doctor.run(t, inv)
-        except SwarmlabError as exc:
-            return Health(False, 0, (str(exc).splitlines()[0],), now)
-        failed = tuple(f"{c.node} {c.name}: {c.detail}".strip() for c in checks if not c.ok)
-        return Health(not failed, len(checks) - len(failed), failed, now)
+            inventory = rigs.boot(self.settings, student)
+            pool.install(pool.open_swarm(student, inventory))
+        except BaseException:  # no server will use it: never leave a VM running for a failed spawn
+            rigs.halt(self.settings, student)
+            raise
+
+    def stop(self, student: str) -> None:
+        rigs.halt(self.settings, student)
+
+    def env(self, student: str) -> dict[str, str]:
+        return {"SWARMLAB_MODE": "live", "SWARMLAB_INVENTORY": str(pool.copy_path(student))}
+
+    def health(self, student: str) -> Health | None:
+        if not rigs.is_up(self.settings, student):
+            return Health(False, 0, ("no rig running: it boots when the student starts their server",), time.time())
+        return doctor_health(student, self.settings.inventory(student))
 
 
-def get(name: str, inventories: Mapping[str, str | Path] | None = None) -> Provider:
-    """The provider `name`; `inventories` (student -> inventory file) for pool."""
+def get(name: str, inventories: Mapping[str, str | Path] | None = None,
+        rig: rigs.RigSettings | None = None) -> Provider:
+    """The provider `name`; `inventories` (student -> inventory file) for pool, `rig` (the [rig] table) for rig."""
     if name == "replay":
         return ReplayProvider()
     if name == "pool":
         return PoolProvider(inventories or {})
-    raise SwarmlabError(f"provider {name!r} is not yet implemented (issue #24 item 2): use provider = \"replay\" "
-                        "or \"pool\"")
+    if name == "rig":
+        if rig is None:
+            raise SwarmlabError("provider \"rig\" needs its [rig] table (base, homes): add it to the class file")
+        return RigProvider(rig)
+    raise SwarmlabError(f"provider {name!r}: use \"replay\", \"pool\" or \"rig\"")
+
+
+def from_settings(settings: Mapping[str, Any]) -> Provider:
+    """The provider of a class's settings.json (hubconfig.settings)."""
+    rig = settings.get("rig")
+    return get(settings["provider"], settings.get("pool") or {}, rigs.RigSettings.from_json(rig) if rig else None)

@@ -119,6 +119,13 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
                             "system account (run it with sudo)")
     if running(cf):
         raise SwarmlabError(f"class {cf.name!r} is already running: `swarmlab class stop {cf.path}` first")
+    if cf.progress_db:  # the service would die on it at every restart: say why now, in one line
+        from swarmlab.classhub import progressdb
+
+        try:
+            progressdb.Store(cf.progress_db).engine.dispose()
+        except progressdb.StoreError as exc:
+            raise SwarmlabError(f"{exc} (in {cf.path})") from None
     chp = find_proxy()
     where = folder(cf)
     url = f"http://{hubconfig.LOOPBACK}:{cf.port}"
@@ -132,6 +139,12 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
     created = accounts.ensure(cf.users, cf.course, where / "passwords.tsv", cf.language)
     if created:
         progress(f"{len(created)} new account(s); their first passwords are in {where / 'passwords.tsv'}")
+    if cf.limits.get("idle_minutes"):
+        import importlib.util
+
+        if importlib.util.find_spec("jupyterhub_idle_culler") is None:
+            raise SwarmlabError(f"limits.idle_minutes needs jupyterhub-idle-culler in {sys.executable}: "
+                                "pip install 'swarmlab[class]' (or set idle_minutes = 0)")
     python = os.environ.get("SWARMLAB_CLASS_PYTHON") or sys.executable
     singleuser = [python, "-m", "jupyterhub.singleuser"]
     why = accounts.can_run(cf.users[0], [python, "-c", "import jupyterhub, jupyterlab, swarmlab"])
@@ -247,7 +260,13 @@ def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
     _end(left)
     for name in ("state.json", "hub.pid", "proxy.pid"):
         (where / name).unlink(missing_ok=True)
+    rigs_left = []
+    if cf.rig is not None:  # the hub stops each server's rig (post-stop hook); what a crashed hub left, here
+        from swarmlab.classhub import rigs
+
+        rigs_left = [student for student in cf.students if rigs.halt(cf.rig, student)]
     extra = f"; {len(left)} leftover process(es) killed" if left else ""
+    extra += f"; {len(rigs_left)} rig(s) left running stopped" if rigs_left else ""
     progress(f"class {cf.name!r} stopped{extra}" if was else f"class {cf.name!r} was not running{extra}")
     return was
 

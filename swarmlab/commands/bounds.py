@@ -19,15 +19,17 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from swarmlab.commands.chapter import LAB_IMAGES
+from swarmlab.commands.chapter import LAB_IMAGES, publish_option
 from swarmlab.errors import SwarmlabError
-from swarmlab.i18n import N_, Msg
+from swarmlab.i18n import N_, Joined, Msg
 
 MAX_REPLICAS = 3        # lesson 06: `docker service scale web=3`
 MAX_REQUESTS = 100      # `-n N` and a typed request loop: lessons send at most 20 at a time, a self-check 100
 MAX_PING = 5            # lessons: `ping -c 2`
 PUBLISHED = (8080,)     # lesson 08: `--publish published=8080,target=80`
-VIP_FORMAT = "{{json .Endpoint.VirtualIPs}}"  # the one `docker service inspect -f` format the lessons type
+ASSIGNED = (30000, 32767)  # lesson 11: `--publish target=80`, swarm assigns a port from this range (swarmkit)
+VIP_FORMAT = "{{json .Endpoint.VirtualIPs}}"  # the `docker service inspect -f` formats the lessons type
+FORMATS = (VIP_FORMAT, "{{json .Endpoint.Ports}}")
 # the chapter's images -> the lab's role that stands in for them (the lab never pulls: its look-alikes run)
 CHAPTER_IMAGES = {"containous/whoami": "web", "containous/whoami:latest": "web",
                   "xiaopeng163/net-box": "client", "xiaopeng163/net-box:latest": "client"}
@@ -54,8 +56,7 @@ class Shape:
         if self.endpoint_mode:
             parts.append(f"--endpoint-mode {self.endpoint_mode}")
         if self.publish:
-            published, _, target = self.publish.partition(":")
-            parts.append(f"--publish published={published},target={target}")
+            parts.append(publish_option(self.publish))
         parts.append(f"${self.role}_image")
         bound = f"   (N = {low}-{high})" if high > 1 and low != high else ""
         return " ".join(parts) + bound
@@ -67,6 +68,7 @@ SHAPES: Mapping[str, Shape] = {
     "client": Shape("client", replicas=(1, 1)),
     "webrr": Shape("web", endpoint_mode="dnsrr"),
     "webpub": Shape("web", overlay=False, replicas=(2, 2), publish="8080:80"),
+    "webauto": Shape("web", overlay=False, replicas=(1, 1), publish=":80"),
 }
 
 
@@ -175,8 +177,9 @@ def service_create(args: Mapping[str, Any], vocab: Vocabulary) -> None:
                           name=name, allowed=shape.endpoint_mode or Msg(N_("vip (the default)"))))
     if args.get("publish") != shape.publish:
         said = f"--publish {args.get('publish')}" if args.get("publish") else Msg(N_("no --publish"))
-        raise Refused(Msg(N_("{said}: only webpub publishes a port, published=8080,target=80 (lesson 08)"),
-                          said=said))
+        allowed = Joined([f"{n} {publish_option(s.publish)}" for n, s in SHAPES.items() if s.publish])
+        raise Refused(Msg(N_("{said}: only these services publish a port, each its own way: {allowed}"),
+                          said=said, allowed=allowed))
 
 
 def scale(args: Mapping[str, Any], vocab: Vocabulary) -> None:
@@ -206,15 +209,17 @@ def ping(args: Mapping[str, Any], vocab: Vocabulary) -> None:
 
 def service_inspect(args: Mapping[str, Any], vocab: Vocabulary) -> None:
     _service(args.get("name"), vocab)
-    if args.get("format") not in (None, VIP_FORMAT):
+    if args.get("format") not in (None, *FORMATS):
         raise Refused(Msg(N_("-f {format}: the lessons read -f '{allowed}' (or no -f)"),
-                          format=repr(args.get("format")), allowed=VIP_FORMAT))
+                          format=repr(args.get("format")), allowed="' or -f '".join(FORMATS)))
 
 
 def mesh_request(args: Mapping[str, Any], vocab: Vocabulary) -> None:
-    if args.get("port") not in PUBLISHED:
-        raise Refused(Msg(N_("port {port}: the published port is {allowed} (lesson 08)"), port=args.get("port"),
-                          allowed=one_of(PUBLISHED)))
+    port = args.get("port")
+    if port not in PUBLISHED and not (isinstance(port, int) and ASSIGNED[0] <= port <= ASSIGNED[1]):
+        raise Refused(Msg(N_("port {port}: the published port is {allowed} (lesson 08) or one swarm assigned, "
+                             "{low}-{high}"), port=port, allowed=one_of(PUBLISHED), low=ASSIGNED[0],
+                          high=ASSIGNED[1]))
 
 
 def container(args: Mapping[str, Any], vocab: Vocabulary) -> None:

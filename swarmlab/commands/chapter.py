@@ -49,14 +49,21 @@ def service_create(name: str, image: str, network: str | None = None, replicas: 
             raise ValueError("endpoint_mode is 'vip' or 'dnsrr'")
         parts.append(f"--endpoint-mode {endpoint_mode}")
     if publish:
-        published, _, target = publish.partition(":")
-        parts.append(f"--publish published={int(published)},target={int(target)}")
+        parts.append(publish_option(publish))
     if detach:
         parts.append("--detach")
     parts.append(quoted(image, "image"))
     if command:
         parts.append(shlex.join(command))
     return " ".join(parts)
+
+
+def publish_option(publish: str) -> str:
+    """`8080:80` -> `--publish published=8080,target=80`; `:80` (no published port: swarm assigns one) ->
+    `--publish target=80`."""
+    published, _, target = publish.partition(":")
+    return (f"--publish published={int(published)},target={int(target)}" if published
+            else f"--publish target={int(target)}")
 
 
 def service_ls() -> str:
@@ -153,6 +160,11 @@ def ipvsadm_connections(namespace: str) -> str:
 def host_ingress_nat() -> str:
     """The host's DNAT of published ports towards ingress_sbox (the routing mesh's entry)."""
     return "iptables -t nat -nvL DOCKER-INGRESS"
+
+
+def listening_sockets() -> str:
+    """The node's listening TCP sockets and the programs holding them (dockerd holds every published port)."""
+    return "ss -ltnp"
 
 
 def mesh_request(port: int) -> str:

@@ -1,16 +1,20 @@
-"""The lab's steps, declared as data: what runs, where, as whom, which parser reads it, what it teaches.
+"""The lab's steps, declared as data: what runs, where, as whom, how its output reads, what it teaches.
 
 A `Step` ties a command builder (`swarmlab.commands.chapter`) to the node it runs on (`Where`), whether it needs
-root (`privileged`: run with `sudo -n` for a non-root user, as the chapter types `sudo`), the parser kind that
-reads its output (`swarmlab.parsers.dispatch`), a title (a message id of the catalog), and a *recogniser*: a function
-that reads a command line (as the builder wrote it, or as a student types it) back into the step's
-arguments. Two consequences:
+root (`privileged`: run with `sudo -n` for a non-root user, as the chapter types `sudo`), the parser function that
+reads its output and the frame that shows it (`parse=`, `frame=`: functions of `swarmlab.parsers`, so the type
+checker holds `Step[T]` to what the parser returns), a title (a message id of the catalog), and a *recogniser*: a
+function that reads a command line (as the builder wrote it, or as a student types it) back into the step's
+arguments. Three consequences:
 
 * Replay matches a command by its step and the step's key arguments (`key_of`), not by its exact string, so an
   incidental flag (`--label`, `--stop-grace-period`) or a typed variant (`iptables -t mangle -nvL` for `-nvL -t
   mangle`) finds the same recorded answer.
 * The `%swarm` magic (`swarmlab.magic`) accepts exactly the commands some step recognises (`recognise`); the
   lab then runs the builder's command, never the typed string.
+* A command line one step recognises is read by that step's parse and frame (`Step.reading`,
+  `swarmlab.commands.output.parse_output`): one grammar per command; `swarmlab.parsers.dispatch` reads only
+  transcripts no step covers.
 
 Add a step: write its builder in `chapter.py`, declare it below (`STEPS`), and, if a new parser reads it, that
 parser module. `docs/adding-a-step.md` is the recipe.
@@ -32,30 +36,54 @@ from swarmlab.commands.bounds import Refused, Vocabulary
 from swarmlab.commands.names import validate
 from swarmlab.i18n import N_, Msg
 
-if TYPE_CHECKING:  # the parsers' result types, for the type checker only: no runtime import against the layers
-    from swarmlab.parsers.conntrack import Entry as ConntrackEntry
-    from swarmlab.parsers.container_ls import Container
-    from swarmlab.parsers.docker_cli import ServiceChange
-    from swarmlab.parsers.ip_addr import Interface
-    from swarmlab.parsers.iptables import Ruleset
-    from swarmlab.parsers.ipvs_connections import Connection
-    from swarmlab.parsers.ipvsadm import IPVSTable
-    from swarmlab.parsers.netns_ls import NetnsEntry
-    from swarmlab.parsers.network_inspect import NetworkInfo
-    from swarmlab.parsers.network_ls import Network
-    from swarmlab.parsers.node_ls import SwarmNode
-    from swarmlab.parsers.nslookup import Lookup
-    from swarmlab.parsers.ping import PingResult
-    from swarmlab.parsers.service_inspect import ServiceInfo
-    from swarmlab.parsers.service_ls import Service
-    from swarmlab.parsers.service_ps import Task
-    from swarmlab.parsers.tcpdump import Packet
-    from swarmlab.parsers.whoami import Answer
+# the commands layer sits above the parsers: each step names the parse and frame functions that read its output
+from swarmlab.parsers import (
+    conntrack,
+    container_ls,
+    docker_cli,
+    ip_addr,
+    iptables,
+    ipvs_connections,
+    ipvsadm,
+    netns_ls,
+    network_inspect,
+    network_ls,
+    node_ls,
+    nslookup,
+    ping,
+    service_inspect,
+    service_ls,
+    service_ps,
+    ss,
+    tcpdump,
+    whoami,
+)
+from swarmlab.parsers.conntrack import Entry as ConntrackEntry
+from swarmlab.parsers.container_ls import Container
+from swarmlab.parsers.docker_cli import ServiceChange
+from swarmlab.parsers.ip_addr import Interface
+from swarmlab.parsers.iptables import Ruleset
+from swarmlab.parsers.ipvs_connections import Connection
+from swarmlab.parsers.ipvsadm import IPVSTable
+from swarmlab.parsers.netns_ls import NetnsEntry
+from swarmlab.parsers.network_inspect import NetworkInfo
+from swarmlab.parsers.network_ls import Network
+from swarmlab.parsers.node_ls import SwarmNode
+from swarmlab.parsers.nslookup import Lookup
+from swarmlab.parsers.ping import PingResult
+from swarmlab.parsers.service_inspect import ServiceInfo
+from swarmlab.parsers.service_ls import Service
+from swarmlab.parsers.service_ps import Task
+from swarmlab.parsers.ss import Socket
+from swarmlab.parsers.tcpdump import Packet
+from swarmlab.parsers.whoami import Answer
 
+if TYPE_CHECKING:
+    import pandas as pd
 Args = dict[str, Any]  # recognised arguments (str, int, bool, list[str], None), given to `Lab.run` as keywords
-# What a step's parser returns (`Step[list[Task]]`: `docker service ps` read into tasks; `Step[None]`: no parser,
-# the raw output only). Declared beside each step and checked against the parser's own return annotation
-# (tests/test_typed_api.py), so `lab.run(SERVICE_PS)` is a `StepResult[list[Task]]` to the type checker.
+# What a step's parse returns (`Step[list[Task]]`: `docker service ps` read into tasks; `Step[None]`: `unparsed`,
+# the raw output only). The type checker holds it to the parse function the step names (`parse=service_ps.parse`),
+# so `lab.run(SERVICE_PS)` is a `StepResult[list[Task]]` (tests/typecheck/steps_typed.py).
 T_co = TypeVar("T_co", covariant=True)
 # a typed command's tokens (sudo stripped) and its admitted arguments -> what swarmlab says it changed, or None
 Said = Callable[[list[str], Args], "Msg | None"]
@@ -68,6 +96,20 @@ class Where(Enum):
     TASK = "task"            # the node running a given task (docker kill)
 
 
+def unparsed(text: str) -> None:
+    """The parse of a step whose output is read as text only (`StepResult.output`; its value stays None)."""
+    return None
+
+
+@dataclass(frozen=True)
+class Reader(Generic[T_co]):
+    """How one command's output reads: `parse` (the text -> T; a `ParseError` for anything else) and `frame` (T ->
+    the DataFrame a notebook shows; None: none)."""
+
+    parse: Callable[[str], T_co]
+    frame: Callable[[T_co], pd.DataFrame] | None = None
+
+
 @dataclass(frozen=True)
 class Step(Generic[T_co]):
     """One declared step; `T_co` is the type of its parsed value (see above)."""
@@ -77,7 +119,6 @@ class Step(Generic[T_co]):
     where: Where
     title: str                                   # English, a message id of the catalog (shown with `_(title, lang)`)
     recognise: Callable[[list[str]], Args | None]  # tokens (sudo stripped) -> arguments, or None
-    parser: str | None = None                    # parser kind (swarmlab.parsers.dispatch.PARSERS); None: raw
     privileged: bool = False                     # root needed: `sudo -n` for a non-root user
     key: tuple[str, ...] = ()                    # the arguments that tell recorded answers apart
     changes: bool = False                        # changes the swarm (create, scale, kill, remove)
@@ -94,9 +135,30 @@ class Step(Generic[T_co]):
     exists_is_done: bool = False                 # "already exists" on stderr: created earlier, nothing to do
     stand_in: Callable[[Args, Vocabulary], None] | None = None  # replaces what the lab never runs (an image)
     said: tuple[Said, ...] = ()                  # what swarmlab says when it ran a typed command differently
+    # how its output reads, named by every declaration (`unparsed`: text only): a parse function of
+    # swarmlab.parsers, whose return type is the step's T, and the frame that shows it
+    parse: Callable[[str], T_co] = field(kw_only=True)
+    frame: Callable[[T_co], pd.DataFrame] | None = field(default=None, kw_only=True)
+    # when the step's arguments change how its output reads (`-f '{{json .Endpoint.Ports}}'`: a fragment, framed
+    # as ports): the reader for those arguments
+    reads: Callable[[Args], Reader[T_co]] | None = field(default=None, kw_only=True)
 
     def command(self, **args: object) -> str:
         return self.build(**{**self.defaults, **args})
+
+    def reader(self, args: Args | None = None) -> Reader[T_co]:
+        """How this step's output reads, given its arguments (as recognised, or as `Lab.run` was given them)."""
+        if self.reads is None or args is None:
+            return Reader(self.parse, self.frame)
+        return self.reads({**self.defaults, **args})
+
+    def reading(self, command: str) -> Reader[T_co]:
+        """How the output of `command`, one of this step's command lines, reads: the step's own grammar gives
+        the arguments that decide it (a command it does not recognise reads as the step declares)."""
+        if self.reads is None:
+            return Reader(self.parse, self.frame)
+        tokens = tokens_of(command)
+        return self.reader(self.recognise(tokens) if tokens else None)
 
     def key_of(self, args: Args) -> tuple[str, tuple[tuple[str, str], ...]]:
         merged = {**self.defaults, **args}
@@ -333,10 +395,11 @@ def _service_create(tokens: list[str]) -> Args | None:
         args["endpoint_mode"] = values["--endpoint-mode"]
     publish = values.get("--publish", values.get("-p"))
     if publish:
-        m = re.fullmatch(r"(?:published=(\d+),target=(\d+)|(\d+):(\d+))", publish)
+        m = re.fullmatch(r"(?:published=(\d+),target=(\d+)|(\d+):(\d+)|target=(\d+)|(\d+))", publish)
         if m is None:
             return None
-        args["publish"] = f"{m[1] or m[3]}:{m[2] or m[4]}"
+        # `target=80` or `80` alone: no published port, swarm assigns one (":80")
+        args["publish"] = f"{m[1] or m[3] or ''}:{m[2] or m[4] or m[5] or m[6]}"
     if values.get("--mode", "replicated") != "replicated":  # said by the bound (a lab builds only global)
         args["mode"] = values["--mode"]
     return args
@@ -435,6 +498,14 @@ def _host_nat(tokens: list[str]) -> Args | None:
     return {} if _iptables_listing(tokens) == ("nat", "DOCKER-INGRESS") else None
 
 
+def _listening(tokens: list[str]) -> Args | None:
+    """`ss -ltnp` in any flag order (listening, TCP, numeric, processes)."""
+    if tokens[:1] != ["ss"]:
+        return None
+    short, values, rest = _flags(tokens[1:])
+    return {} if short == set("ltnp") and not values and not rest else None
+
+
 def _versions(tokens: list[str]) -> Args | None:
     if tokens == ["docker", "version", "--format", "{{.Server.Version}}"]:
         return {"which": "docker"}
@@ -518,168 +589,182 @@ def _image_said(tokens: list[str], args: Args) -> Msg | None:
                image=str(args.get("image")))
 
 
+def _inspected(args: Args) -> Reader[list[ServiceInfo]]:
+    """`docker service inspect -f '{{json .Endpoint...}}'` prints a fragment (`null`: none of it), read as the format
+    names it; `.Endpoint.Ports` is framed as the published ports, not the VIPs."""
+    fmt = args.get("format")
+    return Reader(service_inspect.parser_for(fmt), service_inspect.frame_for(fmt))
+
+
 NETWORK_LS: Step[list[Network]] = Step(
     "network_ls", lambda: c.network_ls(), Where.MANAGER, N_("the networks"),
-    _exact("docker", "network", "ls"), parser="network_ls",
+    _exact("docker", "network", "ls"), parse=network_ls.parse, frame=network_ls.frame,
     forms=('docker network ls',))
 NETWORK_CREATE: Step[None] = Step(
     "network_create", lambda name, attachable=True: c.network_create(name, attachable), Where.MANAGER,
     N_("create the overlay network"), _network_create, key=("name",), changes=True,
-    bound=b.network(), forms=('docker network create -d overlay --attachable mynet',))
+    bound=b.network(), forms=('docker network create -d overlay --attachable mynet',), parse=unparsed)
 NETWORK_INSPECT: Step[list[NetworkInfo]] = Step(
     "network_inspect", lambda name, verbose=False: c.network_inspect(name, verbose), Where.NODE,
     N_("inspect the network"),
     _with_name(["docker", "network", "inspect"], "name",
                {"-v": ("verbose", True), "--verbose": ("verbose", True)}),
-    parser="network_inspect", key=("name", "verbose"), defaults={"verbose": False},
+    parse=network_inspect.parse, frame=network_inspect.endpoints_frame, key=("name", "verbose"),
+    defaults={"verbose": False},
     bound=b.network(also=("ingress",)), forms=('docker network inspect [-v] mynet',))
 NODE_LS: Step[list[SwarmNode]] = Step(
     "node_ls", lambda: c.node_ls(), Where.MANAGER, N_("the swarm's nodes"),
-    _exact("docker", "node", "ls"), parser="node_ls",
+    _exact("docker", "node", "ls"), parse=node_ls.parse, frame=node_ls.frame,
     forms=('docker node ls',))
 SERVICE_LS: Step[list[Service]] = Step(
     "service_ls", lambda: c.service_ls(), Where.MANAGER, N_("the services"),
-    _exact("docker", "service", "ls"), parser="service_ls",
+    _exact("docker", "service", "ls"), parse=service_ls.parse, frame=service_ls.frame,
     forms=('docker service ls',))
 SERVICE_CREATE: Step[ServiceChange] = Step(
     "service_create", lambda **a: c.service_create(**a), Where.MANAGER, N_("create a service"),
-    _service_create, key=("name", "replicas"), changes=True, timeout=300, parser="service_change",
+    _service_create, key=("name", "replicas"), changes=True, timeout=300, parse=docker_cli.parse_service_change,
     defaults={"replicas": 1}, exists_is_done=True, stand_in=_lab_image, said=(_image_said,),
     bound=b.service_create, forms=tuple(shape.typed(name) for name, shape in b.SHAPES.items()))
 SERVICE_PS: Step[list[Task]] = Step(
     "service_ps", lambda name, no_trunc=False: c.service_ps(name, no_trunc), Where.MANAGER,
     N_("a service's tasks"),
     _with_name(["docker", "service", "ps"], "name", {"--no-trunc": ("no_trunc", True)}),
-    parser="service_ps", key=("name",),
+    parse=service_ps.parse, frame=service_ps.frame, key=("name",),
     bound=b.service("name"), forms=('docker service ps SERVICE',))
 SERVICE_INSPECT: Step[list[ServiceInfo]] = Step(
     "service_inspect", lambda name, format=None: c.service_inspect(name, format), Where.MANAGER,
-    N_("inspect a service"), _service_inspect, parser="service_inspect", key=("name", "format"),
+    N_("inspect a service"), _service_inspect,
+    parse=service_inspect.parse, frame=service_inspect.vips_frame, reads=_inspected, key=("name", "format"),
     defaults={"format": None},
     bound=b.service_inspect, forms=("docker service inspect [-f '{{json .Endpoint.VirtualIPs}}'] SERVICE",))
 SCALE: Step[ServiceChange] = Step(
     "scale", lambda name, replicas: c.service_scale(name, replicas), Where.MANAGER,
-    N_("scale a service"), _scale, parser="service_change", key=("name", "replicas"), changes=True,
+    N_("scale a service"), _scale, parse=docker_cli.parse_service_change, key=("name", "replicas"), changes=True,
     timeout=300,
     bound=b.scale, forms=('docker service scale web=N   (N = 1-3)',))
 CONTAINER_LS: Step[list[Container]] = Step(
     "container_ls", lambda service=None: c.container_ls(service), Where.NODE,
-    N_("the containers on a node"), _container_ls, parser="container_ls", key=("service",),
+    N_("the containers on a node"), _container_ls, parse=container_ls.parse, frame=container_ls.frame, key=("service",),
     defaults={"service": None},
     bound=b.service("service", optional=True), forms=('docker container ls',))
 CONTAINER_OF: Step[None] = Step(
     "container_of", lambda service: c.container_of(service), Where.NODE,
     N_("a service's container on this node"), _container_of, key=("service",),
-    typed=False)
+    typed=False, parse=unparsed)
 REQUESTS: Step[list[Answer]] = Step(
     "requests", lambda container, target="web", n=1, path="/": c.requests(container, target, n, path=path),
-    Where.CLIENT, N_("requests from the client"), _requests, parser="whoami",
+    Where.CLIENT, N_("requests from the client"), _requests, parse=whoami.parse, frame=whoami.frame,
     key=("target", "n"), failure_is_data=True, defaults={"target": "web", "n": 1, "path": "/"},
     plumbing=_REQUEST_MARKERS, counted="n", said=(_no_curl,),
     bound=b.requests,
     forms=("docker exec $client wget -qO- http://SERVICE   (%swarm -n N: N = 1-100)",))
 PING: Step[PingResult] = Step(
     "ping", lambda container, target="web", count=2: c.ping(container, target, count), Where.CLIENT,
-    N_("ping a service name"), _ping, parser="ping", key=("target", "count"),
+    N_("ping a service name"), _ping, parse=ping.parse, frame=ping.frame, key=("target", "count"),
     failure_is_data=True, defaults={"target": "web", "count": 2},
     bound=b.ping, forms=('docker exec $client ping -c N SERVICE   (N = 1-5)',))
 NSLOOKUP: Step[Lookup] = Step(
     "nslookup", lambda container, name="web": c.nslookup(container, name), Where.CLIENT,
-    N_("ask Docker's DNS"), _nslookup, parser="nslookup", key=("name",),
+    N_("ask Docker's DNS"), _nslookup, parse=nslookup.parse, frame=nslookup.frame, key=("name",),
     failure_is_data=True, defaults={"name": "web"},
     bound=b.service("name", tasks=True), forms=('docker exec $client nslookup [tasks.]SERVICE',))
 NETNS_LS: Step[list[NetnsEntry]] = Step(
     "netns_ls", lambda: c.netns_ls(), Where.NODE, N_("the network namespaces"), _netns_ls,
-    parser="netns_ls", privileged=True,
+    parse=netns_ls.parse, frame=netns_ls.frame, privileged=True,
     forms=('sudo ls /var/run/docker/netns',))
 LB_IP_A: Step[list[Interface]] = Step(
     "lb_ip_a", lambda namespace: c.ip_addr(namespace), Where.CLIENT,
     N_("addresses in the lb namespace"), _in_namespace(_ip_addr, lb=True),
-    parser="ip_addr", privileged=True, key=(_NS,),
+    parse=ip_addr.parse, frame=ip_addr.frame, privileged=True, key=(_NS,),
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ip addr',))
 LB_MANGLE: Step[Ruleset] = Step(
     "lb_mangle", lambda namespace: c.iptables_mangle(namespace), Where.CLIENT,
     N_("the marking rules"), _in_namespace(_table("mangle", None), lb=True),
-    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True,
+    parse=iptables.parser_for("mangle"), frame=iptables.rules_frame, privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb iptables -nvL -t mangle',))
 LB_NAT: Step[Ruleset] = Step(
     "lb_nat", lambda namespace: c.iptables_nat(namespace, "POSTROUTING"), Where.CLIENT,
     N_("the SNAT rule"), _in_namespace(_table("nat", "POSTROUTING"), lb=True),
-    parser="iptables", privileged=True, key=(_NS,), failure_is_data=True,
+    parse=iptables.parser_for("nat"), frame=iptables.rules_frame, privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb iptables -t nat -nvL POSTROUTING',))
 LB_IPVS: Step[IPVSTable] = Step(
     "lb_ipvs", lambda namespace: c.ipvsadm(namespace), Where.CLIENT, N_("the IPVS table"),
-    _in_namespace(_ipvsadm("list"), lb=True), parser="ipvsadm", privileged=True, key=(_NS,),
+    _in_namespace(_ipvsadm("list"), lb=True), parse=ipvsadm.parse, frame=ipvsadm.frame, privileged=True, key=(_NS,),
     failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln',))
 LB_IPVS_STATS: Step[IPVSTable] = Step(
     "lb_ipvs_stats", lambda namespace: c.ipvsadm(namespace, stats=True), Where.CLIENT,
-    N_("IPVS counters"), _in_namespace(_ipvsadm("stats"), lb=True), parser="ipvsadm",
+    N_("IPVS counters"), _in_namespace(_ipvsadm("stats"), lb=True), parse=ipvsadm.parse, frame=ipvsadm.frame,
     privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Ln --stats',))
 LB_IPVS_CONNS: Step[list[Connection]] = Step(
     "lb_ipvs_conns", lambda namespace: c.ipvsadm_connections(namespace), Where.CLIENT,
     N_("IPVS connections"), _in_namespace(_ipvsadm("conns"), lb=True),
-    parser="ipvsadm_connections", privileged=True, key=(_NS,), failure_is_data=True,
+    parse=ipvs_connections.parse, frame=ipvs_connections.frame, privileged=True, key=(_NS,), failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb ipvsadm -Lnc',))
 IPVS_ALL: Step[dict[str, IPVSTable]] = Step(
     "ipvs_all", lambda stats=True: c.ipvsadm_all_lb(stats), Where.NODE,
     N_("every lb namespace's IPVS table"), _ipvs_all,
-    parser="ipvsadm_per_namespace", privileged=True, key=("stats",), failure_is_data=True, typed=False,
+    parse=ipvsadm.parse_per_namespace, privileged=True, key=("stats",), failure_is_data=True, typed=False,
     defaults={"stats": True})
 INGRESS_MANGLE: Step[Ruleset] = Step(
     "ingress_mangle", lambda namespace="ingress_sbox": c.iptables_mangle(namespace), Where.NODE,
     N_("the routing mesh's marks"), _in_namespace(_table("mangle", None), lb=False),
-    parser="iptables", privileged=True, failure_is_data=True,
+    parse=iptables.parser_for("mangle"), frame=iptables.rules_frame, privileged=True, failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/ingress_sbox iptables -nvL -t mangle',))
 INGRESS_IPVS: Step[IPVSTable] = Step(
     "ingress_ipvs", lambda namespace="ingress_sbox": c.ipvsadm(namespace), Where.NODE,
     N_("the routing mesh's IPVS table"), _in_namespace(_ipvsadm("list"), lb=False),
-    parser="ipvsadm", privileged=True, failure_is_data=True,
+    parse=ipvsadm.parse, frame=ipvsadm.frame, privileged=True, failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/ingress_sbox ipvsadm -Ln',))
 HOST_INGRESS_NAT: Step[Ruleset] = Step(
     "host_ingress_nat", lambda: c.host_ingress_nat(), Where.NODE,
-    N_("the host's DOCKER-INGRESS rules"), _host_nat, parser="iptables",
+    N_("the host's DOCKER-INGRESS rules"), _host_nat, parse=iptables.parser_for("nat"), frame=iptables.rules_frame,
     privileged=True, failure_is_data=True,
     forms=('sudo iptables -t nat -nvL DOCKER-INGRESS',))
 MESH_REQUEST: Step[list[Answer]] = Step(
     "mesh_request", lambda port: c.mesh_request(port), Where.NODE,
-    N_("a request to the published port"), _mesh_request, parser="whoami", key=("port",),
+    N_("a request to the published port"), _mesh_request, parse=whoami.parse, frame=whoami.frame, key=("port",),
     failure_is_data=True,
     bound=b.mesh_request, forms=('wget -qO- http://127.0.0.1:8080',))
+LISTENING: Step[list[Socket]] = Step(
+    "listening", lambda: c.listening_sockets(), Where.NODE, N_("the node's listening sockets"),
+    _listening, parse=ss.parse, frame=ss.frame, privileged=True, forms=('sudo ss -ltnp',))
 KILL_TASK: Step[None] = Step(
     "kill_task", lambda container: c.kill(container), Where.TASK,
     N_("kill a task's container"), _kill, key=("container",), changes=True,
-    bound=b.container, forms=('docker kill $victim_id',))
+    bound=b.container, forms=('docker kill $victim_id',), parse=unparsed)
 RESET_LIST: Step[None] = Step(
     "reset_list", lambda what: c.lab_objects(what), Where.MANAGER, N_("what the lab created"),
-    _lab_list, key=("what",), typed=False)
+    _lab_list, key=("what",), typed=False, parse=unparsed)
 RESET: Step[None] = Step(
     "reset", lambda what, id: c.lab_remove(what, id), Where.MANAGER, N_("remove it"), _lab_rm,
-    key=("what", "id"), changes=True, typed=False, failure_is_data=True)
+    key=("what", "id"), changes=True, typed=False, failure_is_data=True, parse=unparsed)
 VERSIONS: Step[None] = Step(
     "versions", lambda which: c.versions()[which], Where.MANAGER, N_("versions"), _versions,
-    typed=False)
+    typed=False, parse=unparsed)
 SANDBOX_OF: Step[None] = Step(
     "sandbox_of", lambda container: c.sandbox_of(container), Where.NODE,
     N_("a container's network namespace"), _sandbox_of, key=("container",),
-    bound=b.container, forms=("docker inspect -f '{{.NetworkSettings.SandboxKey}}' CONTAINER",))
+    bound=b.container, forms=("docker inspect -f '{{.NetworkSettings.SandboxKey}}' CONTAINER",), parse=unparsed)
 CAPTURE_START: Step[None] = Step(
     "capture_start", lambda **a: c.capture_start(**a), Where.NODE, N_("start a capture"),
-    _capture("start"), privileged=True, key=("capture", "bpf"), typed=False, timeout=30, failure_is_data=True)
+    _capture("start"), privileged=True, key=("capture", "bpf"), typed=False, timeout=30, failure_is_data=True,
+    parse=unparsed)
 CAPTURE_STOP: Step[list[Packet]] = Step(
     "capture_stop", lambda capture, pid: c.capture_stop(capture, pid), Where.NODE,
-    N_("the packets a capture saw"), _capture("stop"), parser="tcpdump", privileged=True,
+    N_("the packets a capture saw"), _capture("stop"), parse=tcpdump.parse, frame=tcpdump.frame, privileged=True,
     key=("capture",), typed=False, failure_is_data=True, timeout=30)
 LB_CONNTRACK: Step[list[ConntrackEntry]] = Step(
     "lb_conntrack", lambda namespace: c.conntrack(namespace), Where.CLIENT,
     N_("connection tracking in the lb namespace"),
-    _in_namespace(_exact("conntrack", "-L"), lb=True), parser="conntrack", privileged=True, key=(_NS,),
+    _in_namespace(_exact("conntrack", "-L"), lb=True), parse=conntrack.parse, frame=conntrack.frame,
+    privileged=True, key=(_NS,),
     failure_is_data=True,
     forms=('sudo nsenter --net=/var/run/docker/netns/$lb conntrack -L',))
 CAPTURES_RUNNING: Step[None] = Step(
     "captures_running", lambda: c.captures_running(), Where.NODE, N_("captures still running"),
-    _exact("pgrep", "-a", "tcpdump", "||", "true"), typed=False)
+    _exact("pgrep", "-a", "tcpdump", "||", "true"), typed=False, parse=unparsed)
 
 # every step declared above, in declaration order: the module's `Step` constants (no second list to forget one in)
 STEPS: dict[str, Step[object]] = {}

@@ -1,4 +1,4 @@
-"""The course: ten lessons (and a break-it one) in Chinese and English around one lab.
+"""The course: the lessons of `lessons.LESSONS` in Chinese and English around one lab.
 
     from swarmlab import course
     lab = course.start("04", MODE, recording=RECORDING, inventory=INVENTORY, record_to=RECORD_TO, lang=LANG)

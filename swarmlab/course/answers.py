@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 QUOTES = "`'\"“”‘’「」『』《》〈〉"
 TRAILING = ".。,，;；:：!！?？、…~～"
@@ -147,20 +148,43 @@ def as_letters(text: str) -> str | None:
     return None
 
 
-def readings(answer: object, labels: tuple[str, ...] = ()) -> list[str]:
+def as_port(text: str) -> str | None:
+    """A port as iptables, ss or docker print it, or as a student copies it from there: `30001/tcp`, `:30001`,
+    `*:30001`, `30001(tcp)`, `30,001`; the number, or None when `text` is not a port."""
+    m = re.fullmatch(r"(?:\*|0\.0\.0\.0|\[::\])?:?(\d{1,3}(?:,\d{3})+|\d{1,5})(?:/?\(?(?:tcp|udp)\)?)?", text)
+    if m is None:
+        return None
+    port = int(m.group(1).replace(",", ""))
+    return str(port) if 0 < port < 65536 else None
+
+
+def as_program(text: str) -> str | None:
+    """A program as `ss -p` prints it, copied whole or in part: `("dockerd",pid=344,fd=23)`, `dockerd,pid=344`,
+    `dockerd(pid344)`, `users:((dockerd,pid=344,fd=23))` (quotes are gone after `normalize`): its name."""
+    m = re.fullmatch(r"(?:users:)?\(*([a-z][a-z0-9_.-]*)(?:,pid=\d+(?:,fd=\d+)?|\(?pid[:=]?\d+\)?)?\)*", text)
+    return m.group(1) if m else None
+
+
+Reader = Callable[[str], str | None]
+
+
+def readings(answer: object, labels: tuple[str, ...] = (), reads: tuple[Reader, ...] = ()) -> list[str]:
     """The forms `answer` stands for, the literal one first. `labels`: words an answer to this question may put
-    before or after the value (`FWM 262`, `权重为0`, `vni=4097`, `在swarm-worker2上`)."""
+    before or after the value (`FWM 262`, `权重为0`, `vni=4097`, `在swarm-worker2上`), written as a person would
+    (they are normalised as answers are: `the docker daemon` is `thedockerdaemon`). `reads`: what else reads a value
+    out of this question's answers (`as_port`, `as_program`), beside the counts, addresses, marks and letters."""
     base = normalize(answer)
     out = [base]
     core = _strip_back(_strip_front(base, LEAD_INS), TRAILERS)
     if labels:
+        labels = tuple(dict.fromkeys(w for w in (normalize(label) for label in labels) if w))
         core = _strip_back(_strip_front(core, labels), labels)
     out.append(core)
     if core.startswith("/") and "/" in core[1:]:  # /var/run/docker/netns/lb_…: the name
         out.append(core.rsplit("/", 1)[1])
     named = _strip_back(core, NOUNS)
     out.append(named)
-    for read in (as_number, as_address, as_hex, as_letters):
+    for read in (as_number, as_address, as_hex, as_letters, *reads):
         for form in (core, named):
             value = read(form)
             if value is not None:

@@ -39,7 +39,7 @@ from weakref import WeakKeyDictionary
 
 from swarmlab.commands import steps as st
 from swarmlab.commands.steps import Step
-from swarmlab.course.answers import canonical, normalize, readings
+from swarmlab.course.answers import Reader, as_port, as_program, canonical, normalize, readings
 from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import LANGS, Listed, check_lang, rendered, t
 from swarmlab.lab import Lab
@@ -101,6 +101,7 @@ class Exercise:
     expected: Callable[[Lab, Params], set[str]] | None = None  # computed from the lab's data
     hashes: frozenset[str] = field(default_factory=frozenset)  # or: fixed answers, hashed
     labels: tuple[str, ...] = ()  # words an answer may put before or after the value (answers.readings)
+    reads: tuple[Reader, ...] = ()  # what else reads the value out of an answer (answers.as_port, as_program)
 
     def values(self, lab: Lab | None) -> Params:
         if self.params is None:
@@ -121,7 +122,7 @@ class Exercise:
         """Whether `answer` is right, given the accepted answers (None: the stored hashes). A bracketed or `=` form
         (`SIGKILL (9)`, `0x100 (= 256)`) is right when each of its parts is."""
         def right(text: str) -> bool:
-            forms = readings(text, self.labels)
+            forms = readings(text, self.labels, self.reads)
             if accepted is not None:
                 return any(f in accepted for f in forms)
             return any(answer_hash(self.id, f) in self.hashes for f in forms)
@@ -771,4 +772,40 @@ def _webrr_addresses(lab: Lab, p: Params) -> set[str]:
 define(Exercise(
     "10.dnsrr-dst",
     expected=_webrr_addresses, labels=DESTINATION_LABELS,
+))
+
+
+# -- lesson 11: a port swarm assigned -------------------------------------------------------------------------------
+
+def _assigned(lab: Lab) -> Params:
+    """webauto's published port, as the lesson's `.Endpoint.Ports` showed it."""
+    fmt = "{{json .Endpoint.Ports}}"
+    shown = seen(lab, st.SERVICE_INSPECT, lambda: lab.run(st.SERVICE_INSPECT, name="webauto", format=fmt),
+                 token="webauto", where=lambda v: any(p.published for s in v for p in s.published))
+    port = next((p.published for s in shown.value or [] for p in s.published if p.published), None)
+    if port is None:
+        raise SwarmlabError(t("webauto has no published port yet: run the lesson's first cells"))
+    return {"port": str(port), "target": "80"}
+
+
+define(Exercise(
+    "11.dnat-port",
+    params=_assigned, expected=lambda lab, p: {p["port"]},
+    labels=("tcp dpt", "dpt", "--dport", "dport", "destination port", "published port", "port", "目的端口", "目标端口",
+            "发布端口", "端口号", "端口", "号"),
+    reads=(as_port,),
+))
+
+define(Exercise(
+    "11.listener",
+    params=_assigned,
+    # dockerd, and the same program by its role: the docker daemon, Docker 守护进程 (the / 的 included)
+    hashes=frozenset({"93c5f9b95f409c6500519a53cfec25b914d6cf80471c4c80ef737436184ea4d5",
+                      "b4e9c63a81e0da4ed0e3fe00fed2cebfe93eecd6caf1b6a2566f641aa36628f3",
+                      "0d596150d62b706a433d6cfc284b91522f6988c86190e0cb7fbd3413517a72a4",
+                      "d89a966854a47b3ba970f05256c9528426a31b1cb040e73e0fef7311f818ac14",
+                      "df1668631f51865bebdcad83d07e24d971b0fdd652aeaed4f09f682b97a4c279"}),
+    labels=("program", "process", "the docker daemon", "docker daemon", "daemon", "进程", "程序", "守护进程",
+            "docker 守护进程", "docker 的守护进程"),
+    reads=(as_program,),
 ))

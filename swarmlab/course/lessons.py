@@ -52,6 +52,7 @@ LESSONS: dict[str, Lesson] = {x.id: x for x in (
     Lesson("08", "routing-mesh", ("mesh",)),
     Lesson("09", "break-it", ("no_ipvs",), recording="lessons/09-break-it", replay_only=True),
     Lesson("10", "follow-one-request", ("trace",), recording="rig-trace-debian13"),
+    Lesson("11", "published-port", ("published",)),
 )}
 
 

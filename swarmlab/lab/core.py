@@ -29,7 +29,7 @@ from swarmlab import __version__
 from swarmlab.commands import chapter as c
 from swarmlab.commands import steps as st
 from swarmlab.commands.names import validate
-from swarmlab.commands.steps import STEPS, Step, Where, key_of, recognise, transcript_answers
+from swarmlab.commands.steps import STEPS, Reader, Step, Where, key_of, recognise, transcript_answers
 from swarmlab.errors import CommandFailed, NotRecorded, ParseError, SwarmlabError, TransportError
 from swarmlab.i18n import Joined, t
 from swarmlab.lab.results import NodeState, Sample, StepResult
@@ -305,8 +305,8 @@ class Lab:
                                            replayed=not self.live, typed=typed, started=r.started)
         # what a failed command has to say is often on stderr only (`Can't initialize ipvs`): parse that then
         text = r.stdout if r.stdout.strip() or r.exit_code == 0 else r.stderr
-        if parse and spec.parser and text.strip():
-            _parse_into(result, text, spec.parser)
+        if parse and text.strip():
+            _parse_into(result, text, spec.reading(r.command))
         self.log.append(result)
         return result
 
@@ -329,8 +329,8 @@ class Lab:
             for r in held:
                 res: StepResult[object] = StepResult(spec.name, target, r.command, r.stdout + r.stderr, r.exit_code,
                                                      replayed=True, started=r.started)
-                if spec.parser and r.stdout.strip():
-                    _parse_into(res, r.stdout, spec.parser)
+                if r.stdout.strip():
+                    _parse_into(res, r.stdout, spec.reading(r.command))
                 cached.append(res)
             self._parsed[(target, spec.name)] = cached
         # copies: a caller may annotate its results (note, typed); the parsed values are shared, read-only
@@ -449,7 +449,7 @@ class Lab:
         used: list[CommandResult] = []
         for r in held:
             used.append(r)
-            answers += whoami.parse(r.stdout)
+            answers += st.REQUESTS.parse(r.stdout)  # read as the step reads its output
             if len(answers) >= n:
                 break
         answers = answers[:n]
@@ -460,9 +460,10 @@ class Lab:
         if len(answers) < n:
             note = t("asked for {n} requests, but this recording holds only {held} answers: showing those (run live, "
                      "or record a longer session, for more)", n=n, held=len(answers))
+        framed = st.REQUESTS.frame(answers) if st.REQUESTS.frame else None
         result = StepResult("requests", node, " ; ".join(dict.fromkeys(r.command for r in used)),
                             _first_answers("".join(r.stdout + r.stderr for r in used), n), 0, value=answers,
-                            frame=whoami.frame(answers), replayed=True, note=note, started=used[-1].started)
+                            frame=framed, replayed=True, note=note, started=used[-1].started)
         self.log.append(result)
         return result
 
@@ -937,12 +938,11 @@ def _first_answers(output: str, n: int) -> str:
     return "".join(kept)
 
 
-def _parse_into(result: StepResult[T], text: str, kind: str) -> None:
-    from swarmlab.parsers.dispatch import parse_output  # on first use: it imports every parser and checks them
-
+def _parse_into(result: StepResult[T], text: str, reader: Reader[T]) -> None:
+    """`text` read by the step's own parse and frame (`Step.reading`) into `result`; a ParseError becomes its note."""
     try:
-        parsed = parse_output(result.command, text, kind=kind)
-        result.value, result.frame = parsed.value, parsed.frame
+        value = reader.parse(text)
+        result.value, result.frame = value, None if reader.frame is None or value is None else reader.frame(value)
     except ParseError as exc:
         result.note = str(exc)
 

@@ -27,7 +27,3 @@ class Reads(NamedTuple):
     examples: tuple[str, ...] = ()
     # for parsers that need something from the command line (iptables: the table it listed)
     for_command: Callable[[str], Callable[[str], Any]] | None = None
-
-    @property
-    def specificity(self) -> tuple[int, int]:
-        return (max(len(w) for w in self.words), len(self.when) + len(self.unless))

@@ -1,10 +1,13 @@
-"""Which parser reads which command's output: `parse_output(command, text)`.
+"""Which parser reads a transcript's command: `parse_output(command, text)`, for what no step covers.
 
-Built from the parsers' own declarations (each module's `READS`, see `_commands.py`): `PARSERS` maps every kind
-name to its declaration. A command line is cut into its simple commands (pipes, `;`, loops, `sh -c '...'`), each
-stripped of what only carries it somewhere (`sudo`, `nsenter --net=...`, `ip netns exec NS`, `docker [-H ...]
-exec [-it] CONTAINER`, `timeout N`, docker's global `-H`); the last one some parser declares decides, and the most
-specific declaration reads it. Ties are errors, checked at import on every declared example.
+A command line one of the lab's steps recognises is read by that step's own parse and frame
+(`swarmlab.commands.output.parse_output`, one layer up); this dispatcher reads the rest: the seed's and the
+fixtures' transcripts, captures and the peers' outputs (`ping -c 3 127.0.0.1`, `df -T`, `docker network inspect
+-f ...`). Built from the parsers' own declarations (each module's `READS`, see `_commands.py`): `PARSERS` maps
+every kind name to its declaration. A command line is cut into its simple commands (pipes, `;`, loops, `sh -c
+'...'`), each stripped of what only carries it somewhere (`sudo`, `nsenter --net=...`, `ip netns exec NS`,
+`docker [-H ...] exec [-it] CONTAINER`, `timeout N`, docker's global `-H`); the last one some parser declares
+decides, and the most specific declaration reads it. Ties are errors, checked at import on every declared example.
 """
 
 from __future__ import annotations
@@ -64,7 +67,6 @@ def _collect(modules: tuple[ModuleType, ...]) -> list[tuple[Reads, ModuleType]]:
 DECLARED = _collect(_MODULES)
 # kind -> its declaration (parse, frame, kind, words, ...; `PARSERS[kind][0]` is the parse function)
 PARSERS: dict[str, Reads] = {r.kind: r for r, _ in DECLARED}
-MODULES: dict[str, ModuleType] = {r.kind: m for r, m in DECLARED}
 _KEYWORDS = {"do", "then", "else", "elif", "{", "}", "!", "time", "busybox", "exec", "command"}
 
 
@@ -201,12 +203,6 @@ def declaration(command: str, kind: str | None = None) -> Reads:
     return next((r for _, r in _candidates(command) if r.kind == kind), PARSERS[kind])
 
 
-def reader(command: str, kind: str | None = None) -> Callable[[str], Any]:
-    """The function that parses `command`'s output (bound to what it needs from the command line)."""
-    r = declaration(command, kind)
-    return r.for_command(core_command(command)) if r.for_command else r.parse
-
-
 def _check_examples() -> None:
     for r, m in DECLARED:
         for example in r.examples:
@@ -223,18 +219,20 @@ _check_examples()
 
 @dataclass
 class Parsed:
-    kind: str
+    kind: str          # the parser kind that read it (`swarmlab.commands.output`: the step's name)
     command: str
     value: Any
+    frame_of: Callable[[Any], pd.DataFrame] | None = None
 
     @property
     def frame(self) -> pd.DataFrame | None:
-        """The frame of the declaration that read the command (`.Endpoint.Ports`: the ports, not the VIPs)."""
-        maker = declaration(self.command, self.kind).frame
-        return None if maker is None else maker(self.value)
+        """The frame of what read the command (`.Endpoint.Ports`: the ports, not the VIPs)."""
+        return None if self.frame_of is None else self.frame_of(self.value)
 
 
 def parse_output(command: str, text: str, kind: str | None = None) -> Parsed:
-    """Parse `text`, the output of `command`; `kind` overrides the choice of parser."""
-    kind = kind or kind_of(command)
-    return Parsed(kind or "", command, reader(command, kind)(text))
+    """Parse `text`, the output of `command`, by the declaration that reads it (bound to what it needs from the
+    command line: iptables' table, an inspect's fragment); `kind` overrides the choice of parser."""
+    r = declaration(command, kind)
+    parse = r.for_command(core_command(command)) if r.for_command else r.parse
+    return Parsed(r.kind, command, parse(text), r.frame)

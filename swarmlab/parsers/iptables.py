@@ -275,12 +275,18 @@ def chains_frame(text_or_rules: str | Ruleset, table: str | None = None) -> pd.D
 frame = rules_frame
 
 
+def parser_for(table: str | None) -> Callable[[str], Ruleset]:
+    """The parse of a listing of `table` (`-t nat`): its rules labelled with that table."""
+    def parse_table(text: str) -> Ruleset:
+        return parse(text, table)
+    return parse_table
+
+
 def for_command(command: str) -> Callable[[str], Ruleset]:
     """The parser for this command line: labels the rules with the table it listed (`-t nat`, `--table=raw`;
     `filter` when a listing names none, unknown for `iptables-save`, whose dump names its tables)."""
     m = re.search(r"(?:\s-t\s*|\s--table[=\s])(\w+)", command)
-    table = m.group(1) if m else (None if "-save" in command else "filter")
-    return lambda text: parse(text, table)
+    return parser_for(m.group(1) if m else (None if "-save" in command else "filter"))
 
 READS = [Reads(parse, rules_frame, "iptables", (("iptables",), ("iptables-legacy",), ("iptables-nft",)),
                when=(r"\s-\w*L|\s--list\b",), for_command=for_command,

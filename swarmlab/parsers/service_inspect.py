@@ -121,10 +121,29 @@ def parse(text: str, asked: str | None = None) -> list[ServiceInfo]:
     return [_service(s) for s in services]
 
 
-def for_command(command: str) -> Callable[[str], list[ServiceInfo]]:
-    m = _ASKED.search(command)
-    asked = None if m is None else ".".join(g for g in m.groups() if g) or "Endpoint"
-    return lambda text: parse(text, asked)
+def _asked(format_or_command: str | None) -> str | None:
+    """The Endpoint fragment a `-f` format names (`Ports`, `Spec.Ports`, `VirtualIPs`, `Endpoint`...); None: none."""
+    m = _ASKED.search(format_or_command or "")
+    return None if m is None else ".".join(g for g in m.groups() if g) or "Endpoint"
+
+
+def parser_for(format_or_command: str | None) -> Callable[[str], list[ServiceInfo]]:
+    """The parse of what `-f FORMAT` prints (the format, or a command line holding it): the fragment it names
+    (`null` then means none of it); whole services when it names none."""
+    asked = _asked(format_or_command)
+
+    def parse_asked(text: str) -> list[ServiceInfo]:
+        return parse(text, asked)
+    return parse_asked
+
+
+for_command = parser_for  # the dispatcher's name: a command line names its fragment as its format does
+
+
+def frame_for(format_or_command: str | None) -> Callable[[list[ServiceInfo]], pd.DataFrame]:
+    """The frame of what `-f FORMAT` prints: the published ports for `.Endpoint.Ports` (or `.Endpoint.Spec.Ports`),
+    else the VIPs."""
+    return ports_frame if _asked(format_or_command) in ("Ports", "Spec.Ports") else vips_frame
 
 
 def _vip(v: Any) -> VirtualIP:
