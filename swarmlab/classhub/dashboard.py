@@ -153,11 +153,18 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:center}} td.wrong{{text-
 <table id="exercises"><tr><th>{exercise_h}</th><th>{students_h}</th><th>{first_h}</th><th>{wrong_h}</th></tr>
 {"".join(ex_rows) or '<tr><td colspan="4">–</td></tr>'}</table>
 <script>
+// once the instructor follows a link (another language, the CSV, a server), a poll answering late must not reload
+// this page over the one they asked for
+var leaving = false;
+window.addEventListener("beforeunload", function () {{ leaving = true; }});
 setInterval(function () {{
+  if (leaving) {{ return; }}
   fetch("api/summary", {{credentials: "same-origin", cache: "no-store",
                         headers: {{"X-XSRFToken": document.body.dataset.xsrf}}}})
     .then(function (r) {{ return r.ok ? r.json() : null; }})
-    .then(function (j) {{ if (j && j.version !== document.body.dataset.version) {{ location.reload(); }} }})
+    .then(function (j) {{
+      if (!leaving && j && j.version !== document.body.dataset.version) {{ location.reload(); }}
+    }})
     .catch(function () {{}});
 }}, {REFRESH_S * 1000});
 </script>
