@@ -391,6 +391,21 @@ def test_run_many_is_recorded_one_entry_per_command_and_replays(sshd: LocalSSHD,
 # -- Ctrl-C (KeyboardInterrupt) during a live command ----------------------------------------------------------
 
 
+@pytest.fixture
+def sigint_as_a_kernel() -> Any:
+    """Ctrl-C as a Jupyter kernel receives it while a cell runs: Python's own SIGINT handler (KeyboardInterrupt in
+    the main thread). Restored after; a handler an earlier test left behind is named on stderr (pytest -rA)."""
+    import signal
+    import sys
+
+    before = signal.getsignal(signal.SIGINT)
+    if before is not signal.default_int_handler:
+        print(f"SIGINT handler left by an earlier test: {before!r}", file=sys.stderr)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def _interrupt_when_running(marker: str) -> threading.Thread:
     """Send this process SIGINT, as Jupyter's interrupt button does to its kernel, once the remote command with
     `marker` runs (so the interrupt lands while the command is being waited for, never outside it)."""
@@ -419,7 +434,8 @@ INTERRUPTED = {"sleep": "sleep {m}", "yes": "yes {m}"}  # a silent command, and 
 
 
 @pytest.mark.parametrize("kind", INTERRUPTED)
-def test_ctrl_c_kills_the_remote_command_and_the_next_answer_is_exact(transport: SSHTransport, kind: str) -> None:
+def test_ctrl_c_kills_the_remote_command_and_the_next_answer_is_exact(transport: SSHTransport, kind: str,
+                                                                   sigint_as_a_kernel: None) -> None:
     marker = f"1000.{8100 + 10 * list(INTERRUPTED).index(kind) + (transport.shell == 'sh')}"
     assert transport.run("n1", "echo before").stdout == "before\n"
     shell_before = transport._links["n1"].shell
@@ -434,7 +450,8 @@ def test_ctrl_c_kills_the_remote_command_and_the_next_answer_is_exact(transport:
     assert transport._links["n1"].shell is shell_before, "the shell was put back in step, not replaced"
 
 
-def test_ctrl_c_under_sudo_kills_the_root_command(sshd: LocalSSHD, sudo_users: dict[str, str]) -> None:
+def test_ctrl_c_under_sudo_kills_the_root_command(sshd: LocalSSHD, sudo_users: dict[str, str],
+                                                  sigint_as_a_kernel: None) -> None:
     marker = "1000.8282"
     with SSHTransport([node_of(sshd, user="swlnopw")]) as t:
         thread = _interrupt_when_running(marker)
@@ -446,7 +463,8 @@ def test_ctrl_c_under_sudo_kills_the_root_command(sshd: LocalSSHD, sudo_users: d
         assert t.run("n1", "echo plain").stdout == "plain\n"
 
 
-def test_an_interrupted_command_never_reaches_a_recording(sshd: LocalSSHD, tmp_path: Path) -> None:
+def test_an_interrupted_command_never_reaches_a_recording(sshd: LocalSSHD, tmp_path: Path,
+                                                          sigint_as_a_kernel: None) -> None:
     from swarmlab.transport.record import RecordingTransport
     from swarmlab.transport.recording import load
 
