@@ -46,6 +46,20 @@ def on_debian13_rig(item: pytest.Item) -> bool:
         callspec is not None and callspec.params.get("both_rigs") == "13")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test that leaves the process's SIGINT handler changed is named on stderr: the Ctrl-C tests
+    (test_transport_ssh) need Python's own handler, as a Jupyter kernel has it while a cell runs."""
+    import signal
+    import sys
+
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after is not before:
+        print(f"\n[conftest] {item.nodeid} left the SIGINT handler {before!r} -> {after!r}", file=sys.stderr)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Order: everything else, then tests marked rig_last (they stop the shared Debian 12 rig), then the tests
     on the Debian 13 rig (so only one rig runs at a time; see docs/testing.md), then those marked after_rigs
