@@ -57,7 +57,12 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     after = signal.getsignal(signal.SIGINT)
     if after is not before:
-        print(f"\n[conftest] {item.nodeid} left the SIGINT handler {before!r} -> {after!r}", file=sys.stderr)
+        said = f"[conftest] {item.nodeid} left the SIGINT handler {before!r} -> {after!r}"
+        reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(said)
+        else:
+            print(said, file=sys.stderr)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
