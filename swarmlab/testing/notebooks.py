@@ -90,5 +90,24 @@ def problems(nb: object) -> list[str]:
     found = [f"the recording lacks a step it shows ({m!r})" for m in missing if m in texts]
     found += [f"%swarm refused a command the lesson shows ({m!r})" for m in refused if m in texts]
     failed = [c for c in nb.cells if f"solid {ERROR_COLOR}" in json.dumps(c.get("outputs", []))]  # type: ignore[attr-defined]
-    found += [f"a command failed (red block): {''.join(c.source).splitlines()[0][:80]!r}" for c in failed]
+    found += [f"a command failed (red block): {''.join(c.source).splitlines()[0][:80]!r}, showing {_said(c)!r}"
+              for c in failed]
     return found
+
+
+def _said(cell: dict[str, object]) -> str:
+    """The end of what a cell's outputs show, as text (what the failed command printed, for the test's message)."""
+    import html
+    import re
+
+    shown = []
+    outputs = cell.get("outputs", [])
+    for out in outputs if isinstance(outputs, list) else []:
+        data = out.get("data", {}) if isinstance(out, dict) else {}
+        for kind in ("text/html", "text/plain"):
+            value = data.get(kind)
+            if value:
+                shown.append("".join(value) if isinstance(value, list) else str(value))
+                break
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(" ".join(shown))).split())
+    return text[-200:]
