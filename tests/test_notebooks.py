@@ -38,7 +38,9 @@ def test_a_failed_commands_red_block_is_a_problem() -> None:
 
     assert shown_problems(lesson(error=False)) == []
     assert shown_problems(lesson(error=True)) == [
-        "a command failed (red block): '%swarm -H \"client\\\\.1\" @manager docker service ps client'"]
+        "a command failed (red block): '%swarm -H \"client\\\\.1\" @manager docker service ps client', showing "
+        "\"root@swarm-manager:~# docker service ps client error: [swarm-manager] command exited 1: 'docker service ps "
+        "client'\""]  # what it showed: what docker said
 
 
 def replay_problems(nb: object, name: str) -> list[str]:
