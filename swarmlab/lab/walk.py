@@ -17,6 +17,22 @@ def _section(out: Out, title: str) -> None:
     out(f"\n=== {title} " + "=" * max(0, 100 - len(title)))
 
 
+def _shown(out: Out, action: Callable[[], StepResult[object] | list[StepResult[object]]]) -> bool | None:
+    """`action()`'s results shown: True; a reading the recording does not hold, said: None; a failure, said:
+    False."""
+    try:
+        result = action()
+    except NotRecorded as exc:
+        out(f"(not in this recording: {exc})")
+        return None
+    except SwarmlabError as exc:
+        out(f"FAILED: {exc}")
+        return False
+    for r in result if isinstance(result, list) else [result]:
+        out(r.text())
+    return True
+
+
 def walk(lab: Lab, out: Out = print, requests: int = 100, full: bool = False) -> bool:
     """Run the chapter's steps on `lab`; with `full`, also scaling, a killed task, dnsrr and a published port (a
     replay shows what its recording holds of them, and says what it does not)."""
@@ -37,17 +53,7 @@ def walk(lab: Lab, out: Out = print, requests: int = 100, full: bool = False) ->
     ok = True
     for title, action in steps:
         _section(out, title)
-        try:
-            result = action()
-        except NotRecorded as exc:
-            out(f"(not in this recording: {exc})")
-            continue
-        except SwarmlabError as exc:
-            out(f"FAILED: {exc}")
-            ok = False
-            continue
-        for r in result if isinstance(result, list) else [result]:
-            out(r.text())
+        ok = _shown(out, action) is not False and ok
     _section(out, "13. the VIP chain: service -> VIP -> mark -> IPVS -> real servers -> tasks -> nodes")
     try:
         chain = lab.vip_chain("web")
@@ -91,14 +97,9 @@ def _full(lab: Lab, out: Out, requests: int) -> bool:
         nonlocal ok
         _section(out, title)
         for read in reads:
-            try:
-                out(read().text())
-            except NotRecorded as exc:
-                out(f"(not in this recording: {exc})")
-                return
-            except SwarmlabError as exc:
-                out(f"FAILED: {exc}")
-                ok = False
+            shown = _shown(out, read)
+            if not shown:
+                ok = shown is None and ok
                 return
 
     def ipvs_on(node: str) -> Read:
