@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from swarmlab import checks, recordings
+from swarmlab.commands import steps as st
 from swarmlab.lab import Lab
-from swarmlab.widgets import recorded_scale_states
 
 D13 = recordings.get("rig-session-debian13")
 
@@ -20,6 +20,12 @@ D13 = recordings.get("rig-session-debian13")
 def lab() -> Lab:
     return Lab.connect(mode="replay", recording=D13)
 
+
+
+def scaled_to(lab: Lab) -> list[int]:
+    """The replica counts `docker service scale web=N` was recorded with, sorted."""
+    recorded = lab.recorded(st.SCALE, lab.manager) or []
+    return sorted(int(dict(st.SCALE.recognise(st.tokens_of(r.command) or []) or {})["replicas"]) for r in recorded)
 
 def test_it_says_where_it_came_from(lab: Lab) -> None:
     prov = lab.transport.recording.provenance  # type: ignore[attr-defined]
@@ -52,13 +58,19 @@ def test_dns_scaling_and_the_mesh(lab: Lab) -> None:
     assert lab.nslookup("web").value.addresses == ["10.0.2.2"]
     assert sorted(lab.nslookup("tasks.web").value.addresses) == ["10.0.2.3", "10.0.2.4"]
     assert sorted(lab.nslookup("webrr").value.addresses) == ["10.0.2.17", "10.0.2.18"]
-    assert sorted(recorded_scale_states(lab)) == [1, 2, 3, 5]
+    assert scaled_to(lab) == [1, 2, 3, 5]
     marks = [(r.chain, r.dport, r.mark) for r in lab.ingress_marks().value.marks()]
     assert marks == [("PREROUTING", "8080", 267), ("INPUT", None, 267)]
     assert sorted(r.address for r in lab.ingress_ipvs().value.service(267).reals) == ["10.0.0.6", "10.0.0.7"]
 
 
-def test_every_self_check_passes_on_it(lab: Lab) -> None:
+def test_every_self_check_passes_on_it_but_scaling_at_its_end(lab: Lab) -> None:
     for name, check in checks.ALL.items():
         report = check(lab)
+        if name == "scaling":
+            # the session ends less than a second after `docker kill` (the replacement `Preparing`, one task
+            # running), its IPVS tables read before the kill (two real servers): the state at its end disagrees
+            assert not report.passed and "IPVS and tasks disagree" in str(report), str(report)
+            assert [x.state for x in lab.tasks("web", latest=True).value if not x.history] == ["Preparing", "Running"]
+            continue
         assert report.passed and all(flag for flag, _ in report.lines), (name, str(report))

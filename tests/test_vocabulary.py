@@ -339,29 +339,29 @@ def test_already_exists_is_a_note_beside_what_docker_printed() -> None:
 
 # -- docker kill: only a container of the lab's services on that node --------------------------------------------
 
-SIX = Path(recordings.__file__).parent / "lessons" / "06-scaling-and-failure.jsonl"  # kills 4cbc0337525c
+SIX = Path(recordings.__file__).parent / "lessons" / "06-scaling-and-failure.jsonl"  # kills 79d8de04cc1f
 
 
 def test_kill_is_bounded_to_the_containers_the_lab_owns() -> None:
-    owned = bounds.Vocabulary(containers=lambda: {"4cbc0337525c"})
-    assert admit("docker kill 4cbc0337525c", owned)[0].name == "kill_task"
-    assert admit("docker kill " + "4cbc0337525c" + "0" * 52, owned)[0].name == "kill_task"  # its full id
-    for other in ("4cbc", "4cbc03375", "0123456789ab"):  # a short prefix could name another container too
+    owned = bounds.Vocabulary(containers=lambda: {"79d8de04cc1f"})
+    assert admit("docker kill 79d8de04cc1f", owned)[0].name == "kill_task"
+    assert admit("docker kill " + "79d8de04cc1f" + "0" * 52, owned)[0].name == "kill_task"  # its full id
+    for other in ("79d8", "79d8de04c", "0123456789ab"):  # a short prefix could name another container too
         with pytest.raises(Refused) as caught:
             admit(f"docker kill {other}", owned)
-        assert caught.value.allowed == ["docker kill 4cbc0337525c"]
+        assert caught.value.allowed == ["docker kill 79d8de04cc1f"]
         assert "not a container of the lessons' services" in caught.value.said("en")
         assert "不是本节点上课程服务" in caught.value.said("zh")
 
 
 def test_kill_in_a_lesson_replay_names_the_nodes_own_containers() -> None:
     lab = Lab.connect("replay", recording=SIX)
-    assert lab.owned_containers("swarm-worker1", bounds.DEFAULT.services) == {"4cbc0337525c"}
+    assert lab.owned_containers("swarm-worker1", bounds.DEFAULT.services) == {"79d8de04cc1f"}
     out, _ = magic.run_command(lab, "swarm-worker1", "docker kill 0123456789ab", lang="zh")
-    assert out.error and "docker kill 4cbc0337525c" in out.note and "不是本节点上课程服务" in out.note
+    assert out.error and "docker kill 79d8de04cc1f" in out.note and "不是本节点上课程服务" in out.note
     assert not any(r.step == "kill_task" for r in lab.log)  # refused before anything ran or was replayed
-    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 4cbc0337525c")
-    assert not out.error and result is not None and result.output.strip() == "4cbc0337525c"
+    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 79d8de04cc1f")
+    assert not out.error and result is not None and result.output.strip() == "79d8de04cc1f"
 
 
 def test_a_refusal_is_said_in_the_notebooks_language() -> None:
@@ -393,6 +393,6 @@ def test_kill_when_the_swarm_cannot_list_the_containers_is_an_error_note(monkeyp
         raise NodeUnreachable("[swarm-worker1] connection refused", node="swarm-worker1")
 
     monkeypatch.setattr(lab, "owned_containers", unreachable)
-    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 4cbc0337525c")
+    out, result = magic.run_command(lab, "swarm-worker1", "docker kill 79d8de04cc1f")
     assert out.error and "connection refused" in out.note and result is None
     assert not any(r.step == "kill_task" for r in lab.log)

@@ -15,7 +15,6 @@ from swarmlab.i18n import UnknownLanguage, _
 from swarmlab.lab import Lab
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-NO_SCALING = "this recording has no scaling: record a session with `swarmlab record --full` to explore it"
 
 
 def test_a_language_the_course_does_not_have_is_an_error() -> None:
@@ -47,7 +46,7 @@ def shown_in_outputs(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 def _all_widgets(lab: Lab, lang: str) -> list[object]:
     return [widgets.replay_badge(lab, lang), widgets.request_explorer(lab, lang=lang),
-            widgets.replicas_explorer(lab, lang=lang), widgets.service_picker(lab, lang=lang),
+            widgets.service_picker(lab, lang=lang),
             widgets.step_buttons(lab, {"docker network ls": lab.networks}, lang=lang)]
 
 
@@ -63,8 +62,6 @@ def test_the_widgets_show_their_labels_in_the_language_asked(recording: str,
         for label in ("requests", "Send", "sent", "service"):
             assert _(label, lang) in texts[lang], (lang, label)
             assert _(label, other) not in texts[lang], (lang, label)
-        scaling = "replicas" if lab.scale_states() else NO_SCALING
-        assert _(scaling, lang) in texts[lang] and _(scaling, other) not in texts[lang]
     assert not CJK.search(texts["en"])
 
 
@@ -90,6 +87,6 @@ def test_step_buttons_say_not_recorded_in_their_language(shown_in_outputs: list[
 
 def test_an_unknown_language_is_refused_before_anything_is_built() -> None:
     lab = Lab.connect(mode="replay", recording=recordings.get("seed-docker-tips"))
-    for make in (widgets.replay_badge, widgets.request_explorer, widgets.replicas_explorer, widgets.service_picker):
+    for make in (widgets.replay_badge, widgets.request_explorer, widgets.service_picker):
         with pytest.raises(UnknownLanguage, match="'de'"):
             make(lab, lang="de")

@@ -521,19 +521,20 @@ class Lab:
 
     # -- the chain -----------------------------------------------------------------------------------------------
 
-    def view(self, node: str, service: str = "web") -> NodeView:
-        """Everything one node shows about the network's load balancing, parsed."""
+    def view(self, node: str, service: str = "web", latest: bool = False) -> NodeView:
+        """Everything one node shows about the network's load balancing, parsed. `latest`: the swarm's state now, as
+        a self-check asks for it (a recording: the state at its end, whatever the lesson's cells read so far)."""
         v = NodeView(node=node, network_name=self.network)
         held = _held  # a reading the recording does not hold (`NotRecorded`) is None: the chain shows what there is
         v.networks = held(partial(self.networks, latest=True)) or []
-        v.netns = held(partial(self.namespaces, node)) or []
-        nets = held(partial(self.inspect_network, node)) or []
+        v.netns = held(partial(self.run, st.NETNS_LS, node, latest=latest)) or []
+        nets = held(partial(self.run, st.NETWORK_INSPECT, node, name=self.network, verbose=True, latest=latest)) or []
         v.inspect = nets[0] if nets else None
         namespace = self._lb_namespace_in(node, v.networks, v.netns)  # looked up once, from what we have
-        v.lb_addresses = held(partial(self.addresses, node, namespace)) or []
-        v.marks = held(partial(self.marks, node, namespace))
-        v.ipvs = held(partial(self.ipvs, node, namespace=namespace))
-        v.tasks = held(partial(self.tasks, service)) or []  # a transcript without `docker service ps`: none
+        v.lb_addresses = held(partial(self.run, st.LB_IP_A, node, namespace=namespace, latest=latest)) or []
+        v.marks = held(partial(self.run, st.LB_MANGLE, node, namespace=namespace, latest=latest))
+        v.ipvs = held(partial(self.run, st.LB_IPVS, node, namespace=namespace, latest=latest))
+        v.tasks = held(partial(self.tasks, service, latest=latest)) or []  # a transcript without `service ps`: none
         if v.inspect is None or not any(s.name == service and s.vip for s in v.inspect.services):
             pinged = held(partial(self.ping, service))
             if pinged is not None and pinged.destination_ip:
@@ -545,13 +546,15 @@ class Lab:
         held = {n: self.transport.holdings(n, st.LB_IPVS.name) for n in self.swarm_nodes}
         return [n for n, h in held.items() if h is None or h] or [self.manager]
 
-    def vip_chain(self, service: str = "web", nodes: Iterable[str] | None = None) -> pd.DataFrame:
+    def vip_chain(self, service: str = "web", nodes: Iterable[str] | None = None,
+                  latest: bool = False) -> pd.DataFrame:
         """One row per (node, real server): service, VIP, network, lb namespace and endpoint, mark (hex and
-        decimal), IPVS virtual service and scheduler, real server, task, task node, container id."""
+        decimal), IPVS virtual service and scheduler, real server, task, task node, container id. `latest`: the
+        swarm's state now (`view`)."""
         views = []
         for node in nodes or self.lb_nodes():
             try:
-                views.append(self.view(node, service))
+                views.append(self.view(node, service, latest))
             except SwarmlabError as exc:
                 if nodes is not None:
                     raise
@@ -638,27 +641,6 @@ class Lab:
 
     def scale(self, service: str, replicas: int) -> StepResult[ServiceChange]:
         return self.run(st.SCALE, name=service, replicas=replicas)
-
-    def scale_states(self, service: str = "web") -> dict[int, list[StepResult[object]]]:
-        """A recording's states after each scaling of `service`: replicas -> [the scale, then every node's IPVS
-        tables and the tasks recorded before the next scaling]. Empty when live (scale it instead)."""
-        scales = self.recorded(st.SCALE, self.manager)
-        if not scales:
-            return {}
-        after: list[StepResult[object]] = [r for node in self.swarm_nodes for step in (st.IPVS_ALL, st.LB_IPVS)
-                 for r in self.recorded(step, node) or []]
-        after += [r for r in self.recorded(st.SERVICE_PS, self.manager) or [] if service in r.command]
-        stamps = [s.started for s in scales]
-        states: dict[int, list[StepResult[object]]] = {}
-        for i, sc in enumerate(scales):
-            got = recognise(sc.command)
-            if got is None or got[1].get("name") != service:
-                continue
-            end = stamps[i + 1] if i + 1 < len(stamps) else None
-            following = sorted((r for r in after if r.started and sc.started and r.started > sc.started
-                                and (end is None or r.started < end)), key=lambda r: r.started or datetime.min)
-            states[int(got[1]["replicas"])] = [sc, *following]
-        return states
 
     def kill_task(self, service: str = "web") -> StepResult[None]:
         """Kill one task's container (the failure lesson): the swarm starts a replacement."""

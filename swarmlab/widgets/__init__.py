@@ -5,7 +5,6 @@ which recording, and a control whose data the recording lacks says so instead of
     widgets.replay_badge(lab)
     widgets.step_buttons(lab, {"networks": lab.networks, "services": lab.services})
     widgets.request_explorer(lab)        # slider + Send -> the distribution picture
-    widgets.replicas_explorer(lab)       # slider -> scale (live) or the recorded states (replay)
     widgets.service_picker(lab)          # choose a service -> its VIP chain
 
 Every label a student sees exists in both languages of the course (`lang="zh"|"en"`, as the pictures take it):
@@ -21,7 +20,6 @@ from typing import Any
 from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.i18n import _, check_lang, rendered
 from swarmlab.lab import Lab
-from swarmlab.lab.results import StepResult
 
 
 def _show(out: Any, value: Any) -> None:
@@ -104,45 +102,6 @@ def request_explorer(lab: Lab, service: str = "web", start: int = 20, maximum: i
     box = w.VBox([replay_badge(lab, lang), w.HBox([slider, send]), bar, status, out])
     box.send, box.slider, box.out, box.status = send, slider, out, status
     return box
-
-
-def recorded_scale_states(lab: Lab) -> dict[int, list[StepResult[object]]]:
-    """replicas -> the recorded outputs after scaling to that many (the scale, then the IPVS tables)."""
-    return lab.scale_states()
-
-
-def replicas_explorer(lab: Lab, service: str = "web", lang: str = "en") -> Any:
-    """Live: a replicas slider that scales the service and redraws its chain. Replay: the recorded states."""
-    import html
-
-    import ipywidgets as w
-
-    check_lang(lang)
-    out = w.Output()
-    if lab.replaying:
-        states = recorded_scale_states(lab)
-        if not states:
-            none = _("this recording has no scaling: record a session with `swarmlab record --full` to explore it",
-                     lang)
-            return w.VBox([replay_badge(lab, lang), w.HTML(f"<i>{html.escape(none)}</i>")])
-        picker = w.SelectionSlider(options=sorted(states), description=_("replicas", lang))
-
-        def show(event: Any = None) -> None:
-            text = "\n\n".join(f"$ {e.command}\n{e.output}" for e in states[picker.value])
-            _show(out, w.HTML(f"<pre>{html.escape(text)}</pre>"))
-
-        picker.observe(show, names="value")
-        show()
-        return w.VBox([replay_badge(lab, lang), picker, out])
-    slider = w.IntSlider(value=2, min=1, max=6, description=_("replicas", lang))
-    apply = w.Button(description=_("Scale", lang), button_style="warning")
-
-    def scale(event: Any = None) -> None:
-        lab.scale(service, slider.value)
-        _show(out, lab.vip_chain(service))
-
-    apply.on_click(scale)
-    return w.VBox([replay_badge(lab, lang), w.HBox([slider, apply]), out])
 
 
 def service_picker(lab: Lab, lang: str = "en") -> Any:
