@@ -111,10 +111,11 @@ def decimal_mark(v: str, mark_hex: str) -> Forms:
     return Forms(
         [v, fw(v), f"FWM {v}", fw(f"FWM {v}"), f"是{v}", f"{v}。", f"标记{v}", f"fwm{v}", f"FWM　{v}", f"“{v}”",
          f"答案是 {v}",
-         f"FWM：{fw(v)}", f"{mark_hex} = {v}", f"{v}（十进制）", f"十进制 {v}", f"{v}（{mark_hex}）"],
+         f"FWM：{fw(v)}", f"{mark_hex} = {v}", f"{v}（十进制）", f"十进制 {v}", f"{v}（{mark_hex}）", f"FWM 后面是 {v}",
+         f"ipvsadm 显示 FWM {v}"],
         [v, f"FWM {v}", f"fwm={v}", f"mark {v}", f"It's {v}", f"{v}.", f"The answer is {v}", f" {v} ", f"'{v}'",
          f"`{v}`", f"FWM: {v}", f"FWM  {v} rr", f"{v} ({mark_hex})", f"{mark_hex}={v}", f"decimal {v}",
-         f"LocalLBIndex: {v}"],
+         f"LocalLBIndex: {v}", f"it prints {v}"],
         [*near, mark_hex, fw(mark_hex), mark_hex[2:], f"FWM {mark_hex}", f"{mark_hex} = {n + 1}", f"十进制 {mark_hex}"],
         [*near, mark_hex, mark_hex.upper(), mark_hex[2:], f"0x{v}", f"FWM  {n + 1} rr", f"{mark_hex} = {mark_hex}",
          f"{v} ({hex(n + 1)})"])
@@ -152,12 +153,14 @@ def node(v: str) -> Forms:
     short = v.removeprefix("swarm-")
     others = ["swarm-worker1", "swarm-manager", "worker1", f"{v}2", "worker"]
     return word(v, [short, f"在 {v} 上", f"{v} 节点", f"{short}节点", f"在{short}上", f"{v}上没有",
-                    f"{v} 上没有 web 任务", f"{v}这个节点", v.replace("-", "–")],
+                    f"{v} 上没有 web 任务", f"{v}这个节点", v.replace("-", "–"), f"{v} 这台", f"{short} 这台机器",
+                    f"{v}上面没有web"],
                 [short, f"on {v}", f"node {v}", f"{v} node", "the node " + v, v.replace("-", " "),
-                 f"on the {v} node", v.replace("-", "\u2010")],
+                 f"on the {v} node", v.replace("-", "\u2010"), f"{v} has no web task"],
                 [*others, "在 swarm-worker1 上", fw("swarm-manager"), "swarm-worker1上没有",
                  "在 swarm-manager 上没有 web 任务", "上没有"],
-                [*others, "on swarm-manager", f"swarm-worker1 ({v})", "swarm worker1", f"{v}, swarm-worker1"])
+                [*others, "on swarm-manager", f"swarm-worker1 ({v})", "swarm worker1", f"{v}, swarm-worker1",
+                 "swarm-worker1 has no web task"])
 
 
 def forms(exercise_id: str, v: str) -> Forms:
@@ -176,7 +179,9 @@ def forms(exercise_id: str, v: str) -> Forms:
                                           ["2 LB endpoints"]),
         "03.vip-count": lambda: more(count(v, "地址", "addresses"), ["2个/32地址", "两个VIP", "2 个 VIP"],
                                      ["2 VIPs", "2 /32 addresses", "2 inet lines"], ["3 个 /32"], ["3 VIPs"]),
-        "05.repeats": lambda: more(count(v, "重复", "repeats", "次"), ["重复了33次"], [], ["重复了34次"], []),
+        "05.repeats": lambda: more(count(v, "重复", "repeats", "次"),
+                                   ["重复了33次", "重复 33 次", "出现了 33 次重复", "33 次相邻重复"], ["there were 33"],
+                                   ["重复了34次", "重复 34 次"], ["there were 34"]),
         "06.after-scale": lambda: more(count(v, "真实服务器", "real servers"), ["3 个 RS"], ["3 RS", "three backends"],
                                        [], ["2 RS"]),
         "07.dnsrr-count": lambda: count(v, "地址", "addresses"),
@@ -185,9 +190,9 @@ def forms(exercise_id: str, v: str) -> Forms:
                                      ["2 FWMs", "2 virtual services", "2 FWM lines"], ["3 个 FWM"], ["3 FWMs"]),
         "05.even-share": lambda: _even_share(v),
         "06.weight-zero": lambda: more(zero("", "weight", "", ("权重", "weight")),
-                                      ["设为0", "设成 0", "权重设成0", "0（排空）"],
+                                      ["设为0", "设成 0", "权重设成0", "0（排空）", "先设成 0", "它的权重会被设为 0"],
                                       ["set to 0", "it sets it to 0", "0 (drain)"],
-                                      ["排空", "权重设成1"], ["drain", "set to 1", "1 (drain)"]),
+                                      ["排空", "权重设成1", "先设成 1"], ["drain", "set to 1", "1 (drain)"]),
         "07.dnsrr-marks": lambda: more(zero("规则", "rules", "条"), ["一条都没有", "不会有"],
                                       ["no MARK rule", "there are none"], ["有一条"], ["1 rule"]),
         "04.mark-decimal": lambda: decimal_mark(v, hex(int(v))),

@@ -29,7 +29,8 @@ LEAD_INS = ("theansweris", "answeris", "answer", "myansweris", "itis", "it's", "
             "ipick", "ichoose", "ithink", "itsetsitto", "setsitto", "setto",
             "叫做", "名叫", "名为", "名字叫", "名字是", "名称是", "名字", "叫", "显示的是", "显示为", "显示",
             "它用的是", "用的是", "是用", "用", "解析成", "解析为", "解析到", "它属于", "属于", "交给", "设置为",
-            "设置成", "设成", "设为", "改成", "改为", "重复了", "它有")
+            "设置成", "设成", "设为", "改成", "改为", "重复了", "它有", "出现了", "后面是", "先", "会被设为", "被设为",
+            "会被设成", "被设成", "它的", "therewere", "therewas", "itprints", "prints")
 # what may follow a number: a counter (个 次 条 台 …), then a noun the questions count; or a noun after a name
 COUNTERS = "个次条台项位只行处"
 NOUNS = ("真实服务器", "服务器", "fwm服务", "负载均衡端点", "lb端点", "端点", "节点", "任务", "副本", "ip地址", "地址",
@@ -46,7 +47,7 @@ NOUNS = ("真实服务器", "服务器", "fwm服务", "负载均衡端点", "lb�
          "主机", "machines", "hosts")
 # the nouns a name may have after it (`web 服务`, `ingress 网络`): not a task (`web task` is not the service web)
 NAME_NOUNS = (*(n for n in NOUNS if n not in ("任务", "副本", "tasks", "task", "replicas", "replica")), "这个", "那个",
-              "这一个")
+              "这一个", "这台", "那台")
 # what may stand between a count and its noun (`2 running tasks`, `两个正在运行的任务`), or a name and its noun
 QUALIFIERS = ("正在运行的", "正在运行", "运行中的", "运行中", "运行着的", "running")
 # a part of an answer that only says what the value is (`10.0.1.2 (VIP)`, `256（不变）`, `yes: 10.0.1.2`):

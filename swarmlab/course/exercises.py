@@ -103,7 +103,7 @@ ADDRESS_LABELS = ("ip地址", "ip", "vip", "地址", "address", "addr", "ipv4add
 NODE_LABELS = ("在", "on", "节点", "node", "上")
 DESTINATION_LABELS = ("目的地址", "目的ip", "目标地址", "目标ip", "destination", "dst", *ADDRESS_LABELS)
 # a mark in decimal, as ipvsadm prints it (`FWM  271 rr`) or as the lessons name it (`LocalLBIndex: 271`, `十进制 271`)
-DECIMAL_MARK_LABELS = (*MARK_LABELS, "rr", "十进制", "decimal", "in decimal", "locallbindex")
+DECIMAL_MARK_LABELS = (*MARK_LABELS, "rr", "十进制", "decimal", "in decimal", "locallbindex", "ipvsadm")
 HEX_MARK_LABELS = (*MARK_LABELS, "十六进制", "hex", "hexadecimal", "in hex")
 CHAIN_LABELS = ("chain", "链", "mangle", "mangle 表的", "mangle 表", "the mangle table's", "nat", "nat 表的", "nat 表",
                 "the nat table's")
@@ -525,7 +525,8 @@ def _nodes_without_web(lab: Lab, p: Params) -> set[str]:
 define(Exercise(
     "01.node-without-web",
     params=lambda lab: {"nodes": Listed(lab.swarm_nodes)}, expected=_nodes_without_web,
-    labels=(*NODE_LABELS, "上没有 web 任务", "上没有 web 的任务", "上没有 web", "上没有", "上面没有"),
+    labels=(*NODE_LABELS, "上没有 web 任务", "上没有 web 的任务", "上没有 web", "上没有", "上面没有 web 任务",
+            "上面没有 web", "上面没有", "has no web task", "runs no web task"),
 ))
 
 
@@ -724,6 +725,7 @@ def _sample_params(lab: Lab) -> Params:
 define(Exercise(
     "05.repeats",
     params=_sample_params, expected=lambda lab, p: {str(_sample(lab).repeats)},
+    labels=("重复", "相邻重复", "次相邻重复", "repeated"),
 ))
 
 
