@@ -246,11 +246,13 @@ def forms(exercise_id: str, v: str) -> Forms:
         "05.next-task": lambda: word(v, [f"Hostname: {v}", f"主机名是 {v}", f"答案是 {v}", f"是 {v}", f"交给 {v}",
                                          f"任务 {v}", f"{v} 这个任务"],
                                      [f"Hostname: {v}", f"hostname {v}", f" {v} ", f"{v}!", f"to {v}",
-                                      f"it goes to {v}", f"the task {v}"],
+                                      f"it goes to {v}", f"the task {v}", "10.0.1.4", "IP: 10.0.1.4",
+                                      "090d0674b4f689d86c4bc79b149ef725434b378741348b7536492ac95528175d"],
                                      ["0123456789ab", v[:-1], v + "0", "4cbc0337525c", "是 4cbc0337525c",
                                       "交给 4cbc0337525c"],
                                      ["0123456789ab", v[:-1], v + "0", "4cbc0337525c", "web", "to 4cbc0337525c",
-                                      f"{v} / 4cbc0337525c", f"{v}, 4cbc0337525c"]),
+                                      f"{v} / 4cbc0337525c", f"{v}, 4cbc0337525c", "10.0.1.3", "090d0674",
+                                      "4cbc0337525c715b4a480e82dab756c47e1a5f18911a47a82a4d5f91888c71a8"]),
         "00.builtin-overlay": lambda: word(v, ["Ingress", "ingress网络", "ingress 网络", "INGRESS。", "叫 ingress",
                                               "名字是 ingress", "ingress（overlay）", "ingress 这个网络"],
                                           ["the ingress network", "ingress network", "Ingress!", " ingress ",
@@ -611,3 +613,14 @@ def test_a_prediction_is_graded_against_what_the_lesson_shows_right_after_it() -
     assert course.exercise("03.vip-count", answer=str(len(eth0.vips)), lab=lab).correct
     own = [lab.log[i].step for r in (att.evidence.own if att.evidence else []) for i in r]
     assert "lb_ip_a" not in own, "the checker read `ip addr` itself instead of grading what the lesson showed"
+
+
+def test_05_next_task_accepts_the_tasks_address_and_its_solution_names_the_hostname() -> None:
+    """The lesson reads `Hostname` and the `IP: 10.…` line together as the real server: either names the task. The
+    solution shows the hostname, even when the address is as long (`10.0.100.100` beside a 12-digit hostname)."""
+    lab = course.start("05", "replay", lang="en", show=False)
+    att = quiz.attempt(exercises.get("05.next-task"), lab, shown=True)
+    hostname = exercises.next_backend([s.strip() for s in att.params["sequence"].split("→")])
+    assert len(att.expected() or ()) == 2 and course.exercise("05.next-task", answer=hostname, lab=lab).correct
+    att._expected = {"0a1b2c3d4e5f", "10.0.100.100"}
+    assert quiz.solution(att, "en").startswith("0a1b2c3d4e5f:")

@@ -205,6 +205,12 @@ def as_program(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+def as_hostname(text: str) -> str | None:
+    """A container's full id (`docker network inspect`'s Containers key, 64 hex digits): its hostname, the first 12
+    (a shorter prefix is not the hostname)."""
+    return text[:12] if re.fullmatch(r"[0-9a-f]{64}", text) else None
+
+
 def as_tcpdump_address(text: str) -> str | None:
     """An address as tcpdump prints it with its port, `10.0.1.2.80`, `10.0.1.9.47602` (two to five digits: a port,
     not a typo's fifth part like `10.0.1.2.1`): the address."""

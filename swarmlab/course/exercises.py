@@ -44,6 +44,7 @@ from swarmlab.course.answers import (
     Reader,
     as_chain,
     as_decimal,
+    as_hostname,
     as_module,
     as_port,
     as_program,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from swarmlab.parsers.iptables import Rule
     from swarmlab.parsers.network_inspect import NetworkInfo, NetworkService
     from swarmlab.parsers.service_ps import Task
+    from swarmlab.parsers.whoami import Answer
 
 T = TypeVar("T")
 
@@ -373,11 +375,16 @@ def _lb_endpoint(lab: Lab, node: str) -> str:
     return str(ep.ip)
 
 
-def _answers(lab: Lab, n: int = 6) -> list[str]:
-    """The hostnames of the lesson's short run of requests (`%swarm -n 6 ...`: two to ten answers), not of a long
+def _short_run(lab: Lab, n: int = 6) -> list[Answer]:
+    """The answers of the lesson's short run of requests (`%swarm -n 6 ...`: two to ten answers), not of a long
     sample shown later."""
     shown = seen(lab, st.REQUESTS, lambda: lab.requests(n), where=lambda answers: 2 <= len(answers) <= 10)
-    return [str(a.hostname) for a in shown.value or [] if a.ok and a.hostname][-n:]
+    return [a for a in shown.value or [] if a.ok and a.hostname]
+
+
+def _answers(lab: Lab, n: int = 6) -> list[str]:
+    """The hostnames of the lesson's short run of requests."""
+    return [str(a.hostname) for a in _short_run(lab, n)][-n:]
 
 
 def next_backend(sequence: list[str]) -> str:
@@ -618,13 +625,15 @@ def _sequence(lab: Lab) -> Params:
 def _next_scheduled(lab: Lab, p: Params) -> set[str]:
     """The task round robin gives the next *scheduled* connection (the question says: a new client port): the one
     after the last in the cycle order. A visible repeat (a reused port) does not move the cycle (`next_backend`)."""
-    return {next_backend([s.strip() for s in p["sequence"].split("→")])}
+    task = next_backend([s.strip() for s in p["sequence"].split("→")])
+    # the same real server by its address on mynet (the `IP: 10.…` line the lesson reads beside `Hostname`)
+    return {task} | {str(a.task_ip) for a in _short_run(lab) if a.hostname == task and a.task_ip}
 
 
 define(Exercise(
     "05.next-task",
     params=_sequence, expected=_next_scheduled,
-    labels=("hostname", "主机名", "task", "任务", "to", "交给"),
+    labels=("hostname", "主机名", "task", "任务", "to", "交给", *ADDRESS_LABELS), reads=(as_hostname,),
 ))
 
 define(Exercise(

@@ -16,7 +16,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from swarmlab.course import i18n, progress
-from swarmlab.course.answers import canonical
+from swarmlab.course.answers import as_address, canonical
 from swarmlab.course.exercises import Evidence, Exercise, Params, get
 from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import _, rendered, t
@@ -124,7 +124,8 @@ def explanation(att: Attempt, lang: str) -> str:
 
 def solution(att: Attempt, lang: str) -> str:
     expected = att.expected() or set()
-    answer = max(expected, key=lambda a: (len(a), a)) if expected else ""
+    # the longest answer, a name before an address (05.next-task accepts a task's hostname and its IP)
+    answer = max(expected, key=lambda a: (as_address(a) is None, len(a), a)) if expected else ""
     return att.exercise.text(att.exercise.solution, att.params, lang, answer=answer)
 
 
