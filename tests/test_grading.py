@@ -125,7 +125,7 @@ def hex_mark(v: str, wrong: list[str]) -> Forms:
     padded, n = "0x0" + v[2:], int(v, 16)
     return Forms(
         [v, fw(v), v.upper(), f"MARK set {v}", f"是{v}", f"{v}。", padded, f"{v}/0xffffffff", f"标记 {v}", f"“{v}”",
-         fw(f"MARK set {v}"), f"{v}（{n}）", f"十六进制 {v}", f"--set-xmark {v}/0xffffffff"],
+         fw(f"MARK set {v}"), f"{v}（{n}）", f"十六进制 {v}", f"--set-xmark {v}/0xffffffff", "0x" + v[2:].zfill(8)],
         [v, v.upper(), f"MARK set {v}", f"set {v}", f"mark {v}", f"It's {v}", f"{v}.", f"`{v}`", padded,
          f"The answer is {v}", f"{v} = {n}", f"{n} ({v})", f"hex {v}"],
         [*wrong, fw(wrong[0]), f"是{wrong[0]}", f"{v}（{n + 1}）"],
@@ -533,7 +533,7 @@ def test_a_self_checks_requests_are_no_evidence() -> None:
     ("　web 服务。", "web"),
     ("B–D–A–C–E", "bdace"), ("swarm‐worker2", "swarm-worker2"), ("两个正在运行的任务", "2"), ("三台机器", "3"),
     ("an overlay driver", "overlay"), ("It's called ingress", "ingress"), ("一条都没有", "0"), ("2 个 VIP", "2"),
-    ("ffff:10.0.1.9", "10.0.1.9"), ("web 这个服务", "web"), ("There are 3 nodes", "3"),
+    ("ffff:10.0.1.9", "10.0.1.9"), ("web 这个服务", "web"), ("There are 3 nodes", "3"), ("俩", "2"),
 ])
 def test_readings_include_what_the_student_meant(typed: str, reads: str) -> None:
     assert reads in answers.readings(typed)

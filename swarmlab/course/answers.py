@@ -57,7 +57,8 @@ NEUTRAL = frozenset((*NAME_NOUNS, "十进制", "decimal", "indecimal", "十六�
                      "对", "有"))
 TRAILERS = ("吧", "啊", "呀", "呢", "了")
 
-ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9}
 ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 EN_NUMBERS = {w: i for i, w in enumerate((
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
