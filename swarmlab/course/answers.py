@@ -2,10 +2,12 @@
 
 A Chinese input method types full-width characters (`２５６`, `０ｘ１０６`, `１０．０．１．２`, `Ｃ`) and Chinese
 punctuation (`10。0。1。2`, `是，…`); students write counters and nouns after a number (`50个`, `33 次`, `三个节点`,
-`3 nodes`), Chinese or English number words (`两`, `十二`, `three`), and a lead-in (`是`, `对`, `选C`, `the answer
-is`). `readings(answer)` lists the forms such an answer stands for, most literal first; an exercise accepts the
-answer when one of them is an accepted answer. Every rule keeps the meaning: nothing is guessed, added or rounded,
-so `0x106` never reads as `106`, nor `10.0.1.20` as `10.0.1.2`.
+`3 nodes`), Chinese or English number words (`两`, `十二`, `three`), a lead-in (`是`, `对`, `选C`, `the answer
+is`), the question's verb said back (`叫 ingress`, `it resolves to 10.0.1.2`, `设为 0`), an English article (`an
+overlay driver`) and a dash an editor typed (`B–D–A–C–E`). `readings(answer)` lists the forms such an answer
+stands for, most literal first; an exercise accepts the answer when one of them is an accepted answer. Every rule
+keeps the meaning: nothing is guessed, added or rounded, so `0x106` never reads as `106`, nor `10.0.1.20` as
+`10.0.1.2`.
 """
 
 from __future__ import annotations
