@@ -139,11 +139,12 @@ class Exercise:
             raise SwarmlabError(t("exercise {id} needs the lab: run `course.start(...)` first", id=self.id))
         return {canonical(a) for a in self.expected(lab, params)}
 
-    def matches(self, answer: str, accepted: set[str] | None) -> bool:
+    def matches(self, answer: str, accepted: set[str] | None, shown: frozenset[str] = frozenset()) -> bool:
         """Whether `answer` is right, given the accepted answers (None: the stored hashes). An answer in parts
         (`SIGKILL (9)`, `0x10f = 271`, `9, SIGKILL`, `yes: 10.0.1.2`, `50/50`, `C 节点内核没有 IPVS`) is right when one
         part is and every other part is right too, the same number in hexadecimal (`0x10f` beside `271`), or only
-        names what the value is: one of the question's labels or a noun (`10.0.1.2 (VIP)`, `256（不变）`)."""
+        names what the value is: one of the question's labels or a noun (`10.0.1.2 (VIP)`, `256（不变）`), or a value
+        the question shows (`shown`: `33/1000` to "of these 1000 responses")."""
         def right(text: str) -> bool:
             forms = readings(text, self.labels, self.reads)
             if accepted is not None:
@@ -155,7 +156,7 @@ class Exercise:
             if word in NEUTRAL or word in {normalize(w) for w in self.labels}:
                 return True
             same = {as_decimal(f) for f in readings(text)} | {hex(int(f)) for f in readings(text) if f.isdigit()}
-            return accepted is not None and bool(same & accepted)
+            return bool(set(readings(text)) & shown) or (accepted is not None and bool(same & accepted))
 
         if not normalize(answer):
             return False
@@ -170,8 +171,13 @@ class Exercise:
                 return True
         return False
 
+    def shown(self, params: Params) -> frozenset[str]:
+        """The values the question shows (the `{params}` its text names), read as answers are."""
+        question = texts()["en"][self.id]["question"]
+        return frozenset(canonical(v) for k, v in params.items() if f"{{{k}}}" in question)
+
     def is_right(self, answer: str, lab: Lab | None, params: Params) -> bool:
-        return self.matches(answer, self.accepted(lab, params))
+        return self.matches(answer, self.accepted(lab, params), self.shown(params))
 
     @property
     def question(self) -> Text:

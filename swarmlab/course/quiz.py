@@ -104,7 +104,7 @@ def grade(att: Attempt, answer: str, lang: str) -> Verdict:
     ex = att.exercise
     if not str(answer).strip():
         return Verdict(ex.id, answer, False, _("Write an answer first.", lang), att.tries)
-    right = ex.matches(answer, att.accepted())
+    right = ex.matches(answer, att.accepted(), ex.shown(att.params))
     att.answers += 1
     progress.attempt(ex.id, canonical(answer), right, att.answers)  # only in a class (course/progress.py)
     if right:
