@@ -53,10 +53,10 @@ NAME_NOUNS = (*(n for n in NOUNS if n not in ("任务", "副本", "tasks", "task
 # what may stand between a count and its noun (`2 running tasks`, `两个正在运行的任务`), or a name and its noun
 QUALIFIERS = ("正在运行的", "正在运行", "运行中的", "运行中", "运行着的", "running")
 # a part of an answer that only says what the value is (`10.0.1.2 (VIP)`, `256（不变）`, `yes: 10.0.1.2`):
-# exercises.Exercise.matches reads such a part as neither right nor wrong
-NEUTRAL = frozenset((*NAME_NOUNS, "十进制", "decimal", "indecimal", "十六进制", "hex", "hexadecimal", "inhex", "不变",
-                     "没变", "没有变", "unchanged", "sameasbefore", "和之前一样", "和扩容之前一样", "yes", "是", "是的",
-                     "对", "有"))
+# exercises.Exercise.matches reads such a part as neither right nor wrong. Not every noun: `swarm (node)` hedges
+NEUTRAL = frozenset(("vip", "ip", "ip地址", "地址", "address", "十进制", "decimal", "indecimal", "十六进制", "hex",
+                     "hexadecimal", "inhex", "不变", "没变", "没有变", "unchanged", "sameasbefore", "和之前一样",
+                     "和扩容之前一样", "yes", "是", "是的", "对", "有"))
 TRAILERS = ("吧", "啊", "呀", "呢", "了")
 
 ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -101,6 +101,8 @@ def _strip(text: str, words: tuple[str, ...], *, front: bool) -> str:
         for w in sorted(words, key=len, reverse=True):
             if len(text) <= len(w) or not (text.startswith(w) if front else text.endswith(w)):
                 continue
+            if not front and text[: -len(w)].endswith((",", ":", ";", "、", "/")):
+                continue  # `swarm, node`: a second answer after a comma, not the first one's noun
             rest = text[len(w):].lstrip(SEPARATORS) if front else text[: -len(w)].rstrip(TRAILING)
             if front and rest.startswith("is") and len(rest) > 2:  # `the vni is 4097`
                 rest = rest[2:].lstrip(SEPARATORS)

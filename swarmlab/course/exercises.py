@@ -107,8 +107,10 @@ DESTINATION_LABELS = ("目的地址", "目的ip", "目标地址", "目标ip", "d
 # a mark in decimal, as ipvsadm prints it (`FWM  271 rr`) or as the lessons name it (`LocalLBIndex: 271`, `十进制 271`)
 DECIMAL_MARK_LABELS = (*MARK_LABELS, "rr", "十进制", "decimal", "in decimal", "locallbindex", "ipvsadm")
 HEX_MARK_LABELS = (*MARK_LABELS, "十六进制", "hex", "hexadecimal", "in hex")
-CHAIN_LABELS = ("chain", "链", "mangle", "mangle 表的", "mangle 表", "the mangle table's", "nat", "nat 表的", "nat 表",
-                "the nat table's")
+# a chain with the table the question names (`mangle PREROUTING`; not `nat PREROUTING`, another chain)
+CHAIN_LABELS = ("chain", "链")
+MANGLE_LABELS = (*CHAIN_LABELS, "mangle", "mangle 表的", "mangle 表", "the mangle table's")
+NAT_LABELS = (*CHAIN_LABELS, "nat", "nat 表的", "nat 表", "the nat table's")
 
 
 def answer_hash(exercise_id: str, answer: str) -> str:
@@ -686,14 +688,14 @@ define(Exercise(
     "08.ingress-chain",
     hashes=frozenset({"f877bc113b21285e32525cd23c837ebb7ccce491765f1649955d2a9552c7754f",
                       "b0629bca78a6d571ef889fab9298d2fd78caba7a3c2b002b2dffe4b28009b4c3"}),  # pre-routing (the hook)
-    labels=(*CHAIN_LABELS, "路由之前", "before routing"), reads=(as_chain,),
+    labels=(*MANGLE_LABELS, "路由之前", "before routing"), reads=(as_chain,),
 ))
 
 define(Exercise(
     "08.host-chain",
     hashes=frozenset({"620b4aa079c23d5104c7ccc4e9f6a7518cf01c7848f2ea0d36a3e7fd8c25d6f6",
                       "a2a698fd6ec06867154addadbd7b5304cd832343368e11ed7e60860e9f31bf59"}),  # `DOCKER INGRESS`
-    labels=CHAIN_LABELS, reads=(as_chain,),
+    labels=NAT_LABELS, reads=(as_chain,),
 ))
 
 
