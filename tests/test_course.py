@@ -134,6 +134,9 @@ def test_right_and_wrong_answers(exercise_id: str, lab: Lab, broken: Lab, traced
     ("03.remote-addr", "[::ffff:10.0.4.9]:59920"), ("00.nodes", "three"), ("00.nodes", "三"),
     ("07.dnsrr-marks", "none"), ("07.dnsrr-marks", "zero"), ("06.weight-zero", "zero"), ("06.after-scale", "three"),
     ("05.even-share", "50 each"), ("04.masq-rewrites", "the destination address"), ("02.tasks-count", "2个"),
+    ("04.mark-decimal", "0x106 = 262"), ("04.mark-decimal", "FWM  262 rr"), ("04.lbindex-hex", "0x107（263）"),
+    ("02.owner", "web's VIP"), ("03.remote-addr", "ffff:10.0.4.9"), ("01.replicas", "2/2"),
+    ("01.node-without-web", "swarm worker2"),
 ])
 def test_the_forms_the_lessons_print_are_accepted(exercise_id: str, answer: str, lab: Lab) -> None:
     assert course.exercise(exercise_id, answer=answer, lab=lab).correct
@@ -143,6 +146,8 @@ def test_the_forms_the_lessons_print_are_accepted(exercise_id: str, answer: str,
     ("02.web-vip", "10.0.4.3/24"), ("03.remote-addr", "[::ffff:10.0.4.5]:59920"), ("03.remote-addr", "10.0.4.90"),
     ("00.nodes", "two"), ("07.dnsrr-marks", "one"), ("06.after-scale", "two"), ("05.even-share", "100 each"),
     ("04.masq-rewrites", "the source address"),
+    ("04.mark-decimal", "0x106 = 263"), ("04.mark-decimal", "0x106"), ("04.lbindex-hex", "0x107 = 264"),
+    ("02.owner", "web task"), ("01.replicas", "1/2"), ("01.node-without-web", "swarm worker1"),
 ])
 def test_other_forms_of_wrong_answers_stay_wrong(exercise_id: str, answer: str, lab: Lab) -> None:
     assert not course.exercise(exercise_id, answer=answer, lab=lab).correct

@@ -75,6 +75,12 @@ class Forms:
     en_wrong: list[str]
 
 
+def more(f: Forms, zh_right: list[str], en_right: list[str], zh_wrong: list[str], en_wrong: list[str]) -> Forms:
+    """`f` and the forms of one exercise only (a reader's audit found each: right ones refused, or wrong ones a rule
+    must not accept)."""
+    return Forms(f.zh_right + zh_right, f.en_right + en_right, f.zh_wrong + zh_wrong, f.en_wrong + en_wrong)
+
+
 def count(v: str, zh_noun: str, en_noun: str, counter: str = "个") -> Forms:
     n = int(v)
     wrong = [str(n + 1), str(n * 10 + n) if n else "10", str(n + 10)]
@@ -104,21 +110,26 @@ def decimal_mark(v: str, mark_hex: str) -> Forms:
     near = [str(n - 1), str(n + 1), v + "0"]
     return Forms(
         [v, fw(v), f"FWM {v}", fw(f"FWM {v}"), f"是{v}", f"{v}。", f"标记{v}", f"fwm{v}", f"FWM　{v}", f"“{v}”",
-         f"答案是 {v}", f"FWM：{fw(v)}"],
+         f"答案是 {v}",
+         f"FWM：{fw(v)}", f"{mark_hex} = {v}", f"{v}（十进制）", f"十进制 {v}", f"{v}（{mark_hex}）", f"FWM 后面是 {v}",
+         f"ipvsadm 显示 FWM {v}"],
         [v, f"FWM {v}", f"fwm={v}", f"mark {v}", f"It's {v}", f"{v}.", f"The answer is {v}", f" {v} ", f"'{v}'",
-         f"`{v}`", f"FWM: {v}"],
-        [*near, mark_hex, fw(mark_hex), mark_hex[2:], f"FWM {mark_hex}"],
-        [*near, mark_hex, mark_hex.upper(), mark_hex[2:], f"0x{v}"])
+         f"`{v}`", f"FWM: {v}", f"FWM  {v} rr", f"{v} ({mark_hex})", f"{mark_hex}={v}", f"decimal {v}",
+         f"LocalLBIndex: {v}", f"it prints {v}"],
+        [*near, mark_hex, fw(mark_hex), mark_hex[2:], f"FWM {mark_hex}", f"{mark_hex} = {n + 1}", f"十进制 {mark_hex}"],
+        [*near, mark_hex, mark_hex.upper(), mark_hex[2:], f"0x{v}", f"FWM  {n + 1} rr", f"{mark_hex} = {mark_hex}",
+         f"{v} ({hex(n + 1)})"])
 
 
 def hex_mark(v: str, wrong: list[str]) -> Forms:
-    padded = "0x0" + v[2:]
+    padded, n = "0x0" + v[2:], int(v, 16)
     return Forms(
         [v, fw(v), v.upper(), f"MARK set {v}", f"是{v}", f"{v}。", padded, f"{v}/0xffffffff", f"标记 {v}", f"“{v}”",
-         fw(f"MARK set {v}")],
+         fw(f"MARK set {v}"), f"{v}（{n}）", f"十六进制 {v}", f"--set-xmark {v}/0xffffffff", "0x" + v[2:].zfill(8)],
         [v, v.upper(), f"MARK set {v}", f"set {v}", f"mark {v}", f"It's {v}", f"{v}.", f"`{v}`", padded,
-         f"The answer is {v}"],
-        [*wrong, fw(wrong[0]), f"是{wrong[0]}"], [*wrong, f"MARK set {wrong[0]}", wrong[0].upper()])
+         f"The answer is {v}", f"{v} = {n}", f"{n} ({v})", f"hex {v}"],
+        [*wrong, fw(wrong[0]), f"是{wrong[0]}", f"{v}（{n + 1}）"],
+        [*wrong, f"MARK set {wrong[0]}", wrong[0].upper(), f"{v} = {n + 1}", f"hex {hex(n + 1)}"])
 
 
 def address(v: str, extra_zh: tuple[str, ...] = (), extra_en: tuple[str, ...] = ()) -> Forms:
@@ -141,109 +152,200 @@ def word(v: str, zh_extra: list[str], en_extra: list[str], zh_wrong: list[str], 
 def node(v: str) -> Forms:
     short = v.removeprefix("swarm-")
     others = ["swarm-worker1", "swarm-manager", "worker1", f"{v}2", "worker"]
-    return word(v, [short, f"在 {v} 上", f"{v} 节点", f"{short}节点", f"在{short}上"],
-                [short, f"on {v}", f"node {v}", f"{v} node", "the node " + v],
-                [*others, "在 swarm-worker1 上", fw("swarm-manager")], [*others, "on swarm-manager"])
+    return word(v, [short, f"在 {v} 上", f"{v} 节点", f"{short}节点", f"在{short}上", f"{v}上没有",
+                    f"{v} 上没有 web 任务", f"{v}这个节点", v.replace("-", "–"), f"{v} 这台", f"{short} 这台机器",
+                    f"{v}上面没有web"],
+                [short, f"on {v}", f"node {v}", f"{v} node", "the node " + v, v.replace("-", " "),
+                 f"on the {v} node", v.replace("-", "\u2010"), f"{v} has no web task"],
+                [*others, "在 swarm-worker1 上", fw("swarm-manager"), "swarm-worker1上没有",
+                 "在 swarm-manager 上没有 web 任务", "上没有"],
+                [*others, "on swarm-manager", f"swarm-worker1 ({v})", "swarm worker1", f"{v}, swarm-worker1",
+                 "swarm-worker1 has no web task"])
 
 
 def forms(exercise_id: str, v: str) -> Forms:
     """The answer forms of one exercise: at least ten right and five wrong in each language."""
     table: dict[str, Any] = {
-        "00.nodes": lambda: count(v, "节点", "nodes"),
-        "01.replicas": lambda: count(v, "任务", "tasks"),
-        "02.tasks-count": lambda: count(v, "地址", "addresses"),
-        "03.endpoint-count": lambda: count(v, "端点", "endpoints"),
-        "03.vip-count": lambda: count(v, "地址", "addresses"),
-        "05.repeats": lambda: count(v, "重复", "repeats", "次"),
-        "06.after-scale": lambda: count(v, "真实服务器", "real servers"),
+        "00.nodes": lambda: more(count(v, "节点", "nodes"), ["三台机器", "3台主机"],
+                                 ["There are 3 nodes", "it has three nodes", "3 machines"], ["3（4）"],
+                                 ["3/4", "3 (4)"]),
+        "01.replicas": lambda: more(count(v, "任务", "tasks"), ["2/2", "两个正在运行的任务", "2个正在运行"],
+                                    ["2/2", "2 running tasks", "two running replicas"], ["1/2", "3/3"], ["1/2"]),
+        "02.tasks-count": lambda: more(count(v, "地址", "addresses"), ["两个 IP", "2条 Address 记录"],
+                                       ["2 IP addresses", "2 records", "two A records"], ["3 个 IP"],
+                                       ["3 IP addresses"]),
+        "03.endpoint-count": lambda: more(count(v, "端点", "endpoints"), ["3个lb-mynet", "三个负载均衡端点"],
+                                          ["3 LB endpoints", "3 load-balancer endpoints"], ["2个lb-mynet"],
+                                          ["2 LB endpoints"]),
+        "03.vip-count": lambda: more(count(v, "地址", "addresses"), ["2个/32地址", "两个VIP", "2 个 VIP"],
+                                     ["2 VIPs", "2 /32 addresses", "2 inet lines"], ["3 个 /32"], ["3 VIPs"]),
+        "05.repeats": lambda: more(count(v, "重复", "repeats", "次"),
+                                   ["重复了33次", "重复 33 次", "出现了 33 次重复", "33 次相邻重复", "33/1000"],
+                                   ["there were 33", "33/1000"], ["重复了34次", "重复 34 次", "34/1000"],
+                                   ["there were 34", "33/100"]),
+        "06.after-scale": lambda: more(count(v, "真实服务器", "real servers"), ["3 个 RS"], ["3 RS", "three backends"],
+                                       [], ["2 RS"]),
         "07.dnsrr-count": lambda: count(v, "地址", "addresses"),
-        "07.fwm-count": lambda: count(v, "FWM 服务", "FWM services"),
+        "07.fwm-count": lambda: more(count(v, "FWM 服务", "FWM services"),
+                                     ["2 个 FWM 虚拟服务", "两个 FWM", "两条 FWM 行"],
+                                     ["2 FWMs", "2 virtual services", "2 FWM lines"], ["3 个 FWM"], ["3 FWMs"]),
         "05.even-share": lambda: _even_share(v),
-        "06.weight-zero": lambda: zero("", "weight", "", ("权重", "weight")),
-        "07.dnsrr-marks": lambda: zero("规则", "rules", "条"),
+        "06.weight-zero": lambda: more(zero("", "weight", "", ("权重", "weight")),
+                                      ["设为0", "设成 0", "权重设成0", "0（排空）", "先设成 0", "它的权重会被设为 0"],
+                                      ["set to 0", "it sets it to 0", "0 (drain)"],
+                                      ["排空", "权重设成1", "先设成 1"], ["drain", "set to 1", "1 (drain)"]),
+        "07.dnsrr-marks": lambda: more(zero("规则", "rules", "条"), ["一条都没有", "不会有"],
+                                      ["no MARK rule", "there are none"], ["有一条"], ["1 rule"]),
         "04.mark-decimal": lambda: decimal_mark(v, hex(int(v))),
-        "06.mark-after-scale": lambda: decimal_mark(v, hex(int(v))),
+        "06.mark-after-scale": lambda: more(decimal_mark(v, hex(int(v))), [f"{v}（不变）"],
+                                           [f"{v} (unchanged)", f"LocalLBIndex {v}"], [f"{int(v) + 1}（不变）"],
+                                           [f"{hex(int(v))} (unchanged)"]),
         "08.ingress-fwm": lambda: decimal_mark(v, hex(int(v))),
         "04.lbindex-hex": lambda: hex_mark(v, [str(int(v, 16)), v[2:], hex(int(v, 16) + 1), v + "0"]),
         "04.first-mark": lambda: hex_mark(v, ["0x101", v[2:], "0x1000", "0x10", "257"]),
-        "02.web-vip": lambda: address(v, ("VIP 是 10.0.1.2",), ("the VIP 10.0.1.2",)),
-        "09.vip-allocated": lambda: address(v, ("分配了，10.0.1.2",), ("yes, 10.0.1.2",)),
-        "03.remote-addr": lambda: address(v, ("RemoteAddr: [::ffff:10.0.1.9]:47602",), ("RemoteAddr: 10.0.1.9:47602",)),
-        "10.syn-dst": lambda: address(v, ("目的地址是 10.0.1.2",), ("destination 10.0.1.2",)),
-        "10.lb-src": lambda: address(v, ("源地址 10.0.1.9",), ("source: 10.0.1.9",)),
-        "10.dnsrr-dst": lambda: address(v, ("目的地址 10.0.1.14",), ("10.0.1.14",)),
+        "02.web-vip": lambda: more(address(v, ("VIP 是 10.0.1.2", "解析成 10.0.1.2", "10.0.1.2（VIP）",
+                                                 "web 的 VIP：10.0.1.2", "web -> 10.0.1.2"),
+                                          ("the VIP 10.0.1.2", "it resolves to 10.0.1.2", "10.0.1.2 (the VIP)",
+                                           "web -> 10.0.1.2")),
+                                  [], [], ["解析成 10.0.1.3", "10.0.1.3（VIP）"],
+                                  ["resolves to 10.0.1.4", "10.0.1.3 (VIP)", "10.0.1.2.1"]),
+        "09.vip-allocated": lambda: more(address(v, ("分配了，10.0.1.2", "是的，10.0.1.2", "有，10.0.1.2"),
+                                                ("yes, 10.0.1.2", "Yes. 10.0.1.2", "yes (10.0.1.2)",
+                                                 "yes, it did: 10.0.1.2")),
+                                        [], [], ["没有，10.0.1.2", "是"], ["no: 10.0.1.2", "yes", "yes, 10.0.1.3"]),
+        "03.remote-addr": lambda: more(address(v, ("RemoteAddr: [::ffff:10.0.1.9]:47602", "lb-mynet 的地址 10.0.1.9",
+                                                   "10.0.1.9（lb-mynet）", "ffff:10.0.1.9"),
+                                              ("RemoteAddr: 10.0.1.9:47602",)),
+                                      [], [], ["lb-mynet 10.0.1.8", "10.0.1.8（lb-mynet）"],
+                                      ["ffff:10.0.1.8", "to 10.0.1.8"]),
+        "10.syn-dst": lambda: more(address(v, ("目的地址是 10.0.1.2", "10.0.1.2.80", "10.0.1.2（web 的 VIP）"),
+                                          ("destination 10.0.1.2", "10.0.1.2.80", "to 10.0.1.2", "10.0.1.2 (VIP)")),
+                                  [], [], ["10.0.1.9.80"],
+                                  ["10.0.1.2.1", "10.0.1.3.80", "10.0.1.8.47602 > 10.0.1.2.80"]),
+        "10.lb-src": lambda: more(address(v, ("源地址 10.0.1.9", "lb-mynet 10.0.1.9", "10.0.1.9（lb 端点）",
+                                                "10.0.1.9.47602"),
+                                         ("source: 10.0.1.9", "to:10.0.1.9", "10.0.1.9 (lb-mynet)", "10.0.1.9.47602")),
+                                 [], [], ["lb-mynet 10.0.1.6"], ["to:10.0.1.8", "10.0.1.8.47602"]),
+        "10.dnsrr-dst": lambda: more(address(v, ("目的地址 10.0.1.14", "10.0.1.13（webrr 的任务）", "10.0.1.14.80"),
+                                            ("10.0.1.14", "10.0.1.13 (a webrr task)", "10.0.1.13.80")),
+                                    [], [], ["10.0.1.13（10.0.1.2）"], ["10.0.1.2.80", "10.0.1.12.80"]),
         "01.node-without-web": lambda: node(v),
-        "02.owner": lambda: word(v, ["web服务", "web 服务", "Web", "是 web 服务"],
-                                 ["web service", "the web service", "Web", "web!"],
-                                 ["client", "webrr", "tasks.web", "client服务", "web.1"],
-                                 ["client", "webrr", "tasks.web", "the client service", "ingress"]),
-        "03.lb-name": lambda: word(v, [f"/var/run/docker/netns/{v}", f"叫 {v}", f"{v} 命名空间", f"命名空间：{v}"],
-                                   [f"namespace {v}", f"{v} namespace", f"/var/run/docker/netns/{v}", f"netns {v}"],
+        "02.owner": lambda: word(v, ["web服务", "web 服务", "Web", "是 web 服务", "web 这个服务", "服务 web",
+                                      "属于 web", "web 的 VIP", "它属于web服务"],
+                                 ["web service", "the web service", "Web", "web!", "service web", "It belongs to web",
+                                  "web's VIP", "web (its VIP)"],
+                                 ["client", "webrr", "tasks.web", "client服务", "web.1", "web 的任务", "web（任务）",
+                                  "web 这个任务"],
+                                 ["client", "webrr", "tasks.web", "the client service", "ingress", "web task",
+                                  "a web task", "the web tasks", "client (web)"]),
+        "03.lb-name": lambda: word(v, [f"/var/run/docker/netns/{v}", f"叫 {v}", f"{v} 命名空间", f"命名空间：{v}",
+                                    f"名字是{v}"],
+                                   [f"namespace {v}", f"{v} namespace", f"/var/run/docker/netns/{v}", f"netns {v}",
+                                    f"It's called {v}", f"called {v}"],
                                    ["lb_mynet", v[:-1], v + "f", v.replace("_", "-"), v[3:]],
-                                   ["lb_mynet", v[:-1], v + "f", "mynet", "ingress_sbox"]),
-        "05.next-task": lambda: word(v, [f"Hostname: {v}", f"主机名是 {v}", f"答案是 {v}", f"是 {v}"],
-                                     [f"Hostname: {v}", f"hostname {v}", f" {v} ", f"{v}!"],
-                                     ["0123456789ab", v[:-1], v + "0", "4cbc0337525c", "是 4cbc0337525c"],
-                                     ["0123456789ab", v[:-1], v + "0", "4cbc0337525c", "web"]),
-        "00.builtin-overlay": lambda: word(v, ["Ingress", "ingress网络", "ingress 网络", "INGRESS。"],
-                                          ["the ingress network", "ingress network", "Ingress!", " ingress "],
-                                          ["docker_gwbridge", "bridge", "mynet", "ingress_sbox", "ingres"],
-                                          ["docker_gwbridge", "bridge", "mynet", "ingress_sbox", "host"]),
-        "00.scope": lambda: word(v, ["集群", "集群范围", "swarm范围", "Swarm"],
-                                 ["swarm scope", "Swarm", " swarm ", "swarm!"],
-                                 ["local", "global", "本地", "host", fw("local")],
-                                 ["local", "global", "host", "the local scope", "node"]),
-        "01.network-driver": lambda: word(v, ["覆盖网络", "覆盖", "overlay网络", "overlay 驱动", "Overlay"],
-                                          ["the overlay driver", "overlay driver", "Overlay network", "overlay!"],
-                                          ["bridge", "macvlan", "host", "ingress", "桥接网络"],
-                                          ["bridge", "macvlan", "host", "the bridge driver", "vxlan"]),
+                                   ["lb_mynet", v[:-1], v + "f", "mynet", "ingress_sbox", "called lb_mynet"]),
+        "05.next-task": lambda: word(v, [f"Hostname: {v}", f"主机名是 {v}", f"答案是 {v}", f"是 {v}", f"交给 {v}",
+                                         f"任务 {v}", f"{v} 这个任务"],
+                                     [f"Hostname: {v}", f"hostname {v}", f" {v} ", f"{v}!", f"to {v}",
+                                      f"it goes to {v}", f"the task {v}", "10.0.1.4", "IP: 10.0.1.4",
+                                      "090d0674b4f689d86c4bc79b149ef725434b378741348b7536492ac95528175d"],
+                                     ["0123456789ab", v[:-1], v + "0", "4cbc0337525c", "是 4cbc0337525c",
+                                      "交给 4cbc0337525c"],
+                                     ["0123456789ab", v[:-1], v + "0", "4cbc0337525c", "web", "to 4cbc0337525c",
+                                      f"{v} / 4cbc0337525c", f"{v}, 4cbc0337525c", "10.0.1.3", "090d0674",
+                                      "4cbc0337525c715b4a480e82dab756c47e1a5f18911a47a82a4d5f91888c71a8"]),
+        "00.builtin-overlay": lambda: word(v, ["Ingress", "ingress网络", "ingress 网络", "INGRESS。", "叫 ingress",
+                                              "名字是 ingress", "ingress（overlay）", "ingress 这个网络"],
+                                          ["the ingress network", "ingress network", "Ingress!", " ingress ",
+                                           "It's called ingress", "name: ingress", "The network is called ingress",
+                                           "ingress (overlay)"],
+                                          ["docker_gwbridge", "bridge", "mynet", "ingress_sbox", "ingres",
+                                           "叫 docker_gwbridge", "ingress_sbox 网络", "docker_gwbridge（overlay）"],
+                                          ["docker_gwbridge", "bridge", "mynet", "ingress_sbox", "host", "overlay",
+                                           "the overlay network", "called docker_gwbridge"]),
+        "00.scope": lambda: word(v, ["集群", "集群范围", "swarm范围", "Swarm", "显示 swarm", "范围是swarm", "整个集群",
+                                     "SCOPE：swarm"],
+                                 ["swarm scope", "Swarm", " swarm ", "swarm!", "it says swarm", "scope swarm",
+                                  "SCOPE: swarm", "swarm-wide"],
+                                 ["local", "global", "本地", "host", fw("local"), "整个", "本地范围", "全局（swarm）"],
+                                 ["local", "global", "host", "the local scope", "node", "scope local",
+                                  "global (swarm)", "it says local", "swarm (node)", "swarm, local", "swarm, node",
+                                  "swarm: node"]),
+        "01.network-driver": lambda: word(v, ["覆盖网络", "覆盖", "overlay网络", "overlay 驱动", "Overlay",
+                                             "overlay 驱动程序", "用 overlay 驱动", "驱动是overlay",
+                                             "是用 overlay 创建的", "它用的是overlay"],
+                                          ["the overlay driver", "overlay driver", "Overlay network", "overlay!",
+                                           "-d overlay", "driver overlay", "DRIVER: overlay", "an overlay driver"],
+                                          ["bridge", "macvlan", "host", "ingress", "桥接网络", "用 bridge 驱动",
+                                           "驱动是bridge"],
+                                          ["bridge", "macvlan", "host", "the bridge driver", "vxlan", "-d bridge",
+                                           "driver: bridge", "a bridge driver"]),
         "04.masq-rewrites": lambda: Forms(
             ["目的地址", "目标地址", "目的", "目的IP", "目标", "目的地址。", "是目的地址", "目的ＩＰ", "destination",
-             "目的 地址", fw("destination")],
+             "目的 地址", fw("destination"), "改写目的地址", "只改目的地址", "DNAT"],
             ["destination", "the destination", "the destination address", "Destination address", "dst", "DST",
-             "destination.", "It's the destination", "`destination`", "The answer is destination"],
-            ["源地址", "源", "source", "目的端口", "两个都改", fw("source")],
-            ["source", "src", "both", "the source address", "source and destination"]),
+             "destination.", "It's the destination", "`destination`", "The answer is destination",
+             "destination only", "it rewrites the destination", "dest", "DNAT"],
+            ["源地址", "源", "source", "目的端口", "两个都改", fw("source"), "只改源地址", "改写源地址", "SNAT",
+             "目的地址/源地址"],
+            ["source", "src", "both", "the source address", "source and destination", "source only",
+             "it rewrites the source", "both source and destination"]),
         "04.chain-order": lambda: Forms(
             ["BDACE", fw("bdace"), "B→D→A→C→E", "B、D、A、C、E", "B D A C E", "b-d-a-c-e", "是BDACE", "BDACE。",
-             "B，D，A，C，E", "答案是 B→D→A→C→E"],
+             "B，D，A，C，E", "答案是 B→D→A→C→E", "B–D–A–C–E", "B——D——A——C——E"],
             ["BDACE", "bdace", "B D A C E", "B, D, A, C, E", "B -> D -> A -> C -> E", "B > D > A > C > E",
-             "B-D-A-C-E", "b,d,a,c,e.", "The answer is BDACE", "It's BDACE"],
-            ["DBACE", "BDCAE", "ABCDE", "BDAC", "B→D→C→A→E", fw("DBACE")],
-            ["DBACE", "BDCAE", "ABCDE", "BDACEE", "B, D, C, A, E"]),
+             "B-D-A-C-E", "b,d,a,c,e.", "The answer is BDACE", "It's BDACE", "B=>D=>A=>C=>E", "B–D–A–C–E",
+             "(B)(D)(A)(C)(E)"],
+            ["DBACE", "BDCAE", "ABCDE", "BDAC", "B→D→C→A→E", fw("DBACE"), "B——D——C——A——E"],
+            ["DBACE", "BDCAE", "ABCDE", "BDACEE", "B, D, C, A, E", "B=>D=>C=>A=>E"]),
         "06.exit-signal": lambda: Forms(
             ["9", "９", "九", "SIGKILL", fw("sigkill"), "信号9", "9号信号", "SIGKILL（9）", "KILL", "是SIGKILL",
-             "sigkill。"],
+             "sigkill。", "第9号信号", "SIGKILL，9", "SIGKILL 信号"],
             ["9", "SIGKILL", "sigkill", "KILL", "signal 9", "SIGKILL (9)", "9 (SIGKILL)", "nine", "It's SIGKILL",
-             "kill signal"],
-            ["137", "SIGTERM", "15", "128", "信号15", "十五", "SIGKILL（15）"],
-            ["137", "SIGTERM", "15", "SIGINT", "signal 15", "SIGKILL (15)"]),
-        "08.ingress-chain": lambda: word(v, ["prerouting", "PREROUTING链", "PREROUTING 链", "Prerouting"],
-                                        ["the PREROUTING chain", "PREROUTING chain", "prerouting", " PREROUTING "],
-                                        ["INPUT", "POSTROUTING", "OUTPUT", "FORWARD", "INPUT链"],
-                                        ["INPUT", "POSTROUTING", "OUTPUT", "the INPUT chain", "mangle"]),
-        "08.host-chain": lambda: word(v, ["docker-ingress", "DOCKER-INGRESS链", "DOCKER-INGRESS 链", "Docker-Ingress"],
+             "kill signal", "kill -9", "-9", "9, SIGKILL", "the KILL signal"],
+            ["137", "SIGTERM", "15", "128", "信号15", "十五", "SIGKILL（15）", "第15号信号", "SIGKILL，15"],
+            ["137", "SIGTERM", "15", "SIGINT", "signal 15", "SIGKILL (15)", "kill -15", "-15", "9, 15"]),
+        "08.ingress-chain": lambda: word(v, ["prerouting", "PREROUTING链", "PREROUTING 链", "Prerouting",
+                                            "链 PREROUTING",
+                                            "mangle 表的 PREROUTING 链", "PREROUTING（路由之前）", "PRE_ROUTING"],
+                                        ["the PREROUTING chain", "PREROUTING chain", "prerouting", " PREROUTING ",
+                                         "Chain PREROUTING", "mangle PREROUTING", "PREROUTING (before routing)",
+                                         "pre-routing"],
+                                        ["INPUT", "POSTROUTING", "OUTPUT", "FORWARD", "INPUT链", "INPUT（路由之前）",
+                                         "mangle", "链 INPUT"],
+                                        ["INPUT", "POSTROUTING", "OUTPUT", "the INPUT chain", "mangle", "chain INPUT",
+                                         "post_routing", "nat", "mangle INPUT", "nat PREROUTING", "PREROUTING (nat)"]),
+        "08.host-chain": lambda: word(v, ["docker-ingress", "DOCKER-INGRESS链", "DOCKER-INGRESS 链", "Docker-Ingress",
+                                         "nat 表的 DOCKER-INGRESS 链", "DOCKER_INGRESS"],
                                      ["the DOCKER-INGRESS chain", "DOCKER-INGRESS chain", "docker-ingress",
-                                      "Docker-Ingress"],
-                                     ["DOCKER", "PREROUTING", "DOCKER-USER", "INGRESS", "POSTROUTING链"],
-                                     ["DOCKER", "PREROUTING", "DOCKER-USER", "INGRESS", "the DOCKER chain"]),
+                                      "Docker-Ingress", "Chain DOCKER-INGRESS", "DOCKER INGRESS", "DOCKER–INGRESS"],
+                                     ["DOCKER", "PREROUTING", "DOCKER-USER", "INGRESS", "POSTROUTING链", "DOCKER_USER"],
+                                     ["DOCKER", "PREROUTING", "DOCKER-USER", "INGRESS", "the DOCKER chain",
+                                      "chain DOCKER", "nat"]),
         "09.diagnosis": lambda: Forms(
-            ["C", "Ｃ", "c", "选C", "选 C", "选项C", "C。", "（C）", "答案是C", "我选C", "C)", "内核没有IPVS"],
+            ["C", "Ｃ", "c", "选C", "选 C", "选项C", "C。", "（C）", "答案是C", "我选C", "C)", "内核没有IPVS",
+             "C 节点内核没有 IPVS", "C）节点内核没有 IPVS"],
             ["C", "c", "(C)", "C)", "option C", "The answer is C", "It's C", "C.", "answer: C",
-             "the nodes' kernels lack IPVS"],
-            ["A", "B", "D", "选A", "CD", "C和D", "（A）"],
-            ["A", "B", "D", "option A", "AC", "C or D"]),
-        "09.module": lambda: word(v, ["IP_VS", "ip_vs模块", "ip_vs 模块", "内核模块 ip_vs", "ip_vs.ko"],
-                                 ["the ip_vs module", "ip_vs module", "ip_vs.ko", "kernel module ip_vs"],
-                                 ["ipvs", "ipvsadm", "ip_vs_rr", "nf_conntrack", "IPVS 模块"],
-                                 ["ipvs", "ipvsadm", "ip_vs_rr", "nf_conntrack", "ip_tables"]),
+             "the nodes' kernels lack IPVS", "C: the nodes' kernels lack IPVS", "I pick C"],
+            ["A", "B", "D", "选A", "CD", "C和D", "（A）", "A 节点内核没有 IPVS", "C 防火墙挡住了 80 端口"],
+            ["A", "B", "D", "option A", "AC", "C or D", "C: D", "C/D", "C, D",
+             "A the nodes' kernels lack IPVS"]),
+        "09.module": lambda: word(v, ["IP_VS", "ip_vs模块", "ip_vs 模块", "内核模块 ip_vs", "ip_vs.ko", "ip-vs"],
+                                 ["the ip_vs module", "ip_vs module", "ip_vs.ko", "kernel module ip_vs",
+                                  "module ip_vs", "ip-vs"],
+                                 ["ipvs", "ipvsadm", "ip_vs_rr", "nf_conntrack", "IPVS 模块", "ip-vs-rr"],
+                                 ["ipvs", "ipvsadm", "ip_vs_rr", "nf_conntrack", "ip_tables", "module ipvs",
+                                  "ip_vs_rr.ko"]),
         "10.vni": lambda: Forms(
             [v, fw(v), f"VNI {v}", fw(f"VNI:{v}"), f"是{v}", f"{v}。", f"vxlanid {v}", f"VNI={v}", f"“{v}”",
-             f"答案是{v}"],
+             f"答案是{v}", f"vxlanid_list：{v}", hex(int(v))],
             [v, f"VNI {v}", f"vni={v}", f"the VNI is {v}", f"It's {v}", f"{v}.", f"`{v}`", f"VXLAN ID {v}",
-             f" {v} ", f"The answer is {v}"],
-            [str(int(v) - 1), str(int(v) + 1), v + "0", v[:-1], f"VNI {int(v) - 1}", fw(str(int(v) + 1))],
-            [str(int(v) - 1), str(int(v) + 1), v + "0", v[:-1], f"VNI {int(v) - 1}"]),
+             f" {v} ", f"The answer is {v}", f"vxlanid_list: {v}",
+             f'"com.docker.network.driver.overlay.vxlanid_list": "{v}"', hex(int(v)), f"{v} ({hex(int(v))})"],
+            [str(int(v) - 1), str(int(v) + 1), v + "0", v[:-1], f"VNI {int(v) - 1}", fw(str(int(v) + 1)),
+             hex(int(v) - 1)],
+            [str(int(v) - 1), str(int(v) + 1), v + "0", v[:-1], f"VNI {int(v) - 1}", f"0x{v}", hex(int(v))[2:],
+             f"{v} ({hex(int(v) - 1)})"]),
         "11.dnat-port": lambda: Forms(
             [v, fw(v), f"dpt:{v}", fw(f"dpt:{v}"), f"端口{v}", f"{v} 端口", f"端口号 {v}", f"是{v}", f"{v}。",
              f"“{v}”", f"答案是{v}", f"目的端口{v}", f"目的端口是{v}", f"目标端口 {v}", f"{v}号端口", f"{v}/tcp",
@@ -270,8 +372,10 @@ def forms(exercise_id: str, v: str) -> Forms:
 
 def _even_share(v: str) -> Forms:
     made = count(v, "请求", "requests")
-    made.zh_right += ["各50", "每个50个", "每个后端 50 个"]
-    made.en_right += ["50 each", "each 50"]
+    made.zh_right += ["各50", "每个50个", "每个后端 50 个", "每个真实服务器 50 个", "50/50", "一半，50 个"]
+    made.en_right += ["50 each", "each 50", "50/50", "50 per server", "each responds to 50", "50 apiece"]
+    made.zh_wrong += ["一半", "每个真实服务器 100 个"]
+    made.en_wrong += ["half", "50/100", "25 per server"]
     return made
 
 
@@ -429,6 +533,9 @@ def test_a_self_checks_requests_are_no_evidence() -> None:
     ("0x0107/0xffffffff", "0x107"),
     ("twenty-one repeats", "21"), ("[::ffff:10.0.1.9]:59920", "10.0.1.9"), ("B→D→A→C→E", "bdace"),
     ("　web 服务。", "web"),
+    ("B–D–A–C–E", "bdace"), ("swarm‐worker2", "swarm-worker2"), ("两个正在运行的任务", "2"), ("三台机器", "3"),
+    ("an overlay driver", "overlay"), ("It's called ingress", "ingress"), ("一条都没有", "0"), ("2 个 VIP", "2"),
+    ("ffff:10.0.1.9", "10.0.1.9"), ("web 这个服务", "web"), ("There are 3 nodes", "3"), ("俩", "2"),
 ])
 def test_readings_include_what_the_student_meant(typed: str, reads: str) -> None:
     assert reads in answers.readings(typed)
@@ -438,6 +545,7 @@ def test_readings_include_what_the_student_meant(typed: str, reads: str) -> None
     ("0x106", "106"), ("0x106", "262"), ("106", "0x106"), ("10.0.1.20", "10.0.1.2"), ("10.0.1.2.1", "10.0.1.2"),
     ("二十", "2"), ("十二", "2"), ("不是3", "3"), ("3个以上", "3"), ("2.5", "2"), ("一二百", "200"), ("webrr", "web"),
     ("是", ""), ("C和D", "c"), ("ab", "a"),
+    ("web task", "web"), ("a web task", "web"), ("A web task", "webtask"), ("2/32", "2"), ("2 running", "20"),
 ])
 def test_readings_never_change_what_the_student_meant(typed: str, never: str) -> None:
     assert never not in answers.readings(typed)
@@ -507,3 +615,14 @@ def test_a_prediction_is_graded_against_what_the_lesson_shows_right_after_it() -
     assert course.exercise("03.vip-count", answer=str(len(eth0.vips)), lab=lab).correct
     own = [lab.log[i].step for r in (att.evidence.own if att.evidence else []) for i in r]
     assert "lb_ip_a" not in own, "the checker read `ip addr` itself instead of grading what the lesson showed"
+
+
+def test_05_next_task_accepts_the_tasks_address_and_its_solution_names_the_hostname() -> None:
+    """The lesson reads `Hostname` and the `IP: 10.…` line together as the real server: either names the task. The
+    solution shows the hostname, even when the address is as long (`10.0.100.100` beside a 12-digit hostname)."""
+    lab = course.start("05", "replay", lang="en", show=False)
+    att = quiz.attempt(exercises.get("05.next-task"), lab, shown=True)
+    hostname = exercises.next_backend([s.strip() for s in att.params["sequence"].split("→")])
+    assert len(att.expected() or ()) == 2 and course.exercise("05.next-task", answer=hostname, lab=lab).correct
+    att._expected = {"0a1b2c3d4e5f", "10.0.100.100"}
+    assert quiz.solution(att, "en").startswith("0a1b2c3d4e5f:")

@@ -39,7 +39,22 @@ from weakref import WeakKeyDictionary
 
 from swarmlab.commands import steps as st
 from swarmlab.commands.steps import Step
-from swarmlab.course.answers import Reader, as_port, as_program, canonical, normalize, readings
+from swarmlab.course.answers import (
+    NEUTRAL,
+    Reader,
+    as_chain,
+    as_decimal,
+    as_hostname,
+    as_module,
+    as_port,
+    as_program,
+    as_tcpdump_address,
+    bases,
+    canonical,
+    normalize,
+    readings,
+    strip_lead_in,
+)
 from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import LANGS, Listed, check_lang, rendered, t
 from swarmlab.lab import Lab
@@ -49,6 +64,7 @@ if TYPE_CHECKING:
     from swarmlab.parsers.iptables import Rule
     from swarmlab.parsers.network_inspect import NetworkInfo, NetworkService
     from swarmlab.parsers.service_ps import Task
+    from swarmlab.parsers.whoami import Answer
 
 T = TypeVar("T")
 
@@ -84,10 +100,17 @@ __all__ = ["REGISTRY", "Evidence", "Exercise", "Params", "answer_hash", "define"
            "seen"]
 
 # words an answer may put around the value (`FWM 262`, `vni=4097`, `在 swarm-worker2 上`): see answers.readings
-MARK_LABELS = ("fwmark", "fwm", "mark", "标记", "防火墙标记", "markset", "set")
-ADDRESS_LABELS = ("ip地址", "ip", "vip", "地址", "address", "addr", "ipv4address")
+MARK_LABELS = ("fwmark", "fwm", "mark", "标记", "防火墙标记", "markset", "set", "--set-xmark", "--set-mark")
+ADDRESS_LABELS = ("ip地址", "ip", "vip", "地址", "address", "addr", "ipv4address", "to")
 NODE_LABELS = ("在", "on", "节点", "node", "上")
 DESTINATION_LABELS = ("目的地址", "目的ip", "目标地址", "目标ip", "destination", "dst", *ADDRESS_LABELS)
+# a mark in decimal, as ipvsadm prints it (`FWM  271 rr`) or as the lessons name it (`LocalLBIndex: 271`, `十进制 271`)
+DECIMAL_MARK_LABELS = (*MARK_LABELS, "rr", "十进制", "decimal", "in decimal", "locallbindex", "ipvsadm")
+HEX_MARK_LABELS = (*MARK_LABELS, "十六进制", "hex", "hexadecimal", "in hex")
+# a chain with the table the question names (`mangle PREROUTING`; not `nat PREROUTING`, another chain)
+CHAIN_LABELS = ("chain", "链")
+MANGLE_LABELS = (*CHAIN_LABELS, "mangle", "mangle 表的", "mangle 表", "the mangle table's")
+NAT_LABELS = (*CHAIN_LABELS, "nat", "nat 表的", "nat 表", "the nat table's")
 
 
 def answer_hash(exercise_id: str, answer: str) -> str:
@@ -118,24 +141,45 @@ class Exercise:
             raise SwarmlabError(t("exercise {id} needs the lab: run `course.start(...)` first", id=self.id))
         return {canonical(a) for a in self.expected(lab, params)}
 
-    def matches(self, answer: str, accepted: set[str] | None) -> bool:
-        """Whether `answer` is right, given the accepted answers (None: the stored hashes). A bracketed or `=` form
-        (`SIGKILL (9)`, `0x100 (= 256)`) is right when each of its parts is."""
+    def matches(self, answer: str, accepted: set[str] | None, shown: frozenset[str] = frozenset()) -> bool:
+        """Whether `answer` is right, given the accepted answers (None: the stored hashes). An answer in parts
+        (`SIGKILL (9)`, `0x10f = 271`, `9, SIGKILL`, `yes: 10.0.1.2`, `50/50`, `C 节点内核没有 IPVS`) is right when one
+        part is and every other part is right too, the same number in hexadecimal (`0x10f` beside `271`), or only
+        names what the value is: one of the question's labels or a noun (`10.0.1.2 (VIP)`, `256（不变）`), or a value
+        the question shows (`shown`: `33/1000` to "of these 1000 responses")."""
         def right(text: str) -> bool:
             forms = readings(text, self.labels, self.reads)
             if accepted is not None:
                 return any(f in accepted for f in forms)
             return any(answer_hash(self.id, f) in self.hashes for f in forms)
 
+        def neutral(text: str) -> bool:
+            word = strip_lead_in(text)
+            if word in NEUTRAL or word in {normalize(w) for w in self.labels}:
+                return True
+            same = {as_decimal(f) for f in readings(text)} | {hex(int(f)) for f in readings(text) if f.isdigit()}
+            return bool(set(readings(text)) & shown) or (accepted is not None and bool(same & accepted))
+
         if not normalize(answer):
             return False
         if right(answer):
             return True
-        parts = [p for p in re.split(r"[()=]", normalize(answer)) if p]
-        return 1 < len(parts) <= 3 and all(right(p) for p in parts)
+        for text in bases(answer):
+            parts = [p for p in re.split(r"[()=,/:;]", re.sub(r"^([a-h])(?=[\u4e00-\u9fff])", r"\1:", text)) if p]
+            if not 1 < len(parts) <= 3:
+                continue
+            verdicts = [right(p) for p in parts]
+            if any(verdicts) and all(v or neutral(p) for v, p in zip(verdicts, parts, strict=True)):
+                return True
+        return False
+
+    def shown(self, params: Params) -> frozenset[str]:
+        """The values the question shows (the `{params}` its text names), read as answers are."""
+        question = texts()["en"][self.id]["question"]
+        return frozenset(canonical(v) for k, v in params.items() if f"{{{k}}}" in question)
 
     def is_right(self, answer: str, lab: Lab | None, params: Params) -> bool:
-        return self.matches(answer, self.accepted(lab, params))
+        return self.matches(answer, self.accepted(lab, params), self.shown(params))
 
     @property
     def question(self) -> Text:
@@ -339,11 +383,16 @@ def _lb_endpoint(lab: Lab, node: str) -> str:
     return str(ep.ip)
 
 
-def _answers(lab: Lab, n: int = 6) -> list[str]:
-    """The hostnames of the lesson's short run of requests (`%swarm -n 6 ...`: two to ten answers), not of a long
+def _short_run(lab: Lab, n: int = 6) -> list[Answer]:
+    """The answers of the lesson's short run of requests (`%swarm -n 6 ...`: two to ten answers), not of a long
     sample shown later."""
     shown = seen(lab, st.REQUESTS, lambda: lab.requests(n), where=lambda answers: 2 <= len(answers) <= 10)
-    return [str(a.hostname) for a in shown.value or [] if a.ok and a.hostname][-n:]
+    return [a for a in shown.value or [] if a.ok and a.hostname]
+
+
+def _answers(lab: Lab, n: int = 6) -> list[str]:
+    """The hostnames of the lesson's short run of requests."""
+    return [str(a.hostname) for a in _short_run(lab, n)][-n:]
 
 
 def next_backend(sequence: list[str]) -> str:
@@ -356,7 +405,7 @@ def next_backend(sequence: list[str]) -> str:
 
 
 def _node_names(node: str) -> set[str]:
-    return {node, node.removeprefix("swarm-")}
+    return {node, node.removeprefix("swarm-"), node.replace("-", "")}  # `swarm worker2` reads as `swarmworker2`
 
 
 # -- the exercises -------------------------------------------------------------------------------------------------
@@ -373,6 +422,7 @@ define(Exercise(
 
 define(Exercise(
     "01.network-driver",
+    labels=("driver", "驱动", "驱动程序", "网络驱动", "network driver", "-d", "创建的"),
     hashes=frozenset({"ea1b852d8a1cf706a1ac3af31f44d8b294a139213a993a341f4315dffedf47ba",
                       "50a3da5658b07b296196cadd10952685dc2c7f08dcf000f0ef31d82e2162031f"}),
 ))
@@ -395,7 +445,7 @@ def _owner(lab: Lab, p: Params) -> set[str]:
 
 define(Exercise(
     "02.owner",
-    params=_owner_params, expected=_owner,
+    params=_owner_params, expected=_owner, labels=("service", "服务", "的 VIP", "'s VIP"),
 ))
 
 
@@ -406,7 +456,7 @@ def _web_vip(lab: Lab, p: Params) -> set[str]:
 
 define(Exercise(
     "02.web-vip",
-    expected=_web_vip, labels=ADDRESS_LABELS,
+    expected=_web_vip, labels=("web 的 VIP", "web's VIP", "web", *ADDRESS_LABELS),
 ))
 
 
@@ -426,7 +476,8 @@ define(Exercise(
 define(Exercise(
     "03.remote-addr",
     params=lambda lab: {"node": client_node(lab)},
-    expected=lambda lab, p: {_lb_endpoint(lab, p["node"])}, labels=("remoteaddr", *ADDRESS_LABELS),
+    expected=lambda lab, p: {_lb_endpoint(lab, p["node"])},
+    labels=("remoteaddr", "lb-mynet 的地址", "lb-mynet", *ADDRESS_LABELS),
 ))
 
 
@@ -438,7 +489,7 @@ def _mark_params(lab: Lab) -> Params:
 define(Exercise(
     "04.mark-decimal",
     params=_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
-    labels=MARK_LABELS,
+    labels=DECIMAL_MARK_LABELS,
 ))
 
 
@@ -453,7 +504,7 @@ def _lbindex_params(lab: Lab) -> Params:
 define(Exercise(
     "04.lbindex-hex",
     params=_lbindex_params, expected=lambda lab, p: {hex(int(p["index"]))},
-    labels=MARK_LABELS,
+    labels=HEX_MARK_LABELS,
 ))
 
 
@@ -462,11 +513,13 @@ define(Exercise(
 
 define(Exercise(
     "00.builtin-overlay",
+    labels=("network", "网络", "这个网络", "name", "名字", "overlay", "overlay network", "overlay 网络"),
     hashes=frozenset({"293736c91befb316642681a6961eb7d44462addb6bd4d2be261981129485bf2a"}),
 ))
 
 define(Exercise(
     "00.scope",
+    labels=("scope", "范围", "scope 列", "整个", "-wide"),
     hashes=frozenset({"a2a08050608d7e712cf8044ca60f295ab67173d3e6118401fb8586c95f2122b7",
                       "a9d83b405772ce326db49b47edb55abb52f474946e2ce20667792e0beed69230"}),
 ))
@@ -487,7 +540,8 @@ def _nodes_without_web(lab: Lab, p: Params) -> set[str]:
 define(Exercise(
     "01.node-without-web",
     params=lambda lab: {"nodes": Listed(lab.swarm_nodes)}, expected=_nodes_without_web,
-    labels=NODE_LABELS,
+    labels=(*NODE_LABELS, "上没有 web 任务", "上没有 web 的任务", "上没有 web", "上没有", "上面没有 web 任务",
+            "上面没有 web", "上面没有", "has no web task", "runs no web task"),
 ))
 
 
@@ -533,7 +587,10 @@ define(Exercise(
 
 define(Exercise(
     "04.masq-rewrites",
-    hashes=frozenset({"c508cd6a7506f9d82681a130819c9c50b8aae0921216063cbc93c77d6f85a544",
+    labels=("改写", "只改写", "改写的是", "只改", "改", "rewrites", "it rewrites", "only", "只"),
+    hashes=frozenset({"8780cc9e59c804b6aca9de7ac6472603ae6fd072d0ea51831926c5b581b2ee82",  # dest
+                      "57228eef7aac2aa896793c90471568d2d88abc7aae9e34032f294210d56b51da",  # dnat
+                      "c508cd6a7506f9d82681a130819c9c50b8aae0921216063cbc93c77d6f85a544",
                       "cd6cb2fe0aa62f3554e9e78a2ebcb4c23cce61f619d74c0ea7c3859db0ba6cb3",
                       "014b80aba63991fbd246028a6d220c56ad2a61e625591f982636fefc870d8ff2",
                       "0aee7b710db96d2d2f149b53b13f5367b5cb8d32a1f5264a8e131f9345dc30ec",
@@ -549,9 +606,9 @@ define(Exercise(
 
 define(Exercise(
     "04.first-mark",
+    labels=HEX_MARK_LABELS,
     hashes=frozenset({"30976d55798690993bec78f628ed544ad65cf8fe6c2b18cb908568ca7ccd84a0",
                       "3d69bb3f3ef01fcf39534994379b12a94faad97ece318364d670e1dfefba0303"}),
-    labels=MARK_LABELS,
 ))
 
 define(Exercise(
@@ -576,17 +633,21 @@ def _sequence(lab: Lab) -> Params:
 def _next_scheduled(lab: Lab, p: Params) -> set[str]:
     """The task round robin gives the next *scheduled* connection (the question says: a new client port): the one
     after the last in the cycle order. A visible repeat (a reused port) does not move the cycle (`next_backend`)."""
-    return {next_backend([s.strip() for s in p["sequence"].split("→")])}
+    task = next_backend([s.strip() for s in p["sequence"].split("→")])
+    # the same real server by its address on mynet (the `IP: 10.…` line the lesson reads beside `Hostname`)
+    return {task} | {str(a.task_ip) for a in _short_run(lab) if a.hostname == task and a.task_ip}
 
 
 define(Exercise(
     "05.next-task",
     params=_sequence, expected=_next_scheduled,
-    labels=("hostname", "主机名"),
+    labels=("hostname", "主机名", "task", "任务", "to", "交给", *ADDRESS_LABELS), reads=(as_hostname,),
 ))
 
 define(Exercise(
     "05.even-share",
+    labels=("每个真实服务器", "每台真实服务器", "真实服务器", "每个服务器", "每台", "per", "per server",
+            "per real server", "apiece", "responds to", "each responds to", "一半", "half"),
     hashes=frozenset({"22631e7e63dbdc4ba25647040bc46cd5fb48a2897a239426607c94429c084bf8",
                       "d8f7cdae18a404d6182143f5828b87d618593c3d4e82c40eb158fbb566d4ccfc",
                       "bc7f86f9390abb91a6ce07ca1b217ccefb58fa8b67234a33e03d912303afcaf4",
@@ -598,7 +659,7 @@ define(Exercise(
 
 define(Exercise(
     "06.weight-zero",
-    labels=("weight", "权重", "权重是", "权重为"),
+    labels=("weight", "权重", "权重是", "权重为", "权重设成", "权重设为", "权重被设成", "权重被设为", "drain", "排空"),
     hashes=frozenset({"ddf6f13e56cc8d2dd99e3a718839095df6bfa0795ce77cff2424dba48faf3e2b"}),
 ))
 
@@ -625,12 +686,16 @@ define(Exercise(
 
 define(Exercise(
     "08.ingress-chain",
-    hashes=frozenset({"f877bc113b21285e32525cd23c837ebb7ccce491765f1649955d2a9552c7754f"}),
+    hashes=frozenset({"f877bc113b21285e32525cd23c837ebb7ccce491765f1649955d2a9552c7754f",
+                      "b0629bca78a6d571ef889fab9298d2fd78caba7a3c2b002b2dffe4b28009b4c3"}),  # pre-routing (the hook)
+    labels=(*MANGLE_LABELS, "路由之前", "before routing"), reads=(as_chain,),
 ))
 
 define(Exercise(
     "08.host-chain",
-    hashes=frozenset({"620b4aa079c23d5104c7ccc4e9f6a7518cf01c7848f2ea0d36a3e7fd8c25d6f6"}),
+    hashes=frozenset({"620b4aa079c23d5104c7ccc4e9f6a7518cf01c7848f2ea0d36a3e7fd8c25d6f6",
+                      "a2a698fd6ec06867154addadbd7b5304cd832343368e11ed7e60860e9f31bf59"}),  # `DOCKER INGRESS`
+    labels=NAT_LABELS, reads=(as_chain,),
 ))
 
 
@@ -677,6 +742,7 @@ def _sample_params(lab: Lab) -> Params:
 define(Exercise(
     "05.repeats",
     params=_sample_params, expected=lambda lab, p: {str(_sample(lab).repeats)},
+    labels=("重复", "相邻重复", "次相邻重复", "repeated"),
 ))
 
 
@@ -684,7 +750,7 @@ define(Exercise(
     "06.mark-after-scale",
     params=lambda lab: {"node": client_node(lab)},
     expected=lambda lab, p: {str(_service(lab, p["node"]).mark)},
-    labels=MARK_LABELS,
+    labels=DECIMAL_MARK_LABELS,
 ))
 
 define(Exercise(
@@ -692,7 +758,7 @@ define(Exercise(
     hashes=frozenset({"71856e024561f5314a66eaa4d3c7f369a8576e2b5588515aa27a8f6ab93d8331",
                       "a0e7fa50c645eacd8b53d7aebd1895ac67eaad5001791fdbd2f2ce95a7d76f4b",
                       "0920bb597f6760a3492f64275f62bdbead34fedf6c39178f7a8d92bf7aa0a1be"}),
-    labels=("signal", "信号", "号信号", "号"),
+    labels=("signal", "信号", "号信号", "号", "第", "kill-", "-"),
 ))
 
 
@@ -721,13 +787,13 @@ def _ingress_mark_params(lab: Lab) -> Params:
 define(Exercise(
     "08.ingress-fwm",
     params=_ingress_mark_params, expected=lambda lab, p: {str(int(p["mark_hex"], 16))},
-    labels=MARK_LABELS,
+    labels=DECIMAL_MARK_LABELS,
 ))
 
 define(Exercise(
     "09.module",
     hashes=frozenset({"463a2c8764b3aa962540c62bd325e0d3c933c8a4b6477aeaaee306834c8f1f37"}),
-    labels=("内核模块", "模块", "kernelmodule", ".ko"),
+    labels=("内核模块", "模块", "kernelmodule", "module", "for module", ".ko"), reads=(as_module,),
 ))
 
 
@@ -739,13 +805,15 @@ def _client(lab: Lab) -> Params:
 
 define(Exercise(
     "10.syn-dst",
-    params=_client, expected=lambda lab, p: {str(_service(lab, p["node"]).vip)}, labels=DESTINATION_LABELS,
+    params=_client, expected=lambda lab, p: {str(_service(lab, p["node"]).vip)},
+    labels=("web 的 VIP", "web's VIP", *DESTINATION_LABELS), reads=(as_tcpdump_address,),
 ))
 
 define(Exercise(
     "10.lb-src",
     params=_client, expected=lambda lab, p: {_lb_endpoint(lab, p["node"])},
-    labels=("源地址", "源ip", "source", "src", *ADDRESS_LABELS),
+    labels=("源地址", "源ip", "source", "src", "lb-mynet", "lb 端点", "lb endpoint", *ADDRESS_LABELS),
+    reads=(as_tcpdump_address,),
 ))
 
 
@@ -758,7 +826,9 @@ def _vni(lab: Lab, p: Params) -> set[str]:
 
 define(Exercise(
     "10.vni",
-    params=_client, expected=_vni, labels=("vni", "vxlanid", "vxlan", "id"),
+    params=_client, expected=_vni,
+    labels=("com.docker.network.driver.overlay.vxlanid_list", "vxlanid_list", "vni", "vxlanid", "vxlan", "id"),
+    reads=(as_decimal,),
 ))
 
 
@@ -771,7 +841,9 @@ def _webrr_addresses(lab: Lab, p: Params) -> set[str]:
 
 define(Exercise(
     "10.dnsrr-dst",
-    expected=_webrr_addresses, labels=DESTINATION_LABELS,
+    expected=_webrr_addresses,
+    labels=("webrr 的任务", "webrr 的任务地址", "webrr task", "任务地址", "task address", *DESTINATION_LABELS),
+    reads=(as_tcpdump_address,),
 ))
 
 
