@@ -170,12 +170,12 @@ def main(argv: list[str] | None = None) -> int:
         "per_student": per,
         **result,
         "other_vms_on_this_machine_at_start": others_before,
-        "times_are": ("seconds from that student's spawn request (a POST to the hub's REST API with their login "
-                      "session, both sent at once from two threads): rig_booted_s when the provider's `up` child "
-                      "ended (boot, nodes, swarm, the rig's own key: its up.log written), server_ready_s when the "
-                      "hub says the server is ready (its environment then names the inventory copy in the student's home: "
-                      "checked), doctor_green_s when a cell in a kernel of the student's own server ran `swarmlab "
-                      "doctor` on that inventory with every check passing"),
+        "times_are": ("seconds from that student's spawn request (a POST to the hub's REST API with their "
+                      "login session, both sent at once from two threads): rig_booted_s when the provider's `up` "
+                      "child ended (boot, nodes, swarm, the rig's own key: its up.log written), server_ready_s "
+                      "when the hub says the server is ready (its environment then names the inventory copy in "
+                      "the student's home: checked), doctor_green_s when a cell in a kernel of the student's own "
+                      "server ran `swarmlab doctor` on that inventory with every check passing"),
         "memory_is": "qemu's VmRSS from /proc/PID/status, sampled each second while both rigs idle after green",
     }
     path = update_report("class", "rig_provider_spawn", section)
