@@ -119,12 +119,15 @@ def main(argv: list[str] | None = None) -> int:
                 t.join()
             result["spawn_requests_apart_s"] = round(starts[STUDENTS[1]] - starts[STUDENTS[0]], 2)
             progress("both spawn requests sent")
-            _wait_ready(hub, clients, settings, starts, per, progress)
-            ready = [s for s in STUDENTS if "server_ready_s" in per[s]]
-            threads = [threading.Thread(target=_doctor, args=(hub, clients[s], s, starts[s], per[s], progress))
-                       for s in ready]
-            for t in threads:
+            threads = []
+
+            def doctor(student: str) -> None:  # as soon as that student's server is ready, the other still booting
+                t = threading.Thread(target=_doctor, args=(hub, clients[student], student, starts[student],
+                                                           per[student], progress))
                 t.start()
+                threads.append(t)
+
+            _wait_ready(hub, clients, settings, starts, per, progress, doctor)
             for t in threads:
                 t.join()
             pids = {s: json.loads((settings.home(s) / "run" / "state.json").read_text())["pid"] for s in STUDENTS
@@ -174,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
                       "login session, both sent at once from two threads): rig_booted_s when the provider's `up` "
                       "child ended (boot, nodes, swarm, the rig's own key: its up.log written), server_ready_s "
                       "when the hub says the server is ready (its environment then names the inventory copy in "
-                      "the student's home: checked), doctor_green_s when a cell in a kernel of the student's own "
-                      "server ran `swarmlab doctor` on that inventory with every check passing"),
+                      "the student's home: checked), doctor_started_s when the first doctor cell was sent (at once: "
+                      "each student's as soon as their own server is ready), doctor_green_s when a cell in a kernel "
+                      "of the student's own server ran `swarmlab doctor` on that inventory with every check "
+                      "passing"),
         "memory_is": "qemu's VmRSS from /proc/PID/status, sampled each second while both rigs idle after green",
     }
     path = update_report("class", "rig_provider_spawn", section)
@@ -185,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _wait_ready(hub: Any, clients: dict[str, Any], settings: Any, starts: dict[str, float],
-                per: dict[str, dict[str, Any]], progress: Any) -> None:
-    """Poll the hub (and each rig home) until both servers are ready or one has failed."""
+                per: dict[str, dict[str, Any]], progress: Any, ready: Any) -> None:
+    """Poll the hub (and each rig home) until both servers are ready or one has failed; `ready(student)` is called
+    the moment a student's server is."""
     from swarmlab.classhub import pool
     from swarmlab.testing import classhub
 
@@ -210,6 +216,7 @@ def _wait_ready(hub: Any, clients: dict[str, Any], settings: Any, starts: dict[s
                 per[s]["server_has_inventory"] = env.get("SWARMLAB_INVENTORY") == str(copy) and copy.is_file()
                 progress(f"{s}: server ready {per[s]['server_ready_s']} s after the spawn request")
                 pending.discard(s)
+                ready(s)
             elif server is None and time.time() - starts[s] > 15:  # the spawn failed: the hub dropped the server
                 per[s]["failed"] = (f"the spawn failed: hub.log: {_last_line(hub.folder / 'hub.log', s)}; up.log: "
                                     f"{_last_line(settings.home(s) / 'up.log')}")
@@ -230,6 +237,7 @@ def _doctor(hub: Any, client: Any, student: str, start: float, out: dict[str, An
 
     deadline = time.monotonic() + DOCTOR_TIMEOUT
     runs = 0
+    out["doctor_started_s"] = round(time.time() - start, 1)
     while True:
         runs += 1
         try:
@@ -240,7 +248,8 @@ def _doctor(hub: Any, client: Any, student: str, start: float, out: dict[str, An
         if not said["failed"]:
             out["doctor_green_s"] = round(time.time() - start, 1)
             out["doctor_checks_passed"] = said["passed"]
-            out["nodes"] = said.get("nodes")
+            words = said.get("nodes") or []
+            out["nodes"] = [" ".join(words[i:i + 2]) for i in range(0, len(words), 2)]  # "name Status"
             out["doctor_runs"] = runs
             progress(f"{student}: doctor green ({said['passed']} checks) {out['doctor_green_s']} s after the spawn "
                      "request")
