@@ -59,6 +59,21 @@ def test_the_rig_benchmark_never_uses_the_test_rigs_home(home: str | None, monke
         class_rig.main([])
 
 
+@pytest.mark.parametrize("root", ["/var/tmp/swarmlab-test-rig", "/var/tmp/swarmlab-test-rig-d13/x", "/var/tmp",
+                                  "/var/tmp/swarmlab-test-class-rig", "/"])
+def test_the_provider_benchmark_never_uses_the_test_rigs_home(root: str) -> None:
+    from benchmarks import class_rig_provider
+
+    with pytest.raises(SystemExit, match="give a rig root of this benchmark's own"):
+        class_rig_provider.main(["--root", root])
+
+
+def test_the_provider_benchmarks_own_root_is_accepted() -> None:
+    from benchmarks import class_rig_provider
+
+    assert class_rig_provider.check_root(class_rig_provider.ROOT) == Path(class_rig_provider.ROOT)
+
+
 def test_students_per_host_from_the_measured_figures() -> None:
     from benchmarks.class_rig import carry
 

@@ -135,6 +135,105 @@ def test_stop_never_signals_a_pid_that_is_not_the_class_hub(tmp_path: Path, monk
         other.wait()
 
 
+def test_a_leftover_is_named_by_pid_user_and_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `stop` kills after the hub (a crash, a hub that did not finish) is named in its one line, so a CI log
+    alone says what was left: here a process of the class's (its config on the command line) with no hub."""
+    import pwd
+    import sys
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # the leftover is our own child: no root needed
+    cf = classfile.load(write(tmp_path, GOOD))
+    where = server.folder(cf)
+    left = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(where / "jupyterhub_config.py")])
+    try:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["class", "stop", str(cf.path)]) == 0
+        me = pwd.getpwuid(os.getuid()).pw_name
+        said = out.getvalue()
+        assert f"was not running; 1 leftover process(es) killed (pid user command: {left.pid} {me} python" in said
+        assert left.wait(timeout=30) is not None
+    finally:
+        left.kill()
+        left.wait()
+
+
+def test_describe_names_a_process_shortly() -> None:
+    import sys
+
+    module = subprocess.Popen([sys.executable, "-m", "http.server", "--help"], stdout=subprocess.DEVNULL)
+    module.wait()
+    assert server.describe(module.pid) == f"{module.pid} (gone)"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "-m", "not.this", "x"])
+    try:
+        for _ in range(100):  # until it has exec'd
+            if b"not.this" in Path(f"/proc/{sleeper.pid}/cmdline").read_bytes():
+                break
+            __import__("time").sleep(0.05)
+        assert server.describe(sleeper.pid).endswith(" not.this")  # python ... -m X: X
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert server.describe(os.getpid()).split()[0] == str(os.getpid())
+
+
+def test_a_hub_that_does_not_stop_is_killed_waited_for_and_said(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub is given HUB_STOP_TIMEOUT to stop what it owns; past it, it is killed, waited for (not reported as
+    a leftover of its own) and the line says so."""
+    import sys
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(server, "HUB_STOP_TIMEOUT", 1.0)
+    cf = classfile.load(write(tmp_path, GOOD))
+    where = server.folder(cf)
+    stuck = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, "
+                              "signal.SIG_IGN); print('up', flush=True); time.sleep(60)", "jupyterhub", "-f",
+                              str(where / "jupyterhub_config.py")], stdout=subprocess.PIPE)
+    try:
+        assert stuck.stdout is not None and stuck.stdout.readline() == b"up\n"  # SIGTERM ignored from here on
+        (where / "state.json").write_text(json.dumps({"pid": stuck.pid, "url": "http://127.0.0.1:1"}))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["class", "stop", str(cf.path)]) == 0
+        said = out.getvalue()
+        assert said.startswith("class 'lb-test' stopped; the hub did not stop within 1 s of SIGTERM: killed (see ")
+        assert "leftover" not in said and not server._alive(stuck.pid)
+    finally:
+        stuck.kill()
+        stuck.wait()
+
+
+def sigint_ignored(pid: int) -> bool:
+    """Whether process `pid` ignores SIGINT (its SigIgn mask in /proc)."""
+    import signal
+
+    mask = next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("SigIgn:"))
+    return bool(int(mask, 16) & (1 << (signal.SIGINT - 1)))
+
+
+def test_the_hub_is_started_with_sigint_at_its_default() -> None:
+    """A caller ignoring SIGINT (a script's background job) does not pass that on to what `start` starts (the hub,
+    and through it its services), and ignores it again after."""
+    import signal
+
+    saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with server.sigint_passed_on():
+            child = subprocess.Popen(["sleep", "30"])
+        inherited = subprocess.Popen(["sleep", "30"])
+        try:
+            assert not sigint_ignored(child.pid) and sigint_ignored(inherited.pid)  # the latter: what it was
+        finally:
+            for p in (child, inherited):
+                p.kill()
+                p.wait()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
 def test_status_of_a_hub_that_does_not_answer(tmp_path: Path) -> None:
     """A process that is this class's hub by its command line, on a port where nothing listens: status says so."""
     import sys
@@ -489,7 +588,16 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     outsider = (tmp / "outsider.tsv").read_text().split()
     text = (f'name = "swlt"\nlanguage = "zh"\nprovider = "replay"\ninstructors = ["{INSTRUCTOR}"]\n'
             f'students = {json.dumps(STUDENTS)}\n')
-    with classhub.running_class(tmp, text, users) as running:
+    with contextlib.ExitStack() as stack:
+        import signal
+
+        # started as a background job of a script starts it (the shell ignores SIGINT there), as in the CI run whose
+        # stop left the hub's children: the hub must not pass the ignored SIGINT on (test_stop_leaves_nothing_running)
+        saved = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            running = stack.enter_context(classhub.running_class(tmp, text, users))
+        finally:
+            signal.signal(signal.SIGINT, saved)
         running.passwords[OUTSIDER] = outsider[1]
         yield running
 
@@ -814,6 +922,13 @@ def test_stop_leaves_nothing_running(live: Any) -> None:
     proxy = int((hub.folder / "proxy.pid").read_text())
     hub_pid = server.running(hub.cf)["pid"]  # type: ignore[index]
     assert all(processes_of(u) for u in STUDENTS)
+    # the hub was started with SIGINT ignored (fixture hub): neither it nor the service it started first ignores it,
+    # so JupyterHub's SIGINT stops the service at once (ignored, it cost the stop 28 s and the class its leftovers)
+    service = [pid for pid in server._class_processes(hub.cf, hub.folder)
+               if b"swarmlab.classhub.progress" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(service) == 1
+    for pid in (hub_pid, *service):
+        assert not sigint_ignored(pid), pid
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["class", "stop", str(hub.path)]) == 0

@@ -20,7 +20,6 @@ import json
 import os
 import pwd
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -174,57 +173,10 @@ def test_each_students_rig_home_shares_the_base_image(tmp_path: Path) -> None:
 # --- real: a hub, a student, their rig booted at spawn, culled idle ---------------------------------------------
 
 STUDENT, TEACH = "swlr-ann", "swlr-teach"
-CELL = """
-import json, os
-from swarmlab import doctor
-from swarmlab.inventory import load
-from swarmlab.transport.ssh import SSHTransport
-inv = load(os.environ["SWARMLAB_INVENTORY"])
-with SSHTransport(inv, known_hosts=inv.extra.get("known_hosts")) as t:
-    nodes = t.run("swarm-manager", "docker node ls --format '{{.Hostname}} {{.Status}}'", timeout=120).stdout
-    checks = doctor.run(t, inv)
-print(json.dumps({"mode": os.environ["SWARMLAB_MODE"], "inventory": inv.source, "nodes": nodes.split(),
-                  "passed": sum(c.ok for c in checks), "failed": [f"{c.node} {c.name}" for c in checks if not c.ok]}))
-"""
 
 
 def class_rig_root() -> Path:
     return Path(os.environ.get("SWARMLAB_TEST_CLASS_RIG") or "/var/tmp/swarmlab-test-class-rig")
-
-
-def prepared_base(root: Path) -> Path:
-    """The base rig home with the Debian 12 image: copied from the suite's rig home (cp -a) if it has it, else
-    built here once."""
-    from swarmlab.rig import image
-    from swarmlab.testing.rig import RIG_HOME_DEFAULT
-
-    base = root / "base"
-    img = base / "images" / image.recipe_hash("12")
-    if (img / "build.json").is_file():
-        return base
-    suite = Path(RIG_HOME_DEFAULT) / "images" / img.name
-    img.parent.mkdir(parents=True, exist_ok=True)
-    if (suite / "build.json").is_file():
-        subprocess.run(["cp", "-a", str(suite), str(img)], check=True, timeout=600)
-    else:
-        saved = os.environ.get("SWARMLAB_RIG_HOME")
-        os.environ["SWARMLAB_RIG_HOME"] = str(base)
-        try:
-            image.build(debian="12")
-        finally:
-            if saved is None:
-                os.environ.pop("SWARMLAB_RIG_HOME", None)
-            else:
-                os.environ["SWARMLAB_RIG_HOME"] = saved
-    return base
-
-
-def qemu_alive(home: Path) -> bool:
-    try:
-        pid = json.loads((home / "run" / "state.json").read_text())["pid"]
-        return b"qemu-system" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError, KeyError):
-        return False
 
 
 def digest(path: Path | str) -> str:
@@ -238,7 +190,7 @@ def test_a_students_rig_boots_at_spawn_and_stops_when_culled_idle(tmp_path: Path
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from swarmlab.rig import image
     from swarmlab.testing import classhub
-    from swarmlab.testing.rig import rig_unavailable_reason, stop_test_rigs
+    from swarmlab.testing.rig import RIG_HOME_DEFAULT, rig_unavailable_reason, stop_test_rigs
     from swarmlab.transport.node import Node
     from swarmlab.transport.ssh import SSHTransport
 
@@ -247,7 +199,7 @@ def test_a_students_rig_boots_at_spawn_and_stops_when_culled_idle(tmp_path: Path
         pytest.skip(reason)
     stop_test_rigs()  # the suite's rigs (unless SWARMLAB_KEEP_RIG=1): this test boots one of its own
     root = class_rig_root()
-    base = prepared_base(root)
+    base = classhub.rig_base(root / "base", Path(RIG_HOME_DEFAULT))  # the suite's Debian 12 image, copied once
     settings = rigs.RigSettings(base, root / "homes")
     rigs.halt(settings, STUDENT)  # a run killed before its teardown
     users = [TEACH, STUDENT]
@@ -266,7 +218,7 @@ def test_a_students_rig_boots_at_spawn_and_stops_when_culled_idle(tmp_path: Path
             assert client.form_post(f"/hub/api/users/{STUDENT}/server").status_code in (201, 202)
             client.wait_ready(STUDENT, timeout=900)  # the pre-spawn hook boots the rig first
             times["spawn_to_ready_s"] = time.monotonic() - t0
-            assert qemu_alive(home) and rigs.is_up(settings, STUDENT)
+            assert classhub.qemu_alive(home) and rigs.is_up(settings, STUDENT)
 
             (pid,) = [pid for pid, cmd in classhub.processes_of(STUDENT) if "jupyterhub.singleuser" in cmd]
             env = classhub.environ_of(pid)
@@ -277,7 +229,8 @@ def test_a_students_rig_boots_at_spawn_and_stops_when_culled_idle(tmp_path: Path
             img_key = image.Image(base / "images" / image.recipe_hash("12")).client_key
             assert digest(key) == digest(home / rigs.STUDENT_KEY) != digest(img_key)
 
-            said = json.loads(classhub.run_in_kernel(hub.url, STUDENT, client.token or "", CELL, timeout=300))
+            said = json.loads(classhub.run_in_kernel(hub.url, STUDENT, client.token or "", classhub.DOCTOR_CELL,
+                                                     timeout=300))
             times["ready_to_doctor_green_s"] = time.monotonic() - t0 - times["spawn_to_ready_s"]
             assert said["mode"] == "live" and said["inventory"] == str(copy), said
             assert said["failed"] == [] and said["passed"] >= 10, said  # the doctor, green, from their kernel
@@ -303,10 +256,10 @@ def test_a_students_rig_boots_at_spawn_and_stops_when_culled_idle(tmp_path: Path
             times["idle_to_culled_s"] = time.monotonic() - t_idle
             assert not (user.get("servers") or {}), user
             stopped = time.monotonic() + 120
-            while qemu_alive(home) and time.monotonic() < stopped:  # the post-stop hook stops the VM
+            while classhub.qemu_alive(home) and time.monotonic() < stopped:  # the post-stop hook stops the VM
                 time.sleep(1)
             times["idle_to_rig_stopped_s"] = time.monotonic() - t_idle
-            assert not qemu_alive(home) and not rigs.is_up(settings, STUDENT)
+            assert not classhub.qemu_alive(home) and not rigs.is_up(settings, STUDENT)
             log = (hub.folder / "hub.log").read_text(errors="replace")
             assert "Culling server" in log and STUDENT in log  # the culler did it, not a crash
             times["total_s"] = time.monotonic() - t0

@@ -16,10 +16,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,13 @@ from swarmlab.ports import free_port
 
 CHP = "configurable-http-proxy"
 UP_TIMEOUT = 90.0
-STOP_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0  # what `_end` gives leftovers: SIGTERM, then SIGKILL
+# The hub's own shutdown is bounded by JupyterHub's Spawner timeouts (interrupt 10 s + term 5 s + kill 5 s = 20 s
+# per process): its managed services one after another (progress, the idle culler: 40 s), then every server at once
+# (20 s, then its post-stop hook: a rig's `down`), the proxy meanwhile. Waiting less would kill the hub in the middle
+# of stopping what it owns and leave all of it to `_end`; this leaves it time to finish, with a margin for a loaded
+# host.
+HUB_STOP_TIMEOUT = 120.0
 
 
 def folder(cf: ClassFile, create: bool = True) -> Path:
@@ -112,6 +119,24 @@ def _last_line(log: Path) -> str:
     return lines[-1][-300:] if lines else "an empty log"
 
 
+@contextlib.contextmanager
+def sigint_passed_on() -> Iterator[None]:
+    """While it is open, a child this process starts gets SIGINT at its default (Ctrl-C stops it), even if this
+    process ignores SIGINT (a background job of a script does: the shell sets it ignored). An ignored SIGINT is
+    inherited across exec, a handled one is not: so it is handled here, by doing nothing, meanwhile. Without this,
+    the hub and what it starts before its own handlers (its services) would ignore SIGINT, and JupyterHub stops a
+    service with SIGINT first: each would cost the hub its Spawner's SIGINT timeout and more at stop (28 s seen)."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, lambda _sig, _frame: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Accounts and homes, then the hub in the background; returns the state once the hub answers."""
     if os.geteuid() != 0:
@@ -165,7 +190,7 @@ def start(cf: ClassFile, progress: Callable[[str], None] = print) -> dict[str, A
                       "from swarmlab.classhub.hubconfig import configure\n\n"
                       f"configure(c, {str(where / 'settings.json')!r})  # noqa: F821\n", encoding="utf-8")
     log = where / "hub.log"
-    with open(log, "ab") as out:
+    with open(log, "ab") as out, sigint_passed_on():
         proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)], cwd=where,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -222,6 +247,28 @@ def _class_processes(cf: ClassFile, where: Path) -> list[int]:
     return found
 
 
+def describe(pid: int) -> str:
+    """`PID USER COMMAND`, short (`python -m X` as X, `node SCRIPT` as the script's name): a process named so that a
+    log line alone says what it was."""
+    import pwd
+
+    try:
+        argv = (Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").decode(errors="replace").split("\0"))
+        uid = Path(f"/proc/{pid}").stat().st_uid
+    except OSError:
+        return f"{pid} (gone)"
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    name = Path(argv[0]).name or "?"
+    if "-m" in argv[1:-1] and name.startswith("python"):
+        name = argv[argv.index("-m", 1) + 1]
+    elif name in ("node", "nodejs") and len(argv) > 1:
+        name = Path(argv[1]).name
+    return f"{pid} {user} {name[:40]}"
+
+
 def _end(pids: list[int]) -> None:
     """SIGTERM (a server then shuts its kernels down), SIGKILL what still runs after STOP_TIMEOUT / 3, and return
     only once every one is gone."""
@@ -248,15 +295,21 @@ def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
     where = folder(cf, create=False)
     state = _state(where)
     was = _hub_alive(state, where)
+    killed = ""
     if state and was:
         pid = int(state["pid"])
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while _alive(pid) and time.monotonic() < deadline:
+        started = time.monotonic()
+        while _alive(pid) and time.monotonic() < started + HUB_STOP_TIMEOUT:
             time.sleep(0.2)
         if _alive(pid):
+            killed = (f"; the hub did not stop within {HUB_STOP_TIMEOUT:.0f} s of SIGTERM: killed (see "
+                      f"{where / 'hub.log'})")
             os.kill(pid, signal.SIGKILL)
+            while _alive(pid) and time.monotonic() < started + HUB_STOP_TIMEOUT + 10:  # gone, not counted below
+                time.sleep(0.1)
     left = _class_processes(cf, where)
+    named = [describe(pid) for pid in left]  # before they are gone
     _end(left)
     for name in ("state.json", "hub.pid", "proxy.pid"):
         (where / name).unlink(missing_ok=True)
@@ -265,7 +318,8 @@ def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
         from swarmlab.classhub import rigs
 
         rigs_left = [student for student in cf.students if rigs.halt(cf.rig, student)]
-    extra = f"; {len(left)} leftover process(es) killed" if left else ""
+    extra = killed + (f"; {len(left)} leftover process(es) killed (pid user command: {', '.join(named)})"
+                      if left else "")
     extra += f"; {len(rigs_left)} rig(s) left running stopped" if rigs_left else ""
     progress(f"class {cf.name!r} stopped{extra}" if was else f"class {cf.name!r} was not running{extra}")
     return was

@@ -118,6 +118,61 @@ def running_class(tmp: Path, text: str, users: list[str], tables: str = "") -> I
         remove_accounts(users)
 
 
+# A cell for a student's kernel: `docker node ls` and `swarmlab doctor` on the swarm their server was handed
+# (SWARMLAB_INVENTORY), printed as one JSON line.
+DOCTOR_CELL = """
+import json, os
+from swarmlab import doctor
+from swarmlab.inventory import load
+from swarmlab.transport.ssh import SSHTransport
+inv = load(os.environ["SWARMLAB_INVENTORY"])
+with SSHTransport(inv, known_hosts=inv.extra.get("known_hosts")) as t:
+    nodes = t.run("swarm-manager", "docker node ls --format '{{.Hostname}} {{.Status}}'", timeout=120).stdout
+    checks = doctor.run(t, inv)
+print(json.dumps({"mode": os.environ["SWARMLAB_MODE"], "inventory": inv.source, "nodes": nodes.split(),
+                  "passed": sum(c.ok for c in checks), "failed": [f"{c.node} {c.name}" for c in checks if not c.ok]}))
+"""
+
+
+def rig_base(base: Path, source: Path, release: str = "12") -> Path:
+    """`base`, a rig home holding the rig image of `release` for the class's [rig] base: the image copied with
+    `cp -a` from the rig home `source` if it has it (with its `accel` and `debian`: no KVM probe per student),
+    else built in `base` once. `source` is only read."""
+    from swarmlab.rig import image
+
+    img = base / "images" / image.recipe_hash(release)
+    if not (img / "build.json").is_file():
+        built = source / "images" / img.name
+        img.parent.mkdir(parents=True, exist_ok=True)
+        if (built / "build.json").is_file():
+            subprocess.run(["cp", "-a", str(built), str(img)], check=True, timeout=600)
+        else:
+            saved = os.environ.get("SWARMLAB_RIG_HOME")
+            os.environ["SWARMLAB_RIG_HOME"] = str(base)
+            try:
+                image.build(debian=release)
+            finally:
+                if saved is None:
+                    os.environ.pop("SWARMLAB_RIG_HOME", None)
+                else:
+                    os.environ["SWARMLAB_RIG_HOME"] = saved
+    for name in ("accel", "debian"):
+        if (source / name).is_file() and not (base / name).exists():
+            subprocess.run(["cp", "-a", str(source / name), str(base / name)], check=True, timeout=60)
+    return base
+
+
+def qemu_alive(home: Path) -> bool:
+    """Whether the rig of rig home `home` has its qemu running (its state's pid is a qemu)."""
+    import json
+
+    try:
+        pid = json.loads((home / "run" / "state.json").read_text())["pid"]
+        return b"qemu-system" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def remove_accounts(users: list[str]) -> None:
     """Delete the test's class accounts and their homes (only accounts of the class group)."""
     for user in users:
