@@ -13,6 +13,7 @@ there from the suite's Debian 12 rig home (cp -a) or built once.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import hashlib
 import io
@@ -28,7 +29,7 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from swarmlab.classhub import classfile, hubconfig, providers, rigs
+from swarmlab.classhub import classfile, hubconfig, providers, rigs, spawnprogress
 from swarmlab.cli import main
 
 GOOD = """\
@@ -172,6 +173,18 @@ def test_each_students_rig_home_shares_the_base_image(tmp_path: Path) -> None:
 
 # --- real: a hub, a student, their rig booted at spawn, culled idle ---------------------------------------------
 
+def spawn_page_events(client: Any, user: str) -> list[dict[str, Any]]:
+    """The events JupyterHub's spawn page reads (/hub/api/users/NAME/server/progress, an event stream) until the
+    spawn ends: what the student sees while their rig boots."""
+    events: list[dict[str, Any]] = []
+    with client.api("GET", f"/hub/api/users/{user}/server/progress", stream=True) as r:
+        r.raise_for_status()
+        for line in r.iter_lines(decode_unicode=True):
+            if line and line.startswith("data:"):
+                events.append(json.loads(line[len("data:"):]))
+    return events
+
+
 STUDENT, TEACH = "swlr-ann", "swlr-teach"
 
 
@@ -216,8 +229,16 @@ def test_a_students_rig_boots_at_spawn_and_stops_when_culled_idle(tmp_path: Path
             client.new_token(STUDENT)
             t0 = time.monotonic()
             assert client.form_post(f"/hub/api/users/{STUDENT}/server").status_code in (201, 202)
-            client.wait_ready(STUDENT, timeout=900)  # the pre-spawn hook boots the rig first
-            times["spawn_to_ready_s"] = time.monotonic() - t0
+            with concurrent.futures.ThreadPoolExecutor(1) as pool_:  # the spawn page's events, read during the boot
+                page = pool_.submit(spawn_page_events, client, STUDENT)
+                client.wait_ready(STUDENT, timeout=900)  # the pre-spawn hook boots the rig first
+                times["spawn_to_ready_s"] = time.monotonic() - t0
+                on_page = [str(e.get("message", "")) for e in page.result(timeout=120)]
+            phases = [m.split(" (")[0] for m in on_page if m.endswith(" s)")]  # the rig's phases, in order, live
+            assert phases[:2] == ["preparing your swarm's VM", "booting your swarm's VM"], on_page
+            assert phases.index("swarm-worker2 joined the swarm") < phases.index(
+                spawnprogress.READY.message), on_page
+            assert on_page[-1].startswith("Server ready at"), on_page
             assert classhub.qemu_alive(home) and rigs.is_up(settings, STUDENT)
 
             (pid,) = [pid for pid, cmd in classhub.processes_of(STUDENT) if "jupyterhub.singleuser" in cmd]

@@ -5,7 +5,8 @@ What it sets, and why:
 * loopback only: the proxy's public and API addresses, the hub, every student's server on 127.0.0.1;
 * PAMAuthenticator, with the roster as `allowed_users` (a system account outside the roster, root included, cannot
   log in), nobody an admin;
-* LocalProcessSpawner: each server runs as the student's own account, in their home, opening the course;
+* LocalProcessSpawner: each server runs as the student's own account, in their home, opening the course
+  (provider rig: its subclass whose spawn page shows the rig's boot phases, spawnprogress.py);
   the provider's environment (replay: SWARMLAB_MODE=replay; pool and rig: SWARMLAB_MODE=live and SWARMLAB_INVENTORY,
   the copy of the student's own swarm the provider made in their home) added per student by a pre-spawn hook, which
   first starts the student's swarm (rig: boots their VM) in a thread; a post-stop hook stops it;
@@ -27,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from swarmlab.classhub import providers
+from swarmlab.classhub import providers, spawnprogress
 from swarmlab.classhub.accounts import COURSE_DIR
 from swarmlab.classhub.classfile import ClassFile
 from swarmlab.course.progress import URL_ENV as PROGRESS_ENV
@@ -87,6 +88,8 @@ def configure(c: Any, settings_file: str | Path) -> None:
     c.PAMAuthenticator.open_sessions = False
 
     c.JupyterHub.spawner_class = "localprocess"
+    if isinstance(provider, providers.RigProvider):  # the spawn page shows the rig's boot (minutes under tcg)
+        c.JupyterHub.spawner_class = spawnprogress.spawner_class(provider.board, s["language"])
     c.Spawner.cmd = s["singleuser"]
     c.Spawner.ip = LOOPBACK
     c.Spawner.notebook_dir = "~"

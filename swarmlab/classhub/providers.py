@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from swarmlab.classhub import pool, rigs
+from swarmlab.classhub import pool, rigs, spawnprogress
 from swarmlab.errors import SwarmlabError
 
 
@@ -126,22 +126,28 @@ def doctor_health(student: str, inventory: Path) -> Health:
 class RigProvider:
     """One rig VM per student (rigs.py): at start (in the hub, as root) the student's rig boots in their own rig
     home, the base's image shared, with a key of its own, and is handed to their server as pool does (inventory,
-    key and known_hosts copied into their home); at stop the VM stops. Slow: the hub calls start in a thread."""
+    key and known_hosts copied into their home); at stop the VM stops. Slow: the hub calls start in a thread.
+    The boot's phases, as the rig's `up` prints them, go to `board` (the student's spawn page: spawnprogress)."""
 
     name = "rig"
 
     def __init__(self, settings: rigs.RigSettings) -> None:
         self.settings = settings
+        self.board = spawnprogress.Board()
 
     def start(self, student: str) -> None:
+        self.board.begin(student)
         try:
-            inventory = rigs.boot(self.settings, student)
+            inventory = rigs.boot(self.settings, student, lambda line: self.board.line(student, line))
             pool.install(pool.open_swarm(student, inventory))
-        except BaseException:  # no server will use it: never leave a VM running for a failed spawn
+        except BaseException as exc:  # no server will use it: never leave a VM running for a failed spawn
+            self.board.fail(student, str(exc) or type(exc).__name__)
             rigs.halt(self.settings, student)
             raise
+        self.board.done(student)
 
     def stop(self, student: str) -> None:
+        self.board.forget(student)
         rigs.halt(self.settings, student)
 
     def env(self, student: str) -> dict[str, str]:

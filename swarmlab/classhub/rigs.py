@@ -25,6 +25,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,28 +146,58 @@ def prepare(settings: RigSettings, student: str) -> Path:
     return home
 
 
+def _argv(settings: RigSettings, command: str) -> list[str]:
+    return [sys.executable, "-m", "swarmlab.classhub.rigs", command, settings.release, str(settings.memory)]
+
+
 def _child(settings: RigSettings, student: str, command: str) -> subprocess.CompletedProcess[str]:
-    home = settings.home(student)
-    env = {**os.environ, "SWARMLAB_RIG_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "swarmlab.classhub.rigs", command, settings.release,
-                           str(settings.memory)], env=env, capture_output=True, text=True, timeout=UP_TIMEOUT,
+    env = {**os.environ, "SWARMLAB_RIG_HOME": str(settings.home(student))}
+    return subprocess.run(_argv(settings, command), env=env, capture_output=True, text=True, timeout=UP_TIMEOUT,
                           stdin=subprocess.DEVNULL)
 
 
-def boot(settings: RigSettings, student: str) -> Path:
-    """Boot the student's rig (kept if it runs), with a key of its own; returns its inventory. Slow (minutes)."""
+def _up(settings: RigSettings, student: str, log: Path, report: Callable[[str], None]) -> tuple[int, str, bool]:
+    """The rig's `up` in a child, each line of its output (stdout and stderr) handed to `report` as it comes and
+    written to `log`; its exit status, last non-empty line, and whether UP_TIMEOUT killed it."""
+    env = {**os.environ, "SWARMLAB_RIG_HOME": str(settings.home(student))}
+    expired = threading.Event()
+    last = ""
+    with log.open("w", encoding="utf-8") as out, subprocess.Popen(
+            _argv(settings, "up"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdin=subprocess.DEVNULL) as child:
+
+        def expire() -> None:
+            expired.set()
+            child.kill()
+
+        timer = threading.Timer(UP_TIMEOUT, expire)
+        timer.start()
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                out.write(line)
+                out.flush()
+                if line.strip():
+                    last = line.strip()
+                    report(last)
+        finally:
+            timer.cancel()
+        code = child.wait()
+    return code, last, expired.is_set()
+
+
+def boot(settings: RigSettings, student: str, report: Callable[[str], None] | None = None) -> Path:
+    """Boot the student's rig (kept if it runs), with a key of its own; returns its inventory. Slow (minutes).
+    `report` gets each line the rig's `up` prints (its phases: spawnprogress.PHASES) as it prints it."""
     home = prepare(settings, student)
     log = home / "up.log"
-    try:
-        done = _child(settings, student, "up")
-    except subprocess.TimeoutExpired:
+    code, last, expired = _up(settings, student, log, report or (lambda line: None))
+    if expired:
         halt(settings, student)
         raise RigTableError(f"{student}'s rig did not come up within {UP_TIMEOUT:.0f} s (stopped; see "
-                            f"{paths.shown(log)})") from None
-    log.write_text(done.stdout + done.stderr, encoding="utf-8")
-    if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise RigTableError(f"{student}'s rig did not come up: {(lines or ['no output'])[-1][-300:]} (all of it in "
+                            f"{paths.shown(log)})")
+    if code != 0:
+        raise RigTableError(f"{student}'s rig did not come up: {(last or 'no output')[-300:]} (all of it in "
                             f"{paths.shown(log)})")
     return settings.inventory(student)
 
@@ -223,6 +255,8 @@ def _main(argv: list[str]) -> int:
         if command == "up":
             if vm.running() is None:
                 vm.up(progress=lambda m: print(m, flush=True), debian=release)
+            else:
+                print("the rig is already running: kept", flush=True)
             _own_key(release, lambda m: print(m, flush=True))
         elif command == "down":
             vm.down(progress=lambda m: print(m, flush=True))
