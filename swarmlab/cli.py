@@ -362,9 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="CLASS.toml: name, language (zh|en), provider (replay, or pool with a [pool] table: student = "
                     "their swarm's inventory file; rig is not yet), instructors and students (login names), optional "
                     "port (127.0.0.1:PORT, default 8000), course, [limits] active_servers, concurrent_spawns, "
-                    "start_timeout; [kube] image, guest_image for `class kube`. Example: name = \"lb-2026\", "
-                    "language = \"zh\", provider = \"replay\", instructors = [\"teacher\"], students = [\"alice\", "
-                    "\"bob\"]. "
+                    "start_timeout; [kube] image, guest_image, hub_image for `class kube`. Example: "
+                    "name = \"lb-2026\", language = \"zh\", provider = \"replay\", instructors = [\"teacher\"], "
+                    "students = [\"alice\", \"bob\"]. "
                     "See docs/class.md.")
     class_sub = klass.add_subparsers(dest="class_command", required=True)
     for name, text in (("start", "make the accounts and homes, start the hub and the proxy"),

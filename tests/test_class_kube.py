@@ -8,8 +8,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import json
+import os
 import re
+import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +22,15 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from swarmlab.classhub import classfile, kube, providers
+from swarmlab.classhub import classfile, hubconfig, kube, progress, providers
 from swarmlab.cli import main
+from swarmlab.ports import free_port
 
 KUBE = """\
 [kube]
 image = "registry.example/swarmlab-course:en"
 guest_image = "registry.example/swarmlab-guest:12"
+hub_image = "registry.example/swarmlab-hub:5.5.0"
 """
 GOOD = """\
 name = "lb-kube"
@@ -112,6 +119,96 @@ def test_the_network_policy_selects_the_pods_and_lets_nothing_out(generated: Pat
     assert {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]} == {8081, 8000, 53}
 
 
+def test_the_progress_service_runs_in_the_hub_pod_and_the_pods_send_to_it(generated: Path,
+                                                                          pods: dict[str, dict[str, Any]]) -> None:
+    values = docs(generated / "values.yaml")[0]
+    hub = values["hub"]
+    assert hub["image"] == {"name": "registry.example/swarmlab-hub", "tag": "5.5.0"}  # swarmlab in the hub's image
+    service = hub["services"]["swarmlab-progress"]
+    assert service["url"] == "http://hub:10101" and service["oauth_no_confirm"] is True
+    assert service["command"] == ["python3", "-m", "swarmlab.classhub.progress",
+                                  "/usr/local/etc/swarmlab/progress.json"]
+    settings = hub["extraFiles"]["swarmlab-progress"]
+    assert settings["mountPath"] == service["command"][3]
+    data = settings["data"]
+    assert (data["students"], data["instructors"], data["provider"]) == (["ann", "bob"], ["teach"], "replay")
+    assert data["listen"] == "0.0.0.0"
+    assert progress.db_url(data) == "sqlite:////srv/jupyterhub/progress.sqlite"  # on the hub's persistent volume
+    # the roles as the local class's: the instructors' scopes (the dashboard's included), none for the service
+    assert hub["loadRoles"]["instructor"]["scopes"] == hubconfig.INSTRUCTOR_SCOPES
+    assert "access:services!service=swarmlab-progress" in hubconfig.INSTRUCTOR_SCOPES
+    assert not [r for r in hub["loadRoles"].values() if r.get("services")]
+    assert hub["service"]["extraPorts"] == [{"name": "progress", "port": 10101, "targetPort": 10101}]
+    assert hub["networkPolicy"]["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {
+        "app": "jupyterhub", "component": "proxy"}}}]
+    assert values["proxy"]["chp"]["networkPolicy"]["egress"][0]["to"] == [{"podSelector": {"matchLabels": {
+        "app": "jupyterhub", "component": "hub"}}}]
+    (policy,) = docs(generated / "networkpolicy.yaml")
+    to_proxy = [r for r in policy["spec"]["egress"] if r["to"][0].get("podSelector", {}).get("matchLabels", {})
+                .get("component") == "proxy"]
+    assert [p["port"] for r in to_proxy for p in r["ports"]] == [8000]  # proxy-public:80 is the proxy pod's 8000
+    for pod in pods.values():
+        env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+        # what the course's sender needs (course/progress.py enabled()): the URL and the hub's token for the server
+        assert env["SWARMLAB_PROGRESS_URL"] == "http://proxy-public/services/swarmlab-progress/api/events"
+        assert "JUPYTERHUB_API_TOKEN" in env  # KubeSpawner's (empty in this offline rendering, set at spawn)
+
+
+def test_a_progress_db_from_the_class_file_goes_to_the_service(tmp_path: Path) -> None:
+    cf = classfile.load(write(tmp_path, GOOD.replace("[kube]", 'progress_db = "postgresql://progress@db/lb"\n[kube]')))
+    data = kube.values(cf)["hub"]["extraFiles"]["swarmlab-progress"]["data"]
+    assert progress.db_url(data) == "postgresql://progress@db/lb"
+
+
+def test_the_service_starts_from_the_settings_the_values_mount(generated: Path, tmp_path: Path) -> None:
+    """progress.py itself, with the settings the values mount (its folder here, and loopback where the pod listens on
+    every address): the service's URL names the hub's Service, which is not an address of this host, so it listens
+    on `listen`; a POST without a token is its own 403, and the database is made in the folder."""
+    data = docs(generated / "values.yaml")[0]["hub"]["extraFiles"]["swarmlab-progress"]["data"]
+    settings = tmp_path / "progress.json"
+    settings.write_text(json.dumps({**data, "folder": str(tmp_path), "listen": "127.0.0.1"}))
+    port = free_port()
+    env = {**os.environ, "JUPYTERHUB_SERVICE_URL": f"http://hub:{port}",
+           "JUPYTERHUB_SERVICE_PREFIX": "/services/swarmlab-progress/", "JUPYTERHUB_API_URL": "http://127.0.0.1:9/hub/api",
+           "JUPYTERHUB_API_TOKEN": "unused", "JUPYTERHUB_CLIENT_ID": "service-swarmlab-progress"}
+    proc = subprocess.Popen([sys.executable, "-m", "swarmlab.classhub.progress", str(settings)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        said = proc.stdout.readline()
+        assert said.startswith(f"swarmlab-progress: listening on http://hub:{port}/"), said + proc.stdout.read()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/services/swarmlab-progress/api/events",
+                                         data=b"{}", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=10)
+        assert info.value.code == 403 and b"send the hub's token" in info.value.read()
+        assert (tmp_path / "progress.sqlite").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("mutate", "said"), [
+    (lambda v: v["hub"].pop("services"), "hub.services has no swarmlab-progress"),
+    (lambda v: v["hub"]["services"]["swarmlab-progress"]["command"].pop(), "run python3 -m swarmlab.classhub.progress"),
+    (lambda v: v["hub"].pop("extraFiles"), "(the service's settings) is not in hub.extraFiles"),
+    (lambda v: v["hub"]["services"]["swarmlab-progress"].update(url="http://localhost:10101"), "give http://hub:PORT"),
+    (lambda v: v["hub"]["service"]["extraPorts"][0].update(port=10102), "hub.service.extraPorts does not open"),
+    (lambda v: v["hub"]["networkPolicy"]["ingress"][0]["ports"][0].update(port=8081),
+     "hub.networkPolicy.ingress does not open port 10101"),
+    (lambda v: v.pop("proxy"), "proxy.chp.networkPolicy.egress does not open port 10101"),
+    (lambda v: v["singleuser"]["profileList"][0]["kubespawner_override"]["environment"].pop("SWARMLAB_PROGRESS_URL"),
+     "profile 'swarmlab' gives its pods SWARMLAB_PROGRESS_URL = None"),
+])
+def test_values_without_a_reachable_progress_service_are_refused(generated: Path, mutate: Any, said: str) -> None:
+    values = docs(generated / "values.yaml")[0]
+    kube.check_progress_service(copy.deepcopy(values))  # as written: the service runs and is reached
+    mutate(values)
+    with pytest.raises(kube.KubeError) as info:
+        kube.check_progress_service(values)
+    assert said in str(info.value) and "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize(("mutate", "said"), [
     (lambda p: p["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}), "egress[3] reaches"),
     (lambda p: p["spec"]["egress"][2].pop("to"), "egress[2] has no `to`"),
@@ -170,10 +267,14 @@ def test_each_students_env_comes_from_the_provider(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.parametrize(("change", "said"), [
-    (lambda t: t.replace(KUBE, ""), "has no [kube] table: add one with image and guest_image"),
+    (lambda t: t.replace(KUBE, ""), "has no [kube] table: add one with image, guest_image and hub_image"),
     (lambda t: t.replace("image =", "imge =", 1), "unknown key kube.imge: did you mean 'image'?"),
     (lambda t: t.replace('guest_image = "registry.example/swarmlab-guest:12"\n', ""),
      "missing kube.guest_image: add the rig's guest image"),
+    (lambda t: t.replace('hub_image = "registry.example/swarmlab-hub:5.5.0"\n', ""),
+     "missing kube.hub_image: add the hub's image (the chart's quay.io/jupyterhub/k8s-hub with swarmlab"),
+    (lambda t: t.replace("swarmlab-hub:5.5.0", "swarmlab-hub@sha256:" + "0" * 64),
+     "kube.hub_image = 'registry.example/swarmlab-hub@sha256:0000"),
     (lambda t: t.replace('"registry.example/swarmlab-course:en"', '"Not An Image"'),
      "kube.image = 'Not An Image' is not an image reference"),
     (lambda t: t + 'runtime_class = "Kata_QEMU"\n', "kube.runtime_class = 'Kata_QEMU': give the name of a Kata"),

@@ -20,6 +20,7 @@
     [kube]                        # optional: the same class on Kubernetes (`swarmlab class kube`; kubefile.py)
     image = "registry.example/swarmlab-course:zh"
     guest_image = "registry.example/swarmlab-guest:12"
+    hub_image = "registry.example/swarmlab-hub:5.5.0"
 
 Everything is checked before anything starts; each mistake is one line naming the key and the fix.
 """

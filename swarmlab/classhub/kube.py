@@ -6,6 +6,12 @@ Each student's pod is a Kata VM (`runtimeClassName`): Swarm's IPVS needs a kerne
 (the three swarm nodes), with requests and limits from what was measured here (below). A NetworkPolicy lets the pod
 reach the hub, the proxy and the cluster's DNS, nothing else: no route out, as the rig.
 
+The progress service (progress.py, as `swarmlab class start` runs it) is a JupyterHub managed service in the hub pod
+(the class's hub image has swarmlab installed): its settings mounted from the values (hub.extraFiles), its database
+on the hub's volume (/srv/jupyterhub) or the class's progress_db; the hub's Service, the hub's and the proxy's
+NetworkPolicies opened for its port; each student's pod sends to it through the proxy (SWARMLAB_PROGRESS_URL), as at
+home.
+
 The pod is KubeSpawner's own: a KubeSpawner is given the values file's profileList (read back from the YAML written)
 and renders each student's pod with `get_pod_manifest`, as the hub will at spawn. Every manifest written (and every
 student's pod) is validated against the Kubernetes OpenAPI schemas (`kubernetes-validate`, strict: an unknown field
@@ -21,14 +27,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlparse
 
 import yaml
 
 from swarmlab import paths
-from swarmlab.classhub import providers
+from swarmlab.classhub import hubconfig, providers
 from swarmlab.classhub.accounts import COURSE_DIR
 from swarmlab.classhub.classfile import ClassFile
 from swarmlab.classhub.hubconfig import INSTRUCTOR_SCOPES, PROGRESS
+from swarmlab.course.progress import URL_ENV as PROGRESS_ENV
 from swarmlab.errors import SwarmlabError
 from swarmlab.rig.vm import CPUS as RIG_CPUS
 from swarmlab.rig.vm import MEMORY_MB as RIG_MEMORY_MB
@@ -37,6 +45,21 @@ EXTRA = "pip install 'swarmlab[kube]' (jupyterhub-kubespawner, kubernetes-valida
 CLASS_LABEL = "swarmlab.io/class"
 COURSE_IN_IMAGE = "/srv/swarmlab/course"  # where the class's image holds the built course (labs/<language>)
 NOTEBOOK_PORT = 8888  # KubeSpawner's default port for the single-user server
+# the chart's names (fullnameOverride "" and hub.baseUrl "/", its defaults): the hub's Service `hub` (the hub on 8081),
+# the proxy's `proxy-public` (port 80, the proxy pod's 8000)
+HUB_HOST = "hub"
+PROXY_HOST = "proxy-public"
+PROXY_PORT = 8000  # the proxy pod's http port, behind proxy-public:80
+HUB_LABELS = {"app": "jupyterhub", "component": "hub"}
+PROXY_LABELS = {"app": "jupyterhub", "component": "proxy"}
+# the progress service in the hub pod: its port (the hub's Service gets it as an extra port), its settings file
+# (mounted from the values), the hub's persistent volume (the chart's sqlite-pvc, where its SQLite file goes)
+PROGRESS_PORT = 10101
+PROGRESS_SETTINGS = "/usr/local/etc/swarmlab/progress.json"
+HUB_STATE = "/srv/jupyterhub"
+# what progress.py reads of the settings (hubconfig.settings has the local hub's ports and paths besides)
+SERVICE_SETTINGS = ("name", "language", "provider", "instructors", "students", "folder", "progress_db", "pool", "rig")
+PROGRESS_EVENTS = f"http://{PROXY_HOST}/services/{PROGRESS}/api/events"  # what the students' kernels POST to
 
 # Resources, and where each number comes from (docs/class.md, "300 students on Kubernetes"):
 # the course container: JupyterLab's server measured at 87 MiB RSS after serving /lab, a kernel at 189 MiB peak after
@@ -64,8 +87,8 @@ def _kube(cf: ClassFile) -> Any:
         raise KubeError(f"{paths.shown(cf.path)}: `class kube` does not take provider \"{cf.provider}\" (its swarms "
                         "are on this host, handed to homes here by `class start`): use provider = \"replay\"")
     if cf.kube is None:
-        raise KubeError(f"{paths.shown(cf.path)} has no [kube] table: add one with image and guest_image "
-                        "(docs/class.md, \"300 students on Kubernetes\")")
+        raise KubeError(f"{paths.shown(cf.path)} has no [kube] table: add one with image, guest_image and "
+                        "hub_image (docs/class.md, \"300 students on Kubernetes\")")
     return cf.kube
 
 
@@ -73,7 +96,7 @@ def profile(cf: ClassFile) -> dict[str, Any]:
     """The profile (Zero to JupyterHub's singleuser.profileList entry): KubeSpawner trait overrides."""
     kube = _kube(cf)
     # the provider's environment, per student: KubeSpawner expands {username} in each value at spawn
-    env = providers.get(cf.provider).env("{username}")
+    env = {**providers.get(cf.provider).env("{username}"), PROGRESS_ENV: PROGRESS_EVENTS}  # as hubconfig's pre_spawn
     copy_course = (f'[ -e "$HOME/{COURSE_DIR}" ] || cp -r {COURSE_IN_IMAGE} "$HOME/{COURSE_DIR}"')  # once, as at home
     return {
         "display_name": f"{cf.name} ({cf.language}): the course and a swarm of your own",
@@ -111,26 +134,67 @@ def _name_and_tag(image: str) -> tuple[str, str] | None:
     return (name, tag) if name and "/" not in tag else (image, "latest")
 
 
+def progress_settings(cf: ClassFile) -> dict[str, Any]:
+    """The progress service's settings file (progress.py reads it), as `class start` writes it (hubconfig.settings),
+    the hub pod's volume as the class folder (SQLite there unless the class gives progress_db); it listens on every
+    address of the hub pod (the proxy reaches it through the hub's Service)."""
+    made = hubconfig.settings(cf, Path(HUB_STATE), hub_port=8081, api_port=8001, chp="", singleuser=[],
+                              progress_port=PROGRESS_PORT, python="python3")
+    return {**{k: made[k] for k in SERVICE_SETTINGS}, "listen": "0.0.0.0"}
+
+
+def progress_service(cf: ClassFile) -> dict[str, Any]:
+    """The values that run the progress service in the hub pod, as `class start` runs it locally: a managed service
+    (the hub starts and restarts it, gives it its token and URL), reached through the proxy at /services/NAME/."""
+    image = _name_and_tag(_kube(cf).hub_image)
+    assert image is not None  # kubefile refuses a digest for hub_image
+
+    def port() -> list[dict[str, Any]]:  # a new list each time: one shared object would be a YAML anchor
+        return [{"port": PROGRESS_PORT, "protocol": "TCP"}]
+
+    return {
+        "hub": {
+            # the chart's k8s-hub with swarmlab installed: the service's command runs in the hub's container
+            "image": {"name": image[0], "tag": image[1]},
+            "services": {PROGRESS: {
+                "url": f"http://{HUB_HOST}:{PROGRESS_PORT}",
+                "command": ["python3", "-m", "swarmlab.classhub.progress", PROGRESS_SETTINGS],
+                "cwd": HUB_STATE, "oauth_no_confirm": True}},
+            "extraFiles": {PROGRESS: {"mountPath": PROGRESS_SETTINGS, "data": progress_settings(cf)}},
+            "service": {"extraPorts": [{"name": "progress", "port": PROGRESS_PORT, "targetPort": PROGRESS_PORT}]},
+            # the hub's own policy lets in 8081 only: the proxy routes /services/NAME/ to this port
+            "networkPolicy": {"ingress": [{"from": [{"podSelector": {"matchLabels": dict(PROXY_LABELS)}}],
+                                           "ports": port()}]},
+        },
+        "proxy": {"chp": {"networkPolicy": {"egress": [{"to": [{"podSelector": {"matchLabels": dict(HUB_LABELS)}}],
+                                                        "ports": port()}]}}},
+    }
+
+
 def values(cf: ClassFile) -> dict[str, Any]:
-    """Zero to JupyterHub's values: the roster, the instructors' role, the profile; the chart's own singleuser
-    NetworkPolicy off (it allows egress to the internet by default: ours replaces it); the guest's image pre-pulled
-    on every node (the chart pulls the profile's image, not its extra containers'); 1 GiB homes (the course is
-    ~190 KB; the chart's default is 10 GiB each)."""
-    scopes = [s for s in INSTRUCTOR_SCOPES if PROGRESS not in s]  # no progress service on Kubernetes yet
+    """Zero to JupyterHub's values: the roster, the instructors' role, the profile, the progress service in the hub
+    pod; the chart's own singleuser NetworkPolicy off (it allows egress to the internet by default: ours replaces
+    it); the guest's image pre-pulled on every node (the chart pulls the profile's image, not its extra
+    containers'); 1 GiB homes (the course is ~190 KB; the chart's default is 10 GiB each)."""
     guest = _name_and_tag(_kube(cf).guest_image)
     pre_pull = {"prePuller": {"extraImages": {"swarmlab-guest": {"name": guest[0], "tag": guest[1]}}}} if guest else {}
+    progress = progress_service(cf)
     return {
         "hub": {
             # the chart's default is DummyAuthenticator (any password) with admin_access: here nobody logs in until
             # the department's own values file (helm --values sso.yaml, after this one) names its authenticator
             "config": {"JupyterHub": {"authenticator_class": "null", "admin_access": False},
                        "Authenticator": {"allowed_users": sorted(cf.users), "admin_users": []}},
+            # as the local class: the instructors see the students and the progress dashboard; the service itself
+            # holds no role (it asks the hub whose token a request carries, which needs none)
             "loadRoles": {"instructor": {"description": "sees every student of the class: who, their servers, "
-                                                        "activity", "scopes": scopes,
+                                                        "activity", "scopes": list(INSTRUCTOR_SCOPES),
                                          "users": sorted(cf.instructors)}},
             "concurrentSpawnLimit": cf.limits["concurrent_spawns"],
             "activeServerLimit": cf.limits["active_servers"] or None,
+            **progress["hub"],
         },
+        "proxy": progress["proxy"],
         "singleuser": {
             "startTimeout": cf.limits["start_timeout"],
             "storage": {"capacity": "1Gi"},
@@ -179,6 +243,43 @@ def check_no_way_out(policy: dict[str, Any]) -> None:
         for peer in peers:
             if "ipBlock" in peer or not ({"podSelector", "namespaceSelector"} & set(peer)):
                 raise KubeError(f"NetworkPolicy/{name}: egress[{i}] reaches {peer}: only pods of the cluster")
+
+
+def check_progress_service(vals: dict[str, Any]) -> None:
+    """The values run the progress service and the students reach it: the hub starts progress.py with the settings
+    file the values mount, on the port the service's URL names, which the hub's Service and both policies (the hub's
+    ingress from the proxy, the proxy's egress to the hub) open; every profile gives its pods the URL through the
+    proxy. Anything missing or not matching: one line naming it."""
+    hub = vals.get("hub", {})
+    service = hub.get("services", {}).get(PROGRESS)
+    if not service:
+        raise KubeError(f"values: hub.services has no {PROGRESS}: the students' progress would go nowhere")
+    command = service.get("command", [])
+    if command[:3] != ["python3", "-m", "swarmlab.classhub.progress"] or len(command) != 4:
+        raise KubeError(f"values: hub.services.{PROGRESS}.command = {command}: run python3 -m "
+                        "swarmlab.classhub.progress SETTINGS")
+    mounted = [f["mountPath"] for f in hub.get("extraFiles", {}).values() if "data" in f]
+    if command[3] not in mounted:
+        raise KubeError(f"values: {command[3]} (the service's settings) is not in hub.extraFiles")
+    url = urlparse(service.get("url", ""))
+    if url.hostname != HUB_HOST or not url.port:
+        raise KubeError(f"values: hub.services.{PROGRESS}.url = {service.get('url')!r}: give http://{HUB_HOST}:PORT")
+    opened = {
+        "hub.service.extraPorts": {p.get("targetPort") for p in hub.get("service", {}).get("extraPorts", [])
+                                   if p.get("port") == url.port},
+        "hub.networkPolicy.ingress": {p["port"] for r in hub.get("networkPolicy", {}).get("ingress", [])
+                                      for p in r.get("ports", [])},
+        "proxy.chp.networkPolicy.egress": {p["port"] for r in vals.get("proxy", {}).get("chp", {})
+                                           .get("networkPolicy", {}).get("egress", []) for p in r.get("ports", [])},
+    }
+    for where, ports in opened.items():
+        if url.port not in ports:
+            raise KubeError(f"values: {where} does not open port {url.port} (the {PROGRESS} service's)")
+    for prof in vals.get("singleuser", {}).get("profileList", []):
+        env = prof.get("kubespawner_override", {}).get("environment", {})
+        if env.get(PROGRESS_ENV) != PROGRESS_EVENTS:
+            raise KubeError(f"values: profile {prof.get('slug')!r} gives its pods {PROGRESS_ENV} = "
+                            f"{env.get(PROGRESS_ENV)!r}, not {PROGRESS_EVENTS}")
 
 
 def runtime_class(cf: ClassFile) -> dict[str, Any]:
@@ -284,10 +385,13 @@ def generate(cf: ClassFile, out: Path) -> dict[str, Any]:
     made = paths.made(out)
     _write(made / "values.yaml", header + "# helm upgrade --install CLASS jupyterhub/jupyterhub --values values.yaml "
            "--values sso.yaml\n# (sso.yaml: your authenticator, hub.config.JupyterHub.authenticator_class and its "
-           "settings;\n# without it the \"null\" authenticator below lets nobody log in)\n", [vals])
+           "settings;\n# without it the \"null\" authenticator below lets nobody log in)\n# hub.image: the chart's "
+           "quay.io/jupyterhub/k8s-hub (its version) with swarmlab installed: the progress service\n# "
+           "(hub.services) runs in the hub's container\n", [vals])
     # the pods come from the values file as written: KubeSpawner reads the profileList the chart will give it
     written = yaml.safe_load((made / "values.yaml").read_text(encoding="utf-8"))
     rendered = pods(written["singleuser"]["profileList"], list(cf.students))
+    check_progress_service(written)
     manifests = [network_policy(cf), runtime_class(cf)]
     check_no_way_out(manifests[0])
     used = ""

@@ -6,6 +6,8 @@ Kubernetes packages.
     image = "registry.example/swarmlab-course:zh"      # the students' image: jupyterhub-singleuser, swarmlab, the
                                                        # built course in /srv/swarmlab/course
     guest_image = "registry.example/swarmlab-guest:12" # the rig's guest (3 dockerd nodes), the pod's 2nd container
+    hub_image = "registry.example/swarmlab-hub:5.5.0"  # the hub's: the chart's k8s-hub with swarmlab installed (the
+                                                       # progress service runs in the hub pod); a tag, not a digest
     runtime_class = "kata-qemu"                        # optional: the RuntimeClass (kata-deploy's name by default)
     kubernetes = "1.30"                                # optional: the Kubernetes version validated against
 """
@@ -17,11 +19,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-KEYS = ("image", "guest_image", "runtime_class", "kubernetes")
+KEYS = ("image", "guest_image", "hub_image", "runtime_class", "kubernetes")
 REQUIRED = {"image": "the students' image (jupyterhub-singleuser, swarmlab and the built course), e.g. image = "
                      "\"registry.example/swarmlab-course:zh\"",
             "guest_image": "the rig's guest image (the three swarm nodes), e.g. guest_image = "
-                           "\"registry.example/swarmlab-guest:12\""}
+                           "\"registry.example/swarmlab-guest:12\"",
+            "hub_image": "the hub's image (the chart's quay.io/jupyterhub/k8s-hub with swarmlab installed: the "
+                         "progress service runs in the hub pod), e.g. hub_image = "
+                         "\"registry.example/swarmlab-hub:5.5.0\""}
 DEFAULT_RUNTIME_CLASS = "kata-qemu"  # the RuntimeClass kata-deploy installs for Kata with QEMU
 DEFAULT_KUBERNETES = "1.30"
 # an image reference: [registry[:port]/]path[:tag][@digest], lowercase path (the reference grammar, loosely)
@@ -39,13 +44,14 @@ class KubeTableError(ValueError):
 class KubeSettings:
     image: str
     guest_image: str
+    hub_image: str
     runtime_class: str = DEFAULT_RUNTIME_CLASS
     kubernetes: str = DEFAULT_KUBERNETES
 
 
 def parse(table: Any) -> KubeSettings:
     if not isinstance(table, dict):
-        raise KubeTableError("kube must be a table: [kube] with image and guest_image")
+        raise KubeTableError("kube must be a table: [kube] with image, guest_image and hub_image")
     for key in table:
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
@@ -57,6 +63,9 @@ def parse(table: Any) -> KubeSettings:
         value = table[key]
         if not isinstance(value, str) or not IMAGE.match(value):
             raise KubeTableError(f"kube.{key} = {value!r} is not an image reference: give one like {example}")
+    if "@" in table["hub_image"]:
+        raise KubeTableError(f"kube.hub_image = {table['hub_image']!r}: give a tag, not a digest (the chart's "
+                             "hub.image is a name and a tag), e.g. hub_image = \"registry.example/swarmlab-hub:5.5.0\"")
     runtime_class = table.get("runtime_class", DEFAULT_RUNTIME_CLASS)
     if not isinstance(runtime_class, str) or not DNS_LABEL.match(runtime_class):
         raise KubeTableError(f"kube.runtime_class = {runtime_class!r}: give the name of a Kata RuntimeClass "
@@ -65,5 +74,6 @@ def parse(table: Any) -> KubeSettings:
     if not isinstance(kubernetes, str) or not VERSION.match(kubernetes):
         raise KubeTableError(f"kube.kubernetes = {kubernetes!r}: give the cluster's version as text, e.g. "
                              f"kubernetes = \"{DEFAULT_KUBERNETES}\"")
-    return KubeSettings(image=table["image"], guest_image=table["guest_image"], runtime_class=runtime_class,
+    return KubeSettings(image=table["image"], guest_image=table["guest_image"],
+                        hub_image=table["hub_image"], runtime_class=runtime_class,
                         kubernetes=kubernetes)

@@ -186,7 +186,9 @@ def main(argv: list[str]) -> int:
     except progressdb.StoreError as exc:
         print(f"{NAME}: {exc}", file=sys.stderr, flush=True)
         return 1
-    application.listen(url.port or 80, address=url.hostname or "127.0.0.1", max_body_size=MAX_BODY)
+    # on Kubernetes the service's URL names the hub's Service: it listens on every address of the hub pod (kube.py)
+    address = settings.get("listen") or url.hostname or "127.0.0.1"
+    application.listen(url.port or 80, address=address, max_body_size=MAX_BODY)
     print(f"{NAME}: listening on {url.geturl()}{prefix}, database {db_url(settings).split('://')[0]}", flush=True)
     ioloop.IOLoop.current().start()
     return 0
