@@ -148,7 +148,8 @@ def fake_boot_failing_after_the_vm_boots(clock: FakeClock) -> Callable[..., Path
 @pytest.mark.parametrize("lang, failed", [
     ("en", "your swarm did not start: ann's rig did not come up: the rig VM did not answer SSH (all of it in "
            "/var/lib/swarmlab-class/rigs/ann/up.log)"),
-    ("zh", "你的集群没有启动，实验主机报告（原文）：ann's rig did not come up: the rig VM did not answer SSH (all of it in "
+    ("zh", "你的集群没有启动，实验主机报告（原文）：ann's rig did not come up: the rig VM did not answer SSH "
+           "(all of it in "
            "/var/lib/swarmlab-class/rigs/ann/up.log)")])
 def test_a_failed_boot_ends_the_page_with_what_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       lang: str, failed: str) -> None:
