@@ -12,6 +12,7 @@ import io
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -282,6 +283,11 @@ def test_the_hub_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert spawner.environment == {"SWARMLAB_MODE": "replay", "SWARMLAB_PROGRESS_URL":
                                    "http://127.0.0.1:8000/services/swarmlab-progress/api/events"}
     assert str(tmp_path) in c.JupyterHub.db_url and c.JupyterHub.pid_file == str(tmp_path / "hub.pid")
+    from jupyter_server.serverapp import ServerApp
+
+    app = ServerApp()  # each student's server, as jupyterhub.singleuser starts it with the spawner's args
+    app.parse_command_line(c.Spawner.args)
+    assert app.jpserver_extensions == {"swarmlab.course.serverext": True}  # its queued progress sent at start
 
 
 # --- provider pool: each student's own swarm (an inventory the instructor has) ------------------------------------
@@ -815,6 +821,27 @@ def test_students_kernels_send_progress_and_the_instructor_sees_it(live: Any) ->
     assert out.split()[1] == "0"
     stored = teach.api("GET", f"{PROGRESS}/api/students/{ann}").json()["events"]
     assert set(ids) <= {e["event_id"] for e in stored} and len(stored) == 6 + len(ids)  # each once: 0 lost
+
+    # a kernel that cannot reach the service queues its events, then ann's server stops (as the culler stops it) and
+    # starts again: its server extension (course/serverext.py) sends the queue, with no kernel and no new event
+    cell = ('import os\nos.environ["SWARMLAB_PROGRESS_URL"] = "http://127.0.0.1:9/unreachable"\n'
+            'from swarmlab import course\nfrom swarmlab.course import progress\n'
+            'course.start("02", "replay", lang="zh", show=False)\ncourse.exercise("02.tasks-count", answer="x")\n'
+            'progress.flush()\nprint(len(progress.pending()))')
+    assert int(run_in_kernel(hub.url, ann, hub.clients[ann].token, cell).strip()) == 2
+    late = [json.loads(line)["id"] for line in queue.read_text().splitlines()]
+    assert len(late) == 2 and hub.clients[ann].api("DELETE", f"/hub/api/users/{ann}/server").status_code in (202, 204)
+    deadline = time.monotonic() + 60
+    while hub.clients[ann].api("GET", f"/hub/api/users/{ann}").json().get("servers"):
+        assert time.monotonic() < deadline, "ann's server did not stop"
+        time.sleep(0.5)
+    _ready(hub, ann)
+    deadline = time.monotonic() + 60
+    while not set(late) <= {e["event_id"] for e in stored}:
+        assert time.monotonic() < deadline, "the restarted server did not send the queued events"
+        time.sleep(0.5)
+        stored = teach.api("GET", f"{PROGRESS}/api/students/{ann}").json()["events"]
+    assert len(stored) == 6 + len(ids) + len(late) and queue.read_text() == ""  # each once, the queue emptied
 
     # the dashboard through the browser's path (the hub's login, then OAuth to the service), and the CSV
     page = teach.session.get(f"{hub.url}{PROGRESS}/", timeout=60)

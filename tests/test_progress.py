@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import http.server
 import json
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import pytest
@@ -115,6 +118,81 @@ def test_events_wait_in_the_home_while_the_service_is_down(
     monkeypatch.setenv(progress.URL_ENV, url)  # the service is back
     assert progress.flush() == 5
     assert [e["id"] for e in got] == [e["id"] for e in queued] and progress.pending() == []
+
+
+def _until(done: Any, what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def test_a_restarted_server_sends_the_queue_without_a_kernel(
+        home: Path, monkeypatch: pytest.MonkeyPatch, service: tuple[str, list[dict[str, Any]]]) -> None:
+    """The server extension, loaded as jupyter_server loads it (its extension points, then its loader), sends what
+    a kernel queued while the service was down, once; outside a class it starts nothing."""
+    from jupyter_server.extension.manager import ExtensionPackage
+
+    from swarmlab.course import serverext
+
+    url, got = service
+    app = SimpleNamespace(log=logging.getLogger("test-serverapp"))
+    package = ExtensionPackage(name="swarmlab.course.serverext", enabled=True)  # as jpserver_extensions names it
+    assert package.validate()
+
+    def load() -> None:
+        package.link_point("swarmlab.course.serverext", app)
+        package.load_point("swarmlab.course.serverext", app)
+
+    load()  # outside a class: no thread
+    assert not [t for t in threading.enumerate() if t.name == "swarmlab-progress-flush"]
+    monkeypatch.setenv(progress.URL_ENV, f"http://127.0.0.1:{free_port()}/down")  # the kernel's lesson, service down
+    monkeypatch.setenv(progress.TOKEN_ENV, "the-servers-token")
+    monkeypatch.setattr(progress, "record", _synchronous(progress.record))
+    _lesson_01()
+    queued = progress.pending()
+    assert len(queued) == 5 and got == []
+    monkeypatch.setattr(serverext, "PERIOD", 3600.0)  # the start's send only
+    monkeypatch.setattr(serverext, "STOP", threading.Event())
+    monkeypatch.setenv(progress.URL_ENV, url)  # the server restarts, the service is back: no kernel, no new event
+    load()
+    try:
+        _until(lambda: len(got) >= 5 and not progress.pending(), "the queue was not sent at the server's start")
+    finally:
+        serverext.STOP.set()
+    assert [e["id"] for e in got] == [e["id"] for e in queued]
+
+
+def test_the_server_keeps_the_queue_while_the_service_is_down_and_sends_it_once(
+        home: Path, monkeypatch: pytest.MonkeyPatch, service: tuple[str, list[dict[str, Any]]]) -> None:
+    """Down at the server's start: nothing lost (the queue kept at each try); up later: sent by the periodic send,
+    each event once however many rounds follow."""
+    from swarmlab.course import serverext
+
+    url, got = service
+    monkeypatch.setenv(progress.URL_ENV, f"http://127.0.0.1:{free_port()}/down")
+    monkeypatch.setenv(progress.TOKEN_ENV, "t")
+    monkeypatch.setattr(progress, "record", _synchronous(progress.record))
+    _lesson_01()
+    queued = progress.pending()
+    assert len(queued) == 5
+    rounds: list[int] = []
+    flush = progress.flush
+    monkeypatch.setattr(progress, "flush", lambda: rounds.append(flush()) or rounds[-1])
+    stop = threading.Event()
+    thread = serverext.start(logging.getLogger("test-serverapp"), period=0.01, stop=stop)
+    try:
+        _until(lambda: len(rounds) >= 3, "the server extension does not retry")
+        assert got == [] and progress.pending() == queued  # service down: all still queued
+        monkeypatch.setenv(progress.URL_ENV, url)
+        _until(lambda: len(got) >= 5, "the queue was not sent once the service was back")
+        after = len(rounds)
+        _until(lambda: len(rounds) >= after + 3, "the server extension stopped sending")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert [e["id"] for e in got] == [e["id"] for e in queued] and progress.pending() == []  # each once
 
 
 def _ev(kind: str, lesson: str = "01", **data: Any) -> dict[str, Any]:

@@ -13,7 +13,8 @@ What it sets, and why:
 * an `instructor` role: list users, read their servers and activity, the admin page (read-only without more
   scopes); students keep JupyterHub's default `user` role (their own server only);
 * the `swarmlab-progress` service (progress.py), started and restarted by the hub: each student's server gets its
-  address (SWARMLAB_PROGRESS_URL), instructors its access scope (the dashboard);
+  address (SWARMLAB_PROGRESS_URL) and a server extension sending its queued events at its start (course/serverext.py),
+  instructors its access scope (the dashboard);
 * with `[limits] idle_minutes`, `jupyterhub-idle-culler` as a service the hub starts: it stops a server idle that
   long (its post-stop hook then stops the student's swarm: the rig provider's VM), with only the scopes it needs;
 * a `swarmlab-class` service whose token (in the class folder, 0600) `swarmlab class status` uses;
@@ -35,6 +36,7 @@ from swarmlab.course.progress import URL_ENV as PROGRESS_ENV
 
 LOOPBACK = "127.0.0.1"
 PROGRESS = "swarmlab-progress"  # the progress service (progress.py): events in, the instructors' dashboard out
+FLUSH_ARG = "--ServerApp.jpserver_extensions=swarmlab.course.serverext=True"  # course/serverext.py
 INSTRUCTOR_SCOPES = ["list:users", "read:users", "read:users:activity", "read:servers", "admin-ui",
                      f"access:services!service={PROGRESS}"]
 SERVICE = "swarmlab-class"
@@ -91,6 +93,7 @@ def configure(c: Any, settings_file: str | Path) -> None:
     if isinstance(provider, providers.RigProvider):  # the spawn page shows the rig's boot (minutes under tcg)
         c.JupyterHub.spawner_class = spawnprogress.spawner_class(provider.board, s["language"])
     c.Spawner.cmd = s["singleuser"]
+    c.Spawner.args = [FLUSH_ARG]  # sends the student's queued progress at the server's start, kernel or not
     c.Spawner.ip = LOOPBACK
     c.Spawner.notebook_dir = "~"
     c.Spawner.default_url = f"/lab/tree/{COURSE_DIR}"

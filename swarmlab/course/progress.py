@@ -6,7 +6,8 @@ Without them (a laptop, Binder, the static site) `record` does nothing: no netwo
 
 In a class every event is first appended to a queue in the student's home (`~/.swarmlab/progress-queue.jsonl`, one
 JSON object a line), then the queue is sent in the background, and what the service stored is removed from it. When
-the service is down, the events wait there and go with the next one (or the next `flush()`): nothing is lost. Each
+the service is down, the events wait there and go with the next one (or the next `flush()`, which the student's
+server also runs at its start and every minute, kernel or not: serverext.py): nothing is lost. Each
 event has a random id; the service stores an id once, so an event sent twice (an answer lost on the way) counts once.
 The student's identity is never in an event: the service asks the hub whose token sent it.
 
