@@ -104,7 +104,9 @@ def test_the_profile_makes_a_kata_pod_with_limits_and_the_providers_env(generate
                                       "limits": {"memory": "4096Mi", "cpu": "2"}}
         env = {e["name"]: e.get("value") for e in notebook["env"]}
         assert env["SWARMLAB_MODE"] == "replay" and env["JUPYTERHUB_USER"] == student
-        assert notebook["args"] == ["jupyterhub-singleuser"]  # the image's entrypoint starts the server
+        # the image's entrypoint starts the server, with the extension that sends the queued progress events
+        assert notebook["args"] == ["jupyterhub-singleuser",
+                                    "--ServerApp.jpserver_extensions=swarmlab.course.serverext=True"]
 
 
 def test_the_network_policy_selects_the_pods_and_lets_nothing_out(generated: Path,

@@ -106,6 +106,7 @@ def profile(cf: ClassFile) -> dict[str, Any]:
         "kubespawner_override": {
             "image": kube.image,
             "cmd": ["jupyterhub-singleuser"],
+            "args": [hubconfig.FLUSH_ARG],  # the server sends the student's queued progress events (serverext.py)
             "default_url": f"/lab/tree/{COURSE_DIR}",
             "environment": dict(env),
             "extra_labels": {CLASS_LABEL: cf.name, "hub.jupyter.org/network-access-hub": "true"},
