@@ -139,6 +139,7 @@ def rig_base(base: Path, source: Path, release: str = "12") -> Path:
     `cp -a` from the rig home `source` if it has it (with its `accel` and `debian`: no KVM probe per student),
     else built in `base` once. `source` is only read."""
     from swarmlab.rig import image
+    from swarmlab.testing.rig import rig_home_named
 
     img = base / "images" / image.recipe_hash(release)
     if not (img / "build.json").is_file():
@@ -147,15 +148,8 @@ def rig_base(base: Path, source: Path, release: str = "12") -> Path:
         if (built / "build.json").is_file():
             subprocess.run(["cp", "-a", str(built), str(img)], check=True, timeout=600)
         else:
-            saved = os.environ.get("SWARMLAB_RIG_HOME")
-            os.environ["SWARMLAB_RIG_HOME"] = str(base)
-            try:
+            with rig_home_named(base):
                 image.build(debian=release)
-            finally:
-                if saved is None:
-                    os.environ.pop("SWARMLAB_RIG_HOME", None)
-                else:
-                    os.environ["SWARMLAB_RIG_HOME"] = saved
     for name in ("accel", "debian"):
         if (source / name).is_file() and not (base / name).exists():
             subprocess.run(["cp", "-a", str(source / name), str(base / name)], check=True, timeout=60)

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,6 +26,20 @@ def rig_unavailable_reason() -> str | None:
 
 
 @contextmanager
+def rig_home_named(home: str | Path) -> Iterator[None]:
+    """While inside, $SWARMLAB_RIG_HOME names `home` (swarmlab.rig reads it); afterwards it is as it was (or unset)."""
+    previous = os.environ.get("SWARMLAB_RIG_HOME")
+    os.environ["SWARMLAB_RIG_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SWARMLAB_RIG_HOME", None)
+        else:
+            os.environ["SWARMLAB_RIG_HOME"] = previous
+
+
+@contextmanager
 def running_rig(home: str, debian: str) -> Iterator[Inventory]:
     """A rig from Debian `debian` in rig home `home`: the one running there, else brought up. While inside,
     $SWARMLAB_RIG_HOME names `home` (swarmlab.rig reads it); afterwards it is restored, and the rig is stopped
@@ -37,23 +52,18 @@ def running_rig(home: str, debian: str) -> Iterator[Inventory]:
     reason = rig_unavailable_reason()
     if reason:
         pytest.skip(reason)
-    previous = os.environ.get("SWARMLAB_RIG_HOME")
-    os.environ["SWARMLAB_RIG_HOME"] = home
 
     def progress(message: str) -> None:
         print(f"[rig d{debian}] {message}", flush=True)
 
-    try:
-        inv = load(vm.inventory_file()) if vm.running() else vm.up(progress=progress, debian=debian)
-        yield inv
-    finally:
-        os.environ["SWARMLAB_RIG_HOME"] = home
-        if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
-            vm.down(progress=progress)
-        if previous is None:
-            os.environ.pop("SWARMLAB_RIG_HOME", None)
-        else:
-            os.environ["SWARMLAB_RIG_HOME"] = previous
+    with rig_home_named(home):
+        try:
+            inv = load(vm.inventory_file()) if vm.running() else vm.up(progress=progress, debian=debian)
+            yield inv
+        finally:
+            os.environ["SWARMLAB_RIG_HOME"] = home
+            if os.environ.get("SWARMLAB_KEEP_RIG") != "1":
+                vm.down(progress=progress)
 
 
 def stop_test_rigs(progress: Callable[[str], None] = print) -> None:
@@ -64,15 +74,10 @@ def stop_test_rigs(progress: Callable[[str], None] = print) -> None:
     if os.environ.get("SWARMLAB_KEEP_RIG") == "1":
         progress("kept (SWARMLAB_KEEP_RIG=1)")
         return
-    previous = os.environ.get("SWARMLAB_RIG_HOME")
-    try:
-        for home in (previous or RIG_HOME_DEFAULT, os.environ.get("SWARMLAB_TEST_RIG13_HOME") or RIG13_HOME_DEFAULT):
-            os.environ["SWARMLAB_RIG_HOME"] = home
+    homes = (os.environ.get("SWARMLAB_RIG_HOME") or RIG_HOME_DEFAULT,
+             os.environ.get("SWARMLAB_TEST_RIG13_HOME") or RIG13_HOME_DEFAULT)
+    for home in homes:
+        with rig_home_named(home):
             if vm.running():
                 progress(f"stopping the rig in {home}")
                 vm.down(progress=progress)
-    finally:
-        if previous is None:
-            os.environ.pop("SWARMLAB_RIG_HOME", None)
-        else:
-            os.environ["SWARMLAB_RIG_HOME"] = previous
