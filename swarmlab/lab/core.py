@@ -473,11 +473,12 @@ class Lab:
     def nslookup(self, name: str = "web") -> StepResult[Lookup]:
         return self.run(st.NSLOOKUP, name=name)
 
-    def inspect_network(self, node: str | None = None, verbose: bool = True) -> StepResult[list[NetworkInfo]]:
-        return self.run(st.NETWORK_INSPECT, node, name=self.network, verbose=verbose)
+    def inspect_network(self, node: str | None = None, verbose: bool = True,
+                        latest: bool = False) -> StepResult[list[NetworkInfo]]:
+        return self.run(st.NETWORK_INSPECT, node, name=self.network, verbose=verbose, latest=latest)
 
-    def namespaces(self, node: str | None = None) -> StepResult[list[NetnsEntry]]:
-        return self.run(st.NETNS_LS, node)
+    def namespaces(self, node: str | None = None, latest: bool = False) -> StepResult[list[NetnsEntry]]:
+        return self.run(st.NETNS_LS, node, latest=latest)
 
     def lb_namespace(self, node: str | None = None) -> str:
         """The name of the lab network's lb_ namespace on `node` (a name or @client/@manager)."""
@@ -496,20 +497,22 @@ class Lab:
                                   namespace=lb_namespace_for(net_id), network=self.network))
         return found
 
-    def addresses(self, node: str | None = None, namespace: str | None = None) -> StepResult[list[Interface]]:
+    def addresses(self, node: str | None = None, namespace: str | None = None,
+                  latest: bool = False) -> StepResult[list[Interface]]:
         target = self.node(node)
-        return self.run(st.LB_IP_A, target, namespace=namespace or self.lb_namespace(target))
+        return self.run(st.LB_IP_A, target, namespace=namespace or self.lb_namespace(target), latest=latest)
 
-    def marks(self, node: str | None = None, namespace: str | None = None) -> StepResult[Ruleset]:
+    def marks(self, node: str | None = None, namespace: str | None = None, latest: bool = False) -> StepResult[Ruleset]:
         target = self.node(node)
-        return self.run(st.LB_MANGLE, target, namespace=namespace or self.lb_namespace(target))
+        return self.run(st.LB_MANGLE, target, namespace=namespace or self.lb_namespace(target), latest=latest)
 
-    def ipvs(self, node: str | None = None, stats: bool = False, namespace: str | None = None) -> StepResult[IPVSTable]:
+    def ipvs(self, node: str | None = None, stats: bool = False, namespace: str | None = None,
+             latest: bool = False) -> StepResult[IPVSTable]:
         """`namespace`: the lb namespace when the caller already knows it (saves looking it up again). A failing
-        ipvsadm is information (`Can't initialize ipvs`): never fatal."""
+        ipvsadm is information (`Can't initialize ipvs`): never fatal. `latest`: the state now (`view`)."""
         target = self.node(node)
         return self.run(st.LB_IPVS_STATS if stats else st.LB_IPVS, target,
-                        namespace=namespace or self.lb_namespace(target))
+                        namespace=namespace or self.lb_namespace(target), latest=latest)
 
     def connections(self, node: str | None = None) -> StepResult[list[Connection]]:
         """IPVS's connection table in the lb namespace (`ipvsadm -Lnc`): client connection -> real server."""
@@ -527,13 +530,13 @@ class Lab:
         v = NodeView(node=node, network_name=self.network)
         held = _held  # a reading the recording does not hold (`NotRecorded`) is None: the chain shows what there is
         v.networks = held(partial(self.networks, latest=True)) or []
-        v.netns = held(partial(self.run, st.NETNS_LS, node, latest=latest)) or []
-        nets = held(partial(self.run, st.NETWORK_INSPECT, node, name=self.network, verbose=True, latest=latest)) or []
+        v.netns = held(partial(self.namespaces, node, latest)) or []
+        nets = held(partial(self.inspect_network, node, latest=latest)) or []
         v.inspect = nets[0] if nets else None
         namespace = self._lb_namespace_in(node, v.networks, v.netns)  # looked up once, from what we have
-        v.lb_addresses = held(partial(self.run, st.LB_IP_A, node, namespace=namespace, latest=latest)) or []
-        v.marks = held(partial(self.run, st.LB_MANGLE, node, namespace=namespace, latest=latest))
-        v.ipvs = held(partial(self.run, st.LB_IPVS, node, namespace=namespace, latest=latest))
+        v.lb_addresses = held(partial(self.addresses, node, namespace, latest)) or []
+        v.marks = held(partial(self.marks, node, namespace, latest))
+        v.ipvs = held(partial(self.ipvs, node, namespace=namespace, latest=latest))
         v.tasks = held(partial(self.tasks, service, latest=latest)) or []  # a transcript without `service ps`: none
         if v.inspect is None or not any(s.name == service and s.vip for s in v.inspect.services):
             pinged = held(partial(self.ping, service))
