@@ -47,11 +47,42 @@ def test_an_edited_source_or_a_stray_notebook_is_caught(tmp_path: Path, monkeypa
     source = build_lessons.sources()[0]
     source.write_text(source.read_text() + "\nOne more sentence.\n")
     (tmp_path / "labs" / "en" / "99-stray.ipynb").write_text("{}")
+    readme = tmp_path / "labs" / "README.md"
+    readme.write_text(readme.read_text().replace("| 00-setup |", "| 00-start |"))
     problems = build_lessons.stale()
     assert any(source.stem in p and "differs" in p for p in problems)
+    assert "labs/README.md's lesson table differs from the lessons' titles" in problems
     assert any("99-stray.ipynb has no source" in p for p in problems)
     assert build_lessons.main(["--check"]) == 1
     assert build_lessons.main([]) == 0 and build_lessons.stale() == ["labs/en/99-stray.ipynb has no source in lessons/"]
+
+
+def test_the_labs_readme_lists_the_lessons_by_their_titles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """labs/README.md's lesson table is built from the sources' titles: an edited row, or a changed title, is caught
+    and rebuilt; a README without the table's markers is one clear error."""
+    shutil.copytree(ROOT / "lessons", tmp_path / "lessons")
+    (tmp_path / "labs").mkdir()
+    readme = tmp_path / "labs" / "README.md"
+    shutil.copy(ROOT / "labs" / "README.md", readme)
+    monkeypatch.setattr(build_lessons, "ROOT", tmp_path)
+    monkeypatch.setattr(build_lessons, "LESSONS", tmp_path / "lessons")
+    monkeypatch.setattr(build_lessons, "LABS", tmp_path / "labs")
+    original = readme.read_text()
+    assert build_lessons.readme() == original
+    rows = [line for line in original.split("\n") if line.startswith("| ") and line[2:4].isdigit()]
+    assert [r.split(" | ")[0][2:] for r in rows] == lesson_names()
+    assert "| 02-the-vip | VIP：一个不属于任何任务的地址 | The VIP: an address that belongs to no task |" in rows
+    readme.write_text(original.replace(" | The VIP: an address", " | The VIP, an address"))
+    assert build_lessons.readme() == original
+    source = tmp_path / "lessons" / "en" / "02-the-vip.md"
+    source.write_text(source.read_text().replace("# 02 · The VIP:", "# 02 · The virtual IP:"))
+    assert "| The virtual IP: an address that belongs to no task |" in build_lessons.readme()
+    readme.write_text(original.replace(build_lessons.TABLE_END, ""))
+    with pytest.raises(SystemExit, match="no <!-- lessons"):
+        build_lessons.readme()
+    source.write_text(source.read_text().replace("# 02 · ", "# 2 · "))
+    with pytest.raises(SystemExit, match="'# 02 · <title>'"):
+        build_lessons.title(source)
 
 
 def test_built_cells_have_stable_ids_and_no_outputs() -> None:

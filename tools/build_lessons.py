@@ -15,6 +15,9 @@ The build takes the blocks out of the notebook (a student sees the question when
 asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises), with
 the order the lessons ask them in (`course.exercise("ID")` in the code cells: quiz.number numbers them so).
 
+The lesson table of labs/README.md (between its `<!-- lessons -->` and `<!-- /lessons -->` comments) is built from
+the lessons' titles (each source's `# NN · Title` heading, in each language).
+
     .venv/bin/python tools/build_lessons.py           # (re)build every lesson
     .venv/bin/python tools/build_lessons.py --check   # exit 1 and name each notebook that differs from its source
 """
@@ -194,7 +197,41 @@ def stale() -> list[str]:
     texts = ROOT / EXERCISE_TEXTS
     if not texts.exists() or texts.read_text(encoding="utf-8") != exercise_texts():
         out.append(f"{EXERCISE_TEXTS} differs from the exercise blocks in lessons/")
+    if (LABS / "README.md").read_text(encoding="utf-8") != readme():
+        out.append("labs/README.md's lesson table differs from the lessons' titles")
     return out
+
+
+TABLE_START = "<!-- lessons: built by tools/build_lessons.py from the lessons' titles -->"
+TABLE_END = "<!-- /lessons -->"
+LANG_NAMES = {"zh": "中文", "en": "English"}  # the table's column heads
+TITLE = re.compile(r"^# (?P<id>\d\d) · (?P<title>.+)$", re.MULTILINE)
+
+
+def title(source: Path) -> str:
+    """A lesson's title: its `# NN · Title` heading without the number (a source without one fails the build)."""
+    m = TITLE.search(source.read_text(encoding="utf-8"))
+    if m is None or m["id"] != source.stem[:2]:
+        raise SystemExit(f"build_lessons.py: {source.relative_to(ROOT)}: its first heading must be "
+                         f"'# {source.stem[:2]} · <title>'")
+    return m["title"].strip()
+
+
+def readme() -> str:
+    """labs/README.md with its lesson table as the sources' titles make it: one row per lesson, its title in each
+    language."""
+    path = LABS / "README.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"build_lessons.py: {path.relative_to(ROOT)} has no {TABLE_START} ... {TABLE_END} "
+                         "around its lesson table: put them back")
+    names = sorted({s.stem for s in sources()})
+    header = "| lesson | " + " | ".join(LANG_NAMES.get(lang, lang) for lang in LANGS) + " |"
+    rows = [header, "|---" * (len(LANGS) + 1) + "|"]
+    rows += [f"| {name} | " + " | ".join(title(LESSONS / lang / f"{name}.md").replace("|", "\\|") for lang in LANGS)
+             + " |" for name in names]
+    return text[:start] + TABLE_START + "\n\n" + "\n".join(rows) + "\n\n" + text[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(texts, encoding="utf-8")
         print(EXERCISE_TEXTS)
+    table, path = readme(), LABS / "README.md"
+    if path.read_text(encoding="utf-8") != table:
+        path.write_text(table, encoding="utf-8")
+        print(path.relative_to(ROOT))
     return 0
 
 
