@@ -39,7 +39,8 @@ def test_an_edited_source_or_a_stray_notebook_is_caught(tmp_path: Path, monkeypa
     for folder in ("lessons", "labs"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / build_lessons.EXERCISE_TEXTS).parent.mkdir(parents=True)
-    shutil.copy(ROOT / build_lessons.EXERCISE_TEXTS, tmp_path / build_lessons.EXERCISE_TEXTS)
+    for built in (build_lessons.EXERCISE_TEXTS, build_lessons.LESSON_DECLARATIONS):
+        shutil.copy(ROOT / built, tmp_path / built)
     monkeypatch.setattr(build_lessons, "ROOT", tmp_path)
     monkeypatch.setattr(build_lessons, "LESSONS", tmp_path / "lessons")
     monkeypatch.setattr(build_lessons, "LABS", tmp_path / "labs")
@@ -96,8 +97,62 @@ def test_both_languages_have_the_same_lessons() -> None:
     by_lang = {lang: sorted(p.stem for p in (ROOT / "lessons" / lang).glob("[0-9][0-9]-*.md"))
                for lang in ("zh", "en")}
     assert by_lang["zh"] == by_lang["en"]
-    known = {x.name for x in LESSONS.values()}
-    assert set(by_lang["en"]) <= known, "a lesson file name the course does not know (swarmlab/course/lessons.py)"
+    assert {x.name for x in LESSONS.values()} == set(by_lang["en"]), "LESSONS is not the sources' (lessons.json)"
+
+
+def test_each_lesson_is_declared_in_its_sources_front_matter() -> None:
+    """LESSONS is what the sources' `swarmlab:` front matter declares (built into lessons.json), and each
+    self-check it names exists."""
+    from swarmlab import checks
+
+    declared = json.loads(build_lessons.lesson_declarations())
+    assert json.loads((ROOT / build_lessons.LESSON_DECLARATIONS).read_text(encoding="utf-8")) == declared
+    assert {i: (x.slug, list(x.checks), x.recording, x.replay_only) for i, x in LESSONS.items()} == {
+        i: (x["slug"], x["checks"], x.get("recording", "rig-session"), x.get("replay_only", False))
+        for i, x in declared.items()}
+    assert LESSONS["09"].replay_only and LESSONS["10"].recording == "rig-trace-debian13"
+    known = {**checks.ALL, **checks.DIAGNOSES, **checks.TRACES}
+    assert [(i, c) for i, x in LESSONS.items() for c in x.checks if c not in known] == []
+
+
+def test_a_lessons_declaration_is_read_strictly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited declaration leaves lessons.json stale until the build writes it; a missing, unknown or mistyped
+    key, or two languages declaring a lesson differently, fail the build with the file's name."""
+    shutil.copytree(ROOT / "lessons", tmp_path / "lessons")
+    (tmp_path / "labs").symlink_to(ROOT / "labs")
+    (tmp_path / "swarmlab" / "course").mkdir(parents=True)
+    for built in (build_lessons.EXERCISE_TEXTS, build_lessons.LESSON_DECLARATIONS):
+        shutil.copy(ROOT / built, tmp_path / built)
+    monkeypatch.setattr(build_lessons, "ROOT", tmp_path)
+    monkeypatch.setattr(build_lessons, "LESSONS", tmp_path / "lessons")
+    assert build_lessons.stale() == []
+    zh, en = (tmp_path / "lessons" / lang / "07-dnsrr.md" for lang in ("zh", "en"))
+    original = en.read_text()
+    for text in (zh, en):
+        text.write_text(text.read_text().replace("  checks: [dnsrr]", "  checks: [dnsrr, vip]"))
+    assert build_lessons.stale() == ["swarmlab/course/lessons.json differs from the lessons' front matter"]
+    assert json.loads(build_lessons.lesson_declarations())["07"]["checks"] == ["dnsrr", "vip"]
+    en.write_text(original)
+    with pytest.raises(SystemExit, match="lesson 07-dnsrr: its sources declare it differently"):
+        build_lessons.lesson_declarations()
+    for old, new in (("  checks: [dnsrr]", "  checks: []"), ("  checks: [dnsrr]", "  check: [dnsrr]"),
+                         ("  checks: [dnsrr]", "  checks: [dnsrr]\n  replay_only: yes please"),
+                         ("swarmlab:\n  checks: [dnsrr]\n", "")):
+        en.write_text(original.replace(old, new))
+        with pytest.raises(SystemExit, match=r"lessons/en/07-dnsrr\.md: "):
+            build_lessons.declaration(en)
+
+
+def test_without_built_declarations_the_course_has_no_lessons_and_says_how_to_build_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from swarmlab.course import lessons
+    from swarmlab.errors import SwarmlabError
+
+    monkeypatch.setattr(lessons, "DECLARATIONS", tmp_path / "lessons.json")
+    assert lessons._declared() == {}
+    monkeypatch.setattr(lessons, "LESSONS", {})
+    with pytest.raises(SwarmlabError, match=r"build them with tools/build_lessons\.py"):
+        lessons.lesson("04")
 
 
 @pytest.mark.parametrize("name", lesson_names())
@@ -190,7 +245,8 @@ def test_an_exercise_block_is_read_strictly(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(build_lessons, "ROOT", tmp_path)
     monkeypatch.setattr(build_lessons, "LESSONS", tmp_path / "lessons")
     (tmp_path / build_lessons.EXERCISE_TEXTS).parent.mkdir(parents=True)
-    shutil.copy(ROOT / build_lessons.EXERCISE_TEXTS, tmp_path / build_lessons.EXERCISE_TEXTS)
+    for built in (build_lessons.EXERCISE_TEXTS, build_lessons.LESSON_DECLARATIONS):
+        shutil.copy(ROOT / built, tmp_path / built)
     source = next(p for p in build_lessons.sources() if p.parent.name == "en" and p.stem.startswith("04"))
     source.write_text(source.read_text().replace(":hint: iptables", ":hint: Remember: iptables", 1))
     assert build_lessons.stale() == ["swarmlab/course/exercises.json differs from the exercise blocks in lessons/"]
@@ -202,8 +258,9 @@ def test_the_exercise_texts_are_package_data() -> None:
     import tomllib
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["swarmlab"]
-    path = build_lessons.EXERCISE_TEXTS.relative_to("swarmlab").as_posix()
-    assert any(fnmatch.fnmatch(path, pattern) for pattern in data), (path, data)
+    for built in (build_lessons.EXERCISE_TEXTS, build_lessons.LESSON_DECLARATIONS):
+        path = built.relative_to("swarmlab").as_posix()
+        assert any(fnmatch.fnmatch(path, pattern) for pattern in data), (path, data)
 
 
 def test_the_parameters_comments_are_written_in_the_notebooks_language() -> None:

@@ -15,6 +15,15 @@ The build takes the blocks out of the notebook (a student sees the question when
 asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises), with
 the order the lessons ask them in (`course.exercise("ID")` in the code cells: quiz.number numbers them so).
 
+A lesson is declared in its sources' front matter, the same in each language:
+
+    swarmlab:
+      checks: [marks_and_ipvs]        # its self-check: names in swarmlab.checks, run by course.check("04")
+      recording: rig-trace-debian13   # optional: the bundled recording it replays by default (else rig-session)
+      replay_only: true               # optional: a lesson about a broken swarm replays its recording unless told
+
+and the build gathers the declarations in swarmlab/course/lessons.json, which swarmlab.course.lessons reads (LESSONS).
+
 The lesson table of labs/README.md (between its `<!-- lessons -->` and `<!-- /lessons -->` comments) is built from
 the lessons' titles (each source's `# NN · Title` heading, in each language).
 
@@ -53,6 +62,8 @@ PARAMETER_COMMENTS: tuple[str, ...] = _course_lessons().PARAMETER_COMMENTS
 LESSONS = ROOT / "lessons"
 LABS = ROOT / "labs"
 EXERCISE_TEXTS = Path("swarmlab") / "course" / "exercises.json"  # under ROOT
+LESSON_DECLARATIONS = Path("swarmlab") / "course" / "lessons.json"  # under ROOT
+DECLARED = {"checks": list, "recording": str, "replay_only": bool}  # a lesson's keys under `swarmlab:`, their types
 FIELDS = ("question", "hint", "explanation", "solution")
 EXERCISE_BLOCK = re.compile(r"^```\{exercise\}[ \t]+(?P<id>\S+)[ \t]*\n(?P<body>.*?)^```[ \t]*$\n?",
                             re.DOTALL | re.MULTILINE)
@@ -151,6 +162,41 @@ def exercise_texts() -> str:
     return json.dumps({**out, "order": order[LANGS[0]]}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
+def declaration(source: Path) -> dict[str, object]:
+    """What a lesson source's front matter declares under `swarmlab:` (its self-checks, its recording); a missing,
+    unknown or mistyped key fails the build with the file's name."""
+    import yaml
+
+    where = source.relative_to(ROOT)
+    text = source.read_text(encoding="utf-8")
+    m = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
+    front = yaml.safe_load(m[1]) if m else None
+    declared = front.get("swarmlab") if isinstance(front, dict) else None
+    if not isinstance(declared, dict) or "checks" not in declared:
+        raise SystemExit(f"build_lessons.py: {where}: its front matter declares no `swarmlab:` with `checks: [...]` "
+                         "(the lesson's self-checks, names in swarmlab.checks)")
+    for key, value in declared.items():
+        kind = DECLARED.get(key)
+        if kind is None or not isinstance(value, kind) or (kind is list and not (
+                value and all(isinstance(v, str) for v in value))):
+            raise SystemExit(f"build_lessons.py: {where}: `swarmlab: {key}: {value!r}`: the keys are "
+                             "checks (a list of names), recording (a name) and replay_only (true or false)")
+    return {"slug": source.stem[3:], **declared}
+
+
+def lesson_declarations() -> str:
+    """swarmlab/course/lessons.json as the lesson sources declare it: lesson id -> slug, checks and, when declared,
+    recording and replay_only. The languages must declare each lesson alike."""
+    out: dict[str, dict[str, object]] = {}
+    for source in sources():
+        declared = declaration(source)
+        known = out.setdefault(source.stem[:2], declared)
+        if known != declared:
+            raise SystemExit(f"build_lessons.py: lesson {source.stem}: its sources declare it differently: "
+                             f"{known} / {declared}")
+    return json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
 def sources() -> list[Path]:
     """Every lesson source (NN-slug.md) in both languages; the glossary is a page, not a notebook."""
     return sorted(p for lang in LANGS for p in (LESSONS / lang).glob("[0-9][0-9]-*.md"))
@@ -197,6 +243,9 @@ def stale() -> list[str]:
     texts = ROOT / EXERCISE_TEXTS
     if not texts.exists() or texts.read_text(encoding="utf-8") != exercise_texts():
         out.append(f"{EXERCISE_TEXTS} differs from the exercise blocks in lessons/")
+    declarations = ROOT / LESSON_DECLARATIONS
+    if not declarations.exists() or declarations.read_text(encoding="utf-8") != lesson_declarations():
+        out.append(f"{LESSON_DECLARATIONS} differs from the lessons' front matter")
     if (LABS / "README.md").read_text(encoding="utf-8") != readme():
         out.append("labs/README.md's lesson table differs from the lessons' titles")
     return out
@@ -252,11 +301,12 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(path.relative_to(ROOT))
-    texts, path = exercise_texts(), ROOT / EXERCISE_TEXTS
-    if not path.exists() or path.read_text(encoding="utf-8") != texts:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(texts, encoding="utf-8")
-        print(EXERCISE_TEXTS)
+    for built, relative in ((exercise_texts(), EXERCISE_TEXTS), (lesson_declarations(), LESSON_DECLARATIONS)):
+        path = ROOT / relative
+        if not path.exists() or path.read_text(encoding="utf-8") != built:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(built, encoding="utf-8")
+            print(relative)
     table, path = readme(), LABS / "README.md"
     if path.read_text(encoding="utf-8") != table:
         path.write_text(table, encoding="utf-8")

@@ -1,8 +1,12 @@
-"""The course's lessons: id, file slug, the bundled recording each replays by default, and its self-checks."""
+"""The course's lessons: id, file slug, the bundled recording each replays by default, and its self-checks, as the
+lesson sources declare them in their front matter (`swarmlab:`), gathered by tools/build_lessons.py in
+lessons.json."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from swarmlab.errors import SwarmlabError
 from swarmlab.i18n import N_, t
@@ -40,24 +44,25 @@ class Lesson:
         return own if (recordings.folder() / f"{own}.jsonl").exists() and not self.replay_only else self.recording
 
 
-LESSONS: dict[str, Lesson] = {x.id: x for x in (
-    Lesson("00", "setup", ("setup",)),
-    Lesson("01", "overlay-and-services", ("services",)),
-    Lesson("02", "the-vip", ("vip",)),
-    Lesson("03", "lb-namespace", ("lb_namespace",)),
-    Lesson("04", "marks-and-ipvs", ("marks_and_ipvs",)),
-    Lesson("05", "distribution", ("distribution",)),
-    Lesson("06", "scaling-and-failure", ("scaling",)),
-    Lesson("07", "dnsrr", ("dnsrr",)),
-    Lesson("08", "routing-mesh", ("mesh",)),
-    Lesson("09", "break-it", ("no_ipvs",), recording="lessons/09-break-it", replay_only=True),
-    Lesson("10", "follow-one-request", ("trace",), recording="rig-trace-debian13"),
-    Lesson("11", "published-port", ("published",)),
-)}
+DECLARATIONS = Path(__file__).with_name("lessons.json")  # id -> slug, checks[, recording, replay_only]
+
+
+def _declared() -> dict[str, Lesson]:
+    """The lessons the sources declare; none before the first build (tools/build_lessons.py loads this module to
+    read PARAMETER_COMMENTS, and writes lessons.json)."""
+    if not DECLARATIONS.exists():
+        return {}
+    data = json.loads(DECLARATIONS.read_text(encoding="utf-8"))
+    return {i: Lesson(i, x.pop("slug"), tuple(x.pop("checks")), **x) for i, x in sorted(data.items())}
+
+
+LESSONS: dict[str, Lesson] = _declared()
 
 
 def lesson(lesson_id: str) -> Lesson:
     key = str(lesson_id).split("-")[0].zfill(2)
+    if not LESSONS:
+        raise SwarmlabError(t("the course has no lessons: build them with tools/build_lessons.py"))
     if key not in LESSONS:
         raise SwarmlabError(t("lesson {lesson}: the course has lessons {choices}", lesson=repr(lesson_id),
                               choices=", ".join(LESSONS)))
