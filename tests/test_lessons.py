@@ -225,6 +225,8 @@ def test_every_exercise_has_its_texts_in_its_own_lesson_in_both_languages() -> N
     built = "".join((ROOT / "labs" / lang / f"{name}.ipynb").read_text() for lang in ("zh", "en")
                     for name in lesson_names())
     assert "{exercise}" not in built and ":hint:" not in built
+    assert "{answers}" not in built and ":right:" not in built and ":wrong:" not in built
+    assert ":right:" not in (ROOT / build_lessons.EXERCISE_TEXTS).read_text(encoding="utf-8")
     hints = [texts[lang][x]["hint"] for lang in ("zh", "en") for x in EXERCISES]
     assert len(hints) == 2 * len(EXERCISES) and not [h for h in hints if h in built]
 
@@ -250,6 +252,25 @@ def test_an_exercise_block_is_read_strictly(tmp_path: Path, monkeypatch: pytest.
     source = next(p for p in build_lessons.sources() if p.parent.name == "en" and p.stem.startswith("04"))
     source.write_text(source.read_text().replace(":hint: iptables", ":hint: Remember: iptables", 1))
     assert build_lessons.stale() == ["swarmlab/course/exercises.json differs from the exercise blocks in lessons/"]
+
+
+def test_an_answer_block_is_read_strictly() -> None:
+    """An exercise's answer table (tests/test_grading.py answers it) is taken out of the notebook like its texts; a
+    malformed one fails the build with its name."""
+    block = ('```{answers} 04.x\n:value: 271\n:right: 271\n:right: " 271 "\n:right: "\\"a\\": 1"\n'
+             ":wrong: 0x10f\n```\n")
+    text, found = build_lessons.answer_blocks(f"Before.\n\n{block}\nAfter.", "lessons/en/04-x.md", {"04.x"})
+    assert text == "Before.\n\nAfter."
+    assert found == {"04.x": build_lessons.Answers("271", ("271", " 271 ", '"a": 1'), ("0x10f",))}
+    for broken, said in ((block.replace(":value: 271\n", ""), "one :value: needed"),
+                         (block.replace(":wrong: 0x10f", ":wrong: 271"), r"right and wrong at once: \['271'\]"),
+                         (block.replace(":wrong: 0x10f\n", ""), "no :wrong: form"),
+                         (block.replace(":right: 271\n", ":right: 271\n:right: 271\n"), "'271' written twice"),
+                         (block.replace(":wrong:", ":worng:"), "':worng: 0x10f' is not one of"),
+                         (block.replace('" 271 "', '" 271'), "is not a JSON string"),
+                         (block.replace("04.x", "04.y"), "no exercise block with this id here")):
+        with pytest.raises(SystemExit, match=said):
+            build_lessons.answer_blocks(broken, "lessons/en/04-x.md", {"04.x"})
 
 
 def test_the_exercise_texts_are_package_data() -> None:

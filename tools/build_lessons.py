@@ -15,6 +15,17 @@ The build takes the blocks out of the notebook (a student sees the question when
 asked) and gathers them in swarmlab/course/exercises.json, which the course reads (swarmlab.course.exercises), with
 the order the lessons ask them in (`course.exercise("ID")` in the code cells: quiz.number numbers them so).
 
+Beside it, the exercise's answer table in that language: the answer on the lesson's own recording, and the forms a
+student may type, right and wrong, one a line (a form with spaces at its ends, or starting with `"`, written as a
+JSON string). tests/test_grading.py answers each; the build only takes the block out (answers never reach a notebook
+nor the package):
+
+    ```{answers} 04.mark-decimal
+    :value: 271
+    :right: FWM 271
+    :wrong: 0x10f
+    ```
+
 A lesson is declared in its sources' front matter, the same in each language:
 
     swarmlab:
@@ -40,6 +51,7 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import NamedTuple
 
 from swarmlab.i18n import LANGS, _
 
@@ -130,6 +142,62 @@ def exercise_blocks(markdown: str, where: str = "") -> tuple[str, dict[str, dict
     return re.sub(r"\n{3,}", "\n\n", EXERCISE_BLOCK.sub("", markdown)).strip("\n"), found
 
 
+ANSWER_BLOCK = re.compile(r"^```\{answers\}[ \t]+(?P<id>\S+)[ \t]*\n(?P<body>.*?)^```[ \t]*$\n?",
+                          re.DOTALL | re.MULTILINE)
+
+
+class Answers(NamedTuple):
+    """One exercise's answer table in one language: the answer on the lesson's recording, forms right and wrong."""
+    value: str
+    right: tuple[str, ...]
+    wrong: tuple[str, ...]
+
+
+def _form(text: str) -> str:
+    return str(json.loads(text)) if text.startswith('"') else text
+
+
+def answer_blocks(markdown: str, where: str = "", exercises: set[str] | None = None) -> tuple[str, dict[str, Answers]]:
+    """`markdown` without its answer blocks, and the blocks (id -> Answers). A block gives `:value:` once and at least
+    one `:right:` and one `:wrong:` form, each form once, none both (and, given the lesson's `exercises`, is one of
+    them); anything else fails the build with the block's name."""
+    found: dict[str, Answers] = {}
+    for m in ANSWER_BLOCK.finditer(markdown):
+        said = f"build_lessons.py: {where} answers {m['id']}: "
+        fields: dict[str, list[str]] = {"value": [], "right": [], "wrong": []}
+        for line in m["body"].strip().split("\n"):
+            key = re.match(r":(\w+):[ \t]+(.*\S)[ \t]*$", line)
+            if key is None or key[1] not in fields:
+                raise SystemExit(said + f"{line.strip()!r} is not one of :value: text, :right: form, :wrong: form")
+            try:
+                form = _form(key[2])
+            except ValueError:
+                raise SystemExit(said + f"{key[2]} is not a JSON string (a form starting with \" is one)") from None
+            if form in fields[key[1]]:
+                raise SystemExit(said + f"{key[1]} form {form!r} written twice")
+            fields[key[1]].append(form)
+        both = set(fields["right"]) & set(fields["wrong"])
+        problems = [(m["id"] in found, "written twice"),
+                    (exercises is not None and m["id"] not in exercises, "no exercise block with this id here"),
+                    (len(fields["value"]) != 1, "one :value: needed"), (not fields["right"], "no :right: form"),
+                    (not fields["wrong"], "no :wrong: form"), (bool(both), f"right and wrong at once: {sorted(both)}")]
+        problem = next((text for bad, text in problems if bad), "")
+        if problem:
+            raise SystemExit(said + problem)
+        found[m["id"]] = Answers(fields["value"][0], tuple(fields["right"]), tuple(fields["wrong"]))
+    return re.sub(r"\n{3,}", "\n\n", ANSWER_BLOCK.sub("", markdown)).strip("\n"), found
+
+
+def answer_tables() -> dict[str, dict[str, Answers]]:
+    """Every exercise's answer table, lang -> exercise id -> Answers, from the lesson sources."""
+    out: dict[str, dict[str, Answers]] = {lang: {} for lang in LANGS}
+    for source in sources():
+        markdown, where = source.read_text(encoding="utf-8"), str(source.relative_to(ROOT))
+        _, found = answer_blocks(markdown, where, set(exercise_blocks(markdown, where)[1]))
+        out[source.parent.name].update(found)
+    return out
+
+
 EXERCISE_CALL = re.compile(r"""course\.exercise\(\s*["'](?P<id>[^"']+)["']""")
 
 
@@ -214,7 +282,7 @@ def build(source: Path) -> str:
     nb = jupytext.read(source, fmt="md:myst")
     for cell in nb.cells:  # the exercises' texts go to exercises.json, not into the notebook
         if cell.cell_type == "markdown":
-            cell.source = exercise_blocks(cell.source)[0]
+            cell.source = exercise_blocks(answer_blocks(cell.source)[0])[0]
     nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
                    "swarmlab": {"lesson": source.stem[:2], "lang": source.parent.name,
@@ -240,6 +308,7 @@ def stale() -> list[str]:
     built = {target(s) for s in sources()}
     out += [f"{p.relative_to(ROOT)} has no source in lessons/" for lang in LANGS
             for p in sorted((LABS / lang).glob("*.ipynb")) if p not in built]
+    answer_tables()  # a malformed answer block fails the check
     texts = ROOT / EXERCISE_TEXTS
     if not texts.exists() or texts.read_text(encoding="utf-8") != exercise_texts():
         out.append(f"{EXERCISE_TEXTS} differs from the exercise blocks in lessons/")
@@ -294,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("rebuild: .venv/bin/python tools/build_lessons.py", file=sys.stderr)
         return 1 if problems else 0
+    answer_tables()  # a malformed answer block fails the build
     for s in sources():
         path = target(s)
         path.parent.mkdir(parents=True, exist_ok=True)
