@@ -128,7 +128,7 @@ def test_every_page_a_zh_class_reaches_is_in_chinese(name: str) -> None:
     ("not_running.html", {"failed": True, "failed_message": "你的集群没有启动：它的虚拟机启动了，但一直没有响应 SSH"},
      ["启动失败", "上一次启动失败了", "一直没有响应 SSH", "重新启动"]),
     ("error.html", {"status_code": 500, "message": "something JupyterHub said", "extra_error_html": ""},
-     ["500 : 服务器出错", "原文：something JupyterHub said"]),
+     ["错误 500：服务器出错", "原文：something JupyterHub said"]),
     ("login.html", {"login_error": None}, ["用户名", "密码", "登录"]),
 ])
 def test_the_other_states_of_a_page(name: str, more: dict[str, Any], said: list[str]) -> None:
