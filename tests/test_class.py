@@ -966,12 +966,7 @@ def test_a_zh_class_sees_jupyterhub_in_chinese(live: Any, tmp_path: Path) -> Non
 
     hub = live
     ann = STUDENTS[0]
-    client = _login(hub, ann)
-    client.api("DELETE", f"/hub/api/users/{ann}/server")  # not running: its page, then its start from there
-    for _ in range(600):
-        if not client.api("GET", f"/hub/api/users/{ann}").json().get("servers"):
-            break
-        time.sleep(0.1)
+    client = _ready(hub, ann)  # running, as the tests before leave it (alone: started here); and so it ends
     seen: dict[str, str] = {}
 
     def look(page: Any, name: str, *, status: int | None = None, response: Any = None) -> str:
@@ -999,10 +994,19 @@ def test_a_zh_class_sees_jupyterhub_in_chinese(live: Any, tmp_path: Path) -> Non
             with page.expect_navigation(timeout=60_000):
                 page.click("#login_submit")
             page.wait_for_url("**/hub/home", timeout=60_000)
-            assert "启动我的服务器" in look(page, "home")
             assert "令牌" in look(page, "token", status=200, response=page.goto(f"{hub.url}/hub/token"))
             assert "没有权限" in look(page, "403", status=403, response=page.goto(f"{hub.url}/hub/admin"))
             assert "找不到这个页面" in look(page, "404", status=404, response=page.goto(f"{hub.url}/hub/nowhere"))
+            page.goto(f"{hub.url}/hub/home")  # running: stop it from home (the page's own script, in Chinese)
+            assert "停止我的服务器" in look(page, "home-running")
+            page.click("#stop")
+            page.wait_for_function("document.getElementById('start').textContent.trim() === '启动我的服务器'",
+                                   timeout=120_000)
+            look(page, "home-stopped")
+            for _ in range(600):  # stopped (not pending a stop): the not-running page, then a start from there
+                if not client.api("GET", f"/hub/api/users/{ann}").json().get("servers"):
+                    break
+                time.sleep(0.1)
             said = look(page, "not-running", status=424, response=page.goto(f"{hub.url}/hub/user/{ann}/"))
             assert "服务器没有运行" in said
 
@@ -1024,12 +1028,7 @@ def test_a_zh_class_sees_jupyterhub_in_chinese(live: Any, tmp_path: Path) -> Non
             said = look(page, "spawn-pending")
             assert "你的服务器正在启动" in said and "已请求启动服务器" in said
             assert "Server requested" in events[0] and "Server ready at" in events[0]  # what JupyterHub sent
-            page.goto(f"{hub.url}/hub/home")  # running: stop it from home (the page's own script, in Chinese)
-            assert "停止我的服务器" in look(page, "home-running")
-            page.click("#stop")
-            page.wait_for_function("document.getElementById('start').textContent.trim() === '启动我的服务器'",
-                                   timeout=120_000)
-            look(page, "home-stopped")
+            client.wait_ready(ann)  # running again, as the tests after this one expect
             teach = browser.new_context(viewport={"width": 1000, "height": 700}).new_page()  # the nav bar's
             teach.goto(f"{hub.url}/hub/login?next=/hub/home")  # admin and services links: the instructor's
             teach.fill("#username_input", INSTRUCTOR)
