@@ -995,6 +995,13 @@ def test_a_zh_class_sees_jupyterhub_in_chinese(live: Any, tmp_path: Path) -> Non
                 page.click("#login_submit")
             page.wait_for_url("**/hub/home", timeout=60_000)
             assert "令牌" in look(page, "token", status=200, response=page.goto(f"{hub.url}/hub/token"))
+            page.wait_for_function("window._jupyterhub_page_loaded === true", timeout=30_000)
+            page.evaluate("""() => require(["utils"], (u) => u.ajax_error_dialog(
+                {status: 403, statusText: "Forbidden", responseJSON: {message: "denied"}}, "error", "Forbidden"))""")
+            page.wait_for_selector("#error-dialog.show", timeout=30_000)  # the dialog JupyterHub's scripts open
+            assert page.inner_text("#error-dialog .ajax-error") == "请求失败（403）。原文：denied"
+            assert page.inner_text("#error-dialog .modal-title") == "出错了"
+            look(page, "error-dialog")
             assert "没有权限" in look(page, "403", status=403, response=page.goto(f"{hub.url}/hub/admin"))
             assert "找不到这个页面" in look(page, "404", status=404, response=page.goto(f"{hub.url}/hub/nowhere"))
             page.goto(f"{hub.url}/hub/home")  # running: stop it from home (the page's own script, in Chinese)

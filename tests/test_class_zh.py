@@ -31,7 +31,8 @@ ENGLISH = ["Sign in", "Username", "Password", "Invalid username or password", "W
            "Launch", "Relaunch", "Would you like", "Forbidden", "Not Found", "Jupyter has lots of moons",
            "Action is not authorized", "is stopping", "refresh", "Successfully logged out", "Note", "Permissions",
            "Request new API token", "API Tokens", "Last used", "Created", "Expires", "Never", "revoke", "scopes",
-           "Token expires in", "1 Hour", "Error", "OK", "The error", "requires JavaScript", "You can try"]
+           "Token expires in", "1 Hour", "Error", "OK", "The error", "requires JavaScript", "You can try",
+           "Server at", "Requested via"]
 JS_ENGLISH = ["'Stopping...'", "'Stopping server...'", "'Server stopped successfully!'", "'Error stopping server'",
               "'Stop Server'", "Start My Server", "Your server is stopping", "Show password"]
 NAMES = ["JupyterHub", "JavaScript", "HTTP", "HTTPS", "API", "OAuth", "swlt-ann", "notebook"]
@@ -182,6 +183,7 @@ def test_runtime_messages_are_translated_or_labelled() -> None:
     assert zh.text("Invalid username or password") == "用户名或密码错误"
     assert zh.text("Action is not authorized with current scopes; requires any of [admin-ui]") == \
         "你的账号没有权限做这件事（需要以下权限之一：admin-ui）"
+    assert zh.text("Unhandled error starting server swlt-ann") == "无法启动 swlt-ann 的服务器"
     assert zh.text("a message we never saw") == "原文：a message we never saw"
     assert zh.text("你的集群没有启动") == "你的集群没有启动" and zh.text(None) == ""
 

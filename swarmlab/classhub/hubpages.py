@@ -39,6 +39,8 @@ MESSAGES = (
     Known(re.compile(r"^No such user:? (?P<name>\S+)$"), N_("there is no user {name}")),
     Known(re.compile(r"^(?P<name>\S+) has no such server (?P<server>.*)$"), N_("{name} has no server {server}")),
     Known(re.compile(r"^Spawn cancelled$"), N_("the start was cancelled")),
+    Known(re.compile(r"^Unhandled error starting server (?P<name>\S+)$"),  # a start failing in its first second
+          N_("the server of {name} could not be started")),
 )
 UNKNOWN = N_("(original text) {text}")
 HAN = re.compile(r"[\u4e00-\u9fff]")  # a message already in Chinese (a failed boot's: hubconfig's pre-spawn hook)
