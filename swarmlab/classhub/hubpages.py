@@ -24,23 +24,21 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from swarmlab.classhub.spawnprogress import Known, known
-from swarmlab.i18n import N_, _, locale_of
+from swarmlab.i18n import N_, _, locale_of, matched
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-# Messages JupyterHub's code puts on a page a student can reach (jupyterhub/handlers, scopes.py; 6.1.1)
+# What JupyterHub's code says on a page a student can reach (jupyterhub/handlers, scopes.py; 6.1.1), as it words it:
+# each is its message id (i18n.matched fills in its {names})
 MESSAGES = (
-    Known(re.compile(r"^Invalid username or password$"), N_("wrong username or password")),
-    Known(re.compile(r"^Action is not authorized with current scopes; requires any of \[(?P<scopes>[^\]]*)\]$"),
-          N_("your account is not allowed to do this (it needs one of these permissions: {scopes})")),
-    Known(re.compile(r"^No access to resources or resources not found$"),
-          N_("this does not exist, or your account may not see it")),
-    Known(re.compile(r"^No such user:? (?P<name>\S+)$"), N_("there is no user {name}")),
-    Known(re.compile(r"^(?P<name>\S+) has no such server (?P<server>.*)$"), N_("{name} has no server {server}")),
-    Known(re.compile(r"^Spawn cancelled$"), N_("the start was cancelled")),
-    Known(re.compile(r"^Unhandled error starting server (?P<name>\S+)$"),  # a start failing in its first second
-          N_("the server of {name} could not be started")),
+    N_("Invalid username or password"),
+    N_("Action is not authorized with current scopes; requires any of [{scopes}]"),
+    N_("No access to resources or resources not found"),
+    N_("No such user: {name}"),
+    N_("No such user {name}"),
+    N_("{name} has no such server {server}"),
+    N_("Spawn cancelled"),
+    N_("Unhandled error starting server {name}"),  # a start failing in its first second
 )
 UNKNOWN = N_("(original text) {text}")
 HAN = re.compile(r"[\u4e00-\u9fff]")  # a message already in Chinese (a failed boot's: hubconfig's pre-spawn hook)
@@ -70,4 +68,5 @@ class Pages:
         line = str(message or "").strip()
         if not line or HAN.search(line):
             return line
-        return known(line, MESSAGES, self.lang) or _(UNKNOWN, self.lang, text=line)
+        said = matched(line, MESSAGES, self.lang)
+        return said if said != line else _(UNKNOWN, self.lang, text=line)  # no template fits: as it is, labelled
