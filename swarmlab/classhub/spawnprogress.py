@@ -51,7 +51,7 @@ BECAUSE = N_("your swarm did not start: {reason}")  # a line of FAILURES, in the
 
 @dataclass(frozen=True)
 class Known:
-    pattern: re.Pattern[str]  # an English line of the rig's (or JupyterHub's)
+    pattern: re.Pattern[str]  # the start of an English line of the rig's (what follows is dropped: a console tail)
     message: str  # its message id, its values the pattern's named groups
 
 
