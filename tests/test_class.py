@@ -941,6 +941,114 @@ def test_the_instructors_dashboard_in_a_real_browser(live: Any) -> None:
             browser.close()
 
 
+def _shown(page: Any) -> str:
+    """What a reader of the page sees: its title, its text, the words of its buttons, fields and tooltips."""
+    return str(page.evaluate("""() => [document.title, document.body.innerText, ...Array.from(
+        document.querySelectorAll('[placeholder], [title], input[type=submit], img[alt]')).map(
+        e => [e.getAttribute('placeholder'), e.getAttribute('title'), e.value, e.getAttribute('alt')].join(' '))
+        ].join('\\n')"""))
+
+
+@pytest.mark.real
+def test_a_zh_class_sees_jupyterhub_in_chinese(live: Any, tmp_path: Path) -> None:
+    """Chromium, a student of this zh class (then its instructor's home): JupyterHub's own pages (login with a
+    wrong password, home, token, a 403 and a 404, not-running, spawn-pending with the hub's own progress events) show
+    no English word of JupyterHub's (tests/test_class_zh.py's list; names like JupyterHub and the student's own
+    aside), each saved as a PNG in the test's tmp_path. (An en class's pages, JupyterHub's untouched:
+    tests/test_class_zh.py.) The page's progress stream is the hub's own, its `ready` turned off (no reload)."""
+    from swarmlab.testing.jupyter import CHROMIUM, CHROMIUM_ARGS, browser_unavailable_reason
+    from tests.test_class_zh import english_in
+
+    why = browser_unavailable_reason()
+    if why:
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    hub = live
+    ann = STUDENTS[0]
+    client = _ready(hub, ann)  # running, as the tests before leave it (alone: started here); and so it ends
+    seen: dict[str, str] = {}
+
+    def look(page: Any, name: str, *, status: int | None = None, response: Any = None) -> str:
+        if status is not None:
+            assert response is not None and response.status == status, (name, response and response.status)
+        page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+        seen[name] = text = _shown(page)
+        assert page.evaluate("document.documentElement.lang") == "zh-CN", name
+        assert english_in(text) == [], (name, text)
+        return text
+
+    with sync_playwright() as p:
+        args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            page = browser.new_context(viewport={"width": 1000, "height": 700}).new_page()
+            look(page, "login", status=200, response=page.goto(f"{hub.url}/hub/login?next=/hub/home"))
+            page.fill("#username_input", ann)
+            page.fill("#password_input", "not-" + hub.passwords[ann])
+            with page.expect_navigation(timeout=60_000):
+                page.click("#login_submit")
+            assert "用户名或密码错误" in look(page, "login-error")
+            page.fill("#username_input", ann)
+            page.fill("#password_input", hub.passwords[ann])
+            with page.expect_navigation(timeout=60_000):
+                page.click("#login_submit")
+            page.wait_for_url("**/hub/home", timeout=60_000)
+            assert "令牌" in look(page, "token", status=200, response=page.goto(f"{hub.url}/hub/token"))
+            page.wait_for_function("window._jupyterhub_page_loaded === true", timeout=30_000)
+            page.evaluate("""() => require(["utils"], (u) => u.ajax_error_dialog(
+                {status: 403, statusText: "Forbidden", responseJSON: {message: "denied"}}, "error", "Forbidden"))""")
+            page.wait_for_selector("#error-dialog.show", timeout=30_000)  # the dialog JupyterHub's scripts open
+            assert page.inner_text("#error-dialog .ajax-error") == "请求失败（403）。原文：denied"
+            assert page.inner_text("#error-dialog .modal-title") == "出错了"
+            look(page, "error-dialog")
+            assert "没有权限" in look(page, "403", status=403, response=page.goto(f"{hub.url}/hub/admin"))
+            assert "找不到这个页面" in look(page, "404", status=404, response=page.goto(f"{hub.url}/hub/nowhere"))
+            page.goto(f"{hub.url}/hub/home")  # running: stop it from home (the page's own script, in Chinese)
+            assert "停止我的服务器" in look(page, "home-running")
+            page.click("#stop")
+            page.wait_for_function("document.getElementById('start').textContent.trim() === '启动我的服务器'",
+                                   timeout=120_000)
+            look(page, "home-stopped")
+            for _ in range(600):  # stopped (not pending a stop): the not-running page, then a start from there
+                if not client.api("GET", f"/hub/api/users/{ann}").json().get("servers"):
+                    break
+                time.sleep(0.1)
+            said = look(page, "not-running", status=424, response=page.goto(f"{hub.url}/hub/user/{ann}/"))
+            assert "服务器没有运行" in said
+
+            events: list[str] = []
+
+            def progress(route: Any) -> None:  # the hub's real event stream, without its `ready` (no reload)
+                response = route.fetch(timeout=180_000)
+                body = response.text()
+                events.append(body)
+                body = "retry: 86400000\n\n" + body.replace('"ready": true', '"ready": false')  # no reconnect
+                route.fulfill(response=response, body=body)
+
+            page.route("**/hub/api/users/*/server/progress*", progress)
+            page.click("#start")
+            page.wait_for_url("**/hub/spawn-pending/**", timeout=60_000)
+            page.wait_for_function("document.getElementById('progress-log').textContent.includes('服务器已就绪')",
+                                   timeout=180_000)
+            page.evaluate("document.getElementById('progress-details').open = true")
+            said = look(page, "spawn-pending")
+            assert "你的服务器正在启动" in said and "已请求启动服务器" in said
+            assert "Server requested" in events[0] and "Server ready at" in events[0]  # what JupyterHub sent
+            client.wait_ready(ann)  # running again, as the tests after this one expect
+            teach = browser.new_context(viewport={"width": 1000, "height": 700}).new_page()  # the nav bar's
+            teach.goto(f"{hub.url}/hub/login?next=/hub/home")  # admin and services links: the instructor's
+            teach.fill("#username_input", INSTRUCTOR)
+            teach.fill("#password_input", hub.passwords[INSTRUCTOR])
+            with teach.expect_navigation(timeout=60_000):
+                teach.click("#login_submit")
+            teach.wait_for_url("**/hub/home", timeout=60_000)
+            said = look(teach, "instructor-home")
+            assert "管理" in said and "服务" in said
+        finally:
+            browser.close()
+
+
 @pytest.mark.real
 def test_stop_leaves_nothing_running(live: Any) -> None:
     hub = live

@@ -101,6 +101,7 @@ def test_the_wheel_leaves_the_test_harnesses_out(tmp_path: Path) -> None:
     assert re.search(r"^Requires-Dist: jc\b.*extra == \"test\"", metadata, re.M)
     # the class server (docs/class.md) ships, and its hub comes with the `class` extra
     assert "swarmlab/classhub/hubconfig.py" in names
+    assert "swarmlab/classhub/templates/zh_CN/page.html" in names  # a zh class's JupyterHub pages (hubpages.py)
     assert re.search(r'^Requires-Dist: jupyterhub>=[\d.]+; extra == "class"$', metadata, re.M), metadata
 
 

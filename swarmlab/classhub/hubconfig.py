@@ -10,6 +10,8 @@ What it sets, and why:
   the provider's environment (replay: SWARMLAB_MODE=replay; pool and rig: SWARMLAB_MODE=live and SWARMLAB_INVENTORY,
   the copy of the student's own swarm the provider made in their home) added per student by a pre-spawn hook, which
   first starts the student's swarm (rig: boots their VM) in a thread; a post-stop hook stops it;
+* a zh class: JupyterHub's own pages (login, home, spawn-pending, errors, token) in Chinese (hubpages.py), and a
+  failed start's reason in Chinese on them;
 * an `instructor` role: list users, read their servers and activity, the admin page (read-only without more
   scopes); students keep JupyterHub's default `user` role (their own server only);
 * the `swarmlab-progress` service (progress.py), started and restarted by the hub: each student's server gets its
@@ -29,7 +31,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from swarmlab.classhub import providers, spawnprogress
+from swarmlab.classhub import hubpages, providers, spawnprogress
 from swarmlab.classhub.accounts import COURSE_DIR
 from swarmlab.classhub.classfile import ClassFile
 from swarmlab.course.progress import URL_ENV as PROGRESS_ENV
@@ -84,6 +86,11 @@ def configure(c: Any, settings_file: str | Path) -> None:
     c.JupyterHub.active_server_limit = s["limits"]["active_servers"]
     c.JupyterHub.concurrent_spawn_limit = s["limits"]["concurrent_spawns"]
 
+    pages = hubpages.templates(s["language"])
+    if pages:  # JupyterHub's own pages in the class's language (zh); an en class keeps JupyterHub's as they are
+        c.JupyterHub.template_paths = [str(pages)]
+        c.JupyterHub.template_vars = {"swarmlab": hubpages.Pages(s["language"])}
+
     c.JupyterHub.authenticator_class = "pam"
     c.Authenticator.allowed_users = set(s["students"]) | set(s["instructors"])
     c.Authenticator.admin_users = set()
@@ -106,7 +113,13 @@ def configure(c: Any, settings_file: str | Path) -> None:
 
     async def pre_spawn(spawner: Any) -> None:  # the hub awaits it; start (a rig's boot: minutes) in a thread
         student = spawner.user.name
-        await asyncio.to_thread(provider.start, student)
+        try:
+            await asyncio.to_thread(provider.start, student)
+        except Exception as exc:  # translated pages show a failed spawn's jupyterhub_message (in their language)
+            if pages:
+                why = spawnprogress.failure(str(exc) or type(exc).__name__, s["language"])
+                exc.jupyterhub_message = why  # type: ignore[attr-defined]
+            raise
         spawner.environment.update(provider.env(student))
         spawner.environment[PROGRESS_ENV] = progress_events  # the course sends its progress there (course/progress.py)
         if idle:

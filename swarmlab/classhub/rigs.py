@@ -186,6 +186,11 @@ def _up(settings: RigSettings, student: str, log: Path, report: Callable[[str], 
     return code, last, expired.is_set()
 
 
+def _head(line: str, limit: int = 300) -> str:
+    """A long last line cut at its end: its start says what failed (spawnprogress.FAILURES); the log has it all."""
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def boot(settings: RigSettings, student: str, report: Callable[[str], None] | None = None) -> Path:
     """Boot the student's rig (kept if it runs), with a key of its own; returns its inventory. Slow (minutes).
     `report` gets each line the rig's `up` prints (its phases: spawnprogress.PHASES) as it prints it."""
@@ -197,7 +202,7 @@ def boot(settings: RigSettings, student: str, report: Callable[[str], None] | No
         raise RigTableError(f"{student}'s rig did not come up within {UP_TIMEOUT:.0f} s (stopped; see "
                             f"{paths.shown(log)})")
     if code != 0:
-        raise RigTableError(f"{student}'s rig did not come up: {(last or 'no output')[-300:]} (all of it in "
+        raise RigTableError(f"{student}'s rig did not come up: {_head(last or 'no output')} (all of it in "
                             f"{paths.shown(log)})")
     return settings.inventory(student)
 

@@ -45,7 +45,59 @@ PHASES = (
 )
 BEGIN = Phase("begin", re.compile(r"$^"), 5, N_("preparing your swarm's VM"))
 READY = Phase("ready", re.compile(r"$^"), 95, N_("your swarm is ready; starting your JupyterLab"))
-FAILED = N_("your swarm did not start: {error}")
+FAILED = N_("your swarm did not start: {error}")  # a line we do not know: shown as the rig printed it (zh: 原文)
+BECAUSE = N_("your swarm did not start: {reason}")  # a line of FAILURES, in the class's language
+
+
+@dataclass(frozen=True)
+class Known:
+    pattern: re.Pattern[str]  # the start of an English line of the rig's (what follows is dropped: a console tail)
+    message: str  # its message id, its values the pattern's named groups
+
+
+def known(line: str, table: tuple[Known, ...], lang: str) -> str | None:
+    """`line` in `lang` when a pattern of `table` matches it (None: a line we do not know)."""
+    for item in table:
+        found = item.pattern.match(line.strip())
+        if found:
+            return _(item.message, lang, **found.groupdict())
+    return None
+
+
+# Why a boot failed, as the hub has it: rigs.boot's error (the rig's `up` in its child, which prints a failure as
+# one line of the RigError's text: swarmlab/rig/vm.py, swarm.py, image.py), or rigs.prepare's
+_ALL_OF_IT = r"(?: \(all of it in \S+\))?$"
+FAILURES = (
+    Known(re.compile(r"^\S+'s rig did not come up within (?P<seconds>\d+) s"),
+          N_("it did not come up within {seconds} s (stopped)")),
+    Known(re.compile(r"^\S+'s rig did not come up: qemu did not start \((?P<accel>\w+)\)"),
+          N_("its VM's emulator (qemu, {accel}) did not start")),
+    Known(re.compile(r"^\S+'s rig did not come up: a rig is already running \(qemu pid (?P<pid>\d+)"),
+          N_("a VM of the rig home was already running (qemu pid {pid})")),
+    Known(re.compile(r"^\S+'s rig did not come up: the rig VM did not answer SSH"),
+          N_("its VM started but never answered SSH")),
+    Known(re.compile(r"^\S+'s rig did not come up: the rig's nodes did not get ready in (?P<seconds>\d+) s"),
+          N_("its three nodes were not ready within {seconds} s")),
+    Known(re.compile(r"^\S+'s rig did not come up: (?P<node>\S+) could not join the swarm"),
+          N_("{node} could not join the swarm")),
+    Known(re.compile(r"^\S+'s rig did not come up: swarm nodes not Ready after (?P<seconds>\d+) s"),
+          N_("the swarm's nodes were not Ready after {seconds} s")),
+    Known(re.compile(r"^\S+'s rig did not come up: no output" + _ALL_OF_IT),
+          N_("the rig stopped without printing anything")),
+    Known(re.compile(r"^rig\.base \S+ has no rig image for Debian (?P<release>\d+)"),
+          N_("the class's rig base has no VM image for Debian {release} (the instructor builds it)")),
+    Known(re.compile(r"^cannot make \S+'s rig home"),
+          N_("the hub cannot create your rig home ([rig] homes)")),
+)
+
+
+def failure(error: str, lang: str) -> str:
+    """The spawn page's line for a failed boot: why, in `lang`, when FAILURES knows the error's first line; else
+    that line as it is, labelled (zh: 原文)."""
+    lines = [x.strip() for x in error.splitlines() if x.strip()]
+    line = (lines or ["no message"])[0]
+    reason = known(line, FAILURES, lang)
+    return _(BECAUSE, lang, reason=reason) if reason else _(FAILED, lang, error=line)
 
 
 def phase_of(line: str) -> tuple[Phase, dict[str, str]] | None:
@@ -143,7 +195,7 @@ async def events(board: Board, student: str, lang: str, *, poll: float = 0.5,
                 yield event(phase, values, at - boot.begun, lang)
                 sent, last = sent + 1, now
             if boot.failed is not None:
-                yield {"progress": 100, "message": _(FAILED, lang, error=boot.failed)}
+                yield {"progress": 100, "message": failure(boot.failed, lang)}
                 return
             if boot.done:
                 return
