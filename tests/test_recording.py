@@ -147,3 +147,29 @@ def test_newer_format_and_not_a_recording(tmp_path: Path) -> None:
         load(other)
     with pytest.raises(RecordingError, match="no recording at"):
         load(tmp_path / "missing.jsonl")
+
+
+@pytest.mark.parametrize(("line", "change", "says"), [
+    (0, {"provenance": [1]}, "damaged header at line 1: provenance is not a JSON object"),
+    (0, {"provenance": {"nodes": [1, {}]}}, "provenance nodes is not a list of node names"),
+    (0, {"provenance": {"nodes": "n1"}}, "provenance nodes is not a list of node names"),
+    (0, {"provenance": {"images": ["web"]}}, "provenance images is not an object of names"),
+    (0, {"provenance": {"manager": ["n1"]}}, "provenance manager is not a node name"),
+    (1, {"step": ["s"]}, "damaged entry at line 2: step is not text"),
+    (1, {"started": "yesterday"}, "damaged entry at line 2: Invalid isoformat string"),
+    (1, {"started": 5}, "started is not an ISO time"),
+    (1, {"seq": 1e308}, "seq is not a whole number"),
+    (1, {"duration": "1s"}, "duration is not a number of seconds"),
+    (1, {"error": "boom"}, "error is not an object with text type and message"),
+    (1, {"error": {"type": ["NodeUnreachable"], "message": "m"}}, "error is not an object"),
+])
+def test_a_field_of_the_wrong_type_is_a_damaged_line(line: int, change: dict[str, object], says: str,
+                                                      tmp_path: Path) -> None:
+    """A hand-edited or damaged recording: each field the replay reads has its type checked on load (before, a
+    provenance that was a list, a list as a step, an unreadable start time... were tracebacks mid-replay)."""
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "a", b"1", b"", 0))
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    lines[line].update(change)
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    with pytest.raises(RecordingError, match=says):
+        ReplayTransport(path).run("n1", "a")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import tempfile
 import threading
@@ -184,7 +185,11 @@ def load(path: str | Path) -> Recording:
     if not isinstance(version, int) or version > VERSION:
         raise RecordingError(f"{path}: recording format version {version!r} is newer than this swarmlab reads "
                              f"({VERSION}); upgrade swarmlab (pip install -U swarmlab)")
-    recording = Recording(path, header.get("provenance") or {})
+    try:
+        provenance = _provenance(header.get("provenance") or {})
+    except ValueError as exc:
+        raise RecordingError(f"{path}: damaged header at line 1: {exc}") from None
+    recording = Recording(path, provenance)
     body = lines[1:-1] if lines[-1] == "" else lines[1:]
     for no, line in enumerate(body, 2):
         last = no == len(body) + 1
@@ -203,6 +208,23 @@ def load(path: str | Path) -> Recording:
     return recording
 
 
+def _provenance(prov: object) -> dict[str, Any]:
+    """The header's provenance, its fields the replay reads checked for their types (ValueError says which)."""
+    if not isinstance(prov, dict):
+        raise ValueError("provenance is not a JSON object")
+    for name in ("nodes", "swarm_nodes"):
+        value = prov.get(name)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+            raise ValueError(f"provenance {name} is not a list of node names")
+    for name in ("images", "users"):
+        value = prov.get(name)
+        if value is not None and not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+            raise ValueError(f"provenance {name} is not an object of names")
+    if prov.get("manager") is not None and not isinstance(prov["manager"], str):
+        raise ValueError("provenance manager is not a node name")
+    return prov
+
+
 def _entry(obj: dict[str, Any]) -> Entry:
     def data(name: str) -> bytes:
         if name + "_b64" in obj:
@@ -214,8 +236,21 @@ def _entry(obj: dict[str, Any]) -> Entry:
 
     if not isinstance(obj, dict) or not isinstance(obj["node"], str) or not isinstance(obj["command"], str):
         raise ValueError("an entry needs text 'node' and 'command'")
-    code = obj.get("exit_code")
-    if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
-        raise ValueError("exit_code is not a whole number")
-    return Entry(int(obj.get("seq", 0)), obj["node"], obj["command"], data("stdout"), data("stderr"), code,
-                 obj.get("step"), obj.get("started"), float(obj.get("duration") or 0.0), obj.get("error"))
+    code, seq = obj.get("exit_code"), obj.get("seq", 0)
+    for name, value in (("exit_code", code), ("seq", seq)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"{name} is not a whole number")
+    step, started, duration, error = obj.get("step"), obj.get("started"), obj.get("duration") or 0.0, obj.get("error")
+    if step is not None and not isinstance(step, str):
+        raise ValueError("step is not text")
+    if started is not None:
+        if not isinstance(started, str):
+            raise ValueError("started is not an ISO time")
+        datetime.fromisoformat(started)  # ValueError names the text
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or not math.isfinite(duration):
+        raise ValueError("duration is not a number of seconds")
+    if error is not None and not (isinstance(error, dict) and isinstance(error.get("type", ""), str)
+                                  and isinstance(error.get("message", ""), str)):
+        raise ValueError("error is not an object with text type and message")
+    return Entry(seq or 0, obj["node"], obj["command"], data("stdout"), data("stderr"), code, step, started,
+                 float(duration), error)
