@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -173,3 +174,24 @@ def test_a_field_of_the_wrong_type_is_a_damaged_line(line: int, change: dict[str
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
     with pytest.raises(RecordingError, match=says):
         ReplayTransport(path).run("n1", "a")
+
+
+def test_a_recording_not_written_by_record_shows_no_secret(tmp_path: Path) -> None:
+    """A recording edited by hand (or by an older swarmlab) is redacted when read as when written: its outputs,
+    commands, recorded errors and provenance."""
+    token = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+    header = {"format": "swarmlab-recording", "version": 1, "provenance": {"nodes": ["n1"], "title": f"t {token}"}}
+    entries = [{"seq": 1, "node": "n1", "command": f"docker swarm join --token {token} 10.0.0.9:2377",
+                "stdout": f"{token}\n{key}password=hunter2\n", "stderr": "", "exit_code": 0},
+               {"seq": 2, "node": "n1", "command": "cat key", "stdout_b64": base64.b64encode(key.encode()).decode(),
+                "stderr": "", "exit_code": 0},
+               {"seq": 3, "node": "n1", "command": "x", "stdout": "", "stderr": "", "exit_code": None,
+                "error": {"type": "NodeUnreachable", "message": f"lost it; Authorization: Bearer {token}"}}]
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in [header, *entries]))
+    rec = load(path)
+    shown = repr(rec.provenance) + repr([(e.command, e.stdout, e.stderr, e.error) for e in rec.entries])
+    assert "<redacted>" in shown
+    for secret in ("3pu6hszjas19", "b3BlbnNzaC1rZXkt", "hunter2"):
+        assert secret not in shown

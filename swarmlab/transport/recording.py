@@ -6,7 +6,8 @@ which nodes, Docker and kernel versions, swarmlab version, how it was made). Eve
 UTF-8 is kept as "stdout_b64"/"stderr_b64"; a command that failed to run keeps "error": {"type", "message"}).
 Each line is written and flushed (and fsync-ed) as the command ends, so a crash loses at most the command in
 flight; everything is redacted (swarmlab.transport.redact: an output's bytes, before they are encoded) before it is
-written. (`swarmlab record` writes to a temporary file beside its output and renames it only on success.)
+written, and again when read (a file edited by hand, or written by an older swarmlab, shows no secret either).
+(`swarmlab record` writes to a temporary file beside its output and renames it only on success.)
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def load(path: str | Path) -> Recording:
         raise RecordingError(f"{path}: recording format version {version!r} is newer than this swarmlab reads "
                              f"({VERSION}); upgrade swarmlab (pip install -U swarmlab)")
     try:
-        provenance = _provenance(header.get("provenance") or {})
+        provenance = _provenance(redact_value(header.get("provenance") or {}))
     except ValueError as exc:
         raise RecordingError(f"{path}: damaged header at line 1: {exc}") from None
     recording = Recording(path, provenance)
@@ -226,13 +227,13 @@ def _provenance(prov: object) -> dict[str, Any]:
 
 
 def _entry(obj: dict[str, Any]) -> Entry:
-    def data(name: str) -> bytes:
+    def data(name: str) -> bytes:  # redacted again: a file not written by `record` (edited, older) shows none
         if name + "_b64" in obj:
-            return base64.b64decode(obj[name + "_b64"], validate=True)
+            return redact_bytes(base64.b64decode(obj[name + "_b64"], validate=True))
         value = obj.get(name, "")
         if not isinstance(value, str):
             raise ValueError(f"{name} is not text")
-        return value.encode("utf-8")
+        return redact_bytes(value.encode("utf-8"))
 
     if not isinstance(obj, dict) or not isinstance(obj["node"], str) or not isinstance(obj["command"], str):
         raise ValueError("an entry needs text 'node' and 'command'")
@@ -252,5 +253,5 @@ def _entry(obj: dict[str, Any]) -> Entry:
     if error is not None and not (isinstance(error, dict) and isinstance(error.get("type", ""), str)
                                   and isinstance(error.get("message", ""), str)):
         raise ValueError("error is not an object with text type and message")
-    return Entry(seq or 0, obj["node"], obj["command"], data("stdout"), data("stderr"), code, step, started,
-                 float(duration), error)
+    return Entry(seq or 0, obj["node"], redact(obj["command"]), data("stdout"), data("stderr"), code, step, started,
+                 float(duration), {k: redact(str(v)) for k, v in error.items()} if error is not None else None)
