@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +14,20 @@ from swarmlab.errors import RecordingError, SwarmlabError
 
 MAX_REQUESTS = 1000  # as the magic's -n: enough for any distribution the course draws
 MAX_TEXT = 200  # a recording's title, its author
+
+
+# what a terminal would act on rather than show (ANSI/OSC escapes start with ESC or a C1 control; \r overwrites a
+# line): a recording's output or a node's message is shown, never obeyed
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _inert(text: str) -> str:
+    """`text` with every control character but newline and tab shown escaped (`\x1b`)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def _say(text: str) -> None:
+    print(_inert(text))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,7 +113,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     path = _recording(args.recording, recordings.default)
     with Lab.connect(mode="replay", recording=path) as lab:
-        return 0 if walk(lab, requests=args.requests, full=args.full) else 1
+        return 0 if walk(lab, out=_say, requests=args.requests, full=args.full) else 1
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -109,7 +124,7 @@ def _replay(args: argparse.Namespace) -> int:
     fix = "give a file written by `swarmlab record` (the bundled ones: `swarmlab demo --recording NAME`)"
     path = paths.input_file(args.file, "a swarmlab recording", fix, RecordingError)
     with Lab.connect(mode="replay", recording=path) as lab:
-        return 0 if walk(lab, requests=args.requests, full=args.full) else 1
+        return 0 if walk(lab, out=_say, requests=args.requests, full=args.full) else 1
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -138,7 +153,7 @@ def _record(args: argparse.Namespace) -> int:
                 lab.transport.discard()
                 kept = f"{output} is as it was" if output.exists() else "nothing was written"
                 raise SwarmlabError(f"cannot record: the swarm is not reachable ({kept}): {down[0].error}")
-        ok = walk(lab, requests=args.requests, full=args.full)
+        ok = walk(lab, out=_say, requests=args.requests, full=args.full)
     print(f"\nrecorded to {output}")
     return 0 if ok else 1
 
@@ -165,12 +180,12 @@ def _trace(args: argparse.Namespace) -> int:
             lab.trace_request("web")  # the bundled trace recorded web first: a replay walks it in order
         trace = lab.trace_request(args.service, port=args.port)
     with pd.option_context("display.width", 250, "display.max_colwidth", 120, "display.max_columns", 20):
-        print(f"# one request from the client ({trace.client_ip} on {trace.client_node}) to {trace.service} "
+        _say(f"# one request from the client ({trace.client_ip} on {trace.client_node}) to {trace.service} "
               f"({'VIP ' + str(trace.vip) if trace.mode == 'vip' else 'dnsrr: no VIP'}), {lab.label}")
-        print(trace.frame(args.lang).to_string(index=False))
+        _say(trace.frame(args.lang).to_string(index=False))
     print()
     for check in trace.checks:
-        print(f"{'ok ' if check.ok else 'NO '} {check.said(args.lang)}: {check.told(args.lang)}")
+        _say(f"{'ok ' if check.ok else 'NO '} {check.said(args.lang)}: {check.told(args.lang)}")
     return 0 if trace.ok else 1
 
 
@@ -196,7 +211,7 @@ def _doctor(args: argparse.Namespace) -> int:
     print(f"# checking {len(inv)} node(s) from {inv.source}")
     with SSHTransport(inv, known_hosts=inv.extra.get("known_hosts")) as t:
         checks = doctor.run(t, inv)
-    print(doctor.report(checks))
+    _say(doctor.report(checks))
     return 0 if all(c.ok for c in checks) else 1
 
 
@@ -390,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except SwarmlabError as exc:
-        print(f"swarmlab: {exc}", file=sys.stderr)
+        print(f"swarmlab: {_inert(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
