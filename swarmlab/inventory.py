@@ -203,9 +203,37 @@ def load(path: str | Path) -> Inventory:
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
         raise InventoryError(f"{path}: expected a list 'nodes' (see `swarmlab nodes --help`)")
     extra = {k: v for k, v in data.items() if k != "nodes"}
+    _check_extra(extra, str(path))
     inv = from_nodes(data["nodes"], source=str(path))
     inv.extra = extra
     return inv
+
+
+def _check_extra(extra: dict[str, Any], source: str) -> None:
+    """The top-level keys swarmlab reads besides `nodes`: `known_hosts` (a file's path) and `images` (the lab's
+    images by role, as LAB_IMAGES)."""
+    known = extra.get("known_hosts")
+    if known is not None and (not isinstance(known, str) or not known.strip() or not known.isprintable()):
+        raise InventoryError(f"{source}: known_hosts = {known!r} must be a file's path (in TOML: known_hosts = "
+                             "\"~/.swarmlab/known_hosts\")")
+    images = extra.get("images")
+    if images is None:
+        return
+    example = ", ".join(f'{k} = "{v}"' for k, v in LAB_IMAGES.items())
+    if not isinstance(images, dict):
+        raise InventoryError(f"{source}: images = {images!r} must be a table of the lab's images (in TOML: [images] "
+                             f"then {example})")
+    for role, image in images.items():
+        if role not in LAB_IMAGES:
+            raise InventoryError(f"{source}: images.{role} is not one of the lab's images: give "
+                                 f"{', '.join(LAB_IMAGES)} ({example})")
+        if not isinstance(image, str):
+            raise InventoryError(f"{source}: images.{role} = {image!r} must be an image's name (in TOML: {role} = "
+                                 f"\"{LAB_IMAGES[role]}\")")
+        try:
+            validate(image, "image")
+        except InvalidName as exc:
+            raise InventoryError(f"{source}: images.{role}: {exc}") from None
 
 
 def rig_inventory_file() -> Path:

@@ -72,6 +72,13 @@ def test_toml_and_yaml_inventories(tmp_path: Path) -> None:
     ('[[nodes]]\nname = "a;reboot"\nhost = "h"\n', "not a valid node name"),
     ("nodes = 3\n", "expected a list 'nodes'"),
     ("[[nodes]\n", "not valid TOML"),
+    # the top-level keys the lab reads: before, tracebacks in `doctor` and `Lab.connect`
+    ('known_hosts = 5\n[[nodes]]\nname = "a"\nhost = "h"\n', r"known_hosts = 5 must be a file's path"),
+    ('images = "x"\n[[nodes]]\nname = "a"\nhost = "h"\n', r"images = 'x' must be a table of the lab's images"),
+    ('images = [1]\n[[nodes]]\nname = "a"\nhost = "h"\n', "must be a table of the lab's images"),
+    ('[images]\nweb = 5\n[[nodes]]\nname = "a"\nhost = "h"\n', "images.web = 5 must be an image.s name"),
+    ('[images]\nweb = "x; reboot"\n[[nodes]]\nname = "a"\nhost = "h"\n', "images.web: 'x; reboot' is not a valid"),
+    ('[images]\nwbe = "busybox"\n[[nodes]]\nname = "a"\nhost = "h"\n', "images.wbe is not one of the lab's images"),
 ])
 def test_bad_inventory_files_say_why(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "inv.toml"

@@ -85,7 +85,7 @@ class SSHTransport(Transport):
         if shell not in SHELLS:
             raise ValueError(f"shell must be one of {SHELLS}, not {shell!r}")
         super().__init__(nodes)
-        self.known_hosts = Path(known_hosts) if known_hosts else paths.known_hosts_file()
+        self.known_hosts = Path(known_hosts).expanduser() if known_hosts else paths.known_hosts_file()
         self.connect_timeout = connect_timeout
         self.keepalive = keepalive
         self.fast = fast
