@@ -182,7 +182,7 @@ def load(path: str | Path) -> Inventory:
     if path.stat().st_size > MAX_BYTES:
         raise InventoryError(f"{path}: {path.stat().st_size} bytes is no inventory (at most {MAX_BYTES}): {fix}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: as Windows editors save it, with a BOM
     except UnicodeDecodeError as exc:
         raise InventoryError(f"{path}: not UTF-8 text (byte {exc.start}): {fix}") from None
     try:

@@ -47,6 +47,14 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     assert cf.limits == {"active_servers": 5, "concurrent_spawns": 10, "start_timeout": 120, "idle_minutes": 0}
 
 
+def test_a_class_file_saved_with_a_bom_loads(tmp_path: Path) -> None:
+    """Notepad saves UTF-8 with a byte order mark: before, 'not valid TOML (Invalid statement (at line 1, column
+    1))', naming no fix."""
+    path = write(tmp_path, GOOD)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert classfile.load(path).students == ("ann", "bob")
+
+
 @pytest.mark.parametrize(("change", "said"), [
     (lambda t: t + "studnets = []\n", "unknown key 'studnets': did you mean 'students'?"),
     (lambda t: t + "zzz = 1\n", "unknown key 'zzz': the keys are name, language"),

@@ -146,3 +146,12 @@ def test_cli_nodes_without_any_swarm(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
     assert main(["nodes"]) == 0
     assert "no live swarm configured" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["inv.toml", "inv.yaml"])
+def test_an_inventory_saved_with_a_bom_loads(tmp_path: Path, name: str) -> None:
+    """Windows editors (Notepad) save UTF-8 with a byte order mark: before, TOML said 'Invalid statement (at line 1,
+    column 1)', naming no fix."""
+    body = '[[nodes]]\nname = "m"\nhost = "h"\n' if name.endswith(".toml") else "nodes:\n  - {name: m, host: h}\n"
+    (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + body.encode())
+    assert inventory.load(tmp_path / name).names == ["m"]

@@ -195,3 +195,10 @@ def test_a_recording_not_written_by_record_shows_no_secret(tmp_path: Path) -> No
     assert "<redacted>" in shown
     for secret in ("3pu6hszjas19", "b3BlbnNzaC1rZXkt", "hunter2"):
         assert secret not in shown
+
+
+def test_a_recording_saved_with_a_bom_loads(tmp_path: Path) -> None:
+    """A recording opened and saved again by an editor that adds a byte order mark still replays."""
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "a", b"1", b"", 0))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert ReplayTransport(path).run("n1", "a").stdout == "1"

@@ -169,7 +169,7 @@ def load(path: str | Path) -> Recording:
     paths.input_file(path, "a swarmlab recording", "give a file written by `swarmlab record`", RecordingError)
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # -sig: a file saved again by an editor that adds a BOM
     except UnicodeDecodeError as exc:
         raise RecordingError(f"{path}: not a swarmlab recording (not UTF-8 text at byte {exc.start})") from None
     lines = text.split("\n")
