@@ -202,3 +202,13 @@ def test_a_recording_saved_with_a_bom_loads(tmp_path: Path) -> None:
     path = write(tmp_path / "r.jsonl", CommandResult("n1", "a", b"1", b"", 0))
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert ReplayTransport(path).run("n1", "a").stdout == "1"
+
+
+def test_a_file_far_larger_than_any_recording_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A disk image given by mistake: before, read whole into memory (twice: bytes, then text) before line 1 was
+    looked at. A sparse file: nothing is written to the disk."""
+    path = tmp_path / "disk.img"
+    with open(path, "wb") as f:
+        f.truncate(20 * 10**9)
+    with pytest.raises(RecordingError, match=r"20000 MB is no swarmlab recording \(at most 200 MB"):
+        load(path)

@@ -30,6 +30,7 @@ from swarmlab.transport.result import CommandResult
 
 FORMAT = "swarmlab-recording"
 VERSION = 1
+MAX_BYTES = 200 * 10**6
 
 
 @dataclass
@@ -167,6 +168,10 @@ def load(path: str | Path) -> Recording:
         raise RecordingError(f"no recording at {path}: give a file written by `swarmlab record`, or a bundled "
                              "one by name (`swarmlab demo --recording rig-session`)")
     paths.input_file(path, "a swarmlab recording", "give a file written by `swarmlab record`", RecordingError)
+    size = path.stat().st_size
+    if size > MAX_BYTES:  # read whole, a disk image or a dump given by mistake would exhaust the memory first
+        raise RecordingError(f"{path}: {size / 1e6:.0f} MB is no swarmlab recording (at most {MAX_BYTES // 10**6} MB; "
+                             "a --full session is under 1 MB): give a file written by `swarmlab record`")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")  # -sig: a file saved again by an editor that adds a BOM
