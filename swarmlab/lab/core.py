@@ -236,6 +236,12 @@ class Lab:
         it, kept for display. A declared step (`lab.run(SERVICE_PS, name="web")`, from swarmlab.commands.steps)
         gives a typed result (`StepResult[list[Task]]`); a step's name gives `StepResult[object]`."""
         # by name: the step's value type is not known to the type checker (object), never claimed
+        if not isinstance(step, Step) and (not isinstance(step, str) or step not in STEPS):
+            import difflib
+
+            close = difflib.get_close_matches(str(step), list(STEPS), n=3, cutoff=0.5) or sorted(STEPS)[:5]
+            raise SwarmlabError(t("no step {step}: a step's name, e.g. {steps} (every one: "
+                                  "swarmlab.commands.steps.STEPS)", step=repr(step), steps=", ".join(close)))
         spec = cast("Step[T]", STEPS[step]) if isinstance(step, str) else step
         target = self.node(node, spec)
         command = self._command(spec, target, args)
