@@ -57,6 +57,22 @@ def test_an_unreachable_swarm_leaves_the_recording_untouched_even_with_force(
     assert existing.read_bytes() == OLD and leftovers(existing.parent) == []
 
 
+@pytest.mark.parametrize(("value", "said"), [
+    ("{bad", "SWARMLAB_PROVENANCE='{bad' is not a JSON object: fix it"),  # before: a JSONDecodeError traceback
+    ("[1]", "SWARMLAB_PROVENANCE='[1]' is not a JSON object"),  # before: TypeError
+    # before: written, into a recording no replay could read
+    ('{"nodes": 5}', "cannot record: provenance nodes is not a list of node names"),
+])
+def test_a_provenance_that_is_not_one_is_a_one_line_error_before_connecting(
+        existing: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        value: str, said: str) -> None:
+    monkeypatch.setenv("SWARMLAB_PROVENANCE", value)
+    argv = ["record", "-o", str(existing), "--force", "-i", inventory(tmp_path, "127.0.0.1", free_port())]
+    assert main(argv) == 2
+    assert said in one_line_error(capsys)
+    assert existing.read_bytes() == OLD and leftovers(existing.parent) == []
+
+
 @pytest.mark.parametrize("where", ["folder", "unwritable"])
 def test_an_output_that_cannot_be_a_file_is_a_one_line_error(tmp_path: Path, where: str,
                                                             capsys: pytest.CaptureFixture[str]) -> None:

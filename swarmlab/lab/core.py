@@ -78,6 +78,19 @@ def _needs(step: Step[object]) -> set[str]:
     return {p.name for p in params if p.default is inspect.Parameter.empty}
 
 
+
+def _provenance_from_env() -> dict[str, object]:
+    """$SWARMLAB_PROVENANCE (tools/record_lessons.py sets it): a JSON object merged into a recording's provenance."""
+    text = os.environ.get("SWARMLAB_PROVENANCE") or "{}"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SwarmlabError(t("SWARMLAB_PROVENANCE={value} is not a JSON object: fix it (e.g. "
+                              "SWARMLAB_PROVENANCE='{{\"title\": \"...\"}}') or unset it", value=repr(text[:80])))
+    return value
+
 class Lab:
     """A small executor over the declared steps (`swarmlab.commands.steps`). It does not know whether it runs
     live or replays: what a recording holds it asks its transport (`Transport.holdings`)."""
@@ -149,7 +162,7 @@ class Lab:
             assert record_to is not None
             prov = {"swarmlab": __version__, "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
-                    "images": images or RIG_IMAGES, **json.loads(os.environ.get("SWARMLAB_PROVENANCE") or "{}"),
+                    "images": images or RIG_IMAGES, **_provenance_from_env(),
                     **(provenance or {})}
             prov.update(_versions(live, inv.manager.name))
             # written beside `record_to`, renamed to it when the lab closes well: an existing file is refused

@@ -97,7 +97,11 @@ class Writer:
 
     def __init__(self, path: Path, provenance: dict[str, Any]) -> None:
         self.path = Path(path)
-        header = {"format": FORMAT, "version": VERSION, "provenance": redact_value(provenance)}
+        try:  # a recording this swarmlab could not read back is not written
+            header = {"format": FORMAT, "version": VERSION, "provenance": _provenance(redact_value(provenance))}
+        except ValueError as exc:
+            raise RecordingError(f"cannot record: {exc}: give the provenance its types (nodes: a "
+                                 "list of names, images and users: objects of names, manager: a name)") from None
         line = json.dumps(header, ensure_ascii=False)  # before the file is opened: a bad header touches nothing
         if self.path.is_dir():
             raise RecordingError(f"{self.path} is a folder: give a file name for the recording (e.g. "
