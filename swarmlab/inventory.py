@@ -22,6 +22,7 @@ and `vagrant up` has created its machines.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -44,6 +45,8 @@ FIELDS = ("name", "host", "port", "user", "key_file", "jump", "role")
 # (nothing is pulled; the names are the chapter's, swarmlab/commands/chapter.py LAB_IMAGES)
 CLASSROOM_IMAGES = dict(LAB_IMAGES)
 MAX_BYTES = 1_000_000
+_HOST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:%-]{0,252}")
+_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 LOCAL_FILES = ("swarmlab-inventory.toml", "swarmlab-inventory.yaml", "swarmlab-inventory.yml")
 
 
@@ -132,6 +135,13 @@ def _node(entry: dict[str, Any], source: str) -> Node:
         if value is not None and (not isinstance(value, str) or not value.isprintable() or not value.strip()):
             raise InventoryError(f"{source}: node {entry.get('name')!r}: {key} = {value!r} must be a non-empty "
                                  f"string (in TOML: {key} = \"...\")")
+    # reached by paramiko, and by OpenSSH's argv and ProxyCommand (`rig ssh`): a word that no shell or option
+    # parser reads as anything but a host or a login
+    for key, pattern, what in (("host", _HOST, "a host name or an IP address (IPv6 without brackets)"),
+                               ("user", _USER, "a login name (letters, digits, '.', '_', '-')")):
+        value = entry.get(key)
+        if value is not None and not pattern.fullmatch(value):
+            raise InventoryError(f"{source}: node {entry.get('name')!r}: {key} = {value!r} is not {what}: fix it")
     port = entry.get("port", 22)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise InventoryError(f"{source}: node {entry['name']!r} has a bad port {port!r}")

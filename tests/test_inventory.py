@@ -70,6 +70,12 @@ def test_toml_and_yaml_inventories(tmp_path: Path) -> None:
     ('[[nodes]]\nname = "a"\nhost = "h"\njump = "z"\n', "unknown node 'z'"),
     ('[[nodes]]\nname = "a"\nhost = "h"\njump = "b"\n[[nodes]]\nname = "b"\nhost = "h"\njump = "a"\n', "loop"),
     ('[[nodes]]\nname = "a;reboot"\nhost = "h"\n', "not a valid node name"),
+    # an option or a shell word where OpenSSH (`rig ssh`, a ProxyCommand) reads a host or a login
+    ('[[nodes]]\nname = "a"\nhost = "-oProxyCommand=touch x"\n', r"host = '-oProxyCommand=touch x' is not a host"),
+    ('[[nodes]]\nname = "a"\nhost = "h$(id)"\n', r"host = 'h\$\(id\)' is not a host name or an IP address"),
+    ('[[nodes]]\nname = "a"\nhost = "[fe80::1]"\n', r"\(IPv6 without brackets\): fix it"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\nuser = "root; reboot"\n', "user = 'root; reboot' is not a login name"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\nuser = "-lroot"\n', "user = '-lroot' is not a login name"),
     ("nodes = 3\n", "expected a list 'nodes'"),
     ("[[nodes]\n", "not valid TOML"),
     # the top-level keys the lab reads: before, tracebacks in `doctor` and `Lab.connect`
