@@ -3,6 +3,10 @@ ran (written to a temporary file beside it, renamed at the end); an unreachable 
 
 from __future__ import annotations
 
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +120,28 @@ def test_a_session_stopped_midway_keeps_the_old_file_and_says_where_its_commands
     [partial] = leftovers(existing.parent)
     assert f"what it recorded is in {existing.parent / partial}" in capsys.readouterr().err
     assert [e.command for e in load(existing.parent / partial).entries] == ["echo recorded"]
+
+
+def test_a_full_disk_stops_the_session_and_keeps_the_old_recording(existing: Path, tmp_path: Path,
+                                                                   sshd: LocalSSHD) -> None:
+    """A write that fails (here: a file size limit, EFBIG, as a full disk's ENOSPC) stops the session: nothing more
+    runs unrecorded, the old recording stays, and it is said in lines, not tracebacks. Before: chained OSError
+    tracebacks (the writer's close flushed the same buffer again). A process of its own: the limit is per process."""
+    inv = inventory(tmp_path, sshd.host, sshd.port, str(sshd.client_key))
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2500, 2500))  # the header and a few entries
+
+    proc = subprocess.run([sys.executable, "-m", "swarmlab", "record", "-o", str(existing), "--force", "-i", inv],
+                          preexec_fn=small_files, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SWARMLAB_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    [partial] = leftovers(existing.parent)
+    assert proc.stderr.splitlines() == [
+        f"swarmlab: the session stopped; what it recorded is in {existing.parent / partial} ({existing} is as it was)",
+        f"swarmlab: cannot write the recording {existing.parent / partial} (File too large): free some space or "
+        "record elsewhere (-o); the session stopped there"]
+    assert existing.read_bytes() == OLD
 
 
 # -- Lab.connect(record_to=...): the same rule as `swarmlab record` --------------------------------------------

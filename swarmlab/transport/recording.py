@@ -108,6 +108,7 @@ class Writer:
                                  f"{self.path / 'session.jsonl'})")
         self._lock = threading.Lock()
         self._seq = 0
+        self.failed: RecordingError | None = None  # a write that failed (a full disk): every later one fails too
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
@@ -117,9 +118,16 @@ class Writer:
         self._write(line)
 
     def _write(self, line: str) -> None:
-        self._fh.write(line + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        if self.failed is not None:
+            raise self.failed
+        try:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            self.failed = RecordingError(f"cannot write the recording {self.path} ({exc.strerror or exc}): free some "
+                                         "space or record elsewhere (-o); the session stopped there")
+            raise self.failed from None
 
     def add(self, result: CommandResult, step: str | None = None, error: Exception | None = None,
             timed: bool = True) -> None:
@@ -135,7 +143,11 @@ class Writer:
     def close(self) -> None:
         with self._lock:
             if not self._fh.closed:
-                self._fh.close()
+                try:
+                    self._fh.close()
+                except OSError:  # what a failed write left in the buffer cannot be written either
+                    if self.failed is None:
+                        raise
 
 
 def writable(output: Path, *, replace: bool = False, fix: str = "give --force to replace it, or another -o") -> Path:
