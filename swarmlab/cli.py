@@ -405,7 +405,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except SwarmlabError as exc:
-        print(f"swarmlab: {_inert(str(exc))}", file=sys.stderr)
+        # one line: a command's failure brings its stderr on lines of its own (CommandFailed)
+        said = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        print(f"swarmlab: {_inert(said)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

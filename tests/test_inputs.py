@@ -74,6 +74,9 @@ def one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     (["classroom", "cache", "c", "--mirror", "not a url"], "--mirror 'not a url' is not an archive's address"),
     (["classroom", "cache", "c", "--mirror", "ftp://x/debian"], "is not an archive's address"),
     (["nosuch"], "invalid choice: 'nosuch'"),
+    # a recording without the trace's commands: the failure and the node's stderr on one line (before: two)
+    (["trace", "--recording", "lessons/00-setup"], "command exited 1: 'docker service ps client'; stderr: no such "
+                                                   "service: client"),
 ])
 def test_a_bad_input_is_one_line_naming_the_fix(argv: list[str], says: str, clean: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
