@@ -161,3 +161,24 @@ def test_an_inventory_saved_with_a_bom_loads(tmp_path: Path, name: str) -> None:
     body = '[[nodes]]\nname = "m"\nhost = "h"\n' if name.endswith(".toml") else "nodes:\n  - {name: m, host: h}\n"
     (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + body.encode())
     assert inventory.load(tmp_path / name).names == ["m"]
+
+
+def test_doctor_fails_a_key_file_other_users_can_read(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenSSH refuses a private key others can read; paramiko used it silently: on a shared classroom host another
+    login could take it. The doctor says so first (the node here is a closed port: only the key is at stake)."""
+    from swarmlab.ports import free_port
+    from swarmlab.testing.sshd import keygen
+
+    monkeypatch.setenv("SWARMLAB_HOME", str(tmp_path / "home"))
+    key = keygen(tmp_path / "key")
+    inv = tmp_path / "inv.toml"
+    inv.write_text(f'[[nodes]]\nname = "m"\nhost = "127.0.0.1"\nport = {free_port()}\nkey_file = "{key}"\n')
+    key.chmod(0o644)
+    assert main(["doctor", "-i", str(inv)]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL  m               key file               {key} can be read by other users (mode 0644)" in out
+    assert f"fix: chmod 600 {key}" in out
+    key.chmod(0o600)
+    assert main(["doctor", "-i", str(inv)]) == 1  # the closed port still fails
+    assert "key file" not in capsys.readouterr().out
