@@ -45,7 +45,7 @@ FIELDS = ("name", "host", "port", "user", "key_file", "jump", "role")
 # (nothing is pulled; the names are the chapter's, swarmlab/commands/chapter.py LAB_IMAGES)
 CLASSROOM_IMAGES = dict(LAB_IMAGES)
 MAX_BYTES = 1_000_000
-_HOST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:%-]{0,252}")
+_HOST = re.compile(r"[A-Za-z0-9_:][A-Za-z0-9_.:%-]{0,252}")  # IPv6 may start with ::
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 LOCAL_FILES = ("swarmlab-inventory.toml", "swarmlab-inventory.yaml", "swarmlab-inventory.yml")
 

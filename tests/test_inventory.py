@@ -182,3 +182,10 @@ def test_doctor_fails_a_key_file_other_users_can_read(tmp_path: Path, capsys: py
     key.chmod(0o600)
     assert main(["doctor", "-i", str(inv)]) == 1  # the closed port still fails
     assert "key file" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("host", ["::1", "fe80::1%eth0", "swarm-manager.lab.example", "10.0.0.9", "my_host"])
+def test_a_host_name_or_address_of_any_form_loads(tmp_path: Path, host: str) -> None:
+    path = tmp_path / "inv.toml"
+    path.write_text(f'[[nodes]]\nname = "m"\nhost = "{host}"\nuser = "ec2-user"\n')
+    assert inventory.load(path)["m"].host == host
