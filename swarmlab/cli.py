@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -400,10 +402,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_stdout() -> None:
+    """What is left of the output written now, else dropped (its fd pointed at /dev/null): the interpreter's last
+    flush must not fail again after a full disk was said."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, not at exit: a failed write is said below
+        return code
     except SwarmlabError as exc:
         # one line: a command's failure brings its stderr on lines of its own (CommandFailed)
         said = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
@@ -413,6 +428,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `swarmlab ... | head`
         return 0
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        _quiet_stdout()  # most often the output itself: `swarmlab demo > file` on a full disk
+        print(f"swarmlab: cannot write ({exc.strerror}): free some space, or write the output elsewhere",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

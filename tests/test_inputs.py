@@ -162,3 +162,16 @@ def test_a_recordings_terminal_escapes_are_shown_not_obeyed(clean: Path, capsys:
     shown = out.out + out.err
     assert "\\x1b]52;c;" in shown and "\\x9b" in shown and "\\rhidden" in shown and "\\x1b]0;owned" in shown
     assert not {"\x1b", "\x9b", "\r", "\x07"} & set(shown)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (not Linux)")
+def test_an_output_that_cannot_be_written_is_one_line(clean: Path) -> None:
+    """`swarmlab demo > file` on a full disk (/dev/full: every write is ENOSPC): before, an OSError traceback."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "swarmlab", "demo", "-n", "1"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr == (
+        "swarmlab: cannot write (No space left on device): free some space, or write the output elsewhere\n")
