@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +16,20 @@ from swarmlab.errors import RecordingError, SwarmlabError
 
 MAX_REQUESTS = 1000  # as the magic's -n: enough for any distribution the course draws
 MAX_TEXT = 200  # a recording's title, its author
+
+
+# what a terminal would act on rather than show (ANSI/OSC escapes start with ESC or a C1 control; \r overwrites a
+# line): a recording's output or a node's message is shown, never obeyed
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _inert(text: str) -> str:
+    """`text` with every control character but newline and tab shown escaped (`\x1b`)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def _say(text: str) -> None:
+    print(_inert(text))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,7 +115,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     path = _recording(args.recording, recordings.default)
     with Lab.connect(mode="replay", recording=path) as lab:
-        return 0 if walk(lab, requests=args.requests, full=args.full) else 1
+        return 0 if walk(lab, out=_say, requests=args.requests, full=args.full) else 1
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -109,7 +126,7 @@ def _replay(args: argparse.Namespace) -> int:
     fix = "give a file written by `swarmlab record` (the bundled ones: `swarmlab demo --recording NAME`)"
     path = paths.input_file(args.file, "a swarmlab recording", fix, RecordingError)
     with Lab.connect(mode="replay", recording=path) as lab:
-        return 0 if walk(lab, requests=args.requests, full=args.full) else 1
+        return 0 if walk(lab, out=_say, requests=args.requests, full=args.full) else 1
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -138,7 +155,7 @@ def _record(args: argparse.Namespace) -> int:
                 lab.transport.discard()
                 kept = f"{output} is as it was" if output.exists() else "nothing was written"
                 raise SwarmlabError(f"cannot record: the swarm is not reachable ({kept}): {down[0].error}")
-        ok = walk(lab, requests=args.requests, full=args.full)
+        ok = walk(lab, out=_say, requests=args.requests, full=args.full)
     print(f"\nrecorded to {output}")
     return 0 if ok else 1
 
@@ -165,12 +182,12 @@ def _trace(args: argparse.Namespace) -> int:
             lab.trace_request("web")  # the bundled trace recorded web first: a replay walks it in order
         trace = lab.trace_request(args.service, port=args.port)
     with pd.option_context("display.width", 250, "display.max_colwidth", 120, "display.max_columns", 20):
-        print(f"# one request from the client ({trace.client_ip} on {trace.client_node}) to {trace.service} "
+        _say(f"# one request from the client ({trace.client_ip} on {trace.client_node}) to {trace.service} "
               f"({'VIP ' + str(trace.vip) if trace.mode == 'vip' else 'dnsrr: no VIP'}), {lab.label}")
-        print(trace.frame(args.lang).to_string(index=False))
+        _say(trace.frame(args.lang).to_string(index=False))
     print()
     for check in trace.checks:
-        print(f"{'ok ' if check.ok else 'NO '} {check.said(args.lang)}: {check.told(args.lang)}")
+        _say(f"{'ok ' if check.ok else 'NO '} {check.said(args.lang)}: {check.told(args.lang)}")
     return 0 if trace.ok else 1
 
 
@@ -196,7 +213,7 @@ def _doctor(args: argparse.Namespace) -> int:
     print(f"# checking {len(inv)} node(s) from {inv.source}")
     with SSHTransport(inv, known_hosts=inv.extra.get("known_hosts")) as t:
         checks = doctor.run(t, inv)
-    print(doctor.report(checks))
+    _say(doctor.report(checks))
     return 0 if all(c.ok for c in checks) else 1
 
 
@@ -385,17 +402,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_stdout() -> None:
+    """What is left of the output written now, else dropped (its fd pointed at /dev/null): the interpreter's last
+    flush must not fail again after a full disk was said."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, not at exit: a failed write is said below
+        return code
     except SwarmlabError as exc:
-        print(f"swarmlab: {exc}", file=sys.stderr)
+        # one line: a command's failure brings its stderr on lines of its own (CommandFailed)
+        said = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        print(f"swarmlab: {_inert(said)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `swarmlab ... | head`
         return 0
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        _quiet_stdout()  # most often the output itself: `swarmlab demo > file` on a full disk
+        print(f"swarmlab: cannot write ({exc.strerror}): free some space, or write the output elsewhere",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

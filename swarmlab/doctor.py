@@ -1,10 +1,10 @@
 """`swarmlab doctor`: is this swarm ready for the lab? One line per check and node, with the fix on failure.
 
-Checks, for any live swarm (rig, Vagrant, own inventory): SSH; docker running; swarm active with the expected role;
-IPVS in the kernel (what silently breaks VIP load balancing, e.g. on some WSL2 kernels); ipvsadm and nsenter
-installed, and tcpdump and conntrack (lesson 10 follows one request with them); the lab images present; the swarm's
-TCP ports (2377 on managers, 7946 on every node) open between nodes (probed from each node with bash's /dev/tcp; the
-UDP ports 7946/4789 cannot be probed this way).
+Checks, for any live swarm (rig, Vagrant, own inventory): the key files only their owner can read; SSH; docker
+running; swarm active with the expected role; IPVS in the kernel (what silently breaks VIP load balancing, e.g. on
+some WSL2 kernels); ipvsadm and nsenter installed, and tcpdump and conntrack (lesson 10 follows one request with
+them); the lab images present; the swarm's TCP ports (2377 on managers, 7946 on every node) open between nodes
+(probed from each node with bash's /dev/tcp; the UDP ports 7946/4789 cannot be probed this way).
 """
 
 from __future__ import annotations
@@ -155,9 +155,26 @@ def run(t: Transport, inv: Inventory, images: Iterable[str] | None = None) -> li
     with ThreadPoolExecutor(max_workers=max(1, len(nodes))) as pool:
         per_node = list(pool.map(lambda n: _checked(t, n, images, n.name == manager or n.role == "manager"),
                                  nodes))
-    checks = [c for r in per_node for c in r.checks]
+    checks = check_keys(inv) + [c for r in per_node for c in r.checks]
     addresses = {n.name: (r.address, r.manager) for n, r in zip(nodes, per_node, strict=True) if r.address}
     return checks + check_ports(t, addresses)
+
+
+def check_keys(inv: Inventory) -> list[Check]:
+    """A failed check for each key file other users of this machine can read (OpenSSH refuses such a key; paramiko
+    would use it, and on a shared classroom host another login could take it). Nothing for a key that is fine, or
+    missing (the ssh check says that)."""
+    out = []
+    for path in dict.fromkeys(n.key_path for n in inv if n.key_path is not None):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if mode & 0o077:
+            users = [n.name for n in inv if n.key_path == path]
+            out.append(Check(users[0], "key file", False, f"{path} can be read by other users (mode "
+                             f"{mode & 0o777:04o})", f"chmod 600 {path}"))
+    return out
 
 
 def report(checks: list[Check]) -> str:

@@ -22,6 +22,7 @@ and `vagrant up` has created its machines.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -44,6 +45,8 @@ FIELDS = ("name", "host", "port", "user", "key_file", "jump", "role")
 # (nothing is pulled; the names are the chapter's, swarmlab/commands/chapter.py LAB_IMAGES)
 CLASSROOM_IMAGES = dict(LAB_IMAGES)
 MAX_BYTES = 1_000_000
+_HOST = re.compile(r"[A-Za-z0-9_:][A-Za-z0-9_.:%-]{0,252}")  # IPv6 may start with ::
+_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 LOCAL_FILES = ("swarmlab-inventory.toml", "swarmlab-inventory.yaml", "swarmlab-inventory.yml")
 
 
@@ -132,6 +135,13 @@ def _node(entry: dict[str, Any], source: str) -> Node:
         if value is not None and (not isinstance(value, str) or not value.isprintable() or not value.strip()):
             raise InventoryError(f"{source}: node {entry.get('name')!r}: {key} = {value!r} must be a non-empty "
                                  f"string (in TOML: {key} = \"...\")")
+    # reached by paramiko, and by OpenSSH's argv and ProxyCommand (`rig ssh`): a word that no shell or option
+    # parser reads as anything but a host or a login
+    for key, pattern, what in (("host", _HOST, "a host name or an IP address (IPv6 without brackets)"),
+                               ("user", _USER, "a login name (letters, digits, '.', '_', '-')")):
+        value = entry.get(key)
+        if value is not None and not pattern.fullmatch(value):
+            raise InventoryError(f"{source}: node {entry.get('name')!r}: {key} = {value!r} is not {what}: fix it")
     port = entry.get("port", 22)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise InventoryError(f"{source}: node {entry['name']!r} has a bad port {port!r}")
@@ -182,7 +192,7 @@ def load(path: str | Path) -> Inventory:
     if path.stat().st_size > MAX_BYTES:
         raise InventoryError(f"{path}: {path.stat().st_size} bytes is no inventory (at most {MAX_BYTES}): {fix}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: as Windows editors save it, with a BOM
     except UnicodeDecodeError as exc:
         raise InventoryError(f"{path}: not UTF-8 text (byte {exc.start}): {fix}") from None
     try:
@@ -203,9 +213,37 @@ def load(path: str | Path) -> Inventory:
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
         raise InventoryError(f"{path}: expected a list 'nodes' (see `swarmlab nodes --help`)")
     extra = {k: v for k, v in data.items() if k != "nodes"}
+    _check_extra(extra, str(path))
     inv = from_nodes(data["nodes"], source=str(path))
     inv.extra = extra
     return inv
+
+
+def _check_extra(extra: dict[str, Any], source: str) -> None:
+    """The top-level keys swarmlab reads besides `nodes`: `known_hosts` (a file's path) and `images` (the lab's
+    images by role, as LAB_IMAGES)."""
+    known = extra.get("known_hosts")
+    if known is not None and (not isinstance(known, str) or not known.strip() or not known.isprintable()):
+        raise InventoryError(f"{source}: known_hosts = {known!r} must be a file's path (in TOML: known_hosts = "
+                             "\"~/.swarmlab/known_hosts\")")
+    images = extra.get("images")
+    if images is None:
+        return
+    example = ", ".join(f'{k} = "{v}"' for k, v in LAB_IMAGES.items())
+    if not isinstance(images, dict):
+        raise InventoryError(f"{source}: images = {images!r} must be a table of the lab's images (in TOML: [images] "
+                             f"then {example})")
+    for role, image in images.items():
+        if role not in LAB_IMAGES:
+            raise InventoryError(f"{source}: images.{role} is not one of the lab's images: give "
+                                 f"{', '.join(LAB_IMAGES)} ({example})")
+        if not isinstance(image, str):
+            raise InventoryError(f"{source}: images.{role} = {image!r} must be an image's name (in TOML: {role} = "
+                                 f"\"{LAB_IMAGES[role]}\")")
+        try:
+            validate(image, "image")
+        except InvalidName as exc:
+            raise InventoryError(f"{source}: images.{role}: {exc}") from None
 
 
 def rig_inventory_file() -> Path:

@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -20,8 +21,9 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
-from swarmlab.classhub import classfile, hubconfig, providers, server
+from swarmlab.classhub import accounts, classfile, hubconfig, providers, server
 from swarmlab.cli import main
+from swarmlab.errors import SwarmlabError
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """\
@@ -45,6 +47,26 @@ def test_a_good_class_file(tmp_path: Path) -> None:
     assert cf.students == ("ann", "bob") and cf.instructors == ("teach",) and cf.users == ("teach", "ann", "bob")
     assert cf.course == ROOT / "labs" / "en"
     assert cf.limits == {"active_servers": 5, "concurrent_spawns": 10, "start_timeout": 120, "idle_minutes": 0}
+
+
+def test_a_roster_name_that_is_a_group_here_is_refused_before_any_account_is_made() -> None:
+    """A student called `sudo`, `adm` or `docker`: before, useradd's own refusal came mid-way through the roster,
+    suggesting to join that group (`use -g`)."""
+    import grp
+    import pwd
+
+    users = {u.pw_name for u in pwd.getpwall()}
+    group = next(g.gr_name for g in grp.getgrall() if g.gr_name not in users)  # adm, sudo...: a group, no login
+    with pytest.raises(SwarmlabError, match=f"'{re.escape(group)}' is already a group on this host .* rename them"):
+        accounts.check_free([group])
+
+
+def test_a_class_file_saved_with_a_bom_loads(tmp_path: Path) -> None:
+    """Notepad saves UTF-8 with a byte order mark: before, 'not valid TOML (Invalid statement (at line 1, column
+    1))', naming no fix."""
+    path = write(tmp_path, GOOD)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert classfile.load(path).students == ("ann", "bob")
 
 
 @pytest.mark.parametrize(("change", "said"), [

@@ -3,6 +3,10 @@ ran (written to a temporary file beside it, renamed at the end); an unreachable 
 
 from __future__ import annotations
 
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +61,22 @@ def test_an_unreachable_swarm_leaves_the_recording_untouched_even_with_force(
     assert existing.read_bytes() == OLD and leftovers(existing.parent) == []
 
 
+@pytest.mark.parametrize(("value", "said"), [
+    ("{bad", "SWARMLAB_PROVENANCE='{bad' is not a JSON object: fix it"),  # before: a JSONDecodeError traceback
+    ("[1]", "SWARMLAB_PROVENANCE='[1]' is not a JSON object"),  # before: TypeError
+    # before: written, into a recording no replay could read
+    ('{"nodes": 5}', "cannot record: provenance nodes is not a list of node names"),
+])
+def test_a_provenance_that_is_not_one_is_a_one_line_error_before_connecting(
+        existing: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        value: str, said: str) -> None:
+    monkeypatch.setenv("SWARMLAB_PROVENANCE", value)
+    argv = ["record", "-o", str(existing), "--force", "-i", inventory(tmp_path, "127.0.0.1", free_port())]
+    assert main(argv) == 2
+    assert said in one_line_error(capsys)
+    assert existing.read_bytes() == OLD and leftovers(existing.parent) == []
+
+
 @pytest.mark.parametrize("where", ["folder", "unwritable"])
 def test_an_output_that_cannot_be_a_file_is_a_one_line_error(tmp_path: Path, where: str,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,6 +120,28 @@ def test_a_session_stopped_midway_keeps_the_old_file_and_says_where_its_commands
     [partial] = leftovers(existing.parent)
     assert f"what it recorded is in {existing.parent / partial}" in capsys.readouterr().err
     assert [e.command for e in load(existing.parent / partial).entries] == ["echo recorded"]
+
+
+def test_a_full_disk_stops_the_session_and_keeps_the_old_recording(existing: Path, tmp_path: Path,
+                                                                   sshd: LocalSSHD) -> None:
+    """A write that fails (here: a file size limit, EFBIG, as a full disk's ENOSPC) stops the session: nothing more
+    runs unrecorded, the old recording stays, and it is said in lines, not tracebacks. Before: chained OSError
+    tracebacks (the writer's close flushed the same buffer again). A process of its own: the limit is per process."""
+    inv = inventory(tmp_path, sshd.host, sshd.port, str(sshd.client_key))
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2500, 2500))  # the header and a few entries
+
+    proc = subprocess.run([sys.executable, "-m", "swarmlab", "record", "-o", str(existing), "--force", "-i", inv],
+                          preexec_fn=small_files, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SWARMLAB_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    [partial] = leftovers(existing.parent)
+    assert proc.stderr.splitlines() == [
+        f"swarmlab: the session stopped; what it recorded is in {existing.parent / partial} ({existing} is as it was)",
+        f"swarmlab: cannot write the recording {existing.parent / partial} (File too large): free some space or "
+        "record elsewhere (-o); the session stopped there"]
+    assert existing.read_bytes() == OLD
 
 
 # -- Lab.connect(record_to=...): the same rule as `swarmlab record` --------------------------------------------

@@ -280,3 +280,21 @@ def test_05_next_task_accepts_the_tasks_address_and_its_solution_names_the_hostn
     assert len(att.expected() or ()) == 2 and course.exercise("05.next-task", answer=hostname, lab=lab).correct
     att._expected = {"0a1b2c3d4e5f", "10.0.100.100"}
     assert quiz.solution(att, "en").startswith("0a1b2c3d4e5f:")
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "0x" + "f" * 5000, "一" * 600, "a" * 100_000])
+def test_a_pasted_wall_of_text_is_refused_in_one_line_and_is_no_try(typed: str) -> None:
+    """An answer longer than any answer (a pasted output, a held-down key) is said to be too long, not graded: before,
+    a long number was a ValueError (Python's 4300-digit limit) that the Check button swallowed, showing nothing."""
+    att = quiz.attempt(exercises.get("01.network-driver"), None, shown=True)
+    before = att.tries
+    verdict = quiz.grade(att, typed, "en")
+    assert not verdict.correct and verdict.tries == att.tries == before
+    assert verdict.message == f"That answer is {len(typed)} characters long: write just the value (at most 500)."
+    assert "characters" not in quiz.grade(att, "x" * 500, "en").message  # 500 is graded
+
+
+def test_an_answer_that_is_not_text_a_browser_sends_is_graded_not_raised() -> None:
+    att = quiz.attempt(exercises.get("01.network-driver"), None, shown=True)
+    before = att.tries
+    assert not quiz.grade(att, "overlay\udcff", "en").correct and att.tries == before + 1

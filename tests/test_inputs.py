@@ -3,6 +3,7 @@ traceback; a replay needs no writable home. In-process (main()), so each case co
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import paramiko
@@ -73,6 +74,9 @@ def one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     (["classroom", "cache", "c", "--mirror", "not a url"], "--mirror 'not a url' is not an archive's address"),
     (["classroom", "cache", "c", "--mirror", "ftp://x/debian"], "is not an archive's address"),
     (["nosuch"], "invalid choice: 'nosuch'"),
+    # a recording without the trace's commands: the failure and the node's stderr on one line (before: two)
+    (["trace", "--recording", "lessons/00-setup"], "command exited 1: 'docker service ps client'; stderr: no such "
+                                                   "service: client"),
 ])
 def test_a_bad_input_is_one_line_naming_the_fix(argv: list[str], says: str, clean: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,3 +144,34 @@ def test_swarmlab_recording_naming_no_recording(value: str, monkeypatch: pytest.
     monkeypatch.setenv("SWARMLAB_RECORDING", value)
     with pytest.raises(RecordingError, match="give a file written by `swarmlab record`"):
         Lab.connect(mode="replay")
+
+
+def test_a_recordings_terminal_escapes_are_shown_not_obeyed(clean: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A recording's outputs reach the terminal as text: an escape in one (ANSI colours, an OSC title or clipboard
+    write, a carriage return that hides a line) is printed escaped, never sent to the terminal raw."""
+    from swarmlab import recordings
+
+    lines = [json.loads(x) for x in (Path(recordings.__file__).parent / "lessons" / "00-setup.jsonl").read_text()
+             .splitlines()]
+    lines[0]["provenance"]["title"] = "t\x1b]0;owned\x07"
+    for entry in lines[1:]:
+        entry["stdout"] = "\x1b]52;c;ZWNobyBvd25lZA==\x07\x9b2J" + entry.get("stdout", "") + "\rhidden"
+    (clean / "r.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    main(["replay", "r.jsonl", "-n", "1"])
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "\\x1b]52;c;" in shown and "\\x9b" in shown and "\\rhidden" in shown and "\\x1b]0;owned" in shown
+    assert not {"\x1b", "\x9b", "\r", "\x07"} & set(shown)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (not Linux)")
+def test_an_output_that_cannot_be_written_is_one_line(clean: Path) -> None:
+    """`swarmlab demo > file` on a full disk (/dev/full: every write is ENOSPC): before, an OSError traceback."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "swarmlab", "demo", "-n", "1"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr == (
+        "swarmlab: cannot write (No space left on device): free some space, or write the output elsewhere\n")

@@ -70,8 +70,21 @@ def test_toml_and_yaml_inventories(tmp_path: Path) -> None:
     ('[[nodes]]\nname = "a"\nhost = "h"\njump = "z"\n', "unknown node 'z'"),
     ('[[nodes]]\nname = "a"\nhost = "h"\njump = "b"\n[[nodes]]\nname = "b"\nhost = "h"\njump = "a"\n', "loop"),
     ('[[nodes]]\nname = "a;reboot"\nhost = "h"\n', "not a valid node name"),
+    # an option or a shell word where OpenSSH (`rig ssh`, a ProxyCommand) reads a host or a login
+    ('[[nodes]]\nname = "a"\nhost = "-oProxyCommand=touch x"\n', r"host = '-oProxyCommand=touch x' is not a host"),
+    ('[[nodes]]\nname = "a"\nhost = "h$(id)"\n', r"host = 'h\$\(id\)' is not a host name or an IP address"),
+    ('[[nodes]]\nname = "a"\nhost = "[fe80::1]"\n', r"\(IPv6 without brackets\): fix it"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\nuser = "root; reboot"\n', "user = 'root; reboot' is not a login name"),
+    ('[[nodes]]\nname = "a"\nhost = "h"\nuser = "-lroot"\n', "user = '-lroot' is not a login name"),
     ("nodes = 3\n", "expected a list 'nodes'"),
     ("[[nodes]\n", "not valid TOML"),
+    # the top-level keys the lab reads: before, tracebacks in `doctor` and `Lab.connect`
+    ('known_hosts = 5\n[[nodes]]\nname = "a"\nhost = "h"\n', r"known_hosts = 5 must be a file's path"),
+    ('images = "x"\n[[nodes]]\nname = "a"\nhost = "h"\n', r"images = 'x' must be a table of the lab's images"),
+    ('images = [1]\n[[nodes]]\nname = "a"\nhost = "h"\n', "must be a table of the lab's images"),
+    ('[images]\nweb = 5\n[[nodes]]\nname = "a"\nhost = "h"\n', "images.web = 5 must be an image.s name"),
+    ('[images]\nweb = "x; reboot"\n[[nodes]]\nname = "a"\nhost = "h"\n', "images.web: 'x; reboot' is not a valid"),
+    ('[images]\nwbe = "busybox"\n[[nodes]]\nname = "a"\nhost = "h"\n', "images.wbe is not one of the lab's images"),
 ])
 def test_bad_inventory_files_say_why(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "inv.toml"
@@ -139,3 +152,40 @@ def test_cli_nodes_without_any_swarm(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("SWARMLAB_INVENTORY", raising=False)
     assert main(["nodes"]) == 0
     assert "no live swarm configured" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["inv.toml", "inv.yaml"])
+def test_an_inventory_saved_with_a_bom_loads(tmp_path: Path, name: str) -> None:
+    """Windows editors (Notepad) save UTF-8 with a byte order mark: before, TOML said 'Invalid statement (at line 1,
+    column 1)', naming no fix."""
+    body = '[[nodes]]\nname = "m"\nhost = "h"\n' if name.endswith(".toml") else "nodes:\n  - {name: m, host: h}\n"
+    (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + body.encode())
+    assert inventory.load(tmp_path / name).names == ["m"]
+
+
+def test_doctor_fails_a_key_file_other_users_can_read(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenSSH refuses a private key others can read; paramiko used it silently: on a shared classroom host another
+    login could take it. The doctor says so first (the node here is a closed port: only the key is at stake)."""
+    from swarmlab.ports import free_port
+    from swarmlab.testing.sshd import keygen
+
+    monkeypatch.setenv("SWARMLAB_HOME", str(tmp_path / "home"))
+    key = keygen(tmp_path / "key")
+    inv = tmp_path / "inv.toml"
+    inv.write_text(f'[[nodes]]\nname = "m"\nhost = "127.0.0.1"\nport = {free_port()}\nkey_file = "{key}"\n')
+    key.chmod(0o644)
+    assert main(["doctor", "-i", str(inv)]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL  m               key file               {key} can be read by other users (mode 0644)" in out
+    assert f"fix: chmod 600 {key}" in out
+    key.chmod(0o600)
+    assert main(["doctor", "-i", str(inv)]) == 1  # the closed port still fails
+    assert "key file" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("host", ["::1", "fe80::1%eth0", "swarm-manager.lab.example", "10.0.0.9", "my_host"])
+def test_a_host_name_or_address_of_any_form_loads(tmp_path: Path, host: str) -> None:
+    path = tmp_path / "inv.toml"
+    path.write_text(f'[[nodes]]\nname = "m"\nhost = "{host}"\nuser = "ec2-user"\n')
+    assert inventory.load(path)["m"].host == host

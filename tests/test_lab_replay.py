@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from swarmlab import recordings
-from swarmlab.errors import NotRecorded
+from swarmlab.errors import NotRecorded, SwarmlabError
 from swarmlab.lab import Lab
 from swarmlab.transport.recording import load
 
@@ -70,6 +70,17 @@ def test_what_was_not_recorded_says_so(lab: Lab) -> None:
     assert missing.exit_code is None and missing.note.startswith("not in this recording: [swarm-manager]")
     assert missing.not_recorded and isinstance(missing.error, NotRecorded)
     assert not lab.tasks("web").not_recorded
+
+
+@pytest.mark.parametrize(("step", "said"), [
+    ("servce_ps", "no step 'servce_ps': a step's name, e.g. service_ps"),  # before: KeyError: 'servce_ps'
+    ("", "no step '': a step's name, e.g. "),
+    (None, "no step None: "),  # before: AttributeError
+])
+def test_a_step_that_does_not_exist_is_named_with_the_closest(lab: Lab, step: object, said: str) -> None:
+    with pytest.raises(SwarmlabError) as info:
+        lab.run(step)  # type: ignore[call-overload]
+    assert str(info.value).startswith(said) and "swarmlab.commands.steps.STEPS" in str(info.value)
 
 
 def test_replay_never_sends_anything(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:

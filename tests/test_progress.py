@@ -346,3 +346,14 @@ def test_the_same_events_sent_at_once_are_stored_once(db_url: str) -> None:
         results = list(pool.map(lambda i: stores[i % 2].add("ann", events), range(6)))
     assert sum(stored for stored, _dupes in results) == 40 and all(s + d == 40 for s, d in results)
     assert len(stores[0].of("ann")) == 40
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("postgresql://progress:hunter2@db:54x2/lb", "'postgresql://progress:***@db:54x2/lb': its host:port cannot be"),
+    ("postgresql://progress:hunter2@[::1/lb", "its host:port cannot be read"),  # before: a ValueError traceback
+    ("post gres://progress:hunter2@db/lb", "'post gres://progress:***@db/lb': not a database URL"),  # before: shown
+])
+def test_a_progress_db_url_that_cannot_be_read_is_one_line_without_its_password(url: str, said: str) -> None:
+    with pytest.raises(progressdb.StoreError) as info:
+        progressdb.engine_url(url)
+    assert said in str(info.value) and "hunter2" not in str(info.value) and "\n" not in str(info.value)

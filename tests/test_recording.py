@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -147,3 +148,67 @@ def test_newer_format_and_not_a_recording(tmp_path: Path) -> None:
         load(other)
     with pytest.raises(RecordingError, match="no recording at"):
         load(tmp_path / "missing.jsonl")
+
+
+@pytest.mark.parametrize(("line", "change", "says"), [
+    (0, {"provenance": [1]}, "damaged header at line 1: provenance is not a JSON object"),
+    (0, {"provenance": {"nodes": [1, {}]}}, "provenance nodes is not a list of node names"),
+    (0, {"provenance": {"nodes": "n1"}}, "provenance nodes is not a list of node names"),
+    (0, {"provenance": {"images": ["web"]}}, "provenance images is not an object of names"),
+    (0, {"provenance": {"manager": ["n1"]}}, "provenance manager is not a node name"),
+    (1, {"step": ["s"]}, "damaged entry at line 2: step is not text"),
+    (1, {"started": "yesterday"}, "damaged entry at line 2: Invalid isoformat string"),
+    (1, {"started": 5}, "started is not an ISO time"),
+    (1, {"seq": 1e308}, "seq is not a whole number"),
+    (1, {"duration": "1s"}, "duration is not a number of seconds"),
+    (1, {"error": "boom"}, "error is not an object with text type and message"),
+    (1, {"error": {"type": ["NodeUnreachable"], "message": "m"}}, "error is not an object"),
+])
+def test_a_field_of_the_wrong_type_is_a_damaged_line(line: int, change: dict[str, object], says: str,
+                                                      tmp_path: Path) -> None:
+    """A hand-edited or damaged recording: each field the replay reads has its type checked on load (before, a
+    provenance that was a list, a list as a step, an unreadable start time... were tracebacks mid-replay)."""
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "a", b"1", b"", 0))
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    lines[line].update(change)
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    with pytest.raises(RecordingError, match=says):
+        ReplayTransport(path).run("n1", "a")
+
+
+def test_a_recording_not_written_by_record_shows_no_secret(tmp_path: Path) -> None:
+    """A recording edited by hand (or by an older swarmlab) is redacted when read as when written: its outputs,
+    commands, recorded errors and provenance."""
+    token = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+    header = {"format": "swarmlab-recording", "version": 1, "provenance": {"nodes": ["n1"], "title": f"t {token}"}}
+    entries = [{"seq": 1, "node": "n1", "command": f"docker swarm join --token {token} 10.0.0.9:2377",
+                "stdout": f"{token}\n{key}password=hunter2\n", "stderr": "", "exit_code": 0},
+               {"seq": 2, "node": "n1", "command": "cat key", "stdout_b64": base64.b64encode(key.encode()).decode(),
+                "stderr": "", "exit_code": 0},
+               {"seq": 3, "node": "n1", "command": "x", "stdout": "", "stderr": "", "exit_code": None,
+                "error": {"type": "NodeUnreachable", "message": f"lost it; Authorization: Bearer {token}"}}]
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in [header, *entries]))
+    rec = load(path)
+    shown = repr(rec.provenance) + repr([(e.command, e.stdout, e.stderr, e.error) for e in rec.entries])
+    assert "<redacted>" in shown
+    for secret in ("3pu6hszjas19", "b3BlbnNzaC1rZXkt", "hunter2"):
+        assert secret not in shown
+
+
+def test_a_recording_saved_with_a_bom_loads(tmp_path: Path) -> None:
+    """A recording opened and saved again by an editor that adds a byte order mark still replays."""
+    path = write(tmp_path / "r.jsonl", CommandResult("n1", "a", b"1", b"", 0))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert ReplayTransport(path).run("n1", "a").stdout == "1"
+
+
+def test_a_file_far_larger_than_any_recording_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A disk image given by mistake: before, read whole into memory (twice: bytes, then text) before line 1 was
+    looked at. A sparse file: nothing is written to the disk."""
+    path = tmp_path / "disk.img"
+    with open(path, "wb") as f:
+        f.truncate(20 * 10**9)
+    with pytest.raises(RecordingError, match=r"20000 MB is no swarmlab recording \(at most 200 MB"):
+        load(path)

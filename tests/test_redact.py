@@ -34,7 +34,7 @@ def any_case(s: str, flips: list[bool]) -> str:
 def secrets_in_context(draw: st.DrawFn) -> tuple[str, list[str]]:
     """A snippet holding a secret as some tool prints it, and the parts of it that must not survive."""
     kind = draw(st.sampled_from(["swarm", "unlock", "pem", "pgp", "json", "env", "env_line", "aws_id", "aws_csv",
-                                 "aws_file", "bearer", "url", "flag", "yaml"]))
+                                 "aws_file", "bearer", "url", "flag", "yaml", "prefixed"]))
     flips = draw(st.lists(st.booleans(), max_size=90))
     s = draw(secret_values)
     if kind == "swarm":
@@ -82,6 +82,11 @@ def secrets_in_context(draw: st.DrawFn) -> tuple[str, list[str]]:
     if kind == "flag":
         flag = draw(st.sampled_from(["--password", "--token", "--secret", "--password=", "--token="]))
         return f" {flag}{'' if flag.endswith('=') else ' '}{s} ", [s]
+    if kind == "prefixed":
+        prefix = draw(st.sampled_from(["ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "sk-", "sk-proj-", "hf_",
+                                       "AIza"]))
+        token = draw(st.text(ALNUM + "_-", min_size=20, max_size=60))
+        return f" {prefix}{token} ", [token]
     return f"\n  password: {s}\n", [s]  # yaml
 
 
@@ -197,6 +202,15 @@ def test_a_private_key_plus_one_bad_byte_is_not_stored_whole(tmp_path: Path) -> 
     ("swmtkn-1-API_KEY=0000000000000000", "swmtkn-1-<redacted>_KEY=<redacted>"),
     ("swmkey-1-SWMKEY-1-000000000000000000000000", "swmkey-1-<redacted>"),
     ('{"a": 1, "password": 123}x', '{"a": 1, "password": "<redacted>"}x'),
+    # a token its prefix names, with no secret-named key beside it (before: kept whole)
+    ("git clone https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/x/y",
+     "git clone https://ghp_<redacted>@github.com/x/y"),
+    ("glpat-abcdefghij0123456789 xoxb-1234567890-0987654321-AbCdEfGhIjKlMn",
+     "glpat-<redacted> xoxb-<redacted>"),
+    ("sk-proj-Abc123Def456Ghi789Jkl0 hf_AbCdEfGhIjKlMnOpQrStUvWxYz AIzaSyA-1234567890abcdefghijklmnopqrs",
+     "sk-proj-<redacted> hf_<redacted> AIza<redacted>"),
+    ("disk-usage-0123456789abcdefghij task-0123456789abcdefghijk", "disk-usage-0123456789abcdefghij "
+     "task-0123456789abcdefghijk"),  # a word that only ends in a prefix is no token
 ])
 def test_what_each_rule_keeps(raw: str, expected: str) -> None:
     assert redact(raw) == expected

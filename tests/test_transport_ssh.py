@@ -193,8 +193,25 @@ def test_wrong_key_is_authentication_failed(sshd: LocalSSHD, tmp_path: Path) -> 
     assert "refused our key" in str(info.value) and info.value.node == "n1"
 
 
+@pytest.mark.parametrize("key", ["/nonexistent/key", "folder", "public.pub", "passphrase"])
+def test_a_key_file_that_cannot_be_used_is_said_as_such(sshd: LocalSSHD, tmp_path: Path, key: str) -> None:
+    """Before, paramiko's OSError for a missing key came after the connection and was said as `cannot reach ...
+    Is the node up?`: the wrong fix, for a node that is up."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "public.pub").write_text(Path(f"{sshd.client_key}.pub").read_text())
+    if key == "passphrase":
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "secret", "-f", str(tmp_path / key)], check=True)
+    path = key if key.startswith("/") else str(tmp_path / key)
+    with SSHTransport([node_of(sshd, key_file=path)], known_hosts=tmp_path / "kh") as t, \
+            pytest.raises(AuthenticationFailed) as info:
+        t.run("n1", "true")
+    said = str(info.value)
+    assert f"[n1] key_file {path} " in said and "fix key_file in the inventory" in said and "\n" not in said
+    assert "needs a passphrase" in said if key == "passphrase" else "is not a private key swarmlab can read" in said
+
+
 def test_unreachable_port_is_node_unreachable() -> None:
-    node = Node("gone", "127.0.0.1", free_port(), key_file="/nonexistent")
+    node = Node("gone", "127.0.0.1", free_port())
     with SSHTransport([node], connect_timeout=3) as t, pytest.raises(NodeUnreachable, match="cannot reach"):
         t.run("gone", "true")
 

@@ -68,12 +68,18 @@ def is_class_account(user: str) -> bool:
 
 
 def check_free(users: Iterable[str]) -> None:
-    """Refuse a roster name that is an account on this host but not one of a class (root, daemon, a staff login)."""
+    """Refuse a roster name that is an account on this host but not one of a class (root, daemon, a staff login),
+    or a group of its own (sudo, adm, docker: useradd would refuse it and suggest joining that group)."""
     for user in users:
         try:
             pwd.getpwnam(user)
         except KeyError:
-            continue
+            try:
+                grp.getgrnam(user)
+            except KeyError:
+                continue
+            raise SwarmlabError(f"{user!r} is already a group on this host (useradd cannot give the student a group "
+                                "of their own, and would suggest joining it): rename them in the roster") from None
         if not is_class_account(user):
             raise SwarmlabError(f"{user!r} is already an account on this host, not a class account (group {GROUP}): "
                                 "rename them in the roster")

@@ -244,7 +244,7 @@ def load(path: str | Path, check_swarms: bool = True) -> ClassFile:
     fix = "give a class file (class.toml: name, language, provider, instructors, students)"
     p = paths.input_file(path, "a class file", fix, ClassFileError)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))  # -sig: Notepad's BOM
     except UnicodeDecodeError:
         raise _fix(p, "not UTF-8 text: save the class file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:

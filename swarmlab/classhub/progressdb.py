@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -133,8 +134,11 @@ def engine_url(url: str) -> sa.URL:
     psycopg2)."""
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
-        raise StoreError(f"progress_db {url!r} is not a database URL: e.g. postgresql://user@host/db") from None
+    except (sa.exc.ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number, a lone [
+        # said without its password: user:PASSWORD@ (the URL could not be parsed to hide it)
+        shown = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", url)
+        what = "its host:port cannot be read" if isinstance(exc, ValueError) else "not a database URL"
+        raise StoreError(f"progress_db {shown!r}: {what}: e.g. postgresql://user@host:5432/db") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed

@@ -114,7 +114,7 @@ NAT_LABELS = (*CHAIN_LABELS, "nat", "nat 表的", "nat 表", "the nat table's")
 
 
 def answer_hash(exercise_id: str, answer: str) -> str:
-    return hashlib.sha256(f"swarmlab:{exercise_id}:{normalize(answer)}".encode()).hexdigest()
+    return hashlib.sha256(f"swarmlab:{exercise_id}:{normalize(answer)}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from swarmlab.lab import Lab
 
 GOOD, BAD, INFO = "#009E73", "#D55E00", "#0072B2"
 REVEALS = ("explanation", "solution")
+MAX_ANSWER = 500  # characters: the longest answer (a sentence) is far shorter; a paste of a whole output is refused
 
 
 @dataclass
@@ -104,6 +105,9 @@ def grade(att: Attempt, answer: str, lang: str) -> Verdict:
     ex = att.exercise
     if not str(answer).strip():
         return Verdict(ex.id, answer, False, _("Write an answer first.", lang), att.tries)
+    if len(str(answer)) > MAX_ANSWER:  # no try either: a paste, not an answer (and no 4300-digit number to read)
+        return Verdict(ex.id, answer, False, _("That answer is {n} characters long: write just the value (at most "
+                                               "{max}).", lang, n=len(str(answer)), max=MAX_ANSWER), att.tries)
     right = ex.matches(answer, att.accepted(), ex.shown(att.params))
     att.answers += 1
     progress.attempt(ex.id, canonical(answer), right, att.answers)  # only in a class (course/progress.py)

@@ -78,6 +78,19 @@ def _needs(step: Step[object]) -> set[str]:
     return {p.name for p in params if p.default is inspect.Parameter.empty}
 
 
+
+def _provenance_from_env() -> dict[str, object]:
+    """$SWARMLAB_PROVENANCE (tools/record_lessons.py sets it): a JSON object merged into a recording's provenance."""
+    text = os.environ.get("SWARMLAB_PROVENANCE") or "{}"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SwarmlabError(t("SWARMLAB_PROVENANCE={value} is not a JSON object: fix it (e.g. "
+                              "SWARMLAB_PROVENANCE='{{\"title\": \"...\"}}') or unset it", value=repr(text[:80])))
+    return value
+
 class Lab:
     """A small executor over the declared steps (`swarmlab.commands.steps`). It does not know whether it runs
     live or replays: what a recording holds it asks its transport (`Transport.holdings`)."""
@@ -149,7 +162,7 @@ class Lab:
             assert record_to is not None
             prov = {"swarmlab": __version__, "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "where": inv.source, "manager": inv.manager.name, "swarm_nodes": swarm_nodes, "users": users,
-                    "images": images or RIG_IMAGES, **json.loads(os.environ.get("SWARMLAB_PROVENANCE") or "{}"),
+                    "images": images or RIG_IMAGES, **_provenance_from_env(),
                     **(provenance or {})}
             prov.update(_versions(live, inv.manager.name))
             # written beside `record_to`, renamed to it when the lab closes well: an existing file is refused
@@ -236,6 +249,12 @@ class Lab:
         it, kept for display. A declared step (`lab.run(SERVICE_PS, name="web")`, from swarmlab.commands.steps)
         gives a typed result (`StepResult[list[Task]]`); a step's name gives `StepResult[object]`."""
         # by name: the step's value type is not known to the type checker (object), never claimed
+        if not isinstance(step, Step) and (not isinstance(step, str) or step not in STEPS):
+            import difflib
+
+            close = difflib.get_close_matches(str(step), list(STEPS), n=3, cutoff=0.5) or sorted(STEPS)[:5]
+            raise SwarmlabError(t("no step {step}: a step's name, e.g. {steps} (every one: "
+                                  "swarmlab.commands.steps.STEPS)", step=repr(step), steps=", ".join(close)))
         spec = cast("Step[T]", STEPS[step]) if isinstance(step, str) else step
         target = self.node(node, spec)
         command = self._command(spec, target, args)

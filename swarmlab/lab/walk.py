@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.errors import NotRecorded, RecordingError, SwarmlabError
 from swarmlab.lab.core import Lab
 from swarmlab.lab.results import StepResult
 
@@ -25,6 +25,8 @@ def _shown(out: Out, action: Callable[[], StepResult[object] | list[StepResult[o
     except NotRecorded as exc:
         out(f"(not in this recording: {exc})")
         return None
+    except RecordingError:  # the recording cannot be written (a full disk): the session stops, not this step
+        raise
     except SwarmlabError as exc:
         out(f"FAILED: {exc}")
         return False

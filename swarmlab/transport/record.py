@@ -39,6 +39,12 @@ class RecordingTransport(Transport):
         self._ended = False
         atexit.register(self._at_exit)
 
+    def _writable(self) -> None:
+        """Nothing more runs on the swarm once the recording cannot be written (a full disk): it would go
+        unrecorded."""
+        if self.writer.failed is not None:
+            raise self.writer.failed
+
     def _add(self, result: CommandResult, step: str | None, error: Exception | None = None) -> None:
         self.writer.add(result, step, error)
         self.recorded += 1
@@ -46,6 +52,7 @@ class RecordingTransport(Transport):
     def run(self, node: NodeRef, command: str, *, timeout: float = DEFAULT_TIMEOUT, sudo: bool = False,
             check: bool = False, step: str | None = None, latest: bool = False,
             on_output: Callable[[bytes], None] | None = None) -> CommandResult:
+        self._writable()
         name = self.node(node).name
         started = datetime.now()
         try:
@@ -60,6 +67,7 @@ class RecordingTransport(Transport):
     def run_many(self, node: NodeRef, commands: Sequence[tuple[str, str | None]], *,
                  timeout: float = DEFAULT_TIMEOUT, sudo: bool = False) -> list[CommandResult]:
         """The inner transport's batch, each command written to the recording as its own entry."""
+        self._writable()
         name = self.node(node).name
         started = datetime.now()
         try:
@@ -76,6 +84,7 @@ class RecordingTransport(Transport):
     def api(self, node: NodeRef, path: str, *, timeout: float = DEFAULT_TIMEOUT,
             latest: bool = False) -> CommandResult:
         """The inner transport's answer, written to the recording like a command's (step `api`, redacted)."""
+        self._writable()
         name = self.node(node).name
         started = datetime.now()
         try:
@@ -112,10 +121,14 @@ class RecordingTransport(Transport):
         return f"the session stopped; what it recorded is in {self.partial} ({self.path} is as it was)"
 
     def finish(self) -> None:
-        """The session ended well: the temporary file becomes the destination (an atomic rename)."""
+        """The session ended well: the temporary file becomes the destination (an atomic rename); not when a write
+        failed (a full disk): then the destination stays as it was and the error says where the rest is."""
         if self._ended:
             return
         self._end()
+        if self.writer.failed is not None:
+            raise RecordingError(f"{self.writer.failed}; what it recorded is in {self.partial} ({self.path} is as it "
+                                 "was)")
         if self.path.exists() and not self.replace:
             raise RecordingError(f"{self.path} appeared while recording; the session is in {self.partial}: rename "
                                  "it yourself")

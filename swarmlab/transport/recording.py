@@ -6,13 +6,15 @@ which nodes, Docker and kernel versions, swarmlab version, how it was made). Eve
 UTF-8 is kept as "stdout_b64"/"stderr_b64"; a command that failed to run keeps "error": {"type", "message"}).
 Each line is written and flushed (and fsync-ed) as the command ends, so a crash loses at most the command in
 flight; everything is redacted (swarmlab.transport.redact: an output's bytes, before they are encoded) before it is
-written. (`swarmlab record` writes to a temporary file beside its output and renames it only on success.)
+written, and again when read (a file edited by hand, or written by an older swarmlab, shows no secret either).
+(`swarmlab record` writes to a temporary file beside its output and renames it only on success.)
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import tempfile
 import threading
@@ -28,6 +30,7 @@ from swarmlab.transport.result import CommandResult
 
 FORMAT = "swarmlab-recording"
 VERSION = 1
+MAX_BYTES = 200 * 10**6
 
 
 @dataclass
@@ -94,13 +97,18 @@ class Writer:
 
     def __init__(self, path: Path, provenance: dict[str, Any]) -> None:
         self.path = Path(path)
-        header = {"format": FORMAT, "version": VERSION, "provenance": redact_value(provenance)}
+        try:  # a recording this swarmlab could not read back is not written
+            header = {"format": FORMAT, "version": VERSION, "provenance": _provenance(redact_value(provenance))}
+        except ValueError as exc:
+            raise RecordingError(f"cannot record: {exc}: give the provenance its types (nodes: a "
+                                 "list of names, images and users: objects of names, manager: a name)") from None
         line = json.dumps(header, ensure_ascii=False)  # before the file is opened: a bad header touches nothing
         if self.path.is_dir():
             raise RecordingError(f"{self.path} is a folder: give a file name for the recording (e.g. "
                                  f"{self.path / 'session.jsonl'})")
         self._lock = threading.Lock()
         self._seq = 0
+        self.failed: RecordingError | None = None  # a write that failed (a full disk): every later one fails too
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
@@ -110,9 +118,16 @@ class Writer:
         self._write(line)
 
     def _write(self, line: str) -> None:
-        self._fh.write(line + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        if self.failed is not None:
+            raise self.failed
+        try:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            self.failed = RecordingError(f"cannot write the recording {self.path} ({exc.strerror or exc}): free some "
+                                         "space or record elsewhere (-o); the session stopped there")
+            raise self.failed from None
 
     def add(self, result: CommandResult, step: str | None = None, error: Exception | None = None,
             timed: bool = True) -> None:
@@ -128,7 +143,11 @@ class Writer:
     def close(self) -> None:
         with self._lock:
             if not self._fh.closed:
-                self._fh.close()
+                try:
+                    self._fh.close()
+                except OSError:  # what a failed write left in the buffer cannot be written either
+                    if self.failed is None:
+                        raise
 
 
 def writable(output: Path, *, replace: bool = False, fix: str = "give --force to replace it, or another -o") -> Path:
@@ -165,9 +184,13 @@ def load(path: str | Path) -> Recording:
         raise RecordingError(f"no recording at {path}: give a file written by `swarmlab record`, or a bundled "
                              "one by name (`swarmlab demo --recording rig-session`)")
     paths.input_file(path, "a swarmlab recording", "give a file written by `swarmlab record`", RecordingError)
+    size = path.stat().st_size
+    if size > MAX_BYTES:  # read whole, a disk image or a dump given by mistake would exhaust the memory first
+        raise RecordingError(f"{path}: {size / 1e6:.0f} MB is no swarmlab recording (at most {MAX_BYTES // 10**6} MB; "
+                             "a --full session is under 1 MB): give a file written by `swarmlab record`")
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # -sig: a file saved again by an editor that adds a BOM
     except UnicodeDecodeError as exc:
         raise RecordingError(f"{path}: not a swarmlab recording (not UTF-8 text at byte {exc.start})") from None
     lines = text.split("\n")
@@ -184,7 +207,11 @@ def load(path: str | Path) -> Recording:
     if not isinstance(version, int) or version > VERSION:
         raise RecordingError(f"{path}: recording format version {version!r} is newer than this swarmlab reads "
                              f"({VERSION}); upgrade swarmlab (pip install -U swarmlab)")
-    recording = Recording(path, header.get("provenance") or {})
+    try:
+        provenance = _provenance(redact_value(header.get("provenance") or {}))
+    except ValueError as exc:
+        raise RecordingError(f"{path}: damaged header at line 1: {exc}") from None
+    recording = Recording(path, provenance)
     body = lines[1:-1] if lines[-1] == "" else lines[1:]
     for no, line in enumerate(body, 2):
         last = no == len(body) + 1
@@ -203,19 +230,49 @@ def load(path: str | Path) -> Recording:
     return recording
 
 
+def _provenance(prov: object) -> dict[str, Any]:
+    """The header's provenance, its fields the replay reads checked for their types (ValueError says which)."""
+    if not isinstance(prov, dict):
+        raise ValueError("provenance is not a JSON object")
+    for name in ("nodes", "swarm_nodes"):
+        value = prov.get(name)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+            raise ValueError(f"provenance {name} is not a list of node names")
+    for name in ("images", "users"):
+        value = prov.get(name)
+        if value is not None and not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+            raise ValueError(f"provenance {name} is not an object of names")
+    if prov.get("manager") is not None and not isinstance(prov["manager"], str):
+        raise ValueError("provenance manager is not a node name")
+    return prov
+
+
 def _entry(obj: dict[str, Any]) -> Entry:
-    def data(name: str) -> bytes:
+    def data(name: str) -> bytes:  # redacted again: a file not written by `record` (edited, older) shows none
         if name + "_b64" in obj:
-            return base64.b64decode(obj[name + "_b64"], validate=True)
+            return redact_bytes(base64.b64decode(obj[name + "_b64"], validate=True))
         value = obj.get(name, "")
         if not isinstance(value, str):
             raise ValueError(f"{name} is not text")
-        return value.encode("utf-8")
+        return redact_bytes(value.encode("utf-8"))
 
     if not isinstance(obj, dict) or not isinstance(obj["node"], str) or not isinstance(obj["command"], str):
         raise ValueError("an entry needs text 'node' and 'command'")
-    code = obj.get("exit_code")
-    if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
-        raise ValueError("exit_code is not a whole number")
-    return Entry(int(obj.get("seq", 0)), obj["node"], obj["command"], data("stdout"), data("stderr"), code,
-                 obj.get("step"), obj.get("started"), float(obj.get("duration") or 0.0), obj.get("error"))
+    code, seq = obj.get("exit_code"), obj.get("seq", 0)
+    for name, value in (("exit_code", code), ("seq", seq)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"{name} is not a whole number")
+    step, started, duration, error = obj.get("step"), obj.get("started"), obj.get("duration") or 0.0, obj.get("error")
+    if step is not None and not isinstance(step, str):
+        raise ValueError("step is not text")
+    if started is not None:
+        if not isinstance(started, str):
+            raise ValueError("started is not an ISO time")
+        datetime.fromisoformat(started)  # ValueError names the text
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or not math.isfinite(duration):
+        raise ValueError("duration is not a number of seconds")
+    if error is not None and not (isinstance(error, dict) and isinstance(error.get("type", ""), str)
+                                  and isinstance(error.get("message", ""), str)):
+        raise ValueError("error is not an object with text type and message")
+    return Entry(seq or 0, obj["node"], redact(obj["command"]), data("stdout"), data("stderr"), code, step, started,
+                 float(duration), {k: redact(str(v)) for k, v in error.items()} if error is not None else None)

@@ -10,6 +10,8 @@ they are not UTF-8), so one stray byte cannot carry a secret past it. What it hi
   string "<redacted>", so the JSON stays valid), env-style and config assignments (`DB_PASSWORD=...`,
   `aws_secret_access_key = ...`: only the value, a whole line when the assignment starts it), `key: value`, and
   command-line flags (`--password x`, `--token=x`);
+* tokens whose prefix names them (`ghp_`, `github_pat_`, `glpat-`, `xoxb-`, `sk-`, `hf_`, `AIza`), wherever they
+  stand: the prefix is kept;
 * AWS access key ids (`AKIA...`) and the secret printed beside one, `Authorization:` headers and bearer tokens,
   passwords inside URLs (`scheme://user:PASSWORD@host`).
 
@@ -55,6 +57,10 @@ _RULES: list[re.Pattern[bytes]] = [re.compile(rule, flags) for rule, flags in [
     (_WORDS + rb'[^"\\\n]{0,200}"\s*:\s*(?:"(?P<v>(?:[^"\\]|\\.)*)"|(?P<n>-?\d[\d.e+-]*))', re.S),
     (rb"swmtkn-1-(?P<v>[0-9a-z]+(?:-[0-9a-z]+)*)", 0),
     (rb"swmkey-1-(?P<v>[a-z0-9+/=-]+)", 0),
+    # tokens whose prefix says what they are, wherever they stand (a URL's user, a bare line): GitHub, GitLab,
+    # Slack, OpenAI/Anthropic-style sk-, Hugging Face, Google API keys; the prefix is kept, as SWMTKN-1-'s
+    (rb"(?<![a-z0-9_-])(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|sk-(?:proj-|ant-[a-z0-9]{1,8}-)?|hf_|aiza)"
+     rb"(?P<v>[a-z0-9_-]{20,255})", 0),
     (rb"authorization[\"']?\s*[:=]\s*[\"']?(?:" + _SCHEMES + rb"\s+)?+" + _NOT_DONE + rb"(?P<v>" + _BARE + rb")", 0),
     (rb"bearer\s+" + _NOT_DONE + rb"(?P<v>[a-z0-9._~+/=-]+)", 0),
     (rb"://[^\s:/@\"']{1,200}:" + _NOT_DONE + rb"(?P<v>[^\s/@\"']{1,200})@", 0),
@@ -75,7 +81,8 @@ _AWS = re.compile(rb"(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)(?P<
 # without any of these is left alone at the cost of a few substring searches.
 _TRIGGERS = (b"-----begin ", b"swmtkn-1-", b"swmkey-1-", b"bearer", b"://", b"password", b"passwd", b"passphrase",
              b"secret", b"token", b"apikey", b"api_key", b"api-key", b"accesskey", b"access_key", b"access-key",
-             b"privatekey", b"private_key", b"private-key", b"credential", b"auth")
+             b"privatekey", b"private_key", b"private-key", b"credential", b"auth", b"ghp_", b"gho_", b"ghu_",
+             b"ghs_", b"ghr_", b"github_pat_", b"glpat-", b"xox", b"sk-", b"hf_", b"aiza")
 _AWS_PREFIXES = (b"A3T", b"AKIA", b"ASIA", b"AGPA", b"AIDA", b"AROA", b"AIPA", b"ANPA", b"ANVA")
 
 

@@ -76,6 +76,22 @@ class _NodeLink:
         self.client, self.shell, self.shell_failed = None, None, False
 
 
+def _check_key(node: Node, key: Path) -> None:
+    """The inventory's key_file, read before connecting: a wrong one is said as such, not as a node that cannot be
+    reached (paramiko's error for a missing or unreadable key comes after the connection, as an OSError)."""
+    fix = "fix key_file in the inventory (`swarmlab nodes` shows it; for Vagrant: `vagrant ssh-config`)"
+    try:
+        paramiko.PKey.from_path(key)
+    except (OSError, ValueError, TypeError, paramiko.SSHException) as exc:
+        # TypeError: cryptography's word for an OpenSSH key with a passphrase
+        if isinstance(exc, paramiko.PasswordRequiredException) or "password" in str(exc):
+            raise AuthenticationFailed(f"[{node.name}] key_file {key} needs a passphrase, which swarmlab cannot ask "
+                                       f"for: give a key without one; {fix}", node=node.name) from None
+        said = getattr(exc, "strerror", None) or str(exc).split(". ")[0][:80] or type(exc).__name__
+        raise AuthenticationFailed(f"[{node.name}] key_file {key} is not a private key swarmlab can read ({said}): "
+                                   f"{fix}", node=node.name) from None
+
+
 class SSHTransport(Transport):
     """Reach nodes over SSH. Use as a context manager, or call `close()`."""
 
@@ -85,7 +101,7 @@ class SSHTransport(Transport):
         if shell not in SHELLS:
             raise ValueError(f"shell must be one of {SHELLS}, not {shell!r}")
         super().__init__(nodes)
-        self.known_hosts = Path(known_hosts) if known_hosts else paths.known_hosts_file()
+        self.known_hosts = Path(known_hosts).expanduser() if known_hosts else paths.known_hosts_file()
         self.connect_timeout = connect_timeout
         self.keepalive = keepalive
         self.fast = fast
@@ -108,6 +124,9 @@ class SSHTransport(Transport):
             return link.client
 
     def _connect(self, node: Node) -> paramiko.SSHClient:
+        key = node.key_path
+        if key is not None:
+            _check_key(node, key)
         sock = None
         if node.jump:
             if node.jump == node.name:
@@ -124,7 +143,6 @@ class SSHTransport(Transport):
         client = new_client()
         hostkeys.load(client, self.known_hosts)
         client.set_missing_host_key_policy(TrustOnFirstUse(self.known_hosts))
-        key = node.key_path
         try:
             client.connect(
                 hostname=node.host, port=node.port, username=node.user,
