@@ -91,6 +91,18 @@ def test_up_provisions_the_three_machines(vagrant_kit: object, inv: Inventory) -
     assert log.count("installed from the classroom cache: bridge-utils busybox-static tcpdump conntrack") == 3, \
         "what the box lacks came from the classroom cache (the machines have no route out)"
     assert [n.name for n in inv] == MACHINES and {n.user for n in inv} == {"vagrant"}
+    # The workers boot and provision alongside the manager (libvirt brings machines up in parallel) and wait for
+    # the join token only in their "token" provisioner: each starts `common` before the manager runs `manager`.
+    # With the token fetched before `up` (a trigger), they would not boot until the manager's swarm existed.
+    lines = log.splitlines()
+
+    def first(text: str) -> int:
+        return next(i for i, line in enumerate(lines) if text in line)
+
+    manager_swarm = first("swarm-manager: Running provisioner: manager")
+    for worker in MACHINES[1:]:
+        assert first(f"{worker}: Running provisioner: common") < manager_swarm, f"{worker} waited to boot"
+        assert first(f"{worker}: swarmlab: reading the worker join token") > first(f"{worker}: Running provisioner: common")
 
 
 def test_the_real_ssh_config_is_the_inventory_fixture(vagrant_kit: object, inv: Inventory) -> None:
