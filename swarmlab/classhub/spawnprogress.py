@@ -67,23 +67,30 @@ def known(line: str, table: tuple[Known, ...], lang: str) -> str | None:
 # Why a boot failed, as the hub has it: rigs.boot's error (the rig's `up` in its child, which prints a failure as
 # one line of the RigError's text: swarmlab/rig/vm.py, swarm.py, image.py), or rigs.prepare's
 _ALL_OF_IT = r"(?: \(all of it in \S+\))?$"
+
+
+def _up(reason: str, message: str) -> Known:
+    """A failure of the rig's `up`: the error's line is `NAME's rig did not come up: <reason>`."""
+    return Known(re.compile(r"^\S+'s rig did not come up: " + reason), message)
+
+
 FAILURES = (
     Known(re.compile(r"^\S+'s rig did not come up within (?P<seconds>\d+) s"),
           N_("it did not come up within {seconds} s (stopped)")),
-    Known(re.compile(r"^\S+'s rig did not come up: qemu did not start \((?P<accel>\w+)\)"),
-          N_("its VM's emulator (qemu, {accel}) did not start")),
-    Known(re.compile(r"^\S+'s rig did not come up: a rig is already running \(qemu pid (?P<pid>\d+)"),
-          N_("a VM of the rig home was already running (qemu pid {pid})")),
-    Known(re.compile(r"^\S+'s rig did not come up: the rig VM did not answer SSH"),
-          N_("its VM started but never answered SSH")),
-    Known(re.compile(r"^\S+'s rig did not come up: the rig's nodes did not get ready in (?P<seconds>\d+) s"),
-          N_("its three nodes were not ready within {seconds} s")),
-    Known(re.compile(r"^\S+'s rig did not come up: (?P<node>\S+) could not join the swarm"),
-          N_("{node} could not join the swarm")),
-    Known(re.compile(r"^\S+'s rig did not come up: swarm nodes not Ready after (?P<seconds>\d+) s"),
-          N_("the swarm's nodes were not Ready after {seconds} s")),
-    Known(re.compile(r"^\S+'s rig did not come up: no output" + _ALL_OF_IT),
-          N_("the rig stopped without printing anything")),
+    _up(r"qemu did not start \((?P<accel>\w+)\)",
+        N_("its VM's emulator (qemu, {accel}) did not start")),
+    _up(r"a rig is already running \(qemu pid (?P<pid>\d+)",
+        N_("a VM of the rig home was already running (qemu pid {pid})")),
+    _up(r"the rig VM did not answer SSH",
+        N_("its VM started but never answered SSH")),
+    _up(r"the rig's nodes did not get ready in (?P<seconds>\d+) s",
+        N_("its three nodes were not ready within {seconds} s")),
+    _up(r"(?P<node>\S+) could not join the swarm",
+        N_("{node} could not join the swarm")),
+    _up(r"swarm nodes not Ready after (?P<seconds>\d+) s",
+        N_("the swarm's nodes were not Ready after {seconds} s")),
+    _up(r"no output" + _ALL_OF_IT,
+        N_("the rig stopped without printing anything")),
     Known(re.compile(r"^rig\.base \S+ has no rig image for Debian (?P<release>\d+)"),
           N_("the class's rig base has no VM image for Debian {release} (the instructor builds it)")),
     Known(re.compile(r"^cannot make \S+'s rig home"),
