@@ -208,6 +208,7 @@ def test_a_hub_that_does_not_stop_is_killed_waited_for_and_said(tmp_path: Path,
 
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.setattr(server, "HUB_STOP_TIMEOUT", 1.0)
+    monkeypatch.setattr(server, "HUB_STOP_SAY_AFTER", 0.3)  # the instructor is told it waits
     cf = classfile.load(write(tmp_path, GOOD))
     where = server.folder(cf)
     stuck = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, "
@@ -219,7 +220,8 @@ def test_a_hub_that_does_not_stop_is_killed_waited_for_and_said(tmp_path: Path,
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             assert main(["class", "stop", str(cf.path)]) == 0
-        said = out.getvalue()
+        waiting, said = out.getvalue().split("\n", 1)
+        assert waiting.startswith("waiting for the hub to stop every student's server and the proxy (0 s, at most 1 s)")
         assert said.startswith("class 'lb-test' stopped; the hub did not stop within 1 s of SIGTERM: killed (see ")
         assert "leftover" not in said and not server._alive(stuck.pid)
     finally:

@@ -101,8 +101,9 @@ def test_up_provisions_the_three_machines(vagrant_kit: object, inv: Inventory) -
 
     manager_swarm = first("swarm-manager: Running provisioner: manager")
     for worker in MACHINES[1:]:
-        assert first(f"{worker}: Running provisioner: common") < manager_swarm, f"{worker} waited to boot"
-        assert first(f"{worker}: swarmlab: reading the worker join token") > first(f"{worker}: Running provisioner: common")
+        common = first(f"{worker}: Running provisioner: common")
+        assert common < manager_swarm, f"{worker} waited to boot"
+        assert first(f"{worker}: swarmlab: reading the worker join token") > common
 
 
 def test_the_real_ssh_config_is_the_inventory_fixture(vagrant_kit: object, inv: Inventory) -> None:

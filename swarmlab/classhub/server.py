@@ -39,6 +39,8 @@ STOP_TIMEOUT = 30.0  # what `_end` gives leftovers: SIGTERM, then SIGKILL
 # of stopping what it owns and leave all of it to `_end`; this leaves it time to finish, with a margin for a loaded
 # host.
 HUB_STOP_TIMEOUT = 120.0
+HUB_STOP_SAY_AFTER = 5.0  # `class stop` says it is waiting after this long, then every HUB_STOP_SAY_EVERY
+HUB_STOP_SAY_EVERY = 30.0
 
 
 def folder(cf: ClassFile, create: bool = True) -> Path:
@@ -286,6 +288,24 @@ def _end(pids: list[int]) -> None:
                         f"-p {','.join(map(str, pids))}`")
 
 
+def _wait_gone(pid: int, seconds: float, progress: Callable[[str], None]) -> bool:
+    """Wait up to `seconds` for the hub to exit after SIGTERM (it stops every server, rig and the proxy first);
+    from HUB_STOP_SAY_AFTER on, say so every HUB_STOP_SAY_EVERY, so the instructor is not left at a silent prompt.
+    Returns whether it exited."""
+    started = time.monotonic()
+    say_at = started + HUB_STOP_SAY_AFTER
+    while _alive(pid):
+        now = time.monotonic()
+        if now >= started + seconds:
+            return False
+        if now >= say_at:
+            progress(f"waiting for the hub to stop every student's server and the proxy ({now - started:.0f} s, "
+                     f"at most {seconds:.0f} s)")
+            say_at = now + HUB_STOP_SAY_EVERY
+        time.sleep(0.2)
+    return True
+
+
 def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
     """Stop the hub (it stops every server and the proxy it started), then anything of the class still left.
     Returns whether a hub was running."""
@@ -300,9 +320,7 @@ def stop(cf: ClassFile, progress: Callable[[str], None] = print) -> bool:
         pid = int(state["pid"])
         os.kill(pid, signal.SIGTERM)
         started = time.monotonic()
-        while _alive(pid) and time.monotonic() < started + HUB_STOP_TIMEOUT:
-            time.sleep(0.2)
-        if _alive(pid):
+        if not _wait_gone(pid, HUB_STOP_TIMEOUT, progress):
             killed = (f"; the hub did not stop within {HUB_STOP_TIMEOUT:.0f} s of SIGTERM: killed (see "
                       f"{where / 'hub.log'})")
             os.kill(pid, signal.SIGKILL)
