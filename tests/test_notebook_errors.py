@@ -42,6 +42,12 @@ def test_a_swarmlab_error_is_one_line_in_the_lessons_language(shell: Any) -> Non
     assert lines[0].startswith("错误：") and "'servce_ps'" in lines[0] and "service_ps" in lines[0]
 
 
+def test_a_refusal_by_the_lab_api_is_said_in_the_lessons_language(shell: Any) -> None:
+    ok, shown = run(shell, 'course.current_lab().ping(count=99)')
+    assert not ok and "Traceback" not in shown
+    assert shown.strip() == "错误：ping -c 99：这里只允许 1 到 5（课程所需的范围）", shown
+
+
 def test_any_other_exception_keeps_its_traceback(shell: Any) -> None:
     ok, shown = run(shell, "1 / 0")
     assert not ok
