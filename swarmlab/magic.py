@@ -437,6 +437,28 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
             return None
 
     shell.register_magics(SwarmMagics(shell))
+    quiet_errors(shell, lang)
+
+
+def error_line(exc: BaseException, lang: str) -> str:
+    """swarmlab's own error as the one line a student reads, in `lang` (a refusal says why in `lang` too)."""
+    said = exc.said(lang) if isinstance(exc, Refused) else rendered(exc, lang)
+    return _("error: {error}", lang, error=one_line(said))
+
+
+def quiet_errors(shell: Any, lang: str = "en") -> None:
+    """A `SwarmlabError` a cell raises (the Lab API, the course's helpers) is shown as its one line in `lang`, no
+    traceback; the cell still fails (Run All stops there). Any other exception keeps IPython's traceback."""
+    if not hasattr(shell, "set_custom_exc"):
+        return
+
+    def handler(ip: Any, etype: type[BaseException], value: BaseException, tb: Any,
+                tb_offset: int | None = None) -> list[str]:
+        line = error_line(value, lang)
+        ip._showtraceback(etype, value, [line])  # a kernel sends it as the cell's error output: the one line
+        return [line]
+
+    shell.set_custom_exc((SwarmlabError,), handler)
 
 
 def load_ipython_extension(shell: Any) -> None:

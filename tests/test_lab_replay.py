@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,3 +124,31 @@ def test_a_service_that_already_exists_is_reused_as_docker_answered() -> None:
         r = lab.create_dnsrr("webrr")
     assert r.note == "service webrr exists: reused" and r.exit_code == 1
     assert "service webrr already exists" in r.output and r in lab.log
+
+
+@pytest.mark.parametrize(("call", "said"), [
+    (lambda lab: lab.scale("web", 10**6), "replicas 1000000: from 1 to 3 here (what the lessons need)"),
+    (lambda lab: lab.scale("web", "x"), "replicas x: from 1 to 3 here"),
+    (lambda lab: lab.scale("web", 0), "replicas 0: from 1 to 3 here"),
+    (lambda lab: lab.scale("client", 2), "client keeps 1 replica(s) in the lessons: scale web (1 to 3)"),
+    (lambda lab: lab.scale("db", 2), "'db' is not one of the lessons' services"),
+    (lambda lab: lab.ping(count="x"), "ping -c x: from 1 to 5 here"),
+    (lambda lab: lab.ping(count=10**6), "ping -c 1000000: from 1 to 5 here"),
+    (lambda lab: lab.ping("8.8.8.8"), "'8.8.8.8' is not one of the lessons' services"),
+    (lambda lab: lab.create_services(replicas=50), "--replicas 50: from 1 to 3 here"),
+    (lambda lab: lab.create_dnsrr(replicas=9), "--replicas 9: from 1 to 3 here"),
+    (lambda lab: lab.publish(port=22), "--publish 22:80: only these services publish a port"),
+])
+def test_the_lab_api_keeps_the_magics_bounds(lab: Lab, call: Any, said: str) -> None:
+    """What `%swarm` refuses, the Lab API refuses too, in the magic's words, before anything runs or is replayed:
+    a count from a notebook never reaches a live swarm, and a wrong type is a refusal, not a ValueError."""
+    from swarmlab.commands.bounds import Refused
+
+    logged = len(lab.log)
+    with pytest.raises(Refused) as info:
+        call(lab)
+    assert str(info.value).startswith(said) and len(lab.log) == logged
+
+
+def test_within_the_bounds_the_lab_api_answers(lab: Lab) -> None:
+    assert lab.ping("web", count=2).value is not None

@@ -357,3 +357,20 @@ def test_a_progress_db_url_that_cannot_be_read_is_one_line_without_its_password(
     with pytest.raises(progressdb.StoreError) as info:
         progressdb.engine_url(url)
     assert said in str(info.value) and "hunter2" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_an_answer_with_a_lone_surrogate_or_a_nul_is_queued_and_stored(
+        home: Path, monkeypatch: pytest.MonkeyPatch, service: tuple[str, list[dict[str, Any]]]) -> None:
+    """A pasted answer may hold a lone surrogate (no UTF-8: the queue could not be written) or a NUL (PostgreSQL
+    refuses it): each becomes U+FFFD before the event is queued, so the cell answers and the service stores it."""
+    url, got = service
+    monkeypatch.setenv(progress.URL_ENV, url)
+    monkeypatch.setenv(progress.TOKEN_ENV, "t")
+    monkeypatch.setattr(progress, "record", _synchronous(progress.record))
+    course.start("01", "replay", lang="en", show=False, shell=None)
+    course.exercise("01.replicas", answer="3\ud800\x00")
+    attempt = next(e for e in got if e["kind"] == "attempt")
+    assert attempt["answer"] == "3\ufffd\ufffd"
+    assert progressdb.row(attempt)["answer"] == "3\ufffd\ufffd"  # what the class's service checks before storing
+    assert progress.pending() == []
+    assert progress.storable({"texts": ["a\udfff", 1, None]}) == {"texts": ["a\ufffd", 1, None]}

@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import threading
 import time
 import urllib.error
@@ -37,6 +38,20 @@ TIMEOUT = 5.0
 BATCH = 500
 KINDS = ("attempt", "selfcheck", "lesson")
 _sending = threading.Lock()
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL refuses it) and lone surrogates (no UTF-8)
+
+
+def storable(value: Any) -> Any:
+    """`value` with every text in it as the service stores it: NUL and lone surrogates (a pasted answer may hold
+    one) each replaced by U+FFFD. Unchanged, the event could not be written to the queue (UTF-8), and the service
+    would refuse it (`classhub.progressdb`) with every event queued after it."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list | tuple):
+        return [storable(x) for x in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
 
 
 def enabled() -> bool:
@@ -65,7 +80,7 @@ def record(kind: str, *, background: bool = True, **data: Any) -> dict[str, Any]
     """Queue one event and send the queue (in a thread unless `background` is False). None outside a class."""
     if not enabled():
         return None
-    event = {"id": uuid.uuid4().hex, "kind": kind, "time": time.time(), **data}
+    event = {"id": uuid.uuid4().hex, "kind": kind, "time": time.time(), **storable(data)}
     line = json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n"
     with contextlib.suppress(OSError), _locked() as path, open(path, "a", encoding="utf-8") as out:
         out.write(line)  # (a full disk must not break the student's cell)

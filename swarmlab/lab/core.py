@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from swarmlab import __version__
 from swarmlab.commands import chapter as c
 from swarmlab.commands import steps as st
+from swarmlab.commands.bounds import Vocabulary
 from swarmlab.commands.names import validate
 from swarmlab.commands.steps import STEPS, Reader, Step, Where, key_of, recognise, transcript_answers
 from swarmlab.errors import CommandFailed, NotRecorded, ParseError, SwarmlabError, TransportError
@@ -262,6 +263,14 @@ class Lab:
                                step=spec.name, latest=latest, on_output=on_output)
         return self._checked(spec, target, r, parse=parse, typed=typed)
 
+    def _within(self, spec: Step[Any], **args: Any) -> dict[str, Any]:
+        """`args`, when they are within the step's bounds as the `%swarm` magic applies them (the lessons'
+        services, replicas and counts: `swarmlab.commands.bounds`), before anything runs or is replayed;
+        `Refused`, in the magic's words, otherwise. For the methods that change the swarm or take a count."""
+        if spec.bound is not None:
+            spec.bound(args, Vocabulary(images=dict(self.images), networks=(self.network,)))
+        return args
+
     def _run_together(self, node: str, *calls: tuple[Step[Any], dict[str, object]]) -> list[StepResult[Any]]:
         """Several steps on one node as ONE remote command (`Transport.run_many`: one round trip; a recording
         stores, and a replay answers, each step as if run alone). `calls`: (step, its arguments). The steps must
@@ -378,15 +387,17 @@ class Lab:
 
     def create_services(self, replicas: int = 2) -> list[StepResult[object]]:
         """Step 2 and 4 of the chapter: `web` (whoami, `replicas`) and `client`, on the overlay. Idempotent."""
+        wanted = [self._within(st.SERVICE_CREATE, name=name, image=self.images[name], network=self.network,
+                               replicas=n) for name, n in (("web", replicas), ("client", 1))]
         out: list[StepResult[object]] = [self.create_network()]
         existing = [s.name for s in self.services().value or []]
-        for name, n in (("web", replicas), ("client", 1)):
+        for args in wanted:
+            name = str(args["name"])
             if name in existing:
                 out.append(StepResult("service_create", self.manager, f"# docker service create --name {name} ...",
                                       "", 0, note=t("service {name} exists: reused", name=name)))
                 continue
-            out.append(self.run(st.SERVICE_CREATE, name=name, image=self.images[name], network=self.network,
-                                replicas=n))
+            out.append(self.run(st.SERVICE_CREATE, **args))
         return out
 
     def tasks(self, service: str = "web", latest: bool = False) -> StepResult[list[Task]]:
@@ -487,7 +498,7 @@ class Lab:
         return result
 
     def ping(self, service: str = "web", count: int = 2) -> StepResult[PingResult]:
-        return self.run(st.PING, target=service, count=count)
+        return self.run(st.PING, **self._within(st.PING, target=service, count=count))
 
     def nslookup(self, name: str = "web") -> StepResult[Lookup]:
         return self.run(st.NSLOOKUP, name=name)
@@ -632,9 +643,10 @@ class Lab:
                      endpoint_mode: str | None = None, publish: str | None = None) -> StepResult[ServiceChange]:
         """Create a service, or reuse the one of that name: Docker refuses a second (`service NAME already exists`),
         which the step declares done (`exists_is_done`); live and in a replay alike, as the answer says."""
-        try:
-            return self.run(st.SERVICE_CREATE, name=name, image=image, replicas=replicas, network=network,
+        args = self._within(st.SERVICE_CREATE, name=name, image=image, replicas=replicas, network=network,
                             endpoint_mode=endpoint_mode, publish=publish)
+        try:
+            return self.run(st.SERVICE_CREATE, **args)
         except CommandFailed as exc:
             if not (st.SERVICE_CREATE.exists_is_done and "already exists" in exc.stderr):
                 raise
@@ -662,7 +674,8 @@ class Lab:
     # -- changing the swarm --------------------------------------------------------------------------------------
 
     def scale(self, service: str, replicas: int) -> StepResult[ServiceChange]:
-        return self.run(st.SCALE, name=service, replicas=replicas)
+        """`docker service scale`, within the lessons' bounds (web: 1 to 3 replicas), as the `%swarm` magic."""
+        return self.run(st.SCALE, **self._within(st.SCALE, name=service, replicas=replicas))
 
     def kill_task(self, service: str = "web") -> StepResult[None]:
         """Kill one task's container (the failure lesson): the swarm starts a replacement."""

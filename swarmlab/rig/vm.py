@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -266,13 +267,31 @@ def ssh_argv(node: str, command: list[str] | None = None) -> list[str]:
         target: Node = inv[node]
     except KeyError:
         raise RigError(f"unknown rig node {node!r}; one of: {', '.join(inv.names)}") from None
-    key, kh = target.key_file or "", str(known_hosts_file())
-    common = ["-i", key, "-o", f"UserKnownHostsFile={kh}", "-o", "StrictHostKeyChecking=yes", "-o",
-              "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"]
-    argv = ["ssh", *common]
-    if target.jump:
-        jump = inv[target.jump]
-        proxy = " ".join(["ssh", *common, "-p", str(jump.port), "-W", "%h:%p", f"{jump.user}@{jump.host}"])
+    return openssh_argv(target, inv[target.jump] if target.jump else None, str(known_hosts_file()), command)
+
+
+def openssh_argv(target: Node, jump: Node | None, known_hosts: str, command: list[str] | None = None) -> list[str]:
+    """OpenSSH's command line to `target` (through `jump`, a ProxyCommand), with its key and `known_hosts`. The
+    paths (the rig home, $SWARMLAB_HOME) may hold spaces or `%`: each path is an option's quoted value (OpenSSH
+    splits a value on spaces; `-i PATH` would be looked at before `%` tokens are expanded, so a `%` in it could not
+    be said), its `%` doubled (twice inside the ProxyCommand: OpenSSH expands it, then the jump's own ssh), and the
+    ProxyCommand, which OpenSSH hands to a shell, shell-quoted word by word."""
+    for path in (known_hosts, target.key_file or ""):
+        if '"' in path:
+            raise RigError(f"the rig's path {path!r} holds a double quote, which OpenSSH cannot read in an option: "
+                           "move the rig home (SWARMLAB_RIG_HOME) to a path without one")
+
+    def common(expansions: int) -> list[str]:
+        def esc(path: str) -> str:
+            return path.replace("%", "%" * 2 ** expansions)
+
+        return ["-o", f'IdentityFile="{esc(target.key_file or "")}"', "-o", f'UserKnownHostsFile="{esc(known_hosts)}"',
+                "-o",
+                "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"]
+
+    argv = ["ssh", *common(1)]
+    if jump is not None:
+        proxy = shlex.join(["ssh", *common(2), "-p", str(jump.port), "-W", "%h:%p", f"{jump.user}@{jump.host}"])
         argv += ["-o", f"ProxyCommand={proxy}"]
     argv += ["-p", str(target.port), f"{target.user}@{target.host}"]
     return argv + (command or [])
