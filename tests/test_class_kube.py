@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,7 @@ def test_the_network_policy_selects_the_pods_and_lets_nothing_out(generated: Pat
         port = pod["spec"]["containers"][0]["ports"][0]["containerPort"]
         assert policy["spec"]["ingress"][0]["ports"][0]["port"] == port
     kube.check_no_way_out(policy)
-    assert {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]} == {8081, 8000, 53}
+    assert {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]} == {8081, 10101, 53}
 
 
 def test_the_progress_service_runs_in_the_hub_pod_and_the_pods_send_to_it(generated: Path,
@@ -141,18 +142,26 @@ def test_the_progress_service_runs_in_the_hub_pod_and_the_pods_send_to_it(genera
     assert "access:services!service=swarmlab-progress" in hubconfig.INSTRUCTOR_SCOPES
     assert not [r for r in hub["loadRoles"].values() if r.get("services")]
     assert hub["service"]["extraPorts"] == [{"name": "progress", "port": 10101, "targetPort": 10101}]
-    assert hub["networkPolicy"]["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {
-        "app": "jupyterhub", "component": "proxy"}}}]
+    proxy_in, pods_in = hub["networkPolicy"]["ingress"]
+    assert proxy_in["from"] == [{"podSelector": {"matchLabels": {"app": "jupyterhub", "component": "proxy"}}}]
+    assert pods_in == {"from": [{"podSelector": {"matchLabels": {"component": "singleuser-server",
+                                                                "swarmlab.io/class": "lb-kube"}}}],
+                       "ports": [{"port": 10101, "protocol": "TCP"}]}
     assert values["proxy"]["chp"]["networkPolicy"]["egress"][0]["to"] == [{"podSelector": {"matchLabels": {
         "app": "jupyterhub", "component": "hub"}}}]
     (policy,) = docs(generated / "networkpolicy.yaml")
-    to_proxy = [r for r in policy["spec"]["egress"] if r["to"][0].get("podSelector", {}).get("matchLabels", {})
-                .get("component") == "proxy"]
-    assert [p["port"] for r in to_proxy for p in r["ports"]] == [8000]  # proxy-public:80 is the proxy pod's 8000
+    to_hub = [r for r in policy["spec"]["egress"] if r["to"][0].get("podSelector", {}).get("matchLabels", {})
+              .get("component") == "hub"]
+    assert [p["port"] for r in to_hub for p in r["ports"]] == [8081, 10101]  # the hub's API, the progress service
+    for rule in policy["spec"]["egress"]:  # not the proxy: its public port may answer only a redirect to https
+        assert all(peer.get("podSelector", {}).get("matchLabels", {}).get("component") != "proxy"
+                   for peer in rule["to"])
+    # the policy's pods are the ones the hub lets in on the service's port
+    assert pods_in["from"][0]["podSelector"] == policy["spec"]["podSelector"]
     for pod in pods.values():
         env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
         # what the course's sender needs (course/progress.py enabled()): the URL and the hub's token for the server
-        assert env["SWARMLAB_PROGRESS_URL"] == "http://proxy-public/services/swarmlab-progress/api/events"
+        assert env["SWARMLAB_PROGRESS_URL"] == "http://hub:10101/services/swarmlab-progress/api/events"
         assert "JUPYTERHUB_API_TOKEN" in env  # KubeSpawner's (empty in this offline rendering, set at spawn)
 
 
@@ -179,8 +188,9 @@ def test_the_service_starts_from_the_settings_the_values_mount(generated: Path, 
         assert proc.stdout is not None
         said = proc.stdout.readline()
         assert said.startswith(f"swarmlab-progress: listening on http://hub:{port}/"), said + proc.stdout.read()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/services/swarmlab-progress/api/events",
-                                         data=b"{}", method="POST")
+        # where the students' pods send (the hub's Service, the service's own port: no proxy in between)
+        path = urllib.parse.urlparse(kube.PROGRESS_EVENTS).path
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=b"{}", method="POST")
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(request, timeout=10)
         assert info.value.code == 403 and b"send the hub's token" in info.value.read()
@@ -197,7 +207,9 @@ def test_the_service_starts_from_the_settings_the_values_mount(generated: Path, 
     (lambda v: v["hub"]["services"]["swarmlab-progress"].update(url="http://localhost:10101"), "give http://hub:PORT"),
     (lambda v: v["hub"]["service"]["extraPorts"][0].update(port=10102), "hub.service.extraPorts does not open"),
     (lambda v: v["hub"]["networkPolicy"]["ingress"][0]["ports"][0].update(port=8081),
-     "hub.networkPolicy.ingress does not open port 10101"),
+     "hub.networkPolicy.ingress (from the proxy) does not open port 10101"),
+    (lambda v: v["hub"]["networkPolicy"]["ingress"].pop(1),
+     "hub.networkPolicy.ingress (from the students' pods) does not open port 10101"),
     (lambda v: v.pop("proxy"), "proxy.chp.networkPolicy.egress does not open port 10101"),
     (lambda v: v["singleuser"]["profileList"][0]["kubespawner_override"]["environment"].pop("SWARMLAB_PROGRESS_URL"),
      "profile 'swarmlab' gives its pods SWARMLAB_PROGRESS_URL = None"),
@@ -212,8 +224,8 @@ def test_values_without_a_reachable_progress_service_are_refused(generated: Path
 
 
 @pytest.mark.parametrize(("mutate", "said"), [
-    (lambda p: p["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}), "egress[3] reaches"),
-    (lambda p: p["spec"]["egress"][2].pop("to"), "egress[2] has no `to`"),
+    (lambda p: p["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}), "egress[2] reaches"),
+    (lambda p: p["spec"]["egress"][1].pop("to"), "egress[1] has no `to`"),
     (lambda p: p["spec"].update(policyTypes=["Ingress"]), "lacks Egress"),
 ])
 def test_a_policy_with_a_way_out_is_refused(generated: Path, mutate: Any, said: str) -> None:

@@ -9,8 +9,8 @@ reach the hub, the proxy and the cluster's DNS, nothing else: no route out, as t
 The progress service (progress.py, as `swarmlab class start` runs it) is a JupyterHub managed service in the hub pod
 (the class's hub image has swarmlab installed): its settings mounted from the values (hub.extraFiles), its database
 on the hub's volume (/srv/jupyterhub) or the class's progress_db; the hub's Service, the hub's and the proxy's
-NetworkPolicies opened for its port; each student's pod sends to it through the proxy (SWARMLAB_PROGRESS_URL), as at
-home.
+NetworkPolicies opened for its port; each student's pod sends to it at the hub's Service (SWARMLAB_PROGRESS_URL),
+in-cluster HTTP as the server reaches the hub's API, not through the proxy (whose public port may be HTTPS only).
 
 The pod is KubeSpawner's own: a KubeSpawner is given the values file's profileList (read back from the YAML written)
 and renders each student's pod with `get_pod_manifest`, as the hub will at spawn. Every manifest written (and every
@@ -45,11 +45,9 @@ EXTRA = "pip install 'swarmlab[kube]' (jupyterhub-kubespawner, kubernetes-valida
 CLASS_LABEL = "swarmlab.io/class"
 COURSE_IN_IMAGE = "/srv/swarmlab/course"  # where the class's image holds the built course (labs/<language>)
 NOTEBOOK_PORT = 8888  # KubeSpawner's default port for the single-user server
-# the chart's names (fullnameOverride "" and hub.baseUrl "/", its defaults): the hub's Service `hub` (the hub on 8081),
-# the proxy's `proxy-public` (port 80, the proxy pod's 8000)
+# the chart's names (fullnameOverride "" and hub.baseUrl "/", its defaults): the hub's Service `hub` (the hub on 8081)
 HUB_HOST = "hub"
-PROXY_HOST = "proxy-public"
-PROXY_PORT = 8000  # the proxy pod's http port, behind proxy-public:80
+HUB_API_PORT = 8081
 HUB_LABELS = {"app": "jupyterhub", "component": "hub"}
 PROXY_LABELS = {"app": "jupyterhub", "component": "proxy"}
 # the progress service in the hub pod: its port (the hub's Service gets it as an extra port), its settings file
@@ -59,7 +57,10 @@ PROGRESS_SETTINGS = "/usr/local/etc/swarmlab/progress.json"
 HUB_STATE = "/srv/jupyterhub"
 # what progress.py reads of the settings (hubconfig.settings has the local hub's ports and paths besides)
 SERVICE_SETTINGS = ("name", "language", "provider", "instructors", "students", "folder", "progress_db", "pool", "rig")
-PROGRESS_EVENTS = f"http://{PROXY_HOST}/services/{PROGRESS}/api/events"  # what the students' kernels POST to
+# What the students' kernels POST to: the service at the hub's Service, in-cluster HTTP, as every server reaches the
+# hub's API (http://hub:8081). Not through `proxy-public`: with the chart's HTTPS (proxy.https, letsencrypt/manual)
+# its port 80 answers a redirect to https, which a POST does not follow, and every event would stay queued.
+PROGRESS_EVENTS = f"http://{HUB_HOST}:{PROGRESS_PORT}/services/{PROGRESS}/api/events"
 
 # Resources, and where each number comes from (docs/class.md, "300 students on Kubernetes"):
 # the course container: JupyterLab's server measured at 87 MiB RSS after serving /lab, a kernel at 189 MiB peak after
@@ -163,8 +164,11 @@ def progress_service(cf: ClassFile) -> dict[str, Any]:
                 "cwd": HUB_STATE, "oauth_no_confirm": True}},
             "extraFiles": {PROGRESS: {"mountPath": PROGRESS_SETTINGS, "data": progress_settings(cf)}},
             "service": {"extraPorts": [{"name": "progress", "port": PROGRESS_PORT, "targetPort": PROGRESS_PORT}]},
-            # the hub's own policy lets in 8081 only: the proxy routes /services/NAME/ to this port
+            # the hub's own policy lets in 8081 only: the proxy routes /services/NAME/ (the dashboard) to this port,
+            # and the class's pods send their events to it (PROGRESS_EVENTS)
             "networkPolicy": {"ingress": [{"from": [{"podSelector": {"matchLabels": dict(PROXY_LABELS)}}],
+                                           "ports": port()},
+                                          {"from": [{"podSelector": {"matchLabels": pod_labels(cf)}}],
                                            "ports": port()}]},
         },
         "proxy": {"chp": {"networkPolicy": {"egress": [{"to": [{"podSelector": {"matchLabels": dict(HUB_LABELS)}}],
@@ -206,23 +210,27 @@ def values(cf: ClassFile) -> dict[str, Any]:
     }
 
 
+def pod_labels(cf: ClassFile) -> dict[str, str]:
+    """What selects the class's students' pods (KubeSpawner's component label, the profile's class label)."""
+    return {"component": "singleuser-server", CLASS_LABEL: cf.name}
+
+
 def network_policy(cf: ClassFile) -> dict[str, Any]:
-    """The class's pods: in, only from what the chart labels for it (hub, proxy); out, only to the hub's API, the
-    proxy and the cluster's DNS. No ipBlock and no rule without `to`: nothing outside the cluster."""
+    """The class's pods: in, only from what the chart labels for it (hub, proxy); out, only to the hub's pod (its
+    API and the progress service) and the cluster's DNS. No ipBlock and no rule without `to`: nothing outside the
+    cluster."""
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": f"swarmlab-{cf.name}", "labels": {"app.kubernetes.io/managed-by": "swarmlab"}},
         "spec": {
-            "podSelector": {"matchLabels": {"component": "singleuser-server", CLASS_LABEL: cf.name}},
+            "podSelector": {"matchLabels": pod_labels(cf)},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"from": [{"podSelector": {"matchLabels": {"hub.jupyter.org/network-access-singleuser":
                                                                    "true"}}}],
                          "ports": [{"port": NOTEBOOK_PORT, "protocol": "TCP"}]}],
             "egress": [
-                {"to": [{"podSelector": {"matchLabels": {"app": "jupyterhub", "component": "hub"}}}],
-                 "ports": [{"port": 8081, "protocol": "TCP"}]},
-                {"to": [{"podSelector": {"matchLabels": {"app": "jupyterhub", "component": "proxy"}}}],
-                 "ports": [{"port": 8000, "protocol": "TCP"}]},
+                {"to": [{"podSelector": {"matchLabels": dict(HUB_LABELS)}}],  # the hub's API, the progress service
+                 "ports": [{"port": HUB_API_PORT, "protocol": "TCP"}, {"port": PROGRESS_PORT, "protocol": "TCP"}]},
                 {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
                  "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
             ],
@@ -268,19 +276,31 @@ def check_progress_service(vals: dict[str, Any]) -> None:
     opened = {
         "hub.service.extraPorts": {p.get("targetPort") for p in hub.get("service", {}).get("extraPorts", [])
                                    if p.get("port") == url.port},
-        "hub.networkPolicy.ingress": {p["port"] for r in hub.get("networkPolicy", {}).get("ingress", [])
-                                      for p in r.get("ports", [])},
+        "hub.networkPolicy.ingress (from the proxy)": _ingress_ports(hub, "proxy"),
+        "hub.networkPolicy.ingress (from the students' pods)": _ingress_ports(hub, "singleuser-server"),
         "proxy.chp.networkPolicy.egress": {p["port"] for r in vals.get("proxy", {}).get("chp", {})
                                            .get("networkPolicy", {}).get("egress", []) for p in r.get("ports", [])},
     }
     for where, ports in opened.items():
         if url.port not in ports:
             raise KubeError(f"values: {where} does not open port {url.port} (the {PROGRESS} service's)")
+    events = urlparse(PROGRESS_EVENTS)
+    if (events.hostname, events.port) != (url.hostname, url.port):
+        raise KubeError(f"values: the students' pods send to {events.hostname}:{events.port}, the service is at "
+                        f"{url.hostname}:{url.port}")
     for prof in vals.get("singleuser", {}).get("profileList", []):
         env = prof.get("kubespawner_override", {}).get("environment", {})
         if env.get(PROGRESS_ENV) != PROGRESS_EVENTS:
             raise KubeError(f"values: profile {prof.get('slug')!r} gives its pods {PROGRESS_ENV} = "
                             f"{env.get(PROGRESS_ENV)!r}, not {PROGRESS_EVENTS}")
+
+
+def _ingress_ports(hub: dict[str, Any], component: str) -> set[int]:
+    """The ports hub.networkPolicy.ingress opens to pods of this `component` label."""
+    return {p["port"] for r in hub.get("networkPolicy", {}).get("ingress", [])
+            if any(f.get("podSelector", {}).get("matchLabels", {}).get("component") == component
+                   for f in r.get("from", []))
+            for p in r.get("ports", [])}
 
 
 def runtime_class(cf: ClassFile) -> dict[str, Any]:
