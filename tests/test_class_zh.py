@@ -137,6 +137,12 @@ def test_the_other_states_of_a_page(name: str, more: dict[str, Any], said: list[
     assert all(x in text for x in said), text
 
 
+def test_a_tokens_times_say_what_each_column_means() -> None:
+    """JupyterHub writes Never both for a token never used and one that never expires: 从未使用 / 永不过期."""
+    cells = re.findall(r'<td class="time-col col">([^<]*)</td>', render("token.html"))
+    assert cells == ["从未使用", "未知", "永不过期"]  # Last used, Created, Expires
+
+
 def test_the_spawn_page_shows_jupyterhubs_own_events_in_chinese() -> None:
     scripts = " ".join(read(render("spawn_pending.html")).scripts)
     assert "var evt = swarmlabZhEvent(JSON.parse(e.data));" in scripts  # JupyterHub's handler, its event translated
@@ -182,8 +188,8 @@ def test_runtime_messages_are_translated_or_labelled() -> None:
     assert hubpages.templates("en") is None
     assert zh.text("Invalid username or password") == "用户名或密码错误"
     assert zh.text("Action is not authorized with current scopes; requires any of [admin-ui]") == \
-        "你的账号没有权限做这件事（需要以下权限之一：admin-ui）"
-    assert zh.text("Unhandled error starting server swlt-ann") == "无法启动 swlt-ann 的服务器"
+        "当前权限不允许执行这个操作（需要以下权限之一：admin-ui）"
+    assert zh.text("Unhandled error starting server swlt-ann") == "启动 swlt-ann 的服务器时出错"
     assert zh.text("a message we never saw") == "原文：a message we never saw"
     assert zh.text("你的集群没有启动") == "你的集群没有启动" and zh.text(None) == ""
 
@@ -196,18 +202,18 @@ FAILED_LINES = [  # as rigs.boot / rigs.prepare raise them, the inner line as th
      "你的集群没有启动：它的虚拟机模拟器（qemu，kvm）没有启动"),
     (f"ann's rig did not come up: a rig is already running (qemu pid 4242, ssh on 127.0.0.1:2222); use it, or "
      f"`swarmlab rig down` first {LOG}",
-     "你的集群没有启动：这个实验主机目录里已经有一台虚拟机在运行（qemu 进程 4242）"),
+     "你的集群没有启动：你的实验主机目录里已经有一台虚拟机在运行（qemu 进程号 4242）"),
     (f"ann's rig did not come up: the rig VM did not answer SSH; serial console tail: [ 1.0] Linux {LOG}",
      "你的集群没有启动：它的虚拟机启动了，但一直没有响应 SSH"),
     (f"ann's rig did not come up: the rig's nodes did not get ready in 180 s: swarm-manager {LOG}",
-     "你的集群没有启动：三个节点在 180 秒内没有准备好"),
+     "你的集群没有启动：它的三个节点在 180 秒内没有就绪"),
     (f"ann's rig did not come up: swarm-worker1 could not join the swarm: Error response from daemon {LOG}",
      "你的集群没有启动：swarm-worker1 没能加入集群"),
     (f"ann's rig did not come up: swarm nodes not Ready after 120 s: {{'swarm-worker2': 'Down'}} {LOG}",
-     "你的集群没有启动：集群的节点在 120 秒后仍不是 Ready 状态"),
+     "你的集群没有启动：过了 120 秒，集群的节点仍未进入 Ready 状态"),
     (f"ann's rig did not come up: no output {LOG}", "你的集群没有启动：实验主机什么都没有输出就停止了"),
     ("ann's rig did not come up within 900 s (stopped; see /var/lib/swarmlab-class/rigs/ann/up.log)",
-     "你的集群没有启动：它在 900 秒内没有启动起来（已停止）"),
+     "你的集群没有启动：它在 900 秒内没有启动完成（已停止）"),
     ("rig.base /var/lib/rigbase has no rig image for Debian 12 of this swarmlab (abc123): build it with "
      "`SWARMLAB_RIG_HOME=/var/lib/rigbase swarmlab rig build --debian 12`",
      "你的集群没有启动：班级的实验主机基础目录里没有 Debian 12 的虚拟机镜像（需要讲师构建）"),
