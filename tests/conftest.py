@@ -7,6 +7,7 @@ there means a component silently went missing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -205,6 +206,14 @@ def rig_docker(request: pytest.FixtureRequest, both_rigs: object) -> str:
 def both_rigs(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The same tests on both rigs: the session's `rig` (Debian 12), then `rig13` (Debian 13)."""
     return request.getfixturevalue("rig" if request.param == "12" else "rig13")
+
+
+def english_left(zh: str, *kept: str) -> list[str]:
+    """The English words of a Chinese text besides `kept` (its values: a path, a node's name; literals such as key_file)
+    and `code` spans: what a zh screen would show in English ([] when it is Chinese to the end)."""
+    for word in sorted(kept, key=len, reverse=True):
+        zh = zh.replace(word, " ")
+    return re.findall(r"[A-Za-z]+", re.sub(r"`[^`]*`", " ", zh))
 
 
 def tool(name: str) -> ModuleType:

@@ -20,10 +20,11 @@ from swarmlab.errors import (
     NodeUnreachable,
     SudoPasswordRequired,
 )
+from swarmlab.i18n import rendered
 from swarmlab.testing.sshd import LocalSSHD, free_port, keygen
 from swarmlab.transport import CommandResult, Node, SSHTransport
 from swarmlab.transport.hostkeys import forget
-from tests.conftest import node_of
+from tests.conftest import english_left, node_of
 
 PATHS = pytest.mark.parametrize("fast", [True, False], ids=["fast-shell", "channel-per-command"])
 
@@ -208,6 +209,9 @@ def test_a_key_file_that_cannot_be_used_is_said_as_such(sshd: LocalSSHD, tmp_pat
     said = str(info.value)
     assert f"[n1] key_file {path} " in said and "fix key_file in the inventory" in said and "\n" not in said
     assert "needs a passphrase" in said if key == "passphrase" else "is not a private key swarmlab can read" in said
+    if key == "passphrase":  # in a zh notebook: Chinese to the end (the values and literals as they are)
+        zh = rendered(info.value, "zh")
+        assert "需要口令" in zh and english_left(zh, path, "n1", "key_file", "swarmlab", "Vagrant") == [], zh
 
 
 def test_unreachable_port_is_node_unreachable() -> None:

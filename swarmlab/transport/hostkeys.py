@@ -13,6 +13,7 @@ from pathlib import Path
 import paramiko
 
 from swarmlab.errors import HostKeyChanged, TransportError
+from swarmlab.i18n import t
 
 _write_lock = threading.Lock()
 
@@ -29,9 +30,9 @@ class TrustOnFirstUse(paramiko.MissingHostKeyPolicy):
 
 
 def _unusable(path: Path, why: str) -> TransportError:
-    return TransportError(f"swarmlab's known_hosts file {path} cannot be used ({why}): move it away "
-                          f"(`mv {path} {path}.bad`; every node's key is then learnt again on first use) "
-                          "or point SWARMLAB_HOME elsewhere")
+    return TransportError(t("swarmlab's known_hosts file {path} cannot be used ({why}): move it away (`mv {path} "
+                            "{path}.bad`; every node's key is then learnt again on first use) or point SWARMLAB_HOME "
+                            "elsewhere", path=str(path), why=why))
 
 
 def load(client: paramiko.SSHClient, path: Path) -> None:
@@ -43,9 +44,9 @@ def load(client: paramiko.SSHClient, path: Path) -> None:
         client.load_host_keys(str(path))
     except paramiko.hostkeys.InvalidHostKey as exc:
         line = exc.args[0] if exc.args else "?"
-        raise _unusable(path, f"a damaged key on the line {str(line)[:80]!r}") from None
+        raise _unusable(path, t("a damaged key on the line {line}", line=repr(str(line)[:80]))) from None
     except UnicodeDecodeError:
-        raise _unusable(path, "it is not text") from None
+        raise _unusable(path, t("it is not text")) from None
     except OSError as exc:
         raise _unusable(path, exc.strerror or str(exc)) from None
 
@@ -85,11 +86,12 @@ def forget(path: Path, address: str) -> int:
 
 def changed_key_error(node: str, address: str, path: Path, error: paramiko.BadHostKeyException) -> HostKeyChanged:
     return HostKeyChanged(
-        f"[{node}] the host key of {address} has CHANGED (now {error.key.get_name()} "
-        f"{error.key.get_fingerprint().hex()}, remembered {error.expected_key.get_fingerprint().hex()}).\n"
-        "This is expected after the VM was rebuilt (`vagrant destroy` + `vagrant up`, or a new `swarmlab rig up`); "
-        "otherwise someone may be impersonating the node.\n"
-        f"If the node was rebuilt, forget the old key:  swarmlab forget-host '{address}'\n"
-        f"(or: ssh-keygen -R '{address}' -f {path})",
+        t("[{node}] the host key of {address} has CHANGED (now {kind} {now}, remembered {remembered}).\n"
+          "This is expected after the VM was rebuilt (`vagrant destroy` + `vagrant up`, or a new `swarmlab rig up`); "
+          "otherwise someone may be impersonating the node.\n"
+          "If the node was rebuilt, forget the old key:  swarmlab forget-host '{address}'\n"
+          "(or: ssh-keygen -R '{address}' -f {path})", node=node, address=address, kind=error.key.get_name(),
+          now=error.key.get_fingerprint().hex(), remembered=error.expected_key.get_fingerprint().hex(),
+          path=str(path)),
         node=node,
     )

@@ -28,6 +28,7 @@ import paramiko
 
 from swarmlab import paths
 from swarmlab.errors import AuthenticationFailed, CommandTimeout, NodeUnreachable, TransportError
+from swarmlab.i18n import t
 from swarmlab.transport import hostkeys
 from swarmlab.transport.base import DEFAULT_TIMEOUT, NodeRef, Transport, api_command
 from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
@@ -79,17 +80,18 @@ class _NodeLink:
 def _check_key(node: Node, key: Path) -> None:
     """The inventory's key_file, read before connecting: a wrong one is said as such, not as a node that cannot be
     reached (paramiko's error for a missing or unreadable key comes after the connection, as an OSError)."""
-    fix = "fix key_file in the inventory (`swarmlab nodes` shows it; for Vagrant: `vagrant ssh-config`)"
+    fix = t("fix key_file in the inventory (`swarmlab nodes` shows it; for Vagrant: `vagrant ssh-config`)")
     try:
         paramiko.PKey.from_path(key)
     except (OSError, ValueError, TypeError, paramiko.SSHException) as exc:
         # TypeError: cryptography's word for an OpenSSH key with a passphrase
         if isinstance(exc, paramiko.PasswordRequiredException) or "password" in str(exc):
-            raise AuthenticationFailed(f"[{node.name}] key_file {key} needs a passphrase, which swarmlab cannot ask "
-                                       f"for: give a key without one; {fix}", node=node.name) from None
+            raise AuthenticationFailed(t("[{node}] key_file {key} needs a passphrase, which swarmlab cannot ask "
+                                         "for: give a key without one; {fix}", node=node.name, key=str(key), fix=fix),
+                                       node=node.name) from None
         said = getattr(exc, "strerror", None) or str(exc).split(". ")[0][:80] or type(exc).__name__
-        raise AuthenticationFailed(f"[{node.name}] key_file {key} is not a private key swarmlab can read ({said}): "
-                                   f"{fix}", node=node.name) from None
+        raise AuthenticationFailed(t("[{node}] key_file {key} is not a private key swarmlab can read ({said}): {fix}",
+                                     node=node.name, key=str(key), said=said, fix=fix), node=node.name) from None
 
 
 class SSHTransport(Transport):
@@ -130,7 +132,7 @@ class SSHTransport(Transport):
         sock = None
         if node.jump:
             if node.jump == node.name:
-                raise TransportError(f"[{node.name}] a node cannot be its own jump host", node=node.name)
+                raise TransportError(t("[{node}] a node cannot be its own jump host", node=node.name), node=node.name)
             jump_transport = self.client(node.jump).get_transport()
             assert jump_transport is not None
             try:
@@ -138,7 +140,8 @@ class SSHTransport(Transport):
                                                    timeout=self.connect_timeout)
             except (paramiko.SSHException, OSError, EOFError) as exc:
                 raise NodeUnreachable(
-                    f"[{node.name}] jump host {node.jump!r} could not reach {node.host}:{node.port}: {exc}",
+                    t("[{node}] jump host {jump} could not reach {host}:{port}: {error}", node=node.name,
+                      jump=repr(node.jump), host=node.host, port=node.port, error=str(exc)),
                     node=node.name) from exc
         client = new_client()
         hostkeys.load(client, self.known_hosts)
@@ -156,14 +159,16 @@ class SSHTransport(Transport):
         except paramiko.AuthenticationException as exc:
             client.close()
             raise AuthenticationFailed(
-                f"[{node.name}] {node.user}@{node.host}:{node.port} refused our key"
-                f" ({key or 'default keys and agent'}): {exc}. Check the user and key file in the inventory "
-                "(for Vagrant: `vagrant ssh-config`).", node=node.name) from exc
+                t("[{node}] {user}@{host}:{port} refused our key ({key}): {error}. Check the user and key file in the "
+                  "inventory (for Vagrant: `vagrant ssh-config`).", node=node.name, user=node.user, host=node.host,
+                  port=node.port, key=str(key) if key else t("default keys and agent"), error=str(exc)),
+                node=node.name) from exc
         except (OSError, EOFError, paramiko.SSHException) as exc:
             client.close()
             raise NodeUnreachable(
-                f"[{node.name}] cannot reach {node.user}@{node.host}:{node.port}: {exc or type(exc).__name__}. "
-                "Is the node up (`vagrant status`, `swarmlab rig status`) and its sshd running?",
+                t("[{node}] cannot reach {user}@{host}:{port}: {error}. Is the node up (`vagrant status`, "
+                  "`swarmlab rig status`) and its sshd running?", node=node.name, user=node.user, host=node.host,
+                  port=node.port, error=str(exc) or type(exc).__name__),
                 node=node.name) from exc
         transport = client.get_transport()
         assert transport is not None
