@@ -34,6 +34,7 @@ from swarmlab import paths
 from swarmlab.commands.chapter import LAB_IMAGES
 from swarmlab.commands.names import validate
 from swarmlab.errors import InvalidName, InventoryError, ParseError
+from swarmlab.i18n import Listed, t
 from swarmlab.parsers import vagrant_ssh_config
 from swarmlab.transport.node import Node
 
@@ -60,19 +61,22 @@ class Inventory:
         names = [n.name for n in self.nodes]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise InventoryError(f"{self.source}: node names must be unique; repeated: {', '.join(dupes)}")
+            raise InventoryError(t("{source}: node names must be unique; repeated: {names}", source=self.source,
+                                   names=Listed(dupes)))
         for node in self.nodes:
             try:
                 validate(node.name, "node")
             except InvalidName as exc:
-                raise InventoryError(f"{self.source}: {exc}") from None
+                raise InventoryError(t("{source}: {error}", source=self.source, error=exc)) from None
             if node.jump is not None and node.jump not in names:
-                raise InventoryError(f"{self.source}: node {node.name!r} jumps through unknown node {node.jump!r}")
+                raise InventoryError(t("{source}: node {name} jumps through unknown node {jump}", source=self.source,
+                                       name=repr(node.name), jump=repr(node.jump)))
         for node in self.nodes:  # no jump cycles
             seen, hop = {node.name}, node.jump
             while hop is not None:
                 if hop in seen:
-                    raise InventoryError(f"{self.source}: jump hosts loop through {node.name!r}")
+                    raise InventoryError(t("{source}: jump hosts loop through {name}", source=self.source,
+                                           name=repr(node.name)))
                 seen.add(hop)
                 hop = self[hop].jump
 
@@ -96,7 +100,7 @@ class Inventory:
     def manager(self) -> Node:
         """The node that runs manager commands: role 'manager', else a name with 'manager', else the first."""
         if not self.nodes:
-            raise InventoryError(f"{self.source}: the inventory is empty")
+            raise InventoryError(t("{source}: the inventory is empty", source=self.source))
         for test in (lambda n: n.role == "manager", lambda n: "manager" in n.name):
             for node in self.nodes:
                 if test(node):
@@ -122,29 +126,34 @@ def from_nodes(nodes: Iterable[Node | dict[str, Any]], source: str = "code") -> 
 
 def _node(entry: dict[str, Any], source: str) -> Node:
     if not isinstance(entry, dict):
-        raise InventoryError(f"{source}: each node must be a table/mapping, got {entry!r}")
+        raise InventoryError(t("{source}: each node must be a table/mapping, got {entry}", source=source,
+                               entry=repr(entry)))
     unknown = set(entry) - set(FIELDS)
     if unknown:
-        raise InventoryError(f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-                             f"allowed: {', '.join(FIELDS)}")
+        raise InventoryError(t("{source}: unknown key(s) {keys}; allowed: {allowed}", source=source,
+                               keys=Listed(sorted(map(str, unknown))), allowed=Listed(FIELDS)))
     for key in ("name", "host"):
         if not entry.get(key):
-            raise InventoryError(f"{source}: a node lacks {key!r}: {entry}")
+            raise InventoryError(t("{source}: a node lacks {key}: {entry}", source=source, key=repr(key),
+                                   entry=str(entry)))
     for key in ("name", "host", "user", "key_file", "jump", "role"):
         value = entry.get(key)
         if value is not None and (not isinstance(value, str) or not value.isprintable() or not value.strip()):
-            raise InventoryError(f"{source}: node {entry.get('name')!r}: {key} = {value!r} must be a non-empty "
-                                 f"string (in TOML: {key} = \"...\")")
+            raise InventoryError(t("{source}: node {name}: {key} = {value} must be a non-empty string (in TOML: "
+                                   "{key} = \"...\")", source=source, name=repr(entry.get("name")), key=key,
+                                   value=repr(value)))
     # reached by paramiko, and by OpenSSH's argv and ProxyCommand (`rig ssh`): a word that no shell or option
     # parser reads as anything but a host or a login
-    for key, pattern, what in (("host", _HOST, "a host name or an IP address (IPv6 without brackets)"),
-                               ("user", _USER, "a login name (letters, digits, '.', '_', '-')")):
+    for key, pattern, what in (("host", _HOST, t("a host name or an IP address (IPv6 without brackets)")),
+                               ("user", _USER, t("a login name (letters, digits, '.', '_', '-')"))):
         value = entry.get(key)
         if value is not None and not pattern.fullmatch(value):
-            raise InventoryError(f"{source}: node {entry.get('name')!r}: {key} = {value!r} is not {what}: fix it")
+            raise InventoryError(t("{source}: node {name}: {key} = {value} is not {what}: fix it", source=source,
+                                   name=repr(entry.get("name")), key=key, value=repr(value), what=what))
     port = entry.get("port", 22)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise InventoryError(f"{source}: node {entry['name']!r} has a bad port {port!r}")
+        raise InventoryError(t("{source}: node {name} has a bad port {port}", source=source,
+                               name=repr(entry["name"]), port=repr(port)))
     return Node(name=str(entry["name"]), host=str(entry["host"]), port=port, user=str(entry.get("user") or "root"),
                 key_file=entry.get("key_file"), jump=entry.get("jump"), role=entry.get("role"))
 
@@ -167,34 +176,38 @@ def from_vagrant_ssh_config(text: str, source: str = "vagrant ssh-config") -> In
 def from_vagrant(directory: str | Path | None = None, timeout: float = 120) -> Inventory:
     """Ask Vagrant once for every machine (`vagrant ssh-config`, one call) in `directory`."""
     if directory is not None and not Path(directory).is_dir():
-        raise InventoryError(f"{directory!r} is not a folder: give the folder of the Vagrantfile (`swarmlab nodes "
-                             "--vagrant DIR`)")
+        raise InventoryError(t("{directory} is not a folder: give the folder of the Vagrantfile (`swarmlab nodes "
+                               "--vagrant DIR`)", directory=repr(directory)))
     if shutil.which("vagrant") is None:
-        raise InventoryError("`vagrant` is not installed here; give an inventory file instead")
+        raise InventoryError(t("`vagrant` is not installed here; give an inventory file instead"))
     try:
         proc = subprocess.run(["vagrant", "ssh-config"], cwd=directory, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise InventoryError(f"`vagrant ssh-config` took more than {timeout:g} s") from None
+        raise InventoryError(t("`vagrant ssh-config` took more than {timeout:g} s", timeout=timeout)) from None
     if proc.returncode != 0 and "Host " not in proc.stdout:
         said = " ".join(proc.stderr.split())  # Vagrant wraps its messages over many lines: one line here
         said = said if len(said) <= 400 else said[:400] + " ..."
-        raise InventoryError(f"`vagrant ssh-config` failed: {said} (are the VMs up? `vagrant status` says)")
-    return from_vagrant_ssh_config(proc.stdout, source=f"vagrant ssh-config in {directory or os.getcwd()}")
+        raise InventoryError(t("`vagrant ssh-config` failed: {said} (are the VMs up? `vagrant status` says)",
+                               said=said))
+    return from_vagrant_ssh_config(proc.stdout, source=t("vagrant ssh-config in {directory}",
+                                                            directory=str(directory or os.getcwd())))
 
 
 def load(path: str | Path) -> Inventory:
     """An inventory file: `.toml`, or `.yaml`/`.yml`."""
-    fix = "give an inventory file (.toml or .yaml, see `swarmlab nodes --help`)"
-    path = paths.input_file(path, "an inventory file", fix, InventoryError)
+    fix = t("give an inventory file (.toml or .yaml, see `swarmlab nodes --help`)")
+    path = paths.input_file(path, t("an inventory file"), fix, InventoryError)
     if path.suffix not in (".toml", ".yaml", ".yml"):
-        raise InventoryError(f"{path}: an inventory is a .toml, .yaml or .yml file")
+        raise InventoryError(t("{path}: an inventory is a .toml, .yaml or .yml file", path=str(path)))
     if path.stat().st_size > MAX_BYTES:
-        raise InventoryError(f"{path}: {path.stat().st_size} bytes is no inventory (at most {MAX_BYTES}): {fix}")
+        raise InventoryError(t("{path}: {size} bytes is no inventory (at most {most}): {fix}", path=str(path),
+                               size=path.stat().st_size, most=MAX_BYTES, fix=fix))
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: as Windows editors save it, with a BOM
     except UnicodeDecodeError as exc:
-        raise InventoryError(f"{path}: not UTF-8 text (byte {exc.start}): {fix}") from None
+        raise InventoryError(t("{path}: not UTF-8 text (byte {byte}): {fix}", path=str(path), byte=exc.start,
+                               fix=fix)) from None
     try:
         if path.suffix == ".toml":
             import tomllib
@@ -205,13 +218,14 @@ def load(path: str | Path) -> Inventory:
 
             data = yaml.safe_load(text)
         else:
-            raise InventoryError(f"{path}: an inventory is a .toml, .yaml or .yml file")
+            raise InventoryError(t("{path}: an inventory is a .toml, .yaml or .yml file", path=str(path)))
     except InventoryError:
         raise
     except Exception as exc:
-        raise InventoryError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from None
+        raise InventoryError(t("{path}: not valid {format}: {error}", path=str(path), format=path.suffix[1:].upper(),
+                               error=str(exc))) from None
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
-        raise InventoryError(f"{path}: expected a list 'nodes' (see `swarmlab nodes --help`)")
+        raise InventoryError(t("{path}: expected a list 'nodes' (see `swarmlab nodes --help`)", path=str(path)))
     extra = {k: v for k, v in data.items() if k != "nodes"}
     _check_extra(extra, str(path))
     inv = from_nodes(data["nodes"], source=str(path))
@@ -224,26 +238,27 @@ def _check_extra(extra: dict[str, Any], source: str) -> None:
     images by role, as LAB_IMAGES)."""
     known = extra.get("known_hosts")
     if known is not None and (not isinstance(known, str) or not known.strip() or not known.isprintable()):
-        raise InventoryError(f"{source}: known_hosts = {known!r} must be a file's path (in TOML: known_hosts = "
-                             "\"~/.swarmlab/known_hosts\")")
+        raise InventoryError(t("{source}: known_hosts = {value} must be a file's path (in TOML: known_hosts = "
+                               "\"~/.swarmlab/known_hosts\")", source=source, value=repr(known)))
     images = extra.get("images")
     if images is None:
         return
     example = ", ".join(f'{k} = "{v}"' for k, v in LAB_IMAGES.items())
     if not isinstance(images, dict):
-        raise InventoryError(f"{source}: images = {images!r} must be a table of the lab's images (in TOML: [images] "
-                             f"then {example})")
+        raise InventoryError(t("{source}: images = {value} must be a table of the lab's images (in TOML: [images] "
+                               "then {example})", source=source, value=repr(images), example=example))
     for role, image in images.items():
         if role not in LAB_IMAGES:
-            raise InventoryError(f"{source}: images.{role} is not one of the lab's images: give "
-                                 f"{', '.join(LAB_IMAGES)} ({example})")
+            raise InventoryError(t("{source}: images.{role} is not one of the lab's images: give {roles} ({example})",
+                                   source=source, role=role, roles=Listed(LAB_IMAGES), example=example))
         if not isinstance(image, str):
-            raise InventoryError(f"{source}: images.{role} = {image!r} must be an image's name (in TOML: {role} = "
-                                 f"\"{LAB_IMAGES[role]}\")")
+            raise InventoryError(t("{source}: images.{role} = {value} must be an image's name (in TOML: {role} = "
+                                   "\"{image}\")", source=source, role=role, value=repr(image),
+                                   image=LAB_IMAGES[role]))
         try:
             validate(image, "image")
         except InvalidName as exc:
-            raise InventoryError(f"{source}: images.{role}: {exc}") from None
+            raise InventoryError(t("{source}: images.{role}: {error}", source=source, role=role, error=exc)) from None
 
 
 def rig_inventory_file() -> Path:
@@ -258,7 +273,7 @@ def discover(directory: str | Path | None = None) -> Inventory | None:
         try:
             return load(env)
         except InventoryError as exc:
-            raise InventoryError(f"SWARMLAB_INVENTORY={env}: {exc}") from None
+            raise InventoryError(t("SWARMLAB_INVENTORY={env}: {error}", env=env, error=exc)) from None
     for name in LOCAL_FILES:
         if (base / name).exists():
             return load(base / name)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from swarmlab.errors import SwarmlabError
+from swarmlab.i18n import t
 
 
 def home() -> Path:
@@ -53,20 +54,22 @@ def input_file(path: str | Path, what: str, fix: str, error: type[SwarmlabError]
     """`path` as a file to read (a recording, an inventory): it must be named, exist, be a regular non-empty file
     outside the kernel's folders; else one `error` saying what it is and `fix`."""
     if not str(path).strip():
-        raise error(f"no file named (an empty path): {fix}")
+        raise error(t("no file named (an empty path): {fix}", fix=fix))
     try:
         p = Path(path).expanduser()
         resolved = p.resolve()
         if any(resolved == Path(s) or Path(s) in resolved.parents for s in SPECIAL):
-            raise error(f"{shown(p)} is a kernel file, not {what}: {fix}")
+            raise error(t("{path} is a kernel file, not {what}: {fix}", path=shown(p), what=what, fix=fix))
         if p.is_dir():
-            raise error(f"{shown(p)} is a folder, not {what}: {fix}")
+            raise error(t("{path} is a folder, not {what}: {fix}", path=shown(p), what=what, fix=fix))
         if not p.exists():
-            raise error(f"{shown(p)} does not exist: {fix}")
+            raise error(t("{path} does not exist: {fix}", path=shown(p), fix=fix))
         if not p.is_file():
-            raise error(f"{shown(p)} is not a regular file (a device or a pipe), not {what}: {fix}")
+            raise error(t("{path} is not a regular file (a device or a pipe), not {what}: {fix}", path=shown(p),
+                          what=what, fix=fix))
         with open(p, "rb"):
             pass
     except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a name too long, a symlink loop, no access
-        raise error(f"cannot read {shown(path)} ({getattr(exc, 'strerror', None) or exc}): {fix}") from None
+        raise error(t("cannot read {path} ({error}): {fix}", path=shown(path),
+                      error=str(getattr(exc, "strerror", None) or exc), fix=fix)) from None
     return p

@@ -9,7 +9,10 @@ import pytest
 from swarmlab import inventory
 from swarmlab.cli import main
 from swarmlab.errors import InventoryError
+from swarmlab.i18n import rendered
+from swarmlab.inventory import FIELDS
 from swarmlab.transport import Node
+from tests.conftest import english_left
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -91,6 +94,29 @@ def test_bad_inventory_files_say_why(tmp_path: Path, body: str, message: str) ->
     path.write_text(body)
     with pytest.raises(InventoryError, match=message):
         inventory.load(path)
+
+
+@pytest.mark.parametrize(("body", "said", "kept"), [
+    ('[[nodes]]\nname = "a"\nhost = "h"\nuser = "root; reboot"\n', "不是登录名", ("user", "'root; reboot'")),
+    ('[[nodes]]\nname = "a"\nhost = "h"\nport = 70000\n', "端口 70000 不对", ()),
+    ('[[nodes]]\nname = "a"\nhost = "h"\ncolour = "red"\n', "未知的键 colour；允许的键：name、host",
+     ("colour", *FIELDS)),
+    ('[[nodes]]\nname = "a"\nhost = "h"\njump = "z"\n', "跳板机 'z' 不在节点清单里", ("'z'",)),
+    (None, "不存在：请提供一个节点清单文件", ("toml", "yaml")),  # two parts, the second of paths
+])
+def test_an_inventory_error_is_chinese_on_a_zh_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      body: str | None, said: str, kept: tuple[str, ...]) -> None:
+    """In a zh notebook the magic shows 错误：rendered(exc, "zh"): the inventory's mistake in Chinese to the end (its
+    values and TOML as written); str(exc), what the CLI prints and the tests match, stays the English."""
+    path = tmp_path / "inv.toml"
+    if body is not None:
+        path.write_text(body)
+    monkeypatch.setenv("SWARMLAB_INVENTORY", str(path))
+    with pytest.raises(InventoryError) as info:
+        inventory.discover(tmp_path)
+    zh = rendered(info.value, "zh")
+    assert said in zh and english_left(zh, str(path), "SWARMLAB_INVENTORY", "'a'", *kept) == [], zh
+    assert str(info.value).startswith(f"SWARMLAB_INVENTORY={path}: {path}") and str(info.value).isascii()
 
 
 def test_discover_prefers_the_environment_then_local_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
