@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from swarmlab.errors import CommandTimeout, NotRecorded, RecordingError
+from swarmlab.i18n import rendered
 from swarmlab.transport import CommandResult, ReplayTransport
 from swarmlab.transport.recording import Writer, load
 from swarmlab.transport.redact import redact
+from tests.conftest import english_left
 
 FIX = Path(__file__).parent / "fixtures"
 REAL_INIT = (FIX / "host-noipvs-docker20" / "docker_swarm_init.txt").read_text()
@@ -212,3 +214,31 @@ def test_a_file_far_larger_than_any_recording_is_refused_before_it_is_read(tmp_p
         f.truncate(20 * 10**9)
     with pytest.raises(RecordingError, match=r"20000 MB is no swarmlab recording \(at most 200 MB"):
         load(path)
+
+
+@pytest.mark.parametrize(("case", "said", "kept"), [
+    ("missing", "处没有录制文件", ()),
+    ("folder", "是文件夹，不是一份 swarmlab 录制文件", ()),  # paths.input_file: its `what` and `fix` messages too
+    ("truncated", "文件被截断：最后一行（第 3 行）", ()),
+    ("newer", "录制格式版本 99 比这个 swarmlab 能读的（1）更新", ("pip install -U swarmlab",)),
+    ("header", "第 1 行的文件头已损坏：provenance 的 nodes 不是节点名的列表", ("provenance", "nodes")),  # two parts
+])
+def test_a_recording_error_is_chinese_on_a_zh_screen(tmp_path: Path, case: str, said: str,
+                                                     kept: tuple[str, ...]) -> None:
+    """A student's RECORDING parameter that is wrong: in a zh notebook (错误：rendered(exc, "zh")) Chinese to the
+    end, its values as they are; str(exc), what the CLI prints, stays the English."""
+    path = tmp_path / "r.jsonl"
+    if case == "folder":
+        path.mkdir()
+    elif case == "truncated":
+        write(path, CommandResult("n1", "a", b"1", b"", 0), CommandResult("n1", "b", b"2", b"", 0))
+        path.write_text(path.read_text()[:-15])
+    elif case in ("newer", "header"):
+        header = {"version": 99} if case == "newer" else {"version": 1, "provenance": {"nodes": "n1"}}
+        path.write_text(json.dumps({"format": "swarmlab-recording", **header}) + "\n")
+    with pytest.raises(RecordingError) as info:
+        load(path)
+    zh = rendered(info.value, "zh")
+    assert said in zh and english_left(zh, str(path), "swarmlab", *kept) == [], zh
+    english = str(info.value)
+    assert english.startswith(("no recording at", str(path))) and max(map(ord, english)) < 0x3000  # no Chinese

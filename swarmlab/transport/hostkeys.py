@@ -68,8 +68,8 @@ def forget(path: Path, address: str) -> int:
     not text is kept as it is (only the address's own lines go)."""
     path = Path(path)
     if not address or any(c.isspace() for c in address):
-        raise TransportError(f"forget-host {address!r}: give a host name or address (or [host]:port), as `swarmlab "
-                             "nodes` lists it")
+        raise TransportError(t("forget-host {address}: give a host name or address (or [host]:port), as `swarmlab "
+                               "nodes` lists it", address=repr(address)))
     if not path.exists():
         return 0
     with _write_lock:

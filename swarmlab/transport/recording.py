@@ -25,6 +25,7 @@ from typing import Any
 
 from swarmlab import paths
 from swarmlab.errors import RecordingError
+from swarmlab.i18n import t
 from swarmlab.transport.redact import redact, redact_bytes, redact_value
 from swarmlab.transport.result import CommandResult
 
@@ -100,12 +101,12 @@ class Writer:
         try:  # a recording this swarmlab could not read back is not written
             header = {"format": FORMAT, "version": VERSION, "provenance": _provenance(redact_value(provenance))}
         except ValueError as exc:
-            raise RecordingError(f"cannot record: {exc}: give the provenance its types (nodes: a "
-                                 "list of names, images and users: objects of names, manager: a name)") from None
+            raise RecordingError(t("cannot record: {error}: give the provenance its types (nodes: a list of names, "
+                                   "images and users: objects of names, manager: a name)", error=exc)) from None
         line = json.dumps(header, ensure_ascii=False)  # before the file is opened: a bad header touches nothing
         if self.path.is_dir():
-            raise RecordingError(f"{self.path} is a folder: give a file name for the recording (e.g. "
-                                 f"{self.path / 'session.jsonl'})")
+            raise RecordingError(t("{path} is a folder: give a file name for the recording (e.g. {example})",
+                                   path=str(self.path), example=str(self.path / "session.jsonl")))
         self._lock = threading.Lock()
         self._seq = 0
         self.failed: RecordingError | None = None  # a write that failed (a full disk): every later one fails too
@@ -113,8 +114,8 @@ class Writer:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
         except OSError as exc:
-            raise RecordingError(f"cannot write the recording {self.path}: {exc.strerror or exc}; choose a file in "
-                                 "a folder you can write to") from None
+            raise RecordingError(t("cannot write the recording {path}: {error}; choose a file in a folder you can "
+                                   "write to", path=str(self.path), error=str(exc.strerror or exc))) from None
         self._write(line)
 
     def _write(self, line: str) -> None:
@@ -125,8 +126,9 @@ class Writer:
             self._fh.flush()
             os.fsync(self._fh.fileno())
         except OSError as exc:
-            self.failed = RecordingError(f"cannot write the recording {self.path} ({exc.strerror or exc}): free some "
-                                         "space or record elsewhere (-o); the session stopped there")
+            self.failed = RecordingError(t("cannot write the recording {path} ({error}): free some space or record "
+                                           "elsewhere (-o); the session stopped there", path=str(self.path),
+                                           error=str(exc.strerror or exc)))
             raise self.failed from None
 
     def add(self, result: CommandResult, step: str | None = None, error: Exception | None = None,
@@ -150,27 +152,30 @@ class Writer:
                         raise
 
 
-def writable(output: Path, *, replace: bool = False, fix: str = "give --force to replace it, or another -o") -> Path:
+REPLACE_FIX = t("give --force to replace it, or another -o")
+
+
+def writable(output: Path, *, replace: bool = False, fix: str = REPLACE_FIX) -> Path:
     """`output` if a recording may be written there (`partial_beside` can make its temporary file, which it
     removes again): checked before a session connects anywhere."""
     partial_beside(output, replace=replace, fix=fix).unlink()
     return output
 
 
-def partial_beside(output: Path, *, replace: bool = False,
-                   fix: str = "give --force to replace it, or another -o") -> Path:
+def partial_beside(output: Path, *, replace: bool = False, fix: str = REPLACE_FIX) -> Path:
     """A new, empty temporary file in `output`'s folder, to record into and then rename to `output` (atomic: same
     folder). Refuses an `output` that is a folder, or that exists unless `replace` (saying `fix`)."""
     if output.is_dir():
-        raise RecordingError(f"-o {output} is a folder: give a file name (e.g. -o {output / 'session.jsonl'})")
+        raise RecordingError(t("-o {output} is a folder: give a file name (e.g. -o {example})", output=str(output),
+                               example=str(output / "session.jsonl")))
     if output.exists() and not replace:
-        raise RecordingError(f"{output} exists: {fix}")
+        raise RecordingError(t("{output} exists: {fix}", output=str(output), fix=fix))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
     except OSError as exc:
-        raise RecordingError(f"cannot write -o {output}: {exc.strerror or exc}; choose a folder you can write "
-                             "to") from None
+        raise RecordingError(t("cannot write -o {output}: {error}; choose a folder you can write to",
+                               output=str(output), error=str(exc.strerror or exc))) from None
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
@@ -181,36 +186,40 @@ def partial_beside(output: Path, *, replace: bool = False,
 def load(path: str | Path) -> Recording:
     path = Path(path)
     if not path.exists():
-        raise RecordingError(f"no recording at {path}: give a file written by `swarmlab record`, or a bundled "
-                             "one by name (`swarmlab demo --recording rig-session`)")
-    paths.input_file(path, "a swarmlab recording", "give a file written by `swarmlab record`", RecordingError)
+        raise RecordingError(t("no recording at {path}: give a file written by `swarmlab record`, or a bundled one "
+                               "by name (`swarmlab demo --recording rig-session`)", path=str(path)))
+    paths.input_file(path, t("a swarmlab recording"), t("give a file written by `swarmlab record`"), RecordingError)
     size = path.stat().st_size
     if size > MAX_BYTES:  # read whole, a disk image or a dump given by mistake would exhaust the memory first
-        raise RecordingError(f"{path}: {size / 1e6:.0f} MB is no swarmlab recording (at most {MAX_BYTES // 10**6} MB; "
-                             "a --full session is under 1 MB): give a file written by `swarmlab record`")
+        raise RecordingError(t("{path}: {size:.0f} MB is no swarmlab recording (at most {most} MB; a --full session "
+                               "is under 1 MB): give a file written by `swarmlab record`", path=str(path),
+                               size=size / 1e6, most=MAX_BYTES // 10**6))
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")  # -sig: a file saved again by an editor that adds a BOM
     except UnicodeDecodeError as exc:
-        raise RecordingError(f"{path}: not a swarmlab recording (not UTF-8 text at byte {exc.start})") from None
+        raise RecordingError(t("{path}: not a swarmlab recording (not UTF-8 text at byte {byte})", path=str(path),
+                               byte=exc.start)) from None
     lines = text.split("\n")
     truncated = not text.endswith("\n")
     if not lines[0].strip():
-        raise RecordingError(f"{path}: empty file, not a swarmlab recording")
+        raise RecordingError(t("{path}: empty file, not a swarmlab recording", path=str(path)))
     try:
         header = json.loads(lines[0])
     except json.JSONDecodeError:
-        raise RecordingError(f"{path}: line 1 is not a swarmlab recording header (JSON)") from None
+        raise RecordingError(t("{path}: line 1 is not a swarmlab recording header (JSON)", path=str(path))) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise RecordingError(f"{path}: not a swarmlab recording (line 1 lacks \"format\": \"{FORMAT}\")")
+        raise RecordingError(t("{path}: not a swarmlab recording (line 1 lacks \"format\": \"{format}\")",
+                               path=str(path), format=FORMAT))
     version = header.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise RecordingError(f"{path}: recording format version {version!r} is newer than this swarmlab reads "
-                             f"({VERSION}); upgrade swarmlab (pip install -U swarmlab)")
+        raise RecordingError(t("{path}: recording format version {version} is newer than this swarmlab reads "
+                               "({most}); upgrade swarmlab (pip install -U swarmlab)", path=str(path),
+                               version=repr(version), most=VERSION))
     try:
         provenance = _provenance(redact_value(header.get("provenance") or {}))
     except ValueError as exc:
-        raise RecordingError(f"{path}: damaged header at line 1: {exc}") from None
+        raise RecordingError(t("{path}: damaged header at line 1: {error}", path=str(path), error=exc)) from None
     recording = Recording(path, provenance)
     body = lines[1:-1] if lines[-1] == "" else lines[1:]
     for no, line in enumerate(body, 2):
@@ -222,28 +231,29 @@ def load(path: str | Path) -> Recording:
             recording.entries.append(_entry(obj))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             if last and truncated:
-                raise RecordingError(
-                    f"{path}: truncated: line {no}, the last, ends mid-entry (the recording session stopped while "
-                    f"writing it); the {len(recording.entries)} complete entries before it are intact — delete "
-                    "that last line to replay them") from None
-            raise RecordingError(f"{path}: damaged entry at line {no}: {exc}") from None
+                raise RecordingError(t(
+                    "{path}: truncated: line {no}, the last, ends mid-entry (the recording session stopped while "
+                    "writing it); the {n} complete entries before it are intact — delete that last line to replay "
+                    "them", path=str(path), no=no, n=len(recording.entries))) from None
+            raise RecordingError(t("{path}: damaged entry at line {no}: {error}", path=str(path), no=no,
+                                   error=exc)) from None
     return recording
 
 
 def _provenance(prov: object) -> dict[str, Any]:
     """The header's provenance, its fields the replay reads checked for their types (ValueError says which)."""
     if not isinstance(prov, dict):
-        raise ValueError("provenance is not a JSON object")
+        raise ValueError(t("provenance is not a JSON object"))
     for name in ("nodes", "swarm_nodes"):
         value = prov.get(name)
         if value is not None and not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
-            raise ValueError(f"provenance {name} is not a list of node names")
+            raise ValueError(t("provenance {name} is not a list of node names", name=name))
     for name in ("images", "users"):
         value = prov.get(name)
         if value is not None and not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
-            raise ValueError(f"provenance {name} is not an object of names")
+            raise ValueError(t("provenance {name} is not an object of names", name=name))
     if prov.get("manager") is not None and not isinstance(prov["manager"], str):
-        raise ValueError("provenance manager is not a node name")
+        raise ValueError(t("provenance manager is not a node name"))
     return prov
 
 
@@ -253,26 +263,26 @@ def _entry(obj: dict[str, Any]) -> Entry:
             return redact_bytes(base64.b64decode(obj[name + "_b64"], validate=True))
         value = obj.get(name, "")
         if not isinstance(value, str):
-            raise ValueError(f"{name} is not text")
+            raise ValueError(t("{name} is not text", name=name))
         return redact_bytes(value.encode("utf-8"))
 
     if not isinstance(obj, dict) or not isinstance(obj["node"], str) or not isinstance(obj["command"], str):
-        raise ValueError("an entry needs text 'node' and 'command'")
+        raise ValueError(t("an entry needs text 'node' and 'command'"))
     code, seq = obj.get("exit_code"), obj.get("seq", 0)
     for name, value in (("exit_code", code), ("seq", seq)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError(f"{name} is not a whole number")
+            raise ValueError(t("{name} is not a whole number", name=name))
     step, started, duration, error = obj.get("step"), obj.get("started"), obj.get("duration") or 0.0, obj.get("error")
     if step is not None and not isinstance(step, str):
-        raise ValueError("step is not text")
+        raise ValueError(t("{name} is not text", name="step"))
     if started is not None:
         if not isinstance(started, str):
-            raise ValueError("started is not an ISO time")
+            raise ValueError(t("started is not an ISO time"))
         datetime.fromisoformat(started)  # ValueError names the text
     if isinstance(duration, bool) or not isinstance(duration, int | float) or not math.isfinite(duration):
-        raise ValueError("duration is not a number of seconds")
+        raise ValueError(t("duration is not a number of seconds"))
     if error is not None and not (isinstance(error, dict) and isinstance(error.get("type", ""), str)
                                   and isinstance(error.get("message", ""), str)):
-        raise ValueError("error is not an object with text type and message")
+        raise ValueError(t("error is not an object with text type and message"))
     return Entry(seq or 0, obj["node"], redact(obj["command"]), data("stdout"), data("stderr"), code, step, started,
                  float(duration), {k: redact(str(v)) for k, v in error.items()} if error is not None else None)
