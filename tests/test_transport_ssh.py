@@ -105,6 +105,8 @@ def test_timeout_kills_the_remote_process_group(transport: SSHTransport, fast: b
         via(transport, "n1", f"echo started; sleep {marker}", timeout=1, fast=fast)
     assert time.monotonic() - t0 < 8
     assert info.value.timeout == 1 and "started" in info.value.stdout
+    zh = rendered(info.value, "zh")  # both paths (the fast shell's, a channel's) say it in the notebook's language
+    assert "秒未结束，已被终止" in zh and english_left(zh, "n1", repr(f"echo started; sleep {marker}")) == [], zh
     deadline = time.monotonic() + 3
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.05)

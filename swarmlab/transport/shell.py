@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import paramiko
 
 from swarmlab.errors import CommandTimeout, NodeUnreachable, TransportError
+from swarmlab.i18n import t
 from swarmlab.transport.channel_io import connection_lost, drain, wait_readable
 from swarmlab.transport.result import decode
 
@@ -186,7 +187,8 @@ class FastShell:
             if answer is not None:
                 if killed:
                     raise CommandTimeout(
-                        f"[{self.node}] command timed out after {timeout:g} s and was killed: {command!r}",
+                        t("[{node}] command timed out after {timeout:g} s and was killed: {command}", node=self.node,
+                          timeout=timeout, command=repr(command)),
                         node=self.node, command=command, timeout=timeout,
                         stdout=decode(answer.stdout), stderr=decode(answer.stderr))
                 return answer
@@ -197,13 +199,14 @@ class FastShell:
                     # Not even the pid line (printed before the command is evaluated) came back: the connection
                     # was already gone when the command was sent, so it never started. Safe to retry.
                     raise NotSent(f"[{self.node}] connection was dead when {command!r} was sent", node=self.node)
-                raise NodeUnreachable(f"[{self.node}] connection lost while running {command!r}", node=self.node)
+                raise NodeUnreachable(t("[{node}] connection lost while running {command}", node=self.node,
+                                        command=repr(command)), node=self.node)
             if time.monotonic() >= deadline:
                 if killed:  # the kill did not bring the markers back: give the shell up
                     self.close()
                     raise CommandTimeout(
-                        f"[{self.node}] command timed out after {timeout:g} s: {command!r}; "
-                        "its shell did not answer after the kill and was closed",
+                        t("[{node}] command timed out after {timeout:g} s: {command}; its shell did not answer after "
+                          "the kill and was closed", node=self.node, timeout=timeout, command=repr(command)),
                         node=self.node, command=command, timeout=timeout)
                 self._kill(frame.pgid())
                 killed = True

@@ -291,7 +291,8 @@ class SSHTransport(Transport):
             link.shell, link.shell_failed = None, True
         except (OSError, EOFError, paramiko.SSHException) as exc:
             link.drop()
-            raise NodeUnreachable(f"[{node.name}] could not open a shell: {exc}", node=node.name) from exc
+            raise NodeUnreachable(t("[{node}] could not open a shell: {error}", node=node.name, error=str(exc)),
+                                  node=node.name) from exc
         return link.shell
 
     def _open_session(self, node: Node) -> paramiko.Channel:
@@ -304,7 +305,8 @@ class SSHTransport(Transport):
             except (OSError, EOFError, paramiko.SSHException) as exc:
                 self._links[node.name].drop()
                 if attempt == 2:
-                    raise NodeUnreachable(f"[{node.name}] cannot open a channel: {exc}", node=node.name) from exc
+                    raise NodeUnreachable(t("[{node}] cannot open a channel: {error}", node=node.name,
+                                            error=str(exc)), node=node.name) from exc
         raise AssertionError("unreachable")
 
     def _run_channel(self, node: Node, link: _NodeLink, command: str, timeout: float,
@@ -337,12 +339,14 @@ class SSHTransport(Transport):
                 if chan.exit_status_ready():
                     break
                 link.drop()
-                raise NodeUnreachable(f"[{node.name}] connection lost while running {command!r}", node=node.name)
+                raise NodeUnreachable(t("[{node}] connection lost while running {command}", node=node.name,
+                                        command=repr(command)), node=node.name)
             if time.monotonic() >= deadline:
                 self._kill_group(node, out, sudo)
                 chan.close()
                 raise CommandTimeout(
-                    f"[{node.name}] command timed out after {timeout:g} s and was killed: {command!r}",
+                    t("[{node}] command timed out after {timeout:g} s and was killed: {command}", node=node.name,
+                      timeout=timeout, command=repr(command)),
                     node=node.name, command=command, timeout=timeout,
                     stdout=decode(_strip_header(bytes(out))), stderr=decode(bytes(err)))
             wait_readable(chan, deadline)
@@ -350,7 +354,8 @@ class SSHTransport(Transport):
         chan.close()
         if code == -1 and connection_lost(chan):  # closed without an exit status: the connection died
             link.drop()
-            raise NodeUnreachable(f"[{node.name}] connection lost while running {command!r}", node=node.name)
+            raise NodeUnreachable(t("[{node}] connection lost while running {command}", node=node.name,
+                                    command=repr(command)), node=node.name)
         return _strip_header(bytes(out)), bytes(err), code
 
     def _abandon_channel(self, node: Node, chan: paramiko.Channel, out: bytearray, err: bytearray,
