@@ -102,6 +102,8 @@ def test_bad_inventory_files_say_why(tmp_path: Path, body: str, message: str) ->
     ('[[nodes]]\nname = "a"\nhost = "h"\ncolour = "red"\n', "未知的键 colour；允许的键：name、host",
      ("colour", *FIELDS)),
     ('[[nodes]]\nname = "a"\nhost = "h"\njump = "z"\n', "跳板机 'z' 不在节点清单里", ("'z'",)),
+    ('[[nodes]]\nname = "a;reboot"\nhost = "h"\n', "'a;reboot' 不是有效的节点名（不允许的字符：';'）：请使用字母",
+     ("'a;reboot'", "';'")),  # InvalidName's message (swarmlab.commands.names) inside the inventory's
     (None, "不存在：请提供一个节点清单文件", ("toml", "yaml")),  # two parts, the second of paths
 ])
 def test_an_inventory_error_is_chinese_on_a_zh_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
