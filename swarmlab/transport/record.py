@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmlab.errors import RecordingError, TransportError
+from swarmlab.i18n import t
 from swarmlab.transport.base import API_STEP, DEFAULT_TIMEOUT, NodeRef, Transport, api_command
 from swarmlab.transport.recording import Writer, partial_beside
 from swarmlab.transport.result import CommandResult
@@ -127,11 +128,11 @@ class RecordingTransport(Transport):
             return
         self._end()
         if self.writer.failed is not None:
-            raise RecordingError(f"{self.writer.failed}; what it recorded is in {self.partial} ({self.path} is as it "
-                                 "was)")
+            raise RecordingError(t("{error}; what it recorded is in {partial} ({path} is as it was)",
+                                   error=self.writer.failed, partial=str(self.partial), path=str(self.path)))
         if self.path.exists() and not self.replace:
-            raise RecordingError(f"{self.path} appeared while recording; the session is in {self.partial}: rename "
-                                 "it yourself")
+            raise RecordingError(t("{path} appeared while recording; the session is in {partial}: rename it "
+                                   "yourself", path=str(self.path), partial=str(self.partial)))
         os.replace(self.partial, self.path)
 
     def _end(self) -> None:
