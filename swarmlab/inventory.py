@@ -161,8 +161,12 @@ def _node(entry: dict[str, Any], source: str) -> Node:
 def from_vagrant_ssh_config(text: str, source: str = "vagrant ssh-config") -> Inventory:
     try:
         machines = vagrant_ssh_config.parse(text)
-    except ParseError as exc:
-        raise InventoryError(str(exc)) from None
+    except ParseError as exc:  # its words again, as a message whose reason is one (ParseError joins them in English)
+        if exc.line_no is None or exc.line is None:
+            raise InventoryError(t("cannot parse `{kind}` output: {reason}", kind=exc.kind,
+                                   reason=exc.reason)) from None
+        raise InventoryError(t("cannot parse `{kind}` output at line {no}: {line}: {reason}", kind=exc.kind,
+                               no=exc.line_no, line=repr(exc.line[:200]), reason=exc.reason)) from None
     aliases = {m["host"] for m in machines}
     nodes = [
         Node(name=m["host"], host=m["hostname"], port=m["port"], user=m["user"] or "vagrant",

@@ -45,8 +45,11 @@ def test_vagrant_ssh_config_quoted_paths_and_proxyjump() -> None:
     ("Host a\n  Port http\n", "line 2"),
 ])
 def test_vagrant_ssh_config_errors(text: str, message: str) -> None:
-    with pytest.raises(InventoryError, match=message):
+    with pytest.raises(InventoryError, match=message) as info:
         inventory.from_vagrant_ssh_config(text)
+    zh = rendered(info.value, "zh")  # the parser's reason too, inside the inventory's words
+    assert zh.startswith("无法解析 `vagrant ssh-config` 的输出") and english_left(
+        zh, "'Host'", "Vagrant", "'  HostName 1.2.3.4'", "'  Port http'", "'http'", "TCP") == [], zh
 
 
 def test_toml_and_yaml_inventories(tmp_path: Path) -> None:

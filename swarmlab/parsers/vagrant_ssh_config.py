@@ -25,6 +25,7 @@ import shlex
 from typing import Any
 
 from swarmlab.errors import ParseError
+from swarmlab.i18n import t
 from swarmlab.parsers._commands import Reads
 
 KIND = "vagrant ssh-config"
@@ -42,11 +43,11 @@ def parse(text: str) -> list[dict[str, Any]]:
             key, _, value = key.partition("=")
         value = value.strip().lstrip("=").strip()
         if not value:
-            raise ParseError(KIND, f"{key!r} has no value", line_no=no, line=raw)
+            raise ParseError(KIND, t("{key} has no value", key=repr(key)), line_no=no, line=raw)
         try:
             words = shlex.split(value)
         except ValueError as exc:
-            raise ParseError(KIND, f"bad quoting ({exc})", line_no=no, line=raw) from None
+            raise ParseError(KIND, t("bad quoting ({error})", error=str(exc)), line_no=no, line=raw) from None
         value = " ".join(words) if words else value
         lkey = key.lower()
         if lkey == "host":
@@ -55,14 +56,14 @@ def parse(text: str) -> list[dict[str, Any]]:
             machines.append(current)
             continue
         if current is None:
-            raise ParseError(KIND, "setting before any 'Host' line", line_no=no, line=raw)
+            raise ParseError(KIND, t("setting before any 'Host' line"), line_no=no, line=raw)
         if lkey == "hostname":
             current["hostname"] = value
         elif lkey == "user":
             current["user"] = value
         elif lkey == "port":
             if not value.isdigit() or not 0 < int(value) < 65536:
-                raise ParseError(KIND, f"port {value!r} is not a TCP port", line_no=no, line=raw)
+                raise ParseError(KIND, t("port {value} is not a TCP port", value=repr(value)), line_no=no, line=raw)
             current["port"] = int(value)
         elif lkey == "identityfile":
             current["identity_file"] = current["identity_file"] or value
@@ -71,7 +72,7 @@ def parse(text: str) -> list[dict[str, Any]]:
         else:
             current["options"][key] = value
     if not machines:
-        raise ParseError(KIND, "no 'Host' entry found (is the Vagrant environment up? try `vagrant status`)")
+        raise ParseError(KIND, t("no 'Host' entry found (is the Vagrant environment up? try `vagrant status`)"))
     return machines
 
 READS = [Reads(parse, None, "vagrant_ssh_config", (("vagrant", "ssh-config"),),
