@@ -24,8 +24,9 @@ def made(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SwarmlabError(f"cannot create swarmlab's folder {path} ({exc.strerror or exc}): set SWARMLAB_HOME "
-                            "(or SWARMLAB_RIG_HOME for the rig) to a writable folder") from None
+        raise SwarmlabError(t("cannot create swarmlab's folder {path} ({error}): set SWARMLAB_HOME (or "
+                              "SWARMLAB_RIG_HOME for the rig) to a writable folder", path=str(path),
+                              error=str(exc.strerror or exc))) from None
     return path
 
 

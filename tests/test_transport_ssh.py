@@ -16,6 +16,7 @@ from swarmlab.errors import (
     AuthenticationFailed,
     CommandFailed,
     CommandTimeout,
+    DockerUnavailable,
     HostKeyChanged,
     NodeUnreachable,
     SudoPasswordRequired,
@@ -214,6 +215,23 @@ def test_a_key_file_that_cannot_be_used_is_said_as_such(sshd: LocalSSHD, tmp_pat
     if key == "passphrase":  # in a zh notebook: Chinese to the end (the values and literals as they are)
         zh = rendered(info.value, "zh")
         assert "需要口令" in zh and english_left(zh, path, "n1", "key_file", "swarmlab", "Vagrant") == [], zh
+
+
+def test_a_node_without_a_dockerd_is_said_in_the_notebooks_language(sshd: LocalSSHD) -> None:
+    """This machine's sshd as the node, no dockerd behind it (tests/test_docker_api.py has the English): what a zh
+    notebook shows is Chinese to the end, but for what `docker system dial-stdio` said (its own words)."""
+    import shutil
+
+    with SSHTransport([node_of(sshd)]) as t:
+        if os.path.exists("/var/run/docker.sock"):  # a machine with a dockerd: the API answers, nothing to say
+            assert t.api("n1", "/_ping").stdout == "OK"
+            return
+        with pytest.raises(DockerUnavailable) as info:
+            t.api("n1", "/_ping", timeout=30)
+    said = str(info.value).split("(", 1)[1].split(")")[0]  # dial-stdio's stderr, as printed
+    zh = rendered(info.value, "zh")
+    assert said in zh and ("没有运行" if shutil.which("docker") else "没有可用来连接") in zh, zh
+    assert english_left(zh, said, "n1", "dockerd", "docker", "socket", "rig") == [], zh
 
 
 def test_unreachable_port_is_node_unreachable() -> None:

@@ -31,6 +31,7 @@ import urllib3.connectionpool
 from docker.transport.basehttpadapter import BaseHTTPAdapter  # type: ignore[import-untyped]
 
 from swarmlab.errors import CommandTimeout, DockerPermissionDenied, DockerUnavailable, NodeUnreachable, TransportError
+from swarmlab.i18n import t
 from swarmlab.transport.base import API_VERSION
 
 DIAL = "docker system dial-stdio"
@@ -108,7 +109,8 @@ class NodeDockerClient:
             response = self.sdk.get(self.url(path), timeout=timeout)
             return response.status_code, response.content
         except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError) as exc:
-            raise CommandTimeout(f"[{self.node}] Docker API GET {path} timed out after {timeout:g} s",
+            raise CommandTimeout(t("[{node}] Docker API GET {path} timed out after {timeout:g} s", node=self.node,
+                                   path=path, timeout=timeout),
                                  node=self.node, command=f"GET {path}", timeout=timeout) from exc
         except TransportError:
             raise
@@ -122,19 +124,21 @@ class NodeDockerClient:
         low = said.lower()
         if "permission denied" in low:
             return DockerPermissionDenied(
-                f"[{self.node}] {self.user} may not use the Docker socket ({said.strip()[:200]}). Fix: add the "
-                f"user to the docker group on {self.node} (`sudo usermod -aG docker {self.user}`, then reconnect), "
-                "or use an inventory user that is in it.", node=self.node)
+                t("[{node}] {user} may not use the Docker socket ({said}). Fix: add the user to the docker group on "
+                  "{node} (`sudo usermod -aG docker {user}`, then reconnect), or use an inventory user that is in it.",
+                  node=self.node, user=self.user, said=said.strip()[:200]), node=self.node)
         if "cannot connect to the docker daemon" in low or "is the docker daemon running" in low \
                 or "no such file or directory" in low:
             return DockerUnavailable(
-                f"[{self.node}] dockerd is not running ({said.strip()[:200]}). Start it (`sudo systemctl start "
-                "docker`; on the rig `swarmlab rig ssh <node> node-dockerd start`).", node=self.node)
+                t("[{node}] dockerd is not running ({said}). Start it (`sudo systemctl start docker`; on the rig "
+                  "`swarmlab rig ssh <node> node-dockerd start`).", node=self.node, said=said.strip()[:200]),
+                node=self.node)
         if "not found" in low:
-            return DockerUnavailable(f"[{self.node}] no docker CLI to dial the socket with ({said.strip()[:200]})",
-                                     node=self.node)
+            return DockerUnavailable(t("[{node}] no docker CLI to dial the socket with ({said})", node=self.node,
+                                       said=said.strip()[:200]), node=self.node)
         detail = said.strip()[:200] or f"{type(exc).__name__}: {exc}"
-        return NodeUnreachable(f"[{self.node}] Docker API GET {path} failed: {detail}", node=self.node)
+        return NodeUnreachable(t("[{node}] Docker API GET {path} failed: {detail}", node=self.node, path=path,
+                                 detail=detail), node=self.node)
 
     def _stderr(self) -> str:
         """What the most recent `dial-stdio` channels wrote on stderr (waiting briefly for a dying one)."""
