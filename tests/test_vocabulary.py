@@ -15,6 +15,7 @@ from swarmlab.commands import bounds
 from swarmlab.commands.bounds import Refused
 from swarmlab.commands.steps import admit, recognise
 from swarmlab.errors import NotRecorded, SwarmlabError
+from swarmlab.i18n import rendered
 from swarmlab.lab import Lab
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
@@ -132,6 +133,8 @@ def test_an_attack_form_is_refused_naming_what_is_allowed(typed: str) -> None:
     assert exc.said("en") and exc.said("zh") and exc.said("en") != exc.said("zh")
     assert "\n" not in exc.said("en") and "\n" not in exc.said("zh")  # one clear line
     assert re.search(r"[\u4e00-\u9fff]", exc.said("zh")), exc.said("zh")  # said in Chinese (the catalog)
+    # any code that renders it as an error (i18n.rendered) says the same, and str() stays the English
+    assert rendered(exc, "zh") == exc.said("zh") and str(exc) == exc.said("en")
     assert exc.allowed and all(" " in form for form in exc.allowed)  # typed commands, not titles
     assert recognise(typed, typed_only=True) is None
 

@@ -93,7 +93,7 @@ class Refused(SwarmlabError):
     and the commands allowed instead, as typed."""
 
     def __init__(self, why: Msg, allowed: list[str] | None = None) -> None:
-        super().__init__(str(why))
+        super().__init__(why)  # a Msg: str(exc) is the English, i18n.rendered(exc, lang) the reader's language
         self.why = why
         self.allowed = list(allowed or [])
 
