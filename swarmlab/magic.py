@@ -287,7 +287,7 @@ def prompt(lab: Lab, node: str) -> str:
 def vocabulary(lab: Lab, node: str | None = None) -> Vocabulary:
     """What this lab's students may name: its images, its overlay network, and on `node` the containers of the
     lessons' services (read from the swarm only when a command names a container)."""
-    vocab = Vocabulary(images=dict(lab.images), networks=(lab.network,))
+    vocab = lab.vocabulary
     return dataclasses.replace(vocab, containers=lambda: lab.owned_containers(node, vocab.services))
 
 
@@ -442,8 +442,7 @@ def register(shell: Any, lab: Lab, *, lang: str = "en", display: Callable[[Any],
 
 def error_line(exc: BaseException, lang: str) -> str:
     """swarmlab's own error as the one line a student reads, in `lang` (a refusal says why in `lang` too)."""
-    said = exc.said(lang) if isinstance(exc, Refused) else rendered(exc, lang)
-    return _("error: {error}", lang, error=one_line(said))
+    return _("error: {error}", lang, error=one_line(rendered(exc, lang)))
 
 
 def quiet_errors(shell: Any, lang: str = "en") -> None:

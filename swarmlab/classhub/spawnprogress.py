@@ -55,15 +55,6 @@ class Known:
     message: str  # its message id, its values the pattern's named groups
 
 
-def known(line: str, table: tuple[Known, ...], lang: str) -> str | None:
-    """`line` in `lang` when a pattern of `table` matches it (None: a line we do not know)."""
-    for item in table:
-        found = item.pattern.match(line.strip())
-        if found:
-            return _(item.message, lang, **found.groupdict())
-    return None
-
-
 # Why a boot failed, as the hub has it: rigs.boot's error (the rig's `up` in its child, which prints a failure as
 # one line of the RigError's text: swarmlab/rig/vm.py, swarm.py, image.py), or rigs.prepare's
 _ALL_OF_IT = r"(?: \(all of it in \S+\))?$"
@@ -103,8 +94,11 @@ def failure(error: str, lang: str) -> str:
     that line as it is, labelled (zh: 原文)."""
     lines = [x.strip() for x in error.splitlines() if x.strip()]
     line = (lines or ["no message"])[0]
-    reason = known(line, FAILURES, lang)
-    return _(BECAUSE, lang, reason=reason) if reason else _(FAILED, lang, error=line)
+    for item in FAILURES:
+        found = item.pattern.match(line)
+        if found:
+            return _(BECAUSE, lang, reason=_(item.message, lang, **found.groupdict()))
+    return _(FAILED, lang, error=line)
 
 
 def phase_of(line: str) -> tuple[Phase, dict[str, str]] | None:

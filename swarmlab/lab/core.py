@@ -79,7 +79,6 @@ def _needs(step: Step[object]) -> set[str]:
     return {p.name for p in params if p.default is inspect.Parameter.empty}
 
 
-
 def _provenance_from_env() -> dict[str, object]:
     """$SWARMLAB_PROVENANCE (tools/record_lessons.py sets it): a JSON object merged into a recording's provenance."""
     text = os.environ.get("SWARMLAB_PROVENANCE") or "{}"
@@ -91,6 +90,7 @@ def _provenance_from_env() -> dict[str, object]:
         raise SwarmlabError(t("SWARMLAB_PROVENANCE={value} is not a JSON object: fix it (e.g. "
                               "SWARMLAB_PROVENANCE='{{\"title\": \"...\"}}') or unset it", value=repr(text[:80])))
     return value
+
 
 class Lab:
     """A small executor over the declared steps (`swarmlab.commands.steps`). It does not know whether it runs
@@ -263,12 +263,17 @@ class Lab:
                                step=spec.name, latest=latest, on_output=on_output)
         return self._checked(spec, target, r, parse=parse, typed=typed)
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """What the lessons may name on this lab (`swarmlab.commands.bounds`): its images and its overlay network."""
+        return Vocabulary(images=dict(self.images), networks=(self.network,))
+
     def _within(self, spec: Step[Any], **args: Any) -> dict[str, Any]:
         """`args`, when they are within the step's bounds as the `%swarm` magic applies them (the lessons'
         services, replicas and counts: `swarmlab.commands.bounds`), before anything runs or is replayed;
         `Refused`, in the magic's words, otherwise. For the methods that change the swarm or take a count."""
         if spec.bound is not None:
-            spec.bound(args, Vocabulary(images=dict(self.images), networks=(self.network,)))
+            spec.bound(args, self.vocabulary)
         return args
 
     def _run_together(self, node: str, *calls: tuple[Step[Any], dict[str, object]]) -> list[StepResult[Any]]:
