@@ -286,8 +286,7 @@ def openssh_argv(target: Node, jump: Node | None, known_hosts: str, command: lis
             return path.replace("%", "%" * 2 ** expansions)
 
         return ["-o", f'IdentityFile="{esc(target.key_file or "")}"', "-o", f'UserKnownHostsFile="{esc(known_hosts)}"',
-                "-o",
-                "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"]
+                "-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"]
 
     argv = ["ssh", *common(1)]
     if jump is not None:
